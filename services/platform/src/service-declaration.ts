@@ -1,0 +1,168 @@
+/**
+ * A service states its facts once, here. The service's code reads this
+ * declaration (config, port, health paths) and so do the cdk8s charts
+ * (Deployment, probes, ConfigMap, Secret refs, HPA, NetworkPolicy), so the
+ * two can never disagree.
+ */
+
+/** One environment variable the service reads at start. */
+export interface EnvSetting {
+  /** Variable name, e.g. `HOLD_TTL_SECONDS`. */
+  readonly name: string;
+  /** What it means, for humans (README, ConfigMap comments, error messages). */
+  readonly description: string;
+  /** How the raw string is parsed and checked. */
+  readonly kind: 'string' | 'integer' | 'boolean' | 'url' | 'list' | 'enum';
+  /** Used when the variable is unset. A setting without a default is required. */
+  readonly default?: string;
+  /** For `integer`: inclusive bounds. */
+  readonly min?: number;
+  readonly max?: number;
+  /** For `enum`: the allowed values. */
+  readonly values?: readonly string[];
+  /**
+   * True for credentials. Charts never render a value for a secret setting;
+   * they reference a Kubernetes Secret key instead.
+   */
+  readonly secret?: boolean;
+  /**
+   * Where the chart takes the value from in-cluster when it is not a plain
+   * default: a well-known platform dependency. Lets the chart wire e.g. the
+   * CloudNativePG app secret or the Strimzi bootstrap address.
+   * @default undefined (the ConfigMap carries `default`)
+   */
+  readonly from?: 'postgres-uri' | 'kafka-bootstrap' | 'service-url';
+  /** With `from: 'service-url'`: the name of the service whose URL this is. */
+  readonly service?: string;
+  /** Only meaningful on a developer machine; charts leave it out. @default false */
+  readonly localOnly?: boolean;
+}
+
+/** What the service talks to; the NetworkPolicy allows exactly these flows. */
+export interface ServiceDependencies {
+  readonly postgres: boolean;
+  readonly kafka?: {
+    /** Topics this service writes. */
+    readonly produces: readonly string[];
+    /** Topics this service reads, with its consumer group. */
+    readonly consumes: readonly string[];
+    readonly consumerGroup?: string;
+  };
+  /** Other services of this repo it calls over HTTP, by declared name. */
+  readonly services: readonly string[];
+}
+
+export interface ServiceScaling {
+  /** @default 2 */
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+  /** Average CPU utilisation (percent of request) the HPA aims for. */
+  readonly targetCpuUtilizationPercent: number;
+  /**
+   * Requests per second per pod the HPA aims for through the custom metric
+   * `http_requests_per_second` (prometheus-adapter). Omit for non-HTTP load.
+   */
+  readonly targetRequestsPerSecondPerPod?: number;
+}
+
+export interface ServiceResources {
+  readonly requests: { readonly cpu: string; readonly memory: string };
+  readonly limits: { readonly cpu: string; readonly memory: string };
+}
+
+export interface ServiceDeclaration {
+  /** DNS-safe name: Kubernetes objects, metrics `service` label, log field. */
+  readonly name: string;
+  readonly description: string;
+  /** The one HTTP port: API, health and /metrics. */
+  readonly port: number;
+  readonly health: {
+    /** Process is alive (no dependency checks). */
+    readonly liveness: string;
+    /** Ready for traffic (dependencies reachable). */
+    readonly readiness: string;
+  };
+  readonly metricsPath: string;
+  /** Path of the OpenAPI document the service serves. */
+  readonly openApiPath: string;
+  /** Entry module, relative to the repository root. */
+  readonly entry: string;
+  readonly env: readonly EnvSetting[];
+  readonly dependencies: ServiceDependencies;
+  readonly resources: ServiceResources;
+  readonly scaling: ServiceScaling;
+  /** Seconds the pod gets to drain on SIGTERM before it is killed. */
+  readonly shutdownGraceSeconds: number;
+}
+
+/** Settings every service reads; declared once, spread into each declaration. */
+export const commonEnv: readonly EnvSetting[] = [
+  {
+    name: 'LOG_LEVEL',
+    description: 'Minimum log level written to stdout as JSON.',
+    kind: 'enum',
+    values: ['debug', 'info', 'warn', 'error'],
+    default: 'info',
+  },
+  {
+    name: 'HOST',
+    description: 'Address the HTTP server binds to.',
+    kind: 'string',
+    default: '0.0.0.0',
+  },
+];
+
+export const databaseEnv: readonly EnvSetting[] = [
+  {
+    name: 'DATABASE_URL',
+    description: 'PostgreSQL connection URI (postgres://user:password@host:port/db).',
+    kind: 'url',
+    secret: true,
+    from: 'postgres-uri',
+  },
+  {
+    name: 'DATABASE_POOL_MAX',
+    description: 'Maximum connections in this process\'s pool.',
+    kind: 'integer',
+    default: '10',
+    min: 1,
+    max: 200,
+  },
+  {
+    name: 'DATABASE_MIGRATE',
+    description: 'Apply pending schema migrations at start (guarded by an advisory lock).',
+    kind: 'boolean',
+    default: 'true',
+  },
+];
+
+export const kafkaEnv: readonly EnvSetting[] = [
+  {
+    name: 'KAFKA_BROKERS',
+    description: 'Comma-separated Kafka bootstrap servers (host:port).',
+    kind: 'list',
+    from: 'kafka-bootstrap',
+  },
+  {
+    name: 'KAFKA_CLIENT_ID',
+    description: 'Kafka client id; defaults to the service name.',
+    kind: 'string',
+    default: '',
+  },
+];
+
+/** Conventional paths, so every service and chart agree. */
+export const standardPaths = {
+  health: { liveness: '/healthz', readiness: '/readyz' },
+  metricsPath: '/metrics',
+  openApiPath: '/openapi.json',
+} as const;
+
+export const authEnv: readonly EnvSetting[] = [
+  {
+    name: 'AUTH_TOKEN_SECRET',
+    description: 'HMAC-SHA256 key that signs bearer tokens (HS256 JWT); at least 32 characters.',
+    kind: 'string',
+    secret: true,
+  },
+];

@@ -1,0 +1,6 @@
+import { bookingService } from '@ticketing/booking/service';
+import { catalogService } from '@ticketing/catalog/service';
+import type { ServiceDeclaration } from '@ticketing/platform/service-declaration';
+
+/** Every service of the platform; `npm start` runs them and the charts render them. */
+export const allServices: readonly ServiceDeclaration[] = [catalogService, bookingService];
