@@ -1,1 +1,12 @@
-export const x = 1;
+export * from './auth.js';
+export * from './config.js';
+export * from './db.js';
+export * from './http.js';
+export * from './idempotency.js';
+export * from './kafka.js';
+export * from './log.js';
+export * from './metrics.js';
+export * from './openapi.js';
+export * from './problem.js';
+export * from './service.js';
+export * from './service-declaration.js';

@@ -1,0 +1,111 @@
+import { randomInt } from 'node:crypto';
+import { problems, type Pool, type Tx } from '@ticketing/platform';
+import { lockGa } from './inventory.js';
+import { enqueueMessage } from './messages.js';
+
+/** Crockford base32 without I, L, O, U: easy to read out over the phone. */
+const alphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+/** A human-friendly booking reference such as `BK-7KQ3-MX9D` (40 bits of randomness). */
+export function newBookingReference(): string {
+  const chars = Array.from({ length: 8 }, () => alphabet[randomInt(alphabet.length)]);
+  return `BK-${chars.slice(0, 4).join('')}-${chars.slice(4).join('')}`;
+}
+
+export interface BookingRow {
+  id: string;
+  reference: string;
+  hold_id: string;
+  payment_id: string;
+  event_id: string;
+  buyer_id: string;
+  status: 'confirmed' | 'cancelled';
+  amount_cents: number;
+  currency: string;
+  ga_section_id: string | null;
+  ga_quantity: number | null;
+  created_at: Date;
+  cancelled_at: Date | null;
+}
+
+export interface BookingView {
+  id: string;
+  reference: string;
+  eventId: string;
+  status: BookingRow['status'];
+  seatIds: string[];
+  generalAdmission: { sectionId: string; quantity: number } | null;
+  amount: { cents: number; currency: string };
+  createdAt: string;
+  cancelledAt: string | null;
+}
+
+export async function findBookingByReference(db: Pool | Tx, reference: string): Promise<BookingRow | undefined> {
+  const { rows } = await db.query<BookingRow>('SELECT * FROM booking.bookings WHERE reference = $1', [reference]);
+  return rows[0];
+}
+
+export async function viewBooking(db: Pool | Tx, booking: BookingRow): Promise<BookingView> {
+  const seats = await db.query<{ seat_id: string }>('SELECT seat_id FROM booking.booking_seats WHERE booking_id = $1 ORDER BY seat_id', [booking.id]);
+  return {
+    id: booking.id,
+    reference: booking.reference,
+    eventId: booking.event_id,
+    status: booking.status,
+    seatIds: seats.rows.map((r) => r.seat_id),
+    generalAdmission: booking.ga_section_id ? { sectionId: booking.ga_section_id, quantity: booking.ga_quantity! } : null,
+    amount: { cents: booking.amount_cents, currency: booking.currency },
+    createdAt: booking.created_at.toISOString(),
+    cancelledAt: booking.cancelled_at?.toISOString() ?? null,
+  };
+}
+
+/**
+ * Cancels a confirmed booking before its event starts: seats (or GA places)
+ * go back on sale and the payment is marked refunded, in one transaction.
+ * Returns the payment to refund at the provider after commit.
+ */
+export async function cancelBooking(tx: Tx, topic: string, reference: string, requester: { sub: string; role: string }): Promise<{ booking: BookingRow; refundPaymentId: string | undefined }> {
+  const peek = await findBookingByReference(tx, reference);
+  if (!peek || (peek.buyer_id !== requester.sub && requester.role !== 'admin')) throw problems.notFound(`booking ${reference}`);
+  // Lock order: inventory, then the booking.
+  if (peek.ga_section_id) await lockGa(tx, peek.event_id, peek.ga_section_id);
+  else {
+    await tx.query(
+      `SELECT 1 FROM booking.seat_inventory si JOIN booking.booking_seats bs ON bs.event_id = si.event_id AND bs.seat_id = si.seat_id
+        WHERE bs.booking_id = $1 ORDER BY si.seat_id FOR UPDATE OF si`,
+      [peek.id],
+    );
+  }
+  const { rows } = await tx.query<BookingRow>('SELECT * FROM booking.bookings WHERE id = $1 FOR UPDATE', [peek.id]);
+  const booking = rows[0]!;
+  if (booking.status === 'cancelled') return { booking, refundPaymentId: undefined };
+  const started = await tx.query<{ started: boolean }>('SELECT starts_at <= now() AS started FROM catalog.events WHERE id = $1', [booking.event_id]);
+  if (started.rows[0]?.started) throw problems.conflict('event-started', 'Event has started', 'bookings can only be cancelled before the event starts');
+
+  if (booking.ga_section_id) {
+    await tx.query('UPDATE booking.ga_inventory SET sold = sold - $3 WHERE event_id = $1 AND section_id = $2', [booking.event_id, booking.ga_section_id, booking.ga_quantity]);
+  } else {
+    await tx.query(
+      `UPDATE booking.seat_inventory SET status = 'available', booking_id = NULL WHERE booking_id = $1 AND status = 'sold'`,
+      [booking.id],
+    );
+    await tx.query('UPDATE booking.booking_seats SET active = false WHERE booking_id = $1', [booking.id]);
+  }
+  const updated = await tx.query<BookingRow>(
+    `UPDATE booking.bookings SET status = 'cancelled', cancelled_at = now() WHERE id = $1 RETURNING *`,
+    [booking.id],
+  );
+  await tx.query(`UPDATE booking.payments SET status = 'refunded', updated_at = now() WHERE id = $1`, [booking.payment_id]);
+  const view = await viewBooking(tx, updated.rows[0]!);
+  await enqueueMessage(tx, topic, 'booking.cancelled', booking.event_id, {
+    bookingId: booking.id,
+    bookingReference: booking.reference,
+    buyerId: booking.buyer_id,
+    seatIds: view.seatIds,
+    generalAdmission: view.generalAdmission,
+    amount: view.amount,
+    reason: requester.sub === booking.buyer_id ? 'cancelled_by_buyer' : 'cancelled_by_admin',
+  });
+  return { booking: updated.rows[0]!, refundPaymentId: booking.payment_id };
+}

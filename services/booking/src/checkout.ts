@@ -1,0 +1,183 @@
+import { randomUUID } from 'node:crypto';
+import { problems, withTransaction, type Pool, type Tx } from '@ticketing/platform';
+import { newBookingReference, viewBooking, type BookingRow, type BookingView } from './bookings.js';
+import { endHold, extendForCheckout, lockHold, type HoldSettings, type LockedHold } from './holds.js';
+import { seatIsFree } from './inventory.js';
+import { enqueueMessage } from './messages.js';
+import { PaymentTimeoutError, type PaymentProvider } from './payment-provider.js';
+
+export interface PaymentRow {
+  id: string;
+  hold_id: string;
+  amount_cents: number;
+  currency: string;
+  method: string;
+  status: 'pending' | 'approved' | 'declined' | 'timed_out' | 'refunded';
+}
+
+/** How a payment ended up, for the HTTP layer. */
+export type Settlement =
+  | { kind: 'confirmed'; booking: BookingView; reacquired: boolean }
+  | { kind: 'refunded'; paymentId: string; reason: string }
+  | { kind: 'failed'; paymentId: string; status: 'declined' | 'timed_out' }
+  | { kind: 'pending'; paymentId: string };
+
+export interface CheckoutDeps {
+  pool: Pool;
+  settings: HoldSettings;
+  provider: PaymentProvider;
+  paymentTimeoutMs: number;
+}
+
+/**
+ * Checkout: extends the hold once, records a pending payment, asks the
+ * provider, then settles. The provider call happens outside any transaction
+ * so no row lock is held while waiting on a third party.
+ */
+export async function checkout(deps: CheckoutDeps, holdId: string, buyerId: string, method: string): Promise<Settlement> {
+  const payment = await withTransaction(deps.pool, async (tx) => {
+    const locked = await lockHold(tx, holdId);
+    if (!locked || locked.hold.buyer_id !== buyerId) throw problems.notFound(`hold ${holdId}`);
+    const { hold } = locked;
+    if (hold.status !== 'active') {
+      throw problems.conflict('hold-not-active', 'Hold is not active', `hold ${holdId} is ${hold.status}`, { holdStatus: hold.status });
+    }
+    if (hold.lapsed) {
+      return { expired: true as const };
+    }
+    const pending = await tx.query('SELECT 1 FROM booking.payments WHERE hold_id = $1 AND status = $2', [holdId, 'pending']);
+    if (pending.rowCount) throw problems.conflict('payment-in-progress', 'Payment in progress', 'a payment for this hold is already in progress');
+    await extendForCheckout(tx, deps.settings, locked);
+    const id = randomUUID();
+    await tx.query(
+      `INSERT INTO booking.payments (id, hold_id, amount_cents, currency, method, status) VALUES ($1, $2, $3, $4, $5, 'pending')`,
+      [id, holdId, hold.amount_cents, hold.currency, method],
+    );
+    return { expired: false as const, id, amountCents: hold.amount_cents, currency: hold.currency };
+  });
+  if (payment.expired) {
+    // Record the expiry now (the buyer learns of it), then refuse.
+    await withTransaction(deps.pool, async (tx) => {
+      const locked = await lockHold(tx, holdId);
+      if (locked?.hold.lapsed) await endHold(tx, deps.settings, locked, 'expired', 'lapsed');
+    });
+    throw problems.conflict('hold-expired', 'Hold expired', `hold ${holdId} expired before checkout started; hold the seats again`);
+  }
+
+  let outcome: 'approved' | 'declined' | 'pending' | 'timed_out';
+  try {
+    outcome = await deps.provider.charge({ paymentId: payment.id, amountCents: payment.amountCents, currency: payment.currency, method }, deps.paymentTimeoutMs);
+  } catch (error) {
+    if (!(error instanceof PaymentTimeoutError)) throw error;
+    outcome = 'timed_out';
+  }
+  if (outcome === 'pending') return { kind: 'pending', paymentId: payment.id };
+  return settlePayment(deps, payment.id, outcome);
+}
+
+/**
+ * Applies a provider's verdict to a payment; used by checkout and by the
+ * provider's webhook, so a late or repeated verdict is handled the same way.
+ *  - approved, hold still ours (or its seats still free) → booking confirmed;
+ *  - approved, seats gone → payment refunded;
+ *  - declined / timed out → hold released.
+ * Idempotent: a verdict for a settled payment returns the earlier settlement.
+ */
+export async function settlePayment(deps: CheckoutDeps, paymentId: string, verdict: 'approved' | 'declined' | 'timed_out'): Promise<Settlement> {
+  const settlement = await withTransaction(deps.pool, async (tx) => {
+    const peek = await tx.query<{ hold_id: string }>('SELECT hold_id FROM booking.payments WHERE id = $1', [paymentId]);
+    if (!peek.rows[0]) throw problems.notFound(`payment ${paymentId}`);
+    const locked = (await lockHold(tx, peek.rows[0].hold_id))!;
+    const { rows } = await tx.query<PaymentRow>('SELECT * FROM booking.payments WHERE id = $1 FOR UPDATE', [paymentId]);
+    const payment = rows[0]!;
+
+    if (payment.status === 'approved') {
+      const booking = await tx.query<BookingRow>('SELECT * FROM booking.bookings WHERE payment_id = $1', [paymentId]);
+      return { kind: 'confirmed', booking: await viewBooking(tx, booking.rows[0]!), reacquired: false } satisfies Settlement;
+    }
+    if (payment.status === 'refunded') return { kind: 'refunded', paymentId, reason: 'already refunded' } satisfies Settlement;
+
+    if (verdict !== 'approved') {
+      // A late decline/timeout for a payment already failed changes nothing.
+      if (payment.status !== 'pending') return { kind: 'failed', paymentId, status: payment.status as 'declined' | 'timed_out' } satisfies Settlement;
+      await tx.query('UPDATE booking.payments SET status = $2, updated_at = now() WHERE id = $1', [paymentId, verdict]);
+      await endHold(tx, deps.settings, locked, 'released', verdict === 'declined' ? 'payment_declined' : 'payment_timeout');
+      return { kind: 'failed', paymentId, status: verdict } satisfies Settlement;
+    }
+    // Approved: pending, or a late approval after we gave up (declined/timed_out).
+    return confirm(tx, deps.settings, locked, payment);
+  });
+  if (settlement.kind === 'refunded' && settlement.reason !== 'already refunded') await deps.provider.refund(paymentId);
+  return settlement;
+}
+
+async function confirm(tx: Tx, settings: HoldSettings, locked: LockedHold, payment: PaymentRow): Promise<Settlement> {
+  const { hold } = locked;
+  const stillOurs = hold.status === 'active';
+  let canBook: boolean;
+  if (hold.ga_section_id) {
+    const ga = locked.ga!;
+    // An active hold (even lapsed) still counts its places in `held`.
+    canBook = stillOurs || ga.capacity - ga.held - ga.sold >= hold.ga_quantity!;
+  } else {
+    canBook = locked.seats.every((seat) => (seat.status === 'held' && seat.hold_id === hold.id) || seatIsFree(seat));
+  }
+  if (!canBook) {
+    await tx.query(`UPDATE booking.payments SET status = 'refunded', updated_at = now() WHERE id = $1`, [payment.id]);
+    await endHold(tx, settings, locked, stillOurs && hold.lapsed ? 'expired' : 'released', 'seats_lost');
+    await enqueueMessage(tx, settings.topic, 'payment.refunded', hold.event_id, {
+      paymentId: payment.id,
+      holdId: hold.id,
+      buyerId: hold.buyer_id,
+      amount: { cents: payment.amount_cents, currency: payment.currency },
+      reason: 'seats_no_longer_available',
+    });
+    return { kind: 'refunded', paymentId: payment.id, reason: 'the seats were taken after the hold expired' };
+  }
+
+  const bookingId = randomUUID();
+  const reference = newBookingReference();
+  const reacquired = !stillOurs || hold.lapsed;
+  if (hold.ga_section_id) {
+    await tx.query(
+      `UPDATE booking.ga_inventory SET held = held - $3, sold = sold + $4 WHERE event_id = $1 AND section_id = $2`,
+      [hold.event_id, hold.ga_section_id, stillOurs ? hold.ga_quantity : 0, hold.ga_quantity],
+    );
+  } else {
+    // Seats held by other lapsed holds are taken over; the sweeper records those holds' expiry.
+    await tx.query(
+      `UPDATE booking.seat_inventory SET status = 'sold', booking_id = $2, hold_id = NULL, held_until = NULL
+        WHERE event_id = $1 AND seat_id = ANY($3::uuid[])`,
+      [hold.event_id, bookingId, locked.seats.map((s) => s.seat_id)],
+    );
+  }
+  const inserted = await tx.query<BookingRow>(
+    `INSERT INTO booking.bookings (id, reference, hold_id, payment_id, event_id, buyer_id, status, amount_cents, currency, ga_section_id, ga_quantity)
+     VALUES ($1, $2, $3, $4, $5, $6, 'confirmed', $7, $8, $9, $10) RETURNING *`,
+    [bookingId, reference, hold.id, payment.id, hold.event_id, hold.buyer_id, payment.amount_cents, payment.currency, hold.ga_section_id, hold.ga_quantity],
+  );
+  if (!hold.ga_section_id) {
+    await tx.query(
+      `INSERT INTO booking.booking_seats (booking_id, event_id, seat_id) SELECT $1, $2, unnest($3::uuid[])`,
+      [bookingId, hold.event_id, locked.seats.map((s) => s.seat_id)],
+    );
+  }
+  await tx.query(
+    `UPDATE booking.holds SET status = 'converted', end_reason = 'booked', ended_at = COALESCE(ended_at, now()) WHERE id = $1`,
+    [hold.id],
+  );
+  await tx.query(`UPDATE booking.payments SET status = 'approved', updated_at = now() WHERE id = $1`, [payment.id]);
+  const booking = await viewBooking(tx, inserted.rows[0]!);
+  await enqueueMessage(tx, settings.topic, 'booking.confirmed', hold.event_id, {
+    bookingId,
+    bookingReference: reference,
+    holdId: hold.id,
+    buyerId: hold.buyer_id,
+    paymentId: payment.id,
+    seatIds: booking.seatIds,
+    generalAdmission: booking.generalAdmission,
+    amount: booking.amount,
+    reacquired,
+  });
+  return { kind: 'confirmed', booking, reacquired };
+}

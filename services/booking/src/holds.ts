@@ -1,0 +1,306 @@
+import { problems, type Pool, type Tx } from '@ticketing/platform';
+import {
+  lockGa,
+  lockSeats,
+  lockSeatsOfHold,
+  markSeatsHeld,
+  releaseSeatsOfHold,
+  seatIsFree,
+  type GaRow,
+  type SeatRow,
+} from './inventory.js';
+import { enqueueMessage } from './messages.js';
+
+export interface HoldSettings {
+  topic: string;
+  ttlSeconds: number;
+  checkoutExtensionSeconds: number;
+  maxLifetimeSeconds: number;
+  maxPlaces: number;
+}
+
+export interface HoldRow {
+  id: string;
+  event_id: string;
+  buyer_id: string;
+  status: 'active' | 'converted' | 'expired' | 'released';
+  end_reason: string | null;
+  created_at: Date;
+  expires_at: Date;
+  extended_at: Date | null;
+  amount_cents: number;
+  currency: string;
+  ga_section_id: string | null;
+  ga_quantity: number | null;
+  /** Active, but its time is up. */
+  lapsed: boolean;
+}
+
+export type HoldRequest =
+  | { eventId: string; seatIds: string[] }
+  | { eventId: string; generalAdmission: { sectionId: string; quantity: number } };
+
+const holdColumns = `id, event_id, buyer_id, status, end_reason, created_at, expires_at, extended_at,
+  amount_cents, currency, ga_section_id, ga_quantity, (status = 'active' AND expires_at <= now()) AS lapsed`;
+
+/** A hold with its inventory rows, all locked in the standard order. */
+export interface LockedHold {
+  hold: HoldRow;
+  seats: SeatRow[];
+  ga: GaRow | undefined;
+}
+
+export async function lockHold(tx: Tx, holdId: string): Promise<LockedHold | undefined> {
+  const peek = await tx.query<{ event_id: string; ga_section_id: string | null }>(
+    'SELECT event_id, ga_section_id FROM booking.holds WHERE id = $1',
+    [holdId],
+  );
+  const first = peek.rows[0];
+  if (!first) return undefined;
+  const ga = first.ga_section_id ? await lockGa(tx, first.event_id, first.ga_section_id) : undefined;
+  const seats = first.ga_section_id ? [] : await lockSeatsOfHold(tx, holdId);
+  const { rows } = await tx.query<HoldRow>(`SELECT ${holdColumns} FROM booking.holds WHERE id = $1 FOR UPDATE`, [holdId]);
+  return { hold: rows[0]!, seats, ga };
+}
+
+async function seatIdsOfHold(db: Pool | Tx, holdId: string): Promise<string[]> {
+  const { rows } = await db.query<{ seat_id: string }>('SELECT seat_id FROM booking.hold_seats WHERE hold_id = $1 ORDER BY seat_id', [holdId]);
+  return rows.map((r) => r.seat_id);
+}
+
+/** The message payload describing a hold; shared by every hold.* message. */
+async function holdData(db: Pool | Tx, hold: HoldRow, extra: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
+  return {
+    holdId: hold.id,
+    buyerId: hold.buyer_id,
+    seatIds: hold.ga_section_id ? [] : await seatIdsOfHold(db, hold.id),
+    generalAdmission: hold.ga_section_id ? { sectionId: hold.ga_section_id, quantity: hold.ga_quantity } : null,
+    amount: { cents: hold.amount_cents, currency: hold.currency },
+    expiresAt: hold.expires_at.toISOString(),
+    ...extra,
+  };
+}
+
+/**
+ * Ends an active hold (expired or released) and gives its inventory back.
+ * The caller holds the locks from lockHold(); GA places are returned here,
+ * seats still marked with this hold are freed.
+ */
+export async function endHold(
+  tx: Tx,
+  settings: HoldSettings,
+  locked: LockedHold,
+  status: 'expired' | 'released',
+  reason: string,
+): Promise<void> {
+  const { hold } = locked;
+  if (hold.status !== 'active') return;
+  await tx.query(`UPDATE booking.holds SET status = $2, end_reason = $3, ended_at = now() WHERE id = $1`, [hold.id, status, reason]);
+  if (hold.ga_section_id) {
+    await tx.query('UPDATE booking.ga_inventory SET held = held - $3 WHERE event_id = $1 AND section_id = $2', [
+      hold.event_id,
+      hold.ga_section_id,
+      hold.ga_quantity,
+    ]);
+  } else {
+    await releaseSeatsOfHold(tx, hold.id);
+  }
+  await enqueueMessage(tx, settings.topic, status === 'expired' ? 'hold.expired' : 'hold.released', hold.event_id, await holdData(tx, hold, { reason }));
+  hold.status = status;
+  hold.end_reason = reason;
+}
+
+/**
+ * Marks lapsed holds expired on behalf of a buyer who is taking their
+ * inventory. Their seats are not touched here (the caller re-assigns the ones
+ * it locked; the sweeper frees the rest), so no lock beyond the hold rows is
+ * needed and the lock order holds.
+ */
+async function expireLapsedHolds(tx: Tx, settings: HoldSettings, holdIds: string[]): Promise<HoldRow[]> {
+  if (holdIds.length === 0) return [];
+  const { rows } = await tx.query<HoldRow>(
+    `UPDATE booking.holds SET status = 'expired', end_reason = 'lapsed', ended_at = now()
+      WHERE id IN (SELECT id FROM booking.holds WHERE id = ANY($1::uuid[]) AND status = 'active' AND expires_at <= now() ORDER BY id FOR UPDATE)
+      RETURNING ${holdColumns}`,
+    [holdIds],
+  );
+  for (const hold of rows) {
+    await enqueueMessage(tx, settings.topic, 'hold.expired', hold.event_id, await holdData(tx, hold, { reason: 'lapsed' }));
+  }
+  return rows;
+}
+
+/**
+ * Takes GA places, first reclaiming places of lapsed holds when short.
+ * Returns how many places were left when there are not enough (0 claimed).
+ */
+async function claimGaPlaces(tx: Tx, settings: HoldSettings, eventId: string, ga: GaRow, quantity: number): Promise<number | true> {
+  let held = ga.held;
+  if (ga.capacity - held - ga.sold < quantity) {
+    const lapsed = await tx.query<{ id: string }>(
+      `SELECT id FROM booking.holds WHERE event_id = $1 AND ga_section_id = $2 AND status = 'active' AND expires_at <= now()`,
+      [eventId, ga.section_id],
+    );
+    const expired = await expireLapsedHolds(tx, settings, lapsed.rows.map((r) => r.id));
+    held -= expired.reduce((sum, h) => sum + (h.ga_quantity ?? 0), 0);
+  }
+  const available = ga.capacity - held - ga.sold;
+  if (available < quantity) return available;
+  await tx.query('UPDATE booking.ga_inventory SET held = $3 WHERE event_id = $1 AND section_id = $2', [eventId, ga.section_id, held + quantity]);
+  ga.held = held + quantity;
+  return true;
+}
+
+/**
+ * Creates a hold: claims the seats (or GA places) under row locks in one
+ * transaction. Fails with 409 naming the seats someone else has.
+ */
+export async function createHold(tx: Tx, settings: HoldSettings, buyerId: string, request: HoldRequest): Promise<HoldRow> {
+  const { eventId } = request;
+  const holdId = crypto.randomUUID();
+  const { rows: clock } = await tx.query<{ expires_at: Date }>('SELECT now() + make_interval(secs => $1) AS expires_at', [settings.ttlSeconds]);
+  const expiresAt = clock[0]!.expires_at;
+  let amount = 0;
+  let currency = 'EUR';
+
+  if ('seatIds' in request) {
+    const seatIds = [...new Set(request.seatIds)];
+    if (seatIds.length !== request.seatIds.length) throw problems.badRequest('seatIds contains the same seat twice');
+    if (seatIds.length > settings.maxPlaces) throw problems.badRequest(`a hold may take at most ${settings.maxPlaces} seats`);
+    const seats = await lockSeats(tx, eventId, seatIds);
+    if (seats.length !== seatIds.length) {
+      const known = new Set(seats.map((s) => s.seat_id));
+      const unknown = seatIds.filter((id) => !known.has(id));
+      throw problems.unprocessable('unknown-seats', 'Unknown seats', `these seats are not part of event ${eventId}: ${unknown.join(', ')}`, { unknownSeatIds: unknown });
+    }
+    const taken = seats.filter((s) => !seatIsFree(s)).map((s) => s.seat_id);
+    if (taken.length > 0) {
+      throw problems.conflict('seats-unavailable', 'Seats not available', `${taken.length} of the requested seats are held or sold`, { unavailableSeatIds: taken });
+    }
+    const lapsedHoldIds = [...new Set(seats.filter((s) => s.lapsed && s.hold_id).map((s) => s.hold_id!))];
+    await expireLapsedHolds(tx, settings, lapsedHoldIds);
+    const currencies = new Set(seats.map((s) => s.currency));
+    if (currencies.size > 1) throw problems.unprocessable('mixed-currencies', 'Mixed currencies', 'the selected seats are priced in different currencies');
+    amount = seats.reduce((sum, s) => sum + s.price_cents, 0);
+    currency = seats[0]!.currency;
+    await tx.query(
+      `INSERT INTO booking.holds (id, event_id, buyer_id, status, expires_at, amount_cents, currency)
+       VALUES ($1, $2, $3, 'active', $4, $5, $6)`,
+      [holdId, eventId, buyerId, expiresAt, amount, currency],
+    );
+    await markSeatsHeld(tx, eventId, seatIds, holdId, expiresAt);
+    await tx.query(
+      `INSERT INTO booking.hold_seats (hold_id, event_id, seat_id, price_cents)
+       SELECT $1, $2, seat_id, price_cents FROM booking.seat_inventory WHERE event_id = $2 AND seat_id = ANY($3::uuid[])`,
+      [holdId, eventId, seatIds],
+    );
+  } else {
+    const { sectionId, quantity } = request.generalAdmission;
+    if (quantity > settings.maxPlaces) throw problems.badRequest(`a hold may take at most ${settings.maxPlaces} places`);
+    const ga = await lockGa(tx, eventId, sectionId);
+    if (!ga) {
+      throw problems.unprocessable('unknown-section', 'Unknown section', `event ${eventId} has no general-admission section ${sectionId}`);
+    }
+    const claimed = await claimGaPlaces(tx, settings, eventId, ga, quantity);
+    if (claimed !== true) {
+      throw problems.conflict('not-enough-places', 'Not enough places', `only ${claimed} places are left in this section`, {
+        availablePlaces: claimed,
+      });
+    }
+    amount = ga.price_cents * quantity;
+    currency = ga.currency;
+    await tx.query(
+      `INSERT INTO booking.holds (id, event_id, buyer_id, status, expires_at, amount_cents, currency, ga_section_id, ga_quantity)
+       VALUES ($1, $2, $3, 'active', $4, $5, $6, $7, $8)`,
+      [holdId, eventId, buyerId, expiresAt, amount, currency, sectionId, quantity],
+    );
+  }
+  const { rows } = await tx.query<HoldRow>(`SELECT ${holdColumns} FROM booking.holds WHERE id = $1`, [holdId]);
+  const hold = rows[0]!;
+  await enqueueMessage(tx, settings.topic, 'hold.created', eventId, await holdData(tx, hold));
+  return hold;
+}
+
+/**
+ * Grants the one checkout extension: the hold lives until checkout could
+ * finish, but never beyond its maximum lifetime.
+ */
+export async function extendForCheckout(tx: Tx, settings: HoldSettings, locked: LockedHold): Promise<void> {
+  const { hold } = locked;
+  if (hold.extended_at || settings.checkoutExtensionSeconds === 0) return;
+  const { rows } = await tx.query<{ expires_at: Date }>(
+    `UPDATE booking.holds
+        SET extended_at = now(),
+            expires_at = GREATEST(expires_at, LEAST(now() + make_interval(secs => $2), created_at + make_interval(secs => $3)))
+      WHERE id = $1 RETURNING expires_at`,
+    [hold.id, settings.checkoutExtensionSeconds, settings.maxLifetimeSeconds],
+  );
+  hold.expires_at = rows[0]!.expires_at;
+  hold.extended_at = new Date();
+  if (!hold.ga_section_id) {
+    await tx.query(`UPDATE booking.seat_inventory SET held_until = $2 WHERE hold_id = $1 AND status = 'held'`, [hold.id, hold.expires_at]);
+  }
+  await enqueueMessage(tx, settings.topic, 'hold.extended', hold.event_id, await holdData(tx, hold));
+}
+
+export interface HoldView {
+  id: string;
+  eventId: string;
+  status: HoldRow['status'];
+  endReason: string | null;
+  expiresAt: string;
+  extended: boolean;
+  seatIds: string[];
+  generalAdmission: { sectionId: string; quantity: number } | null;
+  amount: { cents: number; currency: string };
+  bookingReference: string | null;
+  payment: { id: string; status: string } | null;
+}
+
+export async function viewHold(db: Pool | Tx, hold: HoldRow): Promise<HoldView> {
+  const booking = await db.query<{ reference: string }>('SELECT reference FROM booking.bookings WHERE hold_id = $1', [hold.id]);
+  const payment = await db.query<{ id: string; status: string }>(
+    'SELECT id, status FROM booking.payments WHERE hold_id = $1 ORDER BY created_at DESC LIMIT 1',
+    [hold.id],
+  );
+  return {
+    id: hold.id,
+    eventId: hold.event_id,
+    // A lapsed hold is expired to the buyer even before the sweeper records it.
+    status: hold.lapsed ? 'expired' : hold.status,
+    endReason: hold.lapsed ? 'lapsed' : hold.end_reason,
+    expiresAt: hold.expires_at.toISOString(),
+    extended: hold.extended_at !== null,
+    seatIds: hold.ga_section_id ? [] : await seatIdsOfHold(db, hold.id),
+    generalAdmission: hold.ga_section_id ? { sectionId: hold.ga_section_id, quantity: hold.ga_quantity! } : null,
+    amount: { cents: hold.amount_cents, currency: hold.currency },
+    bookingReference: booking.rows[0]?.reference ?? null,
+    payment: payment.rows[0] ?? null,
+  };
+}
+
+export async function findHold(db: Pool | Tx, holdId: string): Promise<HoldRow | undefined> {
+  const { rows } = await db.query<HoldRow>(`SELECT ${holdColumns} FROM booking.holds WHERE id = $1`, [holdId]);
+  return rows[0];
+}
+
+/** Sweeper step: expires one lapsed hold and frees its inventory; true if it did. */
+export async function expireIfLapsed(tx: Tx, settings: HoldSettings, holdId: string): Promise<boolean> {
+  const locked = await lockHold(tx, holdId);
+  if (!locked || !locked.hold.lapsed) return false;
+  await endHold(tx, settings, locked, 'expired', 'lapsed');
+  return true;
+}
+
+/** Frees seats still marked with holds that a buyer's claim already expired. */
+export async function releaseOrphanedSeats(tx: Tx): Promise<number> {
+  const { rowCount } = await tx.query(
+    `UPDATE booking.seat_inventory s SET status = 'available', hold_id = NULL, held_until = NULL
+       FROM (SELECT si.event_id, si.seat_id FROM booking.seat_inventory si
+               JOIN booking.holds h ON h.id = si.hold_id
+              WHERE si.status = 'held' AND h.status <> 'active'
+              LIMIT 1000 FOR UPDATE OF si SKIP LOCKED) o
+      WHERE s.event_id = o.event_id AND s.seat_id = o.seat_id`,
+  );
+  return rowCount ?? 0;
+}

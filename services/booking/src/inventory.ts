@@ -1,0 +1,187 @@
+import { problems, withTransaction, type Pool, type Tx } from '@ticketing/platform';
+
+/**
+ * Inventory rows and the lock order every write follows:
+ *   1. inventory (seat_inventory rows ordered by seat_id, or the ga_inventory row),
+ *   2. holds, 3. payments / bookings.
+ * One order everywhere means two transactions can wait on each other but
+ * never in a cycle.
+ */
+
+export interface CatalogEvent {
+  id: string;
+  venueId: string;
+  status: string;
+  startsAt: Date;
+}
+
+export async function findCatalogEvent(db: Pool | Tx, eventId: string): Promise<CatalogEvent | undefined> {
+  const { rows } = await db.query<{ id: string; venue_id: string; status: string; starts_at: Date }>(
+    'SELECT id, venue_id, status, starts_at FROM catalog.events WHERE id = $1',
+    [eventId],
+  );
+  const row = rows[0];
+  return row && { id: row.id, venueId: row.venue_id, status: row.status, startsAt: row.starts_at };
+}
+
+const initialized = new Set<string>();
+
+/**
+ * Copies an event's seat map and GA capacities (priced by its tiers) from the
+ * catalog into inventory, once. Concurrent first buyers wait on the
+ * event_inventory primary key; only the first one copies.
+ */
+export async function ensureInventory(pool: Pool, event: CatalogEvent): Promise<void> {
+  if (initialized.has(event.id)) return;
+  await withTransaction(pool, async (tx) => {
+    const inserted = await tx.query(
+      'INSERT INTO booking.event_inventory (event_id, venue_id) VALUES ($1, $2) ON CONFLICT (event_id) DO NOTHING',
+      [event.id, event.venueId],
+    );
+    if (inserted.rowCount !== 1) return;
+    await tx.query(
+      `INSERT INTO booking.seat_inventory (event_id, seat_id, section_id, category, price_cents, currency)
+       SELECT $1, s.id, s.section_id, s.category, p.price_cents, p.currency
+         FROM catalog.seats s
+         JOIN catalog.sections sec ON sec.id = s.section_id AND sec.kind = 'seated'
+         JOIN catalog.price_tiers p ON p.event_id = $1 AND p.category = s.category
+        WHERE s.venue_id = $2`,
+      [event.id, event.venueId],
+    );
+    await tx.query(
+      `INSERT INTO booking.ga_inventory (event_id, section_id, category, price_cents, currency, capacity)
+       SELECT $1, sec.id, sec.category, p.price_cents, p.currency, sec.capacity
+         FROM catalog.sections sec
+         JOIN catalog.price_tiers p ON p.event_id = $1 AND p.category = sec.category
+        WHERE sec.venue_id = $2 AND sec.kind = 'general_admission'`,
+      [event.id, event.venueId],
+    );
+  });
+  initialized.add(event.id);
+}
+
+/** Loads an event that buyers may hold seats for, with its inventory ready. */
+export async function requireOnSaleEvent(pool: Pool, eventId: string): Promise<CatalogEvent> {
+  const event = await findCatalogEvent(pool, eventId);
+  if (!event) throw problems.notFound(`event ${eventId}`);
+  if (event.status !== 'on_sale') {
+    throw problems.conflict('event-not-on-sale', 'Event is not on sale', `event ${eventId} is ${event.status}`);
+  }
+  if (event.startsAt.getTime() <= Date.now()) {
+    throw problems.conflict('event-started', 'Event has started', `event ${eventId} started at ${event.startsAt.toISOString()}`);
+  }
+  await ensureInventory(pool, event);
+  return event;
+}
+
+export interface SeatRow {
+  seat_id: string;
+  section_id: string;
+  category: string;
+  price_cents: number;
+  currency: string;
+  status: 'available' | 'held' | 'sold';
+  hold_id: string | null;
+  /** Held, but the hold's time is up: free for the next buyer. */
+  lapsed: boolean;
+}
+
+const seatColumns = `si.seat_id, si.section_id, si.category, si.price_cents, si.currency, si.status, si.hold_id,
+  (si.status = 'held' AND si.held_until <= now()) AS lapsed`;
+
+/** Locks the given seats of an event, in seat order. */
+export async function lockSeats(tx: Tx, eventId: string, seatIds: readonly string[]): Promise<SeatRow[]> {
+  const { rows } = await tx.query<SeatRow>(
+    `SELECT ${seatColumns} FROM booking.seat_inventory si
+      WHERE si.event_id = $1 AND si.seat_id = ANY($2::uuid[])
+      ORDER BY si.seat_id FOR UPDATE`,
+    [eventId, seatIds],
+  );
+  return rows;
+}
+
+/** Locks every seat a hold ever claimed (whoever holds it now), in seat order. */
+export async function lockSeatsOfHold(tx: Tx, holdId: string): Promise<SeatRow[]> {
+  const { rows } = await tx.query<SeatRow>(
+    `SELECT ${seatColumns} FROM booking.seat_inventory si
+       JOIN booking.hold_seats hs ON hs.event_id = si.event_id AND hs.seat_id = si.seat_id
+      WHERE hs.hold_id = $1
+      ORDER BY si.seat_id FOR UPDATE OF si`,
+    [holdId],
+  );
+  return rows;
+}
+
+export interface GaRow {
+  section_id: string;
+  category: string;
+  price_cents: number;
+  currency: string;
+  capacity: number;
+  held: number;
+  sold: number;
+}
+
+export async function lockGa(tx: Tx, eventId: string, sectionId: string): Promise<GaRow | undefined> {
+  const { rows } = await tx.query<GaRow>(
+    `SELECT section_id, category, price_cents, currency, capacity, held, sold
+       FROM booking.ga_inventory WHERE event_id = $1 AND section_id = $2 FOR UPDATE`,
+    [eventId, sectionId],
+  );
+  return rows[0];
+}
+
+/** Seat is free for a new claim: available, or held by a hold whose time is up. */
+export const seatIsFree = (seat: SeatRow) => seat.status === 'available' || seat.lapsed;
+
+export async function markSeatsHeld(tx: Tx, eventId: string, seatIds: readonly string[], holdId: string, until: Date): Promise<void> {
+  await tx.query(
+    `UPDATE booking.seat_inventory SET status = 'held', hold_id = $3, held_until = $4, booking_id = NULL
+      WHERE event_id = $1 AND seat_id = ANY($2::uuid[])`,
+    [eventId, seatIds, holdId, until],
+  );
+}
+
+/** Frees the seats a hold still holds (only rows the caller has locked). */
+export async function releaseSeatsOfHold(tx: Tx, holdId: string): Promise<void> {
+  await tx.query(
+    `UPDATE booking.seat_inventory SET status = 'available', hold_id = NULL, held_until = NULL
+      WHERE hold_id = $1 AND status = 'held'`,
+    [holdId],
+  );
+}
+
+export interface Availability {
+  eventId: string;
+  seats: { seatId: string; sectionId: string; category: string; priceCents: number; currency: string; status: 'available' | 'held' | 'sold' }[];
+  generalAdmission: { sectionId: string; category: string; priceCents: number; currency: string; capacity: number; available: number }[];
+}
+
+/**
+ * What a buyer may pick now. Lapsed holds count as available, matching what
+ * a hold request would get; so do GA places of lapsed, unswept holds (a hold
+ * request reclaims them).
+ */
+export async function readAvailability(pool: Pool, event: CatalogEvent): Promise<Availability> {
+  await ensureInventory(pool, event);
+  const seats = await pool.query<{ seat_id: string; section_id: string; category: string; price_cents: number; currency: string; status: 'available' | 'held' | 'sold' }>(
+    `SELECT seat_id, section_id, category, price_cents, currency,
+            CASE WHEN status = 'held' AND held_until <= now() THEN 'available' ELSE status END AS status
+       FROM booking.seat_inventory WHERE event_id = $1 ORDER BY section_id, seat_id`,
+    [event.id],
+  );
+  const ga = await pool.query<{ section_id: string; category: string; price_cents: number; currency: string; capacity: number; available: number }>(
+    `SELECT g.section_id, g.category, g.price_cents, g.currency, g.capacity,
+            g.capacity - g.sold - g.held + COALESCE((
+              SELECT sum(h.ga_quantity) FROM booking.holds h
+               WHERE h.event_id = g.event_id AND h.ga_section_id = g.section_id
+                 AND h.status = 'active' AND h.expires_at <= now()), 0)::int AS available
+       FROM booking.ga_inventory g WHERE g.event_id = $1 ORDER BY g.section_id`,
+    [event.id],
+  );
+  return {
+    eventId: event.id,
+    seats: seats.rows.map((s) => ({ seatId: s.seat_id, sectionId: s.section_id, category: s.category, priceCents: s.price_cents, currency: s.currency, status: s.status })),
+    generalAdmission: ga.rows.map((g) => ({ sectionId: g.section_id, category: g.category, priceCents: g.price_cents, currency: g.currency, capacity: g.capacity, available: g.available })),
+  };
+}

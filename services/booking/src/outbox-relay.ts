@@ -1,0 +1,137 @@
+import type { Logger, Pool } from '@ticketing/platform';
+import { createReliableProducer } from '@ticketing/platform';
+import type { Kafka, Producer } from 'kafkajs';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type pg from 'pg';
+
+/** Advisory lock key naming the relay leader (any constant, shared by all replicas). */
+const leaderLockKey = 'booking:outbox-relay';
+
+/**
+ * Relays outbox rows to Kafka in id order. Exactly one replica relays at a
+ * time (PostgreSQL advisory lock held on a dedicated connection; if that
+ * replica dies, its connection closes and another takes over), so messages of
+ * one event keep their order. A row is marked published only after Kafka
+ * acknowledged it from all in-sync replicas; if Kafka is down the rows wait
+ * and go out, with the same message ids, when it is back. A crash between ack
+ * and mark re-sends a message with its original id: consumers deduplicate.
+ */
+export function startOutboxRelay(deps: { pool: Pool; kafka: Kafka; logger: Logger; registry: Registry; pollIntervalMs: number; batchSize?: number }) {
+  const batchSize = deps.batchSize ?? 200;
+  const published = new Counter({ name: 'booking_outbox_published_total', help: 'Outbox messages acknowledged by Kafka.', registers: [deps.registry] });
+  const failures = new Counter({ name: 'booking_outbox_publish_failures_total', help: 'Failed attempts to publish an outbox batch.', registers: [deps.registry] });
+  const leader = new Gauge({ name: 'booking_outbox_relay_leader', help: '1 while this replica is the outbox relay leader.', registers: [deps.registry] });
+  new Gauge({
+    name: 'booking_outbox_pending',
+    help: 'Outbox messages not yet published (relay lag).',
+    registers: [deps.registry],
+    async collect() {
+      const { rows } = await deps.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM booking.outbox WHERE published_at IS NULL');
+      this.set(rows[0]?.n ?? 0);
+    },
+  });
+
+  let stopped = false;
+  let lockClient: pg.PoolClient | undefined;
+  let producer: Producer | undefined;
+  let wake: (() => void) | undefined;
+  let failuresInRow = 0;
+
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, ms);
+      wake = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
+
+  async function becomeLeader(): Promise<boolean> {
+    if (lockClient) return true;
+    const client = await deps.pool.connect();
+    const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [leaderLockKey]);
+    if (rows[0]?.locked) {
+      lockClient = client;
+      // If this connection breaks, leadership is lost with it.
+      client.on('error', () => {
+        lockClient = undefined;
+        leader.set(0);
+      });
+      leader.set(1);
+      deps.logger.info('outbox relay: became leader');
+      return true;
+    }
+    client.release();
+    return false;
+  }
+
+  /** Publishes one batch; returns how many rows went out. */
+  async function relayBatch(): Promise<number> {
+    const { rows } = await deps.pool.query<{ id: string; message_id: string; topic: string; message_key: string; type: string; payload: unknown }>(
+      `SELECT id, message_id, topic, message_key, type, payload FROM booking.outbox
+        WHERE published_at IS NULL ORDER BY id LIMIT $1`,
+      [batchSize],
+    );
+    if (rows.length === 0) return 0;
+    if (!producer) {
+      producer = createReliableProducer(deps.kafka);
+      await producer.connect();
+    }
+    const byTopic = new Map<string, typeof rows>();
+    for (const row of rows) byTopic.set(row.topic, [...(byTopic.get(row.topic) ?? []), row]);
+    await producer.sendBatch({
+      acks: -1,
+      topicMessages: [...byTopic].map(([topic, messages]) => ({
+        topic,
+        messages: messages.map((m) => ({
+          key: m.message_key,
+          value: JSON.stringify(m.payload),
+          headers: { 'message-id': m.message_id, 'message-type': m.type, 'content-type': 'application/json' },
+        })),
+      })),
+    });
+    await deps.pool.query('UPDATE booking.outbox SET published_at = now() WHERE id = ANY($1::bigint[])', [rows.map((r) => r.id)]);
+    published.inc(rows.length);
+    return rows.length;
+  }
+
+  const done = (async () => {
+    while (!stopped) {
+      try {
+        if (!(await becomeLeader())) {
+          await sleep(Math.max(deps.pollIntervalMs, 1_000));
+          continue;
+        }
+        const sent = await relayBatch();
+        failuresInRow = 0;
+        if (sent < batchSize) await sleep(deps.pollIntervalMs);
+      } catch (error) {
+        failures.inc();
+        failuresInRow++;
+        if (failuresInRow === 1 || failuresInRow % 20 === 0) {
+          deps.logger.warn('outbox relay: publish failed; will retry', { error: (error as Error).message, attempts: failuresInRow });
+        }
+        // Start from a fresh producer: kafkajs may hold a broken connection.
+        await producer?.disconnect().catch(() => undefined);
+        producer = undefined;
+        await sleep(Math.min(5_000, 100 * 2 ** Math.min(failuresInRow, 6)));
+      }
+    }
+  })();
+
+  return {
+    /** Nudges the relay to look now (after a write) instead of at the next poll. */
+    notify: () => wake?.(),
+    async stop() {
+      stopped = true;
+      wake?.();
+      await done;
+      await producer?.disconnect().catch(() => undefined);
+      if (lockClient) {
+        await lockClient.query('SELECT pg_advisory_unlock(hashtext($1))', [leaderLockKey]).catch(() => undefined);
+        lockClient.release();
+      }
+      leader.set(0);
+    },
+  };
+}

@@ -1,0 +1,138 @@
+import { createHash } from 'node:crypto';
+import type { Request, Response } from 'express';
+import { pgIdent, withTransaction, type Pool, type Tx } from './db.js';
+import { HttpProblem, problems } from './problem.js';
+
+/** What a write handler answers; stored for replay when a key was given. */
+export interface WriteResult {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface IdempotencyOptions {
+  pool: Pool;
+  schema: string;
+  ttlHours: number;
+  /** How long an in-flight key blocks retries before a crashed attempt is taken over. @default 60 */
+  lockSeconds?: number;
+}
+
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value ?? null);
+}
+
+/**
+ * Runs a write so that retries are safe. Without an Idempotency-Key the work
+ * simply runs in a transaction. With one:
+ *  - the key is claimed first (committed on its own) so a concurrent retry sees it in flight (409);
+ *  - the response is stored in the SAME transaction as the work, so a stored
+ *    response exists exactly when the effect happened;
+ *  - a 4xx outcome is stored too (same request, same answer); an unexpected
+ *    failure frees the key so the client can retry.
+ */
+export function createIdempotentWriter(options: IdempotencyOptions) {
+  const table = `${pgIdent(options.schema)}.idempotency_keys`;
+  const lockSeconds = options.lockSeconds ?? 60;
+
+  async function claim(principal: string, key: string, hash: string): Promise<WriteResult | undefined> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const inserted = await options.pool.query(
+        `INSERT INTO ${table} (principal, key, request_hash, status, locked_until, expires_at)
+         VALUES ($1, $2, $3, 'in_flight', now() + make_interval(secs => $4), now() + make_interval(hours => $5))
+         ON CONFLICT (principal, key) DO NOTHING`,
+        [principal, key, hash, lockSeconds, options.ttlHours],
+      );
+      if (inserted.rowCount === 1) return undefined;
+      const { rows } = await options.pool.query<{
+        request_hash: string; status: string; response_status: number | null; response_body: unknown;
+        expired: boolean; lock_expired: boolean;
+      }>(
+        `SELECT request_hash, status, response_status, response_body,
+                expires_at <= now() AS expired, locked_until <= now() AS lock_expired
+           FROM ${table} WHERE principal = $1 AND key = $2`,
+        [principal, key],
+      );
+      const row = rows[0];
+      if (!row) continue; // purged in between; try to insert again
+      if (row.expired) {
+        await options.pool.query(`DELETE FROM ${table} WHERE principal = $1 AND key = $2 AND expires_at <= now()`, [principal, key]);
+        continue;
+      }
+      if (row.request_hash !== hash) {
+        throw problems.unprocessable('idempotency-key-reused', 'Idempotency-Key reused', 'this Idempotency-Key was already used with a different request');
+      }
+      if (row.status === 'done') return { status: row.response_status ?? 200, body: row.response_body };
+      if (!row.lock_expired) {
+        throw problems.conflict('idempotency-key-in-flight', 'Request in progress', 'a request with this Idempotency-Key is still being processed; retry shortly');
+      }
+      // The first attempt died mid-flight (its transaction rolled back): take over.
+      const taken = await options.pool.query(
+        `UPDATE ${table} SET locked_until = now() + make_interval(secs => $3)
+          WHERE principal = $1 AND key = $2 AND status = 'in_flight' AND locked_until <= now()`,
+        [principal, key, lockSeconds],
+      );
+      if (taken.rowCount === 1) return undefined;
+    }
+    throw problems.conflict('idempotency-key-in-flight', 'Request in progress', 'a request with this Idempotency-Key is still being processed; retry shortly');
+  }
+
+  async function store(db: Pool | Tx, principal: string, key: string, result: WriteResult): Promise<void> {
+    await db.query(
+      `UPDATE ${table} SET status = 'done', response_status = $3, response_body = $4::jsonb WHERE principal = $1 AND key = $2`,
+      [principal, key, result.status, JSON.stringify(result.body ?? null)],
+    );
+  }
+
+  /** Runs `work` in a transaction under the request's Idempotency-Key, and sends the response. */
+  async function run(req: Request, res: Response, principal: string, work: (tx: Tx) => Promise<WriteResult>): Promise<void> {
+    const key = req.get('idempotency-key');
+    const send = (result: WriteResult, replayed: boolean) => {
+      if (replayed) res.setHeader('Idempotent-Replayed', 'true');
+      for (const [name, value] of Object.entries(result.headers ?? {})) res.setHeader(name, value);
+      if (result.status >= 400) res.status(result.status).type('application/problem+json').send(JSON.stringify(result.body));
+      else res.status(result.status).json(result.body);
+    };
+    if (key === undefined) {
+      send(await withTransaction(options.pool, work), false);
+      return;
+    }
+    if (key.length === 0 || key.length > 255 || !/^[\x21-\x7e]+$/.test(key)) {
+      throw problems.badRequest('Idempotency-Key must be 1 to 255 visible ASCII characters');
+    }
+    const hash = createHash('sha256').update(`${req.method} ${req.originalUrl.split('?')[0]} ${canonical(req.body)}`).digest('hex');
+    const replay = await claim(principal, key, hash);
+    if (replay) return send(replay, true);
+    let result: WriteResult;
+    try {
+      result = await withTransaction(options.pool, async (tx) => {
+        const outcome = await work(tx);
+        await store(tx, principal, key, outcome);
+        return outcome;
+      });
+    } catch (error) {
+      if (error instanceof HttpProblem && error.status < 500) {
+        const outcome = { status: error.status, body: error.toBody(req.originalUrl) };
+        await store(options.pool, principal, key, outcome);
+        return send(outcome, false);
+      }
+      await options.pool.query(`DELETE FROM ${table} WHERE principal = $1 AND key = $2 AND status = 'in_flight'`, [principal, key]).catch(() => undefined);
+      throw error;
+    }
+    send(result, false);
+  }
+
+  /** Deletes keys past their retention; returns how many. */
+  async function purgeExpired(): Promise<number> {
+    const { rowCount } = await options.pool.query(`DELETE FROM ${table} WHERE expires_at <= now()`);
+    return rowCount ?? 0;
+  }
+
+  return { run, purgeExpired };
+}
+
+export type IdempotentWriter = ReturnType<typeof createIdempotentWriter>;

@@ -1,0 +1,34 @@
+import { Kafka, logLevel, type Producer } from 'kafkajs';
+import type { Logger } from './log.js';
+
+const levelNames: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+  [logLevel.ERROR]: 'error',
+  [logLevel.WARN]: 'warn',
+  [logLevel.INFO]: 'info',
+  [logLevel.DEBUG]: 'debug',
+};
+
+/** A kafkajs client that logs through our JSON logger. */
+export function createKafka(brokers: readonly string[], clientId: string, logger: Logger): Kafka {
+  return new Kafka({
+    clientId,
+    brokers: [...brokers],
+    connectionTimeout: 3_000,
+    requestTimeout: 10_000,
+    // Reconnects are driven by our own loops (outbox relay); keep client retries short.
+    retry: { retries: 2, initialRetryTime: 200, maxRetryTime: 2_000 },
+    logLevel: logLevel.WARN,
+    logCreator: () => ({ namespace, level, log }) => {
+      const { message, ...rest } = log;
+      logger[levelNames[level] ?? 'info'](`kafka: ${message}`, { namespace, ...rest });
+    },
+  });
+}
+
+/**
+ * Producer for events that must not be lost or duplicated by retries:
+ * idempotent, acks from all in-sync replicas (set per send), one request in flight.
+ */
+export function createReliableProducer(kafka: Kafka): Producer {
+  return kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+}

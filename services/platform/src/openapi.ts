@@ -1,0 +1,196 @@
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { problems } from './problem.js';
+
+/**
+ * The OpenAPI 3.1 document is the single description of a service's API: it is
+ * served at /openapi.json, and the same schemas validate every request. Routes
+ * can only be registered for operations the document has, and
+ * `unregisteredOperations()` lets a test prove the reverse.
+ */
+export type JsonSchema = Record<string, unknown>;
+
+export interface Parameter {
+  name: string;
+  in: 'path' | 'query' | 'header';
+  required?: boolean;
+  description?: string;
+  schema: JsonSchema;
+}
+
+export interface Operation {
+  operationId: string;
+  summary: string;
+  description?: string;
+  tags?: string[];
+  security?: Record<string, string[]>[];
+  parameters?: Parameter[];
+  requestBody?: { required?: boolean; content: { 'application/json': { schema: JsonSchema } } };
+  responses: Record<string, unknown>;
+}
+
+export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+export interface OpenApiDocument {
+  openapi: '3.1.0';
+  info: { title: string; version: string; description?: string };
+  servers?: { url: string }[];
+  paths: Record<string, Partial<Record<Method, Operation>>>;
+  components: { schemas: Record<string, JsonSchema>; securitySchemes?: Record<string, unknown>; [key: string]: unknown };
+  [key: string]: unknown;
+}
+
+/** Validated input, set on the request by the route's validator. */
+export interface ValidatedInput {
+  params: Record<string, unknown>;
+  query: Record<string, unknown>;
+  body: unknown;
+}
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    input?: ValidatedInput;
+  }
+}
+
+export function inputOf<T extends ValidatedInput = ValidatedInput>(req: Request): T {
+  if (!req.input) throw new Error('route registered without validation');
+  return req.input as T;
+}
+
+const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
+
+/** Rewrites `#/components/schemas/X` to a reference ajv can resolve. */
+function rewriteRefs(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(rewriteRefs);
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [key, inner] of Object.entries(value)) {
+      out[key] = key === '$ref' && typeof inner === 'string' ? inner.replace('#/components/schemas/', 'components#/$defs/') : rewriteRefs(inner);
+    }
+    return out;
+  }
+  return value;
+}
+
+function describe(errors: ErrorObject[] | null | undefined, where: string) {
+  return (errors ?? []).map((error) => {
+    let field = where + error.instancePath.replace(/\//g, '.');
+    let message = error.message ?? 'is invalid';
+    if (error.keyword === 'additionalProperties') {
+      field = `${field}.${String(error.params.additionalProperty)}`;
+      message = 'is not a known field';
+    } else if (error.keyword === 'required') {
+      field = `${field}.${String(error.params.missingProperty)}`;
+      message = 'is required';
+    }
+    return { field, message };
+  });
+}
+
+export function createApi(doc: OpenApiDocument) {
+  // Bodies are validated exactly (a string is not a number); path and query
+  // values arrive as strings, so those validators coerce.
+  const strict = addFormats(new Ajv2020({ allErrors: true, strict: false }));
+  const coercing = addFormats(new Ajv2020({ allErrors: true, strict: false, coerceTypes: true, useDefaults: true }));
+  for (const ajv of [strict, coercing]) {
+    ajv.addSchema({ $id: 'components', $defs: rewriteRefs(doc.components.schemas) as Record<string, JsonSchema> });
+  }
+  const router = express.Router();
+  const registered = new Set<string>();
+
+  function compileParameters(params: Parameter[], location: 'path' | 'query'): ValidateFunction {
+    const selected = params.filter((p) => p.in === location);
+    return coercing.compile(
+      rewriteRefs({
+        type: 'object',
+        properties: Object.fromEntries(selected.map((p) => [p.name, p.schema])),
+        required: selected.filter((p) => p.required || location === 'path').map((p) => p.name),
+        additionalProperties: false,
+      }) as JsonSchema,
+    );
+  }
+
+  /** Registers handlers for an operation of the document. */
+  function operation(method: Method, openApiPath: string, ...handlers: RequestHandler[]): void {
+    const op = doc.paths[openApiPath]?.[method];
+    if (!op) throw new Error(`OpenAPI document has no operation ${method.toUpperCase()} ${openApiPath}`);
+    registered.add(`${method} ${openApiPath}`);
+    const params = op.parameters ?? [];
+    const validateParams = compileParameters(params, 'path');
+    const validateQuery = compileParameters(params, 'query');
+    const bodySchema = op.requestBody?.content['application/json'].schema;
+    const validateBody = bodySchema ? strict.compile(rewriteRefs(bodySchema) as JsonSchema) : undefined;
+    const expressPath = openApiPath.replace(/\{(\w+)\}/g, ':$1');
+
+    const validate = (req: Request, _res: Response, next: NextFunction) => {
+      const pathValues = { ...req.params };
+      const queryValues: Record<string, unknown> = { ...(req.query as Record<string, unknown>) };
+      const errors = [];
+      if (!validateParams(pathValues)) errors.push(...describe(validateParams.errors, 'path'));
+      for (const [key, value] of Object.entries(queryValues)) {
+        if (typeof value !== 'string') errors.push({ field: `query.${key}`, message: 'must be given once, as a plain value' });
+      }
+      if (!validateQuery(queryValues)) errors.push(...describe(validateQuery.errors, 'query'));
+      let body: unknown = undefined;
+      if (validateBody) {
+        body = req.body;
+        if (body === undefined) {
+          if (op.requestBody?.required) return next(problems.badRequest('a JSON request body (Content-Type: application/json) is required'));
+        } else if (!validateBody(body)) errors.push(...describe(validateBody.errors, 'body'));
+      }
+      if (errors.length > 0) return next(problems.validation(errors));
+      req.input = { params: pathValues, query: queryValues, body };
+      next();
+    };
+    router[method](expressPath, validate, ...handlers);
+  }
+
+  function unregisteredOperations(): string[] {
+    const missing: string[] = [];
+    for (const [p, ops] of Object.entries(doc.paths)) {
+      for (const method of Object.keys(ops)) if (!registered.has(`${method} ${p}`)) missing.push(`${method.toUpperCase()} ${p}`);
+    }
+    return missing;
+  }
+
+  return { router, operation, unregisteredOperations, registered: () => [...registered] };
+}
+
+export type Api = ReturnType<typeof createApi>;
+
+/** Reusable OpenAPI fragments every service's document uses. */
+export const openApiCommon = {
+  problemResponse: (description: string) => ({
+    description,
+    content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+  }),
+  problemSchema: {
+    type: 'object',
+    required: ['type', 'title', 'status'],
+    properties: {
+      type: { type: 'string', format: 'uri' },
+      title: { type: 'string' },
+      status: { type: 'integer' },
+      detail: { type: 'string' },
+      instance: { type: 'string' },
+      errors: { type: 'array', items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } } },
+    },
+  },
+  bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+  idempotencyKeyHeader: {
+    name: 'Idempotency-Key',
+    in: 'header' as const,
+    required: false,
+    description: 'Makes the write safe to retry: same key and body replay the first response for 24 h; another body with the same key gets 422; a retry while the first is still running gets 409.',
+    schema: { type: 'string', minLength: 1, maxLength: 255 },
+  },
+  uuidPathParam: (name: string, description: string) => ({
+    name,
+    in: 'path' as const,
+    required: true,
+    description,
+    schema: { type: 'string', format: 'uuid' },
+  }),
+};

@@ -1,0 +1,167 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Kafka } from 'kafkajs';
+import { ConfigError, loadConfig, type ServiceConfig } from './config.js';
+import { createPool, migrate, platformMigrations, type Pool } from './db.js';
+import { createHttpApp, type ReadinessCheck } from './http.js';
+import { createKafka } from './kafka.js';
+import { createLogger, type Logger, type LogLevel } from './log.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { createApi, type Api, type OpenApiDocument } from './openapi.js';
+import type { ServiceDeclaration } from './service-declaration.js';
+
+/** What a service's setup gets: everything shared, already configured. */
+export interface ServiceContext {
+  declaration: ServiceDeclaration;
+  config: ServiceConfig;
+  logger: Logger;
+  metrics: Metrics;
+  /** Present when the declaration depends on PostgreSQL. */
+  pool: Pool;
+  /** Present when the declaration depends on Kafka. */
+  kafka: Kafka | undefined;
+  api: Api;
+  /** Adds a /readyz check. */
+  addReadinessCheck(check: ReadinessCheck): void;
+  /** Runs on shutdown, in reverse order of registration, after HTTP has drained. */
+  onShutdown(hook: () => Promise<void> | void): void;
+}
+
+export interface ServiceDefinition {
+  declaration: ServiceDeclaration;
+  openApi: OpenApiDocument;
+  /** Schema this service owns and the folder of its migrations. */
+  database?: { schema: string; migrations: string };
+  setup(ctx: ServiceContext): Promise<void> | void;
+}
+
+export interface RunningService {
+  url: string;
+  port: number;
+  context: ServiceContext;
+  /** Graceful stop: not-ready, drain HTTP, run shutdown hooks, close pools. */
+  stop(): Promise<void>;
+}
+
+export async function startService(definition: ServiceDefinition, env: NodeJS.ProcessEnv = process.env): Promise<RunningService> {
+  const { declaration } = definition;
+  const config = loadConfig(declaration, env);
+  const logger = createLogger({ service: declaration.name }, config.string('LOG_LEVEL') as LogLevel);
+  const metrics = createMetrics(declaration.name);
+  const hooks: (() => Promise<void> | void)[] = [];
+  const readiness: ReadinessCheck[] = [];
+  let shuttingDown = false;
+
+  let pool: Pool | undefined;
+  if (declaration.dependencies.postgres) {
+    pool = createPool(config.string('DATABASE_URL'), config.integer('DATABASE_POOL_MAX'), logger);
+    const db = pool;
+    readiness.push({ name: 'postgres', check: async () => void (await db.query('SELECT 1')) });
+    if (definition.database && config.boolean('DATABASE_MIGRATE')) {
+      try {
+        await migrate(pool, definition.database.schema, [platformMigrations, { prefix: declaration.name, dir: definition.database.migrations }], logger);
+      } catch (error) {
+        await pool.end();
+        throw error;
+      }
+    }
+  }
+  const kafka = declaration.dependencies.kafka
+    ? createKafka(config.list('KAFKA_BROKERS'), config.string('KAFKA_CLIENT_ID') || declaration.name, logger)
+    : undefined;
+
+  const api = createApi(definition.openApi);
+  const { app, finish } = createHttpApp({
+    declaration,
+    logger,
+    metrics,
+    openApi: definition.openApi,
+    readiness,
+    isShuttingDown: () => shuttingDown,
+  });
+  const context: ServiceContext = {
+    declaration,
+    config,
+    logger,
+    metrics,
+    get pool(): Pool {
+      if (!pool) throw new Error(`${declaration.name} does not declare a PostgreSQL dependency`);
+      return pool;
+    },
+    kafka,
+    api,
+    addReadinessCheck: (check) => void readiness.push(check),
+    onShutdown: (hook) => void hooks.push(hook),
+  };
+  await definition.setup(context);
+  app.use(api.router);
+  finish();
+
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(config.port, config.string('HOST'));
+    s.once('listening', () => resolve(s));
+    s.once('error', (error: NodeJS.ErrnoException) => {
+      reject(error.code === 'EADDRINUSE' ? new ConfigError('PORT', `port ${config.port} is already in use`) : error);
+    });
+  });
+  // Slow clients must not hold sockets forever (and must not hang shutdown).
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 10_000;
+  server.keepAliveTimeout = 5_000;
+  const port = (server.address() as AddressInfo).port;
+  const host = config.string('HOST') === '0.0.0.0' ? '127.0.0.1' : config.string('HOST');
+  logger.info('listening', { port, host: config.string('HOST') });
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      shuttingDown = true;
+      logger.info('shutting down');
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      for (const hook of hooks.reverse()) {
+        try {
+          await hook();
+        } catch (error) {
+          logger.warn('shutdown hook failed', { error });
+        }
+      }
+      await pool?.end();
+      logger.info('stopped');
+    })());
+
+  return { url: `http://${host}:${port}`, port, context, stop };
+}
+
+/**
+ * Entry point for a service process: starts it, stops gracefully on
+ * SIGTERM/SIGINT within the declared grace period, and turns configuration
+ * errors into one clear line and exit code 1.
+ */
+export function runMain(definition: ServiceDefinition): void {
+  startService(definition).then(
+    (running) => {
+      const onSignal = (signal: string) => {
+        running.context.logger.info('signal received', { signal });
+        const force = setTimeout(() => {
+          running.context.logger.error('shutdown took too long; exiting');
+          process.exit(1);
+        }, definition.declaration.shutdownGraceSeconds * 1000 - 2_000);
+        force.unref();
+        running.stop().then(() => process.exit(0), () => process.exit(1));
+      };
+      process.once('SIGTERM', onSignal);
+      process.once('SIGINT', onSignal);
+    },
+    (error: unknown) => {
+      if (error instanceof ConfigError) {
+        process.stderr.write(`${definition.declaration.name}: ${error.message}\n`);
+      } else {
+        process.stderr.write(`${definition.declaration.name}: failed to start: ${(error as Error).message}\n`);
+      }
+      process.exit(1);
+    },
+  );
+}
