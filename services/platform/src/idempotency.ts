@@ -35,20 +35,21 @@ function canonical(value: unknown): string {
  *  - a 4xx outcome is stored too (same request, same answer); an unexpected
  *    failure frees the key so the client can retry.
  */
-export function createIdempotentWriter(options: IdempotencyOptions) {
-  const table = `${pgIdent(options.schema)}.idempotency_keys`;
-  const lockSeconds = options.lockSeconds ?? 60;
+export function createIdempotentWriter(settings: IdempotencyOptions) {
+  const { pool } = settings;
+  const table = `${pgIdent(settings.schema)}.idempotency_keys`;
+  const lockSeconds = settings.lockSeconds ?? 60;
 
   async function claim(principal: string, key: string, hash: string): Promise<WriteResult | undefined> {
     for (let attempt = 0; attempt < 3; attempt++) {
-      const inserted = await options.pool.query(
+      const inserted = await pool.query(
         `INSERT INTO ${table} (principal, key, request_hash, status, locked_until, expires_at)
          VALUES ($1, $2, $3, 'in_flight', now() + make_interval(secs => $4), now() + make_interval(hours => $5))
          ON CONFLICT (principal, key) DO NOTHING`,
-        [principal, key, hash, lockSeconds, options.ttlHours],
+        [principal, key, hash, lockSeconds, settings.ttlHours],
       );
       if (inserted.rowCount === 1) return undefined;
-      const { rows } = await options.pool.query<{
+      const { rows } = await pool.query<{
         request_hash: string; status: string; response_status: number | null; response_body: unknown;
         expired: boolean; lock_expired: boolean;
       }>(
@@ -60,7 +61,7 @@ export function createIdempotentWriter(options: IdempotencyOptions) {
       const row = rows[0];
       if (!row) continue; // purged in between; try to insert again
       if (row.expired) {
-        await options.pool.query(`DELETE FROM ${table} WHERE principal = $1 AND key = $2 AND expires_at <= now()`, [principal, key]);
+        await pool.query(`DELETE FROM ${table} WHERE principal = $1 AND key = $2 AND expires_at <= now()`, [principal, key]);
         continue;
       }
       if (row.request_hash !== hash) {
@@ -71,7 +72,7 @@ export function createIdempotentWriter(options: IdempotencyOptions) {
         throw problems.conflict('idempotency-key-in-flight', 'Request in progress', 'a request with this Idempotency-Key is still being processed; retry shortly');
       }
       // The first attempt died mid-flight (its transaction rolled back): take over.
-      const taken = await options.pool.query(
+      const taken = await pool.query(
         `UPDATE ${table} SET locked_until = now() + make_interval(secs => $3)
           WHERE principal = $1 AND key = $2 AND status = 'in_flight' AND locked_until <= now()`,
         [principal, key, lockSeconds],
@@ -89,7 +90,13 @@ export function createIdempotentWriter(options: IdempotencyOptions) {
   }
 
   /** Runs `work` in a transaction under the request's Idempotency-Key, and sends the response. */
-  async function run(req: Request, res: Response, principal: string, work: (tx: Tx) => Promise<WriteResult>): Promise<void> {
+  async function run(
+    req: Request,
+    res: Response,
+    principal: string,
+    work: (tx: Tx) => Promise<WriteResult>,
+    options: { ownTransactions?: boolean } = {},
+  ): Promise<void> {
     const key = req.get('idempotency-key');
     const send = (result: WriteResult, replayed: boolean) => {
       if (replayed) res.setHeader('Idempotent-Replayed', 'true');
@@ -97,8 +104,12 @@ export function createIdempotentWriter(options: IdempotencyOptions) {
       if (result.status >= 400) res.status(result.status).type('application/problem+json').send(JSON.stringify(result.body));
       else res.status(result.status).json(result.body);
     };
+    // Work that spans an outside call (payment) manages its own transactions;
+    // its response is then stored right after it, not atomically with it.
+    const execute = (inTx: (tx: Tx) => Promise<WriteResult>) =>
+      options.ownTransactions ? (work as unknown as () => Promise<WriteResult>)() : withTransaction(pool, inTx);
     if (key === undefined) {
-      send(await withTransaction(options.pool, work), false);
+      send(await execute(work), false);
       return;
     }
     if (key.length === 0 || key.length > 255 || !/^[\x21-\x7e]+$/.test(key)) {
@@ -109,18 +120,19 @@ export function createIdempotentWriter(options: IdempotencyOptions) {
     if (replay) return send(replay, true);
     let result: WriteResult;
     try {
-      result = await withTransaction(options.pool, async (tx) => {
+      result = await execute(async (tx) => {
         const outcome = await work(tx);
         await store(tx, principal, key, outcome);
         return outcome;
       });
+      if (options.ownTransactions) await store(pool, principal, key, result);
     } catch (error) {
       if (error instanceof HttpProblem && error.status < 500) {
         const outcome = { status: error.status, body: error.toBody(req.originalUrl) };
-        await store(options.pool, principal, key, outcome);
+        await store(pool, principal, key, outcome);
         return send(outcome, false);
       }
-      await options.pool.query(`DELETE FROM ${table} WHERE principal = $1 AND key = $2 AND status = 'in_flight'`, [principal, key]).catch(() => undefined);
+      await pool.query(`DELETE FROM ${table} WHERE principal = $1 AND key = $2 AND status = 'in_flight'`, [principal, key]).catch(() => undefined);
       throw error;
     }
     send(result, false);
@@ -128,7 +140,7 @@ export function createIdempotentWriter(options: IdempotencyOptions) {
 
   /** Deletes keys past their retention; returns how many. */
   async function purgeExpired(): Promise<number> {
-    const { rowCount } = await options.pool.query(`DELETE FROM ${table} WHERE expires_at <= now()`);
+    const { rowCount } = await pool.query(`DELETE FROM ${table} WHERE expires_at <= now()`);
     return rowCount ?? 0;
   }
 

@@ -1,9 +1,11 @@
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import type { Logger } from './log.js';
 
+// One level down: kafkajs reports every failed connection attempt as an
+// error; the code using the client decides what is really an error.
 const levelNames: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
-  [logLevel.ERROR]: 'error',
-  [logLevel.WARN]: 'warn',
+  [logLevel.ERROR]: 'warn',
+  [logLevel.WARN]: 'info',
   [logLevel.INFO]: 'info',
   [logLevel.DEBUG]: 'debug',
 };

@@ -1,0 +1,156 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import {
+  createIdempotentWriter,
+  inputOf,
+  principalOf,
+  problems,
+  requireRole,
+  HttpProblem,
+  type ServiceDefinition,
+  type WriteResult,
+} from '@ticketing/platform';
+import type { Request } from 'express';
+import { cancelBooking, findBookingByReference, viewBooking } from './bookings.js';
+import { checkout, settlePayment, type CheckoutDeps, type Settlement } from './checkout.js';
+import { createHold, endHold, findHold, lockHold, viewHold, type HoldRequest, type HoldSettings } from './holds.js';
+import { findCatalogEvent, readAvailability, requireOnSaleEvent } from './inventory.js';
+import { bookingOpenApi } from './openapi.js';
+import { startOutboxRelay } from './outbox-relay.js';
+import { createSimulatedPaymentProvider, type PaymentProvider } from './payment-provider.js';
+import { bookingService } from './service.js';
+import { startSweeper } from './sweeper.js';
+
+/** Turns a settlement into the HTTP answer checkout and the webhook give. */
+function settlementResult(settlement: Settlement): WriteResult {
+  switch (settlement.kind) {
+    case 'confirmed':
+      return { status: 201, body: settlement.booking, headers: { Location: `/bookings/${settlement.booking.reference}` } };
+    case 'pending':
+      return { status: 202, body: { paymentId: settlement.paymentId, status: 'pending' } };
+    case 'refunded':
+      throw problems.conflict('seats-lost', 'Seats no longer available', `payment ${settlement.paymentId} was refunded: ${settlement.reason}`, { paymentId: settlement.paymentId });
+    case 'failed':
+      if (settlement.status === 'declined') {
+        throw new HttpProblem(402, 'payment-declined', 'Payment declined', 'the payment was declined; the hold is released', { paymentId: settlement.paymentId });
+      }
+      throw new HttpProblem(504, 'payment-timeout', 'Payment provider timed out', 'the provider did not answer in time; the hold is released and you have not been charged', {
+        paymentId: settlement.paymentId,
+      });
+  }
+}
+
+export interface BookingOptions {
+  /** Replace the simulated provider (tests and future real providers). */
+  paymentProvider?: PaymentProvider;
+}
+
+export function createBookingDefinition(options: BookingOptions = {}): ServiceDefinition {
+  return {
+    declaration: bookingService,
+    openApi: bookingOpenApi,
+    database: { schema: 'booking', migrations: new URL('../migrations', import.meta.url).pathname },
+    setup(ctx) {
+      const { config, pool, api } = ctx;
+      const secret = config.string('AUTH_TOKEN_SECRET');
+      const buyer = requireRole(secret, 'buyer', 'admin');
+      const settings: HoldSettings = {
+        topic: config.string('KAFKA_TOPIC_BOOKINGS'),
+        ttlSeconds: config.integer('HOLD_TTL_SECONDS'),
+        checkoutExtensionSeconds: config.integer('HOLD_CHECKOUT_EXTENSION_SECONDS'),
+        maxLifetimeSeconds: config.integer('HOLD_MAX_LIFETIME_SECONDS'),
+        maxPlaces: config.integer('HOLD_MAX_PLACES'),
+      };
+      const writer = createIdempotentWriter({ pool, schema: 'booking', ttlHours: config.integer('IDEMPOTENCY_KEY_TTL_HOURS') });
+      const provider = options.paymentProvider ?? createSimulatedPaymentProvider();
+      const deps: CheckoutDeps = { pool, settings, provider, paymentTimeoutMs: config.integer('PAYMENT_TIMEOUT_MS') };
+      const webhookSecret = config.string('PAYMENT_WEBHOOK_SECRET');
+
+      const relay = startOutboxRelay({ pool, kafka: ctx.kafka!, logger: ctx.logger, registry: ctx.metrics.registry, pollIntervalMs: config.integer('OUTBOX_POLL_INTERVAL_MS') });
+      const sweeper = startSweeper({ pool, settings, writer, logger: ctx.logger, registry: ctx.metrics.registry, intervalMs: config.integer('SWEEPER_INTERVAL_MS') });
+      ctx.onShutdown(() => relay.stop());
+      ctx.onShutdown(() => sweeper.stop());
+
+      /** Runs a write, then wakes the relay so its messages go out without waiting for a poll. */
+      const write = async (req: Request, res: Parameters<typeof writer.run>[1], work: Parameters<typeof writer.run>[3]) => {
+        await writer.run(req, res, principalOf(req).sub, work);
+        relay.notify();
+      };
+
+      api.operation('get', '/events/{eventId}/availability', async (req, res) => {
+        const { eventId } = inputOf(req).params as { eventId: string };
+        const event = await findCatalogEvent(pool, eventId);
+        if (!event) throw problems.notFound(`event ${eventId}`);
+        res.json(await readAvailability(pool, event));
+      });
+
+      api.operation('post', '/holds', buyer, async (req, res) => {
+        const request = inputOf(req).body as HoldRequest;
+        await requireOnSaleEvent(pool, request.eventId);
+        await write(req, res, async (tx) => {
+          const hold = await createHold(tx, settings, principalOf(req).sub, request);
+          return { status: 201, body: await viewHold(tx, hold), headers: { Location: `/holds/${hold.id}` } };
+        });
+      });
+
+      api.operation('get', '/holds/{holdId}', buyer, async (req, res) => {
+        const { holdId } = inputOf(req).params as { holdId: string };
+        const hold = await findHold(pool, holdId);
+        if (!hold || hold.buyer_id !== principalOf(req).sub) throw problems.notFound(`hold ${holdId}`);
+        res.json(await viewHold(pool, hold));
+      });
+
+      api.operation('delete', '/holds/{holdId}', buyer, async (req, res) => {
+        const { holdId } = inputOf(req).params as { holdId: string };
+        await write(req, res, async (tx) => {
+          const locked = await lockHold(tx, holdId);
+          if (!locked || locked.hold.buyer_id !== principalOf(req).sub) throw problems.notFound(`hold ${holdId}`);
+          const pending = await tx.query(`SELECT 1 FROM booking.payments WHERE hold_id = $1 AND status = 'pending'`, [holdId]);
+          if (pending.rowCount) throw problems.conflict('payment-in-progress', 'Payment in progress', 'wait for the payment outcome before releasing this hold');
+          await endHold(tx, settings, locked, locked.hold.lapsed ? 'expired' : 'released', locked.hold.lapsed ? 'lapsed' : 'released_by_buyer');
+          return { status: 200, body: await viewHold(tx, (await findHold(tx, holdId))!) };
+        });
+      });
+
+      api.operation('post', '/holds/{holdId}/checkout', buyer, async (req, res) => {
+        const { holdId } = inputOf(req).params as { holdId: string };
+        const { paymentMethod } = inputOf(req).body as { paymentMethod: string };
+        // Checkout spans a provider call, so it runs its own transactions;
+        // the idempotency record still makes a retry replay the outcome.
+        await writer.run(req, res, principalOf(req).sub, async () => settlementResult(await checkout(deps, holdId, principalOf(req).sub, paymentMethod)), { ownTransactions: true });
+        relay.notify();
+      });
+
+      api.operation('post', '/payments/webhook', async (req, res) => {
+        const signature = req.get('x-signature') ?? '';
+        const expected = `sha256=${createHmac('sha256', webhookSecret).update(req.rawBody ?? Buffer.alloc(0)).digest('hex')}`;
+        if (signature.length !== expected.length || !timingSafeEqual(Buffer.from(signature), Buffer.from(expected))) {
+          throw problems.unauthorized('missing or wrong X-Signature');
+        }
+        const { paymentId, outcome } = inputOf(req).body as { paymentId: string; outcome: 'approved' | 'declined' };
+        const settlement = await settlePayment(deps, paymentId, outcome);
+        relay.notify();
+        res.json({ outcome: settlement.kind, ...(settlement.kind === 'confirmed' ? { booking: settlement.booking } : {}) });
+      });
+
+      api.operation('get', '/bookings/{reference}', buyer, async (req, res) => {
+        const { reference } = inputOf(req).params as { reference: string };
+        const booking = await findBookingByReference(pool, reference);
+        const principal = principalOf(req);
+        if (!booking || (booking.buyer_id !== principal.sub && principal.role !== 'admin')) throw problems.notFound(`booking ${reference}`);
+        res.json(await viewBooking(pool, booking));
+      });
+
+      api.operation('post', '/bookings/{reference}/cancel', buyer, async (req, res) => {
+        const { reference } = inputOf(req).params as { reference: string };
+        const refunds: string[] = [];
+        await write(req, res, async (tx) => {
+          const { booking, refundPaymentId } = await cancelBooking(tx, settings.topic, reference, principalOf(req));
+          if (refundPaymentId) refunds.push(refundPaymentId);
+          return { status: 200, body: await viewBooking(tx, booking) };
+        });
+        for (const paymentId of refunds) await provider.refund(paymentId);
+      });
+    },
+  };
+}
+

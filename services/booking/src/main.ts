@@ -1,0 +1,4 @@
+import { runMain } from '@ticketing/platform';
+import { createBookingDefinition } from './app.js';
+
+runMain(createBookingDefinition());

@@ -1,0 +1,158 @@
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { http, testSecrets, testToken } from '@ticketing/platform/testing';
+import { createSimulatedPaymentProvider } from '../src/payment-provider.js';
+import { assertInventoryInvariants, seedEvent, startBookingHarness, type BookingHarness } from './support.js';
+
+function signed(body: unknown) {
+  const raw = JSON.stringify(body);
+  const signature = `sha256=${createHmac('sha256', testSecrets.PAYMENT_WEBHOOK_SECRET).update(raw).digest('hex')}`;
+  return { rawBody: raw, headers: { 'content-type': 'application/json', 'x-signature': signature } };
+}
+
+/** Moves a hold's expiry into the past, as if its minutes had run out. */
+async function lapse(h: BookingHarness, holdId: string) {
+  await h.pool.query(`UPDATE booking.holds SET expires_at = now() - interval '1 second' WHERE id = $1`, [holdId]);
+  await h.pool.query(`UPDATE booking.seat_inventory SET held_until = now() - interval '1 second' WHERE hold_id = $1`, [holdId]);
+}
+
+describe('checkout and bookings', () => {
+  let h: BookingHarness;
+  const provider = createSimulatedPaymentProvider({ latencyMs: 5 });
+  before(async () => {
+    h = await startBookingHarness({ PAYMENT_TIMEOUT_MS: '300', HOLD_TTL_SECONDS: '60', HOLD_CHECKOUT_EXTENSION_SECONDS: '120' }, { paymentProvider: provider });
+  });
+  after(async () => h.close());
+
+  const buyer = testToken('alice', 'buyer');
+  const hold = async (eventId: string, seatIds: string[], token = buyer) => {
+    const res = await http(h.url, 'POST', '/holds', { token, body: { eventId, seatIds } });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    return res.body;
+  };
+
+  test('approved payment turns the hold into a booking with a readable reference', async () => {
+    const event = await seedEvent(h.pool, { seats: 4, priceCents: 4000 });
+    const held = await hold(event.eventId, event.seatIds.slice(0, 2));
+    assert.deepEqual(held.amount, { cents: 8000, currency: 'EUR' });
+    const paid = await http(h.url, 'POST', `/holds/${held.id}/checkout`, { token: buyer, body: { paymentMethod: 'pm_card_approved' } });
+    assert.equal(paid.status, 201, JSON.stringify(paid.body));
+    assert.match(paid.body.reference, /^BK-[0-9A-Z]{4}-[0-9A-Z]{4}$/);
+    assert.equal(paid.body.status, 'confirmed');
+    const fetched = await http(h.url, 'GET', `/bookings/${paid.body.reference}`, { token: buyer });
+    assert.deepEqual(fetched.body.seatIds.sort(), event.seatIds.slice(0, 2).sort());
+    assert.equal((await http(h.url, 'GET', `/bookings/${paid.body.reference}`, { token: testToken('mallory', 'buyer') })).status, 404);
+    const types = await h.pool.query(`SELECT type FROM booking.outbox WHERE message_key = $1 ORDER BY id`, [event.eventId]);
+    assert.deepEqual(types.rows.map((r) => r.type), ['hold.created', 'hold.extended', 'booking.confirmed']);
+    const inventory = await assertInventoryInvariants(h.pool, event.eventId);
+    assert.deepEqual(inventory.seats, { available: 2, sold: 2 });
+  });
+
+  test('checkout extends the hold once, bounded by the maximum lifetime', async () => {
+    const event = await seedEvent(h.pool, { seats: 1 });
+    const held = await hold(event.eventId, event.seatIds);
+    const declined = await http(h.url, 'POST', `/holds/${held.id}/checkout`, { token: buyer, body: { paymentMethod: 'pm_card_declined' } });
+    assert.equal(declined.status, 402);
+    assert.match(declined.body.type, /payment-declined/);
+    const after = await http(h.url, 'GET', `/holds/${held.id}`, { token: buyer });
+    assert.equal(after.body.status, 'released');
+    assert.equal(after.body.endReason, 'payment_declined');
+    assert.equal(after.body.extended, true);
+    const seats = await h.pool.query(`SELECT status FROM booking.seat_inventory WHERE event_id = $1`, [event.eventId]);
+    assert.equal(seats.rows[0].status, 'available', 'a declined payment gives the seats back');
+    // A second hold: async payment keeps it, extension already used is not granted again.
+    const second = await hold(event.eventId, event.seatIds);
+    const first = await http(h.url, 'POST', `/holds/${second.id}/checkout`, { token: buyer, body: { paymentMethod: 'pm_card_async' } });
+    assert.equal(first.status, 202);
+    const extended = await http(h.url, 'GET', `/holds/${second.id}`, { token: buyer });
+    assert.ok(new Date(extended.body.expiresAt) > new Date(second.expiresAt));
+    const rows = await h.pool.query(`SELECT expires_at - created_at <= make_interval(secs => 600) AS bounded FROM booking.holds WHERE id = $1`, [second.id]);
+    assert.equal(rows.rows[0].bounded, true);
+    const again = await http(h.url, 'POST', `/holds/${second.id}/checkout`, { token: buyer, body: { paymentMethod: 'pm_card_approved' } });
+    assert.equal(again.status, 409, 'one payment at a time');
+    assert.match(again.body.type, /payment-in-progress/);
+  });
+
+  test('provider timeout releases the hold with a clear 504', async () => {
+    const event = await seedEvent(h.pool, { seats: 1 });
+    const held = await hold(event.eventId, event.seatIds);
+    const res = await http(h.url, 'POST', `/holds/${held.id}/checkout`, { token: buyer, body: { paymentMethod: 'pm_card_timeout' } });
+    assert.equal(res.status, 504);
+    assert.match(res.body.type, /payment-timeout/);
+    const view = await http(h.url, 'GET', `/holds/${held.id}`, { token: buyer });
+    assert.equal(view.body.status, 'released');
+    assert.equal(view.body.payment.status, 'timed_out');
+  });
+
+  test('payment approved after the hold expired, seats still free: seats re-acquired, booking confirmed', async () => {
+    const event = await seedEvent(h.pool, { seats: 2 });
+    const held = await hold(event.eventId, event.seatIds);
+    const pending = await http(h.url, 'POST', `/holds/${held.id}/checkout`, { token: buyer, body: { paymentMethod: 'pm_card_async' } });
+    assert.equal(pending.status, 202);
+    await lapse(h, held.id);
+    const webhook = await http(h.url, 'POST', '/payments/webhook', signed({ paymentId: pending.body.paymentId, outcome: 'approved' }));
+    assert.equal(webhook.status, 200, JSON.stringify(webhook.body));
+    assert.equal(webhook.body.outcome, 'confirmed');
+    assert.equal(webhook.body.booking.seatIds.length, 2);
+    const confirmed = await h.pool.query(`SELECT payload FROM booking.outbox WHERE message_key = $1 AND type = 'booking.confirmed'`, [event.eventId]);
+    assert.equal(confirmed.rows[0].payload.data.reacquired, true);
+    // The provider repeating its callback changes nothing.
+    const repeat = await http(h.url, 'POST', '/payments/webhook', signed({ paymentId: pending.body.paymentId, outcome: 'approved' }));
+    assert.equal(repeat.body.booking.reference, webhook.body.booking.reference);
+    await assertInventoryInvariants(h.pool, event.eventId);
+  });
+
+  test('payment approved after the hold expired, seats taken by another buyer: payment refunded', async () => {
+    const event = await seedEvent(h.pool, { seats: 2 });
+    const held = await hold(event.eventId, event.seatIds);
+    const pending = await http(h.url, 'POST', `/holds/${held.id}/checkout`, { token: buyer, body: { paymentMethod: 'pm_card_async' } });
+    await lapse(h, held.id);
+    const bob = testToken('bob', 'buyer');
+    await hold(event.eventId, [event.seatIds[1]!], bob);
+    const webhook = await http(h.url, 'POST', '/payments/webhook', signed({ paymentId: pending.body.paymentId, outcome: 'approved' }));
+    assert.equal(webhook.status, 200);
+    assert.equal(webhook.body.outcome, 'refunded');
+    assert.ok(provider.refunds.includes(pending.body.paymentId), 'the provider was asked to refund');
+    const payment = await h.pool.query(`SELECT status FROM booking.payments WHERE id = $1`, [pending.body.paymentId]);
+    assert.equal(payment.rows[0].status, 'refunded');
+    const types = await h.pool.query(`SELECT type FROM booking.outbox WHERE message_key = $1 ORDER BY id`, [event.eventId]);
+    assert.ok(types.rows.map((r) => r.type).includes('payment.refunded'));
+    const inventory = await assertInventoryInvariants(h.pool, event.eventId);
+    assert.equal(inventory.seats.sold ?? 0, 0);
+  });
+
+  test('webhook with a wrong signature is refused', async () => {
+    const res = await http(h.url, 'POST', '/payments/webhook', {
+      rawBody: JSON.stringify({ paymentId: crypto.randomUUID(), outcome: 'approved' }),
+      headers: { 'content-type': 'application/json', 'x-signature': 'sha256=00' },
+    });
+    assert.equal(res.status, 401);
+  });
+
+  test('cancelling a booking refunds it and returns the seats', async () => {
+    const event = await seedEvent(h.pool, { seats: 1 });
+    const held = await hold(event.eventId, event.seatIds);
+    const paid = await http(h.url, 'POST', `/holds/${held.id}/checkout`, { token: buyer, body: { paymentMethod: 'pm_card_approved' } });
+    const cancelled = await http(h.url, 'POST', `/bookings/${paid.body.reference}/cancel`, { token: buyer });
+    assert.equal(cancelled.status, 200);
+    assert.equal(cancelled.body.status, 'cancelled');
+    const next = await http(h.url, 'POST', '/holds', { token: testToken('carol', 'buyer'), body: { eventId: event.eventId, seatIds: event.seatIds } });
+    assert.equal(next.status, 201);
+    await assertInventoryInvariants(h.pool, event.eventId);
+  });
+
+  test('general admission: book, then cancel gives the places back', async () => {
+    const event = await seedEvent(h.pool, { seats: 1, gaCapacity: 3 });
+    const held = await http(h.url, 'POST', '/holds', { token: buyer, body: { eventId: event.eventId, generalAdmission: { sectionId: event.gaSectionId, quantity: 3 } } });
+    assert.equal(held.status, 201);
+    assert.deepEqual(held.body.amount, { cents: 7500, currency: 'EUR' });
+    const paid = await http(h.url, 'POST', `/holds/${held.body.id}/checkout`, { token: buyer, body: { paymentMethod: 'pm_card_approved' } });
+    assert.equal(paid.status, 201);
+    let inventory = await assertInventoryInvariants(h.pool, event.eventId);
+    assert.deepEqual(inventory.ga.map((g) => [g.held, g.sold]), [[0, 3]]);
+    await http(h.url, 'POST', `/bookings/${paid.body.reference}/cancel`, { token: buyer });
+    inventory = await assertInventoryInvariants(h.pool, event.eventId);
+    assert.deepEqual(inventory.ga.map((g) => [g.held, g.sold]), [[0, 0]]);
+  });
+});

@@ -1,0 +1,141 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { http, testToken } from '@ticketing/platform/testing';
+import { assertInventoryInvariants, seedEvent, startBookingHarness, type BookingHarness } from './support.js';
+
+describe('holds on real PostgreSQL', () => {
+  let h: BookingHarness;
+  before(async () => {
+    h = await startBookingHarness({ HOLD_TTL_SECONDS: '5', DATABASE_POOL_MAX: '20' });
+  });
+  after(async () => h.close());
+
+  test('500 concurrent holds on 50 seats: exactly 50 succeed, the rest get 409 with a reason', async () => {
+    const event = await seedEvent(h.pool, { seats: 50 });
+    const attempts = Array.from({ length: 500 }, (_, i) => ({ buyer: `buyer-${i}`, seat: event.seatIds[i % 50]! }));
+    const results = await Promise.all(
+      attempts.map(({ buyer, seat }) => http(h.url, 'POST', '/holds', { token: testToken(buyer, 'buyer'), body: { eventId: event.eventId, seatIds: [seat] } })),
+    );
+    const statuses = results.map((r) => r.status);
+    assert.equal(statuses.filter((s) => s === 201).length, 50, `statuses: ${JSON.stringify(countBy(statuses))}`);
+    assert.equal(statuses.filter((s) => s === 409).length, 450);
+    for (const conflict of results.filter((r) => r.status === 409)) {
+      assert.equal(conflict.headers.get('content-type'), 'application/problem+json; charset=utf-8');
+      assert.match(conflict.body.type, /seats-unavailable/);
+      assert.equal(conflict.body.unavailableSeatIds.length, 1);
+    }
+    const heldSeats = results.filter((r) => r.status === 201).flatMap((r) => r.body.seatIds as string[]);
+    assert.equal(new Set(heldSeats).size, 50, 'every seat held exactly once');
+    const inventory = await assertInventoryInvariants(h.pool, event.eventId);
+    assert.deepEqual(inventory.seats, { held: 50 });
+  });
+
+  test('overlapping multi-seat holds never deadlock and never share a seat', async () => {
+    const event = await seedEvent(h.pool, { seats: 20 });
+    const requests = Array.from({ length: 60 }, (_, i) => {
+      const start = i % 18;
+      // Overlapping windows in both orders: the lock order must prevent deadlocks.
+      const seats = [event.seatIds[start]!, event.seatIds[start + 1]!, event.seatIds[start + 2]!];
+      return i % 2 ? seats.reverse() : seats;
+    });
+    const results = await Promise.all(requests.map((seatIds, i) => http(h.url, 'POST', '/holds', { token: testToken(`m-${i}`, 'buyer'), body: { eventId: event.eventId, seatIds } })));
+    assert.ok(results.every((r) => r.status === 201 || r.status === 409), JSON.stringify(countBy(results.map((r) => r.status))));
+    const held = results.filter((r) => r.status === 201).flatMap((r) => r.body.seatIds as string[]);
+    assert.equal(new Set(held).size, held.length);
+    await assertInventoryInvariants(h.pool, event.eventId);
+  });
+
+  test('general admission: concurrent holds never exceed capacity', async () => {
+    const event = await seedEvent(h.pool, { seats: 1, gaCapacity: 30 });
+    const results = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        http(h.url, 'POST', '/holds', { token: testToken(`ga-${i}`, 'buyer'), body: { eventId: event.eventId, generalAdmission: { sectionId: event.gaSectionId, quantity: 2 } } }),
+      ),
+    );
+    assert.equal(results.filter((r) => r.status === 201).length, 15);
+    const rejected = results.filter((r) => r.status === 409);
+    assert.equal(rejected.length, 25);
+    assert.match(rejected[0]!.body.type, /not-enough-places/);
+    const inventory = await assertInventoryInvariants(h.pool, event.eventId);
+    assert.deepEqual(inventory.ga.map((g) => [g.held, g.sold]), [[30, 0]]);
+  });
+
+  test('an expired hold\'s seats can be taken at once, before any sweeper runs', async () => {
+    const event = await seedEvent(h.pool, { seats: 2 });
+    const first = await http(h.url, 'POST', '/holds', { token: testToken('early', 'buyer'), body: { eventId: event.eventId, seatIds: event.seatIds } });
+    assert.equal(first.status, 201);
+    const blocked = await http(h.url, 'POST', '/holds', { token: testToken('late', 'buyer'), body: { eventId: event.eventId, seatIds: [event.seatIds[0]] } });
+    assert.equal(blocked.status, 409);
+    // Age the hold instead of sleeping: move its expiry into the past.
+    await h.pool.query(`UPDATE booking.holds SET expires_at = now() - interval '1 second' WHERE id = $1`, [first.body.id]);
+    await h.pool.query(`UPDATE booking.seat_inventory SET held_until = now() - interval '1 second' WHERE hold_id = $1`, [first.body.id]);
+    const availability = await http(h.url, 'GET', `/events/${event.eventId}/availability`);
+    assert.deepEqual(availability.body.seats.map((s: { status: string }) => s.status), ['available', 'available']);
+    const second = await http(h.url, 'POST', '/holds', { token: testToken('late', 'buyer'), body: { eventId: event.eventId, seatIds: [event.seatIds[0]] } });
+    assert.equal(second.status, 201, JSON.stringify(second.body));
+    const old = await http(h.url, 'GET', `/holds/${first.body.id}`, { token: testToken('early', 'buyer') });
+    assert.equal(old.body.status, 'expired');
+    const messages = await h.pool.query(`SELECT type FROM booking.outbox WHERE message_key = $1 ORDER BY id`, [event.eventId]);
+    assert.deepEqual(messages.rows.map((r) => r.type), ['hold.created', 'hold.expired', 'hold.created']);
+    // The sweeper frees the seat the first hold left behind.
+    const sweeper = await sweepOnce(h);
+    assert.ok(sweeper >= 0);
+    const seats = await h.pool.query(`SELECT status FROM booking.seat_inventory WHERE event_id = $1 ORDER BY seat_id`, [event.eventId]);
+    assert.deepEqual(seats.rows.map((r) => r.status).sort(), ['available', 'held']);
+    await assertInventoryInvariants(h.pool, event.eventId);
+  });
+
+  test('the sweeper expires lapsed holds, frees their inventory and emits hold.expired', async () => {
+    const event = await seedEvent(h.pool, { seats: 3, gaCapacity: 5 });
+    const seated = await http(h.url, 'POST', '/holds', { token: testToken('s1', 'buyer'), body: { eventId: event.eventId, seatIds: event.seatIds } });
+    const ga = await http(h.url, 'POST', '/holds', { token: testToken('s2', 'buyer'), body: { eventId: event.eventId, generalAdmission: { sectionId: event.gaSectionId, quantity: 5 } } });
+    assert.equal(seated.status, 201);
+    assert.equal(ga.status, 201);
+    await h.pool.query(`UPDATE booking.holds SET expires_at = now() - interval '1 second' WHERE event_id = $1`, [event.eventId]);
+    await h.pool.query(`UPDATE booking.seat_inventory SET held_until = now() - interval '1 second' WHERE event_id = $1 AND status = 'held'`, [event.eventId]);
+    assert.ok((await sweepOnce(h)) >= 2);
+    const inventory = await assertInventoryInvariants(h.pool, event.eventId);
+    assert.deepEqual(inventory.seats, { available: 3 });
+    assert.deepEqual(inventory.ga.map((g) => g.held), [0]);
+    const expired = await h.pool.query(`SELECT count(*)::int AS n FROM booking.outbox WHERE message_key = $1 AND type = 'hold.expired'`, [event.eventId]);
+    assert.equal(expired.rows[0].n, 2);
+  });
+
+  test('a buyer releases a hold; seats are back on sale at once', async () => {
+    const event = await seedEvent(h.pool, { seats: 1 });
+    const hold = await http(h.url, 'POST', '/holds', { token: testToken('r1', 'buyer'), body: { eventId: event.eventId, seatIds: event.seatIds } });
+    const other = await http(h.url, 'DELETE', `/holds/${hold.body.id}`, { token: testToken('someone-else', 'buyer') });
+    assert.equal(other.status, 404, 'another buyer cannot see or release it');
+    const released = await http(h.url, 'DELETE', `/holds/${hold.body.id}`, { token: testToken('r1', 'buyer') });
+    assert.equal(released.status, 200);
+    assert.equal(released.body.status, 'released');
+    const again = await http(h.url, 'POST', '/holds', { token: testToken('r2', 'buyer'), body: { eventId: event.eventId, seatIds: event.seatIds } });
+    assert.equal(again.status, 201);
+  });
+});
+
+async function sweepOnce(h: BookingHarness): Promise<number> {
+  // The sweeper of the running service, triggered directly instead of waiting for its interval.
+  const { startSweeper } = await import('../src/sweeper.js');
+  const { createIdempotentWriter } = await import('@ticketing/platform');
+  const { Registry } = await import('prom-client');
+  const sweeper = startSweeper({
+    pool: h.service.context.pool,
+    settings: { topic: h.topic, ttlSeconds: 5, checkoutExtensionSeconds: 120, maxLifetimeSeconds: 600, maxPlaces: 10 },
+    writer: createIdempotentWriter({ pool: h.service.context.pool, schema: 'booking', ttlHours: 24 }),
+    logger: h.service.context.logger,
+    registry: new Registry(),
+    intervalMs: 3_600_000,
+  });
+  try {
+    return await sweeper.sweepOnce();
+  } finally {
+    await sweeper.stop();
+  }
+}
+
+function countBy(values: number[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const v of values) out[v] = (out[v] ?? 0) + 1;
+  return out;
+}
