@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { http, testToken } from '@ticketing/platform/testing';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
+import { Kafka, logLevel } from 'kafkajs';
+import { ensureTopic, startKafka, type RunningKafka } from '../../../scripts/lib/kafka.js';
+import { findFreePort } from '../../../scripts/lib/process.js';
+import { seedEvent, startBookingHarness, type BookingHarness } from './support.js';
+
+const repoRoot = path.resolve(import.meta.dirname, '../../..');
+const schema = JSON.parse(readFileSync(path.join(repoRoot, 'services/booking/schemas/ticket-bookings.v1.schema.json'), 'utf8'));
+const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
+const validateMessage = addFormats(new Ajv2020({ allErrors: true })).compile(schema);
+
+interface Consumed {
+  key: string;
+  id: string;
+  headerId: string;
+  type: string;
+  value: Record<string, unknown>;
+}
+
+/** Reads the whole topic from the beginning until `until` is satisfied. */
+async function consumeAll(brokers: string, topic: string, until: (messages: Consumed[]) => boolean, timeoutMs = 60_000): Promise<Consumed[]> {
+  const kafka = new Kafka({ clientId: 'outbox-test', brokers: [brokers], logLevel: logLevel.NOTHING });
+  const consumer = kafka.consumer({ groupId: `outbox-test-${crypto.randomUUID()}` });
+  const messages: Consumed[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  let resolveDone!: () => void;
+  const done = new Promise<void>((resolve) => (resolveDone = resolve));
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      const value = JSON.parse(message.value!.toString()) as Record<string, unknown>;
+      messages.push({ key: message.key!.toString(), id: String(value.id), headerId: message.headers?.['message-id']?.toString() ?? '', type: String(value.type), value });
+      if (until(messages)) resolveDone();
+    },
+  });
+  const timer = setTimeout(resolveDone, timeoutMs);
+  await done;
+  clearTimeout(timer);
+  await consumer.disconnect();
+  return messages;
+}
+
+async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs = 90_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe('outbox relay to a real Kafka broker', () => {
+  let kafka: RunningKafka;
+  let port: number;
+  let dataDir: string;
+  let controllerPort: number;
+  let h: BookingHarness;
+  const topic = 'ticket-bookings';
+
+  before(async () => {
+    // A broker of its own: this test stops and restarts it.
+    port = await findFreePort();
+    dataDir = mkdtempSync(path.join(repoRoot, '.local', 'kafka-outage-'));
+    controllerPort = await findFreePort();
+    kafka = await startKafka({ dataDir, port, controllerPort });
+    await ensureTopic(kafka.brokers, topic, 3);
+    h = await startBookingHarness({ KAFKA_BROKERS: kafka.brokers, KAFKA_TOPIC_BOOKINGS: topic, OUTBOX_POLL_INTERVAL_MS: '100' });
+  });
+  after(async () => {
+    await h?.close();
+    await kafka?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const pending = async () => (await h.pool.query('SELECT count(*)::int AS n FROM booking.outbox WHERE published_at IS NULL')).rows[0].n as number;
+
+  test('with Kafka down, bookings still succeed; when it returns every message is delivered exactly once, in order per event', async () => {
+    const event = await seedEvent(h.pool, { seats: 12 });
+    const buyer = testToken('kafka-buyer', 'buyer');
+    // Kafka up: a hold's message is relayed promptly.
+    const first = await http(h.url, 'POST', '/holds', { token: buyer, body: { eventId: event.eventId, seatIds: [event.seatIds[0]] } });
+    assert.equal(first.status, 201);
+    await waitUntil('first message published', async () => (await pending()) === 0);
+
+    await kafka.stop();
+    for (let i = 1; i < 6; i++) {
+      const hold = await http(h.url, 'POST', '/holds', { token: buyer, body: { eventId: event.eventId, seatIds: [event.seatIds[i]] } });
+      assert.equal(hold.status, 201, 'holds succeed while Kafka is down');
+      const paid = await http(h.url, 'POST', `/holds/${hold.body.id}/checkout`, { token: buyer, body: { paymentMethod: 'pm_card_approved' } });
+      assert.equal(paid.status, 201, 'bookings succeed while Kafka is down');
+    }
+    assert.ok((await pending()) >= 15, 'messages wait in the outbox');
+
+    kafka = await startKafka({ dataDir, port, controllerPort });
+    await waitUntil('outbox drained after Kafka returned', async () => (await pending()) === 0);
+
+    const outbox = await h.pool.query<{ message_id: string; message_key: string }>('SELECT message_id, message_key FROM booking.outbox ORDER BY id');
+    const consumed = await consumeAll(kafka.brokers, topic, (m) => new Set(m.map((x) => x.id)).size >= outbox.rows.length);
+    const ids = consumed.map((m) => m.id);
+    assert.equal(new Set(ids).size, ids.length, 'no message delivered twice');
+    assert.deepEqual(new Set(ids), new Set(outbox.rows.map((r) => r.message_id)), 'every outbox message delivered');
+    for (const message of consumed) {
+      assert.equal(message.key, event.eventId, 'key = event id');
+      assert.equal(message.headerId, message.id, 'message-id header matches the body');
+      assert.ok(validateMessage(message.value), JSON.stringify(validateMessage.errors));
+    }
+    // Same key, same partition: consumption order equals outbox order.
+    assert.deepEqual(ids, outbox.rows.map((r) => r.message_id));
+    assert.deepEqual(
+      consumed.slice(0, 4).map((m) => m.type),
+      ['hold.created', 'hold.created', 'hold.extended', 'booking.confirmed'],
+    );
+  });
+});
