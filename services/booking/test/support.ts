@@ -35,6 +35,8 @@ export interface BookingHarness {
 export async function startBookingHarness(overrides: Record<string, string> = {}, options: BookingOptions = {}): Promise<BookingHarness> {
   const db = await createTestDatabase('booking');
   const pool = new pg.Pool({ connectionString: db.url, max: 5 });
+  // Dropping the database at the end terminates connections; that is expected.
+  pool.on('error', () => undefined);
   // The catalog's own migrations: booking reads its tables.
   await migrate(pool, 'catalog', [platformMigrations, { prefix: 'catalog', dir: path.join(repoRoot, 'services/catalog/migrations') }], createLogger({}, 'error'));
   const topic = overrides.KAFKA_TOPIC_BOOKINGS ?? `ticket-bookings-${randomUUID().slice(0, 8)}`;

@@ -50,6 +50,8 @@ function toProblem(error: unknown): HttpProblem | undefined {
     case '22003':
     case '22007':
     case '22008':
+    case '22021': // a NUL character in text
+    case '22P05': // a NUL character (\u0000) in jsonb
       return problems.badRequest('a value is out of range or malformed');
     case '23503':
       return problems.unprocessable('unknown-reference', 'Unknown reference', 'the request refers to something that does not exist');

@@ -120,6 +120,14 @@ export function createApi(doc: OpenApiDocument) {
     const params = op.parameters ?? [];
     const validateParams = compileParameters(params, 'path');
     const validateQuery = compileParameters(params, 'query');
+    const headerParams = params.filter((p) => p.in === 'header');
+    const validateHeaders = coercing.compile(
+      rewriteRefs({
+        type: 'object',
+        properties: Object.fromEntries(headerParams.map((p) => [p.name.toLowerCase(), p.schema])),
+        required: headerParams.filter((p) => p.required).map((p) => p.name.toLowerCase()),
+      }) as JsonSchema,
+    );
     const bodySchema = op.requestBody?.content['application/json'].schema;
     const validateBody = bodySchema ? strict.compile(rewriteRefs(bodySchema) as JsonSchema) : undefined;
     const expressPath = openApiPath.replace(/\{(\w+)\}/g, ':$1');
@@ -133,6 +141,11 @@ export function createApi(doc: OpenApiDocument) {
         if (typeof value !== 'string') errors.push({ field: `query.${key}`, message: 'must be given once, as a plain value' });
       }
       if (!validateQuery(queryValues)) errors.push(...describe(validateQuery.errors, 'query'));
+      const headerValues = Object.fromEntries(headerParams.flatMap((p) => {
+        const value = req.headers[p.name.toLowerCase()];
+        return value === undefined ? [] : [[p.name.toLowerCase(), value]];
+      }));
+      if (!validateHeaders(headerValues)) errors.push(...describe(validateHeaders.errors, 'header'));
       let body: unknown = undefined;
       if (validateBody) {
         body = req.body;
@@ -184,7 +197,7 @@ export const openApiCommon = {
     in: 'header' as const,
     required: false,
     description: 'Makes the write safe to retry: same key and body replay the first response for 24 h; another body with the same key gets 422; a retry while the first is still running gets 409.',
-    schema: { type: 'string', minLength: 1, maxLength: 255 },
+    schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]+$' },
   },
   uuidPathParam: (name: string, description: string) => ({
     name,

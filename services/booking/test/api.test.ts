@@ -1,0 +1,151 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { http, testToken } from '@ticketing/platform/testing';
+import { bookingOpenApi } from '../src/openapi.js';
+import { seedEvent, startBookingHarness, type BookingHarness, type SeededEvent } from './support.js';
+
+describe('booking API contract', () => {
+  let h: BookingHarness;
+  let event: SeededEvent;
+  const buyer = testToken('api-buyer', 'buyer');
+  before(async () => {
+    h = await startBookingHarness({ PAYMENT_TIMEOUT_MS: '1500' });
+    event = await seedEvent(h.pool, { seats: 10 });
+  });
+  after(async () => h.close());
+
+  test('the served OpenAPI document and the registered routes describe the same operations', async () => {
+    const served = await http(h.url, 'GET', '/openapi.json');
+    assert.equal(served.status, 200);
+    assert.equal(served.body.openapi, '3.1.0');
+    assert.deepEqual(served.body, JSON.parse(JSON.stringify(bookingOpenApi)));
+    assert.deepEqual(h.service.context.api.unregisteredOperations(), [], 'every documented operation has a route');
+    const documented = Object.entries(bookingOpenApi.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m} ${p}`)).sort();
+    assert.deepEqual(h.service.context.api.registered().sort(), documented, 'every route is documented');
+  });
+
+  describe('Idempotency-Key', () => {
+    test('same key and body replays the first response without a second hold', async () => {
+      const body = { eventId: event.eventId, seatIds: [event.seatIds[0]] };
+      const headers = { 'idempotency-key': 'key-replay-1' };
+      const first = await http(h.url, 'POST', '/holds', { token: buyer, body, headers });
+      const second = await http(h.url, 'POST', '/holds', { token: buyer, body, headers });
+      assert.equal(first.status, 201);
+      assert.equal(second.status, 201);
+      assert.deepEqual(second.body, first.body);
+      assert.equal(second.headers.get('idempotent-replayed'), 'true');
+      const holds = await h.pool.query('SELECT count(*)::int AS n FROM booking.holds WHERE event_id = $1', [event.eventId]);
+      assert.equal(holds.rows[0].n, 1);
+    });
+
+    test('same key with another body is refused with 422', async () => {
+      const headers = { 'idempotency-key': 'key-reuse-1' };
+      await http(h.url, 'POST', '/holds', { token: buyer, body: { eventId: event.eventId, seatIds: [event.seatIds[1]] }, headers });
+      const other = await http(h.url, 'POST', '/holds', { token: buyer, body: { eventId: event.eventId, seatIds: [event.seatIds[2]] }, headers });
+      assert.equal(other.status, 422);
+      assert.match(other.body.type, /idempotency-key-reused/);
+    });
+
+    test('same key still in flight gets 409', async () => {
+      const hold = await http(h.url, 'POST', '/holds', { token: buyer, body: { eventId: event.eventId, seatIds: [event.seatIds[3]] } });
+      const headers = { 'idempotency-key': 'key-in-flight-1' };
+      const body = { paymentMethod: 'pm_card_timeout' };
+      // The provider takes PAYMENT_TIMEOUT_MS to give up: the first request is in flight meanwhile.
+      const first = http(h.url, 'POST', `/holds/${hold.body.id}/checkout`, { token: buyer, body, headers });
+      await new Promise((r) => setTimeout(r, 150));
+      const retry = await http(h.url, 'POST', `/holds/${hold.body.id}/checkout`, { token: buyer, body, headers });
+      assert.equal(retry.status, 409);
+      assert.match(retry.body.type, /idempotency-key-in-flight/);
+      assert.equal((await first).status, 504);
+    });
+
+    test('racing retries with one key make exactly one hold', async () => {
+      const concurrent = await Promise.all(
+        [1, 2, 3, 4].map(() => http(h.url, 'POST', '/holds', { token: buyer, body: { eventId: event.eventId, seatIds: [event.seatIds[4]] }, headers: { 'idempotency-key': 'key-race-1' } })),
+      );
+      const statuses = concurrent.map((r) => r.status).sort();
+      assert.ok(statuses.includes(201), JSON.stringify(statuses));
+      assert.ok(statuses.every((s) => s === 201 || s === 409), JSON.stringify(statuses));
+      for (const r of concurrent.filter((x) => x.status === 409)) assert.match(r.body.type, /idempotency-key-in-flight/);
+      const holds = await h.pool.query(`SELECT count(*)::int AS n FROM booking.hold_seats WHERE seat_id = $1`, [event.seatIds[4]]);
+      assert.equal(holds.rows[0].n, 1, 'one hold, however many retries raced');
+    });
+
+    test('a 4xx outcome is stored and replayed for the same key', async () => {
+      const headers = { 'idempotency-key': 'key-conflict-1' };
+      const body = { eventId: event.eventId, seatIds: [event.seatIds[4]] };
+      const first = await http(h.url, 'POST', '/holds', { token: testToken('late-buyer', 'buyer'), body, headers });
+      const again = await http(h.url, 'POST', '/holds', { token: testToken('late-buyer', 'buyer'), body, headers });
+      assert.equal(first.status, 409);
+      assert.equal(again.status, 409);
+      assert.equal(again.headers.get('idempotent-replayed'), 'true');
+    });
+
+    test('keys are scoped per buyer and kept 24 hours', async () => {
+      const headers = { 'idempotency-key': 'shared-key' };
+      const a = await http(h.url, 'POST', '/holds', { token: testToken('buyer-a', 'buyer'), body: { eventId: event.eventId, seatIds: [event.seatIds[5]] }, headers });
+      const b = await http(h.url, 'POST', '/holds', { token: testToken('buyer-b', 'buyer'), body: { eventId: event.eventId, seatIds: [event.seatIds[6]] }, headers });
+      assert.equal(a.status, 201);
+      assert.equal(b.status, 201);
+      const ttl = await h.pool.query(`SELECT round(extract(epoch FROM expires_at - created_at) / 3600)::int AS hours FROM booking.idempotency_keys WHERE key = 'shared-key' LIMIT 1`);
+      assert.equal(ttl.rows[0].hours, 24);
+    });
+  });
+
+  describe('bad input gets a 4xx problem, never a 500', () => {
+    const cases: { name: string; method: string; path: string; raw?: string; body?: unknown; headers?: Record<string, string>; token?: string | null; status: number }[] = [
+      { name: 'malformed JSON', method: 'POST', path: '/holds', raw: '{"eventId": ', status: 400 },
+      { name: 'JSON that is not an object', method: 'POST', path: '/holds', raw: '"hello"', status: 400 },
+      { name: 'wrong types', method: 'POST', path: '/holds', body: { eventId: 42, seatIds: 'A1' }, status: 400 },
+      { name: 'unknown fields', method: 'POST', path: '/holds', body: { eventId: crypto.randomUUID(), seatIds: [crypto.randomUUID()], vip: true }, status: 400 },
+      { name: 'both seats and GA', method: 'POST', path: '/holds', body: { eventId: crypto.randomUUID(), seatIds: [crypto.randomUUID()], generalAdmission: { sectionId: crypto.randomUUID(), quantity: 1 } }, status: 400 },
+      { name: 'negative quantity', method: 'POST', path: '/holds', body: { eventId: crypto.randomUUID(), generalAdmission: { sectionId: crypto.randomUUID(), quantity: -1 } }, status: 400 },
+      { name: 'huge quantity', method: 'POST', path: '/holds', body: { eventId: crypto.randomUUID(), generalAdmission: { sectionId: crypto.randomUUID(), quantity: 1e12 } }, status: 400 },
+      { name: 'fractional quantity', method: 'POST', path: '/holds', body: { eventId: crypto.randomUUID(), generalAdmission: { sectionId: crypto.randomUUID(), quantity: 1.5 } }, status: 400 },
+      { name: 'empty seat list', method: 'POST', path: '/holds', body: { eventId: crypto.randomUUID(), seatIds: [] }, status: 400 },
+      { name: 'unknown event', method: 'POST', path: '/holds', body: { eventId: crypto.randomUUID(), seatIds: [crypto.randomUUID()] }, status: 404 },
+      { name: 'non-uuid hold id', method: 'GET', path: '/holds/not-a-uuid', status: 400 },
+      { name: 'unknown hold id', method: 'GET', path: `/holds/${crypto.randomUUID()}`, status: 404 },
+      { name: 'malformed booking reference', method: 'GET', path: '/bookings/DROP%20TABLE', status: 400 },
+      { name: 'unknown booking', method: 'GET', path: '/bookings/BK-0000-0000', status: 404 },
+      { name: 'unknown payment method', method: 'POST', path: `/holds/${crypto.randomUUID()}/checkout`, body: { paymentMethod: 'pm_free_money' }, status: 400 },
+      { name: 'oversized body', method: 'POST', path: '/holds', raw: JSON.stringify({ eventId: crypto.randomUUID(), seatIds: Array(5000).fill(crypto.randomUUID()) }), status: 413 },
+      { name: 'wrong content type', method: 'POST', path: '/holds', raw: 'eventId=1', headers: { 'content-type': 'application/x-www-form-urlencoded' }, status: 415 },
+      { name: 'no token', method: 'POST', path: '/holds', body: { eventId: crypto.randomUUID(), seatIds: [crypto.randomUUID()] }, token: null, status: 401 },
+      { name: 'forged token', method: 'POST', path: '/holds', body: { eventId: crypto.randomUUID(), seatIds: [crypto.randomUUID()] }, token: `${buyer.slice(0, -4)}AAAA`, status: 401 },
+      { name: 'organizer cannot buy', method: 'POST', path: '/holds', body: { eventId: crypto.randomUUID(), seatIds: [crypto.randomUUID()] }, token: testToken('org', 'organizer'), status: 403 },
+      { name: 'unknown route', method: 'GET', path: '/nope', status: 404 },
+      { name: 'unknown query parameter', method: 'GET', path: `/events/${crypto.randomUUID()}/availability?debug=1`, status: 400 },
+      { name: 'empty Idempotency-Key', method: 'POST', path: '/holds', body: { eventId: crypto.randomUUID(), seatIds: [crypto.randomUUID()] }, headers: { 'idempotency-key': ' ' }, status: 400 },
+    ];
+    for (const c of cases) {
+      test(c.name, async () => {
+        const token = c.token === null ? undefined : (c.token ?? buyer);
+        const headers = { ...(c.raw !== undefined ? { 'content-type': 'application/json' } : {}), ...c.headers };
+        const res = await http(h.url, c.method, c.path, { token, body: c.body, rawBody: c.raw, headers });
+        assert.equal(res.status, c.status, JSON.stringify(res.body));
+        assert.match(res.headers.get('content-type') ?? '', /^application\/problem\+json/);
+        assert.equal(res.body.status, c.status);
+        assert.ok(res.body.title && res.body.type, 'problem has type and title');
+      });
+    }
+
+    test('unknown seat ids of a real event name the seats', async () => {
+      const unknown = crypto.randomUUID();
+      const res = await http(h.url, 'POST', '/holds', { token: buyer, body: { eventId: event.eventId, seatIds: [unknown] } });
+      assert.equal(res.status, 422);
+      assert.deepEqual(res.body.unknownSeatIds, [unknown]);
+    });
+
+    test('validation problems name the field', async () => {
+      const res = await http(h.url, 'POST', `/holds/${crypto.randomUUID()}/checkout`, { token: buyer, body: { paymentMethod: 'pm_card_approved', tip: 5 } });
+      assert.equal(res.status, 400);
+      assert.ok(res.body.errors.some((e: { field: string }) => e.field === 'body.tip'), JSON.stringify(res.body));
+    });
+
+    test('nothing was written by any of the bad requests', async () => {
+      const holds = await h.pool.query(`SELECT count(*)::int AS n FROM booking.holds WHERE buyer_id NOT IN ('api-buyer', 'buyer-a', 'buyer-b', 'late-buyer')`);
+      assert.equal(holds.rows[0].n, 0);
+    });
+  });
+});
