@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { http, testToken } from '@ticketing/platform/testing';
+import { findFreePort } from '../../../scripts/lib/process.js';
+import { assertInventoryInvariants, bookingEnv, seedEvent, startBookingHarness, type BookingHarness } from './support.js';
+
+const repoRoot = path.resolve(import.meta.dirname, '../../..');
+
+/** Starts the real booking entry point as its own OS process. */
+async function spawnReplica(env: Record<string, string>): Promise<{ url: string; child: ChildProcess; stop(): Promise<void> }> {
+  const port = await findFreePort();
+  const child = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', 'services/booking/src/main.ts'], {
+    cwd: repoRoot,
+    env: { ...process.env, ...env, PORT: String(port) },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += d));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`replica exited: ${stderr}`);
+    try {
+      if ((await fetch(`${url}/readyz`)).status === 200) break;
+    } catch {
+      /* not up yet */
+    }
+    if (Date.now() > deadline) throw new Error(`replica did not become ready: ${stderr}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    url,
+    child,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+describe('two booking service processes on one database', () => {
+  let h: BookingHarness;
+  let replicas: Awaited<ReturnType<typeof spawnReplica>>[] = [];
+  before(async () => {
+    // The harness migrates the schema; the replicas are separate OS processes.
+    h = await startBookingHarness();
+    const env = bookingEnv(h.databaseUrl, { KAFKA_TOPIC_BOOKINGS: h.topic, DATABASE_MIGRATE: 'false', DATABASE_POOL_MAX: '15' });
+    replicas = await Promise.all([spawnReplica(env), spawnReplica(env)]);
+  });
+  after(async () => {
+    await Promise.all(replicas.map((r) => r.stop()));
+    await h.close();
+  });
+
+  test('500 concurrent holds on 50 seats across two processes: exactly 50 succeed', async () => {
+    const event = await seedEvent(h.pool, { seats: 50 });
+    const results = await Promise.all(
+      Array.from({ length: 500 }, (_, i) =>
+        http(replicas[i % 2]!.url, 'POST', '/holds', { token: testToken(`r-${i}`, 'buyer'), body: { eventId: event.eventId, seatIds: [event.seatIds[i % 50]] } }),
+      ),
+    );
+    const ok = results.filter((r) => r.status === 201);
+    const conflicts = results.filter((r) => r.status === 409);
+    assert.equal(ok.length, 50);
+    assert.equal(conflicts.length, 450);
+    assert.ok(conflicts.every((r) => /seats-unavailable/.test(r.body.type)));
+    // Both processes sold seats: the guarantee does not rest on one process.
+    const byReplica = [0, 1].map((k) => results.filter((r, i) => i % 2 === k && r.status === 201).length);
+    assert.ok(byReplica.every((n) => n > 0), `wins per replica: ${byReplica}`);
+    const inventory = await assertInventoryInvariants(h.pool, event.eventId);
+    assert.deepEqual(inventory.seats, { held: 50 });
+  });
+
+  test('both replicas checking out the same hold at once book it once', async () => {
+    const event = await seedEvent(h.pool, { seats: 1 });
+    const buyer = testToken('double-click', 'buyer');
+    const hold = await http(replicas[0]!.url, 'POST', '/holds', { token: buyer, body: { eventId: event.eventId, seatIds: event.seatIds } });
+    const attempts = await Promise.all(
+      replicas.map((r) => http(r.url, 'POST', `/holds/${hold.body.id}/checkout`, { token: buyer, body: { paymentMethod: 'pm_card_approved' } })),
+    );
+    assert.deepEqual(attempts.map((a) => a.status).sort(), [201, 409]);
+    const bookings = await h.pool.query('SELECT count(*)::int AS n FROM booking.bookings WHERE event_id = $1', [event.eventId]);
+    assert.equal(bookings.rows[0].n, 1);
+    await assertInventoryInvariants(h.pool, event.eventId);
+  });
+
+  test('exactly one replica relays the outbox (leader lock)', async () => {
+    const leaders = await Promise.all(
+      replicas.map(async (r) => {
+        const text = await (await fetch(`${r.url}/metrics`)).text();
+        return Number(/^booking_outbox_relay_leader\{[^}]*\} (\d)/m.exec(text)?.[1] ?? '0');
+      }),
+    );
+    // The in-process harness service may hold the lock instead; at most one leader overall.
+    assert.ok(leaders.reduce((a, b) => a + b, 0) <= 1, `leaders: ${leaders}`);
+  });
+});
