@@ -91,8 +91,9 @@ export const bookingService = {
     },
     {
       name: 'PAYMENT_WEBHOOK_SECRET',
-      description: 'HMAC-SHA256 key the payment provider signs its callbacks with.',
+      description: 'HMAC-SHA256 key the payment provider signs its callbacks with; at least 32 characters.',
       kind: 'string',
+      minLength: 32,
       secret: true,
     },
   ],

@@ -54,7 +54,9 @@ function parseSetting(setting: EnvSetting, raw: string): ConfigValue {
       return raw;
     }
     case 'string': {
-      if (setting.secret && raw.length < 32) throw new ConfigError(name, 'must be at least 32 characters long');
+      if (setting.minLength !== undefined && raw.length < setting.minLength) {
+        throw new ConfigError(name, `must be at least ${setting.minLength} characters long`);
+      }
       return raw;
     }
   }
@@ -70,6 +72,7 @@ export function loadConfig(declaration: ServiceDeclaration, env: NodeJS.ProcessE
     const raw = env[setting.name];
     if (raw === undefined || raw === '') {
       if (setting.default === undefined) throw new ConfigError(setting.name, `is required (${setting.description})`);
+      // An empty default means "off" (e.g. no Kafka authentication locally).
       values.set(setting.name, setting.default === '' ? '' : parseSetting(setting, setting.default));
       continue;
     }

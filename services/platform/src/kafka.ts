@@ -11,10 +11,16 @@ const levelNames: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
 };
 
 /** A kafkajs client that logs through our JSON logger. */
-export function createKafka(brokers: readonly string[], clientId: string, logger: Logger): Kafka {
+export function createKafka(
+  brokers: readonly string[],
+  clientId: string,
+  logger: Logger,
+  sasl?: { username: string; password: string },
+): Kafka {
   return new Kafka({
     clientId,
     brokers: [...brokers],
+    ...(sasl?.username ? { sasl: { mechanism: 'scram-sha-512' as const, username: sasl.username, password: sasl.password } } : {}),
     connectionTimeout: 3_000,
     requestTimeout: 10_000,
     // Reconnects are driven by our own loops (outbox relay); keep client retries short.

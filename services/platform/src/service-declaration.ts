@@ -18,6 +18,8 @@ export interface EnvSetting {
   /** For `integer`: inclusive bounds. */
   readonly min?: number;
   readonly max?: number;
+  /** For `string`: the shortest acceptable value (e.g. signing keys). */
+  readonly minLength?: number;
   /** For `enum`: the allowed values. */
   readonly values?: readonly string[];
   /**
@@ -31,7 +33,7 @@ export interface EnvSetting {
    * CloudNativePG app secret or the Strimzi bootstrap address.
    * @default undefined (the ConfigMap carries `default`)
    */
-  readonly from?: 'postgres-uri' | 'kafka-bootstrap' | 'service-url';
+  readonly from?: 'postgres-uri' | 'kafka-bootstrap' | 'kafka-username' | 'kafka-password' | 'service-url';
   /** With `from: 'service-url'`: the name of the service whose URL this is. */
   readonly service?: string;
   /** Only meaningful on a developer machine; charts leave it out. @default false */
@@ -144,6 +146,21 @@ export const kafkaEnv: readonly EnvSetting[] = [
     from: 'kafka-bootstrap',
   },
   {
+    name: 'KAFKA_SASL_USERNAME',
+    description: 'SCRAM-SHA-512 user (in-cluster: the Strimzi KafkaUser named after the service). Empty: no authentication.',
+    kind: 'string',
+    default: '',
+    from: 'kafka-username',
+  },
+  {
+    name: 'KAFKA_SASL_PASSWORD',
+    description: 'Password of KAFKA_SASL_USERNAME (in-cluster: from the KafkaUser\'s Secret).',
+    kind: 'string',
+    default: '',
+    secret: true,
+    from: 'kafka-password',
+  },
+  {
     name: 'KAFKA_CLIENT_ID',
     description: 'Kafka client id; defaults to the service name.',
     kind: 'string',
@@ -163,6 +180,7 @@ export const authEnv: readonly EnvSetting[] = [
     name: 'AUTH_TOKEN_SECRET',
     description: 'HMAC-SHA256 key that signs bearer tokens (HS256 JWT); at least 32 characters.',
     kind: 'string',
+    minLength: 32,
     secret: true,
   },
 ];

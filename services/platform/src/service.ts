@@ -67,7 +67,10 @@ export async function startService(definition: ServiceDefinition, env: NodeJS.Pr
     }
   }
   const kafka = declaration.dependencies.kafka
-    ? createKafka(config.list('KAFKA_BROKERS'), config.string('KAFKA_CLIENT_ID') || declaration.name, logger)
+    ? createKafka(config.list('KAFKA_BROKERS'), config.string('KAFKA_CLIENT_ID') || declaration.name, logger, {
+        username: config.string('KAFKA_SASL_USERNAME'),
+        password: config.string('KAFKA_SASL_PASSWORD'),
+      })
     : undefined;
 
   const api = createApi(definition.openApi);

@@ -1,0 +1,192 @@
+/**
+ * Cluster add-ons installed as Argo CD Applications of upstream Helm charts,
+ * with pinned chart versions and their values kept here (per environment).
+ * Bumping a version is a one-line change followed by `npm run synth`.
+ */
+import type { EnvironmentSettings } from './environments.js';
+import { namespaces, requestRateMetric } from './settings.js';
+
+export interface HelmAddon {
+  /** Argo CD Application name and Helm release name. */
+  readonly name: string;
+  readonly repoURL: string;
+  readonly chart: string;
+  /** Pinned chart version (never a range). */
+  readonly version: string;
+  readonly namespace: string;
+  /** Sync wave of the Application (see charts/charts/argocd-apps.ts). */
+  readonly wave: number;
+  /** Sync options beyond the defaults. */
+  readonly syncOptions: readonly string[];
+  /** Helm values for one environment. */
+  readonly values: (env: EnvironmentSettings) => Record<string, unknown>;
+}
+
+/** Sync waves, in the order the platform comes up. */
+export const waves = {
+  namespaces: -1,
+  operators: 0,
+  dataStores: 1,
+  services: 2,
+  dashboardsAndAlerts: 3,
+} as const;
+
+/** Where Prometheus answers inside the cluster (release `kube-prometheus-stack`). */
+const prometheusUrl = `http://kube-prometheus-stack-prometheus.${namespaces.monitoring}.svc`;
+/** Loki's gateway (release `loki`). */
+const lokiUrl = `http://loki-gateway.${namespaces.logging}.svc`;
+
+export const helmAddons: readonly HelmAddon[] = [
+  {
+    name: 'cloudnative-pg',
+    repoURL: 'https://cloudnative-pg.github.io/charts',
+    chart: 'cloudnative-pg',
+    version: '0.29.0', // operator 1.30.0
+    namespace: namespaces.cnpg,
+    wave: waves.operators,
+    syncOptions: ['ServerSideApply=true'],
+    values: () => ({ crds: { create: true }, replicaCount: 1, monitoring: { podMonitorEnabled: true } }),
+  },
+  {
+    name: 'strimzi-kafka-operator',
+    repoURL: 'https://strimzi.io/charts/',
+    chart: 'strimzi-kafka-operator',
+    version: '1.2.0',
+    namespace: namespaces.strimzi,
+    wave: waves.operators,
+    syncOptions: ['ServerSideApply=true'],
+    values: () => ({ watchNamespaces: [namespaces.app], watchAnyNamespace: false }),
+  },
+  {
+    name: 'cert-manager',
+    repoURL: 'https://charts.jetstack.io',
+    chart: 'cert-manager',
+    version: 'v1.16.2',
+    namespace: namespaces.certManager,
+    wave: waves.operators,
+    syncOptions: ['ServerSideApply=true'],
+    values: () => ({ crds: { enabled: true, keep: true }, prometheus: { enabled: true, servicemonitor: { enabled: false } } }),
+  },
+  {
+    name: 'kube-prometheus-stack',
+    repoURL: 'https://prometheus-community.github.io/helm-charts',
+    chart: 'kube-prometheus-stack',
+    version: '88.0.0', // prometheus-operator v0.93.0
+    namespace: namespaces.monitoring,
+    wave: waves.operators,
+    // Its CRDs exceed the client-side apply annotation limit.
+    syncOptions: ['ServerSideApply=true'],
+    values: (env) => ({
+      crds: { enabled: true },
+      prometheus: {
+        prometheusSpec: {
+          // Select every ServiceMonitor/PodMonitor/PrometheusRule in every namespace, not only the chart's own.
+          serviceMonitorSelectorNilUsesHelmValues: false,
+          podMonitorSelectorNilUsesHelmValues: false,
+          ruleSelectorNilUsesHelmValues: false,
+          serviceMonitorNamespaceSelector: {},
+          podMonitorNamespaceSelector: {},
+          ruleNamespaceSelector: {},
+          retention: env.observability.prometheusRetention,
+          storageSpec: {
+            volumeClaimTemplate: { spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: env.observability.prometheusStorageSize } } } },
+          },
+        },
+      },
+      grafana: {
+        // Dashboards come from ConfigMaps labelled grafana_dashboard=1 in any namespace (charts/charts/observability.ts).
+        sidecar: {
+          dashboards: { enabled: true, label: 'grafana_dashboard', labelValue: '1', searchNamespace: 'ALL', folderAnnotation: 'grafana_folder', provider: { foldersFromFilesStructure: true } },
+          datasources: { enabled: true },
+        },
+        additionalDataSources: [{ name: 'Loki', type: 'loki', uid: 'loki', url: lokiUrl, access: 'proxy' }],
+      },
+    }),
+  },
+  {
+    name: 'ingress-nginx',
+    repoURL: 'https://kubernetes.github.io/ingress-nginx',
+    chart: 'ingress-nginx',
+    version: '4.11.3',
+    namespace: namespaces.ingress,
+    wave: waves.operators,
+    syncOptions: ['SkipDryRunOnMissingResource=true'],
+    values: (env) => ({
+      controller: {
+        replicaCount: env.name === 'prod' ? 3 : 1,
+        ingressClassResource: { name: 'nginx', default: true },
+        config: { 'use-forwarded-headers': 'false', 'limit-req-status-code': '429', 'limit-conn-status-code': '429' },
+        metrics: { enabled: true, serviceMonitor: { enabled: true } },
+        podDisruptionBudget: { enabled: env.name === 'prod', maxUnavailable: 1 },
+      },
+    }),
+  },
+  {
+    name: 'prometheus-adapter',
+    repoURL: 'https://prometheus-community.github.io/helm-charts',
+    chart: 'prometheus-adapter',
+    version: '4.11.0',
+    namespace: namespaces.monitoring,
+    wave: waves.operators,
+    syncOptions: [],
+    values: () => ({
+      prometheus: { url: prometheusUrl, port: 9090 },
+      rules: {
+        default: false,
+        // Serves the per-pod request rate the services' HPAs scale on.
+        custom: [
+          {
+            seriesQuery: `${requestRateMetric.sourceCounter}{namespace!="",pod!=""}`,
+            resources: { overrides: { namespace: { resource: 'namespace' }, pod: { resource: 'pod' } } },
+            name: { matches: `^${requestRateMetric.sourceCounter}$`, as: requestRateMetric.name },
+            metricsQuery: 'sum(rate(<<.Series>>{<<.LabelMatchers>>}[2m])) by (<<.GroupBy>>)',
+          },
+        ],
+      },
+    }),
+  },
+  {
+    name: 'loki',
+    repoURL: 'https://grafana.github.io/helm-charts',
+    chart: 'loki',
+    version: '6.24.0',
+    namespace: namespaces.logging,
+    wave: waves.operators,
+    syncOptions: ['SkipDryRunOnMissingResource=true'],
+    values: (env) => ({
+      deploymentMode: 'SingleBinary',
+      loki: {
+        auth_enabled: false,
+        commonConfig: { replication_factor: 1 },
+        storage: { type: 'filesystem' },
+        schemaConfig: {
+          configs: [{ from: '2024-01-01', store: 'tsdb', object_store: 'filesystem', schema: 'v13', index: { prefix: 'index_', period: '24h' } }],
+        },
+        limits_config: { retention_period: env.observability.lokiRetention },
+        compactor: { retention_enabled: true, delete_request_store: 'filesystem' },
+      },
+      singleBinary: { replicas: 1, persistence: { size: env.observability.lokiStorageSize } },
+      read: { replicas: 0 },
+      write: { replicas: 0 },
+      backend: { replicas: 0 },
+      chunksCache: { enabled: false },
+      resultsCache: { enabled: false },
+      lokiCanary: { enabled: false },
+      test: { enabled: false },
+    }),
+  },
+  {
+    name: 'promtail',
+    repoURL: 'https://grafana.github.io/helm-charts',
+    chart: 'promtail',
+    version: '6.16.6',
+    namespace: namespaces.logging,
+    wave: waves.operators,
+    syncOptions: ['SkipDryRunOnMissingResource=true'],
+    values: () => ({
+      // Ships every pod's stdout (the services log JSON) to Loki.
+      config: { clients: [{ url: `${lokiUrl}/loki/api/v1/push` }] },
+      serviceMonitor: { enabled: true },
+    }),
+  },
+];

@@ -1,0 +1,44 @@
+import { Chart, type ChartProps } from 'cdk8s';
+import type { Construct } from 'constructs';
+import type { ServiceDeclaration } from '@ticketing/platform/service-declaration';
+import type { EnvironmentSettings } from '../environments.js';
+import { PlatformService } from '../lib/platform-service.js';
+import { PublicIngress } from '../lib/public-ingress.js';
+import { imageFor, release } from '../release.js';
+import { namespaces } from '../settings.js';
+
+export interface ServiceChartProps extends ChartProps {
+  readonly declaration: ServiceDeclaration;
+  readonly allServices: readonly ServiceDeclaration[];
+  readonly environment: EnvironmentSettings;
+}
+
+/** One service of the platform in one environment: its workload and its public route. */
+export class ServiceChart extends Chart {
+  public readonly platformService: PlatformService;
+
+  constructor(scope: Construct, id: string, props: ServiceChartProps) {
+    super(scope, id, { ...props, namespace: namespaces.app });
+    const env = props.environment;
+    const d = props.declaration;
+    this.platformService = new PlatformService(this, d.name, {
+      declaration: d,
+      allServices: props.allServices,
+      image: imageFor(d.name),
+      version: release.version,
+      namespace: namespaces.app,
+      replicas: env.scaling(d.scaling),
+      resources: env.resources(d.resources),
+    });
+    new PublicIngress(this, 'ingress', {
+      name: d.name,
+      namespace: namespaces.app,
+      host: `${d.name}.${env.domain}`,
+      service: this.platformService.service,
+      port: d.port,
+      clusterIssuer: env.clusterIssuer.name,
+      rateLimit: env.rateLimit,
+      labels: { 'app.kubernetes.io/name': d.name },
+    });
+  }
+}

@@ -1,0 +1,147 @@
+import type { ServiceResources, ServiceScaling } from '@ticketing/platform/service-declaration';
+import { cpuMillis, memoryMebibytes } from './lib/quantity.js';
+
+/**
+ * Everything that differs between environments, in one place. Services'
+ * numbers (resources, replica ranges) come from their declarations; an
+ * environment only says how to derive its own from them (prod takes them as
+ * declared, dev shrinks them). Each environment is its own cluster with its
+ * own Argo CD, bootstrapped from argocd/<env>/.
+ */
+export interface EnvironmentSettings {
+  /** Folder under dist/ and argocd/, and the `environment` label. */
+  readonly name: 'dev' | 'prod';
+  /** Public DNS domain; service `x` is served at `x.<domain>`. */
+  readonly domain: string;
+  /** cert-manager ClusterIssuer that signs the Ingress certificate. */
+  readonly clusterIssuer: { readonly name: string; readonly acmeServer: string; readonly email: string };
+  /** Replica range of each service's HPA, from its declared scaling. */
+  readonly scaling: (declared: ServiceScaling) => { readonly min: number; readonly max: number };
+  /** Requests/limits of each service, from its declared resources. */
+  readonly resources: (declared: ServiceResources) => ServiceResources;
+  /** Ingress-nginx request-rate limit per client IP. */
+  readonly rateLimit: { readonly requestsPerSecond: number; readonly burstMultiplier: number; readonly connections: number };
+  readonly postgres: {
+    /** PostgreSQL instances (1 primary + replicas). */
+    readonly instances: number;
+    /** Quorum synchronous replication to this many standbys. @default undefined (asynchronous) */
+    readonly synchronousStandbys?: number;
+    readonly storageSize: string;
+    readonly walStorageSize: string;
+    readonly resources: ServiceResources;
+    /** Object storage for base backups and WAL archive. */
+    readonly backup: { readonly destinationPath: string; readonly endpointURL: string; readonly retention: string; readonly schedule: string };
+    /** PgBouncer pods of the Pooler. */
+    readonly poolerInstances: number;
+  };
+  readonly kafka: {
+    /** KRaft controller-only nodes; 0 means brokers also act as controllers (dual role). */
+    readonly controllers: number;
+    readonly brokers: number;
+    readonly storageSize: string;
+    readonly resources: ServiceResources;
+    /** Replication factor of every topic (and min.insync.replicas = replicas - 1, at least 1). */
+    readonly topicReplicas: number;
+  };
+  readonly observability: {
+    readonly prometheusRetention: string;
+    readonly prometheusStorageSize: string;
+    readonly lokiStorageSize: string;
+    readonly lokiRetention: string;
+  };
+}
+
+function scaleQuantities(r: ServiceResources, factor: number): ServiceResources {
+  return {
+    requests: {
+      cpu: `${Math.max(10, Math.round(cpuMillis(r.requests.cpu) * factor))}m`,
+      memory: `${Math.max(32, Math.round(memoryMebibytes(r.requests.memory) * factor))}Mi`,
+    },
+    limits: r.limits,
+  };
+}
+
+const letsEncrypt = {
+  production: 'https://acme-v02.api.letsencrypt.org/directory',
+  staging: 'https://acme-staging-v02.api.letsencrypt.org/directory',
+};
+
+export const environments: readonly EnvironmentSettings[] = [
+  {
+    name: 'dev',
+    domain: 'dev.tickets.example.com',
+    clusterIssuer: { name: 'letsencrypt-staging', acmeServer: letsEncrypt.staging, email: 'platform@tickets.example.com' },
+    // One pod at rest, a quarter of prod's headroom: enough to see the HPA work.
+    scaling: (s) => ({ min: 1, max: Math.max(2, Math.ceil(s.maxReplicas / 4)) }),
+    // Half the requests (dense dev nodes), same limits.
+    resources: (r) => scaleQuantities(r, 0.5),
+    rateLimit: { requestsPerSecond: 50, burstMultiplier: 5, connections: 50 },
+    postgres: {
+      instances: 1,
+      storageSize: '5Gi',
+      walStorageSize: '2Gi',
+      resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '1', memory: '1Gi' } },
+      backup: {
+        destinationPath: 's3://ticketing-dev-pg-backups/',
+        endpointURL: 'https://s3.eu-central-1.amazonaws.com',
+        retention: '7d',
+        schedule: '0 0 3 * * *',
+      },
+      poolerInstances: 1,
+    },
+    kafka: {
+      controllers: 0,
+      brokers: 1,
+      storageSize: '10Gi',
+      resources: { requests: { cpu: '250m', memory: '1Gi' }, limits: { cpu: '1', memory: '1Gi' } },
+      topicReplicas: 1,
+    },
+    observability: {
+      prometheusRetention: '3d',
+      prometheusStorageSize: '10Gi',
+      lokiStorageSize: '10Gi',
+      lokiRetention: '72h',
+    },
+  },
+  {
+    name: 'prod',
+    domain: 'tickets.example.com',
+    clusterIssuer: { name: 'letsencrypt-prod', acmeServer: letsEncrypt.production, email: 'platform@tickets.example.com' },
+    scaling: (s) => ({ min: s.minReplicas, max: s.maxReplicas }),
+    resources: (r) => r,
+    rateLimit: { requestsPerSecond: 20, burstMultiplier: 5, connections: 20 },
+    postgres: {
+      instances: 3,
+      synchronousStandbys: 1,
+      storageSize: '100Gi',
+      walStorageSize: '20Gi',
+      resources: { requests: { cpu: '1', memory: '4Gi' }, limits: { cpu: '4', memory: '4Gi' } },
+      backup: {
+        destinationPath: 's3://ticketing-prod-pg-backups/',
+        endpointURL: 'https://s3.eu-central-1.amazonaws.com',
+        retention: '30d',
+        schedule: '0 0 2 * * *',
+      },
+      poolerInstances: 2,
+    },
+    kafka: {
+      controllers: 3,
+      brokers: 3,
+      storageSize: '200Gi',
+      resources: { requests: { cpu: '1', memory: '4Gi' }, limits: { cpu: '2', memory: '4Gi' } },
+      topicReplicas: 3,
+    },
+    observability: {
+      prometheusRetention: '15d',
+      prometheusStorageSize: '100Gi',
+      lokiStorageSize: '100Gi',
+      lokiRetention: '744h',
+    },
+  },
+];
+
+export function environment(name: string): EnvironmentSettings {
+  const env = environments.find((e) => e.name === name);
+  if (!env) throw new Error(`unknown environment "${name}"`);
+  return env;
+}

@@ -1,0 +1,20 @@
+/**
+ * Settings of the Kafka topics the services name in their declarations
+ * (`dependencies.kafka.produces/consumes`). A topic named by a service but
+ * missing here fails the synth, so no topic is created with guessed settings.
+ */
+export interface TopicSettings {
+  readonly partitions: number;
+  /** How long records are kept (`retention.ms`). */
+  readonly retentionHours: number;
+  /** `cleanup.policy`. @default 'delete' */
+  readonly cleanupPolicy?: 'delete' | 'compact';
+}
+
+export const topicSettings: Readonly<Record<string, TopicSettings>> = {
+  // Key = event id: per-event order; 12 partitions leave room for consumers to scale.
+  'ticket-bookings': { partitions: 12, retentionHours: 7 * 24 },
+};
+
+/** Topics that always exist, whether or not a service names them yet. */
+export const requiredTopics: readonly string[] = ['ticket-bookings'];

@@ -1,0 +1,133 @@
+import { Construct } from 'constructs';
+import type { ServiceDeclaration } from '@ticketing/platform/service-declaration';
+import { StrimziKafka, StrimziKafkaNodePool, StrimziKafkaTopic, StrimziKafkaUser, type KafkaAcl } from './crds/strimzi.js';
+import type { EnvironmentSettings } from '../environments.js';
+import type { TopicSettings } from '../kafka-topics.js';
+
+export interface KafkaClusterProps {
+  readonly name: string;
+  readonly namespace: string;
+  /** The internal listener clients use (SCRAM-SHA-512 authentication). */
+  readonly listener: { readonly name: string; readonly port: number };
+  /** Node counts, storage, resources, topic replication. */
+  readonly settings: EnvironmentSettings['kafka'];
+  /** Topic name → settings, for every topic to create. */
+  readonly topics: Readonly<Record<string, TopicSettings>>;
+  /** Services that get a KafkaUser with ACLs from their declared produces/consumes. */
+  readonly services: readonly ServiceDeclaration[];
+  /**
+   * Kafka version the Strimzi operator runs.
+   * @default the Strimzi operator's default Kafka version
+   */
+  readonly kafkaVersion?: string;
+  /** Labels on every object. @default {} */
+  readonly labels?: Record<string, string>;
+}
+
+/** Every topic a set of declarations names (produced or consumed), sorted. */
+export function declaredTopics(services: readonly ServiceDeclaration[]): string[] {
+  const names = new Set<string>();
+  for (const s of services) for (const t of [...(s.dependencies.kafka?.produces ?? []), ...(s.dependencies.kafka?.consumes ?? [])]) names.add(t);
+  return [...names].sort();
+}
+
+/** ACLs of one service: Write/Describe on what it produces, Read/Describe on what it consumes (+ its group). */
+export function aclsFor(service: ServiceDeclaration): KafkaAcl[] {
+  const k = service.dependencies.kafka;
+  if (!k) return [];
+  const acls: KafkaAcl[] = [];
+  for (const topic of k.produces) {
+    acls.push({ type: 'allow', resource: { type: 'topic', name: topic, patternType: 'literal' }, operations: ['Write', 'Describe'] });
+  }
+  if (k.produces.length > 0) {
+    // The idempotent producer (kafkajs default for `idempotent: true`) needs this cluster permission.
+    acls.push({ type: 'allow', resource: { type: 'cluster' }, operations: ['IdempotentWrite'] });
+  }
+  for (const topic of k.consumes) {
+    acls.push({ type: 'allow', resource: { type: 'topic', name: topic, patternType: 'literal' }, operations: ['Read', 'Describe'] });
+  }
+  if (k.consumes.length > 0) {
+    acls.push({ type: 'allow', resource: { type: 'group', name: k.consumerGroup ?? service.name, patternType: 'literal' }, operations: ['Read'] });
+  }
+  return acls;
+}
+
+/**
+ * A Strimzi Kafka cluster in KRaft mode with node pools, a KafkaTopic per
+ * topic and a KafkaUser (SCRAM-SHA-512, ACLs) per service that uses Kafka.
+ */
+export class KafkaCluster extends Construct {
+  constructor(scope: Construct, id: string, props: KafkaClusterProps) {
+    super(scope, id);
+    const s = props.settings;
+    const labels = props.labels ?? {};
+    const clusterLabel = { 'strimzi.io/cluster': props.name };
+    const metadata = (name: string, extra: Record<string, string> = {}) => ({ name, namespace: props.namespace, labels: { ...labels, ...extra } });
+    const replicas = Math.min(s.topicReplicas, s.brokers);
+    const minInSync = Math.max(1, replicas - 1);
+
+    const volume = (size: string) => ({
+      type: 'jbod' as const,
+      volumes: [{ id: 0, type: 'persistent-claim' as const, size, deleteClaim: false, kraftMetadata: 'shared' as const }],
+    });
+    if (s.controllers > 0) {
+      new StrimziKafkaNodePool(this, 'controllers', {
+        metadata: metadata('controller', clusterLabel),
+        spec: { replicas: s.controllers, roles: ['controller'], storage: volume('20Gi'), resources: s.resources },
+      });
+      new StrimziKafkaNodePool(this, 'brokers', {
+        metadata: metadata('broker', clusterLabel),
+        spec: { replicas: s.brokers, roles: ['broker'], storage: volume(s.storageSize), resources: s.resources },
+      });
+    } else {
+      new StrimziKafkaNodePool(this, 'dual-role', {
+        metadata: metadata('dual-role', clusterLabel),
+        spec: { replicas: s.brokers, roles: ['controller', 'broker'], storage: volume(s.storageSize), resources: s.resources },
+      });
+    }
+
+    new StrimziKafka(this, 'kafka', {
+      metadata: metadata(props.name),
+      spec: {
+        kafka: {
+          ...(props.kafkaVersion ? { version: props.kafkaVersion } : {}),
+          listeners: [{ name: props.listener.name, port: props.listener.port, type: 'internal', tls: false, authentication: { type: 'scram-sha-512' } }],
+          authorization: { type: 'simple' },
+          config: {
+            'default.replication.factor': replicas,
+            'min.insync.replicas': minInSync,
+            'offsets.topic.replication.factor': replicas,
+            'transaction.state.log.replication.factor': replicas,
+            'transaction.state.log.min.isr': minInSync,
+            'auto.create.topics.enable': false,
+          },
+          ...(s.brokers > 1 ? { rack: { topologyKey: 'topology.kubernetes.io/zone' } } : {}),
+        },
+        entityOperator: { topicOperator: {}, userOperator: {} },
+      },
+    });
+
+    for (const [topic, t] of Object.entries(props.topics).sort(([a], [b]) => a.localeCompare(b))) {
+      new StrimziKafkaTopic(this, `topic-${topic}`, {
+        metadata: metadata(topic, clusterLabel),
+        spec: {
+          topicName: topic,
+          partitions: t.partitions,
+          replicas,
+          config: {
+            'retention.ms': String(t.retentionHours * 3600 * 1000),
+            'cleanup.policy': t.cleanupPolicy ?? 'delete',
+            'min.insync.replicas': String(minInSync),
+          },
+        },
+      });
+    }
+
+    for (const service of props.services.filter((x) => x.dependencies.kafka)) {
+      new StrimziKafkaUser(this, `user-${service.name}`, {
+        metadata: metadata(service.name, clusterLabel),
+        spec: { authentication: { type: 'scram-sha-512' }, authorization: { type: 'simple', acls: aclsFor(service) } },
+      });
+    }
+  }
+}

@@ -1,0 +1,87 @@
+import { Construct } from 'constructs';
+import { CnpgCluster, CnpgPooler, CnpgScheduledBackup } from './crds/cnpg.js';
+import type { EnvironmentSettings } from '../environments.js';
+
+export interface PostgresClusterProps {
+  /** Cluster name; CloudNativePG derives `<name>-rw`, `<name>-app` from it. */
+  readonly name: string;
+  readonly namespace: string;
+  /** Application database and its owner role. */
+  readonly database: string;
+  readonly owner: string;
+  /** Instances, sync replication, storage, backup target, pooler size. */
+  readonly settings: EnvironmentSettings['postgres'];
+  /**
+   * Secret with `ACCESS_KEY_ID` / `ACCESS_SECRET_KEY` for the object store
+   * (created outside git, see docs/gitops.md).
+   */
+  readonly backupCredentialsSecret: string;
+  /**
+   * PostgreSQL operand image (pinned).
+   * @default ghcr.io/cloudnative-pg/postgresql:17.5
+   */
+  readonly imageName?: string;
+  /** Labels on every object. @default {} */
+  readonly labels?: Record<string, string>;
+}
+
+/**
+ * A CloudNativePG PostgreSQL cluster: primary + replicas with optional quorum
+ * synchronous replication, continuous backup (WAL archive + nightly base
+ * backup) to object storage, and a PgBouncer Pooler in front of the primary.
+ */
+export class PostgresCluster extends Construct {
+  public readonly cluster: CnpgCluster;
+
+  constructor(scope: Construct, id: string, props: PostgresClusterProps) {
+    super(scope, id);
+    const s = props.settings;
+    const metadata = (name: string) => ({ name, namespace: props.namespace, labels: props.labels ?? {} });
+    this.cluster = new CnpgCluster(this, 'cluster', {
+      metadata: metadata(props.name),
+      spec: {
+        instances: s.instances,
+        imageName: props.imageName ?? 'ghcr.io/cloudnative-pg/postgresql:17.5',
+        primaryUpdateStrategy: 'unsupervised',
+        postgresql: {
+          parameters: { max_connections: '300', shared_buffers: '256MB', 'pg_stat_statements.track': 'all' },
+          ...(s.synchronousStandbys ? { synchronous: { method: 'any' as const, number: s.synchronousStandbys, dataDurability: 'required' as const } } : {}),
+        },
+        bootstrap: { initdb: { database: props.database, owner: props.owner } },
+        storage: { size: s.storageSize },
+        walStorage: { size: s.walStorageSize },
+        resources: s.resources,
+        affinity: { enablePodAntiAffinity: true, topologyKey: 'kubernetes.io/hostname', podAntiAffinityType: s.instances > 1 ? 'required' : 'preferred' },
+        monitoring: { enablePodMonitor: true },
+        backup: {
+          retentionPolicy: s.backup.retention,
+          barmanObjectStore: {
+            destinationPath: s.backup.destinationPath,
+            endpointURL: s.backup.endpointURL,
+            s3Credentials: {
+              accessKeyId: { name: props.backupCredentialsSecret, key: 'ACCESS_KEY_ID' },
+              secretAccessKey: { name: props.backupCredentialsSecret, key: 'ACCESS_SECRET_KEY' },
+            },
+            wal: { compression: 'gzip' },
+            data: { compression: 'gzip' },
+          },
+        },
+      },
+    });
+    new CnpgScheduledBackup(this, 'nightly-backup', {
+      metadata: metadata(`${props.name}-nightly`),
+      spec: { schedule: s.backup.schedule, cluster: { name: props.name }, backupOwnerReference: 'self', method: 'barmanObjectStore', immediate: true },
+    });
+    // Session pooling keeps advisory locks (migrations) and prepared statements working.
+    new CnpgPooler(this, 'pooler', {
+      metadata: metadata(`${props.name}-pooler-rw`),
+      spec: {
+        cluster: { name: props.name },
+        instances: s.poolerInstances,
+        type: 'rw',
+        pgbouncer: { poolMode: 'session', parameters: { max_client_conn: '1000', default_pool_size: '20' } },
+        monitoring: { enablePodMonitor: true },
+      },
+    });
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * Platform-wide settings that are not facts of one service: where the GitOps
+ * repository lives, namespaces, and the names of shared infrastructure.
+ *
+ * To run the platform from your own fork, change `gitRepository.url` (and
+ * `gitRepository.revision` if Argo CD should follow another branch), then run
+ * `npm run synth` and commit dist/ and argocd/.
+ */
+export const gitRepository = {
+  /** The git repository Argo CD pulls dist/ from. THE setting to change for a fork. */
+  url: 'https://github.com/ticketing-platform/ticketing-platform.git',
+  /** Branch (or tag) Argo CD follows. */
+  revision: 'main',
+} as const;
+
+/** Namespaces, one per concern. */
+export const namespaces = {
+  /** The services, their PostgreSQL cluster and Kafka cluster. */
+  app: 'ticketing',
+  argocd: 'argocd',
+  cnpg: 'cnpg-system',
+  strimzi: 'strimzi',
+  monitoring: 'monitoring',
+  logging: 'logging',
+  certManager: 'cert-manager',
+  ingress: 'ingress-nginx',
+  /** Where the cluster DNS runs (CoreDNS / kube-dns). */
+  dns: 'kube-system',
+} as const;
+
+/** Names of the shared data stores the services depend on. */
+export const dataStores = {
+  postgres: {
+    cluster: 'ticketing-pg',
+    database: 'ticketing',
+    owner: 'ticketing',
+  },
+  kafka: {
+    cluster: 'ticketing-kafka',
+    /** Internal listener the services use (SCRAM-SHA-512 over TLS-less plain port). */
+    listener: { name: 'scram', port: 9092 },
+  },
+} as const;
+
+/**
+ * How the shared dependencies are reached in-cluster, derived from the names
+ * above; used for `from:` env settings and NetworkPolicy flows.
+ */
+export const endpoints = {
+  /** CloudNativePG creates `<cluster>-app` with keys username, password, host, port, dbname, uri. */
+  postgresAppSecret: `${dataStores.postgres.cluster}-app`,
+  postgresPort: 5432,
+  kafkaBootstrap: `${dataStores.kafka.cluster}-kafka-bootstrap.${namespaces.app}.svc:${dataStores.kafka.listener.port}`,
+} as const;
+
+/** Labels every object of the platform carries. */
+export const partOf = 'ticketing-platform';
+
+/** Name of the custom metric the HPA uses, served by prometheus-adapter. */
+export const requestRateMetric = {
+  /** What the HPA asks the custom metrics API for. */
+  name: 'http_requests_per_second',
+  /** The counter the services export (prom-client), turned into a per-second rate by prometheus-adapter. */
+  sourceCounter: 'http_requests_total',
+} as const;

@@ -1,0 +1,61 @@
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { App, YamlOutputType } from 'cdk8s';
+import type { ServiceDeclaration } from '@ticketing/platform/service-declaration';
+import { waves } from './addons.js';
+import { ArgoAppsChart, type DistChartApp } from './charts/argocd-apps.js';
+import { BootstrapChart } from './charts/bootstrap.js';
+import { CertIssuersChart } from './charts/cert-issuers.js';
+import { KafkaChart } from './charts/kafka.js';
+import { NamespacesChart } from './charts/namespaces.js';
+import { ObservabilityChart } from './charts/observability.js';
+import { PostgresChart } from './charts/postgres.js';
+import { ServiceChart } from './charts/service.js';
+import { environments, type EnvironmentSettings } from './environments.js';
+import { namespaces } from './settings.js';
+
+export const FILE_EXTENSION = '.k8s.yaml';
+export const APPS_CHART = 'argocd-apps';
+export const PROJECT = 'ticketing';
+
+/** The chart files of dist/<env>/ other than the Applications, with how Argo CD syncs each. */
+export function distCharts(services: readonly ServiceDeclaration[]): DistChartApp[] {
+  const crdBacked = ['SkipDryRunOnMissingResource=true'];
+  return [
+    { id: 'namespaces', wave: waves.namespaces, namespace: namespaces.app, syncOptions: [] },
+    { id: 'cert-issuers', wave: waves.dataStores, namespace: namespaces.certManager, syncOptions: crdBacked },
+    { id: 'postgres', wave: waves.dataStores, namespace: namespaces.app, syncOptions: crdBacked },
+    { id: 'kafka', wave: waves.dataStores, namespace: namespaces.app, syncOptions: crdBacked },
+    ...services.map((s) => ({ id: s.name, wave: waves.services, namespace: namespaces.app, syncOptions: crdBacked })),
+    { id: 'observability', wave: waves.dashboardsAndAlerts, namespace: namespaces.monitoring, syncOptions: crdBacked },
+  ];
+}
+
+function app(outdir: string): App {
+  mkdirSync(outdir, { recursive: true });
+  return new App({ outdir, outputFileExtension: FILE_EXTENSION, yamlOutputType: YamlOutputType.FILE_PER_CHART });
+}
+
+/** Renders one environment into `<root>/dist/<env>/` and `<root>/argocd/<env>/`. */
+export function synthEnvironment(root: string, env: EnvironmentSettings, services: readonly ServiceDeclaration[]): void {
+  const dist = app(join(root, 'dist', env.name));
+  const charts = distCharts(services);
+  new ArgoAppsChart(dist, APPS_CHART, { environment: env, project: PROJECT, distCharts: charts });
+  new NamespacesChart(dist, 'namespaces');
+  new CertIssuersChart(dist, 'cert-issuers', { environment: env });
+  new PostgresChart(dist, 'postgres', { environment: env });
+  new KafkaChart(dist, 'kafka', { environment: env, allServices: services });
+  for (const declaration of services) new ServiceChart(dist, declaration.name, { declaration, allServices: services, environment: env });
+  new ObservabilityChart(dist, 'observability', { allServices: services });
+  dist.synth();
+
+  const bootstrap = app(join(root, 'argocd', env.name));
+  new BootstrapChart(bootstrap, 'bootstrap', { environment: env, project: PROJECT, appsFile: `${APPS_CHART}${FILE_EXTENSION}` });
+  bootstrap.synth();
+}
+
+/** Renders every environment; clears dist/ and argocd/ first so removed charts disappear. */
+export function synthesize(root: string, services: readonly ServiceDeclaration[]): void {
+  for (const dir of ['dist', 'argocd']) rmSync(join(root, dir), { recursive: true, force: true });
+  for (const env of environments) synthEnvironment(root, env, services);
+}

@@ -1,0 +1,242 @@
+/**
+ * Policy checks on everything in dist/ and argocd/, in the spirit of
+ * kube-linter (which also runs when it can be installed).
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { allServices } from '../../services/services.js';
+import { helmAddons, waves } from '../addons.js';
+import { externalSecrets } from '../external-secrets.js';
+import { environments } from '../environments.js';
+import { dataStores, endpoints, namespaces } from '../settings.js';
+import { byKind, listFiles, loadManifests, matches, type K8sObject, type Manifest } from './support/manifests.js';
+import { repoRoot } from './support/paths.js';
+import { kubeLinter, tryGoTool } from './support/tools.js';
+
+const all = loadManifests();
+const envNames = environments.map((e) => e.name);
+const inEnv = (env: string) => all.filter((m) => m.env === env);
+const ns = (o: K8sObject) => o.metadata.namespace ?? 'default';
+const id = (m: Manifest) => `${m.file} ${m.object.kind}/${m.object.metadata.name}`;
+const podTemplates = (ms: Manifest[]) =>
+  ms.filter((m) => ['Deployment', 'StatefulSet', 'DaemonSet'].includes(m.object.kind)).map((m) => ({ m, pod: m.object.spec.template }));
+
+test('dist/ has one file per chart per environment, named after what it holds', () => {
+  for (const env of envNames) {
+    const files = listFiles(join(repoRoot, 'dist', env));
+    const expected = ['argocd-apps', 'namespaces', 'cert-issuers', 'postgres', 'kafka', 'observability', ...allServices.map((s) => s.name)].map((n) => `${n}.k8s.yaml`);
+    assert.deepEqual(files, [...expected].sort());
+    assert.deepEqual(listFiles(join(repoRoot, 'argocd', env)), ['bootstrap.k8s.yaml']);
+  }
+});
+
+describe('workloads', () => {
+  for (const { m, pod } of podTemplates(all)) {
+    test(`${id(m)}: probes, resources, pinned image, no privilege`, () => {
+      const spec = pod.spec;
+      assert.equal(spec.hostNetwork ?? false, false);
+      assert.equal(spec.hostPID ?? false, false);
+      assert.equal(spec.hostIPC ?? false, false);
+      assert.equal(spec.automountServiceAccountToken, false);
+      assert.equal(spec.securityContext?.runAsNonRoot, true);
+      assert.ok(Number.isInteger(spec.securityContext?.runAsUser) && spec.securityContext.runAsUser > 0, 'numeric non-root uid');
+      for (const c of spec.containers) {
+        for (const p of ['livenessProbe', 'readinessProbe', 'startupProbe']) assert.ok(c[p], `${c.name}: ${p} missing`);
+        for (const r of ['requests', 'limits']) for (const q of ['cpu', 'memory']) assert.ok(c.resources?.[r]?.[q], `${c.name}: resources.${r}.${q} missing`);
+        assert.match(c.image, /^[^:@]+(:[^:@]+|@sha256:[0-9a-f]{64})$/, `${c.name}: image must carry a tag or digest`);
+        assert.doesNotMatch(c.image, /:latest$/, `${c.name}: :latest`);
+        const sc = c.securityContext ?? {};
+        assert.equal(sc.privileged, false);
+        assert.equal(sc.allowPrivilegeEscalation, false);
+        assert.equal(sc.readOnlyRootFilesystem, true);
+        assert.deepEqual(sc.capabilities?.drop, ['ALL']);
+        assert.ok(!sc.capabilities?.add?.length, 'no added capabilities');
+      }
+    });
+  }
+});
+
+test('nothing anywhere references :latest, and Helm charts are pinned', () => {
+  for (const m of all) assert.doesNotMatch(JSON.stringify(m.object), /:latest"/, id(m));
+  for (const a of helmAddons) assert.match(a.version, /^v?\d+\.\d+\.\d+$/, `${a.name} chart version must be exact`);
+});
+
+for (const env of envNames) {
+  describe(`cross-references in dist/${env}`, () => {
+    const ms = inEnv(env);
+    const pods = podTemplates(ms);
+
+    test('every HPA targets an existing Deployment that has a PodDisruptionBudget', () => {
+      const hpas = byKind(ms, 'HorizontalPodAutoscaler');
+      assert.ok(hpas.length >= allServices.length);
+      for (const h of hpas) {
+        const ref = h.object.spec.scaleTargetRef;
+        const target = ms.find((m) => m.object.kind === ref.kind && m.object.metadata.name === ref.name && ns(m.object) === ns(h.object));
+        assert.ok(target, `${id(h)} targets missing ${ref.kind}/${ref.name}`);
+        const podLabels = target.object.spec.template.metadata.labels;
+        const pdb = byKind(ms, 'PodDisruptionBudget').find((p) => ns(p.object) === ns(h.object) && matches(p.object.spec.selector.matchLabels, podLabels));
+        assert.ok(pdb, `${id(h)}: no PodDisruptionBudget covers ${ref.name}'s pods`);
+        assert.equal(target.object.spec.replicas, undefined, `${ref.name}: replicas must be left to the HPA`);
+      }
+    });
+
+    test('every Service selects pods that exist, on a port they expose', () => {
+      for (const s of byKind(ms, 'Service')) {
+        const owners = pods.filter(({ m, pod }) => ns(m.object) === ns(s.object) && matches(s.object.spec.selector, pod.metadata.labels));
+        assert.ok(owners.length > 0, `${id(s)} selects no pods`);
+        for (const port of s.object.spec.ports) {
+          const exposed = owners.flatMap(({ pod }) => pod.spec.containers.flatMap((c: K8sObject) => c.ports ?? []));
+          assert.ok(exposed.some((p: { containerPort: number; name?: string }) => p.containerPort === port.targetPort || p.name === port.targetPort), `${id(s)} port ${port.name} → nothing listens`);
+        }
+      }
+    });
+
+    test('every ServiceMonitor matches a Service port that exists', () => {
+      const monitors = byKind(ms, 'ServiceMonitor');
+      assert.ok(monitors.length >= allServices.length);
+      for (const sm of monitors) {
+        const nsList: string[] = sm.object.spec.namespaceSelector?.matchNames ?? [ns(sm.object)];
+        const services = byKind(ms, 'Service').filter((s) => nsList.includes(ns(s.object)) && matches(sm.object.spec.selector.matchLabels, s.object.metadata.labels));
+        assert.ok(services.length > 0, `${id(sm)} selects no Service`);
+        for (const ep of sm.object.spec.endpoints) {
+          for (const s of services) assert.ok(s.object.spec.ports.some((p: { name: string }) => p.name === ep.port), `${id(sm)}: Service ${s.object.metadata.name} has no port "${ep.port}"`);
+        }
+      }
+    });
+
+    test('every NetworkPolicy flow matches a declared dependency, and every dependency has its flow', () => {
+      for (const service of allServices) {
+        const np = byKind(ms, 'NetworkPolicy').find((p) => p.object.metadata.name === service.name);
+        assert.ok(np, `no NetworkPolicy for ${service.name}`);
+        assert.deepEqual([...np.object.spec.policyTypes].sort(), ['Egress', 'Ingress'], 'default deny both ways');
+        const flows = new Set<string>();
+        for (const rule of np.object.spec.egress ?? []) {
+          const ports = (rule.ports ?? []).map((p: { port: number; protocol: string }) => `${p.protocol}/${p.port}`).sort().join(',');
+          for (const peer of rule.to ?? []) {
+            assert.ok(!peer.ipBlock, `${service.name}: egress to an IP block is not a declared dependency`);
+            const labels = peer.podSelector?.matchLabels ?? {};
+            const peerNs = peer.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] ?? namespaces.app;
+            let flow: string;
+            if (peerNs === namespaces.dns && labels['k8s-app'] === 'kube-dns') flow = `dns ${ports}`;
+            else if (labels['cnpg.io/cluster'] === dataStores.postgres.cluster) flow = `postgres ${ports}`;
+            else if (labels['strimzi.io/cluster'] === dataStores.kafka.cluster) flow = `kafka ${ports}`;
+            else if (labels['app.kubernetes.io/name'] && peerNs === namespaces.app) flow = `service:${labels['app.kubernetes.io/name']} ${ports}`;
+            else assert.fail(`${service.name}: egress to unrecognised peer ${JSON.stringify(peer)}`);
+            flows.add(flow);
+          }
+        }
+        const expected = new Set([`dns TCP/53,UDP/53`]);
+        if (service.dependencies.postgres) expected.add(`postgres TCP/${endpoints.postgresPort}`);
+        if (service.dependencies.kafka) expected.add(`kafka TCP/${dataStores.kafka.listener.port}`);
+        for (const dep of service.dependencies.services) expected.add(`service:${dep} TCP/${allServices.find((s) => s.name === dep)!.port}`);
+        assert.deepEqual([...flows].sort(), [...expected].sort(), `${service.name}: egress flows ≠ declared dependencies`);
+        // Ingress: only the ingress controller, Prometheus and declared callers, on the service port.
+        for (const rule of np.object.spec.ingress ?? []) {
+          assert.deepEqual(rule.ports, [{ port: service.port, protocol: 'TCP' }]);
+          for (const peer of rule.from) {
+            const name = peer.podSelector?.matchLabels?.['app.kubernetes.io/name'];
+            const peerNs = peer.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'];
+            const ok = (peerNs === namespaces.ingress && name === 'ingress-nginx') || (peerNs === namespaces.monitoring && name === 'prometheus') ||
+              (peerNs === undefined && allServices.some((s) => s.name === name && s.dependencies.services.includes(service.name)));
+            assert.ok(ok, `${service.name}: ingress from undeclared peer ${JSON.stringify(peer)}`);
+          }
+        }
+      }
+    });
+
+    test('every ConfigMap and Secret reference resolves (Secrets made outside git are listed)', () => {
+      const listed = externalSecrets(allServices);
+      const configMaps = byKind(ms, 'ConfigMap');
+      const secretKeys = (namespace: string, name: string): readonly string[] | undefined => {
+        const rendered = byKind(ms, 'Secret').find((s) => ns(s.object) === namespace && s.object.metadata.name === name);
+        if (rendered) return Object.keys({ ...rendered.object.data, ...rendered.object.stringData });
+        return listed.find((e) => e.namespace === namespace && e.name === name)?.keys;
+      };
+      for (const { m, pod } of pods) {
+        const where = ns(m.object);
+        for (const c of pod.spec.containers) {
+          for (const e of c.env ?? []) {
+            const cm = e.valueFrom?.configMapKeyRef;
+            if (cm) {
+              const found = configMaps.find((x) => ns(x.object) === where && x.object.metadata.name === cm.name);
+              assert.ok(found && cm.key in found.object.data, `${id(m)} ${e.name}: ConfigMap ${cm.name}/${cm.key} missing`);
+            }
+            const sk = e.valueFrom?.secretKeyRef;
+            if (sk) assert.ok(secretKeys(where, sk.name)?.includes(sk.key), `${id(m)} ${e.name}: Secret ${sk.name}/${sk.key} neither rendered nor listed in charts/external-secrets.ts`);
+          }
+          for (const ef of c.envFrom ?? []) {
+            if (ef.configMapRef) assert.ok(configMaps.some((x) => x.object.metadata.name === ef.configMapRef.name), `${id(m)}: envFrom ConfigMap ${ef.configMapRef.name}`);
+            if (ef.secretRef) assert.ok(secretKeys(where, ef.secretRef.name), `${id(m)}: envFrom Secret ${ef.secretRef.name}`);
+          }
+        }
+        for (const v of pod.spec.volumes ?? []) {
+          if (v.configMap) assert.ok(configMaps.some((x) => ns(x.object) === where && x.object.metadata.name === v.configMap.name), `${id(m)}: volume ConfigMap ${v.configMap.name}`);
+          if (v.secret) assert.ok(secretKeys(where, v.secret.secretName), `${id(m)}: volume Secret ${v.secret.secretName}`);
+        }
+      }
+      // CloudNativePG backup credentials.
+      for (const c of byKind(ms, 'Cluster')) {
+        const s3 = c.object.spec.backup?.barmanObjectStore?.s3Credentials;
+        for (const ref of [s3?.accessKeyId, s3?.secretAccessKey].filter(Boolean)) assert.ok(secretKeys(ns(c.object), ref.name)?.includes(ref.key), `${id(c)}: backup Secret ${ref.name}/${ref.key}`);
+      }
+      // Ingress TLS secrets are issued by cert-manager through the annotated ClusterIssuer, which must exist.
+      const issuers = byKind(ms, 'ClusterIssuer').map((i) => i.object.metadata.name);
+      for (const i of byKind(ms, 'Ingress')) {
+        const issuer = i.object.metadata.annotations?.['cert-manager.io/cluster-issuer'];
+        assert.ok(issuer && issuers.includes(issuer), `${id(i)}: TLS secret has no issuer that exists (${issuer})`);
+      }
+      // Listed secrets that an operator creates need the object that makes the operator create them.
+      for (const e of listed) {
+        if (e.createdBy === 'cloudnative-pg') assert.ok(byKind(ms, 'Cluster').some((c) => `${c.object.metadata.name}-app` === e.name), `${e.name}: no CNPG Cluster creates it`);
+        if (e.createdBy === 'strimzi') assert.ok(byKind(ms, 'KafkaUser').some((u) => u.object.metadata.name === e.name), `${e.name}: no KafkaUser creates it`);
+      }
+    });
+
+    test('Argo CD: every chart file has one Application, waves in order, automated prune/selfHeal with retries', () => {
+      const apps = byKind(ms, 'Application');
+      const wave = (a: Manifest) => Number(a.object.metadata.annotations?.['argocd.argoproj.io/sync-wave']);
+      for (const a of apps) {
+        const sp = a.object.spec.syncPolicy;
+        assert.deepEqual(sp.automated, { prune: true, selfHeal: true }, id(a));
+        assert.ok(sp.retry?.limit > 0, `${id(a)}: retries`);
+        assert.ok(Number.isInteger(wave(a)), `${id(a)}: sync wave`);
+      }
+      const files = listFiles(join(repoRoot, 'dist', env)).filter((f) => f !== 'argocd-apps.k8s.yaml');
+      const forFile = (f: string) => apps.filter((a) => a.object.spec.source?.path === `dist/${env}` && a.object.spec.source?.directory?.include === f);
+      for (const f of files) assert.equal(forFile(f).length, 1, `dist/${env}/${f} must be synced by exactly one Application`);
+      const waveOf = (f: string) => wave(forFile(`${f}.k8s.yaml`)[0]!);
+      for (const h of apps.filter((a) => a.object.spec.source?.chart)) assert.equal(wave(h), waves.operators, `${id(h)}: operators first`);
+      assert.ok(waveOf('namespaces') < waves.operators);
+      for (const data of ['postgres', 'kafka']) assert.ok(waves.operators < waveOf(data), `${data} after operators`);
+      for (const s of allServices) assert.ok(waveOf('kafka') < waveOf(s.name) && waveOf(s.name) < waveOf('observability'), `${s.name} between data stores and dashboards`);
+      // The root app (argocd/<env>) points at the child Applications file.
+      const root = all.filter((m) => m.file === `argocd/${env}/bootstrap.k8s.yaml` && m.object.kind === 'Application');
+      assert.equal(root.length, 1);
+      assert.equal(root[0]!.object.spec.source.path, `dist/${env}`);
+      assert.equal(root[0]!.object.spec.source.directory.include, 'argocd-apps.k8s.yaml');
+      const project = all.find((m) => m.file === `argocd/${env}/bootstrap.k8s.yaml` && m.object.kind === 'AppProject')!;
+      for (const a of [...apps, ...root]) {
+        assert.equal(a.object.spec.project, project.object.metadata.name);
+        assert.ok(project.object.spec.sourceRepos.includes(a.object.spec.source.repoURL), `${id(a)}: repo not allowed by the AppProject`);
+        assert.ok(project.object.spec.destinations.some((d: { namespace: string }) => d.namespace === a.object.spec.destination.namespace), `${id(a)}: destination not allowed`);
+      }
+    });
+  });
+}
+
+test('kube-linter (when it can be installed from the Go module proxy)', (t) => {
+  const tool = tryGoTool(kubeLinter);
+  if ('error' in tool) {
+    t.skip(`kube-linter unavailable, the TypeScript policy checks above stand in for it: ${tool.error.split('\n')[0]}`);
+    return;
+  }
+  const files = envNames.flatMap((env) => listFiles(join(repoRoot, 'dist', env)).filter((f) => f !== 'argocd-apps.k8s.yaml').map((f) => join('dist', env, f)));
+  try {
+    execFileSync(tool.path, ['lint', '--fail-on-invalid-resource', ...files], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (error) {
+    const e = error as { stdout?: Buffer; stderr?: Buffer };
+    assert.fail(`kube-linter found problems:\n${e.stdout?.toString()}${e.stderr?.toString()}`);
+  }
+});

@@ -1,0 +1,22 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+
+/** Repository root. */
+export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+/** Git-ignored scratch space for tools and generated schemas. */
+export const localDir = join(repoRoot, '.local');
+/** Operator CRDs kept beside the repository (not in it). */
+export const sharedCrdsDir = join(repoRoot, '..', 'shared', 'crds');
+
+/** Fails with an explanation when ../shared/crds is absent (e.g. a user's clone). */
+export function requireSharedCrds(): string {
+  if (!existsSync(sharedCrdsDir)) {
+    throw new Error(
+      `CRD schemas not found at ${sharedCrdsDir}. The schema tests validate CloudNativePG, Strimzi, ` +
+        'prometheus-operator and Argo CD objects against those CRDs; put the shared/crds folder beside ' +
+        'the repository (../shared/crds) to run them.',
+    );
+  }
+  return sharedCrdsDir;
+}
