@@ -1,0 +1,4 @@
+import { runMain } from '@ticketing/platform';
+import { catalogDefinition } from './app.js';
+
+runMain(catalogDefinition);
