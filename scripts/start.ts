@@ -1,0 +1,279 @@
+/**
+ * `npm start`: the whole platform on this machine. Installs what is missing,
+ * starts PostgreSQL and Kafka (unless DATABASE_URL / KAFKA_BROKERS point
+ * elsewhere), then every service in services/services.ts, and prints where
+ * everything is. Ctrl-C stops it all, services first.
+ */
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { signToken } from '@ticketing/platform/auth';
+import type { ServiceDeclaration } from '@ticketing/platform/service-declaration';
+import { allServices } from '../services/services.js';
+import { StackError, describeError, runMain } from './lib/errors.js';
+import { ensureKafkaInstalled, ensureTopic, startKafka, stopKafkaIfRunning } from './lib/kafka.js';
+import { localDir, repoRoot } from './lib/paths.js';
+import { ensureDatabase, ensurePostgresInstalled, startPostgres, stopPostgresIfRunning } from './lib/postgres.js';
+import {
+  acquireLock,
+  assertPortsFree,
+  logToStderr,
+  isProcessAlive,
+  spawnService,
+  stopProcess,
+  waitFor,
+  type ServiceProcess,
+} from './lib/process.js';
+import { loadOrCreateSecrets } from './lib/secrets.js';
+
+const devDir = join(localDir, 'dev');
+const postgresDir = join(devDir, 'postgres');
+const kafkaDir = join(devDir, 'kafka');
+const secretsFile = join(devDir, 'secrets.env');
+const servicePidsFile = join(devDir, 'services.pids');
+const postgresPort = 5433;
+const kafkaPort = 9092;
+const databaseName = 'ticketing';
+const bookingsTopic = 'ticket-bookings';
+/**
+ * Every credential a service declares that is not wired to Postgres or Kafka
+ * (AUTH_TOKEN_SECRET, PAYMENT_WEBHOOK_SECRET, …): generated locally, so a
+ * service that declares a new one needs no change here.
+ */
+const secretNames = [
+  ...new Set(['AUTH_TOKEN_SECRET', ...allServices.flatMap((s) => s.env.filter((e) => e.secret && !e.from).map((e) => e.name))]),
+];
+const readyTimeoutMs = 120_000;
+const log = logToStderr;
+
+/** Thrown out of the start-up sequence when Ctrl-C / SIGTERM arrives. */
+class Interrupted extends Error {}
+
+runMain(async () => {
+  // Ctrl-C also kills a pipe reader (`npm start | grep …`); writing to it then
+  // fails with EPIPE, which must not abort the clean shutdown.
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
+  mkdirSync(devDir, { recursive: true });
+  const lock = acquireLock(join(devDir, 'start.lock'), 'The local stack (npm start)');
+  // Everything started is pushed here and undone in reverse order.
+  const teardown: { what: string; undo: () => Promise<void> }[] = [];
+  const stopRequested = onStopSignal();
+  let exitCode = 0;
+  try {
+    if (lock.stalePid !== undefined) await cleanUpAfterCrash(lock.stalePid);
+    const checkpoint = (): void => {
+      if (stopRequested.requested) throw new Interrupted();
+    };
+
+    // Fail fast on taken ports, before spending a minute starting things.
+    await assertPortsFree([
+      ...(process.env['DATABASE_URL'] ? [] : [{ port: postgresPort, what: 'PostgreSQL' }]),
+      ...(process.env['KAFKA_BROKERS'] ? [] : [{ port: kafkaPort, what: 'Kafka' }, { port: kafkaPort + 1, what: 'Kafka controller' }]),
+      ...allServices.map((service) => ({ port: service.port, what: service.name })),
+    ]);
+
+    // Install (or find) everything before starting anything, so a missing
+    // prerequisite is one message, not a message plus a shutdown.
+    const kafkaInstallation = process.env['KAFKA_BROKERS'] ? undefined : await ensureKafkaInstalled({ log });
+    if (!process.env['DATABASE_URL']) await ensurePostgresInstalled({ log });
+    checkpoint();
+
+    const databaseUrl = await (async () => {
+      const external = process.env['DATABASE_URL'];
+      if (external) return external;
+      const postgres = await startPostgres({ dataDir: postgresDir, port: postgresPort, log });
+      teardown.push({ what: 'PostgreSQL', undo: () => postgres.stop() });
+      return ensureDatabase(postgres.url, databaseName);
+    })();
+    checkpoint();
+
+    const brokers = await (async () => {
+      const external = process.env['KAFKA_BROKERS'];
+      if (external || !kafkaInstallation) return external ?? '';
+      const kafka = await startKafka({ dataDir: kafkaDir, port: kafkaPort, log, installation: kafkaInstallation });
+      teardown.push({ what: 'Kafka', undo: () => kafka.stop() });
+      return kafka.brokers;
+    })();
+    if (await ensureTopic(brokers, bookingsTopic, 3)) log(`Created topic ${bookingsTopic} (3 partitions).`);
+    checkpoint();
+
+    const secrets = loadSecrets();
+    const services = startServices(allServices, {
+      DATABASE_URL: databaseUrl,
+      KAFKA_BROKERS: brokers,
+      ...secrets,
+    });
+    teardown.push({ what: 'services', undo: () => stopServices(services) });
+
+    await Promise.all(
+      services.map(({ declaration, process: child }) =>
+        waitFor(`http://127.0.0.1:${declaration.port}${declaration.health.readiness}`, {
+          what: `${declaration.name} to become ready (${declaration.health.readiness})`,
+          timeoutMs: readyTimeoutMs,
+          failIf: () => {
+            if (stopRequested.requested) return new Interrupted();
+            const exited = services.find((s) => s.process.exitStatus() !== undefined);
+            return exited ? withRecentOutput(`${exited.declaration.name} exited during start (${exited.process.exitStatus()}).`, exited.process) : undefined;
+          },
+        }).catch((error: unknown) => {
+          throw error instanceof StackError && child.exitStatus() === undefined && /^Timed out/.test(error.message)
+            ? withRecentOutput(error.message, child)
+            : error;
+        }),
+      ),
+    );
+
+    printBanner(services.map((s) => s.declaration), databaseUrl, brokers, secrets['AUTH_TOKEN_SECRET'] ?? '');
+
+    // Run until asked to stop, or until a service dies on its own.
+    const crashed = await Promise.race([
+      stopRequested.promise.then(() => undefined),
+      ...services.map(({ process: child }) => child.exited.then((how) => ({ child, how }))),
+    ]);
+    if (crashed) {
+      log(`\n${crashed.child.name} stopped unexpectedly (${crashed.how}); stopping the stack.`);
+      exitCode = 1;
+    }
+  } catch (error) {
+    // Say what went wrong first, then the shutdown progress below it.
+    if (error instanceof StackError) {
+      log(`error: ${describeError(error)}`);
+      exitCode = 1;
+    } else if (!(error instanceof Interrupted)) {
+      throw error;
+    }
+  } finally {
+    await runTeardown(teardown);
+    lock.release();
+  }
+  return exitCode;
+});
+
+// ---------------------------------------------------------------- steps
+
+function withRecentOutput(message: string, child: ServiceProcess): StackError {
+  const output = child.recentOutput();
+  return output ? new StackError(`${message} Its last output:`, output) : new StackError(`${message} It printed nothing.`);
+}
+
+/** Secrets from the environment if set there, else from (or into) .local/dev/secrets.env. */
+function loadSecrets(): Record<string, string> {
+  const { values, created } = loadOrCreateSecrets(secretsFile, secretNames);
+  if (created.length > 0) log(`Generated ${created.join(', ')} in ${secretsFile}.`);
+  return Object.fromEntries(secretNames.map((name) => [name, process.env[name] || values[name] || '']));
+}
+
+interface StartedService {
+  declaration: ServiceDeclaration;
+  process: ServiceProcess;
+}
+
+function startServices(declarations: readonly ServiceDeclaration[], env: Record<string, string>): StartedService[] {
+  const labelWidth = Math.max(...declarations.map((d) => d.name.length));
+  const started = declarations.map((declaration, index) => {
+    log(`Starting ${declaration.name} on http://127.0.0.1:${declaration.port}…`);
+    const child = spawnService({
+      name: declaration.name,
+      command: process.execPath,
+      args: ['--conditions=development', '--import', 'tsx', declaration.entry],
+      cwd: repoRoot,
+      env: { ...process.env, ...env, HOST: '127.0.0.1', PORT: String(declaration.port) },
+      labelWidth,
+      colourIndex: index,
+    });
+    return { declaration, process: child };
+  });
+  // Remembered so a later run can clean up if this one is killed outright.
+  writeFileSync(servicePidsFile, started.map((s) => `${s.process.pid} ${s.declaration.entry}\n`).join(''));
+  return started;
+}
+
+async function stopServices(services: readonly StartedService[]): Promise<void> {
+  await Promise.all(services.map(({ declaration, process: child }) => child.stop((declaration.shutdownGraceSeconds + 5) * 1000)));
+  rmSync(servicePidsFile, { force: true });
+}
+
+async function runTeardown(teardown: { what: string; undo: () => Promise<void> }[]): Promise<void> {
+  if (teardown.length > 0) log('Stopping…');
+  for (const step of teardown.reverse()) {
+    try {
+      await step.undo();
+      log(`  stopped ${step.what}`);
+    } catch (error) {
+      log(`  could not stop ${step.what}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+}
+
+/**
+ * The previous `npm start` died without cleaning up (SIGKILL, power loss):
+ * stop the servers it left on our ports and data directories.
+ */
+async function cleanUpAfterCrash(stalePid: number): Promise<void> {
+  log(`A previous npm start (pid ${stalePid}) did not shut down cleanly; stopping what it left running…`);
+  let pids = '';
+  try {
+    pids = readFileSync(servicePidsFile, 'utf8');
+  } catch {
+    // none recorded
+  }
+  for (const line of pids.split('\n').filter(Boolean)) {
+    const [pidText, entry] = line.split(' ');
+    const pid = Number(pidText);
+    if (!entry || !isProcessAlive(pid)) continue;
+    // Only if that pid is still our service (pids get reused).
+    if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(entry)) await stopProcess(pid, { timeoutMs: 30_000 });
+  }
+  rmSync(servicePidsFile, { force: true });
+  await stopKafkaIfRunning(kafkaDir);
+  await stopPostgresIfRunning(postgresDir);
+}
+
+/** Ctrl-C, SIGTERM and a closed terminal (SIGHUP) all mean "stop cleanly". */
+function onStopSignal(): { requested: boolean; promise: Promise<void> } {
+  const state = { requested: false, promise: Promise.resolve() };
+  let firstAt = 0;
+  state.promise = new Promise((resolvePromise) => {
+    const handler = (signal: NodeJS.Signals): void => {
+      if (state.requested) {
+        // Ctrl-C reaches us twice (the terminal, then tsx relaying it): only
+        // a later press is the user asking again.
+        if (Date.now() - firstAt > 1500) log(`Still stopping (${signal} again); please wait.`);
+        return;
+      }
+      state.requested = true;
+      firstAt = Date.now();
+      log(`\nReceived ${signal}.`);
+      resolvePromise();
+    };
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, handler);
+  });
+  return state;
+}
+
+function printBanner(services: readonly ServiceDeclaration[], databaseUrl: string, brokers: string, authSecret: string): void {
+  const width = Math.max(...services.map((s) => s.name.length), 10);
+  const rule = '─'.repeat(78);
+  const lines = [
+    '',
+    rule,
+    ' The local stack is up. Ctrl-C stops everything.',
+    '',
+    ...services.map((s) => {
+      const base = `http://127.0.0.1:${s.port}`;
+      return ` ${s.name.padEnd(width)}  ${base}   OpenAPI: ${base}${s.openApiPath}`;
+    }),
+    '',
+    ` ${'PostgreSQL'.padEnd(width)}  ${databaseUrl}`,
+    ` ${'Kafka'.padEnd(width)}  ${brokers}   topic: ${bookingsTopic}`,
+    ` ${'Secrets'.padEnd(width)}  ${secretsFile}`,
+    '',
+    ' Example bearer tokens (valid 24 h):',
+    ...(['buyer', 'organizer'] as const).map(
+      (role) => `   ${role.padEnd(10)} ${signToken(authSecret, { sub: `dev-${role}`, role, ttlSeconds: 24 * 3600 })}`,
+    ),
+    ` Use one as: curl -H "Authorization: Bearer <token>" http://127.0.0.1:${services[0]?.port ?? 8081}/...`,
+    rule,
+    '',
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+}

@@ -1,0 +1,164 @@
+/**
+ * `npm test [-- FILTER…] [--no-typecheck]`: type-checks the repository, starts
+ * a throwaway PostgreSQL and Kafka, runs every test file with node's test
+ * runner, and stops them again.
+ *
+ * The runner's summary is the last thing printed (CI reads it), so nothing
+ * is written after the runner exits.
+ *
+ * TEST_DATABASE_URL / TEST_KAFKA_BROKERS, when set, are used instead of
+ * starting servers (e.g. to run tests against servers you keep running).
+ */
+import { spawn } from 'node:child_process';
+import { appendFileSync, mkdirSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { StackError, runMain } from './lib/errors.js';
+import { ensureKafkaInstalled, startKafka, stopKafkaIfRunning } from './lib/kafka.js';
+import { localDir, repoRoot } from './lib/paths.js';
+import { ensurePostgresInstalled, startPostgres, stopPostgresIfRunning } from './lib/postgres.js';
+import { acquireLock, logToStderr, readLivePid, type Lock } from './lib/process.js';
+import { filterTestFiles, findTestFiles } from './lib/test-files.js';
+
+const testDir = join(localDir, 'test');
+const postgresDir = join(testDir, 'postgres');
+const kafkaDir = join(testDir, 'kafka');
+const teardownLog = join(testDir, 'teardown.log');
+const postgresPort = 55432;
+const kafkaPort = 59092;
+// Machine-wide, like the ports it guards: runs from two checkouts queue too.
+const lockFile = join(tmpdir(), `ticketing-npm-test-${postgresPort}.lock`);
+const log = logToStderr;
+
+runMain(async () => {
+  const args = process.argv.slice(2);
+  const typecheck = !args.includes('--no-typecheck');
+  const filters = args.filter((arg) => arg !== '--no-typecheck');
+  const unknownFlag = filters.find((arg) => arg.startsWith('--'));
+  if (unknownFlag) throw new StackError(`Unknown option ${unknownFlag}. Usage: npm test [-- [--no-typecheck] [path or name filter…]]`);
+
+  // npm runs scripts from the repo root; filters are relative to where the user typed them.
+  const files = filterTestFiles(findTestFiles(repoRoot), filters, repoRoot, process.env['INIT_CWD'] ?? process.cwd());
+  if (files.length === 0) throw new StackError('No test files found.');
+
+  if (typecheck) await runTypecheck();
+
+  const needPostgres = !process.env['TEST_DATABASE_URL'];
+  const needKafka = !process.env['TEST_KAFKA_BROKERS'];
+  const lock = needPostgres || needKafka ? await waitForLock() : undefined;
+  const stops: (() => Promise<void>)[] = [];
+  try {
+    const env = { ...process.env };
+    // Installing (first run on a machine) before starting keeps failures simple.
+    const kafkaInstallation = needKafka ? await ensureKafkaInstalled({ log }) : undefined;
+    if (needPostgres) await ensurePostgresInstalled({ log });
+    // Leftovers of an interrupted run would hold the ports and the directories.
+    await Promise.all([needPostgres && stopPostgresIfRunning(postgresDir), needKafka && stopKafkaIfRunning(kafkaDir)]);
+
+    // Both at once: the JVM's start-up is the slow part.
+    const started = await Promise.allSettled([
+      needPostgres
+        ? (async () => {
+            rmSync(postgresDir, { recursive: true, force: true });
+            const postgres = await startPostgres({ dataDir: postgresDir, port: postgresPort, fsync: false, log });
+            stops.push(() => postgres.stop());
+            env['TEST_DATABASE_URL'] = postgres.url;
+          })()
+        : Promise.resolve(),
+      needKafka
+        ? (async () => {
+            rmSync(kafkaDir, { recursive: true, force: true });
+            const kafka = await startKafka({ dataDir: kafkaDir, port: kafkaPort, log, installation: kafkaInstallation });
+            stops.push(() => kafka.stop());
+            env['TEST_KAFKA_BROKERS'] = kafka.brokers;
+          })()
+        : Promise.resolve(),
+    ]);
+    const failed = started.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (failed) throw failed.reason;
+
+    log(`Running ${files.length} test file${files.length === 1 ? '' : 's'}…\n`);
+    return await runTests(files, env);
+  } finally {
+    // Silent on purpose: the runner's summary must stay the last output.
+    await Promise.all(stops.map((stop) => stop().catch((error: unknown) => appendFileSync(teardownLog, `${new Date().toISOString()} ${String(error)}\n`))));
+    lock?.release();
+  }
+});
+
+async function runTypecheck(): Promise<void> {
+  log('Type-checking (tsc -p tsconfig.json)…');
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  const code = await run(process.execPath, [tsc, '-p', 'tsconfig.json', '--pretty', process.stdout.isTTY ? 'true' : 'false']);
+  if (code !== 0) throw new StackError('Type-check failed (errors above). Fix them, or run `npm test -- --no-typecheck` to test anyway.');
+}
+
+/** Runs node's test runner over `files`; resolves with its exit code. */
+function runTests(files: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
+  return run(
+    process.execPath,
+    [
+      '--conditions=development',
+      '--import', 'tsx',
+      '--test',
+      '--test-reporter=spec',
+      // One file at a time: files share the servers and the machine has 2 cores.
+      ...(nodeAtLeast(20, 10) ? ['--test-concurrency=1'] : []),
+      // A test that forgets to close a pool or a Kafka client must not hang CI.
+      ...(nodeAtLeast(20, 14) ? ['--test-force-exit'] : []),
+      ...files,
+    ],
+    env,
+  );
+}
+
+/** These runner flags arrived during Node 20; package.json allows any 20.6+. */
+function nodeAtLeast(major: number, minor: number): boolean {
+  const [actualMajor = 0, actualMinor = 0] = process.versions.node.split('.').map(Number);
+  return actualMajor > major || (actualMajor === major && actualMinor >= minor);
+}
+
+/**
+ * Runs a child attached to our terminal. Ctrl-C (and a closed terminal)
+ * reach it directly, being in our process group: we only outlive it so the
+ * servers still get stopped. A SIGTERM aimed at us alone is passed on.
+ */
+function run(command: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(command, args, { cwd: repoRoot, env, stdio: 'inherit' });
+    const outlive = (): void => {};
+    const forward = (): void => {
+      child.kill('SIGTERM');
+    };
+    process.on('SIGINT', outlive).on('SIGHUP', outlive).on('SIGTERM', forward);
+    child.once('error', reject);
+    child.once('exit', (code, signal) => {
+      process.off('SIGINT', outlive).off('SIGHUP', outlive).off('SIGTERM', forward);
+      resolvePromise(code ?? (signal ? 1 : 0));
+    });
+  });
+}
+
+/**
+ * One `npm test` at a time on this machine: a second would fight over the
+ * ports or wipe the first one's servers. It waits rather than fails, so
+ * parallel runs simply queue.
+ */
+async function waitForLock(): Promise<Lock> {
+  mkdirSync(testDir, { recursive: true });
+  let announced = false;
+  for (;;) {
+    try {
+      return acquireLock(lockFile, 'npm test');
+    } catch (error) {
+      if (!(error instanceof StackError)) throw error;
+      if (!announced) {
+        log(`Another npm test (pid ${readLivePid(lockFile) ?? '?'}) is using the test servers; waiting for it to finish…`);
+        announced = true;
+      }
+      await sleep(1000);
+    }
+  }
+}
