@@ -28,7 +28,7 @@ export async function ensureK6(options: { log?: Logger } = {}): Promise<string> 
 
   if (!commandExists('go')) {
     throw new StackError(
-      `k6 is not installed and Go is not available to build it. Install Go (https://go.dev/dl/, 1.23+) and run ` +
+      `k6 is not installed and Go is not available to build it. Install Go (https://go.dev/dl/, 1.25+) and run ` +
         `\`go install ${K6_MODULE}@${K6_VERSION}\`, or install a k6 release binary (https://grafana.com/docs/k6/latest/set-up/install-k6/) ` +
         `and put it on PATH (or set K6_BINARY).`,
     );

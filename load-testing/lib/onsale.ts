@@ -1,0 +1,314 @@
+/**
+ * Node-side helpers of the onsale load test, shared by run.ts and the test:
+ * start catalog + booking in-process on a throwaway database, seed an event
+ * through the catalog API, run k6, and check the inventory in PostgreSQL.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { catalogDefinition } from '@ticketing/catalog/app';
+import { createBookingDefinition } from '@ticketing/booking/app';
+import { startService, type RunningService } from '@ticketing/platform';
+import { signToken } from '@ticketing/platform/auth';
+import { createTestDatabase, testSecrets } from '@ticketing/platform/testing';
+import pg from 'pg';
+import { assertInventoryInvariants, bookingEnv } from '../../services/booking/test/support.js';
+import { StackError } from '../../scripts/lib/errors.js';
+import { ensureTopic } from '../../scripts/lib/kafka.js';
+import { ensureK6 } from '../../scripts/lib/k6.js';
+
+export const onsaleScript = resolve(import.meta.dirname, '..', 'onsale.ts');
+
+// ---------------------------------------------------------------- in-process services
+
+export interface LocalServices {
+  catalogUrl: string;
+  bookingUrl: string;
+  databaseUrl: string;
+  pool: pg.Pool;
+  topic: string;
+  /** Signs tokens these services accept. */
+  authSecret: string;
+  close(): Promise<void>;
+}
+
+/**
+ * A fresh database on `databaseServerUrl` (a superuser URL), a fresh topic on
+ * `kafkaBrokers`, and catalog + booking listening on 127.0.0.1 (random ports),
+ * configured like the end-to-end test.
+ */
+export async function startLocalServices(options: { databaseServerUrl: string; kafkaBrokers: string; keepDatabase?: boolean; env?: Record<string, string> }): Promise<LocalServices> {
+  // createTestDatabase reads the server from TEST_DATABASE_URL.
+  process.env.TEST_DATABASE_URL = options.databaseServerUrl;
+  const db = await createTestDatabase('onsale');
+  const topic = `ticket-bookings-load-${crypto.randomUUID().slice(0, 8)}`;
+  const closers: (() => Promise<void>)[] = [];
+  const close = async (): Promise<void> => {
+    for (const closer of closers.reverse()) await closer().catch(() => undefined);
+  };
+  try {
+    if (!options.keepDatabase) closers.push(() => db.drop());
+    await ensureTopic(options.kafkaBrokers, topic, 3);
+    const env = bookingEnv(db.url, {
+      KAFKA_BROKERS: options.kafkaBrokers,
+      KAFKA_TOPIC_BOOKINGS: topic,
+      OUTBOX_POLL_INTERVAL_MS: '100',
+      SWEEPER_INTERVAL_MS: '1000',
+      ...options.env,
+    });
+    const catalog: RunningService = await startService(catalogDefinition, env);
+    closers.push(() => catalog.stop());
+    const booking: RunningService = await startService(createBookingDefinition(), env);
+    closers.push(() => booking.stop());
+    const pool = new pg.Pool({ connectionString: db.url, max: 3 });
+    pool.on('error', () => undefined);
+    closers.push(() => pool.end());
+    return { catalogUrl: catalog.url, bookingUrl: booking.url, databaseUrl: db.url, pool, topic, authSecret: testSecrets.AUTH_TOKEN_SECRET, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+// ---------------------------------------------------------------- seeding and tokens
+
+export interface SeedOptions {
+  /** Seated places, laid out in rows of 25. @default 500 */
+  seats?: number;
+  /** General-admission places. @default 300 */
+  gaCapacity?: number;
+  city?: string;
+}
+
+/** Creates a venue and an on-sale event through the catalog API (as an organizer); returns the event id. */
+export async function seedOnsaleEvent(catalogUrl: string, organizerToken: string, options: SeedOptions = {}): Promise<{ eventId: string; venueId: string; seats: number; gaCapacity: number }> {
+  const seats = options.seats ?? 500;
+  const gaCapacity = options.gaCapacity ?? 300;
+  const perRow = 25;
+  const rows = Array.from({ length: Math.ceil(seats / perRow) }, (_, i) => ({
+    row: rowLabel(i),
+    seats: Math.min(perRow, seats - i * perRow),
+  }));
+  const stamp = new Date().toISOString();
+  const venue = await postJson(catalogUrl, '/venues', organizerToken, {
+    name: `Onsale Arena ${stamp}`,
+    city: options.city ?? 'Loadville',
+    sections: [
+      ...(seats > 0 ? [{ name: 'Stalls', kind: 'seated', category: 'standard', rows }] : []),
+      ...(gaCapacity > 0 ? [{ name: 'Floor', kind: 'general_admission', category: 'floor', capacity: gaCapacity }] : []),
+    ],
+  });
+  const startsAt = new Date(Date.now() + 30 * 24 * 3600 * 1000);
+  startsAt.setUTCMinutes(0, 0, 0);
+  const event = await postJson(catalogUrl, '/events', organizerToken, {
+    venueId: venue.id,
+    title: `Onsale load test ${stamp}`,
+    description: 'Created by load-testing/run.ts',
+    startsAt: startsAt.toISOString(),
+    endsAt: new Date(startsAt.getTime() + 3 * 3600 * 1000).toISOString(),
+    priceTiers: [
+      ...(seats > 0 ? [{ category: 'standard', priceCents: 4500, currency: 'EUR' }] : []),
+      ...(gaCapacity > 0 ? [{ category: 'floor', priceCents: 2500, currency: 'EUR' }] : []),
+    ],
+  });
+  return { eventId: event.id, venueId: venue.id, seats, gaCapacity };
+}
+
+/** A, B, …, Z, AA, AB, … */
+function rowLabel(index: number): string {
+  let label = '';
+  for (let n = index + 1; n > 0; n = Math.floor((n - 1) / 26)) label = String.fromCharCode(65 + ((n - 1) % 26)) + label;
+  return label;
+}
+
+async function postJson(baseUrl: string, path: string, token: string, body: unknown): Promise<{ id: string }> {
+  const response = await fetch(`${baseUrl}${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'idempotency-key': crypto.randomUUID() },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(30_000),
+  });
+  const text = await response.text();
+  if (response.status !== 201) throw new StackError(`POST ${baseUrl}${path} answered ${response.status}: ${text.slice(0, 500)}`);
+  return JSON.parse(text) as { id: string };
+}
+
+/** `count` buyer tokens (distinct buyers), valid `ttlSeconds`. */
+export function mintBuyerTokens(secret: string, count: number, ttlSeconds = 3 * 3600): string[] {
+  const run = crypto.randomUUID().slice(0, 8);
+  return Array.from({ length: count }, (_, i) => signToken(secret, { sub: `load-${run}-buyer-${i + 1}`, role: 'buyer', ttlSeconds }));
+}
+
+export function mintOrganizerToken(secret: string): string {
+  return signToken(secret, { sub: 'load-test-organizer', role: 'organizer', ttlSeconds: 3600 });
+}
+
+// ---------------------------------------------------------------- k6
+
+export interface K6Target {
+  catalogUrl: string;
+  bookingUrl: string;
+  eventId: string;
+  buyerTokens: readonly string[];
+}
+
+export interface K6Run {
+  code: number;
+  /** k6's end-of-test summary (--summary-export), if it got that far. */
+  summary: K6Summary | undefined;
+  output: string;
+}
+
+/** The parts of k6's --summary-export JSON we read. */
+export interface K6Summary {
+  metrics: Record<string, { count?: number; rate?: number; value?: number; passes?: number; fails?: number; 'p(95)'?: number; thresholds?: Record<string, boolean> }>;
+}
+
+/**
+ * Runs load-testing/onsale.ts with real k6. Stops it (SIGINT, then SIGKILL)
+ * after `timeoutMs`. Output goes to our stderr when `echo` is set.
+ */
+export async function runK6(target: K6Target, options: { scenario: string; env?: Record<string, string>; timeoutMs: number; echo?: boolean }): Promise<K6Run> {
+  const k6 = await ensureK6();
+  const dir = mkdtempSync(join(tmpdir(), 'k6-onsale-'));
+  const summaryFile = join(dir, 'summary.json');
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    CATALOG_URL: target.catalogUrl,
+    BUYER_TOKENS: target.buyerTokens.join(','),
+    BOOKING_URL: target.bookingUrl,
+    EVENT_ID: target.eventId,
+    SCENARIO: options.scenario,
+    K6_NO_USAGE_REPORT: 'true',
+    ...options.env,
+  };
+  try {
+    const { code, output } = await new Promise<{ code: number; output: string }>((resolvePromise, reject) => {
+      // k6 reads the env itself (`__ENV`); -e would put tokens on the command line.
+      const child = spawn(k6, ['run', '--quiet', '--include-system-env-vars', '--summary-export', summaryFile, onsaleScript], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      const collect = (chunk: Buffer): void => {
+        output += chunk.toString();
+        if (options.echo) process.stderr.write(chunk);
+      };
+      child.stdout.on('data', collect);
+      child.stderr.on('data', collect);
+      const timer = setTimeout(() => {
+        child.kill('SIGINT');
+        setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+      }, options.timeoutMs);
+      child.once('error', reject);
+      child.once('close', (exitCode, signal) => {
+        clearTimeout(timer);
+        resolvePromise({ code: exitCode ?? (signal ? 128 : 1), output });
+      });
+    });
+    let summary: K6Summary | undefined;
+    try {
+      summary = JSON.parse(readFileSync(summaryFile, 'utf8')) as K6Summary;
+    } catch {
+      summary = undefined;
+    }
+    return { code, summary, output };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A counter's total in a k6 summary (0 when k6 never recorded it). */
+export function counter(summary: K6Summary | undefined, name: string): number {
+  return summary?.metrics[name]?.count ?? 0;
+}
+
+// ---------------------------------------------------------------- invariants
+
+export interface InventoryReport {
+  seats: Record<string, number>;
+  ga: { capacity: number; held: number; sold: number }[];
+  confirmedBookings: number;
+  bookedSeats: number;
+  bookedGaPlaces: number;
+  holdsByStatus: Record<string, number>;
+  outboxByType: Record<string, number>;
+}
+
+/**
+ * Checks, straight in PostgreSQL, that the onsale kept the inventory right:
+ * no seat in two live bookings, GA never oversold, seat and GA counters agree
+ * with holds and bookings (the booking tests' invariants), and every confirmed
+ * booking wrote its booking.confirmed outbox message. Throws on a violation.
+ */
+export async function checkInventory(pool: pg.Pool, eventId: string): Promise<InventoryReport> {
+  const { seats, ga } = await assertInventoryInvariants(pool, eventId);
+  const problems: string[] = [];
+  const doubleSold = await pool.query<{ seat_id: string; n: number }>(
+    `SELECT seat_id, count(*)::int AS n FROM booking.booking_seats bs JOIN booking.bookings b ON b.id = bs.booking_id
+      WHERE bs.event_id = $1 AND b.status = 'confirmed' GROUP BY seat_id HAVING count(*) > 1`,
+    [eventId],
+  );
+  if (doubleSold.rowCount) problems.push(`${doubleSold.rowCount} seats sold twice (e.g. ${doubleSold.rows[0]!.seat_id} ×${doubleSold.rows[0]!.n})`);
+  const gaOversold = await pool.query(
+    `SELECT g.section_id FROM booking.ga_inventory g
+      WHERE g.event_id = $1 AND g.capacity < (SELECT COALESCE(sum(b.ga_quantity), 0) FROM booking.bookings b
+                                              WHERE b.event_id = g.event_id AND b.ga_section_id = g.section_id AND b.status = 'confirmed')`,
+    [eventId],
+  );
+  if (gaOversold.rowCount) problems.push(`GA oversold in ${gaOversold.rowCount} section(s)`);
+  const missingOutbox = await pool.query<{ reference: string }>(
+    `SELECT b.reference FROM booking.bookings b
+      WHERE b.event_id = $1 AND b.status = 'confirmed'
+        AND NOT EXISTS (SELECT 1 FROM booking.outbox o WHERE o.type = 'booking.confirmed' AND o.payload->'data'->>'bookingId' = b.id::text)`,
+    [eventId],
+  );
+  if (missingOutbox.rowCount) problems.push(`${missingOutbox.rowCount} confirmed bookings without a booking.confirmed outbox message (e.g. ${missingOutbox.rows[0]!.reference})`);
+  if (problems.length > 0) throw new Error(`inventory invariant broken: ${problems.join('; ')}`);
+
+  const totals = await pool.query<{ bookings: number; seats: number; ga: number }>(
+    `SELECT count(*)::int AS bookings,
+            COALESCE((SELECT count(*) FROM booking.booking_seats bs JOIN booking.bookings b2 ON b2.id = bs.booking_id WHERE b2.event_id = $1 AND b2.status = 'confirmed'), 0)::int AS seats,
+            COALESCE(sum(ga_quantity), 0)::int AS ga
+       FROM booking.bookings WHERE event_id = $1 AND status = 'confirmed'`,
+    [eventId],
+  );
+  const holds = await pool.query<{ status: string; n: number }>('SELECT status, count(*)::int AS n FROM booking.holds WHERE event_id = $1 GROUP BY status', [eventId]);
+  const outbox = await pool.query<{ type: string; n: number }>('SELECT type, count(*)::int AS n FROM booking.outbox WHERE message_key = $1 GROUP BY type', [eventId]);
+  const row = totals.rows[0]!;
+  return {
+    seats,
+    ga,
+    confirmedBookings: row.bookings,
+    bookedSeats: row.seats,
+    bookedGaPlaces: row.ga,
+    holdsByStatus: Object.fromEntries(holds.rows.map((r) => [r.status, r.n])),
+    outboxByType: Object.fromEntries(outbox.rows.map((r) => [r.type, r.n])),
+  };
+}
+
+/** One human-readable block: what k6 measured and what the database holds. */
+export function formatReport(run: K6Run, inventory: InventoryReport | undefined): string {
+  const m = run.summary?.metrics ?? {};
+  const p95 = (name: string): string => {
+    const value = m[name]?.['p(95)'];
+    return value === undefined ? 'n/a' : `${value.toFixed(1)} ms`;
+  };
+  const lines = [
+    `k6 exit code          ${run.code}${run.code === 99 ? ' (thresholds crossed)' : ''}`,
+    `requests              ${counter(run.summary, 'http_reqs')} (${(m['http_reqs']?.rate ?? 0).toFixed(1)}/s), failed (unexpected status) ${((m['http_req_failed']?.value ?? 0) * 100).toFixed(2)}%`,
+    `5xx                   ${counter(run.summary, 'http_5xx')}    429: ${counter(run.summary, 'http_429')}`,
+    `p95 latency           holds ${p95('http_req_duration{name:POST /holds}')}, all ${p95('http_req_duration')}`,
+    `holds created         ${counter(run.summary, 'holds_created')}, not held (409: seats taken / not enough places) ${counter(run.summary, 'hold_outcomes') - counter(run.summary, 'holds_created')}`,
+    `bookings (k6)         ${counter(run.summary, 'bookings_confirmed')} confirmed, ${counter(run.summary, 'payments_declined')} declined, ${counter(run.summary, 'holds_released')} released, ${counter(run.summary, 'sold_out_iterations')} sold-out iterations`,
+  ];
+  if (inventory) {
+    lines.push(
+      `bookings (database)   ${inventory.confirmedBookings} confirmed: ${inventory.bookedSeats} seats + ${inventory.bookedGaPlaces} GA places`,
+      `seat inventory        ${JSON.stringify(inventory.seats)}`,
+      `GA inventory          ${inventory.ga.map((g) => `${g.sold} sold + ${g.held} held of ${g.capacity}`).join('; ')}`,
+      `holds                 ${JSON.stringify(inventory.holdsByStatus)}`,
+      `outbox                ${JSON.stringify(inventory.outboxByType)}`,
+      'invariants            OK: no seat sold twice, GA not oversold, every booking has its booking.confirmed message',
+    );
+  }
+  return lines.join('\n');
+}
