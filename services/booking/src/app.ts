@@ -1,18 +1,18 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import {
-  createIdempotentWriter,
   inputOf,
   principalOf,
   problems,
   requireRole,
   HttpProblem,
+  type ServiceConfig,
   type ServiceDefinition,
   type WriteResult,
 } from '@ticketing/platform';
 import type { Request } from 'express';
 import { cancelBooking, findBookingByReference, viewBooking } from './bookings.js';
 import { checkout, settlePayment, type CheckoutDeps, type Settlement } from './checkout.js';
-import { createHold, endHold, findHold, lockHold, viewHold, type HoldRequest, type HoldSettings } from './holds.js';
+import { createHold, endHold, findHold, loadHoldView, lockHold, type HoldRequest, type HoldSettings } from './holds.js';
 import { findCatalogEvent, readAvailability, requireOnSaleEvent } from './inventory.js';
 import { bookingOpenApi } from './openapi.js';
 import { startOutboxRelay } from './outbox-relay.js';
@@ -39,6 +39,17 @@ function settlementResult(settlement: Settlement): WriteResult {
   }
 }
 
+/** The hold rules, read from the service's configuration. */
+export function holdSettings(config: ServiceConfig): HoldSettings {
+  return {
+    topic: config.string('KAFKA_TOPIC_BOOKINGS'),
+    ttlSeconds: config.integer('HOLD_TTL_SECONDS'),
+    checkoutExtensionSeconds: config.integer('HOLD_CHECKOUT_EXTENSION_SECONDS'),
+    maxLifetimeSeconds: config.integer('HOLD_MAX_LIFETIME_SECONDS'),
+    maxPlaces: config.integer('HOLD_MAX_PLACES'),
+  };
+}
+
 export interface BookingOptions {
   /** Replace the simulated provider (tests and future real providers). */
   paymentProvider?: PaymentProvider;
@@ -53,20 +64,14 @@ export function createBookingDefinition(options: BookingOptions = {}): ServiceDe
       const { config, pool, api } = ctx;
       const secret = config.string('AUTH_TOKEN_SECRET');
       const buyer = requireRole(secret, 'buyer', 'admin');
-      const settings: HoldSettings = {
-        topic: config.string('KAFKA_TOPIC_BOOKINGS'),
-        ttlSeconds: config.integer('HOLD_TTL_SECONDS'),
-        checkoutExtensionSeconds: config.integer('HOLD_CHECKOUT_EXTENSION_SECONDS'),
-        maxLifetimeSeconds: config.integer('HOLD_MAX_LIFETIME_SECONDS'),
-        maxPlaces: config.integer('HOLD_MAX_PLACES'),
-      };
-      const writer = createIdempotentWriter({ pool, schema: 'booking', ttlHours: config.integer('IDEMPOTENCY_KEY_TTL_HOURS') });
+      const settings = holdSettings(config);
+      const writer = ctx.idempotency;
       const provider = options.paymentProvider ?? createSimulatedPaymentProvider();
       const deps: CheckoutDeps = { pool, settings, provider, paymentTimeoutMs: config.integer('PAYMENT_TIMEOUT_MS') };
       const webhookSecret = config.string('PAYMENT_WEBHOOK_SECRET');
 
       const relay = startOutboxRelay({ pool, kafka: ctx.kafka!, logger: ctx.logger, registry: ctx.metrics.registry, pollIntervalMs: config.integer('OUTBOX_POLL_INTERVAL_MS') });
-      const sweeper = startSweeper({ pool, settings, writer, logger: ctx.logger, registry: ctx.metrics.registry, intervalMs: config.integer('SWEEPER_INTERVAL_MS') });
+      const sweeper = startSweeper({ pool, settings, logger: ctx.logger, registry: ctx.metrics.registry, intervalMs: config.integer('SWEEPER_INTERVAL_MS') });
       ctx.onShutdown(() => relay.stop());
       ctx.onShutdown(() => sweeper.stop());
 
@@ -88,7 +93,7 @@ export function createBookingDefinition(options: BookingOptions = {}): ServiceDe
         await requireOnSaleEvent(pool, request.eventId);
         await write(req, res, async (tx) => {
           const hold = await createHold(tx, settings, principalOf(req).sub, request);
-          return { status: 201, body: await viewHold(tx, hold), headers: { Location: `/holds/${hold.id}` } };
+          return { status: 201, body: hold, headers: { Location: `/holds/${hold.id}` } };
         });
       });
 
@@ -96,7 +101,7 @@ export function createBookingDefinition(options: BookingOptions = {}): ServiceDe
         const { holdId } = inputOf(req).params as { holdId: string };
         const hold = await findHold(pool, holdId);
         if (!hold || hold.buyer_id !== principalOf(req).sub) throw problems.notFound(`hold ${holdId}`);
-        res.json(await viewHold(pool, hold));
+        res.json(await loadHoldView(pool, hold));
       });
 
       api.operation('delete', '/holds/{holdId}', buyer, async (req, res) => {
@@ -107,7 +112,7 @@ export function createBookingDefinition(options: BookingOptions = {}): ServiceDe
           const pending = await tx.query(`SELECT 1 FROM booking.payments WHERE hold_id = $1 AND status = 'pending'`, [holdId]);
           if (pending.rowCount) throw problems.conflict('payment-in-progress', 'Payment in progress', 'wait for the payment outcome before releasing this hold');
           await endHold(tx, settings, locked, locked.hold.lapsed ? 'expired' : 'released', locked.hold.lapsed ? 'lapsed' : 'released_by_buyer');
-          return { status: 200, body: await viewHold(tx, (await findHold(tx, holdId))!) };
+          return { status: 200, body: await loadHoldView(tx, locked.hold) };
         });
       });
 
@@ -116,7 +121,7 @@ export function createBookingDefinition(options: BookingOptions = {}): ServiceDe
         const { paymentMethod } = inputOf(req).body as { paymentMethod: string };
         // Checkout spans a provider call, so it runs its own transactions;
         // the idempotency record still makes a retry replay the outcome.
-        await writer.run(req, res, principalOf(req).sub, async () => settlementResult(await checkout(deps, holdId, principalOf(req).sub, paymentMethod)), { ownTransactions: true });
+        await writer.runOutsideTransaction(req, res, principalOf(req).sub, async () => settlementResult(await checkout(deps, holdId, principalOf(req).sub, paymentMethod)));
         relay.notify();
       });
 

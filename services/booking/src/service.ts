@@ -59,7 +59,7 @@ export const bookingService = {
     },
     {
       name: 'SWEEPER_INTERVAL_MS',
-      description: 'How often expired holds are released and idempotency keys purged.',
+      description: 'How often lapsed holds are expired and their seats released.',
       kind: 'integer',
       default: '5000',
       min: 100,
@@ -72,14 +72,6 @@ export const bookingService = {
       default: '250',
       min: 10,
       max: 60000,
-    },
-    {
-      name: 'IDEMPOTENCY_KEY_TTL_HOURS',
-      description: 'How long Idempotency-Key responses are kept for replay.',
-      kind: 'integer',
-      default: '24',
-      min: 1,
-      max: 168,
     },
     {
       name: 'PAYMENT_TIMEOUT_MS',

@@ -1,6 +1,6 @@
 import type { Request } from 'express';
-import { inputOf, principalOf, problems, requireRole, type Pool, type Tx } from '@ticketing/platform';
-import { mayManage, optionalPrincipal, type RouteDeps } from './deps.js';
+import { authenticate, inputOf, principalOf, problems, requireRole, type Pool, type Tx } from '@ticketing/platform';
+import { mayManage, type RouteDeps } from './deps.js';
 import { findVenueRow, loadSeats, loadSections } from './venues.js';
 
 export type EventStatus = 'draft' | 'on_sale' | 'cancelled';
@@ -101,7 +101,7 @@ async function findEventRow(db: Pool | Tx, eventId: string): Promise<EventRow | 
 
 /** The event as the caller may see it: drafts only for their owner and admins. */
 async function visibleEvent(req: Request, db: Pool, authSecret: string, eventId: string): Promise<EventRow> {
-  const principal = optionalPrincipal(req, authSecret);
+  const principal = authenticate(req, authSecret);
   const row = await findEventRow(db, eventId);
   if (!row || (row.status === 'draft' && !mayManage(principal, row.owner_id))) throw problems.notFound(`event ${eventId}`);
   return row;

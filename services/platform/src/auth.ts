@@ -53,16 +53,27 @@ declare module 'express-serve-static-core' {
   }
 }
 
+/**
+ * The request's principal: undefined without an Authorization header, a 401
+ * problem for a malformed, forged or expired token.
+ */
+export function authenticate(req: Request, secret: string): Principal | undefined {
+  const header = req.get('authorization');
+  if (header === undefined) return undefined;
+  const match = header.match(/^Bearer\s+(\S+)$/i);
+  if (!match?.[1]) throw problems.unauthorized();
+  const result = verifyToken(secret, match[1]);
+  if (typeof result === 'string') throw problems.unauthorized(result);
+  return result;
+}
+
 /** Middleware: requires a valid token whose role is one of `allowed`. */
 export function requireRole(secret: string, ...allowed: Role[]) {
   return (req: Request, _res: Response, next: NextFunction) => {
-    const header = req.get('authorization');
-    const match = header?.match(/^Bearer\s+(\S+)$/i);
-    if (!match?.[1]) return next(problems.unauthorized());
-    const result = verifyToken(secret, match[1]);
-    if (typeof result === 'string') return next(problems.unauthorized(result));
-    if (!allowed.includes(result.role)) return next(problems.forbidden(`role ${result.role} may not do this; needs ${allowed.join(' or ')}`));
-    req.principal = result;
+    const principal = authenticate(req, secret);
+    if (!principal) return next(problems.unauthorized());
+    if (!allowed.includes(principal.role)) return next(problems.forbidden(`role ${principal.role} may not do this; needs ${allowed.join(' or ')}`));
+    req.principal = principal;
     next();
   };
 }

@@ -89,14 +89,11 @@ export function createIdempotentWriter(settings: IdempotencyOptions) {
     );
   }
 
-  /** Runs `work` in a transaction under the request's Idempotency-Key, and sends the response. */
-  async function run(
-    req: Request,
-    res: Response,
-    principal: string,
-    work: (tx: Tx) => Promise<WriteResult>,
-    options: { ownTransactions?: boolean } = {},
-  ): Promise<void> {
+  /**
+   * Claims the request's Idempotency-Key (if any), runs `perform` and sends
+   * its response. `perform` gets the key and must store the outcome under it.
+   */
+  async function runKeyed(req: Request, res: Response, principal: string, perform: (key: string | undefined) => Promise<WriteResult>): Promise<void> {
     const key = req.get('idempotency-key');
     const send = (result: WriteResult, replayed: boolean) => {
       if (replayed) res.setHeader('Idempotent-Replayed', 'true');
@@ -104,14 +101,7 @@ export function createIdempotentWriter(settings: IdempotencyOptions) {
       if (result.status >= 400) res.status(result.status).type('application/problem+json').send(JSON.stringify(result.body));
       else res.status(result.status).json(result.body);
     };
-    // Work that spans an outside call (payment) manages its own transactions;
-    // its response is then stored right after it, not atomically with it.
-    const execute = (inTx: (tx: Tx) => Promise<WriteResult>) =>
-      options.ownTransactions ? (work as unknown as () => Promise<WriteResult>)() : withTransaction(pool, inTx);
-    if (key === undefined) {
-      send(await execute(work), false);
-      return;
-    }
+    if (key === undefined) return send(await perform(undefined), false);
     if (key.length === 0 || key.length > 255 || !/^[\x21-\x7e]+$/.test(key)) {
       throw problems.badRequest('Idempotency-Key must be 1 to 255 visible ASCII characters');
     }
@@ -120,12 +110,7 @@ export function createIdempotentWriter(settings: IdempotencyOptions) {
     if (replay) return send(replay, true);
     let result: WriteResult;
     try {
-      result = await execute(async (tx) => {
-        const outcome = await work(tx);
-        await store(tx, principal, key, outcome);
-        return outcome;
-      });
-      if (options.ownTransactions) await store(pool, principal, key, result);
+      result = await perform(key);
     } catch (error) {
       if (error instanceof HttpProblem && error.status < 500) {
         const outcome = { status: error.status, body: error.toBody(req.originalUrl) };
@@ -138,13 +123,36 @@ export function createIdempotentWriter(settings: IdempotencyOptions) {
     send(result, false);
   }
 
+  /** Runs `work` in one transaction that also stores its response under the request's key. */
+  function run(req: Request, res: Response, principal: string, work: (tx: Tx) => Promise<WriteResult>): Promise<void> {
+    return runKeyed(req, res, principal, (key) =>
+      withTransaction(pool, async (tx) => {
+        const outcome = await work(tx);
+        if (key) await store(tx, principal, key, outcome);
+        return outcome;
+      }),
+    );
+  }
+
+  /**
+   * For work that spans an outside call (payment) and so manages its own
+   * transactions: the response is stored right after it, not atomically with it.
+   */
+  function runOutsideTransaction(req: Request, res: Response, principal: string, work: () => Promise<WriteResult>): Promise<void> {
+    return runKeyed(req, res, principal, async (key) => {
+      const outcome = await work();
+      if (key) await store(pool, principal, key, outcome);
+      return outcome;
+    });
+  }
+
   /** Deletes keys past their retention; returns how many. */
   async function purgeExpired(): Promise<number> {
     const { rowCount } = await pool.query(`DELETE FROM ${table} WHERE expires_at <= now()`);
     return rowCount ?? 0;
   }
 
-  return { run, purgeExpired };
+  return { run, runOutsideTransaction, purgeExpired };
 }
 
 export type IdempotentWriter = ReturnType<typeof createIdempotentWriter>;

@@ -131,6 +131,14 @@ export const databaseEnv: readonly EnvSetting[] = [
     max: 200,
   },
   {
+    name: 'IDEMPOTENCY_KEY_TTL_HOURS',
+    description: 'How long responses of writes made with an Idempotency-Key are kept for replay.',
+    kind: 'integer',
+    default: '24',
+    min: 1,
+    max: 168,
+  },
+  {
     name: 'DATABASE_MIGRATE',
     description: 'Apply pending schema migrations at start (guarded by an advisory lock).',
     kind: 'boolean',

@@ -4,6 +4,7 @@ import type { Kafka } from 'kafkajs';
 import { ConfigError, loadConfig, type ServiceConfig } from './config.js';
 import { createPool, migrate, platformMigrations, type Pool } from './db.js';
 import { createHttpApp, type ReadinessCheck } from './http.js';
+import { createIdempotentWriter, type IdempotentWriter } from './idempotency.js';
 import { createKafka } from './kafka.js';
 import { createLogger, type Logger, type LogLevel } from './log.js';
 import { createMetrics, type Metrics } from './metrics.js';
@@ -20,6 +21,8 @@ export interface ServiceContext {
   pool: Pool;
   /** Present when the declaration depends on Kafka. */
   kafka: Kafka | undefined;
+  /** Idempotency-Key handling for writes, stored in the service's schema (needs `database`). */
+  idempotency: IdempotentWriter;
   api: Api;
   /** Adds a /readyz check. */
   addReadinessCheck(check: ReadinessCheck): void;
@@ -66,6 +69,17 @@ export async function startService(definition: ServiceDefinition, env: NodeJS.Pr
       }
     }
   }
+  let idempotency: IdempotentWriter | undefined;
+  if (pool && definition.database) {
+    const writer = createIdempotentWriter({ pool, schema: definition.database.schema, ttlHours: config.integer('IDEMPOTENCY_KEY_TTL_HOURS') });
+    // Expired keys are never replayed (checked on read); this only reclaims space.
+    const purge = setInterval(() => {
+      writer.purgeExpired().catch((error: unknown) => logger.warn('idempotency key purge failed', { error }));
+    }, 60 * 60 * 1000);
+    purge.unref();
+    hooks.push(() => clearInterval(purge));
+    idempotency = writer;
+  }
   const kafka = declaration.dependencies.kafka
     ? createKafka(config.list('KAFKA_BROKERS'), config.string('KAFKA_CLIENT_ID') || declaration.name, logger, {
         username: config.string('KAFKA_SASL_USERNAME'),
@@ -92,6 +106,10 @@ export async function startService(definition: ServiceDefinition, env: NodeJS.Pr
       return pool;
     },
     kafka,
+    get idempotency(): IdempotentWriter {
+      if (!idempotency) throw new Error(`${declaration.name} declares no database schema for idempotency keys`);
+      return idempotency;
+    },
     api,
     addReadinessCheck: (check) => void readiness.push(check),
     onShutdown: (hook) => void hooks.push(hook),
