@@ -43,6 +43,8 @@ export async function checkout(deps: CheckoutDeps, holdId: string, buyerId: stri
       throw problems.conflict('hold-not-active', 'Hold is not active', `hold ${holdId} is ${hold.status}`, { holdStatus: hold.status });
     }
     if (hold.lapsed) {
+      // Record the expiry now (the buyer learns of it); refused after commit.
+      await endHold(tx, deps.settings, locked, 'expired', 'lapsed');
       return { expired: true as const };
     }
     const pending = await tx.query('SELECT 1 FROM booking.payments WHERE hold_id = $1 AND status = $2', [holdId, 'pending']);
@@ -56,11 +58,6 @@ export async function checkout(deps: CheckoutDeps, holdId: string, buyerId: stri
     return { expired: false as const, id, amountCents: hold.amount_cents, currency: hold.currency };
   });
   if (payment.expired) {
-    // Record the expiry now (the buyer learns of it), then refuse.
-    await withTransaction(deps.pool, async (tx) => {
-      const locked = await lockHold(tx, holdId);
-      if (locked?.hold.lapsed) await endHold(tx, deps.settings, locked, 'expired', 'lapsed');
-    });
     throw problems.conflict('hold-expired', 'Hold expired', `hold ${holdId} expired before checkout started; hold the seats again`);
   }
 

@@ -69,11 +69,11 @@ async function seatIdsOfHold(db: Pool | Tx, holdId: string): Promise<string[]> {
 }
 
 /** The message payload describing a hold; shared by every hold.* message. */
-async function holdData(db: Pool | Tx, hold: HoldRow, extra: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
+function holdData(hold: HoldRow, seatIds: readonly string[], extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     holdId: hold.id,
     buyerId: hold.buyer_id,
-    seatIds: hold.ga_section_id ? [] : await seatIdsOfHold(db, hold.id),
+    seatIds,
     generalAdmission: hold.ga_section_id ? { sectionId: hold.ga_section_id, quantity: hold.ga_quantity } : null,
     amount: { cents: hold.amount_cents, currency: hold.currency },
     expiresAt: hold.expires_at.toISOString(),
@@ -105,7 +105,7 @@ export async function endHold(
   } else {
     await releaseSeatsOfHold(tx, hold.id);
   }
-  await enqueueMessage(tx, settings.topic, status === 'expired' ? 'hold.expired' : 'hold.released', hold.event_id, await holdData(tx, hold, { reason }));
+  await enqueueMessage(tx, settings.topic, status === 'expired' ? 'hold.expired' : 'hold.released', hold.event_id, holdData(hold, locked.seats.map((seat) => seat.seat_id), { reason }));
   hold.status = status;
   hold.end_reason = reason;
 }
@@ -125,7 +125,8 @@ async function expireLapsedHolds(tx: Tx, settings: HoldSettings, holdIds: string
     [holdIds],
   );
   for (const hold of rows) {
-    await enqueueMessage(tx, settings.topic, 'hold.expired', hold.event_id, await holdData(tx, hold, { reason: 'lapsed' }));
+    const seatIds = hold.ga_section_id ? [] : await seatIdsOfHold(tx, hold.id);
+    await enqueueMessage(tx, settings.topic, 'hold.expired', hold.event_id, holdData(hold, seatIds, { reason: 'lapsed' }));
   }
   return rows;
 }
@@ -155,16 +156,24 @@ async function claimGaPlaces(tx: Tx, settings: HoldSettings, eventId: string, ga
  * Creates a hold: claims the seats (or GA places) under row locks in one
  * transaction. Fails with 409 naming the seats someone else has.
  */
-export async function createHold(tx: Tx, settings: HoldSettings, buyerId: string, request: HoldRequest): Promise<HoldRow> {
+export async function createHold(tx: Tx, settings: HoldSettings, buyerId: string, request: HoldRequest): Promise<HoldView> {
   const { eventId } = request;
   const holdId = crypto.randomUUID();
-  const { rows: clock } = await tx.query<{ expires_at: Date }>('SELECT now() + make_interval(secs => $1) AS expires_at', [settings.ttlSeconds]);
-  const expiresAt = clock[0]!.expires_at;
-  let amount = 0;
-  let currency = 'EUR';
+  /** Inserts the hold row; its expiry comes from the database clock, as every lapse check does. */
+  const insertHold = async (amount: number, currency: string, ga: { sectionId: string; quantity: number } | null) => {
+    const { rows } = await tx.query<HoldRow>(
+      `INSERT INTO booking.holds (id, event_id, buyer_id, status, expires_at, amount_cents, currency, ga_section_id, ga_quantity)
+       VALUES ($1, $2, $3, 'active', now() + make_interval(secs => $4), $5, $6, $7, $8)
+       RETURNING ${holdColumns}`,
+      [holdId, eventId, buyerId, settings.ttlSeconds, amount, currency, ga?.sectionId ?? null, ga?.quantity ?? null],
+    );
+    return rows[0]!;
+  };
 
+  let hold: HoldRow;
+  let seatIds: string[] = [];
   if ('seatIds' in request) {
-    const seatIds = [...new Set(request.seatIds)];
+    seatIds = [...new Set(request.seatIds)];
     if (seatIds.length !== request.seatIds.length) throw problems.badRequest('seatIds contains the same seat twice');
     if (seatIds.length > settings.maxPlaces) throw problems.badRequest(`a hold may take at most ${settings.maxPlaces} seats`);
     const seats = await lockSeats(tx, eventId, seatIds);
@@ -177,22 +186,16 @@ export async function createHold(tx: Tx, settings: HoldSettings, buyerId: string
     if (taken.length > 0) {
       throw problems.conflict('seats-unavailable', 'Seats not available', `${taken.length} of the requested seats are held or sold`, { unavailableSeatIds: taken });
     }
-    const lapsedHoldIds = [...new Set(seats.filter((s) => s.lapsed && s.hold_id).map((s) => s.hold_id!))];
-    await expireLapsedHolds(tx, settings, lapsedHoldIds);
-    const currencies = new Set(seats.map((s) => s.currency));
-    if (currencies.size > 1) throw problems.unprocessable('mixed-currencies', 'Mixed currencies', 'the selected seats are priced in different currencies');
-    amount = seats.reduce((sum, s) => sum + s.price_cents, 0);
-    currency = seats[0]!.currency;
-    await tx.query(
-      `INSERT INTO booking.holds (id, event_id, buyer_id, status, expires_at, amount_cents, currency)
-       VALUES ($1, $2, $3, 'active', $4, $5, $6)`,
-      [holdId, eventId, buyerId, expiresAt, amount, currency],
-    );
-    await markSeatsHeld(tx, eventId, seatIds, holdId, expiresAt);
+    if (new Set(seats.map((s) => s.currency)).size > 1) {
+      throw problems.unprocessable('mixed-currencies', 'Mixed currencies', 'the selected seats are priced in different currencies');
+    }
+    await expireLapsedHolds(tx, settings, [...new Set(seats.filter((s) => s.lapsed && s.hold_id).map((s) => s.hold_id!))]);
+    hold = await insertHold(seats.reduce((sum, s) => sum + s.price_cents, 0), seats[0]!.currency, null);
+    await markSeatsHeld(tx, eventId, seatIds, holdId);
     await tx.query(
       `INSERT INTO booking.hold_seats (hold_id, event_id, seat_id, price_cents)
-       SELECT $1, $2, seat_id, price_cents FROM booking.seat_inventory WHERE event_id = $2 AND seat_id = ANY($3::uuid[])`,
-      [holdId, eventId, seatIds],
+       SELECT $1, $2, seat.id, seat.price FROM unnest($3::uuid[], $4::int[]) AS seat (id, price)`,
+      [holdId, eventId, seats.map((s) => s.seat_id), seats.map((s) => s.price_cents)],
     );
   } else {
     const { sectionId, quantity } = request.generalAdmission;
@@ -207,18 +210,10 @@ export async function createHold(tx: Tx, settings: HoldSettings, buyerId: string
         availablePlaces: claimed,
       });
     }
-    amount = ga.price_cents * quantity;
-    currency = ga.currency;
-    await tx.query(
-      `INSERT INTO booking.holds (id, event_id, buyer_id, status, expires_at, amount_cents, currency, ga_section_id, ga_quantity)
-       VALUES ($1, $2, $3, 'active', $4, $5, $6, $7, $8)`,
-      [holdId, eventId, buyerId, expiresAt, amount, currency, sectionId, quantity],
-    );
+    hold = await insertHold(ga.price_cents * quantity, ga.currency, { sectionId, quantity });
   }
-  const { rows } = await tx.query<HoldRow>(`SELECT ${holdColumns} FROM booking.holds WHERE id = $1`, [holdId]);
-  const hold = rows[0]!;
-  await enqueueMessage(tx, settings.topic, 'hold.created', eventId, await holdData(tx, hold));
-  return hold;
+  await enqueueMessage(tx, settings.topic, 'hold.created', eventId, holdData(hold, seatIds));
+  return viewHold(hold, { seatIds, bookingReference: null, payment: null });
 }
 
 /**
@@ -238,9 +233,12 @@ export async function extendForCheckout(tx: Tx, settings: HoldSettings, locked: 
   hold.expires_at = rows[0]!.expires_at;
   hold.extended_at = new Date();
   if (!hold.ga_section_id) {
-    await tx.query(`UPDATE booking.seat_inventory SET held_until = $2 WHERE hold_id = $1 AND status = 'held'`, [hold.id, hold.expires_at]);
+    await tx.query(
+      `UPDATE booking.seat_inventory SET held_until = (SELECT expires_at FROM booking.holds WHERE id = $1) WHERE hold_id = $1 AND status = 'held'`,
+      [hold.id],
+    );
   }
-  await enqueueMessage(tx, settings.topic, 'hold.extended', hold.event_id, await holdData(tx, hold));
+  await enqueueMessage(tx, settings.topic, 'hold.extended', hold.event_id, holdData(hold, locked.seats.map((seat) => seat.seat_id)));
 }
 
 export interface HoldView {
@@ -257,12 +255,8 @@ export interface HoldView {
   payment: { id: string; status: string } | null;
 }
 
-export async function viewHold(db: Pool | Tx, hold: HoldRow): Promise<HoldView> {
-  const booking = await db.query<{ reference: string }>('SELECT reference FROM booking.bookings WHERE hold_id = $1', [hold.id]);
-  const payment = await db.query<{ id: string; status: string }>(
-    'SELECT id, status FROM booking.payments WHERE hold_id = $1 ORDER BY created_at DESC LIMIT 1',
-    [hold.id],
-  );
+/** The buyer's view of a hold, from what the caller already knows. */
+export function viewHold(hold: HoldRow, known: Pick<HoldView, 'seatIds' | 'bookingReference' | 'payment'>): HoldView {
   return {
     id: hold.id,
     eventId: hold.event_id,
@@ -271,12 +265,27 @@ export async function viewHold(db: Pool | Tx, hold: HoldRow): Promise<HoldView> 
     endReason: hold.lapsed ? 'lapsed' : hold.end_reason,
     expiresAt: hold.expires_at.toISOString(),
     extended: hold.extended_at !== null,
-    seatIds: hold.ga_section_id ? [] : await seatIdsOfHold(db, hold.id),
+    seatIds: known.seatIds,
     generalAdmission: hold.ga_section_id ? { sectionId: hold.ga_section_id, quantity: hold.ga_quantity! } : null,
     amount: { cents: hold.amount_cents, currency: hold.currency },
-    bookingReference: booking.rows[0]?.reference ?? null,
-    payment: payment.rows[0] ?? null,
+    bookingReference: known.bookingReference,
+    payment: known.payment,
   };
+}
+
+/** The buyer's view of a hold, loading its seats, booking and latest payment. */
+export async function loadHoldView(db: Pool | Tx, hold: HoldRow): Promise<HoldView> {
+  const { rows } = await db.query<{ reference: string | null; payment: { id: string; status: string } | null }>(
+    `SELECT (SELECT reference FROM booking.bookings WHERE hold_id = $1) AS reference,
+            (SELECT json_build_object('id', id, 'status', status) FROM booking.payments
+              WHERE hold_id = $1 ORDER BY created_at DESC LIMIT 1) AS payment`,
+    [hold.id],
+  );
+  return viewHold(hold, {
+    seatIds: hold.ga_section_id ? [] : await seatIdsOfHold(db, hold.id),
+    bookingReference: rows[0]?.reference ?? null,
+    payment: rows[0]?.payment ?? null,
+  });
 }
 
 export async function findHold(db: Pool | Tx, holdId: string): Promise<HoldRow | undefined> {

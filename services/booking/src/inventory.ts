@@ -134,11 +134,17 @@ export async function lockGa(tx: Tx, eventId: string, sectionId: string): Promis
 /** Seat is free for a new claim: available, or held by a hold whose time is up. */
 export const seatIsFree = (seat: SeatRow) => seat.status === 'available' || seat.lapsed;
 
-export async function markSeatsHeld(tx: Tx, eventId: string, seatIds: readonly string[], holdId: string, until: Date): Promise<void> {
+/**
+ * Marks seats held by a hold until its expiry, copied in SQL: a JS Date would
+ * drop the microseconds and the seats would lapse a moment before their hold.
+ */
+export async function markSeatsHeld(tx: Tx, eventId: string, seatIds: readonly string[], holdId: string): Promise<void> {
   await tx.query(
-    `UPDATE booking.seat_inventory SET status = 'held', hold_id = $3, held_until = $4, booking_id = NULL
+    `UPDATE booking.seat_inventory
+        SET status = 'held', hold_id = $3, booking_id = NULL,
+            held_until = (SELECT expires_at FROM booking.holds WHERE id = $3)
       WHERE event_id = $1 AND seat_id = ANY($2::uuid[])`,
-    [eventId, seatIds, holdId, until],
+    [eventId, seatIds, holdId],
   );
 }
 

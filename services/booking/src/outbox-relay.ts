@@ -78,7 +78,11 @@ export function startOutboxRelay(deps: { pool: Pool; kafka: Kafka; logger: Logge
       await producer.connect();
     }
     const byTopic = new Map<string, typeof rows>();
-    for (const row of rows) byTopic.set(row.topic, [...(byTopic.get(row.topic) ?? []), row]);
+    for (const row of rows) {
+      const batch = byTopic.get(row.topic);
+      if (batch) batch.push(row);
+      else byTopic.set(row.topic, [row]);
+    }
     await producer.sendBatch({
       acks: -1,
       topicMessages: [...byTopic].map(([topic, messages]) => ({

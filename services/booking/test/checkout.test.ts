@@ -67,6 +67,7 @@ describe('checkout and bookings', () => {
     assert.equal(first.status, 202);
     const extended = await http(h.url, 'GET', `/holds/${second.id}`, { token: buyer });
     assert.ok(new Date(extended.body.expiresAt) > new Date(second.expiresAt));
+    await assertInventoryInvariants(h.pool, event.eventId); // the seats' expiry moved with the hold's
     const rows = await h.pool.query(`SELECT expires_at - created_at <= make_interval(secs => 600) AS bounded FROM booking.holds WHERE id = $1`, [second.id]);
     assert.equal(rows.rows[0].bounded, true);
     const again = await http(h.url, 'POST', `/holds/${second.id}/checkout`, { token: buyer, body: { paymentMethod: 'pm_card_approved' } });
