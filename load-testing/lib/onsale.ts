@@ -3,73 +3,21 @@
  * start catalog + booking in-process on a throwaway database, seed an event
  * through the catalog API, run k6, and check the inventory in PostgreSQL.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { catalogDefinition } from '@ticketing/catalog/app';
-import { createBookingDefinition } from '@ticketing/booking/app';
-import { startService, type RunningService } from '@ticketing/platform';
 import { signToken } from '@ticketing/platform/auth';
-import { createTestDatabase, testSecrets } from '@ticketing/platform/testing';
 import pg from 'pg';
-import { assertInventoryInvariants, bookingEnv } from '../../services/booking/test/support.js';
+import { assertInventoryInvariants, startCatalogAndBooking, type LocalServices } from '../../services/booking/test/support.js';
+
+export { type LocalServices };
+/** Catalog + booking in-process on a throwaway database (shared with the end-to-end test). */
+export const startLocalServices = startCatalogAndBooking;
 import { StackError } from '../../scripts/lib/errors.js';
-import { ensureTopic } from '../../scripts/lib/kafka.js';
 import { ensureK6 } from '../../scripts/lib/k6.js';
+import { runCommand } from '../../scripts/lib/process.js';
 
 export const onsaleScript = resolve(import.meta.dirname, '..', 'onsale.ts');
-
-// ---------------------------------------------------------------- in-process services
-
-export interface LocalServices {
-  catalogUrl: string;
-  bookingUrl: string;
-  databaseUrl: string;
-  pool: pg.Pool;
-  topic: string;
-  /** Signs tokens these services accept. */
-  authSecret: string;
-  close(): Promise<void>;
-}
-
-/**
- * A fresh database on `databaseServerUrl` (a superuser URL), a fresh topic on
- * `kafkaBrokers`, and catalog + booking listening on 127.0.0.1 (random ports),
- * configured like the end-to-end test.
- */
-export async function startLocalServices(options: { databaseServerUrl: string; kafkaBrokers: string; keepDatabase?: boolean; env?: Record<string, string> }): Promise<LocalServices> {
-  // createTestDatabase reads the server from TEST_DATABASE_URL.
-  process.env.TEST_DATABASE_URL = options.databaseServerUrl;
-  const db = await createTestDatabase('onsale');
-  const topic = `ticket-bookings-load-${crypto.randomUUID().slice(0, 8)}`;
-  const closers: (() => Promise<void>)[] = [];
-  const close = async (): Promise<void> => {
-    for (const closer of closers.reverse()) await closer().catch(() => undefined);
-  };
-  try {
-    if (!options.keepDatabase) closers.push(() => db.drop());
-    await ensureTopic(options.kafkaBrokers, topic, 3);
-    const env = bookingEnv(db.url, {
-      KAFKA_BROKERS: options.kafkaBrokers,
-      KAFKA_TOPIC_BOOKINGS: topic,
-      OUTBOX_POLL_INTERVAL_MS: '100',
-      SWEEPER_INTERVAL_MS: '1000',
-      ...options.env,
-    });
-    const catalog: RunningService = await startService(catalogDefinition, env);
-    closers.push(() => catalog.stop());
-    const booking: RunningService = await startService(createBookingDefinition(), env);
-    closers.push(() => booking.stop());
-    const pool = new pg.Pool({ connectionString: db.url, max: 3 });
-    pool.on('error', () => undefined);
-    closers.push(() => pool.end());
-    return { catalogUrl: catalog.url, bookingUrl: booking.url, databaseUrl: db.url, pool, topic, authSecret: testSecrets.AUTH_TOKEN_SECRET, close };
-  } catch (error) {
-    await close();
-    throw error;
-  }
-}
 
 // ---------------------------------------------------------------- seeding and tokens
 
@@ -184,25 +132,13 @@ export async function runK6(target: K6Target, options: { scenario: string; env?:
     ...options.env,
   };
   try {
-    const { code, output } = await new Promise<{ code: number; output: string }>((resolvePromise, reject) => {
-      // k6 reads the env itself (`__ENV`); -e would put tokens on the command line.
-      const child = spawn(k6, ['run', '--quiet', '--include-system-env-vars', '--summary-export', summaryFile, onsaleScript], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let output = '';
-      const collect = (chunk: Buffer): void => {
-        output += chunk.toString();
-        if (options.echo) process.stderr.write(chunk);
-      };
-      child.stdout.on('data', collect);
-      child.stderr.on('data', collect);
-      const timer = setTimeout(() => {
-        child.kill('SIGINT');
-        setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
-      }, options.timeoutMs);
-      child.once('error', reject);
-      child.once('close', (exitCode, signal) => {
-        clearTimeout(timer);
-        resolvePromise({ code: exitCode ?? (signal ? 128 : 1), output });
-      });
+    // k6 reads the env itself (`__ENV`); -e would put tokens on the command line.
+    const { code, output } = await runCommand(k6, ['run', '--quiet', '--include-system-env-vars', '--summary-export', summaryFile, onsaleScript], {
+      env,
+      showOutput: options.echo,
+      timeoutMs: options.timeoutMs,
+      // Ctrl-C on the runner stops k6 too.
+      detached: false,
     });
     let summary: K6Summary | undefined;
     try {

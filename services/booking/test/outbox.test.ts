@@ -5,46 +5,14 @@ import { after, before, describe, test } from 'node:test';
 import { http, testToken } from '@ticketing/platform/testing';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
-import { Kafka, logLevel } from 'kafkajs';
 import { ensureTopic, startKafka, type RunningKafka } from '../../../scripts/lib/kafka.js';
 import { findFreePort } from '../../../scripts/lib/process.js';
-import { seedEvent, startBookingHarness, type BookingHarness } from './support.js';
+import { consumeTopic, seedEvent, startBookingHarness, type BookingHarness } from './support.js';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../..');
 const schema = JSON.parse(readFileSync(path.join(repoRoot, 'services/booking/schemas/ticket-bookings.v1.schema.json'), 'utf8'));
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
 const validateMessage = addFormats(new Ajv2020({ allErrors: true })).compile(schema);
-
-interface Consumed {
-  key: string;
-  id: string;
-  headerId: string;
-  type: string;
-  value: Record<string, unknown>;
-}
-
-/** Reads the whole topic from the beginning until `until` is satisfied. */
-async function consumeAll(brokers: string, topic: string, until: (messages: Consumed[]) => boolean, timeoutMs = 60_000): Promise<Consumed[]> {
-  const kafka = new Kafka({ clientId: 'outbox-test', brokers: [brokers], logLevel: logLevel.NOTHING });
-  const consumer = kafka.consumer({ groupId: `outbox-test-${crypto.randomUUID()}` });
-  const messages: Consumed[] = [];
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  let resolveDone!: () => void;
-  const done = new Promise<void>((resolve) => (resolveDone = resolve));
-  await consumer.run({
-    eachMessage: async ({ message }) => {
-      const value = JSON.parse(message.value!.toString()) as Record<string, unknown>;
-      messages.push({ key: message.key!.toString(), id: String(value.id), headerId: message.headers?.['message-id']?.toString() ?? '', type: String(value.type), value });
-      if (until(messages)) resolveDone();
-    },
-  });
-  const timer = setTimeout(resolveDone, timeoutMs);
-  await done;
-  clearTimeout(timer);
-  await consumer.disconnect();
-  return messages;
-}
 
 async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs = 90_000) {
   const deadline = Date.now() + timeoutMs;
@@ -100,19 +68,19 @@ describe('outbox relay to a real Kafka broker', () => {
     await waitUntil('outbox drained after Kafka returned', async () => (await pending()) === 0);
 
     const outbox = await h.pool.query<{ message_id: string; message_key: string }>('SELECT message_id, message_key FROM booking.outbox ORDER BY id');
-    const consumed = await consumeAll(kafka.brokers, topic, (m) => new Set(m.map((x) => x.id)).size >= outbox.rows.length);
-    const ids = consumed.map((m) => m.id);
+    const consumed = await consumeTopic(kafka.brokers, topic, (m) => new Set(m.map((x) => x.value.id)).size >= outbox.rows.length);
+    const ids = consumed.map((m) => m.value.id);
     assert.equal(new Set(ids).size, ids.length, 'no message delivered twice');
     assert.deepEqual(new Set(ids), new Set(outbox.rows.map((r) => r.message_id)), 'every outbox message delivered');
     for (const message of consumed) {
       assert.equal(message.key, event.eventId, 'key = event id');
-      assert.equal(message.headerId, message.id, 'message-id header matches the body');
+      assert.equal(message.headerId, message.value.id, 'message-id header matches the body');
       assert.ok(validateMessage(message.value), JSON.stringify(validateMessage.errors));
     }
     // Same key, same partition: consumption order equals outbox order.
     assert.deepEqual(ids, outbox.rows.map((r) => r.message_id));
     assert.deepEqual(
-      consumed.slice(0, 4).map((m) => m.type),
+      consumed.slice(0, 4).map((m) => m.value.type),
       ['hold.created', 'hold.created', 'hold.extended', 'booking.confirmed'],
     );
   });

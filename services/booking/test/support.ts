@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
+import { catalogDefinition } from '@ticketing/catalog/app';
 import { createLogger, migrate, platformMigrations, startService, type RunningService } from '@ticketing/platform';
-import { createTestDatabase, testKafkaBrokers, testSecrets } from '@ticketing/platform/testing';
+import { createTestDatabase, testSecrets } from '@ticketing/platform/testing';
+import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
+import { ensureTopic } from '../../../scripts/lib/kafka.js';
 import { createBookingDefinition, type BookingOptions } from '../src/app.js';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../..');
@@ -124,4 +127,92 @@ export async function assertInventoryInvariants(pool: pg.Pool, eventId: string):
   return { seats: Object.fromEntries(counts.rows.map((r) => [r.status, r.n])), ga: ga.rows };
 }
 
-export { testKafkaBrokers };
+
+export interface LocalServices {
+  catalogUrl: string;
+  bookingUrl: string;
+  databaseUrl: string;
+  pool: pg.Pool;
+  topic: string;
+  /** Signs tokens these services accept. */
+  authSecret: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Catalog and booking in this process on 127.0.0.1 (random ports), sharing a
+ * fresh database on `databaseServerUrl` (a superuser URL) and a fresh topic on
+ * `kafkaBrokers`: the platform as a buyer meets it.
+ */
+export async function startCatalogAndBooking(options: {
+  databaseServerUrl: string;
+  kafkaBrokers: string;
+  keepDatabase?: boolean;
+  env?: Record<string, string>;
+}): Promise<LocalServices> {
+  const db = await createTestDatabase('platform', options.databaseServerUrl);
+  const topic = `ticket-bookings-${randomUUID().slice(0, 8)}`;
+  const closers: (() => Promise<void>)[] = [];
+  const close = async (): Promise<void> => {
+    for (const closer of closers.reverse()) await closer().catch(() => undefined);
+  };
+  try {
+    if (!options.keepDatabase) closers.push(() => db.drop());
+    await ensureTopic(options.kafkaBrokers, topic, 3);
+    const env = bookingEnv(db.url, {
+      KAFKA_BROKERS: options.kafkaBrokers,
+      KAFKA_TOPIC_BOOKINGS: topic,
+      OUTBOX_POLL_INTERVAL_MS: '100',
+      SWEEPER_INTERVAL_MS: '1000',
+      ...options.env,
+    });
+    const catalog: RunningService = await startService(catalogDefinition, env);
+    closers.push(() => catalog.stop());
+    const booking: RunningService = await startService(createBookingDefinition(), env);
+    closers.push(() => booking.stop());
+    const pool = new pg.Pool({ connectionString: db.url, max: 3 });
+    pool.on('error', () => undefined);
+    closers.push(() => pool.end());
+    return { catalogUrl: catalog.url, bookingUrl: booking.url, databaseUrl: db.url, pool, topic, authSecret: testSecrets.AUTH_TOKEN_SECRET, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+export interface ConsumedMessage {
+  key: string;
+  /** The `message-id` header. */
+  headerId: string;
+  value: { id: string; type: string; data: Record<string, unknown>; [field: string]: unknown };
+}
+
+/** Reads `topic` from the beginning with a fresh consumer group until `until` holds (or the timeout). */
+export async function consumeTopic(brokers: string | string[], topic: string, until: (messages: ConsumedMessage[]) => boolean, timeoutMs = 60_000): Promise<ConsumedMessage[]> {
+  const kafka = new Kafka({ clientId: 'test-consumer', brokers: [brokers].flat(), logLevel: logLevel.NOTHING });
+  const consumer = kafka.consumer({ groupId: `test-${randomUUID()}` });
+  const messages: ConsumedMessage[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      void consumer.run({
+        eachMessage: async ({ message }) => {
+          messages.push({
+            key: message.key!.toString(),
+            headerId: message.headers?.['message-id']?.toString() ?? '',
+            value: JSON.parse(message.value!.toString()),
+          });
+          if (until(messages)) {
+            clearTimeout(timer);
+            resolve();
+          }
+        },
+      });
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return messages;
+}

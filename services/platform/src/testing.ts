@@ -18,8 +18,8 @@ export function testKafkaBrokers(): string[] {
   return brokers.split(',');
 }
 
-export async function createTestDatabase(prefix = 't'): Promise<{ url: string; drop(): Promise<void> }> {
-  const server = testDatabaseServerUrl();
+/** A fresh database on `server` (a superuser URL; default TEST_DATABASE_URL). */
+export async function createTestDatabase(prefix = 't', server = testDatabaseServerUrl()): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `${prefix}_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: server });
   await admin.connect();
