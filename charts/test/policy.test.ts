@@ -226,8 +226,8 @@ for (const env of envNames) {
   });
 }
 
-test('kube-linter (when it can be installed from the Go module proxy)', (t) => {
-  const tool = tryGoTool(kubeLinter);
+test('kube-linter (when it can be installed from the Go module proxy)', async (t) => {
+  const tool = await tryGoTool(kubeLinter);
   if ('error' in tool) {
     t.skip(`kube-linter unavailable, the TypeScript policy checks above stand in for it: ${tool.error.split('\n')[0]}`);
     return;

@@ -14,9 +14,9 @@ import { ensureGoTool, kubeconform } from './support/tools.js';
  */
 const validatedByModel = { ClusterIssuer } as const;
 
-test('every object in dist/ and argocd/ validates strictly (kubeconform, offline schemas incl. CRDs)', { timeout: 900_000 }, () => {
+test('every object in dist/ and argocd/ validates strictly (kubeconform, offline schemas incl. CRDs)', { timeout: 900_000 }, async () => {
   const schemaLocation = ensureSchemas();
-  const bin = ensureGoTool(kubeconform);
+  const bin = await ensureGoTool(kubeconform, { log: () => {} });
   const files = ['dist', 'argocd'].flatMap((top) => listFiles(join(repoRoot, top)).map((f) => join(top, f)));
   assert.ok(files.length > 0, 'nothing rendered: run `npm run synth`');
   let output: string;
@@ -47,9 +47,9 @@ test('kinds without a shared CRD validate against their typed model', () => {
   }
 });
 
-test('strict validation really rejects unknown fields (the schemas are strict)', { timeout: 900_000 }, () => {
+test('strict validation really rejects unknown fields (the schemas are strict)', { timeout: 900_000 }, async () => {
   const schemaLocation = ensureSchemas();
-  const bin = ensureGoTool(kubeconform);
+  const bin = await ensureGoTool(kubeconform, { log: () => {} });
   const bogus = [
     'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\nspec:\n  selector: {matchLabels: {a: b}}\n  template:\n    metadata: {labels: {a: b}}\n    spec:\n      containers: [{name: x, image: "x:1", bogusField: 1}]\n',
     'apiVersion: kafka.strimzi.io/v1\nkind: KafkaTopic\nmetadata: {name: x}\nspec: {partitions: 1, replicas: 1, bogusField: 1}\n',

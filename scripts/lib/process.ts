@@ -128,7 +128,15 @@ export interface CommandResult {
 export function runCommand(
   command: string,
   args: readonly string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv; showOutput?: boolean } = {},
+  options: {
+    cwd?: string;
+    env?: NodeJS.ProcessEnv;
+    showOutput?: boolean;
+    /** Interrupts the command (SIGINT, then SIGKILL 10 s later) when it runs longer. */
+    timeoutMs?: number;
+    /** Run in its own process group, out of reach of the terminal's Ctrl-C. @default true */
+    detached?: boolean;
+  } = {},
 ): Promise<CommandResult> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(command, args, {
@@ -137,7 +145,7 @@ export function runCommand(
       stdio: ['ignore', 'pipe', 'pipe'],
       // Own process group: Ctrl-C reaches only our script, which then decides
       // what to undo, instead of killing e.g. pg_ctl half-way through a start.
-      detached: true,
+      detached: options.detached ?? true,
     });
     let output = '';
     const collect = (chunk: Buffer): void => {
@@ -154,7 +162,17 @@ export function runCommand(
           : error,
       );
     });
-    child.once('close', (code, signal) => resolvePromise({ code: code ?? (signal ? 128 : 1), output }));
+    const timer =
+      options.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            child.kill('SIGINT');
+            setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+          }, options.timeoutMs);
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      resolvePromise({ code: code ?? (signal ? 128 : 1), output });
+    });
   });
 }
 

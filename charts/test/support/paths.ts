@@ -1,11 +1,9 @@
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
+import { localDir, repoRoot } from '../../../scripts/lib/paths.js';
 
-/** Repository root. */
-export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-/** Git-ignored scratch space for tools and generated schemas. */
-export const localDir = join(repoRoot, '.local');
+export { localDir, repoRoot };
+
 /** Operator CRDs kept beside the repository (not in it). */
 export const sharedCrdsDir = join(repoRoot, '..', 'shared', 'crds');
 
