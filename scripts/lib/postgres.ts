@@ -91,6 +91,11 @@ export interface RunningPostgres {
   readonly logFile: string;
   /** Fast shutdown (rolls back open transactions) and waits until it is down. Idempotent. */
   stop(): Promise<void>;
+  /**
+   * Restarts the server in place. 'immediate' is a crash as far as clients
+   * can tell (connections cut, crash recovery on start): for fault drills.
+   */
+  restart(mode: 'fast' | 'immediate'): Promise<void>;
 }
 
 /** Saved beside the cluster so later starts can build the superuser URL. */
@@ -157,6 +162,15 @@ export async function startPostgres(options: StartPostgresOptions): Promise<Runn
       if (stopped) return;
       stopped = true;
       await stopPostgresIfRunning(dataDir);
+    },
+    async restart(mode) {
+      // stop + start rather than `pg_ctl restart`, which takes no -l and would
+      // tie the server's output to our pipes.
+      for (const args of [['stop', '-m', mode], ['start', '-l', logFile]]) {
+        const result = await runCommand(...splitCommand(runAs(osUser, [pgCtl, ...args, '-w', '-t', '60', '-s', '-D', dataDir])), { cwd: '/' });
+        if (result.code !== 0) throw new StackError(`PostgreSQL did not restart on ${dataDir}.`, tailFile(logFile, 20) || result.output);
+      }
+      await waitFor(() => canConnect(url), { what: `PostgreSQL on port ${options.port} to accept connections again`, timeoutMs: 15_000 });
     },
   };
 }
