@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { problems, withTransaction, type Pool, type Tx } from '@ticketing/platform';
 import { newBookingReference, viewBooking, type BookingRow, type BookingView } from './bookings.js';
-import { endHold, extendForCheckout, lockHold, type HoldSettings, type LockedHold } from './holds.js';
+import { endHold, extendForCheckout, loadHoldView, lockHold, type HoldSettings, type HoldView, type LockedHold } from './holds.js';
 import { seatIsFree } from './inventory.js';
 import { enqueueMessage } from './messages.js';
 import { PaymentTimeoutError, type PaymentProvider } from './payment-provider.js';
@@ -30,35 +30,61 @@ export interface CheckoutDeps {
 }
 
 /**
+ * A pending payment whose checkout would have settled it by now (its provider
+ * call is bounded by paymentTimeoutMs; the margin covers its own transactions)
+ * was abandoned: its process died or its settle transaction failed.
+ */
+const abandonMarginSeconds = 10;
+export const abandonedAfterSeconds = (deps: CheckoutDeps) => deps.paymentTimeoutMs / 1000 + abandonMarginSeconds;
+
+/** The hold's payment in progress, if any. */
+export async function pendingPaymentOf(db: Pool | Tx, holdId: string): Promise<string | undefined> {
+  const { rows } = await db.query<{ id: string }>(`SELECT id FROM booking.payments WHERE hold_id = $1 AND status = 'pending'`, [holdId]);
+  return rows[0]?.id;
+}
+
+/**
  * Checkout: extends the hold once, records a pending payment, asks the
  * provider, then settles. The provider call happens outside any transaction
  * so no row lock is held while waiting on a third party.
+ * A retry finds what the first attempt did: a booking is answered again, a
+ * payment in progress is attached to (its outcome, or 202 while unknown).
  */
 export async function checkout(deps: CheckoutDeps, holdId: string, buyerId: string, method: string): Promise<Settlement> {
   const payment = await withTransaction(deps.pool, async (tx) => {
     const locked = await lockHold(tx, holdId);
     if (!locked || locked.hold.buyer_id !== buyerId) throw problems.notFound(`hold ${holdId}`);
     const { hold } = locked;
+    if (hold.status === 'converted') {
+      // The booking exists though its answer may have been lost: answer it again.
+      const booking = await tx.query<BookingRow>('SELECT * FROM booking.bookings WHERE hold_id = $1', [holdId]);
+      if (booking.rows[0]) return { kind: 'booked' as const, booking: await viewBooking(tx, booking.rows[0]) };
+    }
     if (hold.status !== 'active') {
       throw problems.conflict('hold-not-active', 'Hold is not active', `hold ${holdId} is ${hold.status}`, { holdStatus: hold.status });
     }
+    const pending = await pendingPaymentOf(tx, holdId);
+    if (pending) return { kind: 'attach' as const, id: pending };
     if (hold.lapsed) {
       // Record the expiry now (the buyer learns of it); refused after commit.
       await endHold(tx, deps.settings, locked, 'expired', 'lapsed');
-      return { expired: true as const };
+      return { kind: 'expired' as const };
     }
-    const pending = await tx.query('SELECT 1 FROM booking.payments WHERE hold_id = $1 AND status = $2', [holdId, 'pending']);
-    if (pending.rowCount) throw problems.conflict('payment-in-progress', 'Payment in progress', 'a payment for this hold is already in progress');
     await extendForCheckout(tx, deps.settings, locked);
     const id = randomUUID();
     await tx.query(
       `INSERT INTO booking.payments (id, hold_id, amount_cents, currency, method, status) VALUES ($1, $2, $3, $4, $5, 'pending')`,
       [id, holdId, hold.amount_cents, hold.currency, method],
     );
-    return { expired: false as const, id, amountCents: hold.amount_cents, currency: hold.currency };
+    return { kind: 'charge' as const, id, amountCents: hold.amount_cents, currency: hold.currency };
   });
-  if (payment.expired) {
-    throw problems.conflict('hold-expired', 'Hold expired', `hold ${holdId} expired before checkout started; hold the seats again`);
+  switch (payment.kind) {
+    case 'booked':
+      return { kind: 'confirmed', booking: payment.booking, reacquired: false };
+    case 'attach':
+      return resolvePendingPayment(deps, payment.id);
+    case 'expired':
+      throw problems.conflict('hold-expired', 'Hold expired', `hold ${holdId} expired before checkout started; hold the seats again`);
   }
 
   let outcome: 'approved' | 'declined' | 'pending' | 'timed_out';
@@ -70,6 +96,50 @@ export async function checkout(deps: CheckoutDeps, holdId: string, buyerId: stri
   }
   if (outcome === 'pending') return { kind: 'pending', paymentId: payment.id };
   return settlePayment(deps, payment.id, outcome);
+}
+
+/**
+ * Settles a pending payment from what the provider says of it, when that is
+ * final; used by a retried checkout, a release and the reconciler.
+ *  - approved / declined at the provider → settled as such;
+ *  - unknown to the provider and abandoned → never charged: failed (timed out);
+ *  - pending at the provider (async, awaiting its webhook) → left pending,
+ *    unless abandoned and its hold is past its maximum lifetime: then failed
+ *    (a later approval is handled as a late one: re-acquired or refunded).
+ * Anything else stays pending: 202 with the payment id.
+ */
+export async function resolvePendingPayment(deps: CheckoutDeps, paymentId: string): Promise<Settlement> {
+  const { rows } = await deps.pool.query<{ status: PaymentRow['status']; abandoned: boolean; outlived: boolean }>(
+    `SELECT p.status, p.updated_at <= now() - make_interval(secs => $2) AS abandoned,
+            h.created_at + make_interval(secs => $3) <= now() AS outlived
+       FROM booking.payments p JOIN booking.holds h ON h.id = p.hold_id WHERE p.id = $1`,
+    [paymentId, abandonedAfterSeconds(deps), deps.settings.maxLifetimeSeconds],
+  );
+  const row = rows[0];
+  if (!row) throw problems.notFound(`payment ${paymentId}`);
+  // Settled meanwhile: a non-approving verdict only reads the earlier settlement back.
+  if (row.status !== 'pending') return settlePayment(deps, paymentId, 'timed_out');
+  const status = await deps.provider.status(paymentId).catch(() => undefined);
+  if (status === 'approved' || status === 'declined') return settlePayment(deps, paymentId, status);
+  if (row.abandoned && (status === 'not_found' || (status === 'pending' && row.outlived))) return settlePayment(deps, paymentId, 'timed_out');
+  return { kind: 'pending', paymentId };
+}
+
+/** Releases a buyer's hold; refused while a payment for it is in progress. */
+export async function releaseHold(tx: Tx, settings: HoldSettings, holdId: string, buyerId: string): Promise<HoldView> {
+  const locked = await lockHold(tx, holdId);
+  if (!locked || locked.hold.buyer_id !== buyerId) throw problems.notFound(`hold ${holdId}`);
+  if (await pendingPaymentOf(tx, holdId)) {
+    throw problems.conflict('payment-in-progress', 'Payment in progress', 'wait for the payment outcome before releasing this hold');
+  }
+  await endHold(tx, settings, locked, locked.hold.lapsed ? 'expired' : 'released', locked.hold.lapsed ? 'lapsed' : 'released_by_buyer');
+  return loadHoldView(tx, locked.hold);
+}
+
+/** Before a release: settles the hold's payment if its checkout was abandoned, so it does not block for ever. */
+export async function resolveAbandonedPaymentOf(deps: CheckoutDeps, holdId: string): Promise<void> {
+  const pending = await pendingPaymentOf(deps.pool, holdId);
+  if (pending) await resolvePendingPayment(deps, pending);
 }
 
 /**
