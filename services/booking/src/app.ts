@@ -12,11 +12,13 @@ import {
 import type { Request } from 'express';
 import { cancelBooking, findBookingByReference, viewBooking } from './bookings.js';
 import { checkout, releaseHold, resolveAbandonedPaymentOf, settlePayment, type CheckoutDeps, type Settlement } from './checkout.js';
+import { defaultEventCancellationBatchSize } from './event-cancellations.js';
 import { createHold, findHold, loadHoldView, type HoldRequest, type HoldSettings } from './holds.js';
 import { findCatalogEvent, readAvailability, requireOnSaleEvent } from './inventory.js';
 import { bookingOpenApi } from './openapi.js';
 import { startOutboxRelay } from './outbox-relay.js';
 import { createSimulatedPaymentProvider, type PaymentProvider } from './payment-provider.js';
+import { completeRefunds } from './refunds.js';
 import { bookingService } from './service.js';
 import { startSweeper } from './sweeper.js';
 
@@ -53,6 +55,8 @@ export function holdSettings(config: ServiceConfig): HoldSettings {
 export interface BookingOptions {
   /** Replace the simulated provider (tests and future real providers). */
   paymentProvider?: PaymentProvider;
+  /** Holds and bookings a cancelled event's clean-up handles per transaction. @default defaultEventCancellationBatchSize */
+  eventCancellationBatchSize?: number;
 }
 
 export function createBookingDefinition(options: BookingOptions = {}): ServiceDefinition {
@@ -71,7 +75,13 @@ export function createBookingDefinition(options: BookingOptions = {}): ServiceDe
       const webhookSecret = config.string('PAYMENT_WEBHOOK_SECRET');
 
       const relay = startOutboxRelay({ pool, kafka: ctx.kafka!, logger: ctx.logger, registry: ctx.metrics.registry, pollIntervalMs: config.integer('OUTBOX_POLL_INTERVAL_MS') });
-      const sweeper = startSweeper({ checkout: deps, logger: ctx.logger, registry: ctx.metrics.registry, intervalMs: config.integer('SWEEPER_INTERVAL_MS') });
+      const sweeper = startSweeper({
+        checkout: deps,
+        logger: ctx.logger,
+        registry: ctx.metrics.registry,
+        intervalMs: config.integer('SWEEPER_INTERVAL_MS'),
+        eventCancellationBatchSize: options.eventCancellationBatchSize ?? defaultEventCancellationBatchSize,
+      });
       ctx.onShutdown(() => relay.stop());
       ctx.onShutdown(() => sweeper.stop());
 
@@ -148,7 +158,7 @@ export function createBookingDefinition(options: BookingOptions = {}): ServiceDe
           if (refundPaymentId) refunds.push(refundPaymentId);
           return { status: 200, body: await viewBooking(tx, booking) };
         });
-        for (const paymentId of refunds) await provider.refund(paymentId);
+        await completeRefunds(pool, provider, refunds, ctx.logger);
       });
     },
   };

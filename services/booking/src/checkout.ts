@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { problems, withTransaction, type Pool, type Tx } from '@ticketing/platform';
 import { newBookingReference, viewBooking, type BookingRow, type BookingView } from './bookings.js';
 import { endHold, extendForCheckout, loadHoldView, lockHold, type HoldSettings, type HoldView, type LockedHold } from './holds.js';
-import { seatIsFree } from './inventory.js';
+import { eventIsCancelled, seatIsFree } from './inventory.js';
 import { enqueueMessage } from './messages.js';
 import { PaymentTimeoutError, type PaymentProvider } from './payment-provider.js';
+import { completeRefunds, markRefundPending } from './refunds.js';
 
 export interface PaymentRow {
   id: string;
@@ -12,7 +13,7 @@ export interface PaymentRow {
   amount_cents: number;
   currency: string;
   method: string;
-  status: 'pending' | 'approved' | 'declined' | 'timed_out' | 'refunded';
+  status: 'pending' | 'approved' | 'declined' | 'timed_out' | 'refund_pending' | 'refunded';
 }
 
 /** How a payment ended up, for the HTTP layer. */
@@ -65,6 +66,9 @@ export async function checkout(deps: CheckoutDeps, holdId: string, buyerId: stri
     }
     const pending = await pendingPaymentOf(tx, holdId);
     if (pending) return { kind: 'attach' as const, id: pending };
+    if (await eventIsCancelled(tx, hold.event_id)) {
+      throw problems.conflict('event-cancelled', 'Event is cancelled', `event ${hold.event_id} was cancelled; its holds are being released`);
+    }
     if (hold.lapsed) {
       // Record the expiry now (the buyer learns of it); refused after commit.
       await endHold(tx, deps.settings, locked, 'expired', 'lapsed');
@@ -162,7 +166,7 @@ export async function settlePayment(deps: CheckoutDeps, paymentId: string, verdi
       const booking = await tx.query<BookingRow>('SELECT * FROM booking.bookings WHERE payment_id = $1', [paymentId]);
       return { kind: 'confirmed', booking: await viewBooking(tx, booking.rows[0]!), reacquired: false } satisfies Settlement;
     }
-    if (payment.status === 'refunded') return { kind: 'refunded', paymentId, reason: 'already refunded' } satisfies Settlement;
+    if (payment.status === 'refunded' || payment.status === 'refund_pending') return { kind: 'refunded', paymentId, reason: 'already refunded' } satisfies Settlement;
 
     if (verdict !== 'approved') {
       // A late decline/timeout for a payment already failed changes nothing.
@@ -174,7 +178,7 @@ export async function settlePayment(deps: CheckoutDeps, paymentId: string, verdi
     // Approved: pending, or a late approval after we gave up (declined/timed_out).
     return confirm(tx, deps.settings, locked, payment);
   });
-  if (settlement.kind === 'refunded' && settlement.reason !== 'already refunded') await deps.provider.refund(paymentId);
+  if (settlement.kind === 'refunded' && settlement.reason !== 'already refunded') await completeRefunds(deps.pool, deps.provider, [paymentId]);
   return settlement;
 }
 
@@ -189,17 +193,19 @@ async function confirm(tx: Tx, settings: HoldSettings, locked: LockedHold, payme
   } else {
     canBook = locked.seats.every((seat) => (seat.status === 'held' && seat.hold_id === hold.id) || seatIsFree(seat));
   }
-  if (!canBook) {
-    await tx.query(`UPDATE booking.payments SET status = 'refunded', updated_at = now() WHERE id = $1`, [payment.id]);
-    await endHold(tx, settings, locked, stillOurs && hold.lapsed ? 'expired' : 'released', 'seats_lost');
+  // An approval for a cancelled event is refunded: nothing may be sold for it.
+  const cancelled = await eventIsCancelled(tx, hold.event_id);
+  if (!canBook || cancelled) {
+    await markRefundPending(tx, payment.id);
+    await endHold(tx, settings, locked, stillOurs && hold.lapsed && !cancelled ? 'expired' : 'released', cancelled ? 'event_cancelled' : 'seats_lost');
     await enqueueMessage(tx, settings.topic, 'payment.refunded', hold.event_id, {
       paymentId: payment.id,
       holdId: hold.id,
       buyerId: hold.buyer_id,
       amount: { cents: payment.amount_cents, currency: payment.currency },
-      reason: 'seats_no_longer_available',
+      reason: cancelled ? 'event_cancelled' : 'seats_no_longer_available',
     });
-    return { kind: 'refunded', paymentId: payment.id, reason: 'the seats were taken after the hold expired' };
+    return { kind: 'refunded', paymentId: payment.id, reason: cancelled ? 'the event was cancelled' : 'the seats were taken after the hold expired' };
   }
 
   const bookingId = randomUUID();

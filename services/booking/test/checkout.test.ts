@@ -251,4 +251,24 @@ describe('checkout and bookings', () => {
     const bookings = await h.pool.query(`SELECT count(*)::int AS n FROM booking.bookings WHERE hold_id = $1`, [held.id]);
     assert.equal(bookings.rows[0].n, 1);
   });
+
+  test('an approval arriving for a cancelled event is refunded, and a new checkout is refused', async () => {
+    const event = await seedEvent(h.pool, { seats: 2 });
+    const held = await hold(event.eventId, [event.seatIds[0]!]);
+    const other = await hold(event.eventId, [event.seatIds[1]!]);
+    const pending = await http(h.url, 'POST', `/holds/${held.id}/checkout`, { token: buyer, body: { paymentMethod: 'pm_card_async' } });
+    assert.equal(pending.status, 202);
+    await h.pool.query(`UPDATE catalog.events SET status = 'cancelled' WHERE id = $1`, [event.eventId]);
+    const webhook = await http(h.url, 'POST', '/payments/webhook', signed({ paymentId: pending.body.paymentId, outcome: 'approved' }));
+    assert.equal(webhook.status, 200);
+    assert.equal(webhook.body.outcome, 'refunded', 'nothing is sold for a cancelled event');
+    assert.ok(provider.refunds.includes(pending.body.paymentId));
+    const payment = await h.pool.query(`SELECT status FROM booking.payments WHERE id = $1`, [pending.body.paymentId]);
+    assert.equal(payment.rows[0].status, 'refunded');
+    const refused = await http(h.url, 'POST', `/holds/${other.id}/checkout`, { token: buyer, body: { paymentMethod: 'pm_card_approved' } });
+    assert.equal(refused.status, 409);
+    assert.match(refused.body.type, /event-cancelled/);
+    const inventory = await assertInventoryInvariants(h.pool, event.eventId);
+    assert.equal(inventory.seats.sold ?? 0, 0);
+  });
 });
