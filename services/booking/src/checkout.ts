@@ -126,6 +126,10 @@ export async function resolvePendingPayment(deps: CheckoutDeps, paymentId: strin
   const status = await deps.provider.status(paymentId).catch(() => undefined);
   if (status === 'approved' || status === 'declined') return settlePayment(deps, paymentId, status);
   if (row.abandoned && (status === 'not_found' || (status === 'pending' && row.outlived))) return settlePayment(deps, paymentId, 'timed_out');
+  if (row.abandoned) {
+    // Looked up and still open: to the back of the reconciler's queue, so many async payments take turns.
+    await deps.pool.query(`UPDATE booking.payments SET updated_at = now() WHERE id = $1 AND status = 'pending'`, [paymentId]);
+  }
   return { kind: 'pending', paymentId };
 }
 

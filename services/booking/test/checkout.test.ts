@@ -6,6 +6,7 @@ import { holdSettings } from '../src/app.js';
 import type { CheckoutDeps } from '../src/checkout.js';
 import { createSimulatedPaymentProvider } from '../src/payment-provider.js';
 import { reconcilePayments } from '../src/reconciler.js';
+import { retryPendingRefunds } from '../src/refunds.js';
 import { assertInventoryInvariants, seedEvent, startBookingHarness, type BookingHarness } from './support.js';
 
 function signed(body: unknown) {
@@ -218,8 +219,12 @@ describe('checkout and bookings', () => {
     const second = await hold(event.eventId, [event.seatIds[1]!]);
     const a = await http(h.url, 'POST', `/holds/${first.id}/checkout`, { token: buyer, body: { paymentMethod: 'pm_card_async' } });
     const b = await http(h.url, 'POST', `/holds/${second.id}/checkout`, { token: buyer, body: { paymentMethod: 'pm_card_async' } });
-    await h.pool.query(`UPDATE booking.payments SET updated_at = now() - interval '1 hour' WHERE id = ANY($1::uuid[])`, [[a.body.paymentId, b.body.paymentId]]);
+    const age = () => h.pool.query(`UPDATE booking.payments SET updated_at = now() - interval '1 hour' WHERE id = ANY($1::uuid[])`, [[a.body.paymentId, b.body.paymentId]]);
+    await age();
     assert.equal(await reconcilePayments(deps()), 0, 'still pending at the provider: left for the webhook');
+    const requeued = await h.pool.query(`SELECT bool_and(updated_at > now() - interval '1 minute') AS ok FROM booking.payments WHERE id = ANY($1::uuid[])`, [[a.body.paymentId, b.body.paymentId]]);
+    assert.equal(requeued.rows[0].ok, true, 'looked up, then to the back of the queue so many async payments take turns');
+    await age();
     provider.complete(a.body.paymentId, 'approved');
     // The second hold is past its maximum lifetime: no webhook is awaited any longer.
     await h.pool.query(`UPDATE booking.holds SET created_at = now() - interval '2 hours' WHERE id = $1`, [second.id]);
@@ -270,5 +275,28 @@ describe('checkout and bookings', () => {
     assert.match(refused.body.type, /event-cancelled/);
     const inventory = await assertInventoryInvariants(h.pool, event.eventId);
     assert.equal(inventory.seats.sold ?? 0, 0);
+  });
+
+  test('a refund the provider does not acknowledge stays owed and is retried by the sweeper', async () => {
+    const event = await seedEvent(h.pool, { seats: 1 });
+    const held = await hold(event.eventId, event.seatIds);
+    const paid = await http(h.url, 'POST', `/holds/${held.id}/checkout`, { token: buyer, body: { paymentMethod: 'pm_card_approved' } });
+    const refund = provider.refund;
+    provider.refund = async () => {
+      throw new Error('provider unreachable');
+    };
+    let cancelled;
+    try {
+      cancelled = await http(h.url, 'POST', `/bookings/${paid.body.reference}/cancel`, { token: buyer });
+    } finally {
+      provider.refund = refund;
+    }
+    assert.equal(cancelled.status, 200, 'the cancellation committed; the refund is owed, not lost');
+    const paymentOf = async () => (await h.pool.query(`SELECT p.id, p.status FROM booking.payments p JOIN booking.bookings b ON b.payment_id = p.id WHERE b.reference = $1`, [paid.body.reference])).rows[0];
+    assert.equal((await paymentOf()).status, 'refund_pending');
+    assert.equal(await retryPendingRefunds(h.service.context.pool, provider), 1);
+    const payment = await paymentOf();
+    assert.equal(payment.status, 'refunded');
+    assert.ok(provider.refunds.includes(payment.id));
   });
 });
