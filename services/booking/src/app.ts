@@ -117,7 +117,7 @@ export function createBookingDefinition(options: BookingOptions = {}): ServiceDe
       api.operation('delete', '/holds/{holdId}', buyer, async (req, res) => {
         const { holdId } = inputOf(req).params as { holdId: string };
         // A payment its checkout abandoned is settled first (own transactions, provider lookup).
-        await resolveAbandonedPaymentOf(deps, holdId);
+        await resolveAbandonedPaymentOf(deps, holdId, principalOf(req).sub);
         await write(req, res, async (tx) => ({ status: 200, body: await releaseHold(tx, settings, holdId, principalOf(req).sub) }));
       });
 

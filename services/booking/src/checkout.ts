@@ -144,9 +144,10 @@ export async function releaseHold(tx: Tx, settings: HoldSettings, holdId: string
   return loadHoldView(tx, locked.hold);
 }
 
-/** Before a release: settles the hold's payment if its checkout was abandoned, so it does not block for ever. */
-export async function resolveAbandonedPaymentOf(deps: CheckoutDeps, holdId: string): Promise<void> {
-  const pending = await pendingPaymentOf(deps.pool, holdId);
+/** Before a buyer's release: settles their hold's payment if its outcome is known or its checkout was abandoned, so it does not block for ever. */
+export async function resolveAbandonedPaymentOf(deps: CheckoutDeps, holdId: string, buyerId: string): Promise<void> {
+  const hold = await deps.pool.query('SELECT 1 FROM booking.holds WHERE id = $1 AND buyer_id = $2', [holdId, buyerId]);
+  const pending = hold.rowCount ? await pendingPaymentOf(deps.pool, holdId) : undefined;
   if (pending) await resolvePendingPayment(deps, pending);
 }
 

@@ -1,4 +1,3 @@
-import type { Pool } from '@ticketing/platform';
 import { abandonedAfterSeconds, resolvePendingPayment, type CheckoutDeps } from './checkout.js';
 
 /**
@@ -7,7 +6,7 @@ import { abandonedAfterSeconds, resolvePendingPayment, type CheckoutDeps } from 
  * settlePayment takes the usual locks and is idempotent, so replicas and a
  * concurrent webhook or retry may race here harmlessly. Returns how many it settled.
  */
-export async function reconcilePayments(deps: CheckoutDeps & { pool: Pool }, limit = 100, stopped: () => boolean = () => false): Promise<number> {
+export async function reconcilePayments(deps: CheckoutDeps, limit = 100, stopped: () => boolean = () => false): Promise<number> {
   const { rows } = await deps.pool.query<{ id: string }>(
     `SELECT id FROM booking.payments WHERE status = 'pending' AND updated_at <= now() - make_interval(secs => $1) ORDER BY updated_at LIMIT $2`,
     [abandonedAfterSeconds(deps), limit],
