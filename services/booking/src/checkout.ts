@@ -56,10 +56,17 @@ export async function checkout(deps: CheckoutDeps, holdId: string, buyerId: stri
     const locked = await lockHold(tx, holdId);
     if (!locked || locked.hold.buyer_id !== buyerId) throw problems.notFound(`hold ${holdId}`);
     const { hold } = locked;
+    // The first attempt's answer may have been lost: a retry gets it again.
     if (hold.status === 'converted') {
-      // The booking exists though its answer may have been lost: answer it again.
       const booking = await tx.query<BookingRow>('SELECT * FROM booking.bookings WHERE hold_id = $1', [holdId]);
       if (booking.rows[0]) return { kind: 'booked' as const, booking: await viewBooking(tx, booking.rows[0]) };
+    }
+    if (hold.status === 'released' && (hold.end_reason === 'payment_declined' || hold.end_reason === 'payment_timeout')) {
+      const failed = await tx.query<{ id: string; status: 'declined' | 'timed_out' }>(
+        `SELECT id, status FROM booking.payments WHERE hold_id = $1 AND status IN ('declined', 'timed_out') ORDER BY updated_at DESC LIMIT 1`,
+        [holdId],
+      );
+      if (failed.rows[0]) return { kind: 'failed' as const, paymentId: failed.rows[0].id, status: failed.rows[0].status };
     }
     if (hold.status !== 'active') {
       throw problems.conflict('hold-not-active', 'Hold is not active', `hold ${holdId} is ${hold.status}`, { holdStatus: hold.status });
@@ -85,6 +92,8 @@ export async function checkout(deps: CheckoutDeps, holdId: string, buyerId: stri
   switch (payment.kind) {
     case 'booked':
       return { kind: 'confirmed', booking: payment.booking, reacquired: false };
+    case 'failed':
+      return payment;
     case 'attach':
       return resolvePendingPayment(deps, payment.id);
     case 'expired':

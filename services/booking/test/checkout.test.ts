@@ -62,6 +62,9 @@ describe('checkout and bookings', () => {
     const after = await http(h.url, 'GET', `/holds/${held.id}`, { token: buyer });
     assert.equal(after.body.status, 'released');
     assert.equal(after.body.endReason, 'payment_declined');
+    const retried = await http(h.url, 'POST', `/holds/${held.id}/checkout`, { token: buyer, body: { paymentMethod: 'pm_card_declined' } });
+    assert.equal(retried.status, 402, 'a retry (its first answer lost) gets the same outcome');
+    assert.equal(retried.body.paymentId, declined.body.paymentId);
     assert.equal(after.body.extended, true);
     const seats = await h.pool.query(`SELECT status FROM booking.seat_inventory WHERE event_id = $1`, [event.eventId]);
     assert.equal(seats.rows[0].status, 'available', 'a declined payment gives the seats back');
