@@ -11,12 +11,14 @@ import {
 } from '@ticketing/platform';
 import type { Request } from 'express';
 import { cancelBooking, findBookingByReference, viewBooking } from './bookings.js';
-import { checkout, settlePayment, type CheckoutDeps, type Settlement } from './checkout.js';
-import { createHold, endHold, findHold, loadHoldView, lockHold, type HoldRequest, type HoldSettings } from './holds.js';
+import { checkout, releaseHold, resolveAbandonedPaymentOf, settlePayment, type CheckoutDeps, type Settlement } from './checkout.js';
+import { defaultEventCancellationBatchSize } from './event-cancellations.js';
+import { createHold, findHold, loadHoldView, type HoldRequest, type HoldSettings } from './holds.js';
 import { findCatalogEvent, readAvailability, requireOnSaleEvent } from './inventory.js';
 import { bookingOpenApi } from './openapi.js';
 import { startOutboxRelay } from './outbox-relay.js';
 import { createSimulatedPaymentProvider, type PaymentProvider } from './payment-provider.js';
+import { completeRefunds } from './refunds.js';
 import { bookingService } from './service.js';
 import { startSweeper } from './sweeper.js';
 
@@ -53,6 +55,8 @@ export function holdSettings(config: ServiceConfig): HoldSettings {
 export interface BookingOptions {
   /** Replace the simulated provider (tests and future real providers). */
   paymentProvider?: PaymentProvider;
+  /** Holds and bookings a cancelled event's clean-up handles per transaction. @default defaultEventCancellationBatchSize */
+  eventCancellationBatchSize?: number;
 }
 
 export function createBookingDefinition(options: BookingOptions = {}): ServiceDefinition {
@@ -71,7 +75,13 @@ export function createBookingDefinition(options: BookingOptions = {}): ServiceDe
       const webhookSecret = config.string('PAYMENT_WEBHOOK_SECRET');
 
       const relay = startOutboxRelay({ pool, kafka: ctx.kafka!, logger: ctx.logger, registry: ctx.metrics.registry, pollIntervalMs: config.integer('OUTBOX_POLL_INTERVAL_MS') });
-      const sweeper = startSweeper({ pool, settings, logger: ctx.logger, registry: ctx.metrics.registry, intervalMs: config.integer('SWEEPER_INTERVAL_MS') });
+      const sweeper = startSweeper({
+        checkout: deps,
+        logger: ctx.logger,
+        registry: ctx.metrics.registry,
+        intervalMs: config.integer('SWEEPER_INTERVAL_MS'),
+        eventCancellationBatchSize: options.eventCancellationBatchSize ?? defaultEventCancellationBatchSize,
+      });
       ctx.onShutdown(() => relay.stop());
       ctx.onShutdown(() => sweeper.stop());
 
@@ -106,14 +116,9 @@ export function createBookingDefinition(options: BookingOptions = {}): ServiceDe
 
       api.operation('delete', '/holds/{holdId}', buyer, async (req, res) => {
         const { holdId } = inputOf(req).params as { holdId: string };
-        await write(req, res, async (tx) => {
-          const locked = await lockHold(tx, holdId);
-          if (!locked || locked.hold.buyer_id !== principalOf(req).sub) throw problems.notFound(`hold ${holdId}`);
-          const pending = await tx.query(`SELECT 1 FROM booking.payments WHERE hold_id = $1 AND status = 'pending'`, [holdId]);
-          if (pending.rowCount) throw problems.conflict('payment-in-progress', 'Payment in progress', 'wait for the payment outcome before releasing this hold');
-          await endHold(tx, settings, locked, locked.hold.lapsed ? 'expired' : 'released', locked.hold.lapsed ? 'lapsed' : 'released_by_buyer');
-          return { status: 200, body: await loadHoldView(tx, locked.hold) };
-        });
+        // A payment its checkout abandoned is settled first (own transactions, provider lookup).
+        await resolveAbandonedPaymentOf(deps, holdId, principalOf(req).sub);
+        await write(req, res, async (tx) => ({ status: 200, body: await releaseHold(tx, settings, holdId, principalOf(req).sub) }));
       });
 
       api.operation('post', '/holds/{holdId}/checkout', buyer, async (req, res) => {
@@ -153,7 +158,7 @@ export function createBookingDefinition(options: BookingOptions = {}): ServiceDe
           if (refundPaymentId) refunds.push(refundPaymentId);
           return { status: 200, body: await viewBooking(tx, booking) };
         });
-        for (const paymentId of refunds) await provider.refund(paymentId);
+        await completeRefunds(pool, provider, refunds, ctx.logger);
       });
     },
   };

@@ -1,7 +1,8 @@
 import { randomInt } from 'node:crypto';
 import { problems, type Pool, type Tx } from '@ticketing/platform';
-import { lockGa } from './inventory.js';
+import { lockGa, lockSeatsOfBookings } from './inventory.js';
 import { enqueueMessage } from './messages.js';
+import { markRefundPending } from './refunds.js';
 
 /** Crockford base32 without I, L, O, U: easy to read out over the phone. */
 const alphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
@@ -62,7 +63,7 @@ export async function viewBooking(db: Pool | Tx, booking: BookingRow): Promise<B
 
 /**
  * Cancels a confirmed booking before its event starts: seats (or GA places)
- * go back on sale and the payment is marked refunded, in one transaction.
+ * go back on sale and the payment is owed a refund, in one transaction.
  * Returns the payment to refund at the provider after commit.
  */
 export async function cancelBooking(tx: Tx, topic: string, reference: string, requester: { sub: string; role: string }): Promise<{ booking: BookingRow; refundPaymentId: string | undefined }> {
@@ -70,19 +71,22 @@ export async function cancelBooking(tx: Tx, topic: string, reference: string, re
   if (!peek || (peek.buyer_id !== requester.sub && requester.role !== 'admin')) throw problems.notFound(`booking ${reference}`);
   // Lock order: inventory, then the booking.
   if (peek.ga_section_id) await lockGa(tx, peek.event_id, peek.ga_section_id);
-  else {
-    await tx.query(
-      `SELECT 1 FROM booking.seat_inventory si JOIN booking.booking_seats bs ON bs.event_id = si.event_id AND bs.seat_id = si.seat_id
-        WHERE bs.booking_id = $1 ORDER BY si.seat_id FOR UPDATE OF si`,
-      [peek.id],
-    );
-  }
+  else await lockSeatsOfBookings(tx, [peek.id]);
   const { rows } = await tx.query<BookingRow>('SELECT * FROM booking.bookings WHERE id = $1 FOR UPDATE', [peek.id]);
   const booking = rows[0]!;
   if (booking.status === 'cancelled') return { booking, refundPaymentId: undefined };
   const started = await tx.query<{ started: boolean }>('SELECT starts_at <= now() AS started FROM catalog.events WHERE id = $1', [booking.event_id]);
   if (started.rows[0]?.started) throw problems.conflict('event-started', 'Event has started', 'bookings can only be cancelled before the event starts');
+  const updated = await cancelLockedBooking(tx, topic, booking, requester.sub === booking.buyer_id ? 'cancelled_by_buyer' : 'cancelled_by_admin');
+  return { booking: updated, refundPaymentId: booking.payment_id };
+}
 
+/**
+ * Cancels a confirmed booking whose inventory and row the caller has locked:
+ * inventory back on sale, payment marked refund_pending, booking.cancelled
+ * enqueued. The caller refunds at the provider after commit (completeRefunds).
+ */
+export async function cancelLockedBooking(tx: Tx, topic: string, booking: BookingRow, reason: 'cancelled_by_buyer' | 'cancelled_by_admin' | 'event_cancelled'): Promise<BookingRow> {
   if (booking.ga_section_id) {
     await tx.query('UPDATE booking.ga_inventory SET sold = sold - $3 WHERE event_id = $1 AND section_id = $2', [booking.event_id, booking.ga_section_id, booking.ga_quantity]);
   } else {
@@ -96,7 +100,7 @@ export async function cancelBooking(tx: Tx, topic: string, reference: string, re
     `UPDATE booking.bookings SET status = 'cancelled', cancelled_at = now() WHERE id = $1 RETURNING *`,
     [booking.id],
   );
-  await tx.query(`UPDATE booking.payments SET status = 'refunded', updated_at = now() WHERE id = $1`, [booking.payment_id]);
+  await markRefundPending(tx, booking.payment_id);
   const view = await viewBooking(tx, updated.rows[0]!);
   await enqueueMessage(tx, topic, 'booking.cancelled', booking.event_id, {
     bookingId: booking.id,
@@ -105,7 +109,7 @@ export async function cancelBooking(tx: Tx, topic: string, reference: string, re
     seatIds: view.seatIds,
     generalAdmission: view.generalAdmission,
     amount: view.amount,
-    reason: requester.sub === booking.buyer_id ? 'cancelled_by_buyer' : 'cancelled_by_admin',
+    reason,
   });
-  return { booking: updated.rows[0]!, refundPaymentId: booking.payment_id };
+  return updated.rows[0]!;
 }

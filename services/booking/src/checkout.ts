@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { problems, withTransaction, type Pool, type Tx } from '@ticketing/platform';
 import { newBookingReference, viewBooking, type BookingRow, type BookingView } from './bookings.js';
-import { endHold, extendForCheckout, lockHold, type HoldSettings, type LockedHold } from './holds.js';
-import { seatIsFree } from './inventory.js';
+import { endHold, extendForCheckout, loadHoldView, lockHold, type HoldSettings, type HoldView, type LockedHold } from './holds.js';
+import { eventIsCancelled, seatIsFree } from './inventory.js';
 import { enqueueMessage } from './messages.js';
 import { PaymentTimeoutError, type PaymentProvider } from './payment-provider.js';
+import { completeRefunds, markRefundPending } from './refunds.js';
 
 export interface PaymentRow {
   id: string;
@@ -12,7 +13,7 @@ export interface PaymentRow {
   amount_cents: number;
   currency: string;
   method: string;
-  status: 'pending' | 'approved' | 'declined' | 'timed_out' | 'refunded';
+  status: 'pending' | 'approved' | 'declined' | 'timed_out' | 'refund_pending' | 'refunded';
 }
 
 /** How a payment ended up, for the HTTP layer. */
@@ -30,35 +31,73 @@ export interface CheckoutDeps {
 }
 
 /**
+ * A pending payment whose checkout would have settled it by now (its provider
+ * call is bounded by paymentTimeoutMs; the margin covers its own transactions)
+ * was abandoned: its process died or its settle transaction failed.
+ */
+const abandonMarginSeconds = 10;
+export const abandonedAfterSeconds = (deps: CheckoutDeps) => deps.paymentTimeoutMs / 1000 + abandonMarginSeconds;
+
+/** The hold's payment in progress, if any. */
+export async function pendingPaymentOf(db: Pool | Tx, holdId: string): Promise<string | undefined> {
+  const { rows } = await db.query<{ id: string }>(`SELECT id FROM booking.payments WHERE hold_id = $1 AND status = 'pending'`, [holdId]);
+  return rows[0]?.id;
+}
+
+/**
  * Checkout: extends the hold once, records a pending payment, asks the
  * provider, then settles. The provider call happens outside any transaction
  * so no row lock is held while waiting on a third party.
+ * A retry finds what the first attempt did: a booking is answered again, a
+ * payment in progress is attached to (its outcome, or 202 while unknown).
  */
 export async function checkout(deps: CheckoutDeps, holdId: string, buyerId: string, method: string): Promise<Settlement> {
   const payment = await withTransaction(deps.pool, async (tx) => {
     const locked = await lockHold(tx, holdId);
     if (!locked || locked.hold.buyer_id !== buyerId) throw problems.notFound(`hold ${holdId}`);
     const { hold } = locked;
+    // The first attempt's answer may have been lost: a retry gets it again.
+    if (hold.status === 'converted') {
+      const booking = await tx.query<BookingRow>('SELECT * FROM booking.bookings WHERE hold_id = $1', [holdId]);
+      if (booking.rows[0]) return { kind: 'booked' as const, booking: await viewBooking(tx, booking.rows[0]) };
+    }
+    if (hold.status === 'released' && (hold.end_reason === 'payment_declined' || hold.end_reason === 'payment_timeout')) {
+      const failed = await tx.query<{ id: string; status: 'declined' | 'timed_out' }>(
+        `SELECT id, status FROM booking.payments WHERE hold_id = $1 AND status IN ('declined', 'timed_out') ORDER BY updated_at DESC LIMIT 1`,
+        [holdId],
+      );
+      if (failed.rows[0]) return { kind: 'failed' as const, paymentId: failed.rows[0].id, status: failed.rows[0].status };
+    }
     if (hold.status !== 'active') {
       throw problems.conflict('hold-not-active', 'Hold is not active', `hold ${holdId} is ${hold.status}`, { holdStatus: hold.status });
+    }
+    const pending = await pendingPaymentOf(tx, holdId);
+    if (pending) return { kind: 'attach' as const, id: pending };
+    if (await eventIsCancelled(tx, hold.event_id)) {
+      throw problems.conflict('event-cancelled', 'Event is cancelled', `event ${hold.event_id} was cancelled; its holds are being released`);
     }
     if (hold.lapsed) {
       // Record the expiry now (the buyer learns of it); refused after commit.
       await endHold(tx, deps.settings, locked, 'expired', 'lapsed');
-      return { expired: true as const };
+      return { kind: 'expired' as const };
     }
-    const pending = await tx.query('SELECT 1 FROM booking.payments WHERE hold_id = $1 AND status = $2', [holdId, 'pending']);
-    if (pending.rowCount) throw problems.conflict('payment-in-progress', 'Payment in progress', 'a payment for this hold is already in progress');
     await extendForCheckout(tx, deps.settings, locked);
     const id = randomUUID();
     await tx.query(
       `INSERT INTO booking.payments (id, hold_id, amount_cents, currency, method, status) VALUES ($1, $2, $3, $4, $5, 'pending')`,
       [id, holdId, hold.amount_cents, hold.currency, method],
     );
-    return { expired: false as const, id, amountCents: hold.amount_cents, currency: hold.currency };
+    return { kind: 'charge' as const, id, amountCents: hold.amount_cents, currency: hold.currency };
   });
-  if (payment.expired) {
-    throw problems.conflict('hold-expired', 'Hold expired', `hold ${holdId} expired before checkout started; hold the seats again`);
+  switch (payment.kind) {
+    case 'booked':
+      return { kind: 'confirmed', booking: payment.booking, reacquired: false };
+    case 'failed':
+      return payment;
+    case 'attach':
+      return resolvePendingPayment(deps, payment.id);
+    case 'expired':
+      throw problems.conflict('hold-expired', 'Hold expired', `hold ${holdId} expired before checkout started; hold the seats again`);
   }
 
   let outcome: 'approved' | 'declined' | 'pending' | 'timed_out';
@@ -70,6 +109,55 @@ export async function checkout(deps: CheckoutDeps, holdId: string, buyerId: stri
   }
   if (outcome === 'pending') return { kind: 'pending', paymentId: payment.id };
   return settlePayment(deps, payment.id, outcome);
+}
+
+/**
+ * Settles a pending payment from what the provider says of it, when that is
+ * final; used by a retried checkout, a release and the reconciler.
+ *  - approved / declined at the provider → settled as such;
+ *  - unknown to the provider and abandoned → never charged: failed (timed out);
+ *  - pending at the provider (async, awaiting its webhook) → left pending,
+ *    unless abandoned and its hold is past its maximum lifetime: then failed
+ *    (a later approval is handled as a late one: re-acquired or refunded).
+ * Anything else stays pending: 202 with the payment id.
+ */
+export async function resolvePendingPayment(deps: CheckoutDeps, paymentId: string): Promise<Settlement> {
+  const { rows } = await deps.pool.query<{ status: PaymentRow['status']; abandoned: boolean; outlived: boolean }>(
+    `SELECT p.status, p.updated_at <= now() - make_interval(secs => $2) AS abandoned,
+            h.created_at + make_interval(secs => $3) <= now() AS outlived
+       FROM booking.payments p JOIN booking.holds h ON h.id = p.hold_id WHERE p.id = $1`,
+    [paymentId, abandonedAfterSeconds(deps), deps.settings.maxLifetimeSeconds],
+  );
+  const row = rows[0];
+  if (!row) throw problems.notFound(`payment ${paymentId}`);
+  // Settled meanwhile: a non-approving verdict only reads the earlier settlement back.
+  if (row.status !== 'pending') return settlePayment(deps, paymentId, 'timed_out');
+  const status = await deps.provider.status(paymentId).catch(() => undefined);
+  if (status === 'approved' || status === 'declined') return settlePayment(deps, paymentId, status);
+  if (row.abandoned && (status === 'not_found' || (status === 'pending' && row.outlived))) return settlePayment(deps, paymentId, 'timed_out');
+  if (row.abandoned) {
+    // Looked up and still open: to the back of the reconciler's queue, so many async payments take turns.
+    await deps.pool.query(`UPDATE booking.payments SET updated_at = now() WHERE id = $1 AND status = 'pending'`, [paymentId]);
+  }
+  return { kind: 'pending', paymentId };
+}
+
+/** Releases a buyer's hold; refused while a payment for it is in progress. */
+export async function releaseHold(tx: Tx, settings: HoldSettings, holdId: string, buyerId: string): Promise<HoldView> {
+  const locked = await lockHold(tx, holdId);
+  if (!locked || locked.hold.buyer_id !== buyerId) throw problems.notFound(`hold ${holdId}`);
+  if (await pendingPaymentOf(tx, holdId)) {
+    throw problems.conflict('payment-in-progress', 'Payment in progress', 'wait for the payment outcome before releasing this hold');
+  }
+  await endHold(tx, settings, locked, locked.hold.lapsed ? 'expired' : 'released', locked.hold.lapsed ? 'lapsed' : 'released_by_buyer');
+  return loadHoldView(tx, locked.hold);
+}
+
+/** Before a buyer's release: settles their hold's payment if its outcome is known or its checkout was abandoned, so it does not block for ever. */
+export async function resolveAbandonedPaymentOf(deps: CheckoutDeps, holdId: string, buyerId: string): Promise<void> {
+  const hold = await deps.pool.query('SELECT 1 FROM booking.holds WHERE id = $1 AND buyer_id = $2', [holdId, buyerId]);
+  const pending = hold.rowCount ? await pendingPaymentOf(deps.pool, holdId) : undefined;
+  if (pending) await resolvePendingPayment(deps, pending);
 }
 
 /**
@@ -92,7 +180,7 @@ export async function settlePayment(deps: CheckoutDeps, paymentId: string, verdi
       const booking = await tx.query<BookingRow>('SELECT * FROM booking.bookings WHERE payment_id = $1', [paymentId]);
       return { kind: 'confirmed', booking: await viewBooking(tx, booking.rows[0]!), reacquired: false } satisfies Settlement;
     }
-    if (payment.status === 'refunded') return { kind: 'refunded', paymentId, reason: 'already refunded' } satisfies Settlement;
+    if (payment.status === 'refunded' || payment.status === 'refund_pending') return { kind: 'refunded', paymentId, reason: 'already refunded' } satisfies Settlement;
 
     if (verdict !== 'approved') {
       // A late decline/timeout for a payment already failed changes nothing.
@@ -104,7 +192,7 @@ export async function settlePayment(deps: CheckoutDeps, paymentId: string, verdi
     // Approved: pending, or a late approval after we gave up (declined/timed_out).
     return confirm(tx, deps.settings, locked, payment);
   });
-  if (settlement.kind === 'refunded' && settlement.reason !== 'already refunded') await deps.provider.refund(paymentId);
+  if (settlement.kind === 'refunded' && settlement.reason !== 'already refunded') await completeRefunds(deps.pool, deps.provider, [paymentId]);
   return settlement;
 }
 
@@ -119,17 +207,19 @@ async function confirm(tx: Tx, settings: HoldSettings, locked: LockedHold, payme
   } else {
     canBook = locked.seats.every((seat) => (seat.status === 'held' && seat.hold_id === hold.id) || seatIsFree(seat));
   }
-  if (!canBook) {
-    await tx.query(`UPDATE booking.payments SET status = 'refunded', updated_at = now() WHERE id = $1`, [payment.id]);
-    await endHold(tx, settings, locked, stillOurs && hold.lapsed ? 'expired' : 'released', 'seats_lost');
+  // An approval for a cancelled event is refunded: nothing may be sold for it.
+  const cancelled = await eventIsCancelled(tx, hold.event_id);
+  if (!canBook || cancelled) {
+    await markRefundPending(tx, payment.id);
+    await endHold(tx, settings, locked, stillOurs && hold.lapsed && !cancelled ? 'expired' : 'released', cancelled ? 'event_cancelled' : 'seats_lost');
     await enqueueMessage(tx, settings.topic, 'payment.refunded', hold.event_id, {
       paymentId: payment.id,
       holdId: hold.id,
       buyerId: hold.buyer_id,
       amount: { cents: payment.amount_cents, currency: payment.currency },
-      reason: 'seats_no_longer_available',
+      reason: cancelled ? 'event_cancelled' : 'seats_no_longer_available',
     });
-    return { kind: 'refunded', paymentId: payment.id, reason: 'the seats were taken after the hold expired' };
+    return { kind: 'refunded', paymentId: payment.id, reason: cancelled ? 'the event was cancelled' : 'the seats were taken after the hold expired' };
   }
 
   const bookingId = randomUUID();

@@ -112,6 +112,71 @@ export async function lockSeatsOfHold(tx: Tx, holdId: string): Promise<SeatRow[]
   return rows;
 }
 
+/** Locks the seats of bookings (live or not), in seat order. */
+export async function lockSeatsOfBookings(tx: Tx, bookingIds: readonly string[]): Promise<void> {
+  await tx.query(
+    `SELECT 1 FROM booking.seat_inventory si JOIN booking.booking_seats bs ON bs.event_id = si.event_id AND bs.seat_id = si.seat_id
+      WHERE bs.booking_id = ANY($1::uuid[]) ORDER BY si.seat_id FOR UPDATE OF si`,
+    [bookingIds],
+  );
+}
+
+/**
+ * Locks, in the standard order, every inventory row of one event that the
+ * given holds and bookings touch: seats in seat order, then GA rows in
+ * section order. Batch writers take these before any hold or booking row.
+ */
+export async function lockInventoryOf(tx: Tx, eventId: string, holdIds: readonly string[], bookingIds: readonly string[]): Promise<void> {
+  await tx.query(
+    `SELECT 1 FROM booking.seat_inventory si
+      WHERE si.event_id = $1 AND si.seat_id IN (
+        SELECT seat_id FROM booking.hold_seats WHERE hold_id = ANY($2::uuid[])
+        UNION SELECT seat_id FROM booking.booking_seats WHERE booking_id = ANY($3::uuid[]))
+      ORDER BY si.seat_id FOR UPDATE`,
+    [eventId, holdIds, bookingIds],
+  );
+  await tx.query(
+    `SELECT 1 FROM booking.ga_inventory g
+      WHERE g.event_id = $1 AND g.section_id IN (
+        SELECT ga_section_id FROM booking.holds WHERE id = ANY($2::uuid[]) AND ga_section_id IS NOT NULL
+        UNION SELECT ga_section_id FROM booking.bookings WHERE id = ANY($3::uuid[]) AND ga_section_id IS NOT NULL)
+      ORDER BY g.section_id FOR UPDATE`,
+    [eventId, holdIds, bookingIds],
+  );
+}
+
+/** Whether the catalog has cancelled the event; no sale may complete for it. */
+export async function eventIsCancelled(db: Pool | Tx, eventId: string): Promise<boolean> {
+  const { rows } = await db.query<{ status: string }>('SELECT status FROM catalog.events WHERE id = $1', [eventId]);
+  return rows[0]?.status === 'cancelled';
+}
+
+/**
+ * Work left by cancelled catalog events: for one such event, up to `limit`
+ * of its confirmed bookings and then active holds. Read without locks; the
+ * caller locks in the standard order and re-checks. `skip` lists events
+ * another replica is processing.
+ */
+export async function cancelledEventWork(db: Pool | Tx, limit: number, skip: readonly string[] = []): Promise<{ eventId: string; holdIds: string[]; bookingIds: string[] } | undefined> {
+  const events = await db.query<{ id: string }>(
+    `SELECT e.id FROM catalog.events e
+      WHERE e.status = 'cancelled' AND NOT (e.id = ANY($1::uuid[]))
+        AND (EXISTS (SELECT 1 FROM booking.holds h WHERE h.event_id = e.id AND h.status = 'active')
+          OR EXISTS (SELECT 1 FROM booking.bookings b WHERE b.event_id = e.id AND b.status = 'confirmed'))
+      LIMIT 1`,
+    [skip],
+  );
+  const eventId = events.rows[0]?.id;
+  if (!eventId) return undefined;
+  // Bookings first: their refunds are what buyers wait for.
+  const bookings = await db.query<{ id: string }>(`SELECT id FROM booking.bookings WHERE event_id = $1 AND status = 'confirmed' ORDER BY id LIMIT $2`, [eventId, limit]);
+  const holds = await db.query<{ id: string }>(
+    `SELECT id FROM booking.holds WHERE event_id = $1 AND status = 'active' ORDER BY id LIMIT $2`,
+    [eventId, limit - bookings.rows.length],
+  );
+  return { eventId, holdIds: holds.rows.map((r) => r.id), bookingIds: bookings.rows.map((r) => r.id) };
+}
+
 export interface GaRow {
   section_id: string;
   category: string;

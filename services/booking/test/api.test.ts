@@ -46,6 +46,13 @@ describe('booking API contract', () => {
       assert.match(other.body.type, /idempotency-key-reused/);
     });
 
+    test('a key left in flight by a killed attempt blocks retries no longer than a request can last', async () => {
+      const headers = { 'idempotency-key': 'key-lock-bound-1' };
+      await http(h.url, 'POST', '/holds', { token: buyer, body: { eventId: event.eventId, seatIds: [event.seatIds[9]] }, headers });
+      const { rows } = await h.pool.query(`SELECT locked_until - now() <= interval '36 seconds' AS bounded FROM booking.idempotency_keys WHERE key = $1`, [headers['idempotency-key']]);
+      assert.equal(rows[0].bounded, true, 'the 30 s request time limit plus a margin, not a minute');
+    });
+
     test('same key still in flight gets 409', async () => {
       const hold = await http(h.url, 'POST', '/holds', { token: buyer, body: { eventId: event.eventId, seatIds: [event.seatIds[3]] } });
       const headers = { 'idempotency-key': 'key-in-flight-1' };

@@ -2,7 +2,11 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { http, testSecrets, testToken } from '@ticketing/platform/testing';
+import { holdSettings } from '../src/app.js';
+import type { CheckoutDeps } from '../src/checkout.js';
 import { createSimulatedPaymentProvider } from '../src/payment-provider.js';
+import { reconcilePayments } from '../src/reconciler.js';
+import { retryPendingRefunds } from '../src/refunds.js';
 import { assertInventoryInvariants, seedEvent, startBookingHarness, type BookingHarness } from './support.js';
 
 function signed(body: unknown) {
@@ -58,6 +62,9 @@ describe('checkout and bookings', () => {
     const after = await http(h.url, 'GET', `/holds/${held.id}`, { token: buyer });
     assert.equal(after.body.status, 'released');
     assert.equal(after.body.endReason, 'payment_declined');
+    const retried = await http(h.url, 'POST', `/holds/${held.id}/checkout`, { token: buyer, body: { paymentMethod: 'pm_card_declined' } });
+    assert.equal(retried.status, 402, 'a retry (its first answer lost) gets the same outcome');
+    assert.equal(retried.body.paymentId, declined.body.paymentId);
     assert.equal(after.body.extended, true);
     const seats = await h.pool.query(`SELECT status FROM booking.seat_inventory WHERE event_id = $1`, [event.eventId]);
     assert.equal(seats.rows[0].status, 'available', 'a declined payment gives the seats back');
@@ -71,8 +78,8 @@ describe('checkout and bookings', () => {
     const rows = await h.pool.query(`SELECT expires_at - created_at <= make_interval(secs => 600) AS bounded FROM booking.holds WHERE id = $1`, [second.id]);
     assert.equal(rows.rows[0].bounded, true);
     const again = await http(h.url, 'POST', `/holds/${second.id}/checkout`, { token: buyer, body: { paymentMethod: 'pm_card_approved' } });
-    assert.equal(again.status, 409, 'one payment at a time');
-    assert.match(again.body.type, /payment-in-progress/);
+    assert.equal(again.status, 202, 'one payment at a time: a retry attaches to the one in progress');
+    assert.equal(again.body.paymentId, first.body.paymentId);
   });
 
   test('provider timeout releases the hold with a clear 504', async () => {
@@ -155,5 +162,144 @@ describe('checkout and bookings', () => {
     await http(h.url, 'POST', `/bookings/${paid.body.reference}/cancel`, { token: buyer });
     inventory = await assertInventoryInvariants(h.pool, event.eventId);
     assert.deepEqual(inventory.ga.map((g) => [g.held, g.sold]), [[0, 0]]);
+  });
+
+  /** The service's own checkout dependencies, with the test's provider. */
+  const deps = (): CheckoutDeps => ({ pool: h.service.context.pool, settings: holdSettings(h.service.context.config), provider, paymentTimeoutMs: 300 });
+
+  /** Writes a pending payment as a checkout killed right after its first transaction leaves it, `ageSeconds` old. */
+  async function orphanPayment(holdId: string, method: string, ageSeconds = 3600): Promise<string> {
+    const id = crypto.randomUUID();
+    await h.pool.query(
+      `INSERT INTO booking.payments (id, hold_id, amount_cents, currency, method, status, created_at, updated_at)
+       SELECT $1, id, amount_cents, currency, $2, 'pending', now() - make_interval(secs => $3), now() - make_interval(secs => $3) FROM booking.holds WHERE id = $4`,
+      [id, method, ageSeconds, holdId],
+    );
+    return id;
+  }
+
+  test('interrupted checkout, provider never saw the payment: the retry resolves it as not charged instead of 409', async () => {
+    const event = await seedEvent(h.pool, { seats: 1 });
+    const held = await hold(event.eventId, event.seatIds);
+    const paymentId = await orphanPayment(held.id, 'pm_card_approved');
+    const retry = await http(h.url, 'POST', `/holds/${held.id}/checkout`, { token: buyer, body: { paymentMethod: 'pm_card_approved' } });
+    assert.equal(retry.status, 504, JSON.stringify(retry.body));
+    assert.equal(retry.body.paymentId, paymentId);
+    const view = await http(h.url, 'GET', `/holds/${held.id}`, { token: buyer });
+    assert.equal(view.body.status, 'released');
+    assert.equal(view.body.payment.status, 'timed_out');
+    await assertInventoryInvariants(h.pool, event.eventId);
+  });
+
+  test('interrupted checkout, provider charged: the reconciler confirms the booking', async () => {
+    const event = await seedEvent(h.pool, { seats: 1 });
+    const held = await hold(event.eventId, event.seatIds);
+    const paymentId = await orphanPayment(held.id, 'pm_card_approved');
+    assert.equal(await provider.charge({ paymentId, amountCents: held.amount.cents, currency: 'EUR', method: 'pm_card_approved' }, 300), 'approved');
+    assert.equal(await reconcilePayments(deps()), 1);
+    const view = await http(h.url, 'GET', `/holds/${held.id}`, { token: buyer });
+    assert.equal(view.body.status, 'converted');
+    assert.match(view.body.bookingReference, /^BK-/);
+    const retry = await http(h.url, 'POST', `/holds/${held.id}/checkout`, { token: buyer, body: { paymentMethod: 'pm_card_approved' } });
+    assert.equal(retry.status, 201, 'a retried checkout answers the booking it made');
+    assert.equal(retry.body.reference, view.body.bookingReference);
+    await assertInventoryInvariants(h.pool, event.eventId);
+  });
+
+  test('a stale pending payment the provider never saw no longer blocks releasing the hold', async () => {
+    const event = await seedEvent(h.pool, { seats: 1 });
+    const held = await hold(event.eventId, event.seatIds);
+    await orphanPayment(held.id, 'pm_card_approved');
+    const release = await http(h.url, 'DELETE', `/holds/${held.id}`, { token: buyer });
+    assert.equal(release.status, 200, JSON.stringify(release.body));
+    assert.equal(release.body.status, 'released');
+    await assertInventoryInvariants(h.pool, event.eventId);
+  });
+
+  test('async payments awaiting a webhook are reconciled only once final at the provider, or past the hold lifetime', async () => {
+    const event = await seedEvent(h.pool, { seats: 2 });
+    const first = await hold(event.eventId, [event.seatIds[0]!]);
+    const second = await hold(event.eventId, [event.seatIds[1]!]);
+    const a = await http(h.url, 'POST', `/holds/${first.id}/checkout`, { token: buyer, body: { paymentMethod: 'pm_card_async' } });
+    const b = await http(h.url, 'POST', `/holds/${second.id}/checkout`, { token: buyer, body: { paymentMethod: 'pm_card_async' } });
+    const age = () => h.pool.query(`UPDATE booking.payments SET updated_at = now() - interval '1 hour' WHERE id = ANY($1::uuid[])`, [[a.body.paymentId, b.body.paymentId]]);
+    await age();
+    assert.equal(await reconcilePayments(deps()), 0, 'still pending at the provider: left for the webhook');
+    const requeued = await h.pool.query(`SELECT bool_and(updated_at > now() - interval '1 minute') AS ok FROM booking.payments WHERE id = ANY($1::uuid[])`, [[a.body.paymentId, b.body.paymentId]]);
+    assert.equal(requeued.rows[0].ok, true, 'looked up, then to the back of the queue so many async payments take turns');
+    await age();
+    provider.complete(a.body.paymentId, 'approved');
+    // The second hold is past its maximum lifetime: no webhook is awaited any longer.
+    await h.pool.query(`UPDATE booking.holds SET created_at = now() - interval '2 hours' WHERE id = $1`, [second.id]);
+    assert.equal(await reconcilePayments(deps()), 2);
+    const payments = await h.pool.query(`SELECT id, status FROM booking.payments WHERE id = ANY($1::uuid[])`, [[a.body.paymentId, b.body.paymentId]]);
+    const status = Object.fromEntries(payments.rows.map((r) => [r.id, r.status]));
+    assert.equal(status[a.body.paymentId], 'approved');
+    assert.equal(status[b.body.paymentId], 'timed_out');
+    await assertInventoryInvariants(h.pool, event.eventId);
+  });
+
+  test('a booking confirmed while its idempotency record could not be stored: 201, and the retry with the key answers the booking', async () => {
+    const event = await seedEvent(h.pool, { seats: 1 });
+    const held = await hold(event.eventId, event.seatIds);
+    const key = `store-fails-${held.id}`;
+    await h.pool.query(`CREATE OR REPLACE FUNCTION booking.fail_store() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF NEW.key LIKE 'store-fails-%' AND NEW.status = 'done' THEN RAISE EXCEPTION 'store refused'; END IF; RETURN NEW; END $$`);
+    await h.pool.query(`CREATE TRIGGER fail_store BEFORE UPDATE ON booking.idempotency_keys FOR EACH ROW EXECUTE FUNCTION booking.fail_store()`);
+    let first;
+    try {
+      first = await http(h.url, 'POST', `/holds/${held.id}/checkout`, { token: buyer, headers: { 'idempotency-key': key }, body: { paymentMethod: 'pm_card_approved' } });
+    } finally {
+      await h.pool.query(`DROP TRIGGER fail_store ON booking.idempotency_keys`);
+    }
+    assert.equal(first.status, 201, JSON.stringify(first.body));
+    const retry = await http(h.url, 'POST', `/holds/${held.id}/checkout`, { token: buyer, headers: { 'idempotency-key': key }, body: { paymentMethod: 'pm_card_approved' } });
+    assert.equal(retry.status, 201, JSON.stringify(retry.body));
+    assert.equal(retry.body.reference, first.body.reference);
+    const bookings = await h.pool.query(`SELECT count(*)::int AS n FROM booking.bookings WHERE hold_id = $1`, [held.id]);
+    assert.equal(bookings.rows[0].n, 1);
+  });
+
+  test('an approval arriving for a cancelled event is refunded, and a new checkout is refused', async () => {
+    const event = await seedEvent(h.pool, { seats: 2 });
+    const held = await hold(event.eventId, [event.seatIds[0]!]);
+    const other = await hold(event.eventId, [event.seatIds[1]!]);
+    const pending = await http(h.url, 'POST', `/holds/${held.id}/checkout`, { token: buyer, body: { paymentMethod: 'pm_card_async' } });
+    assert.equal(pending.status, 202);
+    await h.pool.query(`UPDATE catalog.events SET status = 'cancelled' WHERE id = $1`, [event.eventId]);
+    const webhook = await http(h.url, 'POST', '/payments/webhook', signed({ paymentId: pending.body.paymentId, outcome: 'approved' }));
+    assert.equal(webhook.status, 200);
+    assert.equal(webhook.body.outcome, 'refunded', 'nothing is sold for a cancelled event');
+    assert.ok(provider.refunds.includes(pending.body.paymentId));
+    const payment = await h.pool.query(`SELECT status FROM booking.payments WHERE id = $1`, [pending.body.paymentId]);
+    assert.equal(payment.rows[0].status, 'refunded');
+    const refused = await http(h.url, 'POST', `/holds/${other.id}/checkout`, { token: buyer, body: { paymentMethod: 'pm_card_approved' } });
+    assert.equal(refused.status, 409);
+    assert.match(refused.body.type, /event-cancelled/);
+    const inventory = await assertInventoryInvariants(h.pool, event.eventId);
+    assert.equal(inventory.seats.sold ?? 0, 0);
+  });
+
+  test('a refund the provider does not acknowledge stays owed and is retried by the sweeper', async () => {
+    const event = await seedEvent(h.pool, { seats: 1 });
+    const held = await hold(event.eventId, event.seatIds);
+    const paid = await http(h.url, 'POST', `/holds/${held.id}/checkout`, { token: buyer, body: { paymentMethod: 'pm_card_approved' } });
+    const refund = provider.refund;
+    provider.refund = async () => {
+      throw new Error('provider unreachable');
+    };
+    let cancelled;
+    try {
+      cancelled = await http(h.url, 'POST', `/bookings/${paid.body.reference}/cancel`, { token: buyer });
+    } finally {
+      provider.refund = refund;
+    }
+    assert.equal(cancelled.status, 200, 'the cancellation committed; the refund is owed, not lost');
+    const paymentOf = async () => (await h.pool.query(`SELECT p.id, p.status FROM booking.payments p JOIN booking.bookings b ON b.payment_id = p.id WHERE b.reference = $1`, [paid.body.reference])).rows[0];
+    assert.equal((await paymentOf()).status, 'refund_pending');
+    assert.equal(await retryPendingRefunds(h.service.context.pool, provider), 1);
+    const payment = await paymentOf();
+    assert.equal(payment.status, 'refunded');
+    assert.ok(provider.refunds.includes(payment.id));
   });
 });

@@ -1,26 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { http, testToken } from '@ticketing/platform/testing';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import addFormatsModule from 'ajv-formats';
 import { ensureTopic, startKafka, type RunningKafka } from '../../../scripts/lib/kafka.js';
 import { findFreePort } from '../../../scripts/lib/process.js';
-import { consumeTopic, seedEvent, startBookingHarness, type BookingHarness } from './support.js';
+import { consumeTopic, seedEvent, startBookingHarness, validateMessage, waitUntil, type BookingHarness } from './support.js';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../..');
-const schema = JSON.parse(readFileSync(path.join(repoRoot, 'services/booking/schemas/ticket-bookings.v1.schema.json'), 'utf8'));
-const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
-const validateMessage = addFormats(new Ajv2020({ allErrors: true })).compile(schema);
-
-async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs = 90_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe('outbox relay to a real Kafka broker', () => {
   let kafka: RunningKafka;

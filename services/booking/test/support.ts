@@ -1,14 +1,31 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { catalogDefinition } from '@ticketing/catalog/app';
 import { createLogger, migrate, platformMigrations, startService, type RunningService } from '@ticketing/platform';
 import { createTestDatabase, testSecrets } from '@ticketing/platform/testing';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { ensureTopic } from '../../../scripts/lib/kafka.js';
 import { createBookingDefinition, type BookingOptions } from '../src/app.js';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../..');
+
+const messageSchema = JSON.parse(readFileSync(path.join(repoRoot, 'services/booking/schemas/ticket-bookings.v1.schema.json'), 'utf8'));
+const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
+/** Validates a ticket-bookings message against its published JSON Schema; errors on `.errors`. */
+export const validateMessage = addFormats(new Ajv2020({ allErrors: true })).compile(messageSchema);
+
+/** Polls `check` until it holds, or fails naming `what`. */
+export async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs = 90_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
 
 /** Env for a booking service under test: real PostgreSQL and Kafka from `npm test`. */
 export function bookingEnv(databaseUrl: string, overrides: Record<string, string> = {}): Record<string, string> {

@@ -139,6 +139,13 @@ function checkTimes(startsAt: Date, endsAt: Date): void {
   if (endsAt.getTime() <= startsAt.getTime()) throw problems.validation([{ field: 'body.endsAt', message: 'must be after startsAt' }]);
 }
 
+/** A new or moved start must lie ahead: an event in the past would go straight on sale. */
+function checkStartsAhead(startsAt: Date): void {
+  if (startsAt.getTime() <= Date.now()) {
+    throw problems.unprocessable('starts-in-past', 'Event starts in the past', `startsAt ${startsAt.toISOString()} has already passed`, { field: 'body.startsAt' });
+  }
+}
+
 // ---- routes ----
 
 export function registerEventRoutes({ api, pool, writer, authSecret }: RouteDeps): void {
@@ -152,6 +159,7 @@ export function registerEventRoutes({ api, pool, writer, authSecret }: RouteDeps
       if (!venue) throw problems.unprocessable('unknown-venue', 'Unknown venue', `venue ${input.venueId} does not exist`);
       if (!mayManage(principal, venue.owner_id)) throw problems.forbidden(`venue ${input.venueId} belongs to another organizer`);
       checkTimes(new Date(input.startsAt), new Date(input.endsAt));
+      checkStartsAhead(new Date(input.startsAt));
       await checkPriceTiers(tx, venue.id, input.priceTiers);
       // The event belongs to the venue's owner, also when an admin creates it.
       // Times are kept to the millisecond, the precision the API returns.
@@ -200,6 +208,7 @@ export function registerEventRoutes({ api, pool, writer, authSecret }: RouteDeps
         });
       }
       checkTimes(patch.startsAt ? new Date(patch.startsAt) : current.starts_at, patch.endsAt ? new Date(patch.endsAt) : current.ends_at);
+      if (patch.startsAt) checkStartsAhead(new Date(patch.startsAt));
       await tx.query(
         `UPDATE catalog.events SET
            title       = coalesce($2, title),

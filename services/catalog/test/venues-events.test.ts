@@ -205,6 +205,20 @@ describe('events', () => {
     assert.equal(unknown.body.type, 'https://ticketing.dev/problems/unknown-venue');
   });
 
+  test('an event cannot start in the past: creating it there or moving it there is refused with 422', async () => {
+    const venue = await createVenue();
+    const past = { startsAt: '2020-05-01T19:00:00Z', endsAt: '2020-05-01T22:00:00Z' };
+    const created = await catalog.call('POST', '/events', { token: tokens.alice, body: eventBody(venue.id, past) });
+    assert.equal(created.status, 422, JSON.stringify(created.body));
+    assert.equal(created.body.type, 'https://ticketing.dev/problems/starts-in-past');
+    assert.match(created.headers.get('content-type') ?? '', /application\/problem\+json/);
+    const event = (await catalog.call('POST', '/events', { token: tokens.alice, body: eventBody(venue.id) })).body;
+    const moved = await catalog.call('PATCH', `/events/${event.id}`, { token: tokens.alice, body: past });
+    assert.equal(moved.status, 422);
+    assert.equal(moved.body.type, 'https://ticketing.dev/problems/starts-in-past');
+    assert.equal((await catalog.call('GET', `/events/${event.id}`)).body.startsAt, event.startsAt, 'unchanged');
+  });
+
   test('role and ownership checks on event writes', async () => {
     const venue = await createVenue(tokens.alice);
     const body = eventBody(venue.id);

@@ -14,9 +14,17 @@ export interface IdempotencyOptions {
   pool: Pool;
   schema: string;
   ttlHours: number;
-  /** How long an in-flight key blocks retries before a crashed attempt is taken over. @default 60 */
+  /** How long an in-flight key blocks retries before a crashed attempt is taken over. @default defaultLockSeconds */
   lockSeconds?: number;
 }
+
+/**
+ * A request is cut off after 30 s (the server's requestTimeout), so a key
+ * still in flight after that, plus a margin, belongs to an attempt that died.
+ * A live attempt overtaken by a retry is safe: writes in one transaction
+ * serialize on the key row, and checkout attaches to its own payment.
+ */
+export const defaultLockSeconds = 35;
 
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
@@ -38,7 +46,7 @@ function canonical(value: unknown): string {
 export function createIdempotentWriter(settings: IdempotencyOptions) {
   const { pool } = settings;
   const table = `${pgIdent(settings.schema)}.idempotency_keys`;
-  const lockSeconds = settings.lockSeconds ?? 60;
+  const lockSeconds = settings.lockSeconds ?? defaultLockSeconds;
 
   async function claim(principal: string, key: string, hash: string): Promise<WriteResult | undefined> {
     for (let attempt = 0; attempt < 3; attempt++) {
@@ -89,6 +97,16 @@ export function createIdempotentWriter(settings: IdempotencyOptions) {
     );
   }
 
+  /** Frees a key still in flight so the client can retry; best effort (the lock bound frees it otherwise). */
+  async function release(principal: string, key: string): Promise<void> {
+    await pool.query(`DELETE FROM ${table} WHERE principal = $1 AND key = $2 AND status = 'in_flight'`, [principal, key]).catch(() => undefined);
+  }
+
+  /** Stores an outcome already decided; if that fails the answer still stands and the key is freed for a retry. */
+  async function storeOrRelease(principal: string, key: string, outcome: WriteResult): Promise<void> {
+    await store(pool, principal, key, outcome).catch(() => release(principal, key));
+  }
+
   /**
    * Claims the request's Idempotency-Key (if any), runs `perform` and sends
    * its response. `perform` gets the key and must store the outcome under it.
@@ -114,10 +132,10 @@ export function createIdempotentWriter(settings: IdempotencyOptions) {
     } catch (error) {
       if (error instanceof HttpProblem && error.status < 500) {
         const outcome = { status: error.status, body: error.toBody(req.originalUrl) };
-        await store(pool, principal, key, outcome);
+        await storeOrRelease(principal, key, outcome);
         return send(outcome, false);
       }
-      await pool.query(`DELETE FROM ${table} WHERE principal = $1 AND key = $2 AND status = 'in_flight'`, [principal, key]).catch(() => undefined);
+      await release(principal, key);
       throw error;
     }
     send(result, false);
@@ -136,12 +154,18 @@ export function createIdempotentWriter(settings: IdempotencyOptions) {
 
   /**
    * For work that spans an outside call (payment) and so manages its own
-   * transactions: the response is stored right after it, not atomically with it.
+   * transactions: the response is stored right after it, not atomically with
+   * it. Such work must itself find what an earlier attempt did (checkout
+   * answers the booking it made), because when the store fails the effect has
+   * already happened: the outcome is still answered and the key freed, so a
+   * retry runs the work again rather than being told 500 or 409.
    */
   function runOutsideTransaction(req: Request, res: Response, principal: string, work: () => Promise<WriteResult>): Promise<void> {
     return runKeyed(req, res, principal, async (key) => {
       const outcome = await work();
-      if (key) await store(pool, principal, key, outcome);
+      if (key) {
+        await storeOrRelease(principal, key, outcome);
+      }
       return outcome;
     });
   }
