@@ -1,6 +1,6 @@
 import { Chart, type ChartProps } from 'cdk8s';
 import type { Construct } from 'constructs';
-import { helmAddons, waves } from '../addons.js';
+import { helmAddons } from '../addons.js';
 import type { EnvironmentSettings } from '../environments.js';
 import { ArgoApplication } from '../lib/argo-application.js';
 import { gitRepository, namespaces, partOf } from '../settings.js';
@@ -68,5 +68,3 @@ export class ArgoAppsChart extends Chart {
     }
   }
 }
-
-export { waves };
