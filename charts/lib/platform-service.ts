@@ -6,6 +6,7 @@ import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitorin
 import type { EnvSetting, ServiceDeclaration, ServiceResources } from '@ticketing/platform/service-declaration';
 import { dataStores, endpoints, namespaces, requestRateMetric } from '../settings.js';
 import { selectorLabels, serviceLabels } from './labels.js';
+import { containerCpu, containerMemory } from './quantity.js';
 
 /** Numeric uid/gid the containers run as (matches the `node` user of the Dockerfiles). */
 export const RUN_AS_USER = 1000;
@@ -74,16 +75,6 @@ export function envSource(service: ServiceDeclaration, setting: EnvSetting, all:
     throw new Error(`${service.name}: ${setting.name} has no default, no 'from' and is not secret: the chart cannot supply it`);
   }
   return { kind: 'configmap', value: setting.default };
-}
-
-function cpu(quantity: string): kplus.Cpu {
-  return quantity.endsWith('m') ? kplus.Cpu.millis(Number(quantity.slice(0, -1))) : kplus.Cpu.units(Number(quantity));
-}
-
-function memory(quantity: string): Size {
-  const m = /^(\d+)(Mi|Gi)$/.exec(quantity);
-  if (!m) throw new Error(`unsupported memory quantity "${quantity}" (use Mi or Gi)`);
-  return m[2] === 'Gi' ? Size.gibibytes(Number(m[1])) : Size.mebibytes(Number(m[1]));
 }
 
 /**
@@ -172,8 +163,8 @@ export class PlatformService extends Construct {
           ports: [{ name: 'http', number: d.port, protocol: kplus.Protocol.TCP }],
           envVariables: env,
           resources: {
-            cpu: { request: cpu(props.resources.requests.cpu), limit: cpu(props.resources.limits.cpu) },
-            memory: { request: memory(props.resources.requests.memory), limit: memory(props.resources.limits.memory) },
+            cpu: { request: containerCpu(props.resources.requests.cpu), limit: containerCpu(props.resources.limits.cpu) },
+            memory: { request: containerMemory(props.resources.requests.memory), limit: containerMemory(props.resources.limits.memory) },
           },
           securityContext: {
             ensureNonRoot: true,
