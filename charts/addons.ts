@@ -113,11 +113,11 @@ export const helmAddons: readonly HelmAddon[] = [
     syncOptions: ['SkipDryRunOnMissingResource=true'],
     values: (env) => ({
       controller: {
-        replicaCount: env.name === 'prod' ? 3 : 1,
+        replicaCount: env.ingressController.replicas,
         ingressClassResource: { name: 'nginx', default: true },
         config: { 'use-forwarded-headers': 'false', 'limit-req-status-code': '429', 'limit-conn-status-code': '429' },
         metrics: { enabled: true, serviceMonitor: { enabled: true } },
-        podDisruptionBudget: { enabled: env.name === 'prod', maxUnavailable: 1 },
+        podDisruptionBudget: { enabled: env.ingressController.podDisruptionBudget, maxUnavailable: 1 },
       },
     }),
   },
