@@ -8,7 +8,8 @@ import { KafkaChart } from '../apps/kafka.js';
 import { PostgresChart } from '../apps/postgres.js';
 import { ServiceChart } from '../apps/service.js';
 import { environment, environments } from '../environments.js';
-import { RUN_AS_USER, serviceSecretName } from '../lib/platform-service.js';
+import { serviceSecretName } from '../lib/platform-service/config.js';
+import { RUN_AS_USER } from '../lib/platform-service/workload.js';
 import { release } from '../release.js';
 import { endpoints } from '../settings.js';
 
