@@ -1,5 +1,6 @@
 import type { ServiceResources, ServiceScaling } from '@ticketing/platform/service-declaration';
 import type { KafkaClusterSettings } from './lib/kafka-cluster.js';
+import type { RateLimit } from './lib/public-ingress.js';
 import { cpuMillis, memoryMebibytes } from './lib/quantity.js';
 
 /**
@@ -21,7 +22,7 @@ export interface EnvironmentSettings {
   /** Requests/limits of each service, from its declared resources. */
   readonly resources: (declared: ServiceResources) => ServiceResources;
   /** Ingress-nginx request-rate limit per client IP. */
-  readonly rateLimit: { readonly requestsPerSecond: number; readonly burstMultiplier: number; readonly connections: number };
+  readonly rateLimit: RateLimit;
   /** ingress-nginx controller pods, and whether a PodDisruptionBudget keeps all but one of them up during node drains. */
   readonly ingressController: { readonly replicas: number; readonly podDisruptionBudget: boolean };
   readonly postgres: {
