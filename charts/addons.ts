@@ -14,7 +14,7 @@ export interface HelmAddon {
   /** Pinned chart version (never a range). */
   readonly version: string;
   readonly namespace: string;
-  /** Sync wave of the Application (see charts/charts/argocd-apps.ts). */
+  /** Sync wave of the Application (see charts/apps/argocd-apps.ts). */
   readonly wave: number;
   /** Sync options beyond the defaults. */
   readonly syncOptions: readonly string[];
@@ -94,7 +94,7 @@ export const helmAddons: readonly HelmAddon[] = [
         },
       },
       grafana: {
-        // Dashboards come from ConfigMaps labelled grafana_dashboard=1 in any namespace (charts/charts/observability.ts).
+        // Dashboards come from ConfigMaps labelled grafana_dashboard=1 in any namespace (charts/apps/observability.ts).
         sidecar: {
           dashboards: { enabled: true, label: 'grafana_dashboard', labelValue: '1', searchNamespace: 'ALL', folderAnnotation: 'grafana_folder', provider: { foldersFromFilesStructure: true } },
           datasources: { enabled: true },
@@ -113,11 +113,11 @@ export const helmAddons: readonly HelmAddon[] = [
     syncOptions: ['SkipDryRunOnMissingResource=true'],
     values: (env) => ({
       controller: {
-        replicaCount: env.name === 'prod' ? 3 : 1,
+        replicaCount: env.ingressController.replicas,
         ingressClassResource: { name: 'nginx', default: true },
         config: { 'use-forwarded-headers': 'false', 'limit-req-status-code': '429', 'limit-conn-status-code': '429' },
         metrics: { enabled: true, serviceMonitor: { enabled: true } },
-        podDisruptionBudget: { enabled: env.name === 'prod', maxUnavailable: 1 },
+        podDisruptionBudget: { enabled: env.ingressController.podDisruptionBudget, maxUnavailable: 1 },
       },
     }),
   },

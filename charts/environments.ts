@@ -1,4 +1,6 @@
 import type { ServiceResources, ServiceScaling } from '@ticketing/platform/service-declaration';
+import type { KafkaClusterSettings } from './lib/kafka-cluster.js';
+import type { RateLimit } from './lib/public-ingress.js';
 import { cpuMillis, memoryMebibytes } from './lib/quantity.js';
 
 /**
@@ -20,7 +22,9 @@ export interface EnvironmentSettings {
   /** Requests/limits of each service, from its declared resources. */
   readonly resources: (declared: ServiceResources) => ServiceResources;
   /** Ingress-nginx request-rate limit per client IP. */
-  readonly rateLimit: { readonly requestsPerSecond: number; readonly burstMultiplier: number; readonly connections: number };
+  readonly rateLimit: RateLimit;
+  /** ingress-nginx controller pods, and whether a PodDisruptionBudget keeps all but one of them up during node drains. */
+  readonly ingressController: { readonly replicas: number; readonly podDisruptionBudget: boolean };
   readonly postgres: {
     /** PostgreSQL instances (1 primary + replicas). */
     readonly instances: number;
@@ -34,15 +38,7 @@ export interface EnvironmentSettings {
     /** PgBouncer pods of the Pooler. */
     readonly poolerInstances: number;
   };
-  readonly kafka: {
-    /** KRaft controller-only nodes; 0 means brokers also act as controllers (dual role). */
-    readonly controllers: number;
-    readonly brokers: number;
-    readonly storageSize: string;
-    readonly resources: ServiceResources;
-    /** Replication factor of every topic (and min.insync.replicas = replicas - 1, at least 1). */
-    readonly topicReplicas: number;
-  };
+  readonly kafka: KafkaClusterSettings;
   readonly observability: {
     readonly prometheusRetention: string;
     readonly prometheusStorageSize: string;
@@ -76,6 +72,7 @@ export const environments: readonly EnvironmentSettings[] = [
     // Half the requests (dense dev nodes), same limits.
     resources: (r) => scaleQuantities(r, 0.5),
     rateLimit: { requestsPerSecond: 50, burstMultiplier: 5, connections: 50 },
+    ingressController: { replicas: 1, podDisruptionBudget: false },
     postgres: {
       instances: 1,
       storageSize: '5Gi',
@@ -110,6 +107,7 @@ export const environments: readonly EnvironmentSettings[] = [
     scaling: (s) => ({ min: s.minReplicas, max: s.maxReplicas }),
     resources: (r) => r,
     rateLimit: { requestsPerSecond: 20, burstMultiplier: 5, connections: 20 },
+    ingressController: { replicas: 3, podDisruptionBudget: true },
     postgres: {
       instances: 3,
       synchronousStandbys: 1,

@@ -1,5 +1,5 @@
 import type { ServiceDeclaration } from '@ticketing/platform/service-declaration';
-import { serviceSecretName } from './lib/platform-service.js';
+import { serviceSecretName } from './lib/platform-service/config.js';
 import { dataStores, namespaces } from './settings.js';
 
 /**

@@ -3,13 +3,7 @@
  * (`dependencies.kafka.produces/consumes`). A topic named by a service but
  * missing here fails the synth, so no topic is created with guessed settings.
  */
-export interface TopicSettings {
-  readonly partitions: number;
-  /** How long records are kept (`retention.ms`). */
-  readonly retentionHours: number;
-  /** `cleanup.policy`. @default 'delete' */
-  readonly cleanupPolicy?: 'delete' | 'compact';
-}
+import type { TopicSettings } from './lib/kafka-cluster.js';
 
 export const topicSettings: Readonly<Record<string, TopicSettings>> = {
   // Key = event id: per-event order; 12 partitions leave room for consumers to scale.

@@ -56,6 +56,16 @@ export const endpoints = {
 /** Labels every object of the platform carries. */
 export const partOf = 'ticketing-platform';
 
+/** Labels of the Argo CD objects (AppProject, Applications) of one environment. */
+export function argocdLabels(environment: string): Record<string, string> {
+  return { 'app.kubernetes.io/part-of': partOf, environment };
+}
+
+/** Where an Argo CD Application reads one rendered file of dist/<env>/ from git. */
+export function distFileSource(environment: string, file: string) {
+  return { repoURL: gitRepository.url, targetRevision: gitRepository.revision, path: `dist/${environment}`, directory: { include: file } };
+}
+
 /** Name of the custom metric the HPA uses, served by prometheus-adapter. */
 export const requestRateMetric = {
   /** What the HPA asks the custom metrics API for. */

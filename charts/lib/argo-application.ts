@@ -18,8 +18,10 @@ export interface ArgoApplicationProps {
   /** Argo CD sync wave: lower waves are synced (and healthy) first. */
   readonly syncWave: number;
   /**
-   * Extra sync options, on top of CreateNamespace=false, PruneLast=true,
-   * ApplyOutOfSyncOnly=true.
+   * Extra sync options, on top of PruneLast=true and ApplyOutOfSyncOnly=true.
+   * No CreateNamespace: the namespaces Application (wave -1) creates the
+   * platform's namespaces, with their Pod Security labels, before anything
+   * syncs into them (argocd and kube-system exist already).
    * @default []
    */
   readonly syncOptions?: readonly string[];

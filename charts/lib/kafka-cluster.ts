@@ -1,8 +1,29 @@
 import { Construct } from 'constructs';
 import type { ServiceDeclaration } from '@ticketing/platform/service-declaration';
+import type { ResourceRequirements } from './crds/custom-resource.js';
 import { StrimziKafka, StrimziKafkaNodePool, StrimziKafkaTopic, StrimziKafkaUser, type KafkaAcl } from './crds/strimzi.js';
-import type { EnvironmentSettings } from '../environments.js';
-import type { TopicSettings } from '../kafka-topics.js';
+
+/** Settings of one topic. */
+export interface TopicSettings {
+  readonly partitions: number;
+  /** How long records are kept (`retention.ms`). */
+  readonly retentionHours: number;
+  /** `cleanup.policy`. @default 'delete' */
+  readonly cleanupPolicy?: 'delete' | 'compact';
+}
+
+/** The sizes of one Kafka cluster (they differ per environment). */
+export interface KafkaClusterSettings {
+  /** KRaft controller-only nodes; 0 means brokers also act as controllers (dual role). */
+  readonly controllers: number;
+  readonly brokers: number;
+  /** Broker volume size. */
+  readonly storageSize: string;
+  /** Requests/limits of every node. */
+  readonly resources: ResourceRequirements;
+  /** Replication factor of every topic (and min.insync.replicas = replicas - 1, at least 1). */
+  readonly topicReplicas: number;
+}
 
 export interface KafkaClusterProps {
   readonly name: string;
@@ -10,7 +31,7 @@ export interface KafkaClusterProps {
   /** The internal listener clients use (SCRAM-SHA-512 authentication). */
   readonly listener: { readonly name: string; readonly port: number };
   /** Node counts, storage, resources, topic replication. */
-  readonly settings: EnvironmentSettings['kafka'];
+  readonly settings: KafkaClusterSettings;
   /** Topic name → settings, for every topic to create. */
   readonly topics: Readonly<Record<string, TopicSettings>>;
   /** Services that get a KafkaUser with ACLs from their declared produces/consumes. */

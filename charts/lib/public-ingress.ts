@@ -1,6 +1,15 @@
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 
+/** Per-client-IP limits ingress-nginx enforces. */
+export interface RateLimit {
+  readonly requestsPerSecond: number;
+  /** Burst allowed above the rate, as a multiple of it. */
+  readonly burstMultiplier: number;
+  /** Concurrent connections. */
+  readonly connections: number;
+}
+
 export interface PublicIngressProps {
   /** Ingress name; the TLS secret is `<name>-tls`. */
   readonly name: string;
@@ -13,7 +22,7 @@ export interface PublicIngressProps {
   /** cert-manager ClusterIssuer that issues the certificate. */
   readonly clusterIssuer: string;
   /** Per-client-IP request-rate and connection limits (ingress-nginx). */
-  readonly rateLimit: { readonly requestsPerSecond: number; readonly burstMultiplier: number; readonly connections: number };
+  readonly rateLimit: RateLimit;
   /**
    * Largest request body accepted.
    * @default '1m'

@@ -1,16 +1,20 @@
-/** Unit tests of the constructs: the important fields, asserted against the declarations. */
+/**
+ * Unit tests of the constructs. Rendering logic (settings, per-environment
+ * sizes, network flows) is checked on small made-up declarations against
+ * fixed expected values; the real services are checked for the properties
+ * every service must have.
+ */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Testing } from 'cdk8s';
 import type { ServiceDeclaration } from '@ticketing/platform/service-declaration';
 import { allServices } from '../../services/services.js';
-import { KafkaChart } from '../charts/kafka.js';
-import { PostgresChart } from '../charts/postgres.js';
-import { ServiceChart } from '../charts/service.js';
+import { helmAddons } from '../addons.js';
+import { KafkaChart } from '../apps/kafka.js';
+import { PostgresChart } from '../apps/postgres.js';
+import { ServiceChart } from '../apps/service.js';
 import { environment, environments } from '../environments.js';
-import { RUN_AS_USER, serviceSecretName } from '../lib/platform-service.js';
 import { release } from '../release.js';
-import { endpoints } from '../settings.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Obj = Record<string, any>;
@@ -25,146 +29,205 @@ const one = (objs: Obj[], kind: string) => {
   assert.equal(found.length, 1, `expected one ${kind}`);
   return found[0]!;
 };
+const container = (objs: Obj[]) => one(objs, 'Deployment').spec.template.spec.containers[0] as Obj;
+
+/** A made-up service, so the expectations below do not move when a real declaration changes. */
+function declaration(name: string, port: number, overrides: Partial<ServiceDeclaration> = {}): ServiceDeclaration {
+  return {
+    name,
+    description: `${name} (test)`,
+    port,
+    health: { liveness: '/live', readiness: '/ready' },
+    metricsPath: '/metrics',
+    openApiPath: '/openapi.json',
+    entry: `services/${name}/src/main.ts`,
+    env: [],
+    dependencies: { postgres: false, services: [] },
+    resources: { requests: { cpu: '250m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } },
+    scaling: { minReplicas: 3, maxReplicas: 10, targetCpuUtilizationPercent: 70, targetRequestsPerSecondPerPod: 100 },
+    shutdownGraceSeconds: 25,
+    ...overrides,
+  };
+}
+
+describe('what differs per environment', () => {
+  const d = declaration('sized', 9000);
+  const expected = {
+    dev: {
+      resources: { requests: { cpu: '125m', memory: '128Mi' }, limits: { cpu: '1', memory: '512Mi' } },
+      replicas: [1, 3], host: 'sized.dev.tickets.example.com', issuer: 'letsencrypt-staging', rps: '50',
+      ingressController: { replicas: 1, pdb: false },
+    },
+    prod: {
+      resources: { requests: { cpu: '250m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } },
+      replicas: [3, 10], host: 'sized.tickets.example.com', issuer: 'letsencrypt-prod', rps: '20',
+      ingressController: { replicas: 3, pdb: true },
+    },
+  } as const;
+
+  for (const env of environments) {
+    const want = expected[env.name];
+    test(`${env.name}: resources, HPA range, public host, certificate issuer and rate limit`, () => {
+      const objs = renderService(d, env.name, [d]);
+      assert.deepEqual(container(objs).resources, want.resources);
+      const hpa = one(objs, 'HorizontalPodAutoscaler');
+      assert.deepEqual([hpa.spec.minReplicas, hpa.spec.maxReplicas], want.replicas);
+      const ing = one(objs, 'Ingress');
+      assert.equal(ing.spec.rules[0].host, want.host);
+      assert.equal(ing.metadata.annotations['cert-manager.io/cluster-issuer'], want.issuer);
+      assert.equal(ing.metadata.annotations['nginx.ingress.kubernetes.io/limit-rps'], want.rps);
+    });
+
+    test(`${env.name}: ingress-nginx controller replicas and PodDisruptionBudget`, () => {
+      const controller = helmAddons.find((a) => a.name === 'ingress-nginx')!.values(env)['controller'] as Obj;
+      assert.equal(controller.replicaCount, want.ingressController.replicas);
+      assert.equal(controller.podDisruptionBudget.enabled, want.ingressController.pdb);
+    });
+  }
+
+  test('dev never shrinks requests below 10m CPU and 32Mi memory', () => {
+    const small = declaration('small', 9000, { resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '100m', memory: '64Mi' } } });
+    assert.deepEqual(container(renderService(small, 'dev', [small])).resources.requests, { cpu: '10m', memory: '32Mi' });
+  });
+});
+
+describe('a made-up service with every kind of setting and dependency', () => {
+  const target = declaration('target', 9100);
+  const caller = declaration('caller', 9000, {
+    env: [
+      { name: 'PLAIN', description: 'x', kind: 'string', default: 'plain-value' },
+      { name: 'DATABASE_URL', description: 'x', kind: 'url', secret: true, from: 'postgres-uri' },
+      { name: 'KAFKA_BROKERS', description: 'x', kind: 'list', from: 'kafka-bootstrap' },
+      { name: 'KAFKA_USER', description: 'x', kind: 'string', from: 'kafka-username' },
+      { name: 'KAFKA_PASSWORD', description: 'x', kind: 'string', secret: true, from: 'kafka-password' },
+      { name: 'API_KEY', description: 'x', kind: 'string', secret: true },
+      { name: 'TARGET_URL', description: 'x', kind: 'url', from: 'service-url', service: 'target' },
+      { name: 'DEV_ONLY', description: 'x', kind: 'string', default: 'x', localOnly: true },
+    ],
+    dependencies: { postgres: true, kafka: { produces: ['ticket-bookings'], consumes: [] }, services: ['target'] },
+  });
+  const services = [target, caller];
+
+  test('plain settings come from the ConfigMap, credentials from Secret refs, local-only ones not at all', () => {
+    const objs = renderService(caller, 'prod', services);
+    assert.deepEqual(one(objs, 'ConfigMap').data, {
+      PLAIN: 'plain-value',
+      KAFKA_BROKERS: 'ticketing-kafka-kafka-bootstrap.ticketing.svc:9092',
+      KAFKA_USER: 'caller',
+      TARGET_URL: 'http://target.ticketing.svc.cluster.local:9100',
+    });
+    const fromConfigMap = (key: string) => ({ configMapKeyRef: { name: 'caller-config', key, optional: false } });
+    const fromSecret = (name: string, key: string) => ({ secretKeyRef: { name, key, optional: false } });
+    const env = Object.fromEntries((container(objs).env as Obj[]).map((e) => [e.name, e.valueFrom]));
+    assert.deepEqual(env, {
+      PLAIN: fromConfigMap('PLAIN'),
+      KAFKA_BROKERS: fromConfigMap('KAFKA_BROKERS'),
+      KAFKA_USER: fromConfigMap('KAFKA_USER'),
+      TARGET_URL: fromConfigMap('TARGET_URL'),
+      DATABASE_URL: fromSecret('ticketing-pg-app', 'uri'),
+      // The Secret Strimzi's User Operator writes for the service's KafkaUser.
+      KAFKA_PASSWORD: fromSecret('caller', 'password'),
+      API_KEY: fromSecret('caller-secrets', 'API_KEY'),
+    });
+    assert.equal(objs.filter((o) => o.kind === 'Secret').length, 0, 'no Secret objects (values) rendered');
+  });
+
+  test('NetworkPolicy: exactly DNS and the declared dependencies out; ingress controller, Prometheus and callers in', () => {
+    const egress = one(renderService(caller, 'prod', services), 'NetworkPolicy').spec.egress.map((r: Obj) => [r.to[0].podSelector.matchLabels, r.ports.map((p: Obj) => `${p.protocol}/${p.port}`)]);
+    assert.deepEqual(egress, [
+      [{ 'k8s-app': 'kube-dns' }, ['UDP/53', 'TCP/53']],
+      [{ 'cnpg.io/cluster': 'ticketing-pg' }, ['TCP/5432']],
+      [{ 'strimzi.io/cluster': 'ticketing-kafka', 'strimzi.io/broker-role': 'true' }, ['TCP/9092']],
+      [{ 'app.kubernetes.io/name': 'target', 'app.kubernetes.io/part-of': 'ticketing-platform' }, ['TCP/9100']],
+    ]);
+    const ingress = one(renderService(target, 'prod', services), 'NetworkPolicy').spec.ingress.map((r: Obj) => [r.from[0].podSelector.matchLabels, r.ports.map((p: Obj) => `${p.protocol}/${p.port}`)]);
+    assert.deepEqual(ingress, [
+      [{ 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' }, ['TCP/9100']],
+      [{ 'app.kubernetes.io/name': 'prometheus' }, ['TCP/9100']],
+      [{ 'app.kubernetes.io/name': 'caller', 'app.kubernetes.io/part-of': 'ticketing-platform' }, ['TCP/9100']],
+    ]);
+  });
+
+  test('HPA: CPU and request rate, up fast, down slowly; PDB of one pod', () => {
+    const objs = renderService(caller, 'prod', services);
+    const hpa = one(objs, 'HorizontalPodAutoscaler');
+    assert.deepEqual(hpa.spec.metrics, [
+      { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } },
+      { type: 'Pods', pods: { metric: { name: 'http_requests_per_second' }, target: { type: 'AverageValue', averageValue: 100 } } },
+    ]);
+    assert.equal(hpa.spec.behavior.scaleUp.stabilizationWindowSeconds, 0);
+    assert.equal(hpa.spec.behavior.scaleDown.stabilizationWindowSeconds, 300);
+    assert.equal(one(objs, 'PodDisruptionBudget').spec.maxUnavailable, 1);
+  });
+
+  test('a setting with neither default, from nor secret fails the synth', () => {
+    const broken = declaration('broken', 9000, { env: [{ name: 'NO_VALUE', description: 'x', kind: 'string' }] });
+    assert.throws(() => renderService(broken, 'prod', [broken]), /NO_VALUE has no default/);
+  });
+});
 
 for (const d of allServices) {
   describe(`service ${d.name}`, () => {
     for (const env of environments) {
-      test(`${env.name}: Deployment follows the declaration`, () => {
+      test(`${env.name}: Deployment, Service and ServiceMonitor follow the declaration; hardened pod`, () => {
         const objs = renderService(d, env.name);
         const dep = one(objs, 'Deployment');
         const pod = dep.spec.template.spec;
         const c = pod.containers[0];
-        assert.equal(c.image, `${release.registry}/${d.name}:${release.version}`);
+        assert.equal(c.image, `ghcr.io/ticketing-platform/${d.name}:${release.version}`);
         assert.deepEqual(c.ports, [{ containerPort: d.port, name: 'http', protocol: 'TCP' }]);
         assert.equal(c.livenessProbe.httpGet.path, d.health.liveness);
         assert.equal(c.readinessProbe.httpGet.path, d.health.readiness);
         assert.equal(c.startupProbe.httpGet.path, d.health.liveness);
         for (const p of [c.livenessProbe, c.readinessProbe, c.startupProbe]) assert.equal(p.httpGet.port, d.port);
+        assert.equal(c.startupProbe.periodSeconds * c.startupProbe.failureThreshold, 120, 'two minutes to start (migrations)');
         assert.equal(pod.terminationGracePeriodSeconds, d.shutdownGraceSeconds);
         assert.deepEqual(dep.spec.strategy.rollingUpdate, { maxSurge: 1, maxUnavailable: 0 });
         assert.deepEqual(pod.topologySpreadConstraints.map((t: Obj) => t.topologyKey), ['topology.kubernetes.io/zone', 'kubernetes.io/hostname']);
-        // Security context.
         assert.equal(pod.securityContext.runAsNonRoot, true);
-        assert.equal(pod.securityContext.runAsUser, RUN_AS_USER);
+        assert.equal(pod.securityContext.runAsUser, 1000);
         assert.equal(pod.securityContext.seccompProfile.type, 'RuntimeDefault');
         assert.equal(c.securityContext.readOnlyRootFilesystem, true);
         assert.equal(c.securityContext.allowPrivilegeEscalation, false);
         assert.deepEqual(c.securityContext.capabilities, { drop: ['ALL'] });
         assert.deepEqual(c.volumeMounts, [{ mountPath: '/tmp', name: 'tmp' }]);
-        assert.ok(pod.volumes.find((v: Obj) => v.name === 'tmp').emptyDir);
+        assert.deepEqual(pod.volumes.find((v: Obj) => v.name === 'tmp').emptyDir, { sizeLimit: '64Mi' });
         assert.equal(pod.automountServiceAccountToken, false);
         assert.equal(one(objs, 'ServiceAccount').automountServiceAccountToken, false);
-        // Resources: prod as declared, dev derived from them.
-        const r = env.resources(d.resources);
-        assert.deepEqual(c.resources, { requests: r.requests, limits: r.limits });
-        if (env.name === 'prod') assert.deepEqual(c.resources, { requests: d.resources.requests, limits: d.resources.limits });
+        assert.deepEqual(one(objs, 'Service').spec.ports, [{ name: 'http', port: d.port, targetPort: d.port, protocol: 'TCP' }]);
+        assert.deepEqual(one(objs, 'ServiceMonitor').spec.endpoints.map((e: Obj) => [e.port, e.path]), [['http', d.metricsPath]]);
       });
 
-      test(`${env.name}: settings come from the ConfigMap or Secret refs, never secret values`, () => {
+      test(`${env.name}: no secret setting has its value in the ConfigMap`, () => {
         const objs = renderService(d, env.name);
-        const cm = one(objs, 'ConfigMap');
-        const env_ = one(objs, 'Deployment').spec.template.spec.containers[0].env as Obj[];
-        const expected = d.env.filter((e) => !e.localOnly);
-        assert.deepEqual(env_.map((e) => e.name).sort(), expected.map((e) => e.name).sort());
-        for (const setting of expected) {
-          const e = env_.find((x) => x.name === setting.name)!;
-          if (setting.from === 'postgres-uri') {
-            assert.deepEqual(e.valueFrom.secretKeyRef, { name: endpoints.postgresAppSecret, key: 'uri', optional: false });
-          } else if (setting.from === 'kafka-password') {
-            // The Secret Strimzi's User Operator writes for the service's KafkaUser.
-            assert.deepEqual(e.valueFrom.secretKeyRef, { name: d.name, key: 'password', optional: false });
-          } else if (setting.secret) {
-            assert.deepEqual(e.valueFrom.secretKeyRef, { name: serviceSecretName(d.name), key: setting.name, optional: false });
-          } else {
-            assert.equal(e.valueFrom.configMapKeyRef.name, cm.metadata.name);
-            const value = setting.from === 'kafka-bootstrap' ? endpoints.kafkaBootstrap : setting.from === 'kafka-username' ? d.name : setting.default;
-            assert.equal(cm.data[setting.name], value, setting.name);
-          }
-          if (setting.secret) assert.ok(!(setting.name in cm.data), `${setting.name} must not be in the ConfigMap`);
+        const data = one(objs, 'ConfigMap').data as Obj;
+        const env_ = container(objs).env as Obj[];
+        for (const setting of d.env.filter((e) => e.secret && !e.localOnly)) {
+          assert.ok(!(setting.name in data), `${setting.name} must not be in the ConfigMap`);
+          assert.ok(env_.find((e) => e.name === setting.name)?.valueFrom.secretKeyRef, `${setting.name} comes from a Secret`);
         }
         assert.equal(objs.filter((o) => o.kind === 'Secret').length, 0, 'no Secret objects (values) rendered');
-      });
-
-      test(`${env.name}: HPA range, metrics and behaviour; PDB; Service; ServiceMonitor`, () => {
-        const objs = renderService(d, env.name);
-        const hpa = one(objs, 'HorizontalPodAutoscaler');
-        const range = env.scaling(d.scaling);
-        assert.equal(hpa.spec.minReplicas, range.min);
-        assert.equal(hpa.spec.maxReplicas, range.max);
-        if (env.name === 'prod') assert.deepEqual([hpa.spec.minReplicas, hpa.spec.maxReplicas], [d.scaling.minReplicas, d.scaling.maxReplicas]);
-        else assert.ok(range.max <= d.scaling.maxReplicas && range.min <= d.scaling.minReplicas);
-        assert.equal(hpa.spec.metrics[0].resource.target.averageUtilization, d.scaling.targetCpuUtilizationPercent);
-        const rps = hpa.spec.metrics.find((m: Obj) => m.type === 'Pods');
-        if (d.scaling.targetRequestsPerSecondPerPod === undefined) assert.equal(rps, undefined);
-        else {
-          assert.equal(rps.pods.metric.name, 'http_requests_per_second');
-          assert.equal(rps.pods.target.averageValue, d.scaling.targetRequestsPerSecondPerPod);
-        }
-        assert.equal(hpa.spec.behavior.scaleUp.stabilizationWindowSeconds, 0);
-        assert.equal(hpa.spec.behavior.scaleDown.stabilizationWindowSeconds, 300);
-        assert.equal(one(objs, 'PodDisruptionBudget').spec.maxUnavailable, 1);
-        assert.deepEqual(one(objs, 'Service').spec.ports, [{ name: 'http', port: d.port, targetPort: d.port, protocol: 'TCP' }]);
-        const sm = one(objs, 'ServiceMonitor');
-        assert.deepEqual(sm.spec.endpoints.map((e: Obj) => [e.port, e.path]), [['http', d.metricsPath]]);
-        const ing = one(objs, 'Ingress');
-        assert.equal(ing.spec.rules[0].host, `${d.name}.${env.domain}`);
-        assert.equal(ing.metadata.annotations['cert-manager.io/cluster-issuer'], env.clusterIssuer.name);
-        assert.equal(ing.metadata.annotations['nginx.ingress.kubernetes.io/limit-rps'], String(env.rateLimit.requestsPerSecond));
       });
     }
   });
 }
 
-describe('a declaration with a service dependency and a local-only setting', () => {
-  const base = allServices[0]!;
-  const caller: ServiceDeclaration = {
-    ...base,
-    name: 'caller',
-    port: 9000,
-    env: [
-      ...base.env,
-      { name: 'TARGET_URL', description: 'x', kind: 'url', from: 'service-url', service: base.name },
-      { name: 'DEV_ONLY', description: 'x', kind: 'string', default: 'x', localOnly: true },
-    ],
-    dependencies: { postgres: false, services: [base.name] },
-  };
-  const services = [base, caller];
-
-  test('service-url resolves to the target Service; localOnly is left out', () => {
-    const objs = renderService(caller, 'prod', services);
-    const cm = one(objs, 'ConfigMap');
-    assert.equal(cm.data.TARGET_URL, `http://${base.name}.ticketing.svc.cluster.local:${base.port}`);
-    assert.ok(!('DEV_ONLY' in cm.data));
-  });
-
-  test('NetworkPolicy: caller may reach the target (egress), target admits the caller (ingress), no postgres', () => {
-    const callerNp = one(renderService(caller, 'prod', services), 'NetworkPolicy');
-    const targets = callerNp.spec.egress.map((r: Obj) => [r.to[0].podSelector.matchLabels['app.kubernetes.io/name'] ?? r.to[0].podSelector.matchLabels['k8s-app'] ?? Object.keys(r.to[0].podSelector.matchLabels)[0], r.ports[0].port]);
-    assert.deepEqual(targets, [['kube-dns', 53], [base.name, base.port]]);
-    const targetNp = one(renderService(base, 'prod', services), 'NetworkPolicy');
-    assert.ok(targetNp.spec.ingress.some((r: Obj) => r.from[0].podSelector?.matchLabels['app.kubernetes.io/name'] === 'caller'));
-  });
-
-  test('a setting with neither default, from nor secret fails the synth', () => {
-    const broken: ServiceDeclaration = { ...base, env: [{ name: 'NO_VALUE', description: 'x', kind: 'string' }] };
-    assert.throws(() => renderService(broken, 'prod', [broken]), /NO_VALUE has no default/);
-  });
-});
-
 describe('data stores', () => {
-  test('Kafka: a topic per declared topic, KafkaUser ACLs from produces/consumes, KRaft node pools', () => {
-    for (const env of environments) {
-      const app = Testing.app();
-      const objs = Testing.synth(new KafkaChart(app, 'kafka', { environment: env, allServices })) as Obj[];
-      const topics = objs.filter((o) => o.kind === 'KafkaTopic');
-      const declared = new Set(allServices.flatMap((s) => [...(s.dependencies.kafka?.produces ?? []), ...(s.dependencies.kafka?.consumes ?? [])]));
-      for (const t of [...declared, 'ticket-bookings']) {
-        const topic = topics.find((x) => x.spec.topicName === t);
-        assert.ok(topic, `topic ${t}`);
-        assert.ok(topic.spec.partitions > 0);
-        assert.equal(topic.spec.replicas, env.kafka.topicReplicas);
-        assert.ok(Number(topic.spec.config['retention.ms']) > 0);
-      }
+  const expected = {
+    dev: { brokers: 1, controllerPools: ['dual-role'], topicReplicas: 1, pgInstances: 1, synchronous: undefined, pgStorage: '5Gi', backups: 's3://ticketing-dev-pg-backups/' },
+    prod: { brokers: 3, controllerPools: ['controller'], topicReplicas: 3, pgInstances: 3, synchronous: 1, pgStorage: '100Gi', backups: 's3://ticketing-prod-pg-backups/' },
+  } as const;
+
+  for (const env of environments) {
+    const want = expected[env.name];
+    test(`${env.name}: Kafka topics, KRaft node pools, and KafkaUser ACLs from produces/consumes`, () => {
+      const objs = Testing.synth(new KafkaChart(Testing.app(), 'kafka', { environment: env, allServices })) as Obj[];
+      const bookings = objs.find((o) => o.kind === 'KafkaTopic' && o.spec.topicName === 'ticket-bookings');
+      assert.ok(bookings, 'topic ticket-bookings');
+      assert.deepEqual([bookings.spec.partitions, bookings.spec.replicas, bookings.spec.config['retention.ms']], [12, want.topicReplicas, String(7 * 24 * 3600 * 1000)]);
+      const pools = objs.filter((o) => o.kind === 'KafkaNodePool');
+      assert.equal(pools.reduce((n, p) => n + (p.spec.roles.includes('broker') ? p.spec.replicas : 0), 0), want.brokers);
+      assert.deepEqual(pools.filter((p) => p.spec.roles.includes('controller')).map((p) => p.metadata.name), want.controllerPools);
       for (const s of allServices) {
         const user = objs.find((o) => o.kind === 'KafkaUser' && o.metadata.name === s.name);
         if (!s.dependencies.kafka) {
@@ -173,29 +236,25 @@ describe('data stores', () => {
         }
         assert.ok(user, `KafkaUser ${s.name}`);
         assert.equal(user.spec.authentication.type, 'scram-sha-512');
+        const declared = [...s.dependencies.kafka.produces, ...s.dependencies.kafka.consumes];
         for (const t of s.dependencies.kafka.produces) assert.ok(user.spec.authorization.acls.some((a: Obj) => a.resource.name === t && a.operations.includes('Write')), `${s.name} writes ${t}`);
         for (const t of s.dependencies.kafka.consumes) assert.ok(user.spec.authorization.acls.some((a: Obj) => a.resource.name === t && a.operations.includes('Read')), `${s.name} reads ${t}`);
-        const granted = user.spec.authorization.acls.filter((a: Obj) => a.resource.type === 'topic').map((a: Obj) => a.resource.name);
-        for (const t of granted) assert.ok([...s.dependencies.kafka.produces, ...s.dependencies.kafka.consumes].includes(t), `${s.name}: ACL on undeclared topic ${t}`);
+        for (const a of user.spec.authorization.acls.filter((x: Obj) => x.resource.type === 'topic')) assert.ok(declared.includes(a.resource.name), `${s.name}: ACL on undeclared topic ${a.resource.name}`);
+        const topics = objs.filter((o) => o.kind === 'KafkaTopic').map((o) => o.spec.topicName);
+        for (const t of declared) assert.ok(topics.includes(t), `topic ${t} (named by ${s.name})`);
       }
-      const pools = objs.filter((o) => o.kind === 'KafkaNodePool');
-      assert.equal(pools.reduce((n, p) => n + (p.spec.roles.includes('broker') ? p.spec.replicas : 0), 0), env.kafka.brokers);
-      assert.ok(pools.some((p) => p.spec.roles.includes('controller')), 'KRaft controllers');
-    }
-  });
+    });
 
-  test('PostgreSQL: instances, synchronous replication in prod, backups, pooler', () => {
-    for (const env of environments) {
-      const app = Testing.app();
-      const objs = Testing.synth(new PostgresChart(app, 'postgres', { environment: env })) as Obj[];
+    test(`${env.name}: PostgreSQL instances, synchronous replication, backups, pooler`, () => {
+      const objs = Testing.synth(new PostgresChart(Testing.app(), 'postgres', { environment: env })) as Obj[];
       const cluster = one(objs, 'Cluster');
-      assert.equal(cluster.spec.instances, env.postgres.instances);
-      assert.equal(cluster.spec.postgresql.synchronous?.number, env.postgres.synchronousStandbys);
-      assert.equal(cluster.spec.storage.size, env.postgres.storageSize);
-      assert.equal(cluster.spec.backup.barmanObjectStore.destinationPath, env.postgres.backup.destinationPath);
-      assert.equal(one(objs, 'ScheduledBackup').spec.cluster.name, cluster.metadata.name);
-      assert.equal(one(objs, 'Pooler').spec.cluster.name, cluster.metadata.name);
-    }
-    assert.equal(environment('prod').postgres.synchronousStandbys, 1);
-  });
+      assert.equal(cluster.metadata.name, 'ticketing-pg');
+      assert.equal(cluster.spec.instances, want.pgInstances);
+      assert.equal(cluster.spec.postgresql.synchronous?.number, want.synchronous);
+      assert.equal(cluster.spec.storage.size, want.pgStorage);
+      assert.equal(cluster.spec.backup.barmanObjectStore.destinationPath, want.backups);
+      assert.equal(one(objs, 'ScheduledBackup').spec.cluster.name, 'ticketing-pg');
+      assert.equal(one(objs, 'Pooler').spec.cluster.name, 'ticketing-pg');
+    });
+  }
 });

@@ -3,11 +3,9 @@
  * (postgresql.cnpg.io/v1). Only the fields the charts set are declared; the
  * tests validate the rendered objects against the operator's CRD schema.
  */
-import { ApiObject, type ApiObjectMetadata } from 'cdk8s';
-import type { Construct } from 'constructs';
+import { customResource, type ResourceRequirements } from './custom-resource.js';
 
 interface SecretKeySelector { readonly name: string; readonly key: string }
-interface Resources { readonly requests: { cpu: string; memory: string }; readonly limits: { cpu: string; memory: string } }
 
 export interface ClusterSpec {
   readonly instances: number;
@@ -20,7 +18,7 @@ export interface ClusterSpec {
   readonly bootstrap: { readonly initdb: { readonly database: string; readonly owner: string } };
   readonly storage: { readonly size: string; readonly storageClass?: string };
   readonly walStorage?: { readonly size: string; readonly storageClass?: string };
-  readonly resources?: Resources;
+  readonly resources?: ResourceRequirements;
   readonly affinity?: { readonly enablePodAntiAffinity?: boolean; readonly topologyKey?: string; readonly podAntiAffinityType?: 'preferred' | 'required' };
   readonly monitoring?: { readonly enablePodMonitor?: boolean };
   readonly backup?: {
@@ -35,12 +33,9 @@ export interface ClusterSpec {
   };
 }
 
-export class CnpgCluster extends ApiObject {
-  static readonly GVK = { apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster' } as const;
-  constructor(scope: Construct, id: string, props: { metadata: ApiObjectMetadata; spec: ClusterSpec }) {
-    super(scope, id, { ...CnpgCluster.GVK, metadata: props.metadata, spec: props.spec });
-  }
-}
+export const CnpgCluster = customResource<ClusterSpec>('postgresql.cnpg.io/v1', 'Cluster');
+/** The rendered Cluster object (what PostgresCluster exposes as `cluster`). */
+export type CnpgCluster = InstanceType<typeof CnpgCluster>;
 
 export interface PoolerSpec {
   readonly cluster: { readonly name: string };
@@ -50,12 +45,7 @@ export interface PoolerSpec {
   readonly monitoring?: { readonly enablePodMonitor?: boolean };
 }
 
-export class CnpgPooler extends ApiObject {
-  static readonly GVK = { apiVersion: 'postgresql.cnpg.io/v1', kind: 'Pooler' } as const;
-  constructor(scope: Construct, id: string, props: { metadata: ApiObjectMetadata; spec: PoolerSpec }) {
-    super(scope, id, { ...CnpgPooler.GVK, metadata: props.metadata, spec: props.spec });
-  }
-}
+export const CnpgPooler = customResource<PoolerSpec>('postgresql.cnpg.io/v1', 'Pooler');
 
 export interface ScheduledBackupSpec {
   /** Six-field cron (seconds first). */
@@ -66,9 +56,4 @@ export interface ScheduledBackupSpec {
   readonly immediate?: boolean;
 }
 
-export class CnpgScheduledBackup extends ApiObject {
-  static readonly GVK = { apiVersion: 'postgresql.cnpg.io/v1', kind: 'ScheduledBackup' } as const;
-  constructor(scope: Construct, id: string, props: { metadata: ApiObjectMetadata; spec: ScheduledBackupSpec }) {
-    super(scope, id, { ...CnpgScheduledBackup.GVK, metadata: props.metadata, spec: props.spec });
-  }
-}
+export const CnpgScheduledBackup = customResource<ScheduledBackupSpec>('postgresql.cnpg.io/v1', 'ScheduledBackup');

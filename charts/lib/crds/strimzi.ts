@@ -3,10 +3,8 @@
  * Only the fields the charts set are declared; the tests validate the rendered
  * objects against the operator's CRD schema.
  */
-import { ApiObject, type ApiObjectMetadata } from 'cdk8s';
-import type { Construct } from 'constructs';
+import { customResource, type ResourceRequirements } from './custom-resource.js';
 
-interface Resources { readonly requests: { cpu: string; memory: string }; readonly limits: { cpu: string; memory: string } }
 
 export interface KafkaListener {
   readonly name: string;
@@ -25,17 +23,12 @@ export interface KafkaSpec {
     readonly rack?: { readonly topologyKey: string };
   };
   readonly entityOperator: {
-    readonly topicOperator: { readonly resources?: Resources };
-    readonly userOperator: { readonly resources?: Resources };
+    readonly topicOperator: { readonly resources?: ResourceRequirements };
+    readonly userOperator: { readonly resources?: ResourceRequirements };
   };
 }
 
-export class StrimziKafka extends ApiObject {
-  static readonly GVK = { apiVersion: 'kafka.strimzi.io/v1', kind: 'Kafka' } as const;
-  constructor(scope: Construct, id: string, props: { metadata: ApiObjectMetadata; spec: KafkaSpec }) {
-    super(scope, id, { ...StrimziKafka.GVK, metadata: props.metadata, spec: props.spec });
-  }
-}
+export const StrimziKafka = customResource<KafkaSpec>('kafka.strimzi.io/v1', 'Kafka');
 
 export interface KafkaNodePoolSpec {
   readonly replicas: number;
@@ -44,15 +37,10 @@ export interface KafkaNodePoolSpec {
     readonly type: 'jbod';
     readonly volumes: readonly { readonly id: number; readonly type: 'persistent-claim'; readonly size: string; readonly deleteClaim: boolean; readonly kraftMetadata?: 'shared' }[];
   };
-  readonly resources?: Resources;
+  readonly resources?: ResourceRequirements;
 }
 
-export class StrimziKafkaNodePool extends ApiObject {
-  static readonly GVK = { apiVersion: 'kafka.strimzi.io/v1', kind: 'KafkaNodePool' } as const;
-  constructor(scope: Construct, id: string, props: { metadata: ApiObjectMetadata; spec: KafkaNodePoolSpec }) {
-    super(scope, id, { ...StrimziKafkaNodePool.GVK, metadata: props.metadata, spec: props.spec });
-  }
-}
+export const StrimziKafkaNodePool = customResource<KafkaNodePoolSpec>('kafka.strimzi.io/v1', 'KafkaNodePool');
 
 export interface KafkaTopicSpec {
   readonly topicName?: string;
@@ -61,12 +49,7 @@ export interface KafkaTopicSpec {
   readonly config: Record<string, string | number>;
 }
 
-export class StrimziKafkaTopic extends ApiObject {
-  static readonly GVK = { apiVersion: 'kafka.strimzi.io/v1', kind: 'KafkaTopic' } as const;
-  constructor(scope: Construct, id: string, props: { metadata: ApiObjectMetadata; spec: KafkaTopicSpec }) {
-    super(scope, id, { ...StrimziKafkaTopic.GVK, metadata: props.metadata, spec: props.spec });
-  }
-}
+export const StrimziKafkaTopic = customResource<KafkaTopicSpec>('kafka.strimzi.io/v1', 'KafkaTopic');
 
 export type AclOperation = 'Read' | 'Write' | 'Create' | 'Delete' | 'Alter' | 'Describe' | 'DescribeConfigs' | 'IdempotentWrite' | 'All';
 
@@ -81,9 +64,4 @@ export interface KafkaUserSpec {
   readonly authorization: { readonly type: 'simple'; readonly acls: readonly KafkaAcl[] };
 }
 
-export class StrimziKafkaUser extends ApiObject {
-  static readonly GVK = { apiVersion: 'kafka.strimzi.io/v1', kind: 'KafkaUser' } as const;
-  constructor(scope: Construct, id: string, props: { metadata: ApiObjectMetadata; spec: KafkaUserSpec }) {
-    super(scope, id, { ...StrimziKafkaUser.GVK, metadata: props.metadata, spec: props.spec });
-  }
-}
+export const StrimziKafkaUser = customResource<KafkaUserSpec>('kafka.strimzi.io/v1', 'KafkaUser');

@@ -2,8 +2,8 @@ import { Chart, type ChartProps } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { ServiceDeclaration } from '@ticketing/platform/service-declaration';
 import type { EnvironmentSettings } from '../environments.js';
-import { requiredTopics, topicSettings, type TopicSettings } from '../kafka-topics.js';
-import { KafkaCluster, declaredTopics } from '../lib/kafka-cluster.js';
+import { requiredTopics, topicSettings } from '../kafka-topics.js';
+import { KafkaCluster, declaredTopics, type TopicSettings } from '../lib/kafka-cluster.js';
 import { dataStores, namespaces, partOf } from '../settings.js';
 
 export interface KafkaChartProps extends ChartProps {

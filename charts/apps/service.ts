@@ -34,7 +34,7 @@ export class ServiceChart extends Chart {
       name: d.name,
       namespace: namespaces.app,
       host: `${d.name}.${env.domain}`,
-      service: this.platformService.service,
+      service: this.platformService.workload.service,
       port: d.port,
       clusterIssuer: env.clusterIssuer.name,
       rateLimit: env.rateLimit,

@@ -4,7 +4,7 @@ import { AppProject } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1/AppP
 import { helmAddons } from '../addons.js';
 import type { EnvironmentSettings } from '../environments.js';
 import { ArgoApplication } from '../lib/argo-application.js';
-import { gitRepository, namespaces, partOf } from '../settings.js';
+import { argocdLabels, distFileSource, gitRepository, namespaces } from '../settings.js';
 
 export interface BootstrapChartProps extends ChartProps {
   readonly environment: EnvironmentSettings;
@@ -36,7 +36,7 @@ export class BootstrapChart extends Chart {
   constructor(scope: Construct, id: string, props: BootstrapChartProps) {
     super(scope, id, props);
     const env = props.environment;
-    const labels = { 'app.kubernetes.io/part-of': partOf, environment: env.name };
+    const labels = argocdLabels(env.name);
     const destinations = [...new Set([namespaces.argocd, ...Object.values(namespaces), ...helmAddons.map((a) => a.namespace)])].sort();
     const project = new AppProject({
       metadata: { name: props.project, namespace: namespaces.argocd, labels },
@@ -59,12 +59,7 @@ export class BootstrapChart extends Chart {
       destinationNamespace: namespaces.argocd,
       syncWave: 0,
       labels,
-      source: {
-        repoURL: gitRepository.url,
-        targetRevision: gitRepository.revision,
-        path: `dist/${env.name}`,
-        directory: { include: props.appsFile },
-      },
+      source: distFileSource(env.name, props.appsFile),
     });
   }
 }

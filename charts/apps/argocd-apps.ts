@@ -1,9 +1,9 @@
 import { Chart, type ChartProps } from 'cdk8s';
 import type { Construct } from 'constructs';
-import { helmAddons, waves } from '../addons.js';
+import { helmAddons } from '../addons.js';
 import type { EnvironmentSettings } from '../environments.js';
 import { ArgoApplication } from '../lib/argo-application.js';
-import { gitRepository, namespaces, partOf } from '../settings.js';
+import { argocdLabels, distFileSource, namespaces } from '../settings.js';
 
 /** One chart file of dist/<env>/ that Argo CD syncs as its own Application. */
 export interface DistChartApp {
@@ -31,7 +31,7 @@ export class ArgoAppsChart extends Chart {
   constructor(scope: Construct, id: string, props: ArgoAppsChartProps) {
     super(scope, id, props);
     const env = props.environment;
-    const labels = { 'app.kubernetes.io/part-of': partOf, environment: env.name };
+    const labels = argocdLabels(env.name);
     for (const addon of helmAddons) {
       new ArgoApplication(this, addon.name, {
         name: addon.name,
@@ -58,15 +58,8 @@ export class ArgoAppsChart extends Chart {
         syncWave: chart.wave,
         syncOptions: chart.syncOptions,
         labels,
-        source: {
-          repoURL: gitRepository.url,
-          targetRevision: gitRepository.revision,
-          path: `dist/${env.name}`,
-          directory: { include: `${chart.id}.k8s.yaml` },
-        },
+        source: distFileSource(env.name, `${chart.id}.k8s.yaml`),
       });
     }
   }
 }
-
-export { waves };
