@@ -27,7 +27,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { StackError, runMain } from '../scripts/lib/errors.js';
 import { logToStderr } from '../scripts/lib/process.js';
-import { onsaleProblems, runAutocannonOnsale, type OnsaleCounts } from './lib/autocannon-onsale.js';
+import { assertLoopbackUrl, onsaleProblems, runAutocannonOnsale, type OnsaleCounts } from './lib/autocannon-onsale.js';
 import {
   checkInventory,
   formatReport,
@@ -140,6 +140,9 @@ runMain(async () => {
         checkPool.on('error', () => undefined);
       }
     }
+
+    // Before seeding anything: autocannon loads this machine only.
+    if (generator === 'autocannon') for (const url of [catalogUrl, bookingUrl]) assertLoopbackUrl(url);
 
     if (values.seed) {
       if (eventId) throw new StackError('Give either --event-id or --seed, not both.');
