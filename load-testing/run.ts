@@ -1,28 +1,37 @@
 /**
- * Runs the onsale load test (load-testing/onsale.ts) with real k6.
+ * Runs the onsale load test with autocannon (local, the default there) or
+ * with a k6 you installed yourself (load-testing/onsale.ts; clusters).
  *
  *   npm run load -- --local [--scenario smoke|onsale] [--seats 500] [--ga 300] [--buyers 50]
  *       Starts catalog + booking in-process on 127.0.0.1 (throwaway database on
  *       TEST_DATABASE_URL / DATABASE_URL, fresh topic on TEST_KAFKA_BROKERS / KAFKA_BROKERS),
- *       seeds a venue and an event through the catalog API, runs k6, then checks the
- *       inventory invariants in PostgreSQL and prints a summary.
+ *       seeds a venue and an event through the catalog API, runs autocannon, then checks
+ *       the inventory invariants in PostgreSQL and prints a summary.
+ *       autocannon knobs: --connections N, --duration SECONDS, --requests N (per connection).
  *
  *   npm run load -- --catalog-url URL --booking-url URL [--event-id ID | --seed] [--scenario onsale]
- *       Targets running services (e.g. a cluster's ingress hosts) and starts nothing.
+ *       Targets running services (e.g. a cluster's ingress hosts) and starts nothing; runs k6.
  *       Buyer tokens: BUYER_TOKENS (comma-separated), or minted with AUTH_TOKEN_SECRET.
  *       --seed creates the venue and event first (organizer token minted with AUTH_TOKEN_SECRET).
  *       --database-url URL (read access to the target's database) adds the invariant check.
  *
- * Exit code: k6's (0 = every threshold held, 99 = a threshold crossed), or 1 when
- * the inventory check fails.
+ * --generator autocannon|k6 (or --k6) picks the load generator. k6 is never
+ * downloaded or built here: K6_BINARY or `k6` on PATH. autocannon targets
+ * loopback addresses only.
+ *
+ * Exit code: k6's (0 = every threshold held, 99 = a threshold crossed); for
+ * autocannon 0, or 99 when the same checks fail (5xx, unexpected statuses,
+ * nothing sold, slow holds); 1 when the inventory check fails.
  */
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { StackError, runMain } from '../scripts/lib/errors.js';
 import { logToStderr } from '../scripts/lib/process.js';
+import { assertLoopbackUrl, onsaleProblems, runAutocannonOnsale, type OnsaleCounts } from './lib/autocannon-onsale.js';
 import {
   checkInventory,
   formatReport,
+  k6Counts,
   mintBuyerTokens,
   mintOrganizerToken,
   runK6,
@@ -33,12 +42,22 @@ import {
 } from './lib/onsale.js';
 
 const log = logToStderr;
-const usage = 'usage: npm run load -- (--local | --catalog-url URL --booking-url URL (--event-id ID | --seed)) [--scenario smoke|onsale] [--seats N] [--ga N] [--buyers N] [--database-url URL] [--timeout SECONDS] [--keep-database]';
+const usage =
+  'usage: npm run load -- (--local | --catalog-url URL --booking-url URL (--event-id ID | --seed)) [--generator autocannon|k6 | --k6] ' +
+  '[--scenario smoke|onsale] [--seats N] [--ga N] [--buyers N] [--connections N] [--duration SECONDS] [--requests N] [--database-url URL] [--timeout SECONDS] [--keep-database]';
+/** autocannon's bounds per scenario: concurrent buyers, seconds, responses per connection. */
+// The request bound normally ends the run (exact counts); the time limit is the safety net.
+const autocannonDefaults = { smoke: { connections: 8, duration: 30, requests: 100 }, onsale: { connections: 50, duration: 180, requests: 300 } };
 
 runMain(async () => {
   const { values } = parseArgs({
     options: {
       local: { type: 'boolean', default: false },
+      generator: { type: 'string' },
+      k6: { type: 'boolean', default: false },
+      connections: { type: 'string' },
+      duration: { type: 'string' },
+      requests: { type: 'string' },
       scenario: { type: 'string', default: 'smoke' },
       'catalog-url': { type: 'string' },
       'booking-url': { type: 'string' },
@@ -63,6 +82,13 @@ runMain(async () => {
   const seats = positiveInt('--seats', values.seats, true);
   const gaCapacity = positiveInt('--ga', values.ga, true);
   const buyers = positiveInt('--buyers', values.buyers, false);
+  if (values.k6 && values.generator && values.generator !== 'k6') throw new StackError(`--k6 and --generator ${values.generator} contradict each other.`);
+  const generator = values.k6 ? 'k6' : values.generator ?? (values.local ? 'autocannon' : 'k6');
+  if (generator !== 'k6' && generator !== 'autocannon') throw new StackError(`--generator ${generator}: expected autocannon or k6.\n${usage}`);
+  const bounds = autocannonDefaults[scenario];
+  const connections = values.connections ? positiveInt('--connections', values.connections, false) : bounds.connections;
+  const durationSeconds = values.duration ? positiveInt('--duration', values.duration, false) : bounds.duration;
+  const requestsPerConnection = values.requests ? positiveInt('--requests', values.requests, false) : bounds.requests;
   // Bounded in time: smoke is ~10 s, onsale ~5 min unless the knobs say otherwise.
   const timeoutMs = 1000 * (values.timeout ? positiveInt('--timeout', values.timeout, false) : scenario === 'smoke' ? 120 : 15 * 60);
 
@@ -115,6 +141,9 @@ runMain(async () => {
       }
     }
 
+    // Before seeding anything: autocannon loads this machine only.
+    if (generator === 'autocannon') for (const url of [catalogUrl, bookingUrl]) assertLoopbackUrl(url);
+
     if (values.seed) {
       if (eventId) throw new StackError('Give either --event-id or --seed, not both.');
       log(`Seeding a venue with ${seats} seats and ${gaCapacity} GA places, and an on-sale event, through ${catalogUrl}…`);
@@ -124,11 +153,24 @@ runMain(async () => {
     }
     if (!eventId) throw new StackError(`Which event? Give --event-id, or --seed to create one.\n${usage}`);
 
-    log(`Running k6 (${scenario}) against catalog ${catalogUrl} and booking ${bookingUrl}…`);
-    const run = await Promise.race([
-      runK6({ catalogUrl, bookingUrl, eventId, buyerTokens }, { scenario, timeoutMs, echo: true }),
-      new Promise<never>((_, reject) => stop.signal.addEventListener('abort', () => reject(new StackError('Interrupted.')))),
-    ]);
+    const target = { catalogUrl, bookingUrl, eventId, buyerTokens };
+    let counts: OnsaleCounts;
+    let code: number;
+    let k6Failed = false;
+    if (generator === 'autocannon') {
+      log(`Running autocannon (${scenario}: ${connections} buyers, at most ${durationSeconds} s and ${requestsPerConnection} requests each) against booking ${bookingUrl}, searches on catalog ${catalogUrl}…`);
+      counts = await runAutocannonOnsale(target, { buyers: connections, durationSeconds, requestsPerConnection, signal: stop.signal });
+      const problems = onsaleProblems(counts, { holdP95Ms: process.env.HOLD_P95_MS ? Number(process.env.HOLD_P95_MS) : undefined });
+      for (const problem of problems) log(`check failed: ${problem}`);
+      code = problems.length > 0 ? 99 : 0;
+    } else {
+      log(`Running k6 (${scenario}) against catalog ${catalogUrl} and booking ${bookingUrl}…`);
+      const interrupted = new Promise<never>((_, reject) => stop.signal.addEventListener('abort', () => reject(new StackError('Interrupted.'))));
+      const run = await Promise.race([runK6(target, { scenario, timeoutMs, echo: true }), interrupted]);
+      counts = k6Counts(run);
+      code = run.code;
+      k6Failed = !run.summary;
+    }
 
     let inventory: InventoryReport | undefined;
     let inventoryError: unknown;
@@ -140,15 +182,15 @@ runMain(async () => {
         inventoryError = error;
       }
     } else {
-      log('No --database-url: skipping the inventory check (only k6\'s thresholds judge this run).');
+      log(`No --database-url: skipping the inventory check (only ${generator}'s checks judge this run).`);
     }
-    process.stdout.write(`\nOnsale ${scenario} run, event ${eventId}\n${formatReport(run, inventory)}\n`);
+    process.stdout.write(`\nOnsale ${scenario} run (${generator}), event ${eventId}\n${formatReport(generator, counts, inventory, code)}\n`);
     if (inventoryError) {
       process.stdout.write(`invariants            BROKEN: ${(inventoryError as Error).message}\n`);
       return 1;
     }
-    if (!run.summary) process.stdout.write('k6 wrote no summary: it failed before or during the run (output above).\n');
-    return run.code;
+    if (k6Failed) process.stdout.write('k6 wrote no summary: it failed before or during the run (output above).\n');
+    return code;
   } finally {
     process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
     if (local) {

@@ -1,7 +1,9 @@
 /**
  * Node-side helpers of the onsale load test, shared by run.ts and the test:
  * start catalog + booking in-process on a throwaway database, seed an event
- * through the catalog API, run k6, and check the inventory in PostgreSQL.
+ * through the catalog API, run k6 (a k6 you installed; clusters) and check
+ * the inventory in PostgreSQL. The autocannon generator (local runs, the
+ * default) is in autocannon-onsale.ts.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,8 +16,9 @@ export { type LocalServices };
 /** Catalog + booking in-process on a throwaway database (shared with the end-to-end test). */
 export const startLocalServices = startCatalogAndBooking;
 import { StackError } from '../../scripts/lib/errors.js';
-import { ensureK6 } from '../../scripts/lib/k6.js';
+import { findK6 } from '../../scripts/lib/k6.js';
 import { runCommand } from '../../scripts/lib/process.js';
+import type { OnsaleCounts, OnsaleTarget } from './autocannon-onsale.js';
 
 export const onsaleScript = resolve(import.meta.dirname, '..', 'onsale.ts');
 
@@ -94,12 +97,7 @@ export function mintOrganizerToken(secret: string): string {
 
 // ---------------------------------------------------------------- k6
 
-export interface K6Target {
-  catalogUrl: string;
-  bookingUrl: string;
-  eventId: string;
-  buyerTokens: readonly string[];
-}
+export type K6Target = OnsaleTarget;
 
 export interface K6Run {
   code: number;
@@ -114,11 +112,12 @@ export interface K6Summary {
 }
 
 /**
- * Runs load-testing/onsale.ts with real k6. Stops it (SIGINT, then SIGKILL)
- * after `timeoutMs`. Output goes to our stderr when `echo` is set.
+ * Runs load-testing/onsale.ts with the k6 you installed (K6_BINARY, or k6 on
+ * PATH; a StackError says how to get it otherwise). Stops it (SIGINT, then
+ * SIGKILL) after `timeoutMs`. Output goes to our stderr when `echo` is set.
  */
 export async function runK6(target: K6Target, options: { scenario: string; env?: Record<string, string>; timeoutMs: number; echo?: boolean }): Promise<K6Run> {
-  const k6 = await ensureK6();
+  const k6 = findK6();
   const dir = mkdtempSync(join(tmpdir(), 'k6-onsale-'));
   const summaryFile = join(dir, 'summary.json');
   const env: NodeJS.ProcessEnv = {
@@ -155,6 +154,34 @@ export async function runK6(target: K6Target, options: { scenario: string; env?:
 /** A counter's total in a k6 summary (0 when k6 never recorded it). */
 export function counter(summary: K6Summary | undefined, name: string): number {
   return summary?.metrics[name]?.count ?? 0;
+}
+
+/** k6's summary in the generator-neutral shape the report and checks use. */
+export function k6Counts(run: K6Run): OnsaleCounts {
+  const m = run.summary?.metrics ?? {};
+  const requests = counter(run.summary, 'http_reqs');
+  return {
+    requests,
+    requestsPerSecond: m['http_reqs']?.rate ?? 0,
+    durationSeconds: requests / Math.max(m['http_reqs']?.rate ?? 1, 0.001),
+    statusCounts: {},
+    unexpected: Math.round((m['http_req_failed']?.value ?? 0) * requests),
+    http5xx: counter(run.summary, 'http_5xx'),
+    http429: counter(run.summary, 'http_429'),
+    errors: 0,
+    holdP95Ms: m['http_req_duration{name:POST /holds}']?.['p(95)'],
+    bookingP97_5Ms: undefined,
+    holdAttempts: counter(run.summary, 'hold_outcomes'),
+    holdsCreated: counter(run.summary, 'holds_created'),
+    bookingsConfirmed: counter(run.summary, 'bookings_confirmed'),
+    seatsBooked: counter(run.summary, 'seats_booked'),
+    gaPlacesBooked: counter(run.summary, 'ga_places_booked'),
+    paymentsDeclined: counter(run.summary, 'payments_declined'),
+    holdsReleased: counter(run.summary, 'holds_released'),
+    soldOutFlows: counter(run.summary, 'sold_out_iterations'),
+    // k6 lets iterations finish (gracefulStop) before it stops.
+    cutOff: 0,
+  };
 }
 
 // ---------------------------------------------------------------- invariants
@@ -221,20 +248,18 @@ export async function checkInventory(pool: pg.Pool, eventId: string): Promise<In
   };
 }
 
-/** One human-readable block: what k6 measured and what the database holds. */
-export function formatReport(run: K6Run, inventory: InventoryReport | undefined): string {
-  const m = run.summary?.metrics ?? {};
-  const p95 = (name: string): string => {
-    const value = m[name]?.['p(95)'];
-    return value === undefined ? 'n/a' : `${value.toFixed(1)} ms`;
-  };
+/** One human-readable block: what the load generator counted and what the database holds. */
+export function formatReport(generator: string, counts: OnsaleCounts, inventory: InventoryReport | undefined, exitCode?: number): string {
+  const ms = (value: number | undefined): string => (value === undefined ? 'n/a' : `${value.toFixed(1)} ms`);
+  const statuses = Object.entries(counts.statusCounts).map(([status, n]) => `${status}×${n}`).join(' ');
   const lines = [
-    `k6 exit code          ${run.code}${run.code === 99 ? ' (thresholds crossed)' : ''}`,
-    `requests              ${counter(run.summary, 'http_reqs')} (${(m['http_reqs']?.rate ?? 0).toFixed(1)}/s), failed (unexpected status) ${((m['http_req_failed']?.value ?? 0) * 100).toFixed(2)}%`,
-    `5xx                   ${counter(run.summary, 'http_5xx')}    429: ${counter(run.summary, 'http_429')}`,
-    `p95 latency           holds ${p95('http_req_duration{name:POST /holds}')}, all ${p95('http_req_duration')}`,
-    `holds created         ${counter(run.summary, 'holds_created')}, not held (409: seats taken / not enough places) ${counter(run.summary, 'hold_outcomes') - counter(run.summary, 'holds_created')}`,
-    `bookings (k6)         ${counter(run.summary, 'bookings_confirmed')} confirmed, ${counter(run.summary, 'payments_declined')} declined, ${counter(run.summary, 'holds_released')} released, ${counter(run.summary, 'sold_out_iterations')} sold-out iterations`,
+    ...(exitCode === undefined ? [] : [`${generator} exit code${' '.repeat(Math.max(1, 13 - generator.length))}${exitCode}${generator === 'k6' && exitCode === 99 ? ' (thresholds crossed)' : ''}`]),
+    `requests              ${counts.requests} in ${counts.durationSeconds.toFixed(1)} s (${counts.requestsPerSecond.toFixed(1)}/s)${statuses ? `: ${statuses}` : ''}`,
+    `unexpected            ${counts.unexpected} unexpected statuses, ${counts.http5xx} 5xx, ${counts.http429} 429, ${counts.errors} connection errors/timeouts`,
+    `latency               holds p95 ${ms(counts.holdP95Ms)}${counts.bookingP97_5Ms === undefined ? '' : `, booking p97.5 ${ms(counts.bookingP97_5Ms)}`}`,
+    `holds                 ${counts.holdsCreated} created of ${counts.holdAttempts} tried (the rest 409: seats taken / not enough places)`,
+    `bookings (${generator})${' '.repeat(Math.max(1, 11 - generator.length))}${counts.bookingsConfirmed} confirmed (${counts.seatsBooked} seats + ${counts.gaPlacesBooked} GA places), ${counts.paymentsDeclined} declined, ${counts.holdsReleased} released, ${counts.soldOutFlows} sold-out looks`,
+    ...(counts.cutOff > 0 ? [`cut off               ${counts.cutOff} checkouts/releases unanswered at the time limit (the database may hold up to that many more)`] : []),
   ];
   if (inventory) {
     lines.push(

@@ -1,7 +1,7 @@
 /**
- * Go programs the tooling uses (k6, kubeconform, kube-linter), found or built
- * as on a fresh machine: `go install <module>@<version>` into .local/go/bin,
- * through the Go module proxy.
+ * Go programs the chart tests use (kubeconform), found or built as on a
+ * fresh machine: `go install <module>@<version>` into .local/go/bin, through
+ * the Go module proxy.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -20,7 +20,7 @@ export interface GoTool {
 const binDir = join(localDir, 'go', 'bin');
 
 /** Where an installed copy may already be: ours, Go's default GOBIN/GOPATH, then PATH. */
-function findInstalled(binary: string): string | undefined {
+export function findInstalled(binary: string): string | undefined {
   const gopath = process.env['GOPATH']?.split(':')[0];
   const dirs = [binDir, process.env['GOBIN'], gopath && join(gopath, 'bin'), join(homedir(), 'go', 'bin'), ...(process.env['PATH'] ?? '').split(':')];
   for (const dir of dirs) {

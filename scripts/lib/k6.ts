@@ -1,22 +1,24 @@
 /**
- * The k6 load generator. k6 is a Go program; the npm package of that name is
- * only a typing stub, so we use the real binary: K6_BINARY if set, else an
- * installed k6, else the pinned version built with `go install`.
+ * k6, for cluster load runs only. The project never downloads or builds it
+ * (k6 is AGPL-licensed): it uses a k6 that you installed yourself, named by
+ * K6_BINARY or found as `k6` on PATH. Local runs and `npm test` use
+ * autocannon (MIT, from npm) instead.
  */
 import { existsSync } from 'node:fs';
 import { StackError } from './errors.js';
-import { ensureGoTool, type GoTool } from './go-tools.js';
-import type { Logger } from './process.js';
+import { commandExists } from './process.js';
 
-/** The k6 release we build and test with. k6 v1 runs TypeScript scripts natively. */
-export const k6Tool: GoTool = { binary: 'k6', module: 'go.k6.io/k6', version: 'v1.8.1' };
+export const k6InstallHint =
+  'Install k6 yourself (https://grafana.com/docs/k6/latest/set-up/install-k6/) and put it on PATH, or set K6_BINARY=/path/to/k6. ' +
+  'Local runs need no k6: `npm run load -- --local` uses autocannon.';
 
-/** Returns the path of a usable k6 binary, building it with Go when none is installed. */
-export async function ensureK6(options: { log?: Logger } = {}): Promise<string> {
-  const override = process.env['K6_BINARY'];
+/** Path of the k6 the user installed, or a StackError saying how to get one. */
+export function findK6(env: NodeJS.ProcessEnv = process.env): string {
+  const override = env['K6_BINARY'];
   if (override) {
-    if (!existsSync(override)) throw new StackError(`K6_BINARY=${override} does not exist.`);
+    if (!existsSync(override)) throw new StackError(`K6_BINARY=${override} does not exist. ${k6InstallHint}`);
     return override;
   }
-  return ensureGoTool(k6Tool, options);
+  if (commandExists('k6', env['PATH'])) return 'k6';
+  throw new StackError(`k6 is not installed. ${k6InstallHint}`);
 }

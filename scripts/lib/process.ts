@@ -100,9 +100,9 @@ async function urlAnswers200(url: string): Promise<boolean> {
 // ---------------------------------------------------------------- commands
 
 /** True when `command` is an executable on PATH (or an existing path). */
-export function commandExists(command: string): boolean {
+export function commandExists(command: string, pathVariable = process.env['PATH']): boolean {
   if (command.includes('/')) return existsSync(command);
-  return (process.env['PATH'] ?? '')
+  return (pathVariable ?? '')
     .split(delimiter)
     .filter(Boolean)
     .some((dir) => {
