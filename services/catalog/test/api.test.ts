@@ -115,6 +115,11 @@ describe('bad input gets a 4xx problem, never a 500', () => {
   test('bad tokens are 401 before the body is looked at', async () => {
     await expectProblem(401, 'POST', '/venues', { token: tokens.alice.slice(0, -3) + 'abc', body: smallVenue() });
     await expectProblem(401, 'POST', '/venues', { headers: { authorization: 'Basic dXNlcjpwdw==' }, body: smallVenue() });
+    // Nothing about the schema is told to a caller without a valid token.
+    await expectProblem(401, 'POST', '/venues', { body: { name: 42 } });
+    await expectProblem(401, 'POST', '/events', { rawBody: '{"venueId": ', headers: { 'content-type': 'application/json' } });
+    await expectProblem(401, 'PATCH', `/events/${eventId}`, { body: { status: 'sold_out' } });
+    await expectProblem(403, 'POST', '/venues', { token: tokens.buyer, body: { name: 42 } });
   });
 });
 
