@@ -27,7 +27,9 @@ const category = {
 };
 const coordinate = { type: 'number', minimum: -100_000, maximum: 100_000 };
 const uuid = { type: 'string', format: 'uuid' };
+/** Timestamps the API answers with; inputs use `openApiCommon.dateTime`, which the database accepts. */
 const timestamp = { type: 'string', format: 'date-time' };
+const dateTimeInput = openApiCommon.dateTime;
 
 const problem = openApiCommon.problemResponse;
 const bearer = [{ bearerAuth: [] }];
@@ -118,8 +120,8 @@ const searchEvents: Operation = {
   tags: ['buyers'],
   parameters: [
     { name: 'city', in: 'query', description: 'Venue city, case-insensitive exact match.', schema: text(100) },
-    { name: 'from', in: 'query', description: 'Events starting at or after this instant.', schema: timestamp },
-    { name: 'to', in: 'query', description: 'Events starting before this instant.', schema: timestamp },
+    { name: 'from', in: 'query', description: 'Events starting at or after this instant.', schema: dateTimeInput() },
+    { name: 'to', in: 'query', description: 'Events starting before this instant.', schema: dateTimeInput() },
     {
       name: 'q',
       in: 'query',
@@ -307,8 +309,8 @@ export const catalogOpenApi: OpenApiDocument = {
           venueId: uuid,
           title: text(200),
           description: { type: 'string', maxLength: 5_000 },
-          startsAt: timestamp,
-          endsAt: { ...timestamp, description: 'After `startsAt`.' },
+          startsAt: dateTimeInput(),
+          endsAt: dateTimeInput('After `startsAt`.'),
           priceTiers: { type: 'array', minItems: 1, maxItems: 50, items: ref('PriceTier') },
           status: { type: 'string', enum: ['draft', 'on_sale'], default: 'on_sale' },
         },
@@ -320,8 +322,8 @@ export const catalogOpenApi: OpenApiDocument = {
         properties: {
           title: text(200),
           description: { type: 'string', maxLength: 5_000 },
-          startsAt: timestamp,
-          endsAt: timestamp,
+          startsAt: dateTimeInput(),
+          endsAt: dateTimeInput(),
           status: { type: 'string', enum: ['draft', 'on_sale', 'cancelled'] },
         },
       },

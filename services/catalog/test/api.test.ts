@@ -88,6 +88,23 @@ describe('bad input gets a 4xx problem, never a 500', () => {
     await expectProblem(400, 'GET', '/events?q=' + encodeURIComponent('a\u0000b'));
   });
 
+  test('date-times the database cannot take are validation problems, not 500s', async () => {
+    // Offsets beyond ±15:59 and year 0 pass `format: date-time` but not PostgreSQL.
+    for (const value of ['2030-01-01T20:00:00-18:45', '2030-01-01T20:00:00+16:00', '0000-01-01T00:00:00Z', '9999-12-31T23:00:00-02:00']) {
+      const search = await expectProblem(400, 'GET', `/events?from=${encodeURIComponent(value)}`);
+      assert.ok(search.errors?.some((e) => e.field === 'query.from'), JSON.stringify(search));
+      await expectProblem(400, 'GET', `/events?to=${encodeURIComponent(value)}`);
+      const created = await expectProblem(400, 'POST', '/events', { ...auth, body: eventBody(venueId, { startsAt: value }) });
+      assert.ok(created.errors?.some((e) => e.field === 'body.startsAt'), JSON.stringify(created));
+      await expectProblem(400, 'PATCH', `/events/${eventId}`, { ...auth, body: { endsAt: value } });
+    }
+    // The extremes that are allowed work end to end.
+    for (const value of ['2030-01-01T20:00:00+15:59', '2030-01-01T20:00:00-15:59', '2030-01-01t20:00:00.123456z']) {
+      const res = await catalog.call('GET', `/events?from=${encodeURIComponent(value)}`);
+      assert.equal(res.status, 200, `${value}: ${JSON.stringify(res.body)}`);
+    }
+  });
+
   test('unknown ids are 404, malformed ids 400', async () => {
     const unknown = '00000000-0000-4000-8000-000000000000';
     for (const path of [`/events/${unknown}`, `/events/${unknown}/seat-map`, `/venues/${unknown}`, `/venues/${unknown}/seats`]) {

@@ -264,6 +264,22 @@ export const openApiCommon = {
     },
   },
   bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+  /**
+   * A date-time a client sends. `format: date-time` alone allows offsets up to
+   * ±23:59 and years 0000–9999, which PostgreSQL rejects (offsets beyond
+   * ±15:59, year 0) or which turn into instants the API cannot write back as
+   * RFC 3339 (past 9999 after applying the offset); the pattern keeps inputs
+   * to what the database takes.
+   */
+  dateTime: (description?: string) => ({
+    type: 'string',
+    format: 'date-time',
+    pattern: '^(19|2[0-9])[0-9]{2}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([Zz]|[+-](0[0-9]|1[0-5]):[0-5][0-9])$',
+    description:
+      (description ? `${description} ` : '') +
+      'RFC 3339 date-time with seconds, in the years 1900–2999, with an offset of `Z` or `±hh:mm` up to ±15:59.',
+  }),
+
   idempotencyKeyHeader: {
     name: 'Idempotency-Key',
     in: 'header' as const,
