@@ -18,10 +18,25 @@ describe('booking API contract', () => {
     const served = await http(h.url, 'GET', '/openapi.json');
     assert.equal(served.status, 200);
     assert.equal(served.body.openapi, '3.1.0');
-    assert.deepEqual(served.body, JSON.parse(JSON.stringify(bookingOpenApi)));
+    const doc = bookingOpenApi(h.service.context.config);
+    assert.deepEqual(served.body, JSON.parse(JSON.stringify(doc)));
     assert.deepEqual(h.service.context.api.unregisteredOperations(), [], 'every documented operation has a route');
-    const documented = Object.entries(bookingOpenApi.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m} ${p}`)).sort();
+    const documented = Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m} ${p}`)).sort();
     assert.deepEqual(h.service.context.api.registered().sort(), documented, 'every route is documented');
+  });
+
+  test('hold size: the documented bound is HOLD_MAX_PLACES, which validation enforces', async () => {
+    const served = (await http(h.url, 'GET', '/openapi.json')).body;
+    const [seats, ga] = served.components.schemas.HoldRequest.oneOf;
+    assert.equal(seats.properties.seatIds.maxItems, h.service.context.config.integer('HOLD_MAX_PLACES'));
+    assert.equal(seats.properties.seatIds.maxItems, 10);
+    assert.equal(ga.properties.generalAdmission.properties.quantity.maximum, 10);
+    const tooMany = await http(h.url, 'POST', '/holds', { token: buyer, body: { eventId: event.eventId, seatIds: Array.from({ length: 11 }, () => crypto.randomUUID()) } });
+    assert.equal(tooMany.status, 400);
+    assert.equal(tooMany.body.type, 'https://ticketing.dev/problems/validation');
+    const manyPlaces = await http(h.url, 'POST', '/holds', { token: buyer, body: { eventId: event.eventId, generalAdmission: { sectionId: event.gaSectionId, quantity: 11 } } });
+    assert.equal(manyPlaces.status, 400);
+    assert.equal(manyPlaces.body.type, 'https://ticketing.dev/problems/validation');
   });
 
   describe('Idempotency-Key', () => {

@@ -1,13 +1,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import type { OpenApiDocument } from '@ticketing/platform';
 import { catalogOpenApi } from '../src/openapi.js';
 import { eventBody, smallVenue, startCatalog, tokens, type TestCatalog } from './support.js';
 
 let catalog: TestCatalog;
+/** The document this catalog's settings give. */
+let doc: OpenApiDocument;
 let venueId: string;
 let eventId: string;
 before(async () => {
   catalog = await startCatalog();
+  doc = catalogOpenApi(catalog.service.context.config);
   venueId = (await catalog.call('POST', '/venues', { token: tokens.alice, body: smallVenue() })).body.id;
   eventId = (await catalog.call('POST', '/events', { token: tokens.alice, body: eventBody(venueId) })).body.id;
 });
@@ -144,7 +148,7 @@ describe('OpenAPI document', () => {
   test('is served at /openapi.json', async () => {
     const res = await catalog.call('GET', '/openapi.json');
     assert.equal(res.status, 200);
-    assert.deepEqual(res.body, JSON.parse(JSON.stringify(catalogOpenApi)));
+    assert.deepEqual(res.body, JSON.parse(JSON.stringify(doc)));
     assert.equal(res.body.openapi, '3.1.0');
   });
 
@@ -159,13 +163,29 @@ describe('OpenAPI document', () => {
         if (on) routes.push(`${method} ${layer.route.path.replace(/:(\w+)/g, '{$1}')}`);
       }
     }
-    const documented = Object.entries(catalogOpenApi.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`));
+    const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`));
     assert.deepEqual(routes.sort(), documented.sort());
+  });
+
+  test('search limit: the documented bounds are the enforced ones, from SEARCH_PAGE_SIZE_MAX', async () => {
+    const limitOf = (d: { paths: Record<string, any> }) => d.paths['/events'].get.parameters.find((p: { name: string }) => p.name === 'limit').schema;
+    const served = (await catalog.call('GET', '/openapi.json')).body;
+    assert.deepEqual(limitOf(served), { type: 'integer', minimum: 1, maximum: 100, default: 20 });
+    assert.equal((await catalog.call('GET', '/events?limit=100')).status, 200);
+    assert.equal((await expectProblem(400, 'GET', '/events?limit=101')).errors?.[0]?.field, 'query.limit');
+    const small = await startCatalog({ SEARCH_PAGE_SIZE_MAX: '7' });
+    try {
+      assert.deepEqual(limitOf((await small.call('GET', '/openapi.json')).body), { type: 'integer', minimum: 1, maximum: 7, default: 7 });
+      assert.equal((await small.call('GET', '/events?limit=7')).status, 200);
+      assert.equal((await small.call('GET', '/events?limit=8')).status, 400);
+    } finally {
+      await small.close();
+    }
   });
 
   test('is self-consistent: unique operation ids, resolvable refs, writes secured and idempotent', () => {
     const ids = new Set<string>();
-    for (const [path, ops] of Object.entries(catalogOpenApi.paths)) {
+    for (const [path, ops] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(ops)) {
         assert.ok(op, `${method} ${path}`);
         assert.ok(!ids.has(op.operationId), `duplicate operationId ${op.operationId}`);
@@ -181,11 +201,11 @@ describe('OpenAPI document', () => {
         }
       }
     }
-    const refs = JSON.stringify(catalogOpenApi).matchAll(/"\$ref":"#\/components\/schemas\/(\w+)"/g);
-    for (const [, name] of refs) assert.ok(catalogOpenApi.components.schemas[name!], `unresolved $ref ${name}`);
+    const refs = JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/schemas\/(\w+)"/g);
+    for (const [, name] of refs) assert.ok(doc.components.schemas[name!], `unresolved $ref ${name}`);
     // Request bodies are closed: every input object schema forbids unknown fields.
     for (const name of ['VenueInput', 'SeatedSectionInput', 'GeneralAdmissionSectionInput', 'RowInput', 'EventInput', 'EventPatch', 'PriceTier']) {
-      assert.equal(catalogOpenApi.components.schemas[name]!.additionalProperties, false, name);
+      assert.equal(doc.components.schemas[name]!.additionalProperties, false, name);
     }
   });
 });
