@@ -1,4 +1,4 @@
-import { openApiCommon, type OpenApiDocument, type ServiceConfig } from '@ticketing/platform';
+import { openApiCommon, withPlatformResponses, type OpenApiDocument, type ServiceConfig } from '@ticketing/platform';
 import { simulatedPaymentMethods } from './payment-provider.js';
 
 const { problemResponse, idempotencyKeyHeader, uuidPathParam } = openApiCommon;
@@ -20,7 +20,8 @@ export interface BookingApiLimits {
 
 /** The booking service's API; served at /openapi.json and used to validate requests. */
 export function buildBookingOpenApi({ maxPlaces }: BookingApiLimits): OpenApiDocument {
-  return {
+  // Every operation reads or writes PostgreSQL.
+  return withPlatformResponses({
     openapi: '3.1.0',
     info: {
       title: 'Booking API',
@@ -279,7 +280,7 @@ export function buildBookingOpenApi({ maxPlaces }: BookingApiLimits): OpenApiDoc
         },
       },
     },
-  };
+  }, { database: true });
 }
 
 /** The document a booking service serves: HOLD_MAX_PLACES is the setting `holdSettings` enforces too. */

@@ -25,6 +25,24 @@ describe('booking API contract', () => {
     assert.deepEqual(h.service.context.api.registered().sort(), documented, 'every route is documented');
   });
 
+  test('the document lists every answer the platform gives: 401/403, 413/415, 409/422 with Idempotency-Key, 503 with Retry-After', () => {
+    const doc = bookingOpenApi(h.service.context.config);
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(ops)) {
+        const label = `${method} ${path}`;
+        const expected = ['400', '503'];
+        if (op.security?.length) expected.push('401', '403');
+        if (op.requestBody) expected.push('413', '415');
+        if (op.parameters?.some((p) => p.name === 'Idempotency-Key')) {
+          expected.push('409', '422');
+          for (const status of ['409', '422']) assert.match((op.responses[status] as { description: string }).description, /Idempotency-Key/, `${label} ${status}`);
+        }
+        for (const status of expected) assert.ok(op.responses[status], `${label} documents ${status}`);
+        assert.ok((op.responses['503'] as { headers?: Record<string, unknown> }).headers?.['Retry-After'], `${label} 503 has Retry-After`);
+      }
+    }
+  });
+
   test('hold size: the documented bound is HOLD_MAX_PLACES, which validation enforces', async () => {
     const served = (await http(h.url, 'GET', '/openapi.json')).body;
     const [seats, ga] = served.components.schemas.HoldRequest.oneOf;

@@ -1,4 +1,4 @@
-import { openApiCommon, type OpenApiDocument, type Operation, type ServiceConfig } from '@ticketing/platform';
+import { openApiCommon, withPlatformResponses, type OpenApiDocument, type Operation, type ServiceConfig } from '@ticketing/platform';
 import { SEARCH_DEFAULT_PAGE_SIZE } from './search.js';
 import { MAX_SEATS_PER_VENUE } from './venues.js';
 
@@ -191,7 +191,8 @@ const venueSummary = {
 
 /** The document for the given limits. */
 export function buildCatalogOpenApi(limits: { searchPageSizeMax: number }): OpenApiDocument {
-  return {
+  // Every operation reads or writes PostgreSQL.
+  return withPlatformResponses({
     openapi: '3.1.0',
     info: {
       title: 'Catalog service',
@@ -436,7 +437,7 @@ export function buildCatalogOpenApi(limits: { searchPageSizeMax: number }): Open
         },
       },
     },
-  };
+  }, { database: true });
 }
 
 /** The document a catalog serves: its limits are the running service's settings. */

@@ -245,12 +245,58 @@ export function createApi(doc: OpenApiDocument, options: ApiOptions = {}) {
 
 export type Api = ReturnType<typeof createApi>;
 
+const problemContent = { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } };
+
+/**
+ * Adds the answers the platform itself gives to every operation that can get
+ * them, so a document never promises less than the server does: 400
+ * (validation), 401/403 (secured), 413/415 (has a body), 409/422
+ * (Idempotency-Key in flight / reused), 503 with Retry-After (uses the
+ * database). An operation's own description of a status is kept, and
+ * extended where the platform adds a reason.
+ */
+export function withPlatformResponses(doc: OpenApiDocument, options: { database: boolean }): OpenApiDocument {
+  const problem = (description: string) => ({ description, content: problemContent });
+  const paths: OpenApiDocument['paths'] = {};
+  for (const [path, ops] of Object.entries(doc.paths)) {
+    paths[path] = {};
+    for (const [method, op] of Object.entries(ops) as [Method, Operation][]) {
+      const responses: Record<string, unknown> = { ...op.responses };
+      const add = (status: string, description: string) => void (responses[status] ??= problem(description));
+      const mention = (status: string, reason: string, description: string) => {
+        const existing = responses[status] as { description: string } | undefined;
+        if (!existing) responses[status] = problem(description);
+        else if (!existing.description.includes('Idempotency-Key')) responses[status] = { ...existing, description: `${existing.description}; or ${reason}` };
+      };
+      add('400', 'The request does not match the API schema');
+      if (op.security?.length) {
+        add('401', 'No valid bearer token');
+        add('403', 'The token\'s role may not do this');
+      }
+      if (op.requestBody) {
+        add('413', 'Request body too large');
+        add('415', 'Body is not UTF-8 application/json');
+      }
+      if (op.parameters?.some((p) => p.in === 'header' && p.name === openApiCommon.idempotencyKeyHeader.name)) {
+        mention('409', 'a request with the same Idempotency-Key is still in flight', 'A request with the same Idempotency-Key is still in flight');
+        mention('422', 'the Idempotency-Key was used with a different request', 'The Idempotency-Key was used with a different request');
+      }
+      if (options.database) {
+        responses['503'] ??= {
+          description: 'The database is unavailable or overloaded; retry after `Retry-After` seconds',
+          headers: { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer', minimum: 0 } } },
+          content: problemContent,
+        };
+      }
+      paths[path][method] = { ...op, responses };
+    }
+  }
+  return { ...doc, paths };
+}
+
 /** Reusable OpenAPI fragments every service's document uses. */
 export const openApiCommon = {
-  problemResponse: (description: string) => ({
-    description,
-    content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
-  }),
+  problemResponse: (description: string) => ({ description, content: problemContent }),
   problemSchema: {
     type: 'object',
     required: ['type', 'title', 'status'],
