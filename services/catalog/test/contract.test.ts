@@ -1,0 +1,22 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { testToken } from '@ticketing/platform/testing';
+import { prepareContractTests, runContractTests } from '../../../scripts/lib/python-tools.js';
+import { eventBody, smallVenue, startCatalog, tokens, type TestCatalog } from './support.js';
+
+describe('catalog contract: generated input against the served OpenAPI document', () => {
+  let catalog: TestCatalog;
+  before(async () => {
+    await prepareContractTests();
+    catalog = await startCatalog({ LOG_LEVEL: 'error' });
+    // Some data, so reads that find something are exercised too.
+    const venue = await catalog.call('POST', '/venues', { token: tokens.admin, body: smallVenue() });
+    await catalog.call('POST', '/events', { token: tokens.admin, body: eventBody(venue.body.id) });
+  }, { timeout: 330_000 });
+  after(async () => catalog?.close());
+
+  test('every status, content type and body is one the document describes; no 5xx', { timeout: 90_000 }, async () => {
+    const run = await runContractTests({ schemaUrl: `${catalog.url}/openapi.json`, bearerToken: testToken('contract-admin', 'admin'), timeoutMs: 80_000 });
+    assert.equal(run.code, 0, run.output);
+  });
+});
