@@ -87,6 +87,23 @@ export interface ContractRun {
   maxExamples?: number;
   /** Hard limit for the whole run. @default 75 s */
   timeoutMs?: number;
+  /**
+   * Ids of things that exist, by schemathesis binding key (`path.eventId`,
+   * `body.seatIds[*]`): drawn half of the time, so operations get past 404
+   * and their success bodies are checked too.
+   */
+  knownValues?: Record<string, readonly string[]>;
+}
+
+/** A schemathesis.toml with one dictionary per known-values key. */
+function configFile(knownValues: Record<string, readonly string[]>): string {
+  const lines: string[] = [];
+  const bindings: string[] = [];
+  Object.entries(knownValues).forEach(([key, values], index) => {
+    lines.push(`[dictionaries.known-${index}]`, `values = ${JSON.stringify(values)}`, '');
+    bindings.push(`${JSON.stringify(key)} = { dictionary = "known-${index}", probability = 0.5 }`);
+  });
+  return [...lines, '[parameters]', ...bindings, ''].join('\n');
 }
 
 /**
@@ -98,6 +115,8 @@ export async function runContractTests(run: ContractRun): Promise<CommandResult>
   const binary = await ensurePythonTool(schemathesis);
   // Hypothesis keeps its example database in the working directory: a throwaway one.
   const cwd = mkdtempSync(join(tmpdir(), 'contract-'));
+  // Found in the working directory; never one of the repository's.
+  writeFileSync(join(cwd, 'schemathesis.toml'), configFile(run.knownValues ?? {}));
   const timeoutMs = run.timeoutMs ?? 75_000;
   try {
     const result = await runCommand(
