@@ -93,7 +93,34 @@ export interface ContractRun {
    * and their success bodies are checked too.
    */
   knownValues?: Record<string, readonly string[]>;
+  /** An operation whose body is signed like the payment provider does (`sha256=<hex HMAC>` in `header`). */
+  hmacSigned?: { method: string; path: string; header: string; secret: string };
 }
+
+/**
+ * A schemathesis hook that signs the exact bytes sent: a requests auth
+ * callable sees the prepared body, after serialization.
+ */
+const signingHook = `import hashlib, hmac, json, os
+import schemathesis
+
+SIGNED = json.loads(os.environ["CONTRACT_HMAC_SIGNED"])
+
+
+def _sign(request):
+    body = request.body or b""
+    if isinstance(body, str):
+        body = body.encode()
+    digest = hmac.new(SIGNED["secret"].encode(), body, hashlib.sha256).hexdigest()
+    request.headers[SIGNED["header"]] = "sha256=" + digest
+    return request
+
+
+@schemathesis.hook
+def before_call(context, case, kwargs):
+    if case.operation.method.upper() == SIGNED["method"].upper() and case.operation.path == SIGNED["path"]:
+        kwargs["auth"] = _sign
+`;
 
 /** A schemathesis.toml with one dictionary per known-values key. */
 function configFile(knownValues: Record<string, readonly string[]>): string {
@@ -117,6 +144,12 @@ export async function runContractTests(run: ContractRun): Promise<CommandResult>
   const cwd = mkdtempSync(join(tmpdir(), 'contract-'));
   // Found in the working directory; never one of the repository's.
   writeFileSync(join(cwd, 'schemathesis.toml'), configFile(run.knownValues ?? {}));
+  const hookEnv: NodeJS.ProcessEnv = {};
+  if (run.hmacSigned) {
+    writeFileSync(join(cwd, 'contract_hooks.py'), signingHook);
+    // The secret travels in the environment, not in a file.
+    Object.assign(hookEnv, { SCHEMATHESIS_HOOKS: 'contract_hooks', PYTHONPATH: cwd, CONTRACT_HMAC_SIGNED: JSON.stringify(run.hmacSigned) });
+  }
   const timeoutMs = run.timeoutMs ?? 75_000;
   try {
     const result = await runCommand(
@@ -142,7 +175,7 @@ export async function runContractTests(run: ContractRun): Promise<CommandResult>
         '--continue-on-failure',
         ...(run.bearerToken ? ['--header', `Authorization: Bearer ${run.bearerToken}`] : []),
       ],
-      { cwd, timeoutMs, env: { ...process.env, NO_COLOR: '1', SCHEMATHESIS_HOOKS: '' } },
+      { cwd, timeoutMs, env: { ...process.env, NO_COLOR: '1', SCHEMATHESIS_HOOKS: '', ...hookEnv } },
     );
     return result;
   } finally {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { testToken } from '@ticketing/platform/testing';
+import { testSecrets, testToken } from '@ticketing/platform/testing';
 import { prepareContractTests, runContractTests } from '../../../scripts/lib/python-tools.js';
 import { seedEvent, startBookingHarness, type BookingHarness, type SeededEvent } from './support.js';
 
@@ -25,6 +25,8 @@ describe('booking contract: generated input against the served OpenAPI document'
         'body.seatIds[*]': event.seatIds,
         'body.generalAdmission.sectionId': [event.gaSectionId],
       },
+      // Signed like the provider does, so the webhook's body handling is exercised too.
+      hmacSigned: { method: 'POST', path: '/payments/webhook', header: 'X-Signature', secret: testSecrets.PAYMENT_WEBHOOK_SECRET },
     });
     assert.equal(run.code, 0, run.output);
   });
