@@ -18,269 +18,278 @@ export interface BookingApiLimits {
   maxPlaces: number;
 }
 
+/** Seats or general-admission places to hold; at most HOLD_MAX_PLACES of either. */
+const holdRequest = (maxPlaces: number) => ({
+  oneOf: [
+    {
+      type: 'object',
+      title: 'Seats',
+      required: ['eventId', 'seatIds'],
+      additionalProperties: false,
+      properties: {
+        eventId: { type: 'string', format: 'uuid' },
+        seatIds: { type: 'array', minItems: 1, maxItems: maxPlaces, uniqueItems: true, items: { type: 'string', format: 'uuid' } },
+      },
+    },
+    {
+      type: 'object',
+      title: 'General admission',
+      required: ['eventId', 'generalAdmission'],
+      additionalProperties: false,
+      properties: {
+        eventId: { type: 'string', format: 'uuid' },
+        generalAdmission: {
+          type: 'object',
+          required: ['sectionId', 'quantity'],
+          additionalProperties: false,
+          properties: { sectionId: { type: 'string', format: 'uuid' }, quantity: { type: 'integer', minimum: 1, maximum: maxPlaces } },
+        },
+      },
+    },
+  ],
+});
+
+/** The booking service's API without the parts that depend on settings. */
+const bookingDocument: OpenApiDocument = {
+  openapi: '3.1.0',
+  info: {
+    title: 'Booking API',
+    version: '1.0.0',
+    description:
+      'Holds seats or general-admission places for a few minutes, checks out through the payment provider, and manages bookings. ' +
+      'Every write accepts an Idempotency-Key. Every state change is published on Kafka topic `ticket-bookings` (see docs/events.md).',
+  },
+  paths: {
+    '/events/{eventId}/availability': {
+      get: {
+        operationId: 'getAvailability',
+        summary: 'Seats and general-admission places a buyer can hold now',
+        tags: ['inventory'],
+        parameters: [uuidPathParam('eventId', 'Event (showtime) id from the catalog')],
+        responses: {
+          '200': { description: 'Availability', content: { 'application/json': { schema: { $ref: '#/components/schemas/Availability' } } } },
+          '400': problemResponse('Malformed event id'),
+          '404': problemResponse('No such event'),
+        },
+      },
+    },
+    '/holds': {
+      post: {
+        operationId: 'createHold',
+        summary: 'Hold specific seats, or N general-admission places, for one event',
+        description: 'The hold lasts HOLD_TTL_SECONDS (default 5 minutes). Seats of an expired hold are free for the next buyer at once.',
+        tags: ['holds'],
+        security: buyerSecurity,
+        parameters: [idempotencyKeyHeader],
+        requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/HoldRequest' } } } },
+        responses: {
+          '201': { description: 'Hold created', content: { 'application/json': { schema: { $ref: '#/components/schemas/Hold' } } } },
+          ...holdResponses,
+          '404': problemResponse('No such event'),
+          '409': problemResponse('Seats held or sold by someone else, not enough places, event not on sale, or Idempotency-Key in flight'),
+          '413': problemResponse('Body too large'),
+          '415': problemResponse('Body is not JSON'),
+          '422': problemResponse('Unknown seats or section, or Idempotency-Key reused with another body'),
+        },
+      },
+    },
+    '/holds/{holdId}': {
+      get: {
+        operationId: 'getHold',
+        summary: 'A hold of yours',
+        tags: ['holds'],
+        security: buyerSecurity,
+        parameters: [uuidPathParam('holdId', 'Hold id')],
+        responses: { '200': { description: 'Hold', content: { 'application/json': { schema: { $ref: '#/components/schemas/Hold' } } } }, ...holdResponses },
+      },
+      delete: {
+        operationId: 'releaseHold',
+        summary: 'Release a hold: its seats go back on sale at once',
+        tags: ['holds'],
+        security: buyerSecurity,
+        parameters: [uuidPathParam('holdId', 'Hold id'), idempotencyKeyHeader],
+        responses: {
+          '200': { description: 'Hold released (or already ended)', content: { 'application/json': { schema: { $ref: '#/components/schemas/Hold' } } } },
+          ...holdResponses,
+          '409': problemResponse('A payment for this hold is in progress'),
+        },
+      },
+    },
+    '/holds/{holdId}/checkout': {
+      post: {
+        operationId: 'checkoutHold',
+        summary: 'Pay for a hold; on approval it becomes a booking',
+        description:
+          'Starting checkout extends the hold once (bounded by HOLD_MAX_LIFETIME_SECONDS). Simulated payment methods: ' +
+          Object.entries(simulatedPaymentMethods).map(([m, d]) => `\`${m}\` ${d}`).join('; ') + '.',
+        tags: ['checkout'],
+        security: buyerSecurity,
+        parameters: [uuidPathParam('holdId', 'Hold id'), idempotencyKeyHeader],
+        requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/CheckoutRequest' } } } },
+        responses: {
+          '201': { description: 'Payment approved; booking confirmed', content: { 'application/json': { schema: { $ref: '#/components/schemas/Booking' } } } },
+          '202': { description: 'Payment pending; the outcome arrives via the provider webhook', content: { 'application/json': { schema: { $ref: '#/components/schemas/PendingPayment' } } } },
+          ...holdResponses,
+          '402': problemResponse('Payment declined; the hold is released'),
+          '409': problemResponse('Hold expired or not active, payment already in progress, or seats lost (payment refunded)'),
+          '422': problemResponse('Idempotency-Key reused with another body'),
+          '504': problemResponse('Payment provider timed out; the hold is released and a late approval is refunded or honoured'),
+        },
+      },
+    },
+    '/payments/webhook': {
+      post: {
+        operationId: 'paymentWebhook',
+        summary: 'Payment provider callback with a payment\'s final outcome',
+        description: 'Signed: header `X-Signature: sha256=<hex HMAC-SHA256 of the raw body with PAYMENT_WEBHOOK_SECRET>`. A late approval re-acquires the seats if they are still free, otherwise the payment is refunded.',
+        tags: ['checkout'],
+        parameters: [{ name: 'X-Signature', in: 'header', required: true, schema: { type: 'string', maxLength: 200 } }],
+        requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/PaymentWebhook' } } } },
+        responses: {
+          '200': { description: 'Outcome applied (or already applied)', content: { 'application/json': { schema: { $ref: '#/components/schemas/Settlement' } } } },
+          '400': problemResponse('Malformed request'),
+          '401': problemResponse('Missing or wrong signature'),
+          '404': problemResponse('No such payment'),
+        },
+      },
+    },
+    '/bookings/{reference}': {
+      get: {
+        operationId: 'getBooking',
+        summary: 'A booking of yours, by its reference',
+        tags: ['bookings'],
+        security: buyerSecurity,
+        parameters: [{ name: 'reference', in: 'path', required: true, schema: { type: 'string', pattern: referencePattern } }],
+        responses: {
+          '200': { description: 'Booking', content: { 'application/json': { schema: { $ref: '#/components/schemas/Booking' } } } },
+          ...holdResponses,
+          '404': problemResponse('No such booking (or not yours)'),
+        },
+      },
+    },
+    '/bookings/{reference}/cancel': {
+      post: {
+        operationId: 'cancelBooking',
+        summary: 'Cancel a booking before the event starts; the payment is refunded and the seats go back on sale',
+        tags: ['bookings'],
+        security: buyerSecurity,
+        parameters: [{ name: 'reference', in: 'path', required: true, schema: { type: 'string', pattern: referencePattern } }, idempotencyKeyHeader],
+        responses: {
+          '200': { description: 'Booking cancelled', content: { 'application/json': { schema: { $ref: '#/components/schemas/Booking' } } } },
+          ...holdResponses,
+          '404': problemResponse('No such booking (or not yours)'),
+          '409': problemResponse('The event has started'),
+        },
+      },
+    },
+  },
+  components: {
+    securitySchemes: { bearerAuth: openApiCommon.bearerAuth },
+    schemas: {
+      Problem: openApiCommon.problemSchema,
+      Money: {
+        type: 'object',
+        required: ['cents', 'currency'],
+        properties: { cents: { type: 'integer', minimum: 0 }, currency: { type: 'string', pattern: '^[A-Z]{3}$' } },
+      },
+      Hold: {
+        type: 'object',
+        required: ['id', 'eventId', 'status', 'expiresAt', 'seatIds', 'amount'],
+        properties: {
+          id: { type: 'string', format: 'uuid' },
+          eventId: { type: 'string', format: 'uuid' },
+          status: { enum: ['active', 'converted', 'expired', 'released'] },
+          endReason: { type: ['string', 'null'] },
+          expiresAt: { type: 'string', format: 'date-time' },
+          extended: { type: 'boolean' },
+          seatIds: { type: 'array', items: { type: 'string', format: 'uuid' } },
+          generalAdmission: { type: ['object', 'null'], properties: { sectionId: { type: 'string' }, quantity: { type: 'integer' } } },
+          amount: { $ref: '#/components/schemas/Money' },
+          bookingReference: { type: ['string', 'null'] },
+          payment: { type: ['object', 'null'], properties: { id: { type: 'string' }, status: { type: 'string' } } },
+        },
+      },
+      CheckoutRequest: {
+        type: 'object',
+        required: ['paymentMethod'],
+        additionalProperties: false,
+        properties: { paymentMethod: { enum: Object.keys(simulatedPaymentMethods) } },
+      },
+      PendingPayment: {
+        type: 'object',
+        properties: { paymentId: { type: 'string', format: 'uuid' }, status: { const: 'pending' } },
+      },
+      PaymentWebhook: {
+        type: 'object',
+        required: ['paymentId', 'outcome'],
+        additionalProperties: false,
+        properties: { paymentId: { type: 'string', format: 'uuid' }, outcome: { enum: ['approved', 'declined'] } },
+      },
+      Settlement: {
+        type: 'object',
+        properties: { outcome: { enum: ['confirmed', 'refunded', 'failed'] }, booking: { $ref: '#/components/schemas/Booking' } },
+      },
+      Booking: {
+        type: 'object',
+        required: ['id', 'reference', 'eventId', 'status', 'amount'],
+        properties: {
+          id: { type: 'string', format: 'uuid' },
+          reference: { type: 'string', pattern: referencePattern },
+          eventId: { type: 'string', format: 'uuid' },
+          status: { enum: ['confirmed', 'cancelled'] },
+          seatIds: { type: 'array', items: { type: 'string', format: 'uuid' } },
+          generalAdmission: { type: ['object', 'null'] },
+          amount: { $ref: '#/components/schemas/Money' },
+          createdAt: { type: 'string', format: 'date-time' },
+          cancelledAt: { type: ['string', 'null'], format: 'date-time' },
+        },
+      },
+      Availability: {
+        type: 'object',
+        properties: {
+          eventId: { type: 'string', format: 'uuid' },
+          seats: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                seatId: { type: 'string' },
+                sectionId: { type: 'string' },
+                category: { type: 'string' },
+                priceCents: { type: 'integer' },
+                currency: { type: 'string' },
+                status: { enum: ['available', 'held', 'sold'] },
+              },
+            },
+          },
+          generalAdmission: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                sectionId: { type: 'string' },
+                category: { type: 'string' },
+                priceCents: { type: 'integer' },
+                currency: { type: 'string' },
+                capacity: { type: 'integer' },
+                available: { type: 'integer' },
+              },
+            },
+          },
+        },
+      },
+    },
+  },
+};
+
 /** The booking service's API; served at /openapi.json and used to validate requests. */
 export function buildBookingOpenApi({ maxPlaces }: BookingApiLimits): OpenApiDocument {
+  const { components } = bookingDocument;
   // Every operation reads or writes PostgreSQL.
-  return withPlatformResponses({
-    openapi: '3.1.0',
-    info: {
-      title: 'Booking API',
-      version: '1.0.0',
-      description:
-        'Holds seats or general-admission places for a few minutes, checks out through the payment provider, and manages bookings. ' +
-        'Every write accepts an Idempotency-Key. Every state change is published on Kafka topic `ticket-bookings` (see docs/events.md).',
-    },
-    paths: {
-      '/events/{eventId}/availability': {
-        get: {
-          operationId: 'getAvailability',
-          summary: 'Seats and general-admission places a buyer can hold now',
-          tags: ['inventory'],
-          parameters: [uuidPathParam('eventId', 'Event (showtime) id from the catalog')],
-          responses: {
-            '200': { description: 'Availability', content: { 'application/json': { schema: { $ref: '#/components/schemas/Availability' } } } },
-            '400': problemResponse('Malformed event id'),
-            '404': problemResponse('No such event'),
-          },
-        },
-      },
-      '/holds': {
-        post: {
-          operationId: 'createHold',
-          summary: 'Hold specific seats, or N general-admission places, for one event',
-          description: 'The hold lasts HOLD_TTL_SECONDS (default 5 minutes). Seats of an expired hold are free for the next buyer at once.',
-          tags: ['holds'],
-          security: buyerSecurity,
-          parameters: [idempotencyKeyHeader],
-          requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/HoldRequest' } } } },
-          responses: {
-            '201': { description: 'Hold created', content: { 'application/json': { schema: { $ref: '#/components/schemas/Hold' } } } },
-            ...holdResponses,
-            '404': problemResponse('No such event'),
-            '409': problemResponse('Seats held or sold by someone else, not enough places, event not on sale, or Idempotency-Key in flight'),
-            '413': problemResponse('Body too large'),
-            '415': problemResponse('Body is not JSON'),
-            '422': problemResponse('Unknown seats or section, or Idempotency-Key reused with another body'),
-          },
-        },
-      },
-      '/holds/{holdId}': {
-        get: {
-          operationId: 'getHold',
-          summary: 'A hold of yours',
-          tags: ['holds'],
-          security: buyerSecurity,
-          parameters: [uuidPathParam('holdId', 'Hold id')],
-          responses: { '200': { description: 'Hold', content: { 'application/json': { schema: { $ref: '#/components/schemas/Hold' } } } }, ...holdResponses },
-        },
-        delete: {
-          operationId: 'releaseHold',
-          summary: 'Release a hold: its seats go back on sale at once',
-          tags: ['holds'],
-          security: buyerSecurity,
-          parameters: [uuidPathParam('holdId', 'Hold id'), idempotencyKeyHeader],
-          responses: {
-            '200': { description: 'Hold released (or already ended)', content: { 'application/json': { schema: { $ref: '#/components/schemas/Hold' } } } },
-            ...holdResponses,
-            '409': problemResponse('A payment for this hold is in progress'),
-          },
-        },
-      },
-      '/holds/{holdId}/checkout': {
-        post: {
-          operationId: 'checkoutHold',
-          summary: 'Pay for a hold; on approval it becomes a booking',
-          description:
-            'Starting checkout extends the hold once (bounded by HOLD_MAX_LIFETIME_SECONDS). Simulated payment methods: ' +
-            Object.entries(simulatedPaymentMethods).map(([m, d]) => `\`${m}\` ${d}`).join('; ') + '.',
-          tags: ['checkout'],
-          security: buyerSecurity,
-          parameters: [uuidPathParam('holdId', 'Hold id'), idempotencyKeyHeader],
-          requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/CheckoutRequest' } } } },
-          responses: {
-            '201': { description: 'Payment approved; booking confirmed', content: { 'application/json': { schema: { $ref: '#/components/schemas/Booking' } } } },
-            '202': { description: 'Payment pending; the outcome arrives via the provider webhook', content: { 'application/json': { schema: { $ref: '#/components/schemas/PendingPayment' } } } },
-            ...holdResponses,
-            '402': problemResponse('Payment declined; the hold is released'),
-            '409': problemResponse('Hold expired or not active, payment already in progress, or seats lost (payment refunded)'),
-            '422': problemResponse('Idempotency-Key reused with another body'),
-            '504': problemResponse('Payment provider timed out; the hold is released and a late approval is refunded or honoured'),
-          },
-        },
-      },
-      '/payments/webhook': {
-        post: {
-          operationId: 'paymentWebhook',
-          summary: 'Payment provider callback with a payment\'s final outcome',
-          description: 'Signed: header `X-Signature: sha256=<hex HMAC-SHA256 of the raw body with PAYMENT_WEBHOOK_SECRET>`. A late approval re-acquires the seats if they are still free, otherwise the payment is refunded.',
-          tags: ['checkout'],
-          parameters: [{ name: 'X-Signature', in: 'header', required: true, schema: { type: 'string', maxLength: 200 } }],
-          requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/PaymentWebhook' } } } },
-          responses: {
-            '200': { description: 'Outcome applied (or already applied)', content: { 'application/json': { schema: { $ref: '#/components/schemas/Settlement' } } } },
-            '400': problemResponse('Malformed request'),
-            '401': problemResponse('Missing or wrong signature'),
-            '404': problemResponse('No such payment'),
-          },
-        },
-      },
-      '/bookings/{reference}': {
-        get: {
-          operationId: 'getBooking',
-          summary: 'A booking of yours, by its reference',
-          tags: ['bookings'],
-          security: buyerSecurity,
-          parameters: [{ name: 'reference', in: 'path', required: true, schema: { type: 'string', pattern: referencePattern } }],
-          responses: {
-            '200': { description: 'Booking', content: { 'application/json': { schema: { $ref: '#/components/schemas/Booking' } } } },
-            ...holdResponses,
-            '404': problemResponse('No such booking (or not yours)'),
-          },
-        },
-      },
-      '/bookings/{reference}/cancel': {
-        post: {
-          operationId: 'cancelBooking',
-          summary: 'Cancel a booking before the event starts; the payment is refunded and the seats go back on sale',
-          tags: ['bookings'],
-          security: buyerSecurity,
-          parameters: [{ name: 'reference', in: 'path', required: true, schema: { type: 'string', pattern: referencePattern } }, idempotencyKeyHeader],
-          responses: {
-            '200': { description: 'Booking cancelled', content: { 'application/json': { schema: { $ref: '#/components/schemas/Booking' } } } },
-            ...holdResponses,
-            '404': problemResponse('No such booking (or not yours)'),
-            '409': problemResponse('The event has started'),
-          },
-        },
-      },
-    },
-    components: {
-      securitySchemes: { bearerAuth: openApiCommon.bearerAuth },
-      schemas: {
-        Problem: openApiCommon.problemSchema,
-        Money: {
-          type: 'object',
-          required: ['cents', 'currency'],
-          properties: { cents: { type: 'integer', minimum: 0 }, currency: { type: 'string', pattern: '^[A-Z]{3}$' } },
-        },
-        HoldRequest: {
-          oneOf: [
-            {
-              type: 'object',
-              title: 'Seats',
-              required: ['eventId', 'seatIds'],
-              additionalProperties: false,
-              properties: {
-                eventId: { type: 'string', format: 'uuid' },
-                seatIds: { type: 'array', minItems: 1, maxItems: maxPlaces, uniqueItems: true, items: { type: 'string', format: 'uuid' } },
-              },
-            },
-            {
-              type: 'object',
-              title: 'General admission',
-              required: ['eventId', 'generalAdmission'],
-              additionalProperties: false,
-              properties: {
-                eventId: { type: 'string', format: 'uuid' },
-                generalAdmission: {
-                  type: 'object',
-                  required: ['sectionId', 'quantity'],
-                  additionalProperties: false,
-                  properties: { sectionId: { type: 'string', format: 'uuid' }, quantity: { type: 'integer', minimum: 1, maximum: maxPlaces } },
-                },
-              },
-            },
-          ],
-        },
-        Hold: {
-          type: 'object',
-          required: ['id', 'eventId', 'status', 'expiresAt', 'seatIds', 'amount'],
-          properties: {
-            id: { type: 'string', format: 'uuid' },
-            eventId: { type: 'string', format: 'uuid' },
-            status: { enum: ['active', 'converted', 'expired', 'released'] },
-            endReason: { type: ['string', 'null'] },
-            expiresAt: { type: 'string', format: 'date-time' },
-            extended: { type: 'boolean' },
-            seatIds: { type: 'array', items: { type: 'string', format: 'uuid' } },
-            generalAdmission: { type: ['object', 'null'], properties: { sectionId: { type: 'string' }, quantity: { type: 'integer' } } },
-            amount: { $ref: '#/components/schemas/Money' },
-            bookingReference: { type: ['string', 'null'] },
-            payment: { type: ['object', 'null'], properties: { id: { type: 'string' }, status: { type: 'string' } } },
-          },
-        },
-        CheckoutRequest: {
-          type: 'object',
-          required: ['paymentMethod'],
-          additionalProperties: false,
-          properties: { paymentMethod: { enum: Object.keys(simulatedPaymentMethods) } },
-        },
-        PendingPayment: {
-          type: 'object',
-          properties: { paymentId: { type: 'string', format: 'uuid' }, status: { const: 'pending' } },
-        },
-        PaymentWebhook: {
-          type: 'object',
-          required: ['paymentId', 'outcome'],
-          additionalProperties: false,
-          properties: { paymentId: { type: 'string', format: 'uuid' }, outcome: { enum: ['approved', 'declined'] } },
-        },
-        Settlement: {
-          type: 'object',
-          properties: { outcome: { enum: ['confirmed', 'refunded', 'failed'] }, booking: { $ref: '#/components/schemas/Booking' } },
-        },
-        Booking: {
-          type: 'object',
-          required: ['id', 'reference', 'eventId', 'status', 'amount'],
-          properties: {
-            id: { type: 'string', format: 'uuid' },
-            reference: { type: 'string', pattern: referencePattern },
-            eventId: { type: 'string', format: 'uuid' },
-            status: { enum: ['confirmed', 'cancelled'] },
-            seatIds: { type: 'array', items: { type: 'string', format: 'uuid' } },
-            generalAdmission: { type: ['object', 'null'] },
-            amount: { $ref: '#/components/schemas/Money' },
-            createdAt: { type: 'string', format: 'date-time' },
-            cancelledAt: { type: ['string', 'null'], format: 'date-time' },
-          },
-        },
-        Availability: {
-          type: 'object',
-          properties: {
-            eventId: { type: 'string', format: 'uuid' },
-            seats: {
-              type: 'array',
-              items: {
-                type: 'object',
-                properties: {
-                  seatId: { type: 'string' },
-                  sectionId: { type: 'string' },
-                  category: { type: 'string' },
-                  priceCents: { type: 'integer' },
-                  currency: { type: 'string' },
-                  status: { enum: ['available', 'held', 'sold'] },
-                },
-              },
-            },
-            generalAdmission: {
-              type: 'array',
-              items: {
-                type: 'object',
-                properties: {
-                  sectionId: { type: 'string' },
-                  category: { type: 'string' },
-                  priceCents: { type: 'integer' },
-                  currency: { type: 'string' },
-                  capacity: { type: 'integer' },
-                  available: { type: 'integer' },
-                },
-              },
-            },
-          },
-        },
-      },
-    },
-  }, { database: true });
+  return withPlatformResponses(
+    { ...bookingDocument, components: { ...components, schemas: { ...components.schemas, HoldRequest: holdRequest(maxPlaces) } } },
+    { database: true },
+  );
 }
 
 /** The document a booking service serves: HOLD_MAX_PLACES is the setting `holdSettings` enforces too. */

@@ -189,255 +189,262 @@ const venueSummary = {
   properties: { id: uuid, name: { type: 'string' }, city: { type: 'string' }, address: { type: 'string' }, timezone: { type: 'string' } },
 };
 
-/** The document for the given limits. */
-export function buildCatalogOpenApi(limits: { searchPageSizeMax: number }): OpenApiDocument {
-  // Every operation reads or writes PostgreSQL.
-  return withPlatformResponses({
-    openapi: '3.1.0',
-    info: {
-      title: 'Catalog service',
-      version: '1.0.0',
-      description:
-        'Venues with seat maps, events (showtimes) with price tiers, and event search. Reads are public; writes need a ' +
-        'bearer token with role `organizer` (own venues and events only) or `admin`, and accept an `Idempotency-Key`. ' +
-        'Errors are RFC 9457 `application/problem+json`. Seat availability, holds and bookings belong to the booking ' +
-        'service (`GET /events/{eventId}/availability` there).',
-    },
-    tags: [
-      { name: 'buyers', description: 'Public reads for buyers' },
-      { name: 'venues', description: 'Venues and seat maps' },
-      { name: 'organizers', description: 'Writes for organizers' },
-    ],
-    paths: {
-      '/venues': { post: createVenue },
-      '/venues/{venueId}': { get: getVenue },
-      '/venues/{venueId}/seats': { get: getVenueSeats },
-      '/events': { get: searchEvents(limits.searchPageSizeMax), post: createEvent },
-      '/events/{eventId}': { get: getEvent, patch: updateEvent },
-      '/events/{eventId}/seat-map': { get: getSeatMap },
-    },
-    components: {
-      securitySchemes: { bearerAuth: openApiCommon.bearerAuth },
-      schemas: {
-        Problem: openApiCommon.problemSchema,
+/** The catalog's API without the parts that depend on settings. */
+const catalogDocument: OpenApiDocument = {
+  openapi: '3.1.0',
+  info: {
+    title: 'Catalog service',
+    version: '1.0.0',
+    description:
+      'Venues with seat maps, events (showtimes) with price tiers, and event search. Reads are public; writes need a ' +
+      'bearer token with role `organizer` (own venues and events only) or `admin`, and accept an `Idempotency-Key`. ' +
+      'Errors are RFC 9457 `application/problem+json`. Seat availability, holds and bookings belong to the booking ' +
+      'service (`GET /events/{eventId}/availability` there).',
+  },
+  tags: [
+    { name: 'buyers', description: 'Public reads for buyers' },
+    { name: 'venues', description: 'Venues and seat maps' },
+    { name: 'organizers', description: 'Writes for organizers' },
+  ],
+  paths: {
+    '/venues': { post: createVenue },
+    '/venues/{venueId}': { get: getVenue },
+    '/venues/{venueId}/seats': { get: getVenueSeats },
+    '/events': { post: createEvent },
+    '/events/{eventId}': { get: getEvent, patch: updateEvent },
+    '/events/{eventId}/seat-map': { get: getSeatMap },
+  },
+  components: {
+    securitySchemes: { bearerAuth: openApiCommon.bearerAuth },
+    schemas: {
+      Problem: openApiCommon.problemSchema,
 
-        // ---- inputs -------------------------------------------------------
-        RowInput: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['row', 'seats'],
-          properties: {
-            row: { type: 'string', pattern: '^[A-Za-z0-9-]{1,10}$', description: 'Row label, unique in its section.' },
-            seats: { type: 'integer', minimum: 1, maximum: 500, description: 'Seats in the row, numbered from `firstNumber`.' },
-            firstNumber: { type: 'integer', minimum: 1, maximum: 10_000, default: 1 },
-            offset: { type: 'number', minimum: -1_000, maximum: 1_000, default: 0, description: 'Horizontal shift of the row.' },
-            category: { ...category, description: 'Price category of the row; defaults to the section\'s.' },
+      // ---- inputs -------------------------------------------------------
+      RowInput: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['row', 'seats'],
+        properties: {
+          row: { type: 'string', pattern: '^[A-Za-z0-9-]{1,10}$', description: 'Row label, unique in its section.' },
+          seats: { type: 'integer', minimum: 1, maximum: 500, description: 'Seats in the row, numbered from `firstNumber`.' },
+          firstNumber: { type: 'integer', minimum: 1, maximum: 10_000, default: 1 },
+          offset: { type: 'number', minimum: -1_000, maximum: 1_000, default: 0, description: 'Horizontal shift of the row.' },
+          category: { ...category, description: 'Price category of the row; defaults to the section\'s.' },
+        },
+      },
+      SeatedSectionInput: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'kind', 'category', 'rows'],
+        properties: {
+          name: text(100, 'Unique in the venue.'),
+          kind: { const: 'seated' },
+          category: { ...category, description: 'Default price category of its rows.' },
+          origin: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['x', 'y'],
+            properties: { x: coordinate, y: coordinate },
+            description: 'Position of the first seat of the first row.',
           },
+          rows: { type: 'array', minItems: 1, maxItems: 500, items: ref('RowInput') },
         },
-        SeatedSectionInput: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['name', 'kind', 'category', 'rows'],
-          properties: {
-            name: text(100, 'Unique in the venue.'),
-            kind: { const: 'seated' },
-            category: { ...category, description: 'Default price category of its rows.' },
-            origin: {
-              type: 'object',
-              additionalProperties: false,
-              required: ['x', 'y'],
-              properties: { x: coordinate, y: coordinate },
-              description: 'Position of the first seat of the first row.',
-            },
-            rows: { type: 'array', minItems: 1, maxItems: 500, items: ref('RowInput') },
-          },
+      },
+      GeneralAdmissionSectionInput: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'kind', 'category', 'capacity'],
+        properties: {
+          name: text(100, 'Unique in the venue.'),
+          kind: { const: 'general_admission' },
+          category,
+          capacity: { type: 'integer', minimum: 1, maximum: 100_000 },
         },
-        GeneralAdmissionSectionInput: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['name', 'kind', 'category', 'capacity'],
-          properties: {
-            name: text(100, 'Unique in the venue.'),
-            kind: { const: 'general_admission' },
-            category,
-            capacity: { type: 'integer', minimum: 1, maximum: 100_000 },
-          },
-        },
-        SectionInput: {
-          description:
-            'A `SeatedSectionInput` or a `GeneralAdmissionSectionInput`, chosen by `kind` (if/then rather than oneOf, ' +
-            'so that errors name only the fields of the intended kind).',
-          type: 'object',
-          required: ['kind'],
-          properties: { kind: { type: 'string', enum: ['seated', 'general_admission'] } },
-          allOf: [
-            { if: { type: 'object', required: ['kind'], properties: { kind: { const: 'seated' } } }, then: ref('SeatedSectionInput') },
-            { if: { type: 'object', required: ['kind'], properties: { kind: { const: 'general_admission' } } }, then: ref('GeneralAdmissionSectionInput') },
-          ],
-        },
-        VenueInput: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['name', 'city', 'sections'],
-          properties: {
-            name: text(200),
-            city: text(100),
-            address: { type: 'string', maxLength: 500 },
-            timezone: { type: 'string', minLength: 1, maxLength: 64, default: 'UTC', description: 'IANA time zone, e.g. `Europe/Berlin`.' },
-            sections: {
-              type: 'array',
-              minItems: 1,
-              maxItems: 100,
-              items: ref('SectionInput'),
-            },
-          },
-        },
-        PriceTier: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['category', 'priceCents', 'currency'],
-          properties: {
-            category,
-            priceCents: { type: 'integer', minimum: 0, maximum: 10_000_000 },
-            currency: { type: 'string', pattern: '^[A-Z]{3}$', description: 'ISO 4217 code.' },
-          },
-        },
-        EventInput: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['venueId', 'title', 'startsAt', 'endsAt', 'priceTiers'],
-          properties: {
-            venueId: uuid,
-            title: text(200),
-            description: { type: 'string', maxLength: 5_000 },
-            startsAt: dateTimeInput(),
-            endsAt: dateTimeInput('After `startsAt`.'),
-            priceTiers: { type: 'array', minItems: 1, maxItems: 50, items: ref('PriceTier') },
-            status: { type: 'string', enum: ['draft', 'on_sale'], default: 'on_sale' },
-          },
-        },
-        EventPatch: {
-          type: 'object',
-          additionalProperties: false,
-          minProperties: 1,
-          properties: {
-            title: text(200),
-            description: { type: 'string', maxLength: 5_000 },
-            startsAt: dateTimeInput(),
-            endsAt: dateTimeInput(),
-            status: { type: 'string', enum: ['draft', 'on_sale', 'cancelled'] },
-          },
-        },
-
-        // ---- outputs ------------------------------------------------------
-        Section: {
-          type: 'object',
-          required: ['id', 'name', 'kind', 'category', 'capacity'],
-          properties: {
-            id: uuid,
-            name: { type: 'string' },
-            kind: { type: 'string', enum: ['seated', 'general_admission'] },
-            category: { type: 'string', description: 'GA: its price category; seated: the default category of its rows.' },
-            capacity: { type: 'integer', description: 'Seats (seated) or places (general admission).' },
-          },
-        },
-        Venue: {
-          type: 'object',
-          required: ['id', 'name', 'city', 'address', 'timezone', 'capacity', 'sections', 'createdAt'],
-          properties: {
-            ...venueSummary.properties,
-            capacity: { type: 'integer', description: 'Seats plus general-admission places.' },
-            sections: { type: 'array', items: ref('Section') },
-            createdAt: timestamp,
-          },
-        },
-        Seat: {
-          type: 'object',
-          required: ['id', 'sectionId', 'row', 'number', 'x', 'y', 'category'],
-          properties: {
-            id: uuid,
-            sectionId: uuid,
-            row: { type: 'string' },
-            number: { type: 'integer' },
-            x: { type: 'number' },
-            y: { type: 'number' },
-            category: { type: 'string' },
-          },
-        },
-        VenueSeats: {
-          type: 'object',
-          required: ['venueId', 'seats'],
-          properties: { venueId: uuid, seats: { type: 'array', items: ref('Seat') } },
-        },
-        VenueSummary: venueSummary,
-        PriceTierOut: {
-          type: 'object',
-          required: ['category', 'priceCents', 'currency'],
-          properties: { category: { type: 'string' }, priceCents: { type: 'integer' }, currency: { type: 'string' } },
-        },
-        Event: {
-          type: 'object',
-          required: ['id', 'title', 'description', 'startsAt', 'endsAt', 'status', 'venue', 'priceTiers', 'createdAt', 'updatedAt'],
-          properties: {
-            id: uuid,
-            title: { type: 'string' },
-            description: { type: 'string' },
-            startsAt: timestamp,
-            endsAt: timestamp,
-            status: { type: 'string', enum: ['draft', 'on_sale', 'cancelled'] },
-            venue: ref('VenueSummary'),
-            priceTiers: { type: 'array', items: ref('PriceTierOut') },
-            createdAt: timestamp,
-            updatedAt: timestamp,
-          },
-        },
-        EventPage: {
-          type: 'object',
-          required: ['items', 'nextCursor'],
-          properties: {
-            items: { type: 'array', items: ref('Event') },
-            nextCursor: { type: ['string', 'null'], description: 'Pass as `cursor` for the next page; null on the last page.' },
-          },
-        },
-        SeatMapSeat: {
-          type: 'object',
-          required: ['id', 'row', 'number', 'x', 'y', 'category', 'priceCents'],
-          properties: {
-            id: uuid,
-            row: { type: 'string' },
-            number: { type: 'integer' },
-            x: { type: 'number' },
-            y: { type: 'number' },
-            category: { type: 'string' },
-            priceCents: { type: 'integer' },
-          },
-        },
-        SeatMapSection: {
-          type: 'object',
-          required: ['id', 'name', 'kind', 'category', 'capacity', 'seats'],
-          properties: {
-            ...{ id: uuid, name: { type: 'string' }, kind: { type: 'string', enum: ['seated', 'general_admission'] } },
-            category: { type: 'string' },
-            capacity: { type: 'integer' },
-            priceCents: { type: 'integer', description: 'General admission: the price of one place.' },
-            seats: { type: 'array', items: ref('SeatMapSeat'), description: 'Empty for general admission.' },
-          },
-        },
-        SeatMap: {
-          type: 'object',
-          required: ['eventId', 'status', 'currency', 'venue', 'priceTiers', 'sections'],
-          properties: {
-            eventId: uuid,
-            status: { type: 'string', enum: ['draft', 'on_sale', 'cancelled'] },
-            currency: { type: 'string' },
-            venue: ref('VenueSummary'),
-            priceTiers: { type: 'array', items: ref('PriceTierOut') },
-            sections: { type: 'array', items: ref('SeatMapSection') },
+      },
+      SectionInput: {
+        description:
+          'A `SeatedSectionInput` or a `GeneralAdmissionSectionInput`, chosen by `kind` (if/then rather than oneOf, ' +
+          'so that errors name only the fields of the intended kind).',
+        type: 'object',
+        required: ['kind'],
+        properties: { kind: { type: 'string', enum: ['seated', 'general_admission'] } },
+        allOf: [
+          { if: { type: 'object', required: ['kind'], properties: { kind: { const: 'seated' } } }, then: ref('SeatedSectionInput') },
+          { if: { type: 'object', required: ['kind'], properties: { kind: { const: 'general_admission' } } }, then: ref('GeneralAdmissionSectionInput') },
+        ],
+      },
+      VenueInput: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'city', 'sections'],
+        properties: {
+          name: text(200),
+          city: text(100),
+          address: { type: 'string', maxLength: 500 },
+          timezone: { type: 'string', minLength: 1, maxLength: 64, default: 'UTC', description: 'IANA time zone, e.g. `Europe/Berlin`.' },
+          sections: {
+            type: 'array',
+            minItems: 1,
+            maxItems: 100,
+            items: ref('SectionInput'),
           },
         },
       },
+      PriceTier: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['category', 'priceCents', 'currency'],
+        properties: {
+          category,
+          priceCents: { type: 'integer', minimum: 0, maximum: 10_000_000 },
+          currency: { type: 'string', pattern: '^[A-Z]{3}$', description: 'ISO 4217 code.' },
+        },
+      },
+      EventInput: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['venueId', 'title', 'startsAt', 'endsAt', 'priceTiers'],
+        properties: {
+          venueId: uuid,
+          title: text(200),
+          description: { type: 'string', maxLength: 5_000 },
+          startsAt: dateTimeInput(),
+          endsAt: dateTimeInput('After `startsAt`.'),
+          priceTiers: { type: 'array', minItems: 1, maxItems: 50, items: ref('PriceTier') },
+          status: { type: 'string', enum: ['draft', 'on_sale'], default: 'on_sale' },
+        },
+      },
+      EventPatch: {
+        type: 'object',
+        additionalProperties: false,
+        minProperties: 1,
+        properties: {
+          title: text(200),
+          description: { type: 'string', maxLength: 5_000 },
+          startsAt: dateTimeInput(),
+          endsAt: dateTimeInput(),
+          status: { type: 'string', enum: ['draft', 'on_sale', 'cancelled'] },
+        },
+      },
+
+      // ---- outputs ------------------------------------------------------
+      Section: {
+        type: 'object',
+        required: ['id', 'name', 'kind', 'category', 'capacity'],
+        properties: {
+          id: uuid,
+          name: { type: 'string' },
+          kind: { type: 'string', enum: ['seated', 'general_admission'] },
+          category: { type: 'string', description: 'GA: its price category; seated: the default category of its rows.' },
+          capacity: { type: 'integer', description: 'Seats (seated) or places (general admission).' },
+        },
+      },
+      Venue: {
+        type: 'object',
+        required: ['id', 'name', 'city', 'address', 'timezone', 'capacity', 'sections', 'createdAt'],
+        properties: {
+          ...venueSummary.properties,
+          capacity: { type: 'integer', description: 'Seats plus general-admission places.' },
+          sections: { type: 'array', items: ref('Section') },
+          createdAt: timestamp,
+        },
+      },
+      Seat: {
+        type: 'object',
+        required: ['id', 'sectionId', 'row', 'number', 'x', 'y', 'category'],
+        properties: {
+          id: uuid,
+          sectionId: uuid,
+          row: { type: 'string' },
+          number: { type: 'integer' },
+          x: { type: 'number' },
+          y: { type: 'number' },
+          category: { type: 'string' },
+        },
+      },
+      VenueSeats: {
+        type: 'object',
+        required: ['venueId', 'seats'],
+        properties: { venueId: uuid, seats: { type: 'array', items: ref('Seat') } },
+      },
+      VenueSummary: venueSummary,
+      PriceTierOut: {
+        type: 'object',
+        required: ['category', 'priceCents', 'currency'],
+        properties: { category: { type: 'string' }, priceCents: { type: 'integer' }, currency: { type: 'string' } },
+      },
+      Event: {
+        type: 'object',
+        required: ['id', 'title', 'description', 'startsAt', 'endsAt', 'status', 'venue', 'priceTiers', 'createdAt', 'updatedAt'],
+        properties: {
+          id: uuid,
+          title: { type: 'string' },
+          description: { type: 'string' },
+          startsAt: timestamp,
+          endsAt: timestamp,
+          status: { type: 'string', enum: ['draft', 'on_sale', 'cancelled'] },
+          venue: ref('VenueSummary'),
+          priceTiers: { type: 'array', items: ref('PriceTierOut') },
+          createdAt: timestamp,
+          updatedAt: timestamp,
+        },
+      },
+      EventPage: {
+        type: 'object',
+        required: ['items', 'nextCursor'],
+        properties: {
+          items: { type: 'array', items: ref('Event') },
+          nextCursor: { type: ['string', 'null'], description: 'Pass as `cursor` for the next page; null on the last page.' },
+        },
+      },
+      SeatMapSeat: {
+        type: 'object',
+        required: ['id', 'row', 'number', 'x', 'y', 'category', 'priceCents'],
+        properties: {
+          id: uuid,
+          row: { type: 'string' },
+          number: { type: 'integer' },
+          x: { type: 'number' },
+          y: { type: 'number' },
+          category: { type: 'string' },
+          priceCents: { type: 'integer' },
+        },
+      },
+      SeatMapSection: {
+        type: 'object',
+        required: ['id', 'name', 'kind', 'category', 'capacity', 'seats'],
+        properties: {
+          ...{ id: uuid, name: { type: 'string' }, kind: { type: 'string', enum: ['seated', 'general_admission'] } },
+          category: { type: 'string' },
+          capacity: { type: 'integer' },
+          priceCents: { type: 'integer', description: 'General admission: the price of one place.' },
+          seats: { type: 'array', items: ref('SeatMapSeat'), description: 'Empty for general admission.' },
+        },
+      },
+      SeatMap: {
+        type: 'object',
+        required: ['eventId', 'status', 'currency', 'venue', 'priceTiers', 'sections'],
+        properties: {
+          eventId: uuid,
+          status: { type: 'string', enum: ['draft', 'on_sale', 'cancelled'] },
+          currency: { type: 'string' },
+          venue: ref('VenueSummary'),
+          priceTiers: { type: 'array', items: ref('PriceTierOut') },
+          sections: { type: 'array', items: ref('SeatMapSection') },
+        },
+      },
     },
-  }, { database: true });
+  },
+};
+
+/** The document for the given limits. */
+export function buildCatalogOpenApi(limits: { searchPageSizeMax: number }): OpenApiDocument {
+  const { paths } = catalogDocument;
+  // Every operation reads or writes PostgreSQL.
+  return withPlatformResponses(
+    { ...catalogDocument, paths: { ...paths, '/events': { get: searchEvents(limits.searchPageSizeMax), ...paths['/events'] } } },
+    { database: true },
+  );
 }
 
 /** The document a catalog serves: its limits are the running service's settings. */
