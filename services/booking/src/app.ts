@@ -1,10 +1,10 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import {
   inputOf,
   principalOf,
   problems,
   requireRole,
   HttpProblem,
+  verifyHmacSignature,
   type ServiceConfig,
   type ServiceDefinition,
   type WriteResult,
@@ -130,12 +130,9 @@ export function createBookingDefinition(options: BookingOptions = {}): ServiceDe
         relay.notify();
       });
 
-      api.operation('post', '/payments/webhook', async (req, res) => {
-        const signature = req.get('x-signature') ?? '';
-        const expected = `sha256=${createHmac('sha256', webhookSecret).update(req.rawBody ?? Buffer.alloc(0)).digest('hex')}`;
-        if (signature.length !== expected.length || !timingSafeEqual(Buffer.from(signature), Buffer.from(expected))) {
-          throw problems.unauthorized('missing or wrong X-Signature');
-        }
+      // The signature is checked over the raw bytes before the body is parsed.
+      const signed = verifyHmacSignature({ header: 'X-Signature', secret: webhookSecret });
+      api.operation('post', '/payments/webhook', { rawBodyGuards: [signed] }, async (req, res) => {
         const { paymentId, outcome } = inputOf(req).body as { paymentId: string; outcome: 'approved' | 'declined' };
         const settlement = await settlePayment(deps, paymentId, outcome);
         relay.notify();

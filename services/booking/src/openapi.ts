@@ -1,4 +1,4 @@
-import { openApiCommon, type OpenApiDocument } from '@ticketing/platform';
+import { openApiCommon, withPlatformResponses, type OpenApiDocument, type ServiceConfig } from '@ticketing/platform';
 import { simulatedPaymentMethods } from './payment-provider.js';
 
 const { problemResponse, idempotencyKeyHeader, uuidPathParam } = openApiCommon;
@@ -12,8 +12,45 @@ const holdResponses = {
   '404': problemResponse('No such hold (or not yours)'),
 };
 
-/** The booking service's API; served at /openapi.json and used to validate requests. */
-export const bookingOpenApi: OpenApiDocument = {
+/** Limits the document states; the service enforces the same (see `HoldSettings`). */
+export interface BookingApiLimits {
+  /** Most seats or general-admission places one hold may take (HOLD_MAX_PLACES). */
+  maxPlaces: number;
+}
+
+/** Seats or general-admission places to hold; at most HOLD_MAX_PLACES of either. */
+const holdRequest = (maxPlaces: number) => ({
+  oneOf: [
+    {
+      type: 'object',
+      title: 'Seats',
+      required: ['eventId', 'seatIds'],
+      additionalProperties: false,
+      properties: {
+        eventId: { type: 'string', format: 'uuid' },
+        seatIds: { type: 'array', minItems: 1, maxItems: maxPlaces, uniqueItems: true, items: { type: 'string', format: 'uuid' } },
+      },
+    },
+    {
+      type: 'object',
+      title: 'General admission',
+      required: ['eventId', 'generalAdmission'],
+      additionalProperties: false,
+      properties: {
+        eventId: { type: 'string', format: 'uuid' },
+        generalAdmission: {
+          type: 'object',
+          required: ['sectionId', 'quantity'],
+          additionalProperties: false,
+          properties: { sectionId: { type: 'string', format: 'uuid' }, quantity: { type: 'integer', minimum: 1, maximum: maxPlaces } },
+        },
+      },
+    },
+  ],
+});
+
+/** The booking service's API without the parts that depend on settings. */
+const bookingDocument: OpenApiDocument = {
   openapi: '3.1.0',
   info: {
     title: 'Booking API',
@@ -155,35 +192,6 @@ export const bookingOpenApi: OpenApiDocument = {
         required: ['cents', 'currency'],
         properties: { cents: { type: 'integer', minimum: 0 }, currency: { type: 'string', pattern: '^[A-Z]{3}$' } },
       },
-      HoldRequest: {
-        oneOf: [
-          {
-            type: 'object',
-            title: 'Seats',
-            required: ['eventId', 'seatIds'],
-            additionalProperties: false,
-            properties: {
-              eventId: { type: 'string', format: 'uuid' },
-              seatIds: { type: 'array', minItems: 1, maxItems: 100, items: { type: 'string', format: 'uuid' } },
-            },
-          },
-          {
-            type: 'object',
-            title: 'General admission',
-            required: ['eventId', 'generalAdmission'],
-            additionalProperties: false,
-            properties: {
-              eventId: { type: 'string', format: 'uuid' },
-              generalAdmission: {
-                type: 'object',
-                required: ['sectionId', 'quantity'],
-                additionalProperties: false,
-                properties: { sectionId: { type: 'string', format: 'uuid' }, quantity: { type: 'integer', minimum: 1, maximum: 100 } },
-              },
-            },
-          },
-        ],
-      },
       Hold: {
         type: 'object',
         required: ['id', 'eventId', 'status', 'expiresAt', 'seatIds', 'amount'],
@@ -273,3 +281,16 @@ export const bookingOpenApi: OpenApiDocument = {
     },
   },
 };
+
+/** The booking service's API; served at /openapi.json and used to validate requests. */
+export function buildBookingOpenApi({ maxPlaces }: BookingApiLimits): OpenApiDocument {
+  const { components } = bookingDocument;
+  // Every operation reads or writes PostgreSQL.
+  return withPlatformResponses(
+    { ...bookingDocument, components: { ...components, schemas: { ...components.schemas, HoldRequest: holdRequest(maxPlaces) } } },
+    { database: true },
+  );
+}
+
+/** The document a booking service serves: HOLD_MAX_PLACES is the setting `holdSettings` enforces too. */
+export const bookingOpenApi = (config: ServiceConfig): OpenApiDocument => buildBookingOpenApi({ maxPlaces: config.integer('HOLD_MAX_PLACES') });

@@ -18,10 +18,43 @@ describe('booking API contract', () => {
     const served = await http(h.url, 'GET', '/openapi.json');
     assert.equal(served.status, 200);
     assert.equal(served.body.openapi, '3.1.0');
-    assert.deepEqual(served.body, JSON.parse(JSON.stringify(bookingOpenApi)));
+    const doc = bookingOpenApi(h.service.context.config);
+    assert.deepEqual(served.body, JSON.parse(JSON.stringify(doc)));
     assert.deepEqual(h.service.context.api.unregisteredOperations(), [], 'every documented operation has a route');
-    const documented = Object.entries(bookingOpenApi.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m} ${p}`)).sort();
+    const documented = Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m} ${p}`)).sort();
     assert.deepEqual(h.service.context.api.registered().sort(), documented, 'every route is documented');
+  });
+
+  test('the document lists every answer the platform gives: 401/403, 413/415, 409/422 with Idempotency-Key, 503 with Retry-After', () => {
+    const doc = bookingOpenApi(h.service.context.config);
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(ops)) {
+        const label = `${method} ${path}`;
+        const expected = ['400', '503'];
+        if (op.security?.length) expected.push('401', '403');
+        if (op.requestBody) expected.push('413', '415');
+        if (op.parameters?.some((p) => p.name === 'Idempotency-Key')) {
+          expected.push('409', '422');
+          for (const status of ['409', '422']) assert.match((op.responses[status] as { description: string }).description, /Idempotency-Key/, `${label} ${status}`);
+        }
+        for (const status of expected) assert.ok(op.responses[status], `${label} documents ${status}`);
+        assert.ok((op.responses['503'] as { headers?: Record<string, unknown> }).headers?.['Retry-After'], `${label} 503 has Retry-After`);
+      }
+    }
+  });
+
+  test('hold size: the documented bound is HOLD_MAX_PLACES, which validation enforces', async () => {
+    const served = (await http(h.url, 'GET', '/openapi.json')).body;
+    const [seats, ga] = served.components.schemas.HoldRequest.oneOf;
+    assert.equal(seats.properties.seatIds.maxItems, h.service.context.config.integer('HOLD_MAX_PLACES'));
+    assert.equal(seats.properties.seatIds.maxItems, 10);
+    assert.equal(ga.properties.generalAdmission.properties.quantity.maximum, 10);
+    const tooMany = await http(h.url, 'POST', '/holds', { token: buyer, body: { eventId: event.eventId, seatIds: Array.from({ length: 11 }, () => crypto.randomUUID()) } });
+    assert.equal(tooMany.status, 400);
+    assert.equal(tooMany.body.type, 'https://ticketing.dev/problems/validation');
+    const manyPlaces = await http(h.url, 'POST', '/holds', { token: buyer, body: { eventId: event.eventId, generalAdmission: { sectionId: event.gaSectionId, quantity: 11 } } });
+    assert.equal(manyPlaces.status, 400);
+    assert.equal(manyPlaces.body.type, 'https://ticketing.dev/problems/validation');
   });
 
   describe('Idempotency-Key', () => {
@@ -120,6 +153,11 @@ describe('booking API contract', () => {
       { name: 'wrong content type', method: 'POST', path: '/holds', raw: 'eventId=1', headers: { 'content-type': 'application/x-www-form-urlencoded' }, status: 415 },
       { name: 'no token', method: 'POST', path: '/holds', body: { eventId: crypto.randomUUID(), seatIds: [crypto.randomUUID()] }, token: null, status: 401 },
       { name: 'forged token', method: 'POST', path: '/holds', body: { eventId: crypto.randomUUID(), seatIds: [crypto.randomUUID()] }, token: `${buyer.slice(0, -4)}AAAA`, status: 401 },
+      { name: 'no token, malformed body: 401, not a schema hint', method: 'POST', path: '/holds', raw: '{"eventId": ', token: null, status: 401 },
+      { name: 'no token, invalid body: 401', method: 'POST', path: '/holds', body: { eventId: 42, vip: true }, token: null, status: 401 },
+      { name: 'organizer, invalid body: 403', method: 'POST', path: '/holds', body: { eventId: 42 }, token: testToken('org', 'organizer'), status: 403 },
+      { name: 'unsigned webhook with a malformed body: 401 before parsing', method: 'POST', path: '/payments/webhook', raw: '{"paymentId": ', token: null, status: 401 },
+      { name: 'unsigned webhook with an invalid body: 401', method: 'POST', path: '/payments/webhook', body: { paymentId: 'x', outcome: 'maybe' }, token: null, status: 401 },
       { name: 'organizer cannot buy', method: 'POST', path: '/holds', body: { eventId: crypto.randomUUID(), seatIds: [crypto.randomUUID()] }, token: testToken('org', 'organizer'), status: 403 },
       { name: 'unknown route', method: 'GET', path: '/nope', status: 404 },
       { name: 'unknown query parameter', method: 'GET', path: `/events/${crypto.randomUUID()}/availability?debug=1`, status: 400 },

@@ -1,14 +1,12 @@
-import { openApiCommon, type OpenApiDocument, type Operation } from '@ticketing/platform';
+import { openApiCommon, withPlatformResponses, type OpenApiDocument, type Operation, type ServiceConfig } from '@ticketing/platform';
+import { SEARCH_DEFAULT_PAGE_SIZE } from './search.js';
+import { MAX_SEATS_PER_VENUE } from './venues.js';
 
 /**
  * The catalog's API. The same schemas validate every request (see
- * `createApi`), so the bounds here are the service's input limits.
+ * `createApi`), so the bounds here are the service's input limits; limits the
+ * domain code or the settings own are imported from there, never the reverse.
  */
-
-/** Largest seat map one venue may have; checked in the handler (a sum JSON Schema cannot express). */
-export const MAX_SEATS_PER_VENUE = 20_000;
-/** Upper bound of `limit` in the document; SEARCH_PAGE_SIZE_MAX (<= this) is the effective one. */
-export const SEARCH_LIMIT_CEILING = 500;
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const text = (maxLength: number, description?: string) => ({
@@ -27,7 +25,9 @@ const category = {
 };
 const coordinate = { type: 'number', minimum: -100_000, maximum: 100_000 };
 const uuid = { type: 'string', format: 'uuid' };
+/** Timestamps the API answers with; inputs use `openApiCommon.dateTime`, which the database accepts. */
 const timestamp = { type: 'string', format: 'date-time' };
+const dateTimeInput = openApiCommon.dateTime;
 
 const problem = openApiCommon.problemResponse;
 const bearer = [{ bearerAuth: [] }];
@@ -108,7 +108,7 @@ const updateEvent: Operation = {
   },
 };
 
-const searchEvents: Operation = {
+const searchEvents = (pageSizeMax: number): Operation => ({
   operationId: 'searchEvents',
   summary: 'Search events',
   description:
@@ -118,8 +118,8 @@ const searchEvents: Operation = {
   tags: ['buyers'],
   parameters: [
     { name: 'city', in: 'query', description: 'Venue city, case-insensitive exact match.', schema: text(100) },
-    { name: 'from', in: 'query', description: 'Events starting at or after this instant.', schema: timestamp },
-    { name: 'to', in: 'query', description: 'Events starting before this instant.', schema: timestamp },
+    { name: 'from', in: 'query', description: 'Events starting at or after this instant.', schema: dateTimeInput() },
+    { name: 'to', in: 'query', description: 'Events starting before this instant.', schema: dateTimeInput() },
     {
       name: 'q',
       in: 'query',
@@ -135,8 +135,8 @@ const searchEvents: Operation = {
     {
       name: 'limit',
       in: 'query',
-      description: 'Page size; at most SEARCH_PAGE_SIZE_MAX (a setting, 100 unless configured), which also caps the default.',
-      schema: { type: 'integer', minimum: 1, maximum: SEARCH_LIMIT_CEILING, default: 20 },
+      description: 'Page size (the maximum is the SEARCH_PAGE_SIZE_MAX setting).',
+      schema: { type: 'integer', minimum: 1, maximum: pageSizeMax, default: Math.min(SEARCH_DEFAULT_PAGE_SIZE, pageSizeMax) },
     },
     { name: 'cursor', in: 'query', description: '`nextCursor` of the previous page.', schema: { type: 'string', minLength: 1, maxLength: 200 } },
   ],
@@ -144,7 +144,7 @@ const searchEvents: Operation = {
     '200': json('EventPage', 'One page of matches'),
     '400': problem('Malformed query parameter or cursor'),
   },
-};
+});
 
 const getEvent: Operation = {
   operationId: 'getEvent',
@@ -189,7 +189,8 @@ const venueSummary = {
   properties: { id: uuid, name: { type: 'string' }, city: { type: 'string' }, address: { type: 'string' }, timezone: { type: 'string' } },
 };
 
-export const catalogOpenApi: OpenApiDocument = {
+/** The catalog's API without the parts that depend on settings. */
+const catalogDocument: OpenApiDocument = {
   openapi: '3.1.0',
   info: {
     title: 'Catalog service',
@@ -209,7 +210,7 @@ export const catalogOpenApi: OpenApiDocument = {
     '/venues': { post: createVenue },
     '/venues/{venueId}': { get: getVenue },
     '/venues/{venueId}/seats': { get: getVenueSeats },
-    '/events': { get: searchEvents, post: createEvent },
+    '/events': { post: createEvent },
     '/events/{eventId}': { get: getEvent, patch: updateEvent },
     '/events/{eventId}/seat-map': { get: getSeatMap },
   },
@@ -307,8 +308,8 @@ export const catalogOpenApi: OpenApiDocument = {
           venueId: uuid,
           title: text(200),
           description: { type: 'string', maxLength: 5_000 },
-          startsAt: timestamp,
-          endsAt: { ...timestamp, description: 'After `startsAt`.' },
+          startsAt: dateTimeInput(),
+          endsAt: dateTimeInput('After `startsAt`.'),
           priceTiers: { type: 'array', minItems: 1, maxItems: 50, items: ref('PriceTier') },
           status: { type: 'string', enum: ['draft', 'on_sale'], default: 'on_sale' },
         },
@@ -320,8 +321,8 @@ export const catalogOpenApi: OpenApiDocument = {
         properties: {
           title: text(200),
           description: { type: 'string', maxLength: 5_000 },
-          startsAt: timestamp,
-          endsAt: timestamp,
+          startsAt: dateTimeInput(),
+          endsAt: dateTimeInput(),
           status: { type: 'string', enum: ['draft', 'on_sale', 'cancelled'] },
         },
       },
@@ -435,3 +436,17 @@ export const catalogOpenApi: OpenApiDocument = {
     },
   },
 };
+
+/** The document for the given limits. */
+export function buildCatalogOpenApi(limits: { searchPageSizeMax: number }): OpenApiDocument {
+  const { paths } = catalogDocument;
+  // Every operation reads or writes PostgreSQL.
+  return withPlatformResponses(
+    { ...catalogDocument, paths: { ...paths, '/events': { get: searchEvents(limits.searchPageSizeMax), ...paths['/events'] } } },
+    { database: true },
+  );
+}
+
+/** The document a catalog serves: its limits are the running service's settings. */
+export const catalogOpenApi = (config: ServiceConfig): OpenApiDocument =>
+  buildCatalogOpenApi({ searchPageSizeMax: config.integer('SEARCH_PAGE_SIZE_MAX') });

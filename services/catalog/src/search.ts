@@ -2,6 +2,9 @@ import { inputOf, problems } from '@ticketing/platform';
 import { eventColumns, toEvent, type EventRow } from './events.js';
 import type { RouteDeps } from './deps.js';
 
+/** Page size when `limit` is not given (capped by SEARCH_PAGE_SIZE_MAX). */
+export const SEARCH_DEFAULT_PAGE_SIZE = 20;
+
 interface SearchQuery {
   city?: string;
   from?: string;

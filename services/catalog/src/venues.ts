@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { inputOf, principalOf, problems, requireRole, type Pool, type Tx } from '@ticketing/platform';
 import { type RouteDeps } from './deps.js';
-import { MAX_SEATS_PER_VENUE } from './openapi.js';
+
+/** Largest seat map one venue may have; checked in the handler (a sum JSON Schema cannot express). */
+export const MAX_SEATS_PER_VENUE = 20_000;
 
 // ---- input (shapes of the OpenAPI schemas; the validator has checked them) ----
 

@@ -1,13 +1,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import type { OpenApiDocument } from '@ticketing/platform';
 import { catalogOpenApi } from '../src/openapi.js';
 import { eventBody, smallVenue, startCatalog, tokens, type TestCatalog } from './support.js';
 
 let catalog: TestCatalog;
+/** The document this catalog's settings give. */
+let doc: OpenApiDocument;
 let venueId: string;
 let eventId: string;
 before(async () => {
   catalog = await startCatalog();
+  doc = catalogOpenApi(catalog.service.context.config);
   venueId = (await catalog.call('POST', '/venues', { token: tokens.alice, body: smallVenue() })).body.id;
   eventId = (await catalog.call('POST', '/events', { token: tokens.alice, body: eventBody(venueId) })).body.id;
 });
@@ -88,6 +92,23 @@ describe('bad input gets a 4xx problem, never a 500', () => {
     await expectProblem(400, 'GET', '/events?q=' + encodeURIComponent('a\u0000b'));
   });
 
+  test('date-times the database cannot take are validation problems, not 500s', async () => {
+    // Offsets beyond ±15:59 and year 0 pass `format: date-time` but not PostgreSQL.
+    for (const value of ['2030-01-01T20:00:00-18:45', '2030-01-01T20:00:00+16:00', '0000-01-01T00:00:00Z', '9999-12-31T23:00:00-02:00']) {
+      const search = await expectProblem(400, 'GET', `/events?from=${encodeURIComponent(value)}`);
+      assert.ok(search.errors?.some((e) => e.field === 'query.from'), JSON.stringify(search));
+      await expectProblem(400, 'GET', `/events?to=${encodeURIComponent(value)}`);
+      const created = await expectProblem(400, 'POST', '/events', { ...auth, body: eventBody(venueId, { startsAt: value }) });
+      assert.ok(created.errors?.some((e) => e.field === 'body.startsAt'), JSON.stringify(created));
+      await expectProblem(400, 'PATCH', `/events/${eventId}`, { ...auth, body: { endsAt: value } });
+    }
+    // The extremes that are allowed work end to end.
+    for (const value of ['2030-01-01T20:00:00+15:59', '2030-01-01T20:00:00-15:59', '2030-01-01t20:00:00.123456z']) {
+      const res = await catalog.call('GET', `/events?from=${encodeURIComponent(value)}`);
+      assert.equal(res.status, 200, `${value}: ${JSON.stringify(res.body)}`);
+    }
+  });
+
   test('unknown ids are 404, malformed ids 400', async () => {
     const unknown = '00000000-0000-4000-8000-000000000000';
     for (const path of [`/events/${unknown}`, `/events/${unknown}/seat-map`, `/venues/${unknown}`, `/venues/${unknown}/seats`]) {
@@ -115,6 +136,11 @@ describe('bad input gets a 4xx problem, never a 500', () => {
   test('bad tokens are 401 before the body is looked at', async () => {
     await expectProblem(401, 'POST', '/venues', { token: tokens.alice.slice(0, -3) + 'abc', body: smallVenue() });
     await expectProblem(401, 'POST', '/venues', { headers: { authorization: 'Basic dXNlcjpwdw==' }, body: smallVenue() });
+    // Nothing about the schema is told to a caller without a valid token.
+    await expectProblem(401, 'POST', '/venues', { body: { name: 42 } });
+    await expectProblem(401, 'POST', '/events', { rawBody: '{"venueId": ', headers: { 'content-type': 'application/json' } });
+    await expectProblem(401, 'PATCH', `/events/${eventId}`, { body: { status: 'sold_out' } });
+    await expectProblem(403, 'POST', '/venues', { token: tokens.buyer, body: { name: 42 } });
   });
 });
 
@@ -122,7 +148,7 @@ describe('OpenAPI document', () => {
   test('is served at /openapi.json', async () => {
     const res = await catalog.call('GET', '/openapi.json');
     assert.equal(res.status, 200);
-    assert.deepEqual(res.body, JSON.parse(JSON.stringify(catalogOpenApi)));
+    assert.deepEqual(res.body, JSON.parse(JSON.stringify(doc)));
     assert.equal(res.body.openapi, '3.1.0');
   });
 
@@ -137,13 +163,29 @@ describe('OpenAPI document', () => {
         if (on) routes.push(`${method} ${layer.route.path.replace(/:(\w+)/g, '{$1}')}`);
       }
     }
-    const documented = Object.entries(catalogOpenApi.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`));
+    const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`));
     assert.deepEqual(routes.sort(), documented.sort());
+  });
+
+  test('search limit: the documented bounds are the enforced ones, from SEARCH_PAGE_SIZE_MAX', async () => {
+    const limitOf = (d: { paths: Record<string, any> }) => d.paths['/events'].get.parameters.find((p: { name: string }) => p.name === 'limit').schema;
+    const served = (await catalog.call('GET', '/openapi.json')).body;
+    assert.deepEqual(limitOf(served), { type: 'integer', minimum: 1, maximum: 100, default: 20 });
+    assert.equal((await catalog.call('GET', '/events?limit=100')).status, 200);
+    assert.equal((await expectProblem(400, 'GET', '/events?limit=101')).errors?.[0]?.field, 'query.limit');
+    const small = await startCatalog({ SEARCH_PAGE_SIZE_MAX: '7' });
+    try {
+      assert.deepEqual(limitOf((await small.call('GET', '/openapi.json')).body), { type: 'integer', minimum: 1, maximum: 7, default: 7 });
+      assert.equal((await small.call('GET', '/events?limit=7')).status, 200);
+      assert.equal((await small.call('GET', '/events?limit=8')).status, 400);
+    } finally {
+      await small.close();
+    }
   });
 
   test('is self-consistent: unique operation ids, resolvable refs, writes secured and idempotent', () => {
     const ids = new Set<string>();
-    for (const [path, ops] of Object.entries(catalogOpenApi.paths)) {
+    for (const [path, ops] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(ops)) {
         assert.ok(op, `${method} ${path}`);
         assert.ok(!ids.has(op.operationId), `duplicate operationId ${op.operationId}`);
@@ -159,11 +201,11 @@ describe('OpenAPI document', () => {
         }
       }
     }
-    const refs = JSON.stringify(catalogOpenApi).matchAll(/"\$ref":"#\/components\/schemas\/(\w+)"/g);
-    for (const [, name] of refs) assert.ok(catalogOpenApi.components.schemas[name!], `unresolved $ref ${name}`);
+    const refs = JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/schemas\/(\w+)"/g);
+    for (const [, name] of refs) assert.ok(doc.components.schemas[name!], `unresolved $ref ${name}`);
     // Request bodies are closed: every input object schema forbids unknown fields.
     for (const name of ['VenueInput', 'SeatedSectionInput', 'GeneralAdmissionSectionInput', 'RowInput', 'EventInput', 'EventPatch', 'PriceTier']) {
-      assert.equal(catalogOpenApi.components.schemas[name]!.additionalProperties, false, name);
+      assert.equal(doc.components.schemas[name]!.additionalProperties, false, name);
     }
   });
 });

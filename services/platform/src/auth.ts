@@ -82,3 +82,19 @@ export function principalOf(req: Request): Principal {
   if (!req.principal) throw new Error('route is missing requireRole()');
   return req.principal;
 }
+
+/**
+ * Raw-body guard (see `OperationSteps.rawBodyGuards`): requires header
+ * `<header>: sha256=<hex HMAC-SHA256 of the exact body bytes with secret>`,
+ * else 401. Runs before the body is parsed, so unsigned input is never parsed.
+ */
+export function verifyHmacSignature(options: { header: string; secret: string }) {
+  const { header, secret } = options;
+  return (req: Request, _res: Response, next: NextFunction) => {
+    if (!req.rawBody) return next(new Error('verifyHmacSignature must run as a raw-body guard, after the body is read'));
+    const given = Buffer.from(req.get(header) ?? '');
+    const expected = Buffer.from(`sha256=${createHmac('sha256', secret).update(req.rawBody).digest('hex')}`);
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return next(problems.unauthorized(`missing or wrong ${header}`));
+    next();
+  };
+}

@@ -115,25 +115,8 @@ export function createHttpApp(options: HttpAppOptions) {
     res.json(openApi);
   });
 
-  // Writes must be JSON; anything else is rejected before it is read.
-  app.use((req, _res, next) => {
-    const hasBody = Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
-    if (hasBody && !req.is(['application/json', 'application/*+json'])) {
-      return next(new HttpProblem(415, 'unsupported-media-type', 'Unsupported media type', 'send the body as application/json'));
-    }
-    next();
-  });
-  app.use(
-    express.json({
-      limit: options.bodyLimit ?? '32kb',
-      strict: true,
-      type: ['application/json', 'application/*+json'],
-      // Signed webhooks are verified over the exact bytes received.
-      verify: (req, _res, buf) => {
-        (req as Request).rawBody = buf;
-      },
-    }),
-  );
+  // Request bodies are read per operation, after its guards (see
+  // `OperationSteps` in openapi.ts), so nothing is parsed for a stranger.
 
   /** Call after mounting the API routers: 404 for the rest, problems for errors. */
   function finish(): void {

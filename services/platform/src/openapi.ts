@@ -1,7 +1,7 @@
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
-import { problems } from './problem.js';
+import { HttpProblem, problems } from './problem.js';
 
 /**
  * The OpenAPI 3.1 document is the single description of a service's API: it is
@@ -51,6 +51,8 @@ export interface ValidatedInput {
 declare module 'express-serve-static-core' {
   interface Request {
     input?: ValidatedInput;
+    /** The body exactly as received; set by an operation that reads one. */
+    rawBody?: Buffer;
   }
 }
 
@@ -89,7 +91,62 @@ function describe(errors: ErrorObject[] | null | undefined, where: string) {
   });
 }
 
-export function createApi(doc: OpenApiDocument) {
+/**
+ * What runs before an operation's handler, in this order:
+ *   guards → read the raw body (size limit, 415) → rawBodyGuards → JSON parse → validate → handler.
+ * Guards see nothing of the body, so a stranger learns nothing about the
+ * schema; raw-body guards (signatures) see the exact bytes received.
+ */
+export interface OperationSteps {
+  /** Authentication and authorization (e.g. `requireRole`). */
+  guards?: RequestHandler[];
+  /** Checks over `req.rawBody` before it is parsed, e.g. `verifyHmacSignature`. */
+  rawBodyGuards?: RequestHandler[];
+}
+
+export interface ApiOptions {
+  /** Largest accepted request body. @default '32kb' */
+  bodyLimit?: string;
+}
+
+const jsonTypes = ['application/json', 'application/*+json'];
+
+function hasBody(req: Request): boolean {
+  return Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
+}
+
+/** Reads the body as bytes into `req.rawBody` (empty when there is none); JSON only, bounded. */
+function bodyReader(limit: string): RequestHandler {
+  const readRaw = express.raw({ limit, type: () => true });
+  return (req, res, next) => {
+    req.rawBody = Buffer.alloc(0);
+    if (!hasBody(req)) return next();
+    // Anything but JSON is rejected before it is read.
+    if (!req.is(jsonTypes)) return next(new HttpProblem(415, 'unsupported-media-type', 'Unsupported media type', 'send the body as application/json'));
+    const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(req.get('content-type') ?? '')?.[1]?.toLowerCase();
+    if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+      return next(new HttpProblem(415, 'unsupported-encoding', 'Unsupported encoding', `unsupported charset "${charset}"; send UTF-8`));
+    }
+    readRaw(req, res, (error?: unknown) => {
+      if (error) return next(error);
+      if (Buffer.isBuffer(req.body)) req.rawBody = req.body;
+      req.body = undefined;
+      next();
+    });
+  };
+}
+
+const parseJson: RequestHandler = (req, _res, next) => {
+  if (!req.rawBody || req.rawBody.length === 0) return next();
+  try {
+    req.body = JSON.parse(req.rawBody.toString('utf8'));
+  } catch {
+    return next(problems.badRequest('the request body is not valid JSON'));
+  }
+  next();
+};
+
+export function createApi(doc: OpenApiDocument, options: ApiOptions = {}) {
   // Bodies are validated exactly (a string is not a number); path and query
   // values arrive as strings, so those validators coerce.
   const strict = addFormats(new Ajv2020({ allErrors: true, strict: false }));
@@ -99,6 +156,7 @@ export function createApi(doc: OpenApiDocument) {
   }
   const router = express.Router();
   const registered = new Set<string>();
+  const readBody = bodyReader(options.bodyLimit ?? '32kb');
 
   function compileParameters(params: Parameter[], location: 'path' | 'query'): ValidateFunction {
     const selected = params.filter((p) => p.in === location);
@@ -112,10 +170,22 @@ export function createApi(doc: OpenApiDocument) {
     );
   }
 
-  /** Registers handlers for an operation of the document. */
-  function operation(method: Method, openApiPath: string, ...handlers: RequestHandler[]): void {
+  /**
+   * Registers the handler of an operation of the document. Either
+   * `operation(method, path, ...guards, handler)` — every handler but the last
+   * is a guard — or `operation(method, path, { guards, rawBodyGuards }, handler)`.
+   * See `OperationSteps` for the order they run in.
+   */
+  function operation(method: Method, openApiPath: string, ...handlers: RequestHandler[]): void;
+  function operation(method: Method, openApiPath: string, steps: OperationSteps, handler: RequestHandler): void;
+  function operation(method: Method, openApiPath: string, ...args: (RequestHandler | OperationSteps)[]): void {
     const op = doc.paths[openApiPath]?.[method];
     if (!op) throw new Error(`OpenAPI document has no operation ${method.toUpperCase()} ${openApiPath}`);
+    const handler = args.at(-1);
+    if (typeof handler !== 'function') throw new Error(`${method.toUpperCase()} ${openApiPath}: the last argument must be the handler`);
+    const steps: OperationSteps =
+      typeof args[0] === 'object' ? (args[0] as OperationSteps) : { guards: args.slice(0, -1) as RequestHandler[] };
+    if (steps.rawBodyGuards?.length && !op.requestBody) throw new Error(`${method.toUpperCase()} ${openApiPath}: raw-body guards need a documented request body`);
     registered.add(`${method} ${openApiPath}`);
     const params = op.parameters ?? [];
     const validateParams = compileParameters(params, 'path');
@@ -157,7 +227,9 @@ export function createApi(doc: OpenApiDocument) {
       req.input = { params: pathValues, query: queryValues, body };
       next();
     };
-    router[method](expressPath, validate, ...handlers);
+    // Operations without a documented body never read one.
+    const bodySteps = op.requestBody ? [readBody, ...(steps.rawBodyGuards ?? []), parseJson] : [];
+    router[method](expressPath, ...(steps.guards ?? []), ...bodySteps, validate, handler);
   }
 
   function unregisteredOperations(): string[] {
@@ -173,12 +245,58 @@ export function createApi(doc: OpenApiDocument) {
 
 export type Api = ReturnType<typeof createApi>;
 
+const problemContent = { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } };
+
+/**
+ * Adds the answers the platform itself gives to every operation that can get
+ * them, so a document never promises less than the server does: 400
+ * (validation), 401/403 (secured), 413/415 (has a body), 409/422
+ * (Idempotency-Key in flight / reused), 503 with Retry-After (uses the
+ * database). An operation's own description of a status is kept, and
+ * extended where the platform adds a reason.
+ */
+export function withPlatformResponses(doc: OpenApiDocument, options: { database: boolean }): OpenApiDocument {
+  const problem = (description: string) => ({ description, content: problemContent });
+  const paths: OpenApiDocument['paths'] = {};
+  for (const [path, ops] of Object.entries(doc.paths)) {
+    paths[path] = {};
+    for (const [method, op] of Object.entries(ops) as [Method, Operation][]) {
+      const responses: Record<string, unknown> = { ...op.responses };
+      const add = (status: string, description: string) => void (responses[status] ??= problem(description));
+      const mention = (status: string, reason: string, description: string) => {
+        const existing = responses[status] as { description: string } | undefined;
+        if (!existing) responses[status] = problem(description);
+        else if (!existing.description.includes('Idempotency-Key')) responses[status] = { ...existing, description: `${existing.description}; or ${reason}` };
+      };
+      add('400', 'The request does not match the API schema');
+      if (op.security?.length) {
+        add('401', 'No valid bearer token');
+        add('403', 'The token\'s role may not do this');
+      }
+      if (op.requestBody) {
+        add('413', 'Request body too large');
+        add('415', 'Body is not UTF-8 application/json');
+      }
+      if (op.parameters?.some((p) => p.in === 'header' && p.name === openApiCommon.idempotencyKeyHeader.name)) {
+        mention('409', 'a request with the same Idempotency-Key is still in flight', 'A request with the same Idempotency-Key is still in flight');
+        mention('422', 'the Idempotency-Key was used with a different request', 'The Idempotency-Key was used with a different request');
+      }
+      if (options.database) {
+        responses['503'] ??= {
+          description: 'The database is unavailable or overloaded; retry after `Retry-After` seconds',
+          headers: { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer', minimum: 0 } } },
+          content: problemContent,
+        };
+      }
+      paths[path][method] = { ...op, responses };
+    }
+  }
+  return { ...doc, paths };
+}
+
 /** Reusable OpenAPI fragments every service's document uses. */
 export const openApiCommon = {
-  problemResponse: (description: string) => ({
-    description,
-    content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
-  }),
+  problemResponse: (description: string) => ({ description, content: problemContent }),
   problemSchema: {
     type: 'object',
     required: ['type', 'title', 'status'],
@@ -192,6 +310,22 @@ export const openApiCommon = {
     },
   },
   bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+  /**
+   * A date-time a client sends. `format: date-time` alone allows offsets up to
+   * ±23:59 and years 0000–9999, which PostgreSQL rejects (offsets beyond
+   * ±15:59, year 0) or which turn into instants the API cannot write back as
+   * RFC 3339 (past 9999 after applying the offset); the pattern keeps inputs
+   * to what the database takes.
+   */
+  dateTime: (description?: string) => ({
+    type: 'string',
+    format: 'date-time',
+    pattern: '^(19|2[0-9])[0-9]{2}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([Zz]|[+-](0[0-9]|1[0-5]):[0-5][0-9])$',
+    description:
+      (description ? `${description} ` : '') +
+      'RFC 3339 date-time with seconds, in the years 1900–2999, with an offset of `Z` or `±hh:mm` up to ±15:59.',
+  }),
+
   idempotencyKeyHeader: {
     name: 'Idempotency-Key',
     in: 'header' as const,

@@ -32,7 +32,8 @@ export interface ServiceContext {
 
 export interface ServiceDefinition {
   declaration: ServiceDeclaration;
-  openApi: OpenApiDocument;
+  /** The API document, or how to build it from the settings whose limits it states. */
+  openApi: OpenApiDocument | ((config: ServiceConfig) => OpenApiDocument);
   /** Schema this service owns and the folder of its migrations. */
   database?: { schema: string; migrations: string };
   setup(ctx: ServiceContext): Promise<void> | void;
@@ -87,12 +88,13 @@ export async function startService(definition: ServiceDefinition, env: NodeJS.Pr
       })
     : undefined;
 
-  const api = createApi(definition.openApi);
+  const openApi = typeof definition.openApi === 'function' ? definition.openApi(config) : definition.openApi;
+  const api = createApi(openApi);
   const { app, finish } = createHttpApp({
     declaration,
     logger,
     metrics,
-    openApi: definition.openApi,
+    openApi,
     readiness,
     isShuttingDown: () => shuttingDown,
   });

@@ -1,0 +1,28 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { testToken } from '@ticketing/platform/testing';
+import { prepareContractTests, runContractTests } from '../../../scripts/lib/python-tools.js';
+import { eventBody, smallVenue, startCatalog, tokens, type TestCatalog } from './support.js';
+
+describe('catalog contract: generated input against the served OpenAPI document', () => {
+  let catalog: TestCatalog;
+  const known = { venueId: '', eventId: '' };
+  before(async () => {
+    await prepareContractTests();
+    catalog = await startCatalog({ LOG_LEVEL: 'error' });
+    // Some data, so reads that find something are exercised too.
+    known.venueId = (await catalog.call('POST', '/venues', { token: tokens.admin, body: smallVenue() })).body.id;
+    known.eventId = (await catalog.call('POST', '/events', { token: tokens.admin, body: eventBody(known.venueId) })).body.id;
+  }, { timeout: 330_000 });
+  after(async () => catalog?.close());
+
+  test('every status, content type and body is one the document describes; no 5xx', { timeout: 90_000 }, async () => {
+    const run = await runContractTests({
+      schemaUrl: `${catalog.url}/openapi.json`,
+      bearerToken: testToken('contract-admin', 'admin'),
+      timeoutMs: 80_000,
+      knownValues: { 'path.venueId': [known.venueId], 'body.venueId': [known.venueId], 'path.eventId': [known.eventId] },
+    });
+    assert.equal(run.code, 0, run.output);
+  });
+});
