@@ -45,7 +45,7 @@ export async function ensurePythonTool(tool: PythonTool, options: { log?: Logger
   const binary = join(venv, 'bin', tool.binary);
   if (existsSync(markerOf(tool)) && existsSync(binary)) return binary;
   const timeoutMs = options.timeoutMs ?? 300_000;
-  const python = ['python3', 'python'].find(commandExists);
+  const python = ['python3', 'python'].find((name) => commandExists(name));
   if (!python) throw new StackError(`${tool.package} needs Python 3.9 or later (python3), which is not installed.`);
   const lock = await lockInstall(tool, timeoutMs);
   try {
@@ -55,7 +55,14 @@ export async function ensurePythonTool(tool: PythonTool, options: { log?: Logger
     rmSync(venv, { recursive: true, force: true });
     const failed = (step: string, result: CommandResult) =>
       new StackError(`Installing ${source} failed: ${step} exited with code ${result.code}.`, lastLines(result.output, 30));
-    const created = await runCommand(python, ['-m', 'venv', venv], { timeoutMs });
+    let created = await runCommand(python, ['-m', 'venv', venv], { timeoutMs });
+    // Debian's own Python ships venv (ensurepip) as a separate package.
+    if (created.code !== 0 && /ensurepip|python3-venv/.test(created.output) && commandExists('apt-get') && process.getuid?.() === 0) {
+      (options.log ?? logToStderr)('Installing python3-venv with apt-get (one time)…');
+      await runCommand('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv'], { timeoutMs });
+      rmSync(venv, { recursive: true, force: true });
+      created = await runCommand(python, ['-m', 'venv', venv], { timeoutMs });
+    }
     if (created.code !== 0) throw failed(`${python} -m venv`, created);
     const installed = await runCommand(join(venv, 'bin', 'pip'), ['install', '--disable-pip-version-check', '--quiet', source], { timeoutMs });
     if (installed.code !== 0) throw failed('pip install (is PyPI reachable?)', installed);
