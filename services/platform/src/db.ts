@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
-import { isBrokenConnectionError } from './database-errors.js';
+import { isBrokenConnectionError, isTransientDatabaseError } from './database-errors.js';
 import type { Logger } from './log.js';
 
 export * from './database-errors.js';
@@ -90,6 +90,24 @@ export async function withTransaction<T>(pool: Pool, work: (tx: Tx) => Promise<T
   }
 }
 
+/**
+ * Runs `work` until it succeeds, retrying while the database is unavailable
+ * (starting up, restarting, refusing connections) for at most `forMs`: a
+ * replica started during a database failover waits instead of crash-looping.
+ */
+export async function retryWhileUnavailable<T>(work: () => Promise<T>, logger: Logger, what: string, forMs = 30_000): Promise<T> {
+  const deadline = Date.now() + forMs;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (!isTransientDatabaseError(error) || Date.now() >= deadline) throw error;
+      logger.warn(`${what}: database unavailable; retrying`, { error: (error as Error).message, attempt });
+      await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 250 * 2 ** attempt)));
+    }
+  }
+}
+
 /** The migrations every service schema gets (e.g. idempotency keys). */
 export const platformMigrations = { prefix: 'platform', dir: new URL('../migrations', import.meta.url).pathname };
 
@@ -109,7 +127,10 @@ export async function migrate(pool: Pool, schema: string, sources: { prefix: str
   const applied: string[] = [];
   let failure: unknown;
   try {
+    // Waiting for another replica's migrations may take longer than the session's timeouts allow.
+    await client.query('SET lock_timeout = 0; SET statement_timeout = 0');
     await client.query('SELECT pg_advisory_lock(hashtext($1))', [`migrate:${schema}`]);
+    await client.query('RESET lock_timeout; RESET statement_timeout');
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${pgIdent(schema)}`);
     await client.query(
       `CREATE TABLE IF NOT EXISTS ${pgIdent(schema)}.schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,

@@ -2,7 +2,7 @@ import { STATUS_CODES, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Kafka } from 'kafkajs';
 import { ConfigError, loadConfig, type ServiceConfig } from './config.js';
-import { createPool, migrate, platformMigrations, poolTimeoutsFrom, type Pool } from './db.js';
+import { createPool, migrate, platformMigrations, poolTimeoutsFrom, retryWhileUnavailable, type Pool } from './db.js';
 import { createHttpApp, type ReadinessCheck } from './http.js';
 import { createIdempotentWriter, type IdempotentWriter } from './idempotency.js';
 import { createKafka } from './kafka.js';
@@ -83,7 +83,8 @@ export async function startService(definition: ServiceDefinition, env: NodeJS.Pr
     readiness.push({ name: 'postgres', check: async () => void (await db.query('SELECT 1')) });
     if (definition.database && config.boolean('DATABASE_MIGRATE')) {
       try {
-        await migrate(pool, definition.database.schema, [platformMigrations, { prefix: declaration.name, dir: definition.database.migrations }], logger);
+        const { schema, migrations } = definition.database;
+        await retryWhileUnavailable(() => migrate(pool!, schema, [platformMigrations, { prefix: declaration.name, dir: migrations }], logger), logger, 'migrations');
       } catch (error) {
         await pool.end();
         throw error;

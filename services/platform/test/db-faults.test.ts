@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
@@ -45,11 +48,12 @@ const openApi: OpenApiDocument = {
   components: { schemas: {} },
 };
 
-async function startProbe(databaseUrl: string, env: Record<string, string> = {}): Promise<RunningService> {
+async function startProbe(databaseUrl: string, env: Record<string, string> = {}, database?: { schema: string; migrations: string }): Promise<RunningService> {
   return startService(
     {
       declaration,
       openApi,
+      ...(database ? { database } : {}),
       setup({ api, pool }) {
         api.operation('get', '/tx', async (req, res) => {
           const q = req.input!.query as { tag: string; idleMs: string };
@@ -209,6 +213,25 @@ describe('database faults', () => {
     } finally {
       await service.stop();
       await proxy.close().catch(() => undefined);
+    }
+  });
+
+  test('a replica started while PostgreSQL is unreachable waits for it instead of failing to start', async () => {
+    const proxy = await startProxy(new URL(db.url));
+    await proxy.cut();
+    const migrations = await mkdtemp(path.join(tmpdir(), 'probe-migrations-'));
+    await writeFile(path.join(migrations, '001_items.sql'), 'CREATE TABLE items (id int PRIMARY KEY);');
+    const starting = startProbe(proxy.url, { DATABASE_CONNECT_TIMEOUT_MS: '300' }, { schema: 'probe', migrations });
+    await sleep(1_000);
+    await proxy.restore();
+    const service = await starting;
+    try {
+      assert.equal((await http(service.url, 'GET', '/readyz')).status, 200);
+      assert.equal((await admin.query(`SELECT to_regclass('probe.items') IS NOT NULL AS ok`)).rows[0].ok, true);
+    } finally {
+      await service.stop();
+      await proxy.close().catch(() => undefined);
+      await rm(migrations, { recursive: true, force: true });
     }
   });
 
