@@ -79,6 +79,45 @@ describe('outbox relay while Kafka is down', () => {
     await db.drop();
   });
 
+  test('a lock connection that goes silent (no reset, no answer) is given up within seconds, not held for ever', async () => {
+    const target = new URL(db.url);
+    const pairs: { client: net.Socket; upstream: net.Socket }[] = [];
+    // Forwards to PostgreSQL; the test then drops all bytes on the connections open at that moment, as a partition would.
+    const proxy = net.createServer((client) => {
+      const upstream = net.connect(Number(target.port), target.hostname);
+      for (const [a, b] of [[client, upstream], [upstream, client]] as const) {
+        a.on('error', () => undefined);
+        a.on('close', () => b.destroy());
+      }
+      client.pipe(upstream).pipe(client);
+      pairs.push({ client, upstream });
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const viaProxy = new URL(db.url);
+    viaProxy.host = `127.0.0.1:${(proxy.address() as net.AddressInfo).port}`;
+    const lines: { msg: string }[] = [];
+    const logger = createLogger({}, 'info', (line) => lines.push(JSON.parse(line)));
+    const relayPool = createPool(viaProxy.toString(), 4, logger, { statementMs: 1_000 });
+    const relay = startOutboxRelay({ pool: relayPool, kafka: createKafka(testKafkaBrokers(), 'relay-silent-test', logger), logger, registry: new Registry(), pollIntervalMs: 50 });
+    try {
+      await waitFor('a leader', async () => (await lockHolders(pool))[0]);
+      for (const { client, upstream } of [...pairs]) {
+        client.unpipe(upstream);
+        upstream.unpipe(client);
+        client.on('data', () => undefined);
+        upstream.on('data', () => undefined);
+      }
+      // Found dead by the periodic check (5 s) plus its answer timeout (2 s); the server frees the lock once its TCP keepalive notices.
+      await waitFor('leadership to be given up', async () => (lines.some((l) => l.msg.startsWith('outbox relay: lost leadership')) ? true : undefined), 10_000);
+      assert.ok(relayPool.totalCount <= 4);
+    } finally {
+      for (const { client } of pairs) client.destroy();
+      await relay.stop();
+      await relayPool.end();
+      await new Promise<void>((resolve) => proxy.close(() => resolve()));
+    }
+  });
+
   test('logs "kafka unreachable" once, suppresses per-attempt connection errors, and "reachable again" once', async () => {
     const [broker] = testKafkaBrokers();
     const [host, port] = broker!.split(':');

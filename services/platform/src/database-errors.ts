@@ -15,7 +15,7 @@ const messageOf = (error: unknown): string => String((error as DbError | undefin
 const socketCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
 
 /** pg reports a lost connection and a pool wait without codes, only by message. */
-const connectionMessages = [/^Connection terminated/, /not queryable/, /^timeout exceeded when trying to connect/, /^Connection terminated due to connection timeout/];
+const connectionMessages = [/^Connection terminated/, /not queryable/, /^timeout exceeded when trying to connect/, /^Query read timeout/];
 
 /**
  * True when the connection the error came from can no longer be used:

@@ -43,6 +43,10 @@ export function createPool(connectionString: string, max: number, logger: Logger
     statement_timeout: t.statementMs,
     lock_timeout: t.lockMs,
     idle_in_transaction_session_timeout: t.idleInTransactionMs,
+    // The server answers within statement_timeout; silence beyond that means
+    // the connection died without a reset (partition, lost node): give up and
+    // discard it rather than hang the request for ever.
+    query_timeout: t.statementMs + 2_000,
   });
   // An idle client losing its connection must not crash the process.
   pool.on('error', (error) => logger.warn('idle database connection failed', { error: (error as Error).message }));
@@ -129,7 +133,8 @@ export async function migrate(pool: Pool, schema: string, sources: { prefix: str
   try {
     // Waiting for another replica's migrations may take longer than the session's timeouts allow.
     await client.query('SET lock_timeout = 0; SET statement_timeout = 0');
-    await client.query('SELECT pg_advisory_lock(hashtext($1))', [`migrate:${schema}`]);
+    // (query_timeout too: pg has no per-query "off", so the longest timer Node allows.)
+    await client.query({ text: 'SELECT pg_advisory_lock(hashtext($1))', values: [`migrate:${schema}`], query_timeout: 2 ** 31 - 1 } as pg.QueryConfig);
     await client.query('RESET lock_timeout; RESET statement_timeout');
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${pgIdent(schema)}`);
     await client.query(
