@@ -158,7 +158,8 @@ export function createHttpApp(options: HttpAppOptions) {
     const allowed = allowedMethods(openApi, declaration);
     app.use((req, _res, next) => {
       const allow = allowed(req.path);
-      next(allow ? problems.methodNotAllowed(req.method, req.path, allow) : problems.notFound(`${req.method} ${req.path}`));
+      // A path the method is routed on, yet unmatched (a handler passed it on), is simply not found.
+      next(allow && !allow.includes(req.method) ? problems.methodNotAllowed(req.method, req.path, allow) : problems.notFound(`${req.method} ${req.path}`));
     });
     app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
       const problem = toProblem(error);
