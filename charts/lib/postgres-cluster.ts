@@ -1,6 +1,24 @@
 import { Construct } from 'constructs';
 import { CnpgCluster, CnpgPooler, CnpgScheduledBackup } from './crds/cnpg.js';
+import type { ServiceDeclaration } from '@ticketing/platform/service-declaration';
+import { allServices } from '../../services/services.js';
 import type { EnvironmentSettings } from '../environments.js';
+
+/** Connections kept free for superusers, replication, backups, monitoring and operators. */
+const reservedConnections = 50;
+
+/**
+ * max_connections that fits every service at its HPA maximum, each replica
+ * with its declared DATABASE_POOL_MAX pool (never below PostgreSQL's 300 we
+ * ran with). A pool that cannot get connections fails requests; a server that
+ * refuses them (53300) fails them all.
+ */
+export function maxConnectionsFor(services: readonly ServiceDeclaration[]): number {
+  const pools = services
+    .filter((s) => s.dependencies.postgres)
+    .reduce((sum, s) => sum + s.scaling.maxReplicas * Number(s.env.find((e) => e.name === 'DATABASE_POOL_MAX')?.default ?? 10), 0);
+  return Math.max(300, pools + reservedConnections);
+}
 
 export interface PostgresClusterProps {
   /** Cluster name; CloudNativePG derives `<name>-rw`, `<name>-app` from it. */
@@ -23,6 +41,8 @@ export interface PostgresClusterProps {
   readonly imageName?: string;
   /** Labels on every object. @default {} */
   readonly labels?: Record<string, string>;
+  /** Services whose pools the server must have room for. @default allServices */
+  readonly clients?: readonly ServiceDeclaration[];
 }
 
 /**
@@ -44,7 +64,21 @@ export class PostgresCluster extends Construct {
         imageName: props.imageName ?? 'ghcr.io/cloudnative-pg/postgresql:17.5',
         primaryUpdateStrategy: 'unsupervised',
         postgresql: {
-          parameters: { max_connections: '300', shared_buffers: '256MB', 'pg_stat_statements.track': 'all' },
+          parameters: {
+            max_connections: String(maxConnectionsFor(props.clients ?? allServices)),
+            shared_buffers: '256MB',
+            'pg_stat_statements.track': 'all',
+            // Backstops for sessions other than the services' (which set tighter
+            // DATABASE_*_TIMEOUT_MS limits themselves): a forgotten psql
+            // transaction must not hold row locks for ever.
+            idle_in_transaction_session_timeout: '60s',
+            // A client that vanished without a reset (node lost, partition) is
+            // noticed within about two minutes, freeing its locks, including the
+            // outbox relay's leader lock.
+            tcp_keepalives_idle: '60',
+            tcp_keepalives_interval: '10',
+            tcp_keepalives_count: '6',
+          },
           ...(s.synchronousStandbys ? { synchronous: { method: 'any' as const, number: s.synchronousStandbys, dataDurability: 'required' as const } } : {}),
         },
         bootstrap: { initdb: { database: props.database, owner: props.owner } },

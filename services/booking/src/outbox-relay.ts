@@ -6,6 +6,24 @@ import type pg from 'pg';
 
 /** Advisory lock key naming the relay leader (any constant, shared by all replicas). */
 const leaderLockKey = 'booking:outbox-relay';
+/** How often the leader proves its lock connection still answers (a dead peer may never send a reset). */
+const lockCheckIntervalMs = 5_000;
+const lockCheckTimeoutMs = 2_000;
+
+/** A failure talking to Kafka (as opposed to PostgreSQL), so the loop can report Kafka's state. */
+class KafkaUnavailable extends Error {
+  constructor(cause: unknown) {
+    super((cause as Error).message, { cause });
+  }
+}
+
+async function toKafka<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    throw new KafkaUnavailable(error);
+  }
+}
 
 /**
  * Relays outbox rows to Kafka in id order. Exactly one replica relays at a
@@ -33,9 +51,11 @@ export function startOutboxRelay(deps: { pool: Pool; kafka: Kafka; logger: Logge
 
   let stopped = false;
   let lockClient: pg.PoolClient | undefined;
+  let lockCheckedAt = 0;
   let producer: Producer | undefined;
   let wake: (() => void) | undefined;
   let failuresInRow = 0;
+  let kafkaDown = false;
 
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -46,23 +66,58 @@ export function startOutboxRelay(deps: { pool: Pool; kafka: Kafka; logger: Logge
       };
     });
 
-  async function becomeLeader(): Promise<boolean> {
-    if (lockClient) return true;
-    const client = await deps.pool.connect();
-    const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [leaderLockKey]);
-    if (rows[0]?.locked) {
-      lockClient = client;
-      // If this connection breaks, leadership is lost with it.
-      client.on('error', () => {
-        lockClient = undefined;
-        leader.set(0);
-      });
-      leader.set(1);
-      deps.logger.info('outbox relay: became leader');
+  /** Gives up leadership held on `client`: returns the (broken) connection to the pool so it is discarded, not leaked. */
+  function loseLeadership(client: pg.PoolClient, error: unknown): void {
+    if (lockClient !== client) return;
+    lockClient = undefined;
+    leader.set(0);
+    client.release(error instanceof Error ? error : new Error('outbox relay lock connection lost'));
+    deps.logger.warn('outbox relay: lost leadership; lock connection broke', { error: (error as Error).message });
+  }
+
+  /** True while the lock connection answers; a broken or silent one is dropped (the server then frees the lock). */
+  async function lockStillHeld(client: pg.PoolClient): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        client.query('SELECT 1'),
+        new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('lock connection did not answer')), lockCheckTimeoutMs))),
+      ]);
+      lockCheckedAt = Date.now();
       return true;
+    } catch (error) {
+      loseLeadership(client, error);
+      return false;
+    } finally {
+      clearTimeout(timer);
     }
-    client.release();
-    return false;
+  }
+
+  async function becomeLeader(): Promise<boolean> {
+    if (lockClient && (Date.now() - lockCheckedAt < lockCheckIntervalMs || (await lockStillHeld(lockClient)))) return true;
+    const client = await deps.pool.connect();
+    // If this connection breaks, leadership is lost with it.
+    const onError = (error: Error) => loseLeadership(client, error);
+    client.on('error', onError);
+    let locked = false;
+    try {
+      const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [leaderLockKey]);
+      locked = rows[0]?.locked === true;
+    } catch (error) {
+      client.off('error', onError);
+      client.release(error as Error);
+      throw error;
+    }
+    if (!locked) {
+      client.off('error', onError);
+      client.release();
+      return false;
+    }
+    lockClient = client;
+    lockCheckedAt = Date.now();
+    leader.set(1);
+    deps.logger.info('outbox relay: became leader');
+    return true;
   }
 
   /** Publishes one batch; returns how many rows went out. */
@@ -75,7 +130,7 @@ export function startOutboxRelay(deps: { pool: Pool; kafka: Kafka; logger: Logge
     if (rows.length === 0) return 0;
     if (!producer) {
       producer = createReliableProducer(deps.kafka);
-      await producer.connect();
+      await toKafka(producer.connect());
     }
     const byTopic = new Map<string, typeof rows>();
     for (const row of rows) {
@@ -83,7 +138,7 @@ export function startOutboxRelay(deps: { pool: Pool; kafka: Kafka; logger: Logge
       if (batch) batch.push(row);
       else byTopic.set(row.topic, [row]);
     }
-    await producer.sendBatch({
+    await toKafka(producer.sendBatch({
       acks: -1,
       topicMessages: [...byTopic].map(([topic, messages]) => ({
         topic,
@@ -93,7 +148,11 @@ export function startOutboxRelay(deps: { pool: Pool; kafka: Kafka; logger: Logge
           headers: { 'message-id': m.message_id, 'message-type': m.type, 'content-type': 'application/json' },
         })),
       })),
-    });
+    }));
+    if (kafkaDown) {
+      kafkaDown = false;
+      deps.logger.info('outbox relay: kafka reachable again');
+    }
     await deps.pool.query('UPDATE booking.outbox SET published_at = now() WHERE id = ANY($1::bigint[])', [rows.map((r) => r.id)]);
     published.inc(rows.length);
     return rows.length;
@@ -112,12 +171,20 @@ export function startOutboxRelay(deps: { pool: Pool; kafka: Kafka; logger: Logge
       } catch (error) {
         failures.inc();
         failuresInRow++;
-        if (failuresInRow === 1 || failuresInRow % 20 === 0) {
-          deps.logger.warn('outbox relay: publish failed; will retry', { error: (error as Error).message, attempts: failuresInRow });
+        if (error instanceof KafkaUnavailable) {
+          // State changes only: an outage is one line, not one per attempt.
+          if (!kafkaDown) deps.logger.warn('outbox relay: kafka unreachable; messages wait in the outbox', { error: error.message });
+          kafkaDown = true;
+          // Start from a fresh producer: kafkajs may hold a broken connection.
+          await producer?.disconnect().catch(() => undefined);
+          producer = undefined;
+        } else {
+          if (failuresInRow === 1 || failuresInRow % 20 === 0) {
+            deps.logger.warn('outbox relay: database query failed; will retry', { error: (error as Error).message, attempts: failuresInRow });
+          }
+          // The lock connection may have died along with the relay's queries: check it next round.
+          lockCheckedAt = 0;
         }
-        // Start from a fresh producer: kafkajs may hold a broken connection.
-        await producer?.disconnect().catch(() => undefined);
-        producer = undefined;
         await sleep(Math.min(5_000, 100 * 2 ** Math.min(failuresInRow, 6)));
       }
     }
@@ -131,9 +198,11 @@ export function startOutboxRelay(deps: { pool: Pool; kafka: Kafka; logger: Logge
       wake?.();
       await done;
       await producer?.disconnect().catch(() => undefined);
-      if (lockClient) {
-        await lockClient.query('SELECT pg_advisory_unlock(hashtext($1))', [leaderLockKey]).catch(() => undefined);
-        lockClient.release();
+      const client = lockClient;
+      lockClient = undefined;
+      if (client) {
+        const unlocked = await client.query('SELECT pg_advisory_unlock(hashtext($1))', [leaderLockKey]).then(() => undefined, (error: unknown) => error as Error);
+        client.release(unlocked);
       }
       leader.set(0);
     },

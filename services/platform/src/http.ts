@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { databaseUnavailableProblem } from './database-errors.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 import type { OpenApiDocument } from './openapi.js';
@@ -32,11 +33,30 @@ export interface HttpAppOptions {
 const requestIdPattern = /^[\w.:-]{1,128}$/;
 
 export function sendProblem(res: Response, problem: HttpProblem, instance?: string): void {
+  if (problem.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(problem.retryAfterSeconds));
+  if (problem.status === 405 && Array.isArray(problem.extensions.allow)) res.setHeader('Allow', problem.extensions.allow.join(', '));
   res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem.toBody(instance)));
 }
 
-/** Maps errors that are the client's fault to problems; anything else is a 500. */
-function toProblem(error: unknown): HttpProblem | undefined {
+/** For 405: which methods each path of the API (and the platform's own GET paths) answers. */
+function allowedMethods(openApi: OpenApiDocument, declaration: ServiceDeclaration): (path: string) => string[] | undefined {
+  // `{param}` matches one path segment, as in the express routes made from the document.
+  const toPattern = (template: string) => new RegExp(`^${template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{\w+\}/g, '[^/]+')}/?$`);
+  const fixed = [declaration.health.liveness, declaration.health.readiness, declaration.metricsPath, declaration.openApiPath];
+  const routes = [
+    ...Object.entries(openApi.paths).map(([template, ops]) => ({ pattern: toPattern(template), methods: Object.keys(ops).map((m) => m.toUpperCase()) })),
+    ...fixed.map((path) => ({ pattern: toPattern(path), methods: ['GET'] })),
+  ];
+  return (path) => {
+    const methods = routes.filter((r) => r.pattern.test(path)).flatMap((r) => r.methods);
+    if (methods.length === 0) return undefined;
+    // Express answers HEAD wherever GET is routed.
+    return [...new Set(methods.includes('GET') ? [...methods, 'HEAD'] : methods)];
+  };
+}
+
+/** Maps errors that are the client's fault, or a temporary outage, to problems; anything else is a 500. */
+export function toProblem(error: unknown): HttpProblem | undefined {
   if (error instanceof HttpProblem) return error;
   const e = error as { type?: string; status?: number; code?: string; message?: string; constraint?: string };
   if (e.type === 'entity.parse.failed') return problems.badRequest('the request body is not valid JSON');
@@ -44,15 +64,13 @@ function toProblem(error: unknown): HttpProblem | undefined {
   if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') return new HttpProblem(415, 'unsupported-encoding', 'Unsupported encoding', e.message);
   if (e.type === 'request.aborted') return problems.badRequest('the request was aborted');
   if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) return problems.badRequest(e.message ?? 'bad request');
-  // Safety net for values that passed schema checks but PostgreSQL still rejects.
+  // Safety net for values that passed schema checks but PostgreSQL still
+  // rejects: SQLSTATE class 22 is "data exception" (malformed or out-of-range
+  // input, e.g. a UTC offset beyond ±15:59), always caused by the value sent.
+  if (typeof e.code === 'string' && /^22[0-9A-Z]{3}$/.test(e.code)) return problems.badRequest('a value is out of range or malformed');
+  const unavailable = databaseUnavailableProblem(error);
+  if (unavailable) return unavailable;
   switch (e.code) {
-    case '22P02':
-    case '22003':
-    case '22007':
-    case '22008':
-    case '22021': // a NUL character in text
-    case '22P05': // a NUL character (\u0000) in jsonb
-      return problems.badRequest('a value is out of range or malformed');
     case '23503':
       return problems.unprocessable('unknown-reference', 'Unknown reference', 'the request refers to something that does not exist');
     case '23505':
@@ -120,11 +138,18 @@ export function createHttpApp(options: HttpAppOptions) {
 
   /** Call after mounting the API routers: 404 for the rest, problems for errors. */
   function finish(): void {
-    app.use((req, _res, next) => next(problems.notFound(`${req.method} ${req.path}`)));
+    const allowed = allowedMethods(openApi, declaration);
+    app.use((req, _res, next) => {
+      const allow = allowed(req.path);
+      // A path the method is routed on, yet unmatched (a handler passed it on), is simply not found.
+      next(allow && !allow.includes(req.method) ? problems.methodNotAllowed(req.method, req.path, allow) : problems.notFound(`${req.method} ${req.path}`));
+    });
     app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
       const problem = toProblem(error);
       if (problem) {
-        if (problem.status >= 500) req.log?.warn('request failed', { status: problem.status, detail: problem.detail });
+        // One line per failed request, no stack: an outage must not flood the log.
+        if (problem.status >= 500) req.log?.warn('request failed', { status: problem.status, reason: problem.extensions.reason, detail: problem.detail, error: (error as Error).message });
+        if (res.headersSent) return;
         return sendProblem(res, problem, req.originalUrl);
       }
       req.log?.error('unhandled error', { error });

@@ -10,6 +10,9 @@ const levelNames: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.DEBUG]: 'debug',
 };
 
+const connectionNamespaces = new Set(['Connection', 'BrokerPool']);
+const connectionFailure = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|Connection (error|timeout)|connect to (seed )?broker|Closed connection|KafkaJSConnectionError|KafkaJSNumberOfRetriesExceeded/i;
+
 /** A kafkajs client that logs through our JSON logger. */
 export function createKafka(
   brokers: readonly string[],
@@ -28,7 +31,10 @@ export function createKafka(
     logLevel: logLevel.WARN,
     logCreator: () => ({ namespace, level, log }) => {
       const { message, ...rest } = log;
-      logger[levelNames[level] ?? 'info'](`kafka: ${message}`, { namespace, ...rest });
+      // While a broker is down kafkajs reports every connection attempt (about
+      // 200 lines a minute); the code using the client logs the outage once.
+      const perAttempt = connectionNamespaces.has(namespace) || connectionFailure.test(String(message)) || connectionFailure.test(String(rest.error ?? ''));
+      logger[perAttempt ? 'debug' : levelNames[level] ?? 'info'](`kafka: ${message}`, { namespace, ...rest });
     },
   });
 }

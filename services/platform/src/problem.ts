@@ -18,6 +18,8 @@ export class HttpProblem extends Error {
     readonly title: string,
     readonly detail?: string,
     readonly extensions: Record<string, unknown> = {},
+    /** Sent as `Retry-After` (seconds): the failure is temporary. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(detail ?? title);
     this.name = 'HttpProblem';
@@ -48,5 +50,9 @@ export const problems = {
     new HttpProblem(409, slug, title, detail, extensions),
   unprocessable: (slug: string, title: string, detail: string, extensions?: Record<string, unknown>) =>
     new HttpProblem(422, slug, title, detail, extensions),
-  unavailable: (detail: string) => new HttpProblem(503, 'unavailable', 'Temporarily unavailable', detail),
+  /** A temporary failure: 503 with `Retry-After`; `reason` says which one (machine-readable). */
+  unavailable: (detail: string, retryAfterSeconds = 5, reason?: string, slug = 'unavailable') =>
+    new HttpProblem(503, slug, 'Temporarily unavailable', detail, reason ? { reason } : {}, retryAfterSeconds),
+  methodNotAllowed: (method: string, path: string, allow: readonly string[]) =>
+    new HttpProblem(405, 'method-not-allowed', 'Method not allowed', `${method} is not supported on ${path}; use ${allow.join(', ')}`, { allow }),
 };

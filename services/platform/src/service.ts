@@ -1,15 +1,36 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { STATUS_CODES, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Kafka } from 'kafkajs';
 import { ConfigError, loadConfig, type ServiceConfig } from './config.js';
-import { createPool, migrate, platformMigrations, type Pool } from './db.js';
+import { createPool, migrate, platformMigrations, poolTimeoutsFrom, retryWhileUnavailable, type Pool } from './db.js';
 import { createHttpApp, type ReadinessCheck } from './http.js';
 import { createIdempotentWriter, type IdempotentWriter } from './idempotency.js';
 import { createKafka } from './kafka.js';
 import { createLogger, type Logger, type LogLevel } from './log.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { createApi, type Api, type OpenApiDocument } from './openapi.js';
+import { HttpProblem, problems } from './problem.js';
 import type { ServiceDeclaration } from './service-declaration.js';
+
+/**
+ * Requests Node's HTTP parser rejects (oversized URL or headers, malformed
+ * requests, header timeouts) never reach express; answer them as
+ * problem+json too, instead of Node's bare status line.
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
+  const problem =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? new HttpProblem(431, 'headers-too-large', 'Request header fields too large', 'the request line or headers exceed the size limit')
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? new HttpProblem(408, 'request-timeout', 'Request timeout', 'the request was not received in time')
+        : problems.badRequest('the request is not valid HTTP/1.1');
+  const body = JSON.stringify(problem.toBody());
+  socket.end(
+    `HTTP/1.1 ${problem.status} ${STATUS_CODES[problem.status]}\r\nContent-Type: application/problem+json\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
 
 /** What a service's setup gets: everything shared, already configured. */
 export interface ServiceContext {
@@ -58,12 +79,13 @@ export async function startService(definition: ServiceDefinition, env: NodeJS.Pr
 
   let pool: Pool | undefined;
   if (declaration.dependencies.postgres) {
-    pool = createPool(config.string('DATABASE_URL'), config.integer('DATABASE_POOL_MAX'), logger);
+    pool = createPool(config.string('DATABASE_URL'), config.integer('DATABASE_POOL_MAX'), logger, poolTimeoutsFrom(config));
     const db = pool;
     readiness.push({ name: 'postgres', check: async () => void (await db.query('SELECT 1')) });
     if (definition.database && config.boolean('DATABASE_MIGRATE')) {
       try {
-        await migrate(pool, definition.database.schema, [platformMigrations, { prefix: declaration.name, dir: definition.database.migrations }], logger);
+        const { schema, migrations } = definition.database;
+        await retryWhileUnavailable(() => migrate(pool!, schema, [platformMigrations, { prefix: declaration.name, dir: migrations }], logger), logger, 'migrations');
       } catch (error) {
         await pool.end();
         throw error;
@@ -127,6 +149,7 @@ export async function startService(definition: ServiceDefinition, env: NodeJS.Pr
       reject(error.code === 'EADDRINUSE' ? new ConfigError('PORT', `port ${config.port} is already in use`) : error);
     });
   });
+  server.on('clientError', answerClientError);
   // Slow clients must not hold sockets forever (and must not hang shutdown).
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;
