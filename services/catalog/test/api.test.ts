@@ -122,7 +122,7 @@ describe('bad input gets a 4xx problem, never a 500', () => {
     await expectProblem(400, 'PATCH', '/events/42', { ...auth, body: { title: 'x' } });
     await expectProblem(400, 'GET', '/events/%E0%A4%A');
     await expectProblem(404, 'GET', '/nowhere');
-    await expectProblem(404, 'DELETE', `/events/${eventId}`);
+    await expectProblem(405, 'DELETE', `/events/${eventId}`);
   });
 
   test('oversized bodies are 413, other content types 415', async () => {

@@ -120,6 +120,9 @@ export const platformMigrations = { prefix: 'platform', dir: new URL('../migrati
  * recorded as `<prefix>/<file>` in `<schema>.schema_migrations`. An advisory lock lets many replicas start at
  * once: one migrates, the others wait and then find nothing to do.
  */
+/** The longest timer Node allows: pg has no per-query "off" for query_timeout. */
+const unbounded = 2 ** 31 - 1;
+
 export async function migrate(pool: Pool, schema: string, sources: { prefix: string; dir: string }[], logger: Logger): Promise<string[]> {
   const files: { name: string; file: string }[] = [];
   for (const { prefix, dir } of sources) {
@@ -131,11 +134,11 @@ export async function migrate(pool: Pool, schema: string, sources: { prefix: str
   const applied: string[] = [];
   let failure: unknown;
   try {
-    // Waiting for another replica's migrations may take longer than the session's timeouts allow.
+    // Waiting for another replica's migrations, and a migration's own DDL
+    // (an index on a big table), may take longer than a request may: migrations
+    // run before the service serves, so this session is not bounded.
     await client.query('SET lock_timeout = 0; SET statement_timeout = 0');
-    // (query_timeout too: pg has no per-query "off", so the longest timer Node allows.)
-    await client.query({ text: 'SELECT pg_advisory_lock(hashtext($1))', values: [`migrate:${schema}`], query_timeout: 2 ** 31 - 1 } as pg.QueryConfig);
-    await client.query('RESET lock_timeout; RESET statement_timeout');
+    await client.query({ text: 'SELECT pg_advisory_lock(hashtext($1))', values: [`migrate:${schema}`], query_timeout: unbounded } as pg.QueryConfig);
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${pgIdent(schema)}`);
     await client.query(
       `CREATE TABLE IF NOT EXISTS ${pgIdent(schema)}.schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,
@@ -149,7 +152,7 @@ export async function migrate(pool: Pool, schema: string, sources: { prefix: str
       await client.query('BEGIN');
       try {
         await client.query(`SET LOCAL search_path TO ${pgIdent(schema)}, public`);
-        await client.query(sql);
+        await client.query({ text: sql, query_timeout: unbounded } as pg.QueryConfig);
         await client.query(`INSERT INTO ${pgIdent(schema)}.schema_migrations (name) VALUES ($1)`, [name]);
         await client.query('COMMIT');
       } catch (error) {
