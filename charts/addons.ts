@@ -96,7 +96,14 @@ export const helmAddons: readonly HelmAddon[] = [
       grafana: {
         // Dashboards come from ConfigMaps labelled grafana_dashboard=1 in any namespace (charts/apps/observability.ts).
         sidecar: {
-          dashboards: { enabled: true, label: 'grafana_dashboard', labelValue: '1', searchNamespace: 'ALL', folderAnnotation: 'grafana_folder', provider: { foldersFromFilesStructure: true } },
+          dashboards: {
+            enabled: true,
+            label: 'grafana_dashboard',
+            labelValue: '1',
+            searchNamespace: 'ALL',
+            folderAnnotation: 'grafana_folder',
+            provider: { foldersFromFilesStructure: true },
+          },
           datasources: { enabled: true },
         },
         additionalDataSources: [{ name: 'Loki', type: 'loki', uid: 'loki', url: lokiUrl, access: 'proxy' }],

@@ -21,7 +21,12 @@ export function externalSecrets(services: readonly ServiceDeclaration[]): Extern
   const ns = namespaces.app;
   const list: ExternalSecret[] = [
     { namespace: ns, name: `${dataStores.postgres.cluster}-app`, keys: ['uri', 'username', 'password', 'host', 'port', 'dbname'], createdBy: 'cloudnative-pg' },
-    { namespace: ns, name: `${dataStores.postgres.cluster}-backup-credentials`, keys: ['ACCESS_KEY_ID', 'ACCESS_SECRET_KEY'], createdBy: 'operator (kubectl or External Secrets)' },
+    {
+      namespace: ns,
+      name: `${dataStores.postgres.cluster}-backup-credentials`,
+      keys: ['ACCESS_KEY_ID', 'ACCESS_SECRET_KEY'],
+      createdBy: 'operator (kubectl or External Secrets)',
+    },
   ];
   for (const s of services) {
     const keys = s.env.filter((e) => e.secret && !e.localOnly && e.from !== 'postgres-uri').map((e) => e.name);

@@ -6,9 +6,7 @@ import { readFileSync } from 'node:fs';
  * `npm version <x.y.z>`, builds and pushes the images with that tag, then
  * `npm run synth` and commits dist/. Never `:latest`.
  */
-const rootPackage = JSON.parse(
-  readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
-) as { version: string };
+const rootPackage = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
 export const release = {
   /** Container registry (and organisation) the images are pushed to. */

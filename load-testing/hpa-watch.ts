@@ -71,8 +71,14 @@ while (!stopped && Date.now() < deadline) {
 
 process.stdout.write(`\nHPA replicas in namespace ${values.namespace} (start → peak, of max):\n`);
 for (const [name, s] of [...seen].sort(([a], [b]) => a.localeCompare(b))) {
-  process.stdout.write(`  ${name.padEnd(24)} ${s.first} → ${s.max} of ${s.maxReplicas}${s.peakAt ? ` (peak at ${s.peakAt.toISOString()})` : ''}, now ${s.last}\n`);
+  process.stdout.write(
+    `  ${name.padEnd(24)} ${s.first} → ${s.max} of ${s.maxReplicas}${s.peakAt ? ` (peak at ${s.peakAt.toISOString()})` : ''}, now ${s.last}\n`,
+  );
 }
 const scaled = [...seen.values()].some((s) => s.max > s.first);
-process.stdout.write(scaled ? 'At least one HPA scaled out during the run.\n' : 'No HPA scaled out: the load was too small, or the HPA metrics are missing (kubectl describe hpa).\n');
+process.stdout.write(
+  scaled
+    ? 'At least one HPA scaled out during the run.\n'
+    : 'No HPA scaled out: the load was too small, or the HPA metrics are missing (kubectl describe hpa).\n',
+);
 process.exitCode = scaled ? 0 : 1;

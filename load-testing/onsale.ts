@@ -120,7 +120,10 @@ export function setup(): Config {
     catalogUrl: trimSlash(__ENV.CATALOG_URL!),
     bookingUrl: trimSlash(__ENV.BOOKING_URL!),
     eventId: __ENV.EVENT_ID!,
-    tokens: __ENV.BUYER_TOKENS!.split(',').map((t) => t.trim()).filter(Boolean),
+    tokens: __ENV
+      .BUYER_TOKENS!.split(',')
+      .map((t) => t.trim())
+      .filter(Boolean),
   };
   // Read-only look at the target, so a wrong URL or event fails at once rather than as 100% errors.
   const event = http.get(`${config.catalogUrl}/events/${config.eventId}`, { tags: { name: 'setup' } });
@@ -195,7 +198,10 @@ export default function onsale(config: Config): void {
   countStatus(hold.status);
   if (hold.status === 409) {
     // Someone else was faster: an expected onsale outcome, tagged by its problem type.
-    const type = String((hold.json() as { type?: string }).type ?? '').split('/').pop() ?? 'unknown';
+    const type =
+      String((hold.json() as { type?: string }).type ?? '')
+        .split('/')
+        .pop() ?? 'unknown';
     holdOutcomes.add(1, { outcome: type, kind });
     check(hold, { 'hold 201 or 409 seats taken': (r) => r.status === 409 && (type === 'seats-unavailable' || type === 'not-enough-places') });
     return;

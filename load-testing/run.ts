@@ -83,7 +83,7 @@ runMain(async () => {
   const gaCapacity = positiveInt('--ga', values.ga, true);
   const buyers = positiveInt('--buyers', values.buyers, false);
   if (values.k6 && values.generator && values.generator !== 'k6') throw new StackError(`--k6 and --generator ${values.generator} contradict each other.`);
-  const generator = values.k6 ? 'k6' : values.generator ?? (values.local ? 'autocannon' : 'k6');
+  const generator = values.k6 ? 'k6' : (values.generator ?? (values.local ? 'autocannon' : 'k6'));
   if (generator !== 'k6' && generator !== 'autocannon') throw new StackError(`--generator ${generator}: expected autocannon or k6.\n${usage}`);
   const bounds = autocannonDefaults[scenario];
   const connections = values.connections ? positiveInt('--connections', values.connections, false) : bounds.connections;
@@ -124,13 +124,14 @@ runMain(async () => {
       checkPool = local.pool;
       if (!eventId) values.seed = true;
     } else {
-      if (!values['catalog-url'] || !values['booking-url']) throw new StackError(`Give --local, or the services to target with --catalog-url and --booking-url.\n${usage}`);
+      if (!values['catalog-url'] || !values['booking-url'])
+        throw new StackError(`Give --local, or the services to target with --catalog-url and --booking-url.\n${usage}`);
       catalogUrl = values['catalog-url'];
       bookingUrl = values['booking-url'];
       const secret = process.env.AUTH_TOKEN_SECRET;
       if (process.env.BUYER_TOKENS) buyerTokens = process.env.BUYER_TOKENS.split(',').filter(Boolean);
       else if (secret) buyerTokens = mintBuyerTokens(secret, buyers);
-      else throw new StackError('Set BUYER_TOKENS (comma-separated buyer tokens) or AUTH_TOKEN_SECRET (the target\'s signing secret) to mint them.');
+      else throw new StackError("Set BUYER_TOKENS (comma-separated buyer tokens) or AUTH_TOKEN_SECRET (the target's signing secret) to mint them.");
       if (values.seed) {
         if (!secret) throw new StackError('--seed mints an organizer token: set AUTH_TOKEN_SECRET.');
         organizerToken = mintOrganizerToken(secret);
@@ -158,7 +159,9 @@ runMain(async () => {
     let code: number;
     let k6Failed = false;
     if (generator === 'autocannon') {
-      log(`Running autocannon (${scenario}: ${connections} buyers, at most ${durationSeconds} s and ${requestsPerConnection} requests each) against booking ${bookingUrl}, searches on catalog ${catalogUrl}…`);
+      log(
+        `Running autocannon (${scenario}: ${connections} buyers, at most ${durationSeconds} s and ${requestsPerConnection} requests each) against booking ${bookingUrl}, searches on catalog ${catalogUrl}…`,
+      );
       counts = await runAutocannonOnsale(target, { buyers: connections, durationSeconds, requestsPerConnection, signal: stop.signal });
       const problems = onsaleProblems(counts, { holdP95Ms: process.env.HOLD_P95_MS ? Number(process.env.HOLD_P95_MS) : undefined });
       for (const problem of problems) log(`check failed: ${problem}`);
@@ -204,7 +207,8 @@ runMain(async () => {
 
 function positiveInt(flag: string, raw: string, zeroAllowed: boolean): number {
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < (zeroAllowed ? 0 : 1)) throw new StackError(`${flag} ${raw}: expected a ${zeroAllowed ? 'non-negative' : 'positive'} integer.`);
+  if (!Number.isInteger(value) || value < (zeroAllowed ? 0 : 1))
+    throw new StackError(`${flag} ${raw}: expected a ${zeroAllowed ? 'non-negative' : 'positive'} integer.`);
   return value;
 }
 

@@ -13,16 +13,7 @@ import { StackError, describeError, runMain } from './lib/errors.js';
 import { ensureKafkaInstalled, ensureTopic, startKafka, stopKafkaIfRunning } from './lib/kafka.js';
 import { localDir, repoRoot } from './lib/paths.js';
 import { ensureDatabase, ensurePostgresInstalled, startPostgres, stopPostgresIfRunning } from './lib/postgres.js';
-import {
-  acquireLock,
-  assertPortsFree,
-  logToStderr,
-  isProcessAlive,
-  spawnService,
-  stopProcess,
-  waitFor,
-  type ServiceProcess,
-} from './lib/process.js';
+import { acquireLock, assertPortsFree, logToStderr, isProcessAlive, spawnService, stopProcess, waitFor, type ServiceProcess } from './lib/process.js';
 import { loadOrCreateSecrets } from './lib/secrets.js';
 
 const devDir = join(localDir, 'dev');
@@ -39,9 +30,7 @@ const bookingsTopic = 'ticket-bookings';
  * (AUTH_TOKEN_SECRET, PAYMENT_WEBHOOK_SECRET, …): generated locally, so a
  * service that declares a new one needs no change here.
  */
-const secretNames = [
-  ...new Set(['AUTH_TOKEN_SECRET', ...allServices.flatMap((s) => s.env.filter((e) => e.secret && !e.from).map((e) => e.name))]),
-];
+const secretNames = [...new Set(['AUTH_TOKEN_SECRET', ...allServices.flatMap((s) => s.env.filter((e) => e.secret && !e.from).map((e) => e.name))])];
 const readyTimeoutMs = 120_000;
 const log = logToStderr;
 
@@ -67,7 +56,12 @@ runMain(async () => {
     // Fail fast on taken ports, before spending a minute starting things.
     await assertPortsFree([
       ...(process.env['DATABASE_URL'] ? [] : [{ port: postgresPort, what: 'PostgreSQL' }]),
-      ...(process.env['KAFKA_BROKERS'] ? [] : [{ port: kafkaPort, what: 'Kafka' }, { port: kafkaPort + 1, what: 'Kafka controller' }]),
+      ...(process.env['KAFKA_BROKERS']
+        ? []
+        : [
+            { port: kafkaPort, what: 'Kafka' },
+            { port: kafkaPort + 1, what: 'Kafka controller' },
+          ]),
       ...allServices.map((service) => ({ port: service.port, what: service.name })),
     ]);
 
@@ -122,7 +116,12 @@ runMain(async () => {
       ),
     );
 
-    printBanner(services.map((s) => s.declaration), databaseUrl, brokers, secrets['AUTH_TOKEN_SECRET'] ?? '');
+    printBanner(
+      services.map((s) => s.declaration),
+      databaseUrl,
+      brokers,
+      secrets['AUTH_TOKEN_SECRET'] ?? '',
+    );
 
     // Run until asked to stop, or until a service dies on its own.
     const crashed = await Promise.race([
@@ -268,9 +267,7 @@ function printBanner(services: readonly ServiceDeclaration[], databaseUrl: strin
     ` ${'Secrets'.padEnd(width)}  ${secretsFile}`,
     '',
     ' Example bearer tokens (valid 24 h):',
-    ...(['buyer', 'organizer'] as const).map(
-      (role) => `   ${role.padEnd(10)} ${signToken(authSecret, { sub: `dev-${role}`, role, ttlSeconds: 24 * 3600 })}`,
-    ),
+    ...(['buyer', 'organizer'] as const).map((role) => `   ${role.padEnd(10)} ${signToken(authSecret, { sub: `dev-${role}`, role, ttlSeconds: 24 * 3600 })}`),
     ` Use one as: curl -H "Authorization: Bearer <token>" http://127.0.0.1:${services[0]?.port ?? 8081}/...`,
     rule,
     '',

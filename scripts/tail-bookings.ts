@@ -27,7 +27,9 @@ await consumer.run({
     const value = JSON.parse(message.value?.toString() ?? '{}') as { id?: string; type?: string; occurredAt?: string; data?: Record<string, unknown> };
     const data = value.data ?? {};
     const what = data.bookingReference ?? data.holdId ?? data.paymentId ?? '';
-    process.stdout.write(`${value.occurredAt}  ${String(value.type).padEnd(18)} event=${message.key?.toString()} ${what} p${partition}@${message.offset} id=${value.id}\n`);
+    process.stdout.write(
+      `${value.occurredAt}  ${String(value.type).padEnd(18)} event=${message.key?.toString()} ${what} p${partition}@${message.offset} id=${value.id}\n`,
+    );
   },
 });
 const stop = async () => {

@@ -1,5 +1,6 @@
 /**
- * `npm test [-- FILTER…] [--no-typecheck]`: type-checks the repository, starts
+ * `npm test [-- FILTER…] [--no-typecheck]`: type-checks and lints the
+ * repository (tsc, ESLint, Prettier; `--no-typecheck` skips all three), starts
  * a throwaway PostgreSQL and Kafka, runs every test file with node's test
  * runner, and stops them again.
  *
@@ -43,7 +44,7 @@ runMain(async () => {
   const files = filterTestFiles(findTestFiles(repoRoot), filters, repoRoot, process.env['INIT_CWD'] ?? process.cwd());
   if (files.length === 0) throw new StackError('No test files found.');
 
-  if (typecheck) await runTypecheck();
+  if (typecheck) await runStaticChecks();
 
   const needPostgres = !process.env['TEST_DATABASE_URL'];
   const needKafka = !process.env['TEST_KAFKA_BROKERS'];
@@ -88,11 +89,23 @@ runMain(async () => {
   }
 });
 
-async function runTypecheck(): Promise<void> {
-  log('Type-checking (tsc -p tsconfig.json)…');
-  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-  const code = await run(process.execPath, [tsc, '-p', 'tsconfig.json', '--pretty', process.stdout.isTTY ? 'true' : 'false']);
-  if (code !== 0) throw new StackError('Type-check failed (errors above). Fix them, or run `npm test -- --no-typecheck` to test anyway.');
+/** tsc, ESLint and Prettier over the whole repository; the first that fails stops the run. */
+async function runStaticChecks(): Promise<void> {
+  const resolveBin = (path: string) => createRequire(import.meta.url).resolve(path);
+  const pretty = process.stdout.isTTY ? 'true' : 'false';
+  const checks = [
+    { what: 'Type-checking (tsc -p tsconfig.json)', args: [resolveBin('typescript/bin/tsc'), '-p', 'tsconfig.json', '--pretty', pretty] },
+    { what: 'Linting (eslint .)', args: [resolveBin('eslint/bin/eslint.js'), '--max-warnings=0', '.'] },
+    { what: 'Checking formatting (prettier --check .)', args: [resolveBin('prettier/bin/prettier.cjs'), '--check', '--log-level=warn', '.'] },
+  ];
+  for (const { what, args } of checks) {
+    log(`${what}…`);
+    if ((await run(process.execPath, args)) !== 0) {
+      throw new StackError(
+        `${what} failed (errors above). Fix them (\`npm run format\` rewrites the formatting), or run \`npm test -- --no-typecheck\` to test anyway.`,
+      );
+    }
+  }
 }
 
 /** Runs node's test runner over `files`; resolves with its exit code. */
@@ -101,7 +114,8 @@ function runTests(files: readonly string[], env: NodeJS.ProcessEnv): Promise<num
     process.execPath,
     [
       '--conditions=development',
-      '--import', 'tsx',
+      '--import',
+      'tsx',
       '--test',
       '--test-reporter=spec',
       // One file at a time: files share the servers and the machine has 2 cores.

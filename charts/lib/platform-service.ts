@@ -32,7 +32,11 @@ export interface PlatformServiceProps {
 /** Who may call a service: the ingress controller, Prometheus, and the services that declare it as a dependency. */
 function callers(d: ServiceDeclaration, all: readonly ServiceDeclaration[]): PodPeer[] {
   return [
-    { name: 'ingress-controller', podLabels: { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' }, namespace: namespaces.ingress },
+    {
+      name: 'ingress-controller',
+      podLabels: { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' },
+      namespace: namespaces.ingress,
+    },
     { name: 'prometheus', podLabels: { 'app.kubernetes.io/name': 'prometheus' }, namespace: namespaces.monitoring },
     ...all.filter((s) => s.dependencies.services.includes(d.name)).map((s) => ({ name: s.name, podLabels: selectorLabels(s.name) })),
   ];
@@ -43,9 +47,17 @@ function dependencies(d: ServiceDeclaration, all: readonly ServiceDeclaration[])
   const tcp = (port: number) => [kplus.NetworkPolicyPort.tcp(port)];
   return [
     { name: 'dns', podLabels: { 'k8s-app': 'kube-dns' }, namespace: namespaces.dns, ports: [kplus.NetworkPolicyPort.udp(53), kplus.NetworkPolicyPort.tcp(53)] },
-    ...(d.dependencies.postgres ? [{ name: 'postgres', podLabels: { 'cnpg.io/cluster': dataStores.postgres.cluster }, ports: tcp(endpoints.postgresPort) }] : []),
+    ...(d.dependencies.postgres
+      ? [{ name: 'postgres', podLabels: { 'cnpg.io/cluster': dataStores.postgres.cluster }, ports: tcp(endpoints.postgresPort) }]
+      : []),
     ...(d.dependencies.kafka
-      ? [{ name: 'kafka', podLabels: { 'strimzi.io/cluster': dataStores.kafka.cluster, 'strimzi.io/broker-role': 'true' }, ports: tcp(dataStores.kafka.listener.port) }]
+      ? [
+          {
+            name: 'kafka',
+            podLabels: { 'strimzi.io/cluster': dataStores.kafka.cluster, 'strimzi.io/broker-role': 'true' },
+            ports: tcp(dataStores.kafka.listener.port),
+          },
+        ]
       : []),
     ...d.dependencies.services.map((name) => {
       const target = all.find((s) => s.name === name);

@@ -16,7 +16,6 @@ import { ServiceChart } from '../apps/service.js';
 import { environment, environments } from '../environments.js';
 import { release } from '../release.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Obj = Record<string, any>;
 
 function renderService(d: ServiceDeclaration, envName: string, services: readonly ServiceDeclaration[] = allServices): Obj[] {
@@ -55,12 +54,18 @@ describe('what differs per environment', () => {
   const expected = {
     dev: {
       resources: { requests: { cpu: '125m', memory: '128Mi' }, limits: { cpu: '1', memory: '512Mi' } },
-      replicas: [1, 3], host: 'sized.dev.tickets.example.com', issuer: 'letsencrypt-staging', rps: '50',
+      replicas: [1, 3],
+      host: 'sized.dev.tickets.example.com',
+      issuer: 'letsencrypt-staging',
+      rps: '50',
       ingressController: { replicas: 1, pdb: false },
     },
     prod: {
       resources: { requests: { cpu: '250m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } },
-      replicas: [3, 10], host: 'sized.tickets.example.com', issuer: 'letsencrypt-prod', rps: '20',
+      replicas: [3, 10],
+      host: 'sized.tickets.example.com',
+      issuer: 'letsencrypt-prod',
+      rps: '20',
       ingressController: { replicas: 3, pdb: true },
     },
   } as const;
@@ -133,14 +138,20 @@ describe('a made-up service with every kind of setting and dependency', () => {
   });
 
   test('NetworkPolicy: exactly DNS and the declared dependencies out; ingress controller, Prometheus and callers in', () => {
-    const egress = one(renderService(caller, 'prod', services), 'NetworkPolicy').spec.egress.map((r: Obj) => [r.to[0].podSelector.matchLabels, r.ports.map((p: Obj) => `${p.protocol}/${p.port}`)]);
+    const egress = one(renderService(caller, 'prod', services), 'NetworkPolicy').spec.egress.map((r: Obj) => [
+      r.to[0].podSelector.matchLabels,
+      r.ports.map((p: Obj) => `${p.protocol}/${p.port}`),
+    ]);
     assert.deepEqual(egress, [
       [{ 'k8s-app': 'kube-dns' }, ['UDP/53', 'TCP/53']],
       [{ 'cnpg.io/cluster': 'ticketing-pg' }, ['TCP/5432']],
       [{ 'strimzi.io/cluster': 'ticketing-kafka', 'strimzi.io/broker-role': 'true' }, ['TCP/9092']],
       [{ 'app.kubernetes.io/name': 'target', 'app.kubernetes.io/part-of': 'ticketing-platform' }, ['TCP/9100']],
     ]);
-    const ingress = one(renderService(target, 'prod', services), 'NetworkPolicy').spec.ingress.map((r: Obj) => [r.from[0].podSelector.matchLabels, r.ports.map((p: Obj) => `${p.protocol}/${p.port}`)]);
+    const ingress = one(renderService(target, 'prod', services), 'NetworkPolicy').spec.ingress.map((r: Obj) => [
+      r.from[0].podSelector.matchLabels,
+      r.ports.map((p: Obj) => `${p.protocol}/${p.port}`),
+    ]);
     assert.deepEqual(ingress, [
       [{ 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' }, ['TCP/9100']],
       [{ 'app.kubernetes.io/name': 'prometheus' }, ['TCP/9100']],
@@ -183,7 +194,10 @@ for (const d of allServices) {
         assert.equal(c.startupProbe.periodSeconds * c.startupProbe.failureThreshold, 120, 'two minutes to start (migrations)');
         assert.equal(pod.terminationGracePeriodSeconds, d.shutdownGraceSeconds);
         assert.deepEqual(dep.spec.strategy.rollingUpdate, { maxSurge: 1, maxUnavailable: 0 });
-        assert.deepEqual(pod.topologySpreadConstraints.map((t: Obj) => t.topologyKey), ['topology.kubernetes.io/zone', 'kubernetes.io/hostname']);
+        assert.deepEqual(
+          pod.topologySpreadConstraints.map((t: Obj) => t.topologyKey),
+          ['topology.kubernetes.io/zone', 'kubernetes.io/hostname'],
+        );
         assert.equal(pod.securityContext.runAsNonRoot, true);
         assert.equal(pod.securityContext.runAsUser, 1000);
         assert.equal(pod.securityContext.seccompProfile.type, 'RuntimeDefault');
@@ -195,7 +209,10 @@ for (const d of allServices) {
         assert.equal(pod.automountServiceAccountToken, false);
         assert.equal(one(objs, 'ServiceAccount').automountServiceAccountToken, false);
         assert.deepEqual(one(objs, 'Service').spec.ports, [{ name: 'http', port: d.port, targetPort: d.port, protocol: 'TCP' }]);
-        assert.deepEqual(one(objs, 'ServiceMonitor').spec.endpoints.map((e: Obj) => [e.port, e.path]), [['http', d.metricsPath]]);
+        assert.deepEqual(
+          one(objs, 'ServiceMonitor').spec.endpoints.map((e: Obj) => [e.port, e.path]),
+          [['http', d.metricsPath]],
+        );
       });
 
       test(`${env.name}: no secret setting has its value in the ConfigMap`, () => {
@@ -214,8 +231,24 @@ for (const d of allServices) {
 
 describe('data stores', () => {
   const expected = {
-    dev: { brokers: 1, controllerPools: ['dual-role'], topicReplicas: 1, pgInstances: 1, synchronous: undefined, pgStorage: '5Gi', backups: 's3://ticketing-dev-pg-backups/' },
-    prod: { brokers: 3, controllerPools: ['controller'], topicReplicas: 3, pgInstances: 3, synchronous: 1, pgStorage: '100Gi', backups: 's3://ticketing-prod-pg-backups/' },
+    dev: {
+      brokers: 1,
+      controllerPools: ['dual-role'],
+      topicReplicas: 1,
+      pgInstances: 1,
+      synchronous: undefined,
+      pgStorage: '5Gi',
+      backups: 's3://ticketing-dev-pg-backups/',
+    },
+    prod: {
+      brokers: 3,
+      controllerPools: ['controller'],
+      topicReplicas: 3,
+      pgInstances: 3,
+      synchronous: 1,
+      pgStorage: '100Gi',
+      backups: 's3://ticketing-prod-pg-backups/',
+    },
   } as const;
 
   for (const env of environments) {
@@ -224,10 +257,19 @@ describe('data stores', () => {
       const objs = Testing.synth(new KafkaChart(Testing.app(), 'kafka', { environment: env, allServices })) as Obj[];
       const bookings = objs.find((o) => o.kind === 'KafkaTopic' && o.spec.topicName === 'ticket-bookings');
       assert.ok(bookings, 'topic ticket-bookings');
-      assert.deepEqual([bookings.spec.partitions, bookings.spec.replicas, bookings.spec.config['retention.ms']], [12, want.topicReplicas, String(7 * 24 * 3600 * 1000)]);
+      assert.deepEqual(
+        [bookings.spec.partitions, bookings.spec.replicas, bookings.spec.config['retention.ms']],
+        [12, want.topicReplicas, String(7 * 24 * 3600 * 1000)],
+      );
       const pools = objs.filter((o) => o.kind === 'KafkaNodePool');
-      assert.equal(pools.reduce((n, p) => n + (p.spec.roles.includes('broker') ? p.spec.replicas : 0), 0), want.brokers);
-      assert.deepEqual(pools.filter((p) => p.spec.roles.includes('controller')).map((p) => p.metadata.name), want.controllerPools);
+      assert.equal(
+        pools.reduce((n, p) => n + (p.spec.roles.includes('broker') ? p.spec.replicas : 0), 0),
+        want.brokers,
+      );
+      assert.deepEqual(
+        pools.filter((p) => p.spec.roles.includes('controller')).map((p) => p.metadata.name),
+        want.controllerPools,
+      );
       for (const s of allServices) {
         const user = objs.find((o) => o.kind === 'KafkaUser' && o.metadata.name === s.name);
         if (!s.dependencies.kafka) {
@@ -237,9 +279,18 @@ describe('data stores', () => {
         assert.ok(user, `KafkaUser ${s.name}`);
         assert.equal(user.spec.authentication.type, 'scram-sha-512');
         const declared = [...s.dependencies.kafka.produces, ...s.dependencies.kafka.consumes];
-        for (const t of s.dependencies.kafka.produces) assert.ok(user.spec.authorization.acls.some((a: Obj) => a.resource.name === t && a.operations.includes('Write')), `${s.name} writes ${t}`);
-        for (const t of s.dependencies.kafka.consumes) assert.ok(user.spec.authorization.acls.some((a: Obj) => a.resource.name === t && a.operations.includes('Read')), `${s.name} reads ${t}`);
-        for (const a of user.spec.authorization.acls.filter((x: Obj) => x.resource.type === 'topic')) assert.ok(declared.includes(a.resource.name), `${s.name}: ACL on undeclared topic ${a.resource.name}`);
+        for (const t of s.dependencies.kafka.produces)
+          assert.ok(
+            user.spec.authorization.acls.some((a: Obj) => a.resource.name === t && a.operations.includes('Write')),
+            `${s.name} writes ${t}`,
+          );
+        for (const t of s.dependencies.kafka.consumes)
+          assert.ok(
+            user.spec.authorization.acls.some((a: Obj) => a.resource.name === t && a.operations.includes('Read')),
+            `${s.name} reads ${t}`,
+          );
+        for (const a of user.spec.authorization.acls.filter((x: Obj) => x.resource.type === 'topic'))
+          assert.ok(declared.includes(a.resource.name), `${s.name}: ACL on undeclared topic ${a.resource.name}`);
         const topics = objs.filter((o) => o.kind === 'KafkaTopic').map((o) => o.spec.topicName);
         for (const t of declared) assert.ok(topics.includes(t), `topic ${t} (named by ${s.name})`);
       }

@@ -26,7 +26,9 @@ const podTemplates = (ms: Manifest[]) =>
 test('dist/ has one file per chart per environment, named after what it holds', () => {
   for (const env of envNames) {
     const files = listFiles(join(repoRoot, 'dist', env));
-    const expected = ['argocd-apps', 'namespaces', 'cert-issuers', 'postgres', 'kafka', 'observability', ...allServices.map((s) => s.name)].map((n) => `${n}.k8s.yaml`);
+    const expected = ['argocd-apps', 'namespaces', 'cert-issuers', 'postgres', 'kafka', 'observability', ...allServices.map((s) => s.name)].map(
+      (n) => `${n}.k8s.yaml`,
+    );
     assert.deepEqual(files, [...expected].sort());
     assert.deepEqual(listFiles(join(repoRoot, 'argocd', env)), ['bootstrap.k8s.yaml']);
   }
@@ -88,7 +90,10 @@ for (const env of envNames) {
         assert.ok(owners.length > 0, `${id(s)} selects no pods`);
         for (const port of s.object.spec.ports) {
           const exposed = owners.flatMap(({ pod }) => pod.spec.containers.flatMap((c: K8sObject) => c.ports ?? []));
-          assert.ok(exposed.some((p: { containerPort: number; name?: string }) => p.containerPort === port.targetPort || p.name === port.targetPort), `${id(s)} port ${port.name} → nothing listens`);
+          assert.ok(
+            exposed.some((p: { containerPort: number; name?: string }) => p.containerPort === port.targetPort || p.name === port.targetPort),
+            `${id(s)} port ${port.name} → nothing listens`,
+          );
         }
       }
     });
@@ -98,10 +103,16 @@ for (const env of envNames) {
       assert.ok(monitors.length >= allServices.length);
       for (const sm of monitors) {
         const nsList: string[] = sm.object.spec.namespaceSelector?.matchNames ?? [ns(sm.object)];
-        const services = byKind(ms, 'Service').filter((s) => nsList.includes(ns(s.object)) && matches(sm.object.spec.selector.matchLabels, s.object.metadata.labels));
+        const services = byKind(ms, 'Service').filter(
+          (s) => nsList.includes(ns(s.object)) && matches(sm.object.spec.selector.matchLabels, s.object.metadata.labels),
+        );
         assert.ok(services.length > 0, `${id(sm)} selects no Service`);
         for (const ep of sm.object.spec.endpoints) {
-          for (const s of services) assert.ok(s.object.spec.ports.some((p: { name: string }) => p.name === ep.port), `${id(sm)}: Service ${s.object.metadata.name} has no port "${ep.port}"`);
+          for (const s of services)
+            assert.ok(
+              s.object.spec.ports.some((p: { name: string }) => p.name === ep.port),
+              `${id(sm)}: Service ${s.object.metadata.name} has no port "${ep.port}"`,
+            );
         }
       }
     });
@@ -113,7 +124,10 @@ for (const env of envNames) {
         assert.deepEqual([...np.object.spec.policyTypes].sort(), ['Egress', 'Ingress'], 'default deny both ways');
         const flows = new Set<string>();
         for (const rule of np.object.spec.egress ?? []) {
-          const ports = (rule.ports ?? []).map((p: { port: number; protocol: string }) => `${p.protocol}/${p.port}`).sort().join(',');
+          const ports = (rule.ports ?? [])
+            .map((p: { port: number; protocol: string }) => `${p.protocol}/${p.port}`)
+            .sort()
+            .join(',');
           for (const peer of rule.to ?? []) {
             assert.ok(!peer.ipBlock, `${service.name}: egress to an IP block is not a declared dependency`);
             const labels = peer.podSelector?.matchLabels ?? {};
@@ -138,7 +152,9 @@ for (const env of envNames) {
           for (const peer of rule.from) {
             const name = peer.podSelector?.matchLabels?.['app.kubernetes.io/name'];
             const peerNs = peer.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'];
-            const ok = (peerNs === namespaces.ingress && name === 'ingress-nginx') || (peerNs === namespaces.monitoring && name === 'prometheus') ||
+            const ok =
+              (peerNs === namespaces.ingress && name === 'ingress-nginx') ||
+              (peerNs === namespaces.monitoring && name === 'prometheus') ||
               (peerNs === undefined && allServices.some((s) => s.name === name && s.dependencies.services.includes(service.name)));
             assert.ok(ok, `${service.name}: ingress from undeclared peer ${JSON.stringify(peer)}`);
           }
@@ -164,22 +180,35 @@ for (const env of envNames) {
               assert.ok(found && cm.key in found.object.data, `${id(m)} ${e.name}: ConfigMap ${cm.name}/${cm.key} missing`);
             }
             const sk = e.valueFrom?.secretKeyRef;
-            if (sk) assert.ok(secretKeys(where, sk.name)?.includes(sk.key), `${id(m)} ${e.name}: Secret ${sk.name}/${sk.key} neither rendered nor listed in charts/external-secrets.ts`);
+            if (sk)
+              assert.ok(
+                secretKeys(where, sk.name)?.includes(sk.key),
+                `${id(m)} ${e.name}: Secret ${sk.name}/${sk.key} neither rendered nor listed in charts/external-secrets.ts`,
+              );
           }
           for (const ef of c.envFrom ?? []) {
-            if (ef.configMapRef) assert.ok(configMaps.some((x) => x.object.metadata.name === ef.configMapRef.name), `${id(m)}: envFrom ConfigMap ${ef.configMapRef.name}`);
+            if (ef.configMapRef)
+              assert.ok(
+                configMaps.some((x) => x.object.metadata.name === ef.configMapRef.name),
+                `${id(m)}: envFrom ConfigMap ${ef.configMapRef.name}`,
+              );
             if (ef.secretRef) assert.ok(secretKeys(where, ef.secretRef.name), `${id(m)}: envFrom Secret ${ef.secretRef.name}`);
           }
         }
         for (const v of pod.spec.volumes ?? []) {
-          if (v.configMap) assert.ok(configMaps.some((x) => ns(x.object) === where && x.object.metadata.name === v.configMap.name), `${id(m)}: volume ConfigMap ${v.configMap.name}`);
+          if (v.configMap)
+            assert.ok(
+              configMaps.some((x) => ns(x.object) === where && x.object.metadata.name === v.configMap.name),
+              `${id(m)}: volume ConfigMap ${v.configMap.name}`,
+            );
           if (v.secret) assert.ok(secretKeys(where, v.secret.secretName), `${id(m)}: volume Secret ${v.secret.secretName}`);
         }
       }
       // CloudNativePG backup credentials.
       for (const c of byKind(ms, 'Cluster')) {
         const s3 = c.object.spec.backup?.barmanObjectStore?.s3Credentials;
-        for (const ref of [s3?.accessKeyId, s3?.secretAccessKey].filter(Boolean)) assert.ok(secretKeys(ns(c.object), ref.name)?.includes(ref.key), `${id(c)}: backup Secret ${ref.name}/${ref.key}`);
+        for (const ref of [s3?.accessKeyId, s3?.secretAccessKey].filter(Boolean))
+          assert.ok(secretKeys(ns(c.object), ref.name)?.includes(ref.key), `${id(c)}: backup Secret ${ref.name}/${ref.key}`);
       }
       // Ingress TLS secrets are issued by cert-manager through the annotated ClusterIssuer, which must exist.
       const issuers = byKind(ms, 'ClusterIssuer').map((i) => i.object.metadata.name);
@@ -189,8 +218,16 @@ for (const env of envNames) {
       }
       // Listed secrets that an operator creates need the object that makes the operator create them.
       for (const e of listed) {
-        if (e.createdBy === 'cloudnative-pg') assert.ok(byKind(ms, 'Cluster').some((c) => `${c.object.metadata.name}-app` === e.name), `${e.name}: no CNPG Cluster creates it`);
-        if (e.createdBy === 'strimzi') assert.ok(byKind(ms, 'KafkaUser').some((u) => u.object.metadata.name === e.name), `${e.name}: no KafkaUser creates it`);
+        if (e.createdBy === 'cloudnative-pg')
+          assert.ok(
+            byKind(ms, 'Cluster').some((c) => `${c.object.metadata.name}-app` === e.name),
+            `${e.name}: no CNPG Cluster creates it`,
+          );
+        if (e.createdBy === 'strimzi')
+          assert.ok(
+            byKind(ms, 'KafkaUser').some((u) => u.object.metadata.name === e.name),
+            `${e.name}: no KafkaUser creates it`,
+          );
       }
     });
 
@@ -210,7 +247,8 @@ for (const env of envNames) {
       for (const h of apps.filter((a) => a.object.spec.source?.chart)) assert.equal(wave(h), waves.operators, `${id(h)}: operators first`);
       assert.ok(waveOf('namespaces') < waves.operators);
       for (const data of ['postgres', 'kafka']) assert.ok(waves.operators < waveOf(data), `${data} after operators`);
-      for (const s of allServices) assert.ok(waveOf('kafka') < waveOf(s.name) && waveOf(s.name) < waveOf('observability'), `${s.name} between data stores and dashboards`);
+      for (const s of allServices)
+        assert.ok(waveOf('kafka') < waveOf(s.name) && waveOf(s.name) < waveOf('observability'), `${s.name} between data stores and dashboards`);
       // The root app (argocd/<env>) points at the child Applications file.
       const root = all.filter((m) => m.file === `argocd/${env}/bootstrap.k8s.yaml` && m.object.kind === 'Application');
       assert.equal(root.length, 1);
@@ -220,7 +258,10 @@ for (const env of envNames) {
       for (const a of [...apps, ...root]) {
         assert.equal(a.object.spec.project, project.object.metadata.name);
         assert.ok(project.object.spec.sourceRepos.includes(a.object.spec.source.repoURL), `${id(a)}: repo not allowed by the AppProject`);
-        assert.ok(project.object.spec.destinations.some((d: { namespace: string }) => d.namespace === a.object.spec.destination.namespace), `${id(a)}: destination not allowed`);
+        assert.ok(
+          project.object.spec.destinations.some((d: { namespace: string }) => d.namespace === a.object.spec.destination.namespace),
+          `${id(a)}: destination not allowed`,
+        );
       }
     });
   });
@@ -232,7 +273,11 @@ test('kube-linter (when installed)', (t) => {
     t.skip('kube-linter is not installed (not on PATH); the TypeScript policy checks above stand in for it');
     return;
   }
-  const files = envNames.flatMap((env) => listFiles(join(repoRoot, 'dist', env)).filter((f) => f !== 'argocd-apps.k8s.yaml').map((f) => join('dist', env, f)));
+  const files = envNames.flatMap((env) =>
+    listFiles(join(repoRoot, 'dist', env))
+      .filter((f) => f !== 'argocd-apps.k8s.yaml')
+      .map((f) => join('dist', env, f)),
+  );
   try {
     execFileSync(kubeLinter, ['lint', '--fail-on-invalid-resource', ...files], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (error) {

@@ -31,7 +31,9 @@ test('every object in dist/ and argocd/ validates strictly (kubeconform, offline
     output = e.stdout?.toString() ?? '';
     const report = JSON.parse(output || '{"resources":[]}') as { resources: { filename: string; kind: string; name: string; status: string; msg: string }[] };
     const bad = report.resources.filter((r) => r.status !== 'statusValid' && r.status !== 'statusSkipped');
-    assert.fail(`kubeconform rejected ${bad.length} object(s):\n${bad.map((r) => `  ${r.filename} ${r.kind}/${r.name}: ${r.msg}`).join('\n')}\n${e.stderr?.toString() ?? ''}`);
+    assert.fail(
+      `kubeconform rejected ${bad.length} object(s):\n${bad.map((r) => `  ${r.filename} ${r.kind}/${r.name}: ${r.msg}`).join('\n')}\n${e.stderr?.toString() ?? ''}`,
+    );
   }
   const report = JSON.parse(output) as { summary: { valid: number; invalid: number; errors: number; skipped: number } };
   assert.equal(report.summary.invalid + report.summary.errors, 0);

@@ -20,7 +20,9 @@ test('re-rendering leaves dist/ and argocd/ byte-for-byte unchanged', () => {
           const al = a.split('\n');
           const bl = b.split('\n');
           const i = al.findIndex((line, n) => line !== bl[n]);
-          assert.fail(`${top}/${f} differs from what the charts render (first at line ${i + 1}: committed "${al[i] ?? ''}" vs rendered "${bl[i] ?? ''}"): ${hint}`);
+          assert.fail(
+            `${top}/${f} differs from what the charts render (first at line ${i + 1}: committed "${al[i] ?? ''}" vs rendered "${bl[i] ?? ''}"): ${hint}`,
+          );
         }
       }
     }

@@ -138,14 +138,27 @@ export async function runAutocannonOnsale(target: OnsaleTarget, options: Autocan
     pipelining: 1,
   };
 
-  const counts = { holdAttempts: 0, holdsCreated: 0, bookingsConfirmed: 0, seatsBooked: 0, gaPlacesBooked: 0, paymentsDeclined: 0, holdsReleased: 0, soldOutFlows: 0 };
+  const counts = {
+    holdAttempts: 0,
+    holdsCreated: 0,
+    bookingsConfirmed: 0,
+    seatsBooked: 0,
+    gaPlacesBooked: 0,
+    paymentsDeclined: 0,
+    holdsReleased: 0,
+    soldOutFlows: 0,
+  };
   const holdLatencies: number[] = [];
   let unexpected = 0;
   let nextToken = 0;
   let lastStepsSent = 0;
   let lastStepsAnswered = 0;
   const bookingPath = (path: string): string => new URL(path, target.bookingUrl).pathname;
-  const json = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}`, 'content-type': 'application/json', 'idempotency-key': randomUUID() });
+  const json = (token: string): Record<string, string> => ({
+    authorization: `Bearer ${token}`,
+    'content-type': 'application/json',
+    'idempotency-key': randomUUID(),
+  });
   const expect = (status: number, ...ok: number[]): void => {
     if (!ok.includes(status)) unexpected += 1;
   };
@@ -177,7 +190,9 @@ export async function runAutocannonOnsale(target: OnsaleTarget, options: Autocan
         const flow = context as FlowContext;
         if (flow.holdSentAt !== undefined) holdLatencies.push(performance.now() - flow.holdSentAt);
         if (status === 409) {
-          const type = String((JSON.parse(body) as { type?: string }).type ?? '').split('/').pop();
+          const type = String((JSON.parse(body) as { type?: string }).type ?? '')
+            .split('/')
+            .pop();
           if (type !== 'seats-unavailable' && type !== 'not-enough-places') unexpected += 1;
           return;
         }
@@ -225,7 +240,8 @@ export async function runAutocannonOnsale(target: OnsaleTarget, options: Autocan
   ];
 
   const event = await fetch(new URL(`/events/${target.eventId}`, target.catalogUrl), { signal: AbortSignal.timeout(10_000) });
-  if (event.status !== 200) throw new StackError(`GET ${target.catalogUrl}/events/${target.eventId} answered ${event.status}: ${(await event.text()).slice(0, 300)}`);
+  if (event.status !== 200)
+    throw new StackError(`GET ${target.catalogUrl}/events/${target.eventId} answered ${event.status}: ${(await event.text()).slice(0, 300)}`);
   const { startsAt, venue } = (await event.json()) as { startsAt: string; venue: { city: string } };
   const from = new Date(Date.parse(startsAt) - 24 * 3600 * 1000).toISOString();
   const searchPath = `/events?city=${encodeURIComponent(venue.city)}&from=${encodeURIComponent(from)}&limit=20`;
@@ -257,7 +273,10 @@ export async function runAutocannonOnsale(target: OnsaleTarget, options: Autocan
     for (const [status, { count = 0 }] of Object.entries(result.statusCodeStats ?? {})) statusCounts[status] = (statusCounts[status] ?? 0) + count;
   }
   const requestsDone = Object.values(statusCounts).reduce((sum, n) => sum + n, 0);
-  const byClass = (test: (status: number) => boolean): number => Object.entries(statusCounts).filter(([s]) => test(Number(s))).reduce((sum, [, n]) => sum + n, 0);
+  const byClass = (test: (status: number) => boolean): number =>
+    Object.entries(statusCounts)
+      .filter(([s]) => test(Number(s)))
+      .reduce((sum, [, n]) => sum + n, 0);
   return {
     requests: requestsDone,
     requestsPerSecond: requestsDone / Math.max(elapsed, 0.001),

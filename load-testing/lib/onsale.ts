@@ -33,7 +33,11 @@ export interface SeedOptions {
 }
 
 /** Creates a venue and an on-sale event through the catalog API (as an organizer); returns the event id. */
-export async function seedOnsaleEvent(catalogUrl: string, organizerToken: string, options: SeedOptions = {}): Promise<{ eventId: string; venueId: string; seats: number; gaCapacity: number }> {
+export async function seedOnsaleEvent(
+  catalogUrl: string,
+  organizerToken: string,
+  options: SeedOptions = {},
+): Promise<{ eventId: string; venueId: string; seats: number; gaCapacity: number }> {
   const seats = options.seats ?? 500;
   const gaCapacity = options.gaCapacity ?? 300;
   const perRow = 25;
@@ -108,7 +112,10 @@ export interface K6Run {
 
 /** The parts of k6's --summary-export JSON we read. */
 export interface K6Summary {
-  metrics: Record<string, { count?: number; rate?: number; value?: number; passes?: number; fails?: number; 'p(95)'?: number; thresholds?: Record<string, boolean> }>;
+  metrics: Record<
+    string,
+    { count?: number; rate?: number; value?: number; passes?: number; fails?: number; 'p(95)'?: number; thresholds?: Record<string, boolean> }
+  >;
 }
 
 /**
@@ -224,7 +231,8 @@ export async function checkInventory(pool: pg.Pool, eventId: string): Promise<In
         AND NOT EXISTS (SELECT 1 FROM booking.outbox o WHERE o.type = 'booking.confirmed' AND o.payload->'data'->>'bookingId' = b.id::text)`,
     [eventId],
   );
-  if (missingOutbox.rowCount) problems.push(`${missingOutbox.rowCount} confirmed bookings without a booking.confirmed outbox message (e.g. ${missingOutbox.rows[0]!.reference})`);
+  if (missingOutbox.rowCount)
+    problems.push(`${missingOutbox.rowCount} confirmed bookings without a booking.confirmed outbox message (e.g. ${missingOutbox.rows[0]!.reference})`);
   if (problems.length > 0) throw new Error(`inventory invariant broken: ${problems.join('; ')}`);
 
   const totals = await pool.query<{ bookings: number; seats: number; ga: number }>(
@@ -234,8 +242,12 @@ export async function checkInventory(pool: pg.Pool, eventId: string): Promise<In
        FROM booking.bookings WHERE event_id = $1 AND status = 'confirmed'`,
     [eventId],
   );
-  const holds = await pool.query<{ status: string; n: number }>('SELECT status, count(*)::int AS n FROM booking.holds WHERE event_id = $1 GROUP BY status', [eventId]);
-  const outbox = await pool.query<{ type: string; n: number }>('SELECT type, count(*)::int AS n FROM booking.outbox WHERE message_key = $1 GROUP BY type', [eventId]);
+  const holds = await pool.query<{ status: string; n: number }>('SELECT status, count(*)::int AS n FROM booking.holds WHERE event_id = $1 GROUP BY status', [
+    eventId,
+  ]);
+  const outbox = await pool.query<{ type: string; n: number }>('SELECT type, count(*)::int AS n FROM booking.outbox WHERE message_key = $1 GROUP BY type', [
+    eventId,
+  ]);
   const row = totals.rows[0]!;
   return {
     seats,
@@ -251,15 +263,23 @@ export async function checkInventory(pool: pg.Pool, eventId: string): Promise<In
 /** One human-readable block: what the load generator counted and what the database holds. */
 export function formatReport(generator: string, counts: OnsaleCounts, inventory: InventoryReport | undefined, exitCode?: number): string {
   const ms = (value: number | undefined): string => (value === undefined ? 'n/a' : `${value.toFixed(1)} ms`);
-  const statuses = Object.entries(counts.statusCounts).map(([status, n]) => `${status}×${n}`).join(' ');
+  const statuses = Object.entries(counts.statusCounts)
+    .map(([status, n]) => `${status}×${n}`)
+    .join(' ');
   const lines = [
-    ...(exitCode === undefined ? [] : [`${generator} exit code${' '.repeat(Math.max(1, 13 - generator.length))}${exitCode}${generator === 'k6' && exitCode === 99 ? ' (thresholds crossed)' : ''}`]),
+    ...(exitCode === undefined
+      ? []
+      : [
+          `${generator} exit code${' '.repeat(Math.max(1, 13 - generator.length))}${exitCode}${generator === 'k6' && exitCode === 99 ? ' (thresholds crossed)' : ''}`,
+        ]),
     `requests              ${counts.requests} in ${counts.durationSeconds.toFixed(1)} s (${counts.requestsPerSecond.toFixed(1)}/s)${statuses ? `: ${statuses}` : ''}`,
     `unexpected            ${counts.unexpected} unexpected statuses, ${counts.http5xx} 5xx, ${counts.http429} 429, ${counts.errors} connection errors/timeouts`,
     `latency               holds p95 ${ms(counts.holdP95Ms)}${counts.bookingP97_5Ms === undefined ? '' : `, booking p97.5 ${ms(counts.bookingP97_5Ms)}`}`,
     `holds                 ${counts.holdsCreated} created of ${counts.holdAttempts} tried (the rest 409: seats taken / not enough places)`,
     `bookings (${generator})${' '.repeat(Math.max(1, 11 - generator.length))}${counts.bookingsConfirmed} confirmed (${counts.seatsBooked} seats + ${counts.gaPlacesBooked} GA places), ${counts.paymentsDeclined} declined, ${counts.holdsReleased} released, ${counts.soldOutFlows} sold-out looks`,
-    ...(counts.cutOff > 0 ? [`cut off               ${counts.cutOff} checkouts/releases unanswered at the time limit (the database may hold up to that many more)`] : []),
+    ...(counts.cutOff > 0
+      ? [`cut off               ${counts.cutOff} checkouts/releases unanswered at the time limit (the database may hold up to that many more)`]
+      : []),
   ];
   if (inventory) {
     lines.push(

@@ -20,46 +20,59 @@ describe('onsale load test (autocannon)', () => {
   let services: LocalServices;
   let eventId: string;
 
-  before(async () => {
-    services = await startLocalServices({ databaseServerUrl: testDatabaseServerUrl(), kafkaBrokers: testKafkaBrokers().join(',') });
-    ({ eventId } = await seedOnsaleEvent(services.catalogUrl, mintOrganizerToken(services.authSecret), { seats: 120, gaCapacity: 80 }));
-  }, { timeout: 120_000 });
+  before(
+    async () => {
+      services = await startLocalServices({ databaseServerUrl: testDatabaseServerUrl(), kafkaBrokers: testKafkaBrokers().join(',') });
+      ({ eventId } = await seedOnsaleEvent(services.catalogUrl, mintOrganizerToken(services.authSecret), { seats: 120, gaCapacity: 80 }));
+    },
+    { timeout: 120_000 },
+  );
   after(async () => {
     await services?.close();
   });
 
-  test('no 5xx, bookings confirmed, what the buyers saw is what the database holds, no seat sold twice, one booking.confirmed each on Kafka', { timeout: 120_000 }, async (t) => {
-    const counts = await runAutocannonOnsale(
-      { catalogUrl: services.catalogUrl, bookingUrl: services.bookingUrl, eventId, buyerTokens: mintBuyerTokens(services.authSecret, 8) },
-      { buyers: 8, durationSeconds: 40, requestsPerConnection: 150 },
-    );
-    const inventory = await checkInventory(services.pool, eventId); // throws on a broken invariant
-    const report = formatReport('autocannon', counts, inventory);
-    t.diagnostic(report);
-    assert.deepEqual(onsaleProblems(counts, { holdP95Ms: 2000 }), [], report);
-    assert.equal(counts.http5xx, 0, report);
-    assert.ok(counts.bookingsConfirmed > 0, `no booking confirmed\n${report}`);
-    // Bounded by requests per connection, so no response was cut off: the counts are exact.
-    assert.equal(counts.cutOff, 0, `the time limit cut the run short\n${report}`);
-    assert.equal(inventory.confirmedBookings, counts.bookingsConfirmed, report);
-    assert.equal(inventory.bookedSeats, counts.seatsBooked, report);
-    assert.equal(inventory.bookedGaPlaces, counts.gaPlacesBooked, report);
-    assert.equal(inventory.seats['sold'] ?? 0, inventory.bookedSeats, report);
-    assert.ok(inventory.ga.every((g) => g.sold + g.held <= g.capacity), report);
-    assert.ok(counts.holdAttempts > counts.holdsCreated, `buyers never collided, so contention went untested\n${report}`);
+  test(
+    'no 5xx, bookings confirmed, what the buyers saw is what the database holds, no seat sold twice, one booking.confirmed each on Kafka',
+    { timeout: 120_000 },
+    async (t) => {
+      const counts = await runAutocannonOnsale(
+        { catalogUrl: services.catalogUrl, bookingUrl: services.bookingUrl, eventId, buyerTokens: mintBuyerTokens(services.authSecret, 8) },
+        { buyers: 8, durationSeconds: 40, requestsPerConnection: 150 },
+      );
+      const inventory = await checkInventory(services.pool, eventId); // throws on a broken invariant
+      const report = formatReport('autocannon', counts, inventory);
+      t.diagnostic(report);
+      assert.deepEqual(onsaleProblems(counts, { holdP95Ms: 2000 }), [], report);
+      assert.equal(counts.http5xx, 0, report);
+      assert.ok(counts.bookingsConfirmed > 0, `no booking confirmed\n${report}`);
+      // Bounded by requests per connection, so no response was cut off: the counts are exact.
+      assert.equal(counts.cutOff, 0, `the time limit cut the run short\n${report}`);
+      assert.equal(inventory.confirmedBookings, counts.bookingsConfirmed, report);
+      assert.equal(inventory.bookedSeats, counts.seatsBooked, report);
+      assert.equal(inventory.bookedGaPlaces, counts.gaPlacesBooked, report);
+      assert.equal(inventory.seats['sold'] ?? 0, inventory.bookedSeats, report);
+      assert.ok(
+        inventory.ga.every((g) => g.sold + g.held <= g.capacity),
+        report,
+      );
+      assert.ok(counts.holdAttempts > counts.holdsCreated, `buyers never collided, so contention went untested\n${report}`);
 
-    // Every confirmed booking reached Kafka exactly once.
-    const { rows } = await services.pool.query<{ id: string }>(`SELECT id FROM booking.bookings WHERE event_id = $1 AND status = 'confirmed'`, [eventId]);
-    const confirmedOnKafka = (messages: ConsumedMessage[]): ConsumedMessage[] => messages.filter((m) => m.value.type === 'booking.confirmed');
-    const messages = await consumeTopic(testKafkaBrokers(), services.topic, (m) => confirmedOnKafka(m).length >= rows.length, 60_000);
-    const perBooking = new Map<string, number>();
-    for (const m of confirmedOnKafka(messages)) {
-      const bookingId = String(m.value.data['bookingId']);
-      perBooking.set(bookingId, (perBooking.get(bookingId) ?? 0) + 1);
-    }
-    assert.deepEqual([...perBooking.keys()].sort(), rows.map((r) => r.id).sort(), 'booking.confirmed messages ≠ confirmed bookings');
-    assert.ok([...perBooking.values()].every((n) => n === 1), `a booking.confirmed was sent twice: ${JSON.stringify([...perBooking])}`);
-  });
+      // Every confirmed booking reached Kafka exactly once.
+      const { rows } = await services.pool.query<{ id: string }>(`SELECT id FROM booking.bookings WHERE event_id = $1 AND status = 'confirmed'`, [eventId]);
+      const confirmedOnKafka = (messages: ConsumedMessage[]): ConsumedMessage[] => messages.filter((m) => m.value.type === 'booking.confirmed');
+      const messages = await consumeTopic(testKafkaBrokers(), services.topic, (m) => confirmedOnKafka(m).length >= rows.length, 60_000);
+      const perBooking = new Map<string, number>();
+      for (const m of confirmedOnKafka(messages)) {
+        const bookingId = String(m.value.data['bookingId']);
+        perBooking.set(bookingId, (perBooking.get(bookingId) ?? 0) + 1);
+      }
+      assert.deepEqual([...perBooking.keys()].sort(), rows.map((r) => r.id).sort(), 'booking.confirmed messages ≠ confirmed bookings');
+      assert.ok(
+        [...perBooking.values()].every((n) => n === 1),
+        `a booking.confirmed was sent twice: ${JSON.stringify([...perBooking])}`,
+      );
+    },
+  );
 
   test('autocannon refuses targets other than this machine', () => {
     assert.doesNotThrow(() => assertLoopbackUrl('http://127.0.0.1:8082'));
@@ -72,7 +85,7 @@ describe('onsale load test (autocannon)', () => {
     assert.throws(() => findK6({ K6_BINARY: '/nonexistent/k6' }), /K6_BINARY=\/nonexistent\/k6 does not exist/);
   });
 
-  test('the k6 script type-checks against k6\'s types', { timeout: 60_000 }, () => {
+  test("the k6 script type-checks against k6's types", { timeout: 60_000 }, () => {
     const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
     const root = resolve(import.meta.dirname, '..', '..');
     const result = spawnSync(process.execPath, [tsc, '-p', 'load-testing/tsconfig.json', '--pretty', 'false'], { cwd: root, encoding: 'utf8' });

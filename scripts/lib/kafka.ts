@@ -10,17 +10,7 @@ import { join, resolve } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { StackError } from './errors.js';
 import { localDir, repoRoot } from './paths.js';
-import {
-  assertPortsFree,
-  commandExists,
-  lastLines,
-  readLivePid,
-  runCommand,
-  stopProcess,
-  tailFile,
-  waitFor,
-  type Logger,
-} from './process.js';
+import { assertPortsFree, commandExists, lastLines, readLivePid, runCommand, stopProcess, tailFile, waitFor, type Logger } from './process.js';
 
 /** Stays on 3.9: Kafka 4 dropped the old protocol versions kafkajs speaks. */
 export const kafkaVersion = '3.9.1';
@@ -51,12 +41,7 @@ export async function ensureKafkaInstalled(options: { log?: Logger } = {}): Prom
   mkdirSync(cacheDir, { recursive: true });
   // Written aside and renamed, so a concurrent run never reads half a file.
   const partial = `${cacheFile}.${process.pid}.tmp`;
-  const result = await runCommand('mvn', [
-    '-B', '-q', '-Dstyle.color=never',
-    '-f', pomFile,
-    'dependency:build-classpath',
-    `-Dmdep.outputFile=${partial}`,
-  ]);
+  const result = await runCommand('mvn', ['-B', '-q', '-Dstyle.color=never', '-f', pomFile, 'dependency:build-classpath', `-Dmdep.outputFile=${partial}`]);
   const classpath = result.code === 0 ? readClasspath(partial) : undefined;
   if (!classpath) {
     rmSync(partial, { force: true });
@@ -160,13 +145,24 @@ export async function startKafka(options: StartKafkaOptions): Promise<RunningKaf
   mkdirSync(files.data, { recursive: true });
   writeFileSync(files.config, serverProperties(files.data, port, controllerPort));
   writeFileSync(files.log4j, log4jProperties);
-  const jvmArgs = ['-Xms256m', '-Xmx512m', '-XX:+ExitOnOutOfMemoryError', '-Djava.awt.headless=true', `-Dlog4j.configuration=file:${files.log4j}`, '-cp', classpath];
+  const jvmArgs = [
+    '-Xms256m',
+    '-Xmx512m',
+    '-XX:+ExitOnOutOfMemoryError',
+    '-Djava.awt.headless=true',
+    `-Dlog4j.configuration=file:${files.log4j}`,
+    '-cp',
+    classpath,
+  ];
 
   if (!existsSync(join(files.data, 'meta.properties'))) {
     log(`Formatting Kafka storage in ${files.data}…`);
     const format = await runCommand(java, [...jvmArgs, 'kafka.tools.StorageTool', 'format', '-t', newClusterId(), '-c', files.config]);
     if (format.code !== 0) {
-      throw new StackError(`Formatting Kafka storage in ${files.data} failed (exit code ${format.code}). Last lines of its output:`, lastLines(format.output, 20));
+      throw new StackError(
+        `Formatting Kafka storage in ${files.data} failed (exit code ${format.code}). Last lines of its output:`,
+        lastLines(format.output, 20),
+      );
     }
   }
 
@@ -274,7 +270,13 @@ function client(brokers: string): Kafka {
 }
 
 async function describeCluster(brokers: string): Promise<boolean> {
-  const admin = new Kafka({ clientId: 'local-stack-probe', brokers: [brokers], logLevel: logLevel.NOTHING, connectionTimeout: 1000, retry: { retries: 0 } }).admin();
+  const admin = new Kafka({
+    clientId: 'local-stack-probe',
+    brokers: [brokers],
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 1000,
+    retry: { retries: 0 },
+  }).admin();
   try {
     await admin.connect();
     const cluster = await admin.describeCluster();

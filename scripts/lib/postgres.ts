@@ -9,16 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
 import { StackError } from './errors.js';
-import {
-  assertPortsFree,
-  commandExists,
-  lastLines,
-  readLivePid,
-  runCommand,
-  tailFile,
-  waitFor,
-  type Logger,
-} from './process.js';
+import { assertPortsFree, commandExists, lastLines, readLivePid, runCommand, tailFile, waitFor, type Logger } from './process.js';
 
 const debianRoot = '/usr/lib/postgresql';
 const installCommand = 'apt-get update && apt-get install -y postgresql';
@@ -54,7 +45,9 @@ export async function ensurePostgresInstalled(options: { log?: Logger } = {}): P
     throw new StackError(`PostgreSQL is not installed. Install it with: sudo sh -c '${installCommand}'`);
   }
   if (!commandExists('apt-get')) {
-    throw new StackError('PostgreSQL is not installed and this is not a Debian-like system (no apt-get). Install the PostgreSQL server and put pg_ctl on PATH.');
+    throw new StackError(
+      'PostgreSQL is not installed and this is not a Debian-like system (no apt-get). Install the PostgreSQL server and put pg_ctl on PATH.',
+    );
   }
   options.log?.('PostgreSQL is not installed; installing it with apt-get (one time, about a minute)…');
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
@@ -166,7 +159,10 @@ export async function startPostgres(options: StartPostgresOptions): Promise<Runn
     async restart(mode) {
       // stop + start rather than `pg_ctl restart`, which takes no -l and would
       // tie the server's output to our pipes.
-      for (const args of [['stop', '-m', mode], ['start', '-l', logFile]]) {
+      for (const args of [
+        ['stop', '-m', mode],
+        ['start', '-l', logFile],
+      ]) {
         const result = await runCommand(...splitCommand(runAs(osUser, [pgCtl, ...args, '-w', '-t', '60', '-s', '-D', dataDir])), { cwd: '/' });
         if (result.code !== 0) throw new StackError(`PostgreSQL did not restart on ${dataDir}.`, tailFile(logFile, 20) || result.output);
       }
@@ -282,8 +278,10 @@ async function initdb(binDir: string, dataDir: string, user: OsUser | undefined,
   try {
     const args = [
       join(binDir, 'initdb'),
-      '-D', dataDir,
-      '-U', credentials.user,
+      '-D',
+      dataDir,
+      '-U',
+      credentials.user,
       `--pwfile=${passwordFile}`,
       // TCP needs the password; the unix socket lives inside the 0700 data
       // directory, so only the server's own OS user can reach it anyway.
@@ -310,7 +308,9 @@ function readCredentials(dataDir: string): Credentials {
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as Credentials;
   } catch {
-    throw new StackError(`${dataDir} holds a PostgreSQL cluster that these scripts did not create (no ${credentialsFile}). Remove the directory to start afresh.`);
+    throw new StackError(
+      `${dataDir} holds a PostgreSQL cluster that these scripts did not create (no ${credentialsFile}). Remove the directory to start afresh.`,
+    );
   }
 }
 

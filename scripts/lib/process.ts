@@ -156,11 +156,7 @@ export function runCommand(
     child.stdout.on('data', collect);
     child.stderr.on('data', collect);
     child.once('error', (error: NodeJS.ErrnoException) => {
-      reject(
-        error.code === 'ENOENT'
-          ? new StackError(`Could not run \`${command}\`: it is not installed or not on PATH.`)
-          : error,
-      );
+      reject(error.code === 'ENOENT' ? new StackError(`Could not run \`${command}\`: it is not installed or not on PATH.`) : error);
     });
     const timer =
       options.timeoutMs === undefined
@@ -225,10 +221,7 @@ export async function waitForExit(pid: number, timeoutMs: number): Promise<boole
  * Asks `pid` to stop with `signal`, waits up to `timeoutMs`, then kills it.
  * Resolves once it is gone.
  */
-export async function stopProcess(
-  pid: number,
-  options: { signal?: NodeJS.Signals; timeoutMs: number },
-): Promise<void> {
+export async function stopProcess(pid: number, options: { signal?: NodeJS.Signals; timeoutMs: number }): Promise<void> {
   if (!signalProcess(pid, options.signal ?? 'SIGTERM')) return;
   if (await waitForExit(pid, options.timeoutMs)) return;
   signalProcess(pid, 'SIGKILL');
@@ -388,7 +381,6 @@ export function spawnService(options: {
     },
   };
 }
-
 
 /** Receives one-line progress messages ("Starting Kafka on 127.0.0.1:9092…"). */
 export type Logger = (message: string) => void;

@@ -69,7 +69,9 @@ export function filterTestFiles(files: readonly string[], filters: readonly stri
   if (filters.length === 0) return [...files];
   const selected = new Set<string>();
   for (const filter of filters) {
-    const asPath = relative(root, isAbsolute(filter) ? filter : resolve(cwd, filter)).split(sep).join('/');
+    const asPath = relative(root, isAbsolute(filter) ? filter : resolve(cwd, filter))
+      .split(sep)
+      .join('/');
     const byPath = files.filter((file) => asPath === '' || file === asPath || file.startsWith(`${asPath}/`));
     const matches = byPath.length > 0 ? byPath : files.filter((file) => file.includes(filter));
     if (matches.length === 0) {

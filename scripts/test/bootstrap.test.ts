@@ -29,11 +29,14 @@ function project(name: string, files: Record<string, string>, mtimes: Record<str
 
 describe('bootstrap: when to install', () => {
   test('a fresh clone (no node_modules) needs npm ci, or npm install without a lock', () => {
-    assert.deepEqual(installNeeded(project('fresh', { 'package.json': '{}', 'package-lock.json': '{}' })), { command: 'ci', reason: 'node_modules is missing' });
+    assert.deepEqual(installNeeded(project('fresh', { 'package.json': '{}', 'package-lock.json': '{}' })), {
+      command: 'ci',
+      reason: 'node_modules is missing',
+    });
     assert.equal(installNeeded(project('fresh-no-lock', { 'package.json': '{}' }))?.command, 'install');
   });
 
-  test('node_modules without npm\'s record of the install needs one', () => {
+  test("node_modules without npm's record of the install needs one", () => {
     const root = project('no-record', { 'package.json': '{}', 'package-lock.json': '{}', 'node_modules/x/index.js': '' });
     assert.match(installNeeded(root)?.reason ?? '', /no node_modules\/\.package-lock\.json/);
   });
@@ -58,7 +61,7 @@ describe('bootstrap: when to install', () => {
 });
 
 describe('bootstrap: arguments', () => {
-  test('leading options go to node, the first other word is the entry, the rest is the script\'s', () => {
+  test("leading options go to node, the first other word is the entry, the rest is the script's", () => {
     assert.deepEqual(parseArguments(['--conditions=development', 'scripts/test.ts', '--no-typecheck', 'charts']), {
       nodeOptions: ['--conditions=development'],
       entry: 'scripts/test.ts',
@@ -114,7 +117,7 @@ describe('bootstrap: a real run', () => {
       // TypeScript syntax, so it only runs through tsx.
       'exit.ts': 'const code: number = Number(process.argv[2]);\nconsole.log(JSON.stringify(process.argv.slice(2)));\nprocess.exit(code);\n',
       'wait.ts': [
-        "const cleanUp = (signal: string): void => { setTimeout(() => { console.log(`cleaned up after ${signal}`); process.exit(0); }, 200); };",
+        'const cleanUp = (signal: string): void => { setTimeout(() => { console.log(`cleaned up after ${signal}`); process.exit(0); }, 200); };',
         "process.on('SIGINT', cleanUp).on('SIGTERM', cleanUp);",
         "console.log('ready');",
         'setInterval(() => {}, 1000);',

@@ -97,11 +97,14 @@ describe('lock file', () => {
     const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
     try {
       writeFileSync(path, `${holder.pid}\n`);
-      assert.throws(() => acquireLock(path, 'The thing'), (error: unknown) => {
-        assert.ok(error instanceof StackError);
-        assert.equal(error.message.split('.')[0], `The thing is already running (pid ${holder.pid})`);
-        return true;
-      });
+      assert.throws(
+        () => acquireLock(path, 'The thing'),
+        (error: unknown) => {
+          assert.ok(error instanceof StackError);
+          assert.equal(error.message.split('.')[0], `The thing is already running (pid ${holder.pid})`);
+          return true;
+        },
+      );
     } finally {
       holder.kill();
       await new Promise((resolvePromise) => holder.once('exit', resolvePromise));
@@ -116,7 +119,10 @@ describe('lock file', () => {
 
 describe('waitFor', () => {
   test('times out with a message naming what it waited for', async () => {
-    await assert.rejects(waitFor(async () => false, { what: 'the moon', timeoutMs: 300, intervalMs: 50 }), /Timed out after 0s waiting for the moon/);
+    await assert.rejects(
+      waitFor(async () => false, { what: 'the moon', timeoutMs: 300, intervalMs: 50 }),
+      /Timed out after 0s waiting for the moon/,
+    );
   });
 
   test('gives up at once when failIf says so', async () => {
@@ -137,7 +143,10 @@ describe('spawnService', () => {
     const child = spawnService({
       name: 'demo',
       command: process.execPath,
-      args: ['-e', "console.log('one'); console.error('two'); process.on('SIGTERM', () => { console.log('bye'); process.exit(0); }); setInterval(() => {}, 1000);"],
+      args: [
+        '-e',
+        "console.log('one'); console.error('two'); process.on('SIGTERM', () => { console.log('bye'); process.exit(0); }); setInterval(() => {}, 1000);",
+      ],
       env: process.env,
       cwd: workDir,
       output,

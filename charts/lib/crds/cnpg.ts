@@ -5,7 +5,10 @@
  */
 import { customResource, type ResourceRequirements } from './custom-resource.js';
 
-interface SecretKeySelector { readonly name: string; readonly key: string }
+interface SecretKeySelector {
+  readonly name: string;
+  readonly key: string;
+}
 
 export interface ClusterSpec {
   readonly instances: number;

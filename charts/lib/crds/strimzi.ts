@@ -5,7 +5,6 @@
  */
 import { customResource, type ResourceRequirements } from './custom-resource.js';
 
-
 export interface KafkaListener {
   readonly name: string;
   readonly port: number;
@@ -35,7 +34,13 @@ export interface KafkaNodePoolSpec {
   readonly roles: readonly ('controller' | 'broker')[];
   readonly storage: {
     readonly type: 'jbod';
-    readonly volumes: readonly { readonly id: number; readonly type: 'persistent-claim'; readonly size: string; readonly deleteClaim: boolean; readonly kraftMetadata?: 'shared' }[];
+    readonly volumes: readonly {
+      readonly id: number;
+      readonly type: 'persistent-claim';
+      readonly size: string;
+      readonly deleteClaim: boolean;
+      readonly kraftMetadata?: 'shared';
+    }[];
   };
   readonly resources?: ResourceRequirements;
 }

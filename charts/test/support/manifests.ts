@@ -7,8 +7,13 @@ import { synthesize } from '../../synth.js';
 import { repoRoot } from './paths.js';
 
 /** A Kubernetes object as rendered (loosely typed: the tests check shapes). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; [key: string]: any };
+
+export type K8sObject = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  [key: string]: any;
+};
 
 export interface Manifest {
   /** Path relative to the repository root, e.g. dist/prod/booking.k8s.yaml. */

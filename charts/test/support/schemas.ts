@@ -33,9 +33,10 @@ function strictify(node: unknown): unknown {
   if (!node || typeof node !== 'object') return node;
   const out: Schema = {};
   for (const [k, v] of Object.entries(node as Schema)) {
-    out[k] = k === 'properties' || k === 'definitions' || k === 'patternProperties'
-      ? Object.fromEntries(Object.entries(v as Schema).map(([pk, pv]) => [pk, strictify(pv)]))
-      : strictify(v);
+    out[k] =
+      k === 'properties' || k === 'definitions' || k === 'patternProperties'
+        ? Object.fromEntries(Object.entries(v as Schema).map(([pk, pv]) => [pk, strictify(pv)]))
+        : strictify(v);
   }
   if (out['nullable'] === true && typeof out['type'] === 'string') out['type'] = [out['type'], 'null'];
   if (out['x-kubernetes-int-or-string'] === true && !out['anyOf'] && !out['oneOf']) {
@@ -114,7 +115,10 @@ function writeCrdSchemas(crdsDir: string): number {
     readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : /\.ya?ml$/.test(e.name) ? [join(dir, e.name)] : []));
   for (const file of walk(crdsDir)) {
     for (const doc of parseAllDocuments(readFileSync(file, 'utf8'))) {
-      const crd = doc.toJS() as { kind?: string; spec?: { group: string; names: { kind: string }; versions: { name: string; schema?: { openAPIV3Schema?: Schema } }[] } } | null;
+      const crd = doc.toJS() as {
+        kind?: string;
+        spec?: { group: string; names: { kind: string }; versions: { name: string; schema?: { openAPIV3Schema?: Schema } }[] };
+      } | null;
       if (!crd || crd.kind !== 'CustomResourceDefinition' || !crd.spec) continue;
       for (const v of crd.spec.versions) {
         const s = v.schema?.openAPIV3Schema;

@@ -30,14 +30,24 @@ function settlementResult(settlement: Settlement): WriteResult {
     case 'pending':
       return { status: 202, body: { paymentId: settlement.paymentId, status: 'pending' } };
     case 'refunded':
-      throw problems.conflict('seats-lost', 'Seats no longer available', `payment ${settlement.paymentId} was refunded: ${settlement.reason}`, { paymentId: settlement.paymentId });
-    case 'failed':
-      if (settlement.status === 'declined') {
-        throw new HttpProblem(402, 'payment-declined', 'Payment declined', 'the payment was declined; the hold is released', { paymentId: settlement.paymentId });
-      }
-      throw new HttpProblem(504, 'payment-timeout', 'Payment provider timed out', 'the provider did not answer in time; the hold is released and you have not been charged', {
+      throw problems.conflict('seats-lost', 'Seats no longer available', `payment ${settlement.paymentId} was refunded: ${settlement.reason}`, {
         paymentId: settlement.paymentId,
       });
+    case 'failed':
+      if (settlement.status === 'declined') {
+        throw new HttpProblem(402, 'payment-declined', 'Payment declined', 'the payment was declined; the hold is released', {
+          paymentId: settlement.paymentId,
+        });
+      }
+      throw new HttpProblem(
+        504,
+        'payment-timeout',
+        'Payment provider timed out',
+        'the provider did not answer in time; the hold is released and you have not been charged',
+        {
+          paymentId: settlement.paymentId,
+        },
+      );
   }
 }
 
@@ -74,7 +84,13 @@ export function createBookingDefinition(options: BookingOptions = {}): ServiceDe
       const deps: CheckoutDeps = { pool, settings, provider, paymentTimeoutMs: config.integer('PAYMENT_TIMEOUT_MS') };
       const webhookSecret = config.string('PAYMENT_WEBHOOK_SECRET');
 
-      const relay = startOutboxRelay({ pool, kafka: ctx.kafka!, logger: ctx.logger, registry: ctx.metrics.registry, pollIntervalMs: config.integer('OUTBOX_POLL_INTERVAL_MS') });
+      const relay = startOutboxRelay({
+        pool,
+        kafka: ctx.kafka!,
+        logger: ctx.logger,
+        registry: ctx.metrics.registry,
+        pollIntervalMs: config.integer('OUTBOX_POLL_INTERVAL_MS'),
+      });
       const sweeper = startSweeper({
         checkout: deps,
         logger: ctx.logger,
@@ -126,7 +142,9 @@ export function createBookingDefinition(options: BookingOptions = {}): ServiceDe
         const { paymentMethod } = inputOf(req).body as { paymentMethod: string };
         // Checkout spans a provider call, so it runs its own transactions;
         // the idempotency record still makes a retry replay the outcome.
-        await writer.runOutsideTransaction(req, res, principalOf(req).sub, async () => settlementResult(await checkout(deps, holdId, principalOf(req).sub, paymentMethod)));
+        await writer.runOutsideTransaction(req, res, principalOf(req).sub, async () =>
+          settlementResult(await checkout(deps, holdId, principalOf(req).sub, paymentMethod)),
+        );
         relay.notify();
       });
 
@@ -160,4 +178,3 @@ export function createBookingDefinition(options: BookingOptions = {}): ServiceDe
     },
   };
 }
-

@@ -66,7 +66,12 @@ export async function viewBooking(db: Pool | Tx, booking: BookingRow): Promise<B
  * go back on sale and the payment is owed a refund, in one transaction.
  * Returns the payment to refund at the provider after commit.
  */
-export async function cancelBooking(tx: Tx, topic: string, reference: string, requester: { sub: string; role: string }): Promise<{ booking: BookingRow; refundPaymentId: string | undefined }> {
+export async function cancelBooking(
+  tx: Tx,
+  topic: string,
+  reference: string,
+  requester: { sub: string; role: string },
+): Promise<{ booking: BookingRow; refundPaymentId: string | undefined }> {
   const peek = await findBookingByReference(tx, reference);
   if (!peek || (peek.buyer_id !== requester.sub && requester.role !== 'admin')) throw problems.notFound(`booking ${reference}`);
   // Lock order: inventory, then the booking.
@@ -86,20 +91,23 @@ export async function cancelBooking(tx: Tx, topic: string, reference: string, re
  * inventory back on sale, payment marked refund_pending, booking.cancelled
  * enqueued. The caller refunds at the provider after commit (completeRefunds).
  */
-export async function cancelLockedBooking(tx: Tx, topic: string, booking: BookingRow, reason: 'cancelled_by_buyer' | 'cancelled_by_admin' | 'event_cancelled'): Promise<BookingRow> {
+export async function cancelLockedBooking(
+  tx: Tx,
+  topic: string,
+  booking: BookingRow,
+  reason: 'cancelled_by_buyer' | 'cancelled_by_admin' | 'event_cancelled',
+): Promise<BookingRow> {
   if (booking.ga_section_id) {
-    await tx.query('UPDATE booking.ga_inventory SET sold = sold - $3 WHERE event_id = $1 AND section_id = $2', [booking.event_id, booking.ga_section_id, booking.ga_quantity]);
+    await tx.query('UPDATE booking.ga_inventory SET sold = sold - $3 WHERE event_id = $1 AND section_id = $2', [
+      booking.event_id,
+      booking.ga_section_id,
+      booking.ga_quantity,
+    ]);
   } else {
-    await tx.query(
-      `UPDATE booking.seat_inventory SET status = 'available', booking_id = NULL WHERE booking_id = $1 AND status = 'sold'`,
-      [booking.id],
-    );
+    await tx.query(`UPDATE booking.seat_inventory SET status = 'available', booking_id = NULL WHERE booking_id = $1 AND status = 'sold'`, [booking.id]);
     await tx.query('UPDATE booking.booking_seats SET active = false WHERE booking_id = $1', [booking.id]);
   }
-  const updated = await tx.query<BookingRow>(
-    `UPDATE booking.bookings SET status = 'cancelled', cancelled_at = now() WHERE id = $1 RETURNING *`,
-    [booking.id],
-  );
+  const updated = await tx.query<BookingRow>(`UPDATE booking.bookings SET status = 'cancelled', cancelled_at = now() WHERE id = $1 RETURNING *`, [booking.id]);
   await markRefundPending(tx, booking.payment_id);
   const view = await viewBooking(tx, updated.rows[0]!);
   await enqueueMessage(tx, topic, 'booking.cancelled', booking.event_id, {

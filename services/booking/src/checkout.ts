@@ -83,10 +83,13 @@ export async function checkout(deps: CheckoutDeps, holdId: string, buyerId: stri
     }
     await extendForCheckout(tx, deps.settings, locked);
     const id = randomUUID();
-    await tx.query(
-      `INSERT INTO booking.payments (id, hold_id, amount_cents, currency, method, status) VALUES ($1, $2, $3, $4, $5, 'pending')`,
-      [id, holdId, hold.amount_cents, hold.currency, method],
-    );
+    await tx.query(`INSERT INTO booking.payments (id, hold_id, amount_cents, currency, method, status) VALUES ($1, $2, $3, $4, $5, 'pending')`, [
+      id,
+      holdId,
+      hold.amount_cents,
+      hold.currency,
+      method,
+    ]);
     return { kind: 'charge' as const, id, amountCents: hold.amount_cents, currency: hold.currency };
   });
   switch (payment.kind) {
@@ -102,7 +105,10 @@ export async function checkout(deps: CheckoutDeps, holdId: string, buyerId: stri
 
   let outcome: 'approved' | 'declined' | 'pending' | 'timed_out';
   try {
-    outcome = await deps.provider.charge({ paymentId: payment.id, amountCents: payment.amountCents, currency: payment.currency, method }, deps.paymentTimeoutMs);
+    outcome = await deps.provider.charge(
+      { paymentId: payment.id, amountCents: payment.amountCents, currency: payment.currency, method },
+      deps.paymentTimeoutMs,
+    );
   } catch (error) {
     if (!(error instanceof PaymentTimeoutError)) throw error;
     outcome = 'timed_out';
@@ -180,7 +186,8 @@ export async function settlePayment(deps: CheckoutDeps, paymentId: string, verdi
       const booking = await tx.query<BookingRow>('SELECT * FROM booking.bookings WHERE payment_id = $1', [paymentId]);
       return { kind: 'confirmed', booking: await viewBooking(tx, booking.rows[0]!), reacquired: false } satisfies Settlement;
     }
-    if (payment.status === 'refunded' || payment.status === 'refund_pending') return { kind: 'refunded', paymentId, reason: 'already refunded' } satisfies Settlement;
+    if (payment.status === 'refunded' || payment.status === 'refund_pending')
+      return { kind: 'refunded', paymentId, reason: 'already refunded' } satisfies Settlement;
 
     if (verdict !== 'approved') {
       // A late decline/timeout for a payment already failed changes nothing.
@@ -226,10 +233,12 @@ async function confirm(tx: Tx, settings: HoldSettings, locked: LockedHold, payme
   const reference = newBookingReference();
   const reacquired = !stillOurs || hold.lapsed;
   if (hold.ga_section_id) {
-    await tx.query(
-      `UPDATE booking.ga_inventory SET held = held - $3, sold = sold + $4 WHERE event_id = $1 AND section_id = $2`,
-      [hold.event_id, hold.ga_section_id, stillOurs ? hold.ga_quantity : 0, hold.ga_quantity],
-    );
+    await tx.query(`UPDATE booking.ga_inventory SET held = held - $3, sold = sold + $4 WHERE event_id = $1 AND section_id = $2`, [
+      hold.event_id,
+      hold.ga_section_id,
+      stillOurs ? hold.ga_quantity : 0,
+      hold.ga_quantity,
+    ]);
   } else {
     // Seats held by other lapsed holds are taken over; the sweeper records those holds' expiry.
     await tx.query(
@@ -244,15 +253,13 @@ async function confirm(tx: Tx, settings: HoldSettings, locked: LockedHold, payme
     [bookingId, reference, hold.id, payment.id, hold.event_id, hold.buyer_id, payment.amount_cents, payment.currency, hold.ga_section_id, hold.ga_quantity],
   );
   if (!hold.ga_section_id) {
-    await tx.query(
-      `INSERT INTO booking.booking_seats (booking_id, event_id, seat_id) SELECT $1, $2, unnest($3::uuid[])`,
-      [bookingId, hold.event_id, locked.seats.map((s) => s.seat_id)],
-    );
+    await tx.query(`INSERT INTO booking.booking_seats (booking_id, event_id, seat_id) SELECT $1, $2, unnest($3::uuid[])`, [
+      bookingId,
+      hold.event_id,
+      locked.seats.map((s) => s.seat_id),
+    ]);
   }
-  await tx.query(
-    `UPDATE booking.holds SET status = 'converted', end_reason = 'booked', ended_at = COALESCE(ended_at, now()) WHERE id = $1`,
-    [hold.id],
-  );
+  await tx.query(`UPDATE booking.holds SET status = 'converted', end_reason = 'booked', ended_at = COALESCE(ended_at, now()) WHERE id = $1`, [hold.id]);
   await tx.query(`UPDATE booking.payments SET status = 'approved', updated_at = now() WHERE id = $1`, [payment.id]);
   const booking = await viewBooking(tx, inserted.rows[0]!);
   await enqueueMessage(tx, settings.topic, 'booking.confirmed', hold.event_id, {

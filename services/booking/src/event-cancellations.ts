@@ -24,7 +24,9 @@ export async function cancelEventsBatch(deps: CheckoutDeps, batchSize: number, l
     for (;;) {
       const work = await cancelledEventWork(tx, batchSize, busy);
       if (!work) return 0;
-      const claimed = await tx.query<{ ok: boolean }>(`SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS ok`, [`booking.event-cancellation:${work.eventId}`]);
+      const claimed = await tx.query<{ ok: boolean }>(`SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS ok`, [
+        `booking.event-cancellation:${work.eventId}`,
+      ]);
       if (!claimed.rows[0]!.ok) {
         busy.push(work.eventId);
         continue;

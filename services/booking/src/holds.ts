@@ -1,14 +1,5 @@
 import { problems, type Pool, type Tx } from '@ticketing/platform';
-import {
-  lockGa,
-  lockSeats,
-  lockSeatsOfHold,
-  markSeatsHeld,
-  releaseSeatsOfHold,
-  seatIsFree,
-  type GaRow,
-  type SeatRow,
-} from './inventory.js';
+import { lockGa, lockSeats, lockSeatsOfHold, markSeatsHeld, releaseSeatsOfHold, seatIsFree, type GaRow, type SeatRow } from './inventory.js';
 import { enqueueMessage } from './messages.js';
 
 export interface HoldSettings {
@@ -36,9 +27,7 @@ export interface HoldRow {
   lapsed: boolean;
 }
 
-export type HoldRequest =
-  | { eventId: string; seatIds: string[] }
-  | { eventId: string; generalAdmission: { sectionId: string; quantity: number } };
+export type HoldRequest = { eventId: string; seatIds: string[] } | { eventId: string; generalAdmission: { sectionId: string; quantity: number } };
 
 const holdColumns = `id, event_id, buyer_id, status, end_reason, created_at, expires_at, extended_at,
   amount_cents, currency, ga_section_id, ga_quantity, (status = 'active' AND expires_at <= now()) AS lapsed`;
@@ -51,10 +40,7 @@ export interface LockedHold {
 }
 
 export async function lockHold(tx: Tx, holdId: string): Promise<LockedHold | undefined> {
-  const peek = await tx.query<{ event_id: string; ga_section_id: string | null }>(
-    'SELECT event_id, ga_section_id FROM booking.holds WHERE id = $1',
-    [holdId],
-  );
+  const peek = await tx.query<{ event_id: string; ga_section_id: string | null }>('SELECT event_id, ga_section_id FROM booking.holds WHERE id = $1', [holdId]);
   const first = peek.rows[0];
   if (!first) return undefined;
   const ga = first.ga_section_id ? await lockGa(tx, first.event_id, first.ga_section_id) : undefined;
@@ -86,13 +72,7 @@ function holdData(hold: HoldRow, seatIds: readonly string[], extra: Record<strin
  * The caller holds the locks from lockHold(); GA places are returned here,
  * seats still marked with this hold are freed.
  */
-export async function endHold(
-  tx: Tx,
-  settings: HoldSettings,
-  locked: LockedHold,
-  status: 'expired' | 'released',
-  reason: string,
-): Promise<void> {
+export async function endHold(tx: Tx, settings: HoldSettings, locked: LockedHold, status: 'expired' | 'released', reason: string): Promise<void> {
   const { hold } = locked;
   if (hold.status !== 'active') return;
   await tx.query(`UPDATE booking.holds SET status = $2, end_reason = $3, ended_at = now() WHERE id = $1`, [hold.id, status, reason]);
@@ -105,7 +85,17 @@ export async function endHold(
   } else {
     await releaseSeatsOfHold(tx, hold.id);
   }
-  await enqueueMessage(tx, settings.topic, status === 'expired' ? 'hold.expired' : 'hold.released', hold.event_id, holdData(hold, locked.seats.map((seat) => seat.seat_id), { reason }));
+  await enqueueMessage(
+    tx,
+    settings.topic,
+    status === 'expired' ? 'hold.expired' : 'hold.released',
+    hold.event_id,
+    holdData(
+      hold,
+      locked.seats.map((seat) => seat.seat_id),
+      { reason },
+    ),
+  );
   hold.status = status;
   hold.end_reason = reason;
 }
@@ -142,7 +132,11 @@ async function claimGaPlaces(tx: Tx, settings: HoldSettings, eventId: string, ga
       `SELECT id FROM booking.holds WHERE event_id = $1 AND ga_section_id = $2 AND status = 'active' AND expires_at <= now()`,
       [eventId, ga.section_id],
     );
-    const expired = await expireLapsedHolds(tx, settings, lapsed.rows.map((r) => r.id));
+    const expired = await expireLapsedHolds(
+      tx,
+      settings,
+      lapsed.rows.map((r) => r.id),
+    );
     held -= expired.reduce((sum, h) => sum + (h.ga_quantity ?? 0), 0);
   }
   const available = ga.capacity - held - ga.sold;
@@ -180,17 +174,25 @@ export async function createHold(tx: Tx, settings: HoldSettings, buyerId: string
     if (seats.length !== seatIds.length) {
       const known = new Set(seats.map((s) => s.seat_id));
       const unknown = seatIds.filter((id) => !known.has(id));
-      throw problems.unprocessable('unknown-seats', 'Unknown seats', `these seats are not part of event ${eventId}: ${unknown.join(', ')}`, { unknownSeatIds: unknown });
+      throw problems.unprocessable('unknown-seats', 'Unknown seats', `these seats are not part of event ${eventId}: ${unknown.join(', ')}`, {
+        unknownSeatIds: unknown,
+      });
     }
     const taken = seats.filter((s) => !seatIsFree(s)).map((s) => s.seat_id);
     if (taken.length > 0) {
-      throw problems.conflict('seats-unavailable', 'Seats not available', `${taken.length} of the requested seats are held or sold`, { unavailableSeatIds: taken });
+      throw problems.conflict('seats-unavailable', 'Seats not available', `${taken.length} of the requested seats are held or sold`, {
+        unavailableSeatIds: taken,
+      });
     }
     if (new Set(seats.map((s) => s.currency)).size > 1) {
       throw problems.unprocessable('mixed-currencies', 'Mixed currencies', 'the selected seats are priced in different currencies');
     }
     await expireLapsedHolds(tx, settings, [...new Set(seats.filter((s) => s.lapsed && s.hold_id).map((s) => s.hold_id!))]);
-    hold = await insertHold(seats.reduce((sum, s) => sum + s.price_cents, 0), seats[0]!.currency, null);
+    hold = await insertHold(
+      seats.reduce((sum, s) => sum + s.price_cents, 0),
+      seats[0]!.currency,
+      null,
+    );
     await markSeatsHeld(tx, eventId, seatIds, holdId);
     await tx.query(
       `INSERT INTO booking.hold_seats (hold_id, event_id, seat_id, price_cents)
@@ -238,7 +240,16 @@ export async function extendForCheckout(tx: Tx, settings: HoldSettings, locked: 
       [hold.id],
     );
   }
-  await enqueueMessage(tx, settings.topic, 'hold.extended', hold.event_id, holdData(hold, locked.seats.map((seat) => seat.seat_id)));
+  await enqueueMessage(
+    tx,
+    settings.topic,
+    'hold.extended',
+    hold.event_id,
+    holdData(
+      hold,
+      locked.seats.map((seat) => seat.seat_id),
+    ),
+  );
 }
 
 export interface HoldView {

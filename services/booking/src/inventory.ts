@@ -34,10 +34,10 @@ const initialized = new Set<string>();
 export async function ensureInventory(pool: Pool, event: CatalogEvent): Promise<void> {
   if (initialized.has(event.id)) return;
   await withTransaction(pool, async (tx) => {
-    const inserted = await tx.query(
-      'INSERT INTO booking.event_inventory (event_id, venue_id) VALUES ($1, $2) ON CONFLICT (event_id) DO NOTHING',
-      [event.id, event.venueId],
-    );
+    const inserted = await tx.query('INSERT INTO booking.event_inventory (event_id, venue_id) VALUES ($1, $2) ON CONFLICT (event_id) DO NOTHING', [
+      event.id,
+      event.venueId,
+    ]);
     if (inserted.rowCount !== 1) return;
     await tx.query(
       `INSERT INTO booking.seat_inventory (event_id, seat_id, section_id, category, price_cents, currency)
@@ -157,7 +157,11 @@ export async function eventIsCancelled(db: Pool | Tx, eventId: string): Promise<
  * caller locks in the standard order and re-checks. `skip` lists events
  * another replica is processing.
  */
-export async function cancelledEventWork(db: Pool | Tx, limit: number, skip: readonly string[] = []): Promise<{ eventId: string; holdIds: string[]; bookingIds: string[] } | undefined> {
+export async function cancelledEventWork(
+  db: Pool | Tx,
+  limit: number,
+  skip: readonly string[] = [],
+): Promise<{ eventId: string; holdIds: string[]; bookingIds: string[] } | undefined> {
   const events = await db.query<{ id: string }>(
     `SELECT e.id FROM catalog.events e
       WHERE e.status = 'cancelled' AND NOT (e.id = ANY($1::uuid[]))
@@ -169,11 +173,14 @@ export async function cancelledEventWork(db: Pool | Tx, limit: number, skip: rea
   const eventId = events.rows[0]?.id;
   if (!eventId) return undefined;
   // Bookings first: their refunds are what buyers wait for.
-  const bookings = await db.query<{ id: string }>(`SELECT id FROM booking.bookings WHERE event_id = $1 AND status = 'confirmed' ORDER BY id LIMIT $2`, [eventId, limit]);
-  const holds = await db.query<{ id: string }>(
-    `SELECT id FROM booking.holds WHERE event_id = $1 AND status = 'active' ORDER BY id LIMIT $2`,
-    [eventId, limit - bookings.rows.length],
-  );
+  const bookings = await db.query<{ id: string }>(`SELECT id FROM booking.bookings WHERE event_id = $1 AND status = 'confirmed' ORDER BY id LIMIT $2`, [
+    eventId,
+    limit,
+  ]);
+  const holds = await db.query<{ id: string }>(`SELECT id FROM booking.holds WHERE event_id = $1 AND status = 'active' ORDER BY id LIMIT $2`, [
+    eventId,
+    limit - bookings.rows.length,
+  ]);
   return { eventId, holdIds: holds.rows.map((r) => r.id), bookingIds: bookings.rows.map((r) => r.id) };
 }
 
@@ -235,7 +242,14 @@ export interface Availability {
  */
 export async function readAvailability(pool: Pool, event: CatalogEvent): Promise<Availability> {
   await ensureInventory(pool, event);
-  const seats = await pool.query<{ seat_id: string; section_id: string; category: string; price_cents: number; currency: string; status: 'available' | 'held' | 'sold' }>(
+  const seats = await pool.query<{
+    seat_id: string;
+    section_id: string;
+    category: string;
+    price_cents: number;
+    currency: string;
+    status: 'available' | 'held' | 'sold';
+  }>(
     `SELECT seat_id, section_id, category, price_cents, currency,
             CASE WHEN status = 'held' AND held_until <= now() THEN 'available' ELSE status END AS status
        FROM booking.seat_inventory WHERE event_id = $1 ORDER BY section_id, seat_id`,
@@ -252,7 +266,21 @@ export async function readAvailability(pool: Pool, event: CatalogEvent): Promise
   );
   return {
     eventId: event.id,
-    seats: seats.rows.map((s) => ({ seatId: s.seat_id, sectionId: s.section_id, category: s.category, priceCents: s.price_cents, currency: s.currency, status: s.status })),
-    generalAdmission: ga.rows.map((g) => ({ sectionId: g.section_id, category: g.category, priceCents: g.price_cents, currency: g.currency, capacity: g.capacity, available: g.available })),
+    seats: seats.rows.map((s) => ({
+      seatId: s.seat_id,
+      sectionId: s.section_id,
+      category: s.category,
+      priceCents: s.price_cents,
+      currency: s.currency,
+      status: s.status,
+    })),
+    generalAdmission: ga.rows.map((g) => ({
+      sectionId: g.section_id,
+      category: g.category,
+      priceCents: g.price_cents,
+      currency: g.currency,
+      capacity: g.capacity,
+      available: g.available,
+    })),
   };
 }

@@ -31,13 +31,7 @@ export interface BookingMessage {
 }
 
 /** Writes a message to the outbox inside the caller's transaction. */
-export async function enqueueMessage(
-  tx: Tx,
-  topic: string,
-  type: BookingMessageType,
-  eventId: string,
-  data: Record<string, unknown>,
-): Promise<BookingMessage> {
+export async function enqueueMessage(tx: Tx, topic: string, type: BookingMessageType, eventId: string, data: Record<string, unknown>): Promise<BookingMessage> {
   const message: BookingMessage = {
     id: randomUUID(),
     type,
@@ -46,9 +40,12 @@ export async function enqueueMessage(
     eventId,
     data,
   };
-  await tx.query(
-    `INSERT INTO booking.outbox (message_id, topic, message_key, type, payload) VALUES ($1, $2, $3, $4, $5::jsonb)`,
-    [message.id, topic, eventId, type, JSON.stringify(message)],
-  );
+  await tx.query(`INSERT INTO booking.outbox (message_id, topic, message_key, type, payload) VALUES ($1, $2, $3, $4, $5::jsonb)`, [
+    message.id,
+    topic,
+    eventId,
+    type,
+    JSON.stringify(message),
+  ]);
   return message;
 }

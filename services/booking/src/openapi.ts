@@ -121,14 +121,20 @@ const bookingDocument: OpenApiDocument = {
         summary: 'Pay for a hold; on approval it becomes a booking',
         description:
           'Starting checkout extends the hold once (bounded by HOLD_MAX_LIFETIME_SECONDS). Simulated payment methods: ' +
-          Object.entries(simulatedPaymentMethods).map(([m, d]) => `\`${m}\` ${d}`).join('; ') + '.',
+          Object.entries(simulatedPaymentMethods)
+            .map(([m, d]) => `\`${m}\` ${d}`)
+            .join('; ') +
+          '.',
         tags: ['checkout'],
         security: buyerSecurity,
         parameters: [uuidPathParam('holdId', 'Hold id'), idempotencyKeyHeader],
         requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/CheckoutRequest' } } } },
         responses: {
           '201': { description: 'Payment approved; booking confirmed', content: { 'application/json': { schema: { $ref: '#/components/schemas/Booking' } } } },
-          '202': { description: 'Payment pending; the outcome arrives via the provider webhook', content: { 'application/json': { schema: { $ref: '#/components/schemas/PendingPayment' } } } },
+          '202': {
+            description: 'Payment pending; the outcome arrives via the provider webhook',
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/PendingPayment' } } },
+          },
           ...holdResponses,
           '402': problemResponse('Payment declined; the hold is released'),
           '409': problemResponse('Hold expired or not active, payment already in progress, or seats lost (payment refunded)'),
@@ -140,13 +146,17 @@ const bookingDocument: OpenApiDocument = {
     '/payments/webhook': {
       post: {
         operationId: 'paymentWebhook',
-        summary: 'Payment provider callback with a payment\'s final outcome',
-        description: 'Signed: header `X-Signature: sha256=<hex HMAC-SHA256 of the raw body with PAYMENT_WEBHOOK_SECRET>`. A late approval re-acquires the seats if they are still free, otherwise the payment is refunded.',
+        summary: "Payment provider callback with a payment's final outcome",
+        description:
+          'Signed: header `X-Signature: sha256=<hex HMAC-SHA256 of the raw body with PAYMENT_WEBHOOK_SECRET>`. A late approval re-acquires the seats if they are still free, otherwise the payment is refunded.',
         tags: ['checkout'],
         parameters: [{ name: 'X-Signature', in: 'header', required: true, schema: { type: 'string', maxLength: 200 } }],
         requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/PaymentWebhook' } } } },
         responses: {
-          '200': { description: 'Outcome applied (or already applied)', content: { 'application/json': { schema: { $ref: '#/components/schemas/Settlement' } } } },
+          '200': {
+            description: 'Outcome applied (or already applied)',
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/Settlement' } } },
+          },
           '400': problemResponse('Malformed request'),
           '401': problemResponse('Missing or wrong signature'),
           '404': problemResponse('No such payment'),

@@ -37,7 +37,11 @@ async function toKafka<T>(work: Promise<T>): Promise<T> {
 export function startOutboxRelay(deps: { pool: Pool; kafka: Kafka; logger: Logger; registry: Registry; pollIntervalMs: number; batchSize?: number }) {
   const batchSize = deps.batchSize ?? 200;
   const published = new Counter({ name: 'booking_outbox_published_total', help: 'Outbox messages acknowledged by Kafka.', registers: [deps.registry] });
-  const failures = new Counter({ name: 'booking_outbox_publish_failures_total', help: 'Failed attempts to publish an outbox batch.', registers: [deps.registry] });
+  const failures = new Counter({
+    name: 'booking_outbox_publish_failures_total',
+    help: 'Failed attempts to publish an outbox batch.',
+    registers: [deps.registry],
+  });
   const leader = new Gauge({ name: 'booking_outbox_relay_leader', help: '1 while this replica is the outbox relay leader.', registers: [deps.registry] });
   new Gauge({
     name: 'booking_outbox_pending',
@@ -138,17 +142,19 @@ export function startOutboxRelay(deps: { pool: Pool; kafka: Kafka; logger: Logge
       if (batch) batch.push(row);
       else byTopic.set(row.topic, [row]);
     }
-    await toKafka(producer.sendBatch({
-      acks: -1,
-      topicMessages: [...byTopic].map(([topic, messages]) => ({
-        topic,
-        messages: messages.map((m) => ({
-          key: m.message_key,
-          value: JSON.stringify(m.payload),
-          headers: { 'message-id': m.message_id, 'message-type': m.type, 'content-type': 'application/json' },
+    await toKafka(
+      producer.sendBatch({
+        acks: -1,
+        topicMessages: [...byTopic].map(([topic, messages]) => ({
+          topic,
+          messages: messages.map((m) => ({
+            key: m.message_key,
+            value: JSON.stringify(m.payload),
+            headers: { 'message-id': m.message_id, 'message-type': m.type, 'content-type': 'application/json' },
+          })),
         })),
-      })),
-    }));
+      }),
+    );
     if (kafkaDown) {
       kafkaDown = false;
       deps.logger.info('outbox relay: kafka reachable again');
@@ -201,7 +207,10 @@ export function startOutboxRelay(deps: { pool: Pool; kafka: Kafka; logger: Logge
       const client = lockClient;
       lockClient = undefined;
       if (client) {
-        const unlocked = await client.query('SELECT pg_advisory_unlock(hashtext($1))', [leaderLockKey]).then(() => undefined, (error: unknown) => error as Error);
+        const unlocked = await client.query('SELECT pg_advisory_unlock(hashtext($1))', [leaderLockKey]).then(
+          () => undefined,
+          (error: unknown) => error as Error,
+        );
         client.release(unlocked);
       }
       leader.set(0);

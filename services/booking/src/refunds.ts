@@ -30,9 +30,11 @@ export async function completeRefunds(pool: Pool, provider: PaymentProvider, pay
 
 /** Sweeper step: retries refunds owed but not acknowledged. */
 export async function retryPendingRefunds(pool: Pool, provider: PaymentProvider, limit = 100, logger?: Logger): Promise<number> {
-  const { rows } = await pool.query<{ id: string }>(
-    `SELECT id FROM booking.payments WHERE status = 'refund_pending' ORDER BY updated_at LIMIT $1`,
-    [limit],
+  const { rows } = await pool.query<{ id: string }>(`SELECT id FROM booking.payments WHERE status = 'refund_pending' ORDER BY updated_at LIMIT $1`, [limit]);
+  return completeRefunds(
+    pool,
+    provider,
+    rows.map((r) => r.id),
+    logger,
   );
-  return completeRefunds(pool, provider, rows.map((r) => r.id), logger);
 }

@@ -1,11 +1,4 @@
-import {
-  authEnv,
-  commonEnv,
-  databaseEnv,
-  kafkaEnv,
-  standardPaths,
-  type ServiceDeclaration,
-} from '@ticketing/platform/service-declaration';
+import { authEnv, commonEnv, databaseEnv, kafkaEnv, standardPaths, type ServiceDeclaration } from '@ticketing/platform/service-declaration';
 
 /** Holds, checkout, bookings; the only writer of seat inventory. */
 export const bookingService = {
@@ -43,7 +36,7 @@ export const bookingService = {
     },
     {
       name: 'HOLD_MAX_LIFETIME_SECONDS',
-      description: 'Upper bound on a hold\'s total life, extension included.',
+      description: "Upper bound on a hold's total life, extension included.",
       kind: 'integer',
       default: '600',
       min: 5,

@@ -31,9 +31,21 @@ export async function sweepOnce(pool: Pool, settings: HoldSettings, stopped: () 
 export function startSweeper(deps: { checkout: CheckoutDeps; logger: Logger; registry: Registry; intervalMs: number; eventCancellationBatchSize: number }) {
   const { pool, settings, provider } = deps.checkout;
   const expired = new Counter({ name: 'booking_holds_expired_total', help: 'Holds expired by the sweeper.', registers: [deps.registry] });
-  const reconciled = new Counter({ name: 'booking_payments_reconciled_total', help: 'Abandoned pending payments settled by the sweeper.', registers: [deps.registry] });
-  const refunded = new Counter({ name: 'booking_refunds_retried_total', help: 'Refunds completed by the sweeper after their first attempt was lost.', registers: [deps.registry] });
-  const eventCancelled = new Counter({ name: 'booking_event_cancellation_items_total', help: 'Holds released and bookings cancelled because their event was cancelled.', registers: [deps.registry] });
+  const reconciled = new Counter({
+    name: 'booking_payments_reconciled_total',
+    help: 'Abandoned pending payments settled by the sweeper.',
+    registers: [deps.registry],
+  });
+  const refunded = new Counter({
+    name: 'booking_refunds_retried_total',
+    help: 'Refunds completed by the sweeper after their first attempt was lost.',
+    registers: [deps.registry],
+  });
+  const eventCancelled = new Counter({
+    name: 'booking_event_cancellation_items_total',
+    help: 'Holds released and bookings cancelled because their event was cancelled.',
+    registers: [deps.registry],
+  });
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let stopped = false;
@@ -53,12 +65,15 @@ export function startSweeper(deps: { checkout: CheckoutDeps; logger: Logger; reg
     running = (async () => {
       await step('expired lapsed holds', () => sweepOnce(pool, settings, () => stopped), expired);
       await step('reconciled abandoned payments', () => reconcilePayments(deps.checkout, 100, () => stopped), reconciled);
-      await step('cancelled holds and bookings of cancelled events', () => drainCancelledEvents(deps.checkout, deps.eventCancellationBatchSize, () => stopped, deps.logger), eventCancelled);
+      await step(
+        'cancelled holds and bookings of cancelled events',
+        () => drainCancelledEvents(deps.checkout, deps.eventCancellationBatchSize, () => stopped, deps.logger),
+        eventCancelled,
+      );
       await step('retried refunds', () => retryPendingRefunds(pool, provider, 100, deps.logger), refunded);
-    })()
-      .then(() => {
-        if (!stopped) timer = setTimeout(loop, deps.intervalMs);
-      });
+    })().then(() => {
+      if (!stopped) timer = setTimeout(loop, deps.intervalMs);
+    });
   };
   timer = setTimeout(loop, deps.intervalMs);
 

@@ -21,7 +21,9 @@ describe('booking API contract', () => {
     const doc = bookingOpenApi(h.service.context.config);
     assert.deepEqual(served.body, JSON.parse(JSON.stringify(doc)));
     assert.deepEqual(h.service.context.api.unregisteredOperations(), [], 'every documented operation has a route');
-    const documented = Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m} ${p}`)).sort();
+    const documented = Object.entries(doc.paths)
+      .flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m} ${p}`))
+      .sort();
     assert.deepEqual(h.service.context.api.registered().sort(), documented, 'every route is documented');
   });
 
@@ -35,7 +37,8 @@ describe('booking API contract', () => {
         if (op.requestBody) expected.push('413', '415');
         if (op.parameters?.some((p) => p.name === 'Idempotency-Key')) {
           expected.push('409', '422');
-          for (const status of ['409', '422']) assert.match((op.responses[status] as { description: string }).description, /Idempotency-Key/, `${label} ${status}`);
+          for (const status of ['409', '422'])
+            assert.match((op.responses[status] as { description: string }).description, /Idempotency-Key/, `${label} ${status}`);
         }
         for (const status of expected) assert.ok(op.responses[status], `${label} documents ${status}`);
         assert.ok((op.responses['503'] as { headers?: Record<string, unknown> }).headers?.['Retry-After'], `${label} 503 has Retry-After`);
@@ -49,10 +52,16 @@ describe('booking API contract', () => {
     assert.equal(seats.properties.seatIds.maxItems, h.service.context.config.integer('HOLD_MAX_PLACES'));
     assert.equal(seats.properties.seatIds.maxItems, 10);
     assert.equal(ga.properties.generalAdmission.properties.quantity.maximum, 10);
-    const tooMany = await http(h.url, 'POST', '/holds', { token: buyer, body: { eventId: event.eventId, seatIds: Array.from({ length: 11 }, () => crypto.randomUUID()) } });
+    const tooMany = await http(h.url, 'POST', '/holds', {
+      token: buyer,
+      body: { eventId: event.eventId, seatIds: Array.from({ length: 11 }, () => crypto.randomUUID()) },
+    });
     assert.equal(tooMany.status, 400);
     assert.equal(tooMany.body.type, 'https://ticketing.dev/problems/validation');
-    const manyPlaces = await http(h.url, 'POST', '/holds', { token: buyer, body: { eventId: event.eventId, generalAdmission: { sectionId: event.gaSectionId, quantity: 11 } } });
+    const manyPlaces = await http(h.url, 'POST', '/holds', {
+      token: buyer,
+      body: { eventId: event.eventId, generalAdmission: { sectionId: event.gaSectionId, quantity: 11 } },
+    });
     assert.equal(manyPlaces.status, 400);
     assert.equal(manyPlaces.body.type, 'https://ticketing.dev/problems/validation');
   });
@@ -82,7 +91,9 @@ describe('booking API contract', () => {
     test('a key left in flight by a killed attempt blocks retries no longer than a request can last', async () => {
       const headers = { 'idempotency-key': 'key-lock-bound-1' };
       await http(h.url, 'POST', '/holds', { token: buyer, body: { eventId: event.eventId, seatIds: [event.seatIds[9]] }, headers });
-      const { rows } = await h.pool.query(`SELECT locked_until - now() <= interval '36 seconds' AS bounded FROM booking.idempotency_keys WHERE key = $1`, [headers['idempotency-key']]);
+      const { rows } = await h.pool.query(`SELECT locked_until - now() <= interval '36 seconds' AS bounded FROM booking.idempotency_keys WHERE key = $1`, [
+        headers['idempotency-key'],
+      ]);
       assert.equal(rows[0].bounded, true, 'the 30 s request time limit plus a margin, not a minute');
     });
 
@@ -101,11 +112,20 @@ describe('booking API contract', () => {
 
     test('racing retries with one key make exactly one hold', async () => {
       const concurrent = await Promise.all(
-        [1, 2, 3, 4].map(() => http(h.url, 'POST', '/holds', { token: buyer, body: { eventId: event.eventId, seatIds: [event.seatIds[4]] }, headers: { 'idempotency-key': 'key-race-1' } })),
+        [1, 2, 3, 4].map(() =>
+          http(h.url, 'POST', '/holds', {
+            token: buyer,
+            body: { eventId: event.eventId, seatIds: [event.seatIds[4]] },
+            headers: { 'idempotency-key': 'key-race-1' },
+          }),
+        ),
       );
       const statuses = concurrent.map((r) => r.status).sort();
       assert.ok(statuses.includes(201), JSON.stringify(statuses));
-      assert.ok(statuses.every((s) => s === 201 || s === 409), JSON.stringify(statuses));
+      assert.ok(
+        statuses.every((s) => s === 201 || s === 409),
+        JSON.stringify(statuses),
+      );
       for (const r of concurrent.filter((x) => x.status === 409)) assert.match(r.body.type, /idempotency-key-in-flight/);
       const holds = await h.pool.query(`SELECT count(*)::int AS n FROM booking.hold_seats WHERE seat_id = $1`, [event.seatIds[4]]);
       assert.equal(holds.rows[0].n, 1, 'one hold, however many retries raced');
@@ -123,25 +143,74 @@ describe('booking API contract', () => {
 
     test('keys are scoped per buyer and kept 24 hours', async () => {
       const headers = { 'idempotency-key': 'shared-key' };
-      const a = await http(h.url, 'POST', '/holds', { token: testToken('buyer-a', 'buyer'), body: { eventId: event.eventId, seatIds: [event.seatIds[5]] }, headers });
-      const b = await http(h.url, 'POST', '/holds', { token: testToken('buyer-b', 'buyer'), body: { eventId: event.eventId, seatIds: [event.seatIds[6]] }, headers });
+      const a = await http(h.url, 'POST', '/holds', {
+        token: testToken('buyer-a', 'buyer'),
+        body: { eventId: event.eventId, seatIds: [event.seatIds[5]] },
+        headers,
+      });
+      const b = await http(h.url, 'POST', '/holds', {
+        token: testToken('buyer-b', 'buyer'),
+        body: { eventId: event.eventId, seatIds: [event.seatIds[6]] },
+        headers,
+      });
       assert.equal(a.status, 201);
       assert.equal(b.status, 201);
-      const ttl = await h.pool.query(`SELECT round(extract(epoch FROM expires_at - created_at) / 3600)::int AS hours FROM booking.idempotency_keys WHERE key = 'shared-key' LIMIT 1`);
+      const ttl = await h.pool.query(
+        `SELECT round(extract(epoch FROM expires_at - created_at) / 3600)::int AS hours FROM booking.idempotency_keys WHERE key = 'shared-key' LIMIT 1`,
+      );
       assert.equal(ttl.rows[0].hours, 24);
     });
   });
 
   describe('bad input gets a 4xx problem, never a 500', () => {
-    const cases: { name: string; method: string; path: string; raw?: string; body?: unknown; headers?: Record<string, string>; token?: string | null; status: number }[] = [
+    const cases: {
+      name: string;
+      method: string;
+      path: string;
+      raw?: string;
+      body?: unknown;
+      headers?: Record<string, string>;
+      token?: string | null;
+      status: number;
+    }[] = [
       { name: 'malformed JSON', method: 'POST', path: '/holds', raw: '{"eventId": ', status: 400 },
       { name: 'JSON that is not an object', method: 'POST', path: '/holds', raw: '"hello"', status: 400 },
       { name: 'wrong types', method: 'POST', path: '/holds', body: { eventId: 42, seatIds: 'A1' }, status: 400 },
-      { name: 'unknown fields', method: 'POST', path: '/holds', body: { eventId: crypto.randomUUID(), seatIds: [crypto.randomUUID()], vip: true }, status: 400 },
-      { name: 'both seats and GA', method: 'POST', path: '/holds', body: { eventId: crypto.randomUUID(), seatIds: [crypto.randomUUID()], generalAdmission: { sectionId: crypto.randomUUID(), quantity: 1 } }, status: 400 },
-      { name: 'negative quantity', method: 'POST', path: '/holds', body: { eventId: crypto.randomUUID(), generalAdmission: { sectionId: crypto.randomUUID(), quantity: -1 } }, status: 400 },
-      { name: 'huge quantity', method: 'POST', path: '/holds', body: { eventId: crypto.randomUUID(), generalAdmission: { sectionId: crypto.randomUUID(), quantity: 1e12 } }, status: 400 },
-      { name: 'fractional quantity', method: 'POST', path: '/holds', body: { eventId: crypto.randomUUID(), generalAdmission: { sectionId: crypto.randomUUID(), quantity: 1.5 } }, status: 400 },
+      {
+        name: 'unknown fields',
+        method: 'POST',
+        path: '/holds',
+        body: { eventId: crypto.randomUUID(), seatIds: [crypto.randomUUID()], vip: true },
+        status: 400,
+      },
+      {
+        name: 'both seats and GA',
+        method: 'POST',
+        path: '/holds',
+        body: { eventId: crypto.randomUUID(), seatIds: [crypto.randomUUID()], generalAdmission: { sectionId: crypto.randomUUID(), quantity: 1 } },
+        status: 400,
+      },
+      {
+        name: 'negative quantity',
+        method: 'POST',
+        path: '/holds',
+        body: { eventId: crypto.randomUUID(), generalAdmission: { sectionId: crypto.randomUUID(), quantity: -1 } },
+        status: 400,
+      },
+      {
+        name: 'huge quantity',
+        method: 'POST',
+        path: '/holds',
+        body: { eventId: crypto.randomUUID(), generalAdmission: { sectionId: crypto.randomUUID(), quantity: 1e12 } },
+        status: 400,
+      },
+      {
+        name: 'fractional quantity',
+        method: 'POST',
+        path: '/holds',
+        body: { eventId: crypto.randomUUID(), generalAdmission: { sectionId: crypto.randomUUID(), quantity: 1.5 } },
+        status: 400,
+      },
       { name: 'empty seat list', method: 'POST', path: '/holds', body: { eventId: crypto.randomUUID(), seatIds: [] }, status: 400 },
       { name: 'unknown event', method: 'POST', path: '/holds', body: { eventId: crypto.randomUUID(), seatIds: [crypto.randomUUID()] }, status: 404 },
       { name: 'non-uuid hold id', method: 'GET', path: '/holds/not-a-uuid', status: 400 },
@@ -149,19 +218,67 @@ describe('booking API contract', () => {
       { name: 'malformed booking reference', method: 'GET', path: '/bookings/DROP%20TABLE', status: 400 },
       { name: 'unknown booking', method: 'GET', path: '/bookings/BK-0000-0000', status: 404 },
       { name: 'unknown payment method', method: 'POST', path: `/holds/${crypto.randomUUID()}/checkout`, body: { paymentMethod: 'pm_free_money' }, status: 400 },
-      { name: 'oversized body', method: 'POST', path: '/holds', raw: JSON.stringify({ eventId: crypto.randomUUID(), seatIds: Array(5000).fill(crypto.randomUUID()) }), status: 413 },
-      { name: 'wrong content type', method: 'POST', path: '/holds', raw: 'eventId=1', headers: { 'content-type': 'application/x-www-form-urlencoded' }, status: 415 },
+      {
+        name: 'oversized body',
+        method: 'POST',
+        path: '/holds',
+        raw: JSON.stringify({ eventId: crypto.randomUUID(), seatIds: Array(5000).fill(crypto.randomUUID()) }),
+        status: 413,
+      },
+      {
+        name: 'wrong content type',
+        method: 'POST',
+        path: '/holds',
+        raw: 'eventId=1',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        status: 415,
+      },
       { name: 'no token', method: 'POST', path: '/holds', body: { eventId: crypto.randomUUID(), seatIds: [crypto.randomUUID()] }, token: null, status: 401 },
-      { name: 'forged token', method: 'POST', path: '/holds', body: { eventId: crypto.randomUUID(), seatIds: [crypto.randomUUID()] }, token: `${buyer.slice(0, -4)}AAAA`, status: 401 },
+      {
+        name: 'forged token',
+        method: 'POST',
+        path: '/holds',
+        body: { eventId: crypto.randomUUID(), seatIds: [crypto.randomUUID()] },
+        token: `${buyer.slice(0, -4)}AAAA`,
+        status: 401,
+      },
       { name: 'no token, malformed body: 401, not a schema hint', method: 'POST', path: '/holds', raw: '{"eventId": ', token: null, status: 401 },
       { name: 'no token, invalid body: 401', method: 'POST', path: '/holds', body: { eventId: 42, vip: true }, token: null, status: 401 },
       { name: 'organizer, invalid body: 403', method: 'POST', path: '/holds', body: { eventId: 42 }, token: testToken('org', 'organizer'), status: 403 },
-      { name: 'unsigned webhook with a malformed body: 401 before parsing', method: 'POST', path: '/payments/webhook', raw: '{"paymentId": ', token: null, status: 401 },
-      { name: 'unsigned webhook with an invalid body: 401', method: 'POST', path: '/payments/webhook', body: { paymentId: 'x', outcome: 'maybe' }, token: null, status: 401 },
-      { name: 'organizer cannot buy', method: 'POST', path: '/holds', body: { eventId: crypto.randomUUID(), seatIds: [crypto.randomUUID()] }, token: testToken('org', 'organizer'), status: 403 },
+      {
+        name: 'unsigned webhook with a malformed body: 401 before parsing',
+        method: 'POST',
+        path: '/payments/webhook',
+        raw: '{"paymentId": ',
+        token: null,
+        status: 401,
+      },
+      {
+        name: 'unsigned webhook with an invalid body: 401',
+        method: 'POST',
+        path: '/payments/webhook',
+        body: { paymentId: 'x', outcome: 'maybe' },
+        token: null,
+        status: 401,
+      },
+      {
+        name: 'organizer cannot buy',
+        method: 'POST',
+        path: '/holds',
+        body: { eventId: crypto.randomUUID(), seatIds: [crypto.randomUUID()] },
+        token: testToken('org', 'organizer'),
+        status: 403,
+      },
       { name: 'unknown route', method: 'GET', path: '/nope', status: 404 },
       { name: 'unknown query parameter', method: 'GET', path: `/events/${crypto.randomUUID()}/availability?debug=1`, status: 400 },
-      { name: 'empty Idempotency-Key', method: 'POST', path: '/holds', body: { eventId: crypto.randomUUID(), seatIds: [crypto.randomUUID()] }, headers: { 'idempotency-key': ' ' }, status: 400 },
+      {
+        name: 'empty Idempotency-Key',
+        method: 'POST',
+        path: '/holds',
+        body: { eventId: crypto.randomUUID(), seatIds: [crypto.randomUUID()] },
+        headers: { 'idempotency-key': ' ' },
+        status: 400,
+      },
     ];
     for (const c of cases) {
       test(c.name, async () => {
@@ -185,7 +302,10 @@ describe('booking API contract', () => {
     test('validation problems name the field', async () => {
       const res = await http(h.url, 'POST', `/holds/${crypto.randomUUID()}/checkout`, { token: buyer, body: { paymentMethod: 'pm_card_approved', tip: 5 } });
       assert.equal(res.status, 400);
-      assert.ok(res.body.errors.some((e: { field: string }) => e.field === 'body.tip'), JSON.stringify(res.body));
+      assert.ok(
+        res.body.errors.some((e: { field: string }) => e.field === 'body.tip'),
+        JSON.stringify(res.body),
+      );
     });
 
     test('nothing was written by any of the bad requests', async () => {

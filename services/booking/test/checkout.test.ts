@@ -48,7 +48,10 @@ describe('checkout and bookings', () => {
     assert.deepEqual(fetched.body.seatIds.sort(), event.seatIds.slice(0, 2).sort());
     assert.equal((await http(h.url, 'GET', `/bookings/${paid.body.reference}`, { token: testToken('mallory', 'buyer') })).status, 404);
     const types = await h.pool.query(`SELECT type FROM booking.outbox WHERE message_key = $1 ORDER BY id`, [event.eventId]);
-    assert.deepEqual(types.rows.map((r) => r.type), ['hold.created', 'hold.extended', 'booking.confirmed']);
+    assert.deepEqual(
+      types.rows.map((r) => r.type),
+      ['hold.created', 'hold.extended', 'booking.confirmed'],
+    );
     const inventory = await assertInventoryInvariants(h.pool, event.eventId);
     assert.deepEqual(inventory.seats, { available: 2, sold: 2 });
   });
@@ -152,16 +155,25 @@ describe('checkout and bookings', () => {
 
   test('general admission: book, then cancel gives the places back', async () => {
     const event = await seedEvent(h.pool, { seats: 1, gaCapacity: 3 });
-    const held = await http(h.url, 'POST', '/holds', { token: buyer, body: { eventId: event.eventId, generalAdmission: { sectionId: event.gaSectionId, quantity: 3 } } });
+    const held = await http(h.url, 'POST', '/holds', {
+      token: buyer,
+      body: { eventId: event.eventId, generalAdmission: { sectionId: event.gaSectionId, quantity: 3 } },
+    });
     assert.equal(held.status, 201);
     assert.deepEqual(held.body.amount, { cents: 7500, currency: 'EUR' });
     const paid = await http(h.url, 'POST', `/holds/${held.body.id}/checkout`, { token: buyer, body: { paymentMethod: 'pm_card_approved' } });
     assert.equal(paid.status, 201);
     let inventory = await assertInventoryInvariants(h.pool, event.eventId);
-    assert.deepEqual(inventory.ga.map((g) => [g.held, g.sold]), [[0, 3]]);
+    assert.deepEqual(
+      inventory.ga.map((g) => [g.held, g.sold]),
+      [[0, 3]],
+    );
     await http(h.url, 'POST', `/bookings/${paid.body.reference}/cancel`, { token: buyer });
     inventory = await assertInventoryInvariants(h.pool, event.eventId);
-    assert.deepEqual(inventory.ga.map((g) => [g.held, g.sold]), [[0, 0]]);
+    assert.deepEqual(
+      inventory.ga.map((g) => [g.held, g.sold]),
+      [[0, 0]],
+    );
   });
 
   /** The service's own checkout dependencies, with the test's provider. */
@@ -222,10 +234,13 @@ describe('checkout and bookings', () => {
     const second = await hold(event.eventId, [event.seatIds[1]!]);
     const a = await http(h.url, 'POST', `/holds/${first.id}/checkout`, { token: buyer, body: { paymentMethod: 'pm_card_async' } });
     const b = await http(h.url, 'POST', `/holds/${second.id}/checkout`, { token: buyer, body: { paymentMethod: 'pm_card_async' } });
-    const age = () => h.pool.query(`UPDATE booking.payments SET updated_at = now() - interval '1 hour' WHERE id = ANY($1::uuid[])`, [[a.body.paymentId, b.body.paymentId]]);
+    const age = () =>
+      h.pool.query(`UPDATE booking.payments SET updated_at = now() - interval '1 hour' WHERE id = ANY($1::uuid[])`, [[a.body.paymentId, b.body.paymentId]]);
     await age();
     assert.equal(await reconcilePayments(deps()), 0, 'still pending at the provider: left for the webhook');
-    const requeued = await h.pool.query(`SELECT bool_and(updated_at > now() - interval '1 minute') AS ok FROM booking.payments WHERE id = ANY($1::uuid[])`, [[a.body.paymentId, b.body.paymentId]]);
+    const requeued = await h.pool.query(`SELECT bool_and(updated_at > now() - interval '1 minute') AS ok FROM booking.payments WHERE id = ANY($1::uuid[])`, [
+      [a.body.paymentId, b.body.paymentId],
+    ]);
     assert.equal(requeued.rows[0].ok, true, 'looked up, then to the back of the queue so many async payments take turns');
     await age();
     provider.complete(a.body.paymentId, 'approved');
@@ -248,12 +263,20 @@ describe('checkout and bookings', () => {
     await h.pool.query(`CREATE TRIGGER fail_store BEFORE UPDATE ON booking.idempotency_keys FOR EACH ROW EXECUTE FUNCTION booking.fail_store()`);
     let first;
     try {
-      first = await http(h.url, 'POST', `/holds/${held.id}/checkout`, { token: buyer, headers: { 'idempotency-key': key }, body: { paymentMethod: 'pm_card_approved' } });
+      first = await http(h.url, 'POST', `/holds/${held.id}/checkout`, {
+        token: buyer,
+        headers: { 'idempotency-key': key },
+        body: { paymentMethod: 'pm_card_approved' },
+      });
     } finally {
       await h.pool.query(`DROP TRIGGER fail_store ON booking.idempotency_keys`);
     }
     assert.equal(first.status, 201, JSON.stringify(first.body));
-    const retry = await http(h.url, 'POST', `/holds/${held.id}/checkout`, { token: buyer, headers: { 'idempotency-key': key }, body: { paymentMethod: 'pm_card_approved' } });
+    const retry = await http(h.url, 'POST', `/holds/${held.id}/checkout`, {
+      token: buyer,
+      headers: { 'idempotency-key': key },
+      body: { paymentMethod: 'pm_card_approved' },
+    });
     assert.equal(retry.status, 201, JSON.stringify(retry.body));
     assert.equal(retry.body.reference, first.body.reference);
     const bookings = await h.pool.query(`SELECT count(*)::int AS n FROM booking.bookings WHERE hold_id = $1`, [held.id]);
@@ -295,7 +318,12 @@ describe('checkout and bookings', () => {
       provider.refund = refund;
     }
     assert.equal(cancelled.status, 200, 'the cancellation committed; the refund is owed, not lost');
-    const paymentOf = async () => (await h.pool.query(`SELECT p.id, p.status FROM booking.payments p JOIN booking.bookings b ON b.payment_id = p.id WHERE b.reference = $1`, [paid.body.reference])).rows[0];
+    const paymentOf = async () =>
+      (
+        await h.pool.query(`SELECT p.id, p.status FROM booking.payments p JOIN booking.bookings b ON b.payment_id = p.id WHERE b.reference = $1`, [
+          paid.body.reference,
+        ])
+      ).rows[0];
     assert.equal((await paymentOf()).status, 'refund_pending');
     assert.equal(await retryPendingRefunds(h.service.context.pool, provider), 1);
     const payment = await paymentOf();

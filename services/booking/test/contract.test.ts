@@ -7,11 +7,14 @@ import { seedEvent, startBookingHarness, type BookingHarness, type SeededEvent }
 describe('booking contract: generated input against the served OpenAPI document', () => {
   let h: BookingHarness;
   let event: SeededEvent;
-  before(async () => {
-    await prepareContractTests();
-    h = await startBookingHarness({ PAYMENT_TIMEOUT_MS: '200' });
-    event = await seedEvent(h.pool, { seats: 20 });
-  }, { timeout: 330_000 });
+  before(
+    async () => {
+      await prepareContractTests();
+      h = await startBookingHarness({ PAYMENT_TIMEOUT_MS: '200' });
+      event = await seedEvent(h.pool, { seats: 20 });
+    },
+    { timeout: 330_000 },
+  );
   after(async () => h?.close());
 
   test('every status, content type and body is one the document describes; no 5xx', { timeout: 90_000 }, async () => {

@@ -38,7 +38,10 @@ describe('booking while PostgreSQL connections are killed', () => {
     await Promise.all([...buyers, killer]);
 
     const seen = [...statuses.keys()];
-    assert.ok(seen.every((s) => [201, 409, 503].includes(s)), `statuses: ${JSON.stringify([...statuses])}`);
+    assert.ok(
+      seen.every((s) => [201, 409, 503].includes(s)),
+      `statuses: ${JSON.stringify([...statuses])}`,
+    );
     assert.ok((statuses.get(503) ?? 0) > 0, 'the faults reached requests');
     assert.ok((statuses.get(201) ?? 0) > 0);
     // Recovered without a restart: ready again shortly (the last kill may still be landing), and holds work again.

@@ -25,7 +25,15 @@ describe('catalog → booking → Kafka, end to end', () => {
         name: 'Harbour Arena',
         city: 'Porto',
         sections: [
-          { name: 'Stalls', kind: 'seated', category: 'standard', rows: [{ row: 'A', seats: 6 }, { row: 'B', seats: 6 }] },
+          {
+            name: 'Stalls',
+            kind: 'seated',
+            category: 'standard',
+            rows: [
+              { row: 'A', seats: 6 },
+              { row: 'B', seats: 6 },
+            ],
+          },
           { name: 'Floor', kind: 'general_admission', category: 'floor', capacity: 50 },
         ],
       },
@@ -50,12 +58,18 @@ describe('catalog → booking → Kafka, end to end', () => {
 
     const found = await http(services.catalogUrl, 'GET', '/events?city=porto&q=fado');
     assert.equal(found.status, 200);
-    assert.deepEqual(found.body.items.map((e: { id: string }) => e.id), [eventId]);
+    assert.deepEqual(
+      found.body.items.map((e: { id: string }) => e.id),
+      [eventId],
+    );
 
     const availability = await http(services.bookingUrl, 'GET', `/events/${eventId}/availability`);
     assert.equal(availability.status, 200);
     assert.equal(availability.body.seats.length, 12);
-    assert.deepEqual(availability.body.generalAdmission.map((g: { available: number }) => g.available), [50]);
+    assert.deepEqual(
+      availability.body.generalAdmission.map((g: { available: number }) => g.available),
+      [50],
+    );
     const seatIds = availability.body.seats.slice(0, 2).map((s: { seatId: string }) => s.seatId);
 
     const hold = await http(services.bookingUrl, 'POST', '/holds', { token: buyer, body: { eventId, seatIds }, headers: { 'idempotency-key': 'e2e-hold' } });
@@ -69,7 +83,10 @@ describe('catalog → booking → Kafka, end to end', () => {
     const confirmed = seen.find((s) => s.type === 'booking.confirmed')!;
     assert.equal(confirmed.key, eventId);
     assert.equal(confirmed.data.bookingReference, paid.body.reference);
-    assert.deepEqual(seen.map((s) => s.type), ['hold.created', 'hold.extended', 'booking.confirmed']);
+    assert.deepEqual(
+      seen.map((s) => s.type),
+      ['hold.created', 'hold.extended', 'booking.confirmed'],
+    );
 
     // A cancelled event cannot be held any more.
     await http(services.catalogUrl, 'PATCH', `/events/${eventId}`, { token: organizer, body: { status: 'cancelled' } });

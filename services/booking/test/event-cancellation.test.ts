@@ -6,7 +6,16 @@ import { ensureTopic } from '../../../scripts/lib/kafka.js';
 import { createBookingDefinition, holdSettings } from '../src/app.js';
 import { cancelEventsBatch } from '../src/event-cancellations.js';
 import { createSimulatedPaymentProvider } from '../src/payment-provider.js';
-import { assertInventoryInvariants, bookingEnv, consumeTopic, seedEvent, startBookingHarness, validateMessage, waitUntil, type BookingHarness } from './support.js';
+import {
+  assertInventoryInvariants,
+  bookingEnv,
+  consumeTopic,
+  seedEvent,
+  startBookingHarness,
+  validateMessage,
+  waitUntil,
+  type BookingHarness,
+} from './support.js';
 
 describe('cancelling an event', () => {
   let h: BookingHarness;
@@ -46,7 +55,10 @@ describe('cancelling an event', () => {
       await book(await holdOf({ seatIds: [event.seatIds[1]] })),
       await book(await holdOf({ generalAdmission: { sectionId: event.gaSectionId, quantity: 2 } })),
     ];
-    const holds = [await holdOf({ seatIds: [event.seatIds[2], event.seatIds[3]] }), await holdOf({ generalAdmission: { sectionId: event.gaSectionId, quantity: 3 } })];
+    const holds = [
+      await holdOf({ seatIds: [event.seatIds[2], event.seatIds[3]] }),
+      await holdOf({ generalAdmission: { sectionId: event.gaSectionId, quantity: 3 } }),
+    ];
 
     // The organizer cancels the event in the catalog.
     await h.pool.query(`UPDATE catalog.events SET status = 'cancelled' WHERE id = $1`, [event.eventId]);
@@ -85,7 +97,10 @@ describe('cancelling an event', () => {
     for (const row of ended.rows) assert.deepEqual([row.status, row.end_reason], ['released', 'event_cancelled']);
     const inventory = await assertInventoryInvariants(h.pool, event.eventId);
     assert.deepEqual(inventory.seats, { available: 4 });
-    assert.deepEqual(inventory.ga.map((g) => [g.held, g.sold]), [[0, 0]]);
+    assert.deepEqual(
+      inventory.ga.map((g) => [g.held, g.sold]),
+      [[0, 0]],
+    );
 
     // Each change has its message on the topic.
     const relevant = (m: { value: { type: string; data: Record<string, unknown> } }) =>

@@ -109,7 +109,7 @@ describe('fault drills: the booking service keeps serving through database and p
   let databaseUrl: string;
   let admin: pg.Pool;
   let replicaEnv: Record<string, string>;
-  let replicas: ReplicaProcess[] = [];
+  const replicas: ReplicaProcess[] = [];
   const killed: ReplicaProcess[] = [];
   const dataDir = path.join(localDir, 'test', `drills-${randomUUID().slice(0, 8)}`);
   const topic = `ticket-bookings-drills-${randomUUID().slice(0, 8)}`;
@@ -120,7 +120,12 @@ describe('fault drills: the booking service keeps serving through database and p
     databaseUrl = db.url;
     admin = new pg.Pool({ connectionString: databaseUrl, max: 4 });
     admin.on('error', () => undefined); // the restart drill cuts these connections too
-    await migrate(admin, 'catalog', [platformMigrations, { prefix: 'catalog', dir: path.join(repoRoot, 'services/catalog/migrations') }], createLogger({}, 'error'));
+    await migrate(
+      admin,
+      'catalog',
+      [platformMigrations, { prefix: 'catalog', dir: path.join(repoRoot, 'services/catalog/migrations') }],
+      createLogger({}, 'error'),
+    );
     await ensureTopic(testKafkaBrokers().join(','), topic, 3);
     replicaEnv = bookingEnv(databaseUrl, {
       KAFKA_TOPIC_BOOKINGS: topic,
@@ -153,7 +158,13 @@ describe('fault drills: the booking service keeps serving through database and p
       while (loadRunning && nextSeat < event.seatIds.length) {
         const seatId = event.seatIds[nextSeat++]!;
         const deadline = Date.now() + 45_000;
-        const hold = await send(target, seen, 'POST /holds', { method: 'POST', path: '/holds', token, body: { eventId: event.eventId, seatIds: [seatId] }, key: randomUUID() }, deadline);
+        const hold = await send(
+          target,
+          seen,
+          'POST /holds',
+          { method: 'POST', path: '/holds', token, body: { eventId: event.eventId, seatIds: [seatId] }, key: randomUUID() },
+          deadline,
+        );
         if (hold?.status !== 201) continue;
         seen.holdsAt.push(Date.now());
         const paid = await send(
@@ -213,7 +224,10 @@ describe('fault drills: the booking service keeps serving through database and p
       locker.release();
     }
     const lockedPerSecond = seen.holdsBetween(lockedFrom, Date.now()) / ((Date.now() - lockedFrom) / 1000);
-    assert.ok(lockedPerSecond >= baselinePerSecond * 0.3, `holds on other seats go on while one row is locked (${lockedPerSecond.toFixed(1)}/s vs ${baselinePerSecond.toFixed(1)}/s)`);
+    assert.ok(
+      lockedPerSecond >= baselinePerSecond * 0.3,
+      `holds on other seats go on while one row is locked (${lockedPerSecond.toFixed(1)}/s vs ${baselinePerSecond.toFixed(1)}/s)`,
+    );
 
     // 4. A replica dies with requests in flight; a new one takes its place.
     const victim = replicas[1]!;
@@ -239,30 +253,55 @@ describe('fault drills: the booking service keeps serving through database and p
 
     // … no payment is left pending once the reconciler has looked (interrupted checkouts included) …
     const pendingFor = async () => (await admin.query<{ n: number }>(`SELECT count(*)::int AS n FROM booking.payments WHERE status = 'pending'`)).rows[0]!.n;
-    for (const limit = Date.now() + 15_000; (await pendingFor()) > 0 && Date.now() < limit; ) await sleep(250);
+    for (const limit = Date.now() + 15_000; (await pendingFor()) > 0 && Date.now() < limit;) await sleep(250);
     assert.equal(await pendingFor(), 0, 'interrupted checkouts are reconciled');
 
     // … and each booking has exactly one booking.confirmed on Kafka.
     const bookingIds = new Set(confirmed.map((r) => r.id));
-    const messages = await consumeTopic(testKafkaBrokers(), topic, (all) => {
-      const seenIds = new Set(all.filter((m) => m.value.type === 'booking.confirmed').map((m) => m.value.data.bookingId));
-      return [...bookingIds].every((id) => seenIds.has(id));
-    }, 30_000);
+    const messages = await consumeTopic(
+      testKafkaBrokers(),
+      topic,
+      (all) => {
+        const seenIds = new Set(all.filter((m) => m.value.type === 'booking.confirmed').map((m) => m.value.data.bookingId));
+        return [...bookingIds].every((id) => seenIds.has(id));
+      },
+      30_000,
+    );
     const confirmations = new Map<string, Set<string>>();
     for (const m of messages.filter((m) => m.value.type === 'booking.confirmed')) {
       const id = String(m.value.data.bookingId);
       confirmations.set(id, (confirmations.get(id) ?? new Set()).add(m.value.id));
     }
-    assert.deepEqual([...bookingIds].filter((id) => !confirmations.has(id)), [], 'no booking.confirmed lost');
-    assert.deepEqual([...confirmations].filter(([, ids]) => ids.size !== 1).map(([id]) => id), [], 'one booking.confirmed per booking');
+    assert.deepEqual(
+      [...bookingIds].filter((id) => !confirmations.has(id)),
+      [],
+      'no booking.confirmed lost',
+    );
+    assert.deepEqual(
+      [...confirmations].filter(([, ids]) => ids.size !== 1).map(([id]) => id),
+      [],
+      'one booking.confirmed per booking',
+    );
 
     await assertInventoryInvariants(admin, event.eventId);
     assert.deepEqual(seen.serverErrors, [], 'no 5xx other than 503');
     assert.deepEqual(seen.missingRetryAfter, [], 'every 503 says when to retry');
     replicas.filter((r) => r !== victim).forEach(assertAlive);
     const victimUrl = victim.url;
-    assert.deepEqual(seen.connectionErrors.filter((e) => !e.includes(victimUrl)), [], 'only the killed replica failed to answer');
+    assert.deepEqual(
+      seen.connectionErrors.filter((e) => !e.includes(victimUrl)),
+      [],
+      'only the killed replica failed to answer',
+    );
     // Figures for the log, so a slow recovery is visible before it fails.
-    console.log(JSON.stringify({ baselinePerSecond, lockedPerSecond, recoveryAfterRestartMs: afterRestart, acknowledged: seen.acknowledged.size, statuses: Object.fromEntries(seen.statuses) }));
+    console.log(
+      JSON.stringify({
+        baselinePerSecond,
+        lockedPerSecond,
+        recoveryAfterRestartMs: afterRestart,
+        acknowledged: seen.acknowledged.size,
+        statuses: Object.fromEntries(seen.statuses),
+      }),
+    );
   });
 });

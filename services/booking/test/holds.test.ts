@@ -41,8 +41,13 @@ describe('holds on real PostgreSQL', () => {
       const seats = [event.seatIds[start]!, event.seatIds[start + 1]!, event.seatIds[start + 2]!];
       return i % 2 ? seats.reverse() : seats;
     });
-    const results = await Promise.all(requests.map((seatIds, i) => http(h.url, 'POST', '/holds', { token: testToken(`m-${i}`, 'buyer'), body: { eventId: event.eventId, seatIds } })));
-    assert.ok(results.every((r) => r.status === 201 || r.status === 409), JSON.stringify(countBy(results.map((r) => r.status))));
+    const results = await Promise.all(
+      requests.map((seatIds, i) => http(h.url, 'POST', '/holds', { token: testToken(`m-${i}`, 'buyer'), body: { eventId: event.eventId, seatIds } })),
+    );
+    assert.ok(
+      results.every((r) => r.status === 201 || r.status === 409),
+      JSON.stringify(countBy(results.map((r) => r.status))),
+    );
     const held = results.filter((r) => r.status === 201).flatMap((r) => r.body.seatIds as string[]);
     assert.equal(new Set(held).size, held.length);
     await assertInventoryInvariants(h.pool, event.eventId);
@@ -52,7 +57,10 @@ describe('holds on real PostgreSQL', () => {
     const event = await seedEvent(h.pool, { seats: 1, gaCapacity: 30 });
     const results = await Promise.all(
       Array.from({ length: 40 }, (_, i) =>
-        http(h.url, 'POST', '/holds', { token: testToken(`ga-${i}`, 'buyer'), body: { eventId: event.eventId, generalAdmission: { sectionId: event.gaSectionId, quantity: 2 } } }),
+        http(h.url, 'POST', '/holds', {
+          token: testToken(`ga-${i}`, 'buyer'),
+          body: { eventId: event.eventId, generalAdmission: { sectionId: event.gaSectionId, quantity: 2 } },
+        }),
       ),
     );
     assert.equal(results.filter((r) => r.status === 201).length, 15);
@@ -60,10 +68,13 @@ describe('holds on real PostgreSQL', () => {
     assert.equal(rejected.length, 25);
     assert.match(rejected[0]!.body.type, /not-enough-places/);
     const inventory = await assertInventoryInvariants(h.pool, event.eventId);
-    assert.deepEqual(inventory.ga.map((g) => [g.held, g.sold]), [[30, 0]]);
+    assert.deepEqual(
+      inventory.ga.map((g) => [g.held, g.sold]),
+      [[30, 0]],
+    );
   });
 
-  test('an expired hold\'s seats can be taken at once, before any sweeper runs', async () => {
+  test("an expired hold's seats can be taken at once, before any sweeper runs", async () => {
     const event = await seedEvent(h.pool, { seats: 2 });
     const first = await http(h.url, 'POST', '/holds', { token: testToken('early', 'buyer'), body: { eventId: event.eventId, seatIds: event.seatIds } });
     assert.equal(first.status, 201);
@@ -73,13 +84,19 @@ describe('holds on real PostgreSQL', () => {
     await h.pool.query(`UPDATE booking.holds SET expires_at = now() - interval '1 second' WHERE id = $1`, [first.body.id]);
     await h.pool.query(`UPDATE booking.seat_inventory SET held_until = now() - interval '1 second' WHERE hold_id = $1`, [first.body.id]);
     const availability = await http(h.url, 'GET', `/events/${event.eventId}/availability`);
-    assert.deepEqual(availability.body.seats.map((s: { status: string }) => s.status), ['available', 'available']);
+    assert.deepEqual(
+      availability.body.seats.map((s: { status: string }) => s.status),
+      ['available', 'available'],
+    );
     const second = await http(h.url, 'POST', '/holds', { token: testToken('late', 'buyer'), body: { eventId: event.eventId, seatIds: [event.seatIds[0]] } });
     assert.equal(second.status, 201, JSON.stringify(second.body));
     const old = await http(h.url, 'GET', `/holds/${first.body.id}`, { token: testToken('early', 'buyer') });
     assert.equal(old.body.status, 'expired');
     const messages = await h.pool.query(`SELECT type FROM booking.outbox WHERE message_key = $1 ORDER BY id`, [event.eventId]);
-    assert.deepEqual(messages.rows.map((r) => r.type), ['hold.created', 'hold.expired', 'hold.created']);
+    assert.deepEqual(
+      messages.rows.map((r) => r.type),
+      ['hold.created', 'hold.expired', 'hold.created'],
+    );
     // The sweeper frees the seat the first hold left behind; that hold is already expired.
     assert.equal(await sweepNow(h), 0);
     const seats = await h.pool.query(`SELECT status FROM booking.seat_inventory WHERE event_id = $1 ORDER BY seat_id`, [event.eventId]);
@@ -90,7 +107,10 @@ describe('holds on real PostgreSQL', () => {
   test('the sweeper expires lapsed holds, frees their inventory and emits hold.expired', async () => {
     const event = await seedEvent(h.pool, { seats: 3, gaCapacity: 5 });
     const seated = await http(h.url, 'POST', '/holds', { token: testToken('s1', 'buyer'), body: { eventId: event.eventId, seatIds: event.seatIds } });
-    const ga = await http(h.url, 'POST', '/holds', { token: testToken('s2', 'buyer'), body: { eventId: event.eventId, generalAdmission: { sectionId: event.gaSectionId, quantity: 5 } } });
+    const ga = await http(h.url, 'POST', '/holds', {
+      token: testToken('s2', 'buyer'),
+      body: { eventId: event.eventId, generalAdmission: { sectionId: event.gaSectionId, quantity: 5 } },
+    });
     assert.equal(seated.status, 201);
     assert.equal(ga.status, 201);
     await h.pool.query(`UPDATE booking.holds SET expires_at = now() - interval '1 second' WHERE event_id = $1`, [event.eventId]);
@@ -98,7 +118,10 @@ describe('holds on real PostgreSQL', () => {
     assert.equal(await sweepNow(h), 2);
     const inventory = await assertInventoryInvariants(h.pool, event.eventId);
     assert.deepEqual(inventory.seats, { available: 3 });
-    assert.deepEqual(inventory.ga.map((g) => g.held), [0]);
+    assert.deepEqual(
+      inventory.ga.map((g) => g.held),
+      [0],
+    );
     const expired = await h.pool.query(`SELECT count(*)::int AS n FROM booking.outbox WHERE message_key = $1 AND type = 'hold.expired'`, [event.eventId]);
     assert.equal(expired.rows[0].n, 2);
   });

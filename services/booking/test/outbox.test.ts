@@ -65,7 +65,10 @@ describe('outbox relay to a real Kafka broker', () => {
       assert.ok(validateMessage(message.value), JSON.stringify(validateMessage.errors));
     }
     // Same key, same partition: consumption order equals outbox order.
-    assert.deepEqual(ids, outbox.rows.map((r) => r.message_id));
+    assert.deepEqual(
+      ids,
+      outbox.rows.map((r) => r.message_id),
+    );
     assert.deepEqual(
       consumed.slice(0, 4).map((m) => m.value.type),
       ['hold.created', 'hold.created', 'hold.extended', 'booking.confirmed'],

@@ -55,7 +55,10 @@ describe('the booking process', () => {
     assert.deepEqual(health, { status: 'ok', service: 'booking' });
     child.kill('SIGTERM');
     assert.equal(await exited, 0);
-    const logs = output().stdout.trim().split('\n').map((l) => JSON.parse(l) as { msg: string });
+    const logs = output()
+      .stdout.trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { msg: string });
     assert.ok(logs.some((l) => l.msg === 'signal received'));
     assert.equal(logs.at(-1)!.msg, 'stopped');
   });

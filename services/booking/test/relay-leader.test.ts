@@ -85,7 +85,10 @@ describe('outbox relay while Kafka is down', () => {
     // Forwards to PostgreSQL; the test then drops all bytes on the connections open at that moment, as a partition would.
     const proxy = net.createServer((client) => {
       const upstream = net.connect(Number(target.port), target.hostname);
-      for (const [a, b] of [[client, upstream], [upstream, client]] as const) {
+      for (const [a, b] of [
+        [client, upstream],
+        [upstream, client],
+      ] as const) {
         a.on('error', () => undefined);
         a.on('close', () => b.destroy());
       }
@@ -98,7 +101,13 @@ describe('outbox relay while Kafka is down', () => {
     const lines: { msg: string }[] = [];
     const logger = createLogger({}, 'info', (line) => lines.push(JSON.parse(line)));
     const relayPool = createPool(viaProxy.toString(), 4, logger, { statementMs: 1_000 });
-    const relay = startOutboxRelay({ pool: relayPool, kafka: createKafka(testKafkaBrokers(), 'relay-silent-test', logger), logger, registry: new Registry(), pollIntervalMs: 50 });
+    const relay = startOutboxRelay({
+      pool: relayPool,
+      kafka: createKafka(testKafkaBrokers(), 'relay-silent-test', logger),
+      logger,
+      registry: new Registry(),
+      pollIntervalMs: 50,
+    });
     try {
       await waitFor('a leader', async () => (await lockHolders(pool))[0]);
       for (const { client, upstream } of [...pairs]) {
@@ -136,7 +145,10 @@ describe('outbox relay while Kafka is down', () => {
     try {
       await sleep(4_000);
       const warnings = lines.filter((l) => l.level === 'warn' || l.level === 'error');
-      assert.deepEqual(warnings.map((l) => l.msg), ['outbox relay: kafka unreachable; messages wait in the outbox']);
+      assert.deepEqual(
+        warnings.map((l) => l.msg),
+        ['outbox relay: kafka unreachable; messages wait in the outbox'],
+      );
 
       proxy = net.createServer((client) => {
         const upstream = net.connect(Number(port), host);
@@ -145,10 +157,14 @@ describe('outbox relay while Kafka is down', () => {
         client.pipe(upstream).pipe(client);
       });
       await new Promise<void>((resolve) => proxy!.listen(bootstrapPort, '127.0.0.1', resolve));
-      await waitFor('the row to be published', async () => {
-        const { rows } = await pool.query('SELECT 1 FROM booking.outbox WHERE published_at IS NULL');
-        return rows.length === 0 ? true : undefined;
-      }, 15_000);
+      await waitFor(
+        'the row to be published',
+        async () => {
+          const { rows } = await pool.query('SELECT 1 FROM booking.outbox WHERE published_at IS NULL');
+          return rows.length === 0 ? true : undefined;
+        },
+        15_000,
+      );
       assert.equal(lines.filter((l) => l.msg === 'outbox relay: kafka reachable again').length, 1);
       assert.equal(lines.filter((l) => l.msg.startsWith('outbox relay: kafka unreachable')).length, 1);
     } finally {

@@ -60,7 +60,10 @@ describe('two booking service processes on one database', () => {
     const event = await seedEvent(h.pool, { seats: 50 });
     const results = await Promise.all(
       Array.from({ length: 500 }, (_, i) =>
-        http(replicas[i % 2]!.url, 'POST', '/holds', { token: testToken(`r-${i}`, 'buyer'), body: { eventId: event.eventId, seatIds: [event.seatIds[i % 50]] } }),
+        http(replicas[i % 2]!.url, 'POST', '/holds', {
+          token: testToken(`r-${i}`, 'buyer'),
+          body: { eventId: event.eventId, seatIds: [event.seatIds[i % 50]] },
+        }),
       ),
     );
     const ok = results.filter((r) => r.status === 201);
@@ -70,7 +73,10 @@ describe('two booking service processes on one database', () => {
     assert.ok(conflicts.every((r) => /seats-unavailable/.test(r.body.type)));
     // Both processes sold seats: the guarantee does not rest on one process.
     const byReplica = [0, 1].map((k) => results.filter((r, i) => i % 2 === k && r.status === 201).length);
-    assert.ok(byReplica.every((n) => n > 0), `wins per replica: ${byReplica}`);
+    assert.ok(
+      byReplica.every((n) => n > 0),
+      `wins per replica: ${byReplica}`,
+    );
     const inventory = await assertInventoryInvariants(h.pool, event.eventId);
     assert.deepEqual(inventory.seats, { held: 50 });
   });

@@ -58,7 +58,12 @@ export async function startBookingHarness(overrides: Record<string, string> = {}
   // Dropping the database at the end terminates connections; that is expected.
   pool.on('error', () => undefined);
   // The catalog's own migrations: booking reads its tables.
-  await migrate(pool, 'catalog', [platformMigrations, { prefix: 'catalog', dir: path.join(repoRoot, 'services/catalog/migrations') }], createLogger({}, 'error'));
+  await migrate(
+    pool,
+    'catalog',
+    [platformMigrations, { prefix: 'catalog', dir: path.join(repoRoot, 'services/catalog/migrations') }],
+    createLogger({}, 'error'),
+  );
   const topic = overrides.KAFKA_TOPIC_BOOKINGS ?? `ticket-bookings-${randomUUID().slice(0, 8)}`;
   const service = await startService(createBookingDefinition(options), bookingEnv(db.url, { KAFKA_TOPIC_BOOKINGS: topic, ...overrides }));
   return {
@@ -83,14 +88,25 @@ export interface SeededEvent {
 }
 
 /** Creates a venue with `seats` seated places and a GA section, and an on-sale event. */
-export async function seedEvent(pool: pg.Pool, options: { seats: number; gaCapacity?: number; priceCents?: number; startsInHours?: number }): Promise<SeededEvent> {
+export async function seedEvent(
+  pool: pg.Pool,
+  options: { seats: number; gaCapacity?: number; priceCents?: number; startsInHours?: number },
+): Promise<SeededEvent> {
   const venueId = randomUUID();
   const eventId = randomUUID();
   const seatedId = randomUUID();
   const gaSectionId = randomUUID();
   await pool.query(`INSERT INTO catalog.venues (id, owner_id, name, city) VALUES ($1, 'org-1', 'Test Hall', 'Lisbon')`, [venueId]);
-  await pool.query(`INSERT INTO catalog.sections (id, venue_id, name, kind, category, capacity) VALUES ($1, $2, 'Stalls', 'seated', 'standard', $3)`, [seatedId, venueId, options.seats]);
-  await pool.query(`INSERT INTO catalog.sections (id, venue_id, name, kind, category, capacity) VALUES ($1, $2, 'Floor', 'general_admission', 'floor', $3)`, [gaSectionId, venueId, options.gaCapacity ?? 100]);
+  await pool.query(`INSERT INTO catalog.sections (id, venue_id, name, kind, category, capacity) VALUES ($1, $2, 'Stalls', 'seated', 'standard', $3)`, [
+    seatedId,
+    venueId,
+    options.seats,
+  ]);
+  await pool.query(`INSERT INTO catalog.sections (id, venue_id, name, kind, category, capacity) VALUES ($1, $2, 'Floor', 'general_admission', 'floor', $3)`, [
+    gaSectionId,
+    venueId,
+    options.gaCapacity ?? 100,
+  ]);
   await pool.query(
     `INSERT INTO catalog.seats (venue_id, section_id, row_label, number, x, y, category)
      SELECT $1, $2, chr(65 + (n - 1) / 10), ((n - 1) % 10) + 1, ((n - 1) % 10) * 10, ((n - 1) / 10) * 10, 'standard' FROM generate_series(1, $3) n`,
@@ -100,13 +116,19 @@ export async function seedEvent(pool: pg.Pool, options: { seats: number; gaCapac
     `INSERT INTO catalog.events (id, venue_id, owner_id, title, starts_at, ends_at) VALUES ($1, $2, 'org-1', 'Test Night', now() + make_interval(hours => $3), now() + make_interval(hours => $3 + 2))`,
     [eventId, venueId, options.startsInHours ?? 48],
   );
-  await pool.query(`INSERT INTO catalog.price_tiers (event_id, category, price_cents, currency) VALUES ($1, 'standard', $2, 'EUR'), ($1, 'floor', 2500, 'EUR')`, [eventId, options.priceCents ?? 4000]);
+  await pool.query(
+    `INSERT INTO catalog.price_tiers (event_id, category, price_cents, currency) VALUES ($1, 'standard', $2, 'EUR'), ($1, 'floor', 2500, 'EUR')`,
+    [eventId, options.priceCents ?? 4000],
+  );
   const { rows } = await pool.query<{ id: string }>('SELECT id FROM catalog.seats WHERE section_id = $1 ORDER BY row_label, number', [seatedId]);
   return { eventId, venueId, seatIds: rows.map((r) => r.id), gaSectionId };
 }
 
 /** Inventory invariants, checked straight in the database. */
-export async function assertInventoryInvariants(pool: pg.Pool, eventId: string): Promise<{ seats: Record<string, number>; ga: { capacity: number; held: number; sold: number }[] }> {
+export async function assertInventoryInvariants(
+  pool: pg.Pool,
+  eventId: string,
+): Promise<{ seats: Record<string, number>; ga: { capacity: number; held: number; sold: number }[] }> {
   const problems: string[] = [];
   const soldWithoutBooking = await pool.query(
     `SELECT count(*)::int AS n FROM booking.seat_inventory si
@@ -126,7 +148,7 @@ export async function assertInventoryInvariants(pool: pg.Pool, eventId: string):
       WHERE si.event_id = $1 AND si.status = 'held' AND h.status = 'active' AND si.held_until <> h.expires_at`,
     [eventId],
   );
-  if (heldByInactive.rows[0].n !== 0) problems.push('held seats disagree with their hold\'s expiry');
+  if (heldByInactive.rows[0].n !== 0) problems.push("held seats disagree with their hold's expiry");
   const ga = await pool.query<{ capacity: number; held: number; sold: number; active_held: number; booked: number }>(
     `SELECT g.capacity, g.held, g.sold,
             COALESCE((SELECT sum(ga_quantity) FROM booking.holds h WHERE h.event_id = g.event_id AND h.ga_section_id = g.section_id AND h.status = 'active'), 0)::int AS active_held,
@@ -139,11 +161,13 @@ export async function assertInventoryInvariants(pool: pg.Pool, eventId: string):
     if (row.sold !== row.booked) problems.push(`GA sold ${row.sold} != confirmed bookings ${row.booked}`);
     if (row.held + row.sold > row.capacity) problems.push('GA oversold');
   }
-  const counts = await pool.query<{ status: string; n: number }>('SELECT status, count(*)::int AS n FROM booking.seat_inventory WHERE event_id = $1 GROUP BY status', [eventId]);
+  const counts = await pool.query<{ status: string; n: number }>(
+    'SELECT status, count(*)::int AS n FROM booking.seat_inventory WHERE event_id = $1 GROUP BY status',
+    [eventId],
+  );
   if (problems.length > 0) throw new Error(`inventory invariant broken: ${problems.join('; ')}`);
   return { seats: Object.fromEntries(counts.rows.map((r) => [r.status, r.n])), ga: ga.rows };
 }
-
 
 export interface LocalServices {
   catalogUrl: string;
@@ -205,7 +229,12 @@ export interface ConsumedMessage {
 }
 
 /** Reads `topic` from the beginning with a fresh consumer group until `until` holds (or the timeout). */
-export async function consumeTopic(brokers: string | string[], topic: string, until: (messages: ConsumedMessage[]) => boolean, timeoutMs = 60_000): Promise<ConsumedMessage[]> {
+export async function consumeTopic(
+  brokers: string | string[],
+  topic: string,
+  until: (messages: ConsumedMessage[]) => boolean,
+  timeoutMs = 60_000,
+): Promise<ConsumedMessage[]> {
   const kafka = new Kafka({ clientId: 'test-consumer', brokers: [brokers].flat(), logLevel: logLevel.NOTHING });
   const consumer = kafka.consumer({ groupId: `test-${randomUUID()}` });
   const messages: ConsumedMessage[] = [];

@@ -92,10 +92,9 @@ export function toEvent(row: EventRow): Event {
 }
 
 async function findEventRow(db: Pool | Tx, eventId: string): Promise<EventRow | undefined> {
-  const { rows } = await db.query<EventRow>(
-    `SELECT ${eventColumns} FROM catalog.events e JOIN catalog.venues v ON v.id = e.venue_id WHERE e.id = $1`,
-    [eventId],
-  );
+  const { rows } = await db.query<EventRow>(`SELECT ${eventColumns} FROM catalog.events e JOIN catalog.venues v ON v.id = e.venue_id WHERE e.id = $1`, [
+    eventId,
+  ]);
   return rows[0];
 }
 
@@ -116,7 +115,11 @@ async function checkPriceTiers(tx: Tx, venueId: string, tiers: PriceTier[]): Pro
   }
   const currencies = [...new Set(tiers.map((t) => t.currency))];
   if (currencies.length > 1) {
-    throw problems.unprocessable('mixed-currencies', 'Price tiers use several currencies', `all price tiers of an event must use one currency; got ${currencies.join(', ')}`);
+    throw problems.unprocessable(
+      'mixed-currencies',
+      'Price tiers use several currencies',
+      `all price tiers of an event must use one currency; got ${currencies.join(', ')}`,
+    );
   }
   const { rows } = await tx.query<{ category: string }>(
     `SELECT category FROM catalog.seats WHERE venue_id = $1
@@ -127,11 +130,21 @@ async function checkPriceTiers(tx: Tx, venueId: string, tiers: PriceTier[]): Pro
   const used = new Set(rows.map((r) => r.category));
   const missing = [...used].filter((c) => !seen.has(c)).sort();
   if (missing.length > 0) {
-    throw problems.unprocessable('missing-price-tier', 'Categories without a price', `the venue has seats or places in categories without a price tier: ${missing.join(', ')}`, { categories: missing });
+    throw problems.unprocessable(
+      'missing-price-tier',
+      'Categories without a price',
+      `the venue has seats or places in categories without a price tier: ${missing.join(', ')}`,
+      { categories: missing },
+    );
   }
   const unknown = [...seen].filter((c) => !used.has(c)).sort();
   if (unknown.length > 0) {
-    throw problems.unprocessable('unknown-category', 'Price tier for an unused category', `the venue has no seats or places in categories: ${unknown.join(', ')}`, { categories: unknown });
+    throw problems.unprocessable(
+      'unknown-category',
+      'Price tier for an unused category',
+      `the venue has no seats or places in categories: ${unknown.join(', ')}`,
+      { categories: unknown },
+    );
   }
 }
 
@@ -142,7 +155,9 @@ function checkTimes(startsAt: Date, endsAt: Date): void {
 /** A new or moved start must lie ahead: an event in the past would go straight on sale. */
 function checkStartsAhead(startsAt: Date): void {
   if (startsAt.getTime() <= Date.now()) {
-    throw problems.unprocessable('starts-in-past', 'Event starts in the past', `startsAt ${startsAt.toISOString()} has already passed`, { field: 'body.startsAt' });
+    throw problems.unprocessable('starts-in-past', 'Event starts in the past', `startsAt ${startsAt.toISOString()} has already passed`, {
+      field: 'body.startsAt',
+    });
   }
 }
 

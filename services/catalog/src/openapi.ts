@@ -42,7 +42,7 @@ const readErrors = {
 const writeErrors = {
   '400': problem('Malformed JSON, wrong types, unknown fields or values out of bounds'),
   '401': problem('No valid bearer token'),
-  '403': problem('The token\'s role or owner may not do this'),
+  '403': problem("The token's role or owner may not do this"),
   '409': problem('A request with the same Idempotency-Key is still in flight, or the change conflicts with the current state'),
   '413': problem('Request body too large'),
   '415': problem('Body is not application/json'),
@@ -78,8 +78,8 @@ const createEvent: Operation = {
   operationId: 'createEvent',
   summary: 'Create an event (showtime) at one of your venues',
   description:
-    'Every category used by the venue\'s seats and general-admission sections needs exactly one price tier, and all tiers ' +
-    'share one currency. Organizers may only use their own venues (admins any); the event belongs to the venue\'s owner. ' +
+    "Every category used by the venue's seats and general-admission sections needs exactly one price tier, and all tiers " +
+    "share one currency. Organizers may only use their own venues (admins any); the event belongs to the venue's owner. " +
     '`status` defaults to `on_sale`.',
   tags: ['organizers'],
   security: bearer,
@@ -93,7 +93,7 @@ const createEvent: Operation = {
 
 const updateEvent: Operation = {
   operationId: 'updateEvent',
-  summary: 'Change an event\'s title, description, times or status',
+  summary: "Change an event's title, description, times or status",
   description:
     'Status transitions: `draft` → `on_sale` | `cancelled`; `on_sale` → `cancelled`. A cancelled event cannot be changed ' +
     '(setting `cancelled` again is a no-op). An event on sale cannot go back to draft: buyers may already hold seats.',
@@ -157,9 +157,9 @@ const getEvent: Operation = {
 
 const getSeatMap: Operation = {
   operationId: 'getEventSeatMap',
-  summary: 'An event\'s seat map with prices',
+  summary: "An event's seat map with prices",
   description:
-    'Sections in the organizer\'s order, each with its price; seated sections list their seats with coordinates, ' +
+    "Sections in the organizer's order, each with its price; seated sections list their seats with coordinates, " +
     'category and price. Availability is not part of the catalog: the booking service serves it at ' +
     '`GET /events/{eventId}/availability`.',
   tags: ['buyers'],
@@ -229,7 +229,7 @@ const catalogDocument: OpenApiDocument = {
           seats: { type: 'integer', minimum: 1, maximum: 500, description: 'Seats in the row, numbered from `firstNumber`.' },
           firstNumber: { type: 'integer', minimum: 1, maximum: 10_000, default: 1 },
           offset: { type: 'number', minimum: -1_000, maximum: 1_000, default: 0, description: 'Horizontal shift of the row.' },
-          category: { ...category, description: 'Price category of the row; defaults to the section\'s.' },
+          category: { ...category, description: "Price category of the row; defaults to the section's." },
         },
       },
       SeatedSectionInput: {
@@ -448,5 +448,4 @@ export function buildCatalogOpenApi(limits: { searchPageSizeMax: number }): Open
 }
 
 /** The document a catalog serves: its limits are the running service's settings. */
-export const catalogOpenApi = (config: ServiceConfig): OpenApiDocument =>
-  buildCatalogOpenApi({ searchPageSizeMax: config.integer('SEARCH_PAGE_SIZE_MAX') });
+export const catalogOpenApi = (config: ServiceConfig): OpenApiDocument => buildCatalogOpenApi({ searchPageSizeMax: config.integer('SEARCH_PAGE_SIZE_MAX') });

@@ -41,7 +41,8 @@ export function decodeCursor(raw: string): Cursor {
 export function registerSearchRoutes({ api, pool, pageSizeMax }: RouteDeps & { pageSizeMax: number }): void {
   api.operation('get', '/events', async (req, res) => {
     const query = inputOf(req).query as unknown as SearchQuery;
-    if (req.query.limit === undefined) query.limit = Math.min(query.limit, pageSizeMax); // the default, capped
+    if (req.query.limit === undefined)
+      query.limit = Math.min(query.limit, pageSizeMax); // the default, capped
     else if (query.limit > pageSizeMax) throw problems.validation([{ field: 'query.limit', message: `must be <= ${pageSizeMax}` }]);
     const cursor = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
 

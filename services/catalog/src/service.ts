@@ -1,10 +1,4 @@
-import {
-  authEnv,
-  commonEnv,
-  databaseEnv,
-  standardPaths,
-  type ServiceDeclaration,
-} from '@ticketing/platform/service-declaration';
+import { authEnv, commonEnv, databaseEnv, standardPaths, type ServiceDeclaration } from '@ticketing/platform/service-declaration';
 
 /** The catalog: venues, seat maps, events (showtimes), price tiers, search. */
 export const catalogService = {

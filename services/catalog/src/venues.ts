@@ -149,18 +149,14 @@ export interface VenueRow {
 }
 
 export async function findVenueRow(db: Pool | Tx, venueId: string): Promise<VenueRow | undefined> {
-  const { rows } = await db.query<VenueRow>(
-    'SELECT id, owner_id, name, city, address, timezone, created_at FROM catalog.venues WHERE id = $1',
-    [venueId],
-  );
+  const { rows } = await db.query<VenueRow>('SELECT id, owner_id, name, city, address, timezone, created_at FROM catalog.venues WHERE id = $1', [venueId]);
   return rows[0];
 }
 
 export async function loadSections(db: Pool | Tx, venueId: string): Promise<Section[]> {
-  const { rows } = await db.query<Section>(
-    `SELECT id, name, kind, category, capacity FROM catalog.sections WHERE venue_id = $1 ORDER BY position, name`,
-    [venueId],
-  );
+  const { rows } = await db.query<Section>(`SELECT id, name, kind, category, capacity FROM catalog.sections WHERE venue_id = $1 ORDER BY position, name`, [
+    venueId,
+  ]);
   return rows;
 }
 

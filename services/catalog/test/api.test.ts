@@ -50,11 +50,20 @@ describe('bad input gets a 4xx problem, never a 500', () => {
       ...auth,
       body: smallVenue({ sections: [{ name: 'S', kind: 'seated', category: 'standard', rows: [{ row: 'A', seats: '10' }] }] }),
     });
-    assert.ok(seats.errors?.some((e) => e.field === 'body.sections.0.rows.0.seats'), JSON.stringify(seats));
+    assert.ok(
+      seats.errors?.some((e) => e.field === 'body.sections.0.rows.0.seats'),
+      JSON.stringify(seats),
+    );
     // A section's errors concern its own kind only.
-    const kind = await expectProblem(400, 'POST', '/venues', { ...auth, body: smallVenue({ sections: [{ name: 'S', kind: 'seatd', category: 'standard', rows: [] }] }) });
+    const kind = await expectProblem(400, 'POST', '/venues', {
+      ...auth,
+      body: smallVenue({ sections: [{ name: 'S', kind: 'seatd', category: 'standard', rows: [] }] }),
+    });
     assert.deepEqual(kind.errors, [{ field: 'body.sections.0.kind', message: 'must be equal to one of the allowed values' }]);
-    await expectProblem(400, 'POST', '/events', { ...auth, body: eventBody(venueId, { priceTiers: [{ category: 'vip', priceCents: '10', currency: 'EUR' }] }) });
+    await expectProblem(400, 'POST', '/events', {
+      ...auth,
+      body: eventBody(venueId, { priceTiers: [{ category: 'vip', priceCents: '10', currency: 'EUR' }] }),
+    });
     await expectProblem(400, 'POST', '/events', { ...auth, body: eventBody(venueId, { startsAt: 1700000000 }) });
     await expectProblem(400, 'PATCH', `/events/${eventId}`, { ...auth, body: { status: 'sold_out' } });
     await expectProblem(400, 'PATCH', `/events/${eventId}`, { ...auth, body: { title: null } });
@@ -72,14 +81,19 @@ describe('bad input gets a 4xx problem, never a 500', () => {
   });
 
   test('negative, zero, fractional and huge numbers; blank and long strings', async () => {
-    const section = (over: Record<string, unknown>) => smallVenue({ sections: [{ name: 'S', kind: 'seated', category: 'standard', rows: [{ row: 'A', seats: 2, ...over }] }] });
+    const section = (over: Record<string, unknown>) =>
+      smallVenue({ sections: [{ name: 'S', kind: 'seated', category: 'standard', rows: [{ row: 'A', seats: 2, ...over }] }] });
     for (const over of [{ seats: -1 }, { seats: 0 }, { seats: 1.5 }, { seats: 1e9 }, { firstNumber: 0 }, { offset: 1e308 }]) {
       await expectProblem(400, 'POST', '/venues', { ...auth, body: section(over) });
     }
     const ga = (capacity: unknown) => smallVenue({ sections: [{ name: 'F', kind: 'general_admission', category: 'floor', capacity }] });
     await expectProblem(400, 'POST', '/venues', { ...auth, body: ga(-5) });
     await expectProblem(400, 'POST', '/venues', { ...auth, body: ga(2 ** 53) });
-    await expectProblem(400, 'POST', '/venues', { ...auth, rawBody: JSON.stringify(ga(1)).replace('"capacity":1', '"capacity":1e400'), headers: { 'content-type': 'application/json' } });
+    await expectProblem(400, 'POST', '/venues', {
+      ...auth,
+      rawBody: JSON.stringify(ga(1)).replace('"capacity":1', '"capacity":1e400'),
+      headers: { 'content-type': 'application/json' },
+    });
     for (const priceCents of [-1, 1e12, 0.5]) {
       await expectProblem(400, 'POST', '/events', { ...auth, body: eventBody(venueId, { priceTiers: [{ category: 'vip', priceCents, currency: 'EUR' }] }) });
     }
@@ -96,10 +110,16 @@ describe('bad input gets a 4xx problem, never a 500', () => {
     // Offsets beyond ±15:59 and year 0 pass `format: date-time` but not PostgreSQL.
     for (const value of ['2030-01-01T20:00:00-18:45', '2030-01-01T20:00:00+16:00', '0000-01-01T00:00:00Z', '9999-12-31T23:00:00-02:00']) {
       const search = await expectProblem(400, 'GET', `/events?from=${encodeURIComponent(value)}`);
-      assert.ok(search.errors?.some((e) => e.field === 'query.from'), JSON.stringify(search));
+      assert.ok(
+        search.errors?.some((e) => e.field === 'query.from'),
+        JSON.stringify(search),
+      );
       await expectProblem(400, 'GET', `/events?to=${encodeURIComponent(value)}`);
       const created = await expectProblem(400, 'POST', '/events', { ...auth, body: eventBody(venueId, { startsAt: value }) });
-      assert.ok(created.errors?.some((e) => e.field === 'body.startsAt'), JSON.stringify(created));
+      assert.ok(
+        created.errors?.some((e) => e.field === 'body.startsAt'),
+        JSON.stringify(created),
+      );
       await expectProblem(400, 'PATCH', `/events/${eventId}`, { ...auth, body: { endsAt: value } });
     }
     // The extremes that are allowed work end to end.
@@ -191,11 +211,17 @@ describe('OpenAPI document', () => {
         assert.ok(!ids.has(op.operationId), `duplicate operationId ${op.operationId}`);
         ids.add(op.operationId);
         for (const match of path.matchAll(/\{(\w+)\}/g)) {
-          assert.ok(op.parameters?.some((p) => p.in === 'path' && p.name === match[1]), `${method} ${path}: path parameter ${match[1]}`);
+          assert.ok(
+            op.parameters?.some((p) => p.in === 'path' && p.name === match[1]),
+            `${method} ${path}: path parameter ${match[1]}`,
+          );
         }
         if (method !== 'get') {
           assert.deepEqual(op.security, [{ bearerAuth: [] }], `${method} ${path} security`);
-          assert.ok(op.parameters?.some((p) => p.name === 'Idempotency-Key'), `${method} ${path} Idempotency-Key`);
+          assert.ok(
+            op.parameters?.some((p) => p.name === 'Idempotency-Key'),
+            `${method} ${path} Idempotency-Key`,
+          );
           for (const status of ['400', '401', '403', '413', '415', '422']) assert.ok(op.responses[status], `${method} ${path} ${status}`);
           assert.equal((op.requestBody?.content['application/json'].schema as { $ref?: string }).$ref !== undefined, true);
         }

@@ -7,13 +7,16 @@ import { eventBody, smallVenue, startCatalog, tokens, type TestCatalog } from '.
 describe('catalog contract: generated input against the served OpenAPI document', () => {
   let catalog: TestCatalog;
   const known = { venueId: '', eventId: '' };
-  before(async () => {
-    await prepareContractTests();
-    catalog = await startCatalog({ LOG_LEVEL: 'error' });
-    // Some data, so reads that find something are exercised too.
-    known.venueId = (await catalog.call('POST', '/venues', { token: tokens.admin, body: smallVenue() })).body.id;
-    known.eventId = (await catalog.call('POST', '/events', { token: tokens.admin, body: eventBody(known.venueId) })).body.id;
-  }, { timeout: 330_000 });
+  before(
+    async () => {
+      await prepareContractTests();
+      catalog = await startCatalog({ LOG_LEVEL: 'error' });
+      // Some data, so reads that find something are exercised too.
+      known.venueId = (await catalog.call('POST', '/venues', { token: tokens.admin, body: smallVenue() })).body.id;
+      known.eventId = (await catalog.call('POST', '/events', { token: tokens.admin, body: eventBody(known.venueId) })).body.id;
+    },
+    { timeout: 330_000 },
+  );
   after(async () => catalog?.close());
 
   test('every status, content type and body is one the document describes; no 5xx', { timeout: 90_000 }, async () => {

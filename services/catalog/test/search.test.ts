@@ -114,7 +114,10 @@ test('pagination is stable across pages even when many events start at the same 
 
     // A cursor stays valid while events are added before it: nothing already seen comes back.
     const first = await local.call('GET', '/events?city=tiesburg&limit=5');
-    await local.call('POST', '/events', { token: tokens.alice, body: eventBody(venueId, { title: 'Early', startsAt: '2031-06-30T20:00:00Z', endsAt: '2031-06-30T23:00:00Z' }) });
+    await local.call('POST', '/events', {
+      token: tokens.alice,
+      body: eventBody(venueId, { title: 'Early', startsAt: '2031-06-30T20:00:00Z', endsAt: '2031-06-30T23:00:00Z' }),
+    });
     const second = await local.call('GET', `/events?city=tiesburg&limit=5&cursor=${first.body.nextCursor}`);
     const firstIds = new Set(first.body.items.map((e: any) => e.id));
     assert.ok(second.body.items.every((e: any) => !firstIds.has(e.id) && e.title !== 'Early'));
@@ -124,7 +127,18 @@ test('pagination is stable across pages even when many events start at the same 
 });
 
 test('limit bounds and malformed cursors are 400 problems', async () => {
-  for (const query of ['?limit=0', '?limit=11', '?limit=-1', '?limit=1e9', '?limit=abc', '?limit=2&limit=3', '?cursor=%%%', '?cursor=bm9wZQ', '?cursor=', '?unknown=1']) {
+  for (const query of [
+    '?limit=0',
+    '?limit=11',
+    '?limit=-1',
+    '?limit=1e9',
+    '?limit=abc',
+    '?limit=2&limit=3',
+    '?cursor=%%%',
+    '?cursor=bm9wZQ',
+    '?cursor=',
+    '?unknown=1',
+  ]) {
     const res = await catalog.call('GET', `/events${query}`);
     assert.equal(res.status, 400, query);
     assert.equal(res.headers.get('content-type'), 'application/problem+json; charset=utf-8', query);

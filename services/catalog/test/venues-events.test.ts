@@ -56,7 +56,15 @@ describe('venues', () => {
       name: 'Layout',
       city: 'Paris',
       sections: [
-        { name: 'Front', kind: 'seated', category: 'standard', rows: [{ row: 'A', seats: 2 }, { row: 'B', seats: 2 }] },
+        {
+          name: 'Front',
+          kind: 'seated',
+          category: 'standard',
+          rows: [
+            { row: 'A', seats: 2 },
+            { row: 'B', seats: 2 },
+          ],
+        },
         { name: 'Back', kind: 'seated', category: 'standard', rows: [{ row: 'C', seats: 2, firstNumber: 101 }] },
         { name: 'Side', kind: 'seated', category: 'standard', origin: { x: 50, y: 7 }, rows: [{ row: 'S', seats: 1 }] },
       ],
@@ -99,7 +107,15 @@ describe('venues', () => {
         name: 'Dup',
         city: 'Oslo',
         sections: [
-          { name: 'X', kind: 'seated', category: 'standard', rows: [{ row: 'A', seats: 1 }, { row: 'A', seats: 2 }] },
+          {
+            name: 'X',
+            kind: 'seated',
+            category: 'standard',
+            rows: [
+              { row: 'A', seats: 1 },
+              { row: 'A', seats: 2 },
+            ],
+          },
           { name: 'X', kind: 'general_admission', category: 'floor', capacity: 5 },
         ],
       },
@@ -143,7 +159,10 @@ describe('events', () => {
     assert.equal(event.status, 'on_sale');
     assert.equal(event.startsAt, '2031-05-01T19:00:00.000Z');
     assert.deepEqual(event.venue, { id: venue.id, name: 'Blue Hall', city: 'Berlin', address: 'Hauptstr. 1', timezone: 'Europe/Berlin' });
-    assert.deepEqual(event.priceTiers.map((t: any) => t.category), ['floor', 'standard', 'vip']);
+    assert.deepEqual(
+      event.priceTiers.map((t: any) => t.category),
+      ['floor', 'standard', 'vip'],
+    );
 
     const read = await catalog.call('GET', `/events/${event.id}`);
     assert.equal(read.status, 200);
@@ -154,14 +173,20 @@ describe('events', () => {
     assert.equal(map.body.currency, 'EUR');
     const [stalls, floor] = map.body.sections;
     assert.equal(stalls.seats.length, 9);
-    assert.deepEqual(stalls.seats.slice(3, 5).map((s: any) => [s.row, s.number, s.category, s.priceCents]), [
-      ['A', 4, 'vip', 9000],
-      ['B', 1, 'standard', 5000],
-    ]);
+    assert.deepEqual(
+      stalls.seats.slice(3, 5).map((s: any) => [s.row, s.number, s.category, s.priceCents]),
+      [
+        ['A', 4, 'vip', 9000],
+        ['B', 1, 'standard', 5000],
+      ],
+    );
     assert.deepEqual([floor.kind, floor.capacity, floor.priceCents, floor.seats], ['general_admission', 100, 3000, []]);
 
     const one = await catalog.call('GET', `/events/${event.id}/seat-map?sectionId=${floor.id}`);
-    assert.deepEqual(one.body.sections.map((s: any) => s.name), ['Floor']);
+    assert.deepEqual(
+      one.body.sections.map((s: any) => s.name),
+      ['Floor'],
+    );
   });
 
   test('every category the venue uses needs a price tier, in one currency, and nothing more', async () => {
@@ -258,12 +283,10 @@ describe('events', () => {
       body: { startsAt: '2031-06-01T18:00:00Z', endsAt: '2031-06-01T21:30:00Z', description: 'Moved' },
     });
     assert.equal(moved.status, 200);
-    assert.deepEqual([moved.body.startsAt, moved.body.endsAt, moved.body.description, moved.body.title], [
-      '2031-06-01T18:00:00.000Z',
-      '2031-06-01T21:30:00.000Z',
-      'Moved',
-      'Night Concert',
-    ]);
+    assert.deepEqual(
+      [moved.body.startsAt, moved.body.endsAt, moved.body.description, moved.body.title],
+      ['2031-06-01T18:00:00.000Z', '2031-06-01T21:30:00.000Z', 'Moved', 'Night Concert'],
+    );
     const badTimes = await catalog.call('PATCH', url, { token: tokens.alice, body: { endsAt: '2031-06-01T17:00:00Z' } });
     assert.equal(badTimes.status, 400);
 
@@ -304,7 +327,10 @@ describe('idempotency', () => {
     assert.notEqual(bob.body.id, first.body.id);
 
     // Exactly one venue was created by alice's retries.
-    const { rows } = await catalog.service.context.pool.query(`SELECT count(*)::int AS n FROM catalog.venues WHERE owner_id = 'organizer-alice' AND name = 'Blue Hall' AND id = $1`, [first.body.id]);
+    const { rows } = await catalog.service.context.pool.query(
+      `SELECT count(*)::int AS n FROM catalog.venues WHERE owner_id = 'organizer-alice' AND name = 'Blue Hall' AND id = $1`,
+      [first.body.id],
+    );
     assert.equal(rows[0].n, 1);
   });
 

@@ -2,7 +2,10 @@ import type { EnvSetting, ServiceDeclaration } from './service-declaration.js';
 
 /** Raised when a setting is missing or malformed; names the setting. */
 export class ConfigError extends Error {
-  constructor(readonly setting: string, message: string) {
+  constructor(
+    readonly setting: string,
+    message: string,
+  ) {
     super(`configuration error: ${setting}: ${message}`);
     this.name = 'ConfigError';
   }
@@ -45,7 +48,10 @@ function parseSetting(setting: EnvSetting, raw: string): ConfigValue {
       return raw;
     }
     case 'list': {
-      const items = raw.split(',').map((item) => item.trim()).filter(Boolean);
+      const items = raw
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean);
       if (items.length === 0) throw new ConfigError(name, 'expected a comma-separated list, got an empty value');
       return items;
     }

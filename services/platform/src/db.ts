@@ -143,9 +143,7 @@ export async function migrate(pool: Pool, schema: string, sources: { prefix: str
     await client.query(
       `CREATE TABLE IF NOT EXISTS ${pgIdent(schema)}.schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,
     );
-    const done = new Set(
-      (await client.query<{ name: string }>(`SELECT name FROM ${pgIdent(schema)}.schema_migrations`)).rows.map((r) => r.name),
-    );
+    const done = new Set((await client.query<{ name: string }>(`SELECT name FROM ${pgIdent(schema)}.schema_migrations`)).rows.map((r) => r.name));
     for (const { name, file } of files) {
       if (done.has(name)) continue;
       const sql = await readFile(file, 'utf8');

@@ -35,7 +35,10 @@ const requestIdPattern = /^[\w.:-]{1,128}$/;
 export function sendProblem(res: Response, problem: HttpProblem, instance?: string): void {
   if (problem.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(problem.retryAfterSeconds));
   if (problem.status === 405 && Array.isArray(problem.extensions.allow)) res.setHeader('Allow', problem.extensions.allow.join(', '));
-  res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem.toBody(instance)));
+  res
+    .status(problem.status)
+    .type('application/problem+json')
+    .send(JSON.stringify(problem.toBody(instance)));
 }
 
 /** For 405: which methods each path of the API (and the platform's own GET paths) answers. */
@@ -61,7 +64,8 @@ export function toProblem(error: unknown): HttpProblem | undefined {
   const e = error as { type?: string; status?: number; code?: string; message?: string; constraint?: string };
   if (e.type === 'entity.parse.failed') return problems.badRequest('the request body is not valid JSON');
   if (e.type === 'entity.too.large') return new HttpProblem(413, 'too-large', 'Request body too large', 'the request body exceeds the size limit');
-  if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') return new HttpProblem(415, 'unsupported-encoding', 'Unsupported encoding', e.message);
+  if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported')
+    return new HttpProblem(415, 'unsupported-encoding', 'Unsupported encoding', e.message);
   if (e.type === 'request.aborted') return problems.badRequest('the request was aborted');
   if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) return problems.badRequest(e.message ?? 'bad request');
   // Safety net for values that passed schema checks but PostgreSQL still
@@ -148,7 +152,13 @@ export function createHttpApp(options: HttpAppOptions) {
       const problem = toProblem(error);
       if (problem) {
         // One line per failed request, no stack: an outage must not flood the log.
-        if (problem.status >= 500) req.log?.warn('request failed', { status: problem.status, reason: problem.extensions.reason, detail: problem.detail, error: (error as Error).message });
+        if (problem.status >= 500)
+          req.log?.warn('request failed', {
+            status: problem.status,
+            reason: problem.extensions.reason,
+            detail: problem.detail,
+            error: (error as Error).message,
+          });
         if (res.headersSent) return;
         return sendProblem(res, problem, req.originalUrl);
       }

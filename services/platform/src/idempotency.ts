@@ -29,7 +29,10 @@ export const defaultLockSeconds = 35;
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   if (value && typeof value === 'object') {
-    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(',')}}`;
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(value ?? null);
 }
@@ -58,8 +61,12 @@ export function createIdempotentWriter(settings: IdempotencyOptions) {
       );
       if (inserted.rowCount === 1) return undefined;
       const { rows } = await pool.query<{
-        request_hash: string; status: string; response_status: number | null; response_body: unknown;
-        expired: boolean; lock_expired: boolean;
+        request_hash: string;
+        status: string;
+        response_status: number | null;
+        response_body: unknown;
+        expired: boolean;
+        lock_expired: boolean;
       }>(
         `SELECT request_hash, status, response_status, response_body,
                 expires_at <= now() AS expired, locked_until <= now() AS lock_expired
@@ -77,7 +84,11 @@ export function createIdempotentWriter(settings: IdempotencyOptions) {
       }
       if (row.status === 'done') return { status: row.response_status ?? 200, body: row.response_body };
       if (!row.lock_expired) {
-        throw problems.conflict('idempotency-key-in-flight', 'Request in progress', 'a request with this Idempotency-Key is still being processed; retry shortly');
+        throw problems.conflict(
+          'idempotency-key-in-flight',
+          'Request in progress',
+          'a request with this Idempotency-Key is still being processed; retry shortly',
+        );
       }
       // The first attempt died mid-flight (its transaction rolled back): take over.
       const taken = await pool.query(
@@ -91,10 +102,12 @@ export function createIdempotentWriter(settings: IdempotencyOptions) {
   }
 
   async function store(db: Pool | Tx, principal: string, key: string, result: WriteResult): Promise<void> {
-    await db.query(
-      `UPDATE ${table} SET status = 'done', response_status = $3, response_body = $4::jsonb WHERE principal = $1 AND key = $2`,
-      [principal, key, result.status, JSON.stringify(result.body ?? null)],
-    );
+    await db.query(`UPDATE ${table} SET status = 'done', response_status = $3, response_body = $4::jsonb WHERE principal = $1 AND key = $2`, [
+      principal,
+      key,
+      result.status,
+      JSON.stringify(result.body ?? null),
+    ]);
   }
 
   /** Frees a key still in flight so the client can retry; best effort (the lock bound frees it otherwise). */
@@ -123,7 +136,9 @@ export function createIdempotentWriter(settings: IdempotencyOptions) {
     if (key.length === 0 || key.length > 255 || !/^[\x21-\x7e]+$/.test(key)) {
       throw problems.badRequest('Idempotency-Key must be 1 to 255 visible ASCII characters');
     }
-    const hash = createHash('sha256').update(`${req.method} ${req.originalUrl.split('?')[0]} ${canonical(req.body)}`).digest('hex');
+    const hash = createHash('sha256')
+      .update(`${req.method} ${req.originalUrl.split('?')[0]} ${canonical(req.body)}`)
+      .digest('hex');
     const replay = await claim(principal, key, hash);
     if (replay) return send(replay, true);
     let result: WriteResult;

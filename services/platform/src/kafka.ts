@@ -11,15 +11,11 @@ const levelNames: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
 };
 
 const connectionNamespaces = new Set(['Connection', 'BrokerPool']);
-const connectionFailure = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|Connection (error|timeout)|connect to (seed )?broker|Closed connection|KafkaJSConnectionError|KafkaJSNumberOfRetriesExceeded/i;
+const connectionFailure =
+  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|Connection (error|timeout)|connect to (seed )?broker|Closed connection|KafkaJSConnectionError|KafkaJSNumberOfRetriesExceeded/i;
 
 /** A kafkajs client that logs through our JSON logger. */
-export function createKafka(
-  brokers: readonly string[],
-  clientId: string,
-  logger: Logger,
-  sasl?: { username: string; password: string },
-): Kafka {
+export function createKafka(brokers: readonly string[], clientId: string, logger: Logger, sasl?: { username: string; password: string }): Kafka {
   return new Kafka({
     clientId,
     brokers: [...brokers],
@@ -29,13 +25,15 @@ export function createKafka(
     // Reconnects are driven by our own loops (outbox relay); keep client retries short.
     retry: { retries: 2, initialRetryTime: 200, maxRetryTime: 2_000 },
     logLevel: logLevel.WARN,
-    logCreator: () => ({ namespace, level, log }) => {
-      const { message, ...rest } = log;
-      // While a broker is down kafkajs reports every connection attempt (about
-      // 200 lines a minute); the code using the client logs the outage once.
-      const perAttempt = connectionNamespaces.has(namespace) || connectionFailure.test(String(message)) || connectionFailure.test(String(rest.error ?? ''));
-      logger[perAttempt ? 'debug' : levelNames[level] ?? 'info'](`kafka: ${message}`, { namespace, ...rest });
-    },
+    logCreator:
+      () =>
+      ({ namespace, level, log }) => {
+        const { message, ...rest } = log;
+        // While a broker is down kafkajs reports every connection attempt (about
+        // 200 lines a minute); the code using the client logs the outage once.
+        const perAttempt = connectionNamespaces.has(namespace) || connectionFailure.test(String(message)) || connectionFailure.test(String(rest.error ?? ''));
+        logger[perAttempt ? 'debug' : (levelNames[level] ?? 'info')](`kafka: ${message}`, { namespace, ...rest });
+      },
   });
 }
 

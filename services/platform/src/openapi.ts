@@ -183,9 +183,9 @@ export function createApi(doc: OpenApiDocument, options: ApiOptions = {}) {
     if (!op) throw new Error(`OpenAPI document has no operation ${method.toUpperCase()} ${openApiPath}`);
     const handler = args.at(-1);
     if (typeof handler !== 'function') throw new Error(`${method.toUpperCase()} ${openApiPath}: the last argument must be the handler`);
-    const steps: OperationSteps =
-      typeof args[0] === 'object' ? (args[0] as OperationSteps) : { guards: args.slice(0, -1) as RequestHandler[] };
-    if (steps.rawBodyGuards?.length && !op.requestBody) throw new Error(`${method.toUpperCase()} ${openApiPath}: raw-body guards need a documented request body`);
+    const steps: OperationSteps = typeof args[0] === 'object' ? (args[0] as OperationSteps) : { guards: args.slice(0, -1) as RequestHandler[] };
+    if (steps.rawBodyGuards?.length && !op.requestBody)
+      throw new Error(`${method.toUpperCase()} ${openApiPath}: raw-body guards need a documented request body`);
     registered.add(`${method} ${openApiPath}`);
     const params = op.parameters ?? [];
     const validateParams = compileParameters(params, 'path');
@@ -211,10 +211,12 @@ export function createApi(doc: OpenApiDocument, options: ApiOptions = {}) {
         if (typeof value !== 'string') errors.push({ field: `query.${key}`, message: 'must be given once, as a plain value' });
       }
       if (!validateQuery(queryValues)) errors.push(...describe(validateQuery.errors, 'query'));
-      const headerValues = Object.fromEntries(headerParams.flatMap((p) => {
-        const value = req.headers[p.name.toLowerCase()];
-        return value === undefined ? [] : [[p.name.toLowerCase(), value]];
-      }));
+      const headerValues = Object.fromEntries(
+        headerParams.flatMap((p) => {
+          const value = req.headers[p.name.toLowerCase()];
+          return value === undefined ? [] : [[p.name.toLowerCase(), value]];
+        }),
+      );
       if (!validateHeaders(headerValues)) errors.push(...describe(validateHeaders.errors, 'header'));
       let body: unknown = undefined;
       if (validateBody) {
@@ -271,7 +273,7 @@ export function withPlatformResponses(doc: OpenApiDocument, options: { database:
       add('400', 'The request does not match the API schema');
       if (op.security?.length) {
         add('401', 'No valid bearer token');
-        add('403', 'The token\'s role may not do this');
+        add('403', "The token's role may not do this");
       }
       if (op.requestBody) {
         add('413', 'Request body too large');
@@ -322,15 +324,15 @@ export const openApiCommon = {
     format: 'date-time',
     pattern: '^(19|2[0-9])[0-9]{2}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([Zz]|[+-](0[0-9]|1[0-5]):[0-5][0-9])$',
     description:
-      (description ? `${description} ` : '') +
-      'RFC 3339 date-time with seconds, in the years 1900–2999, with an offset of `Z` or `±hh:mm` up to ±15:59.',
+      (description ? `${description} ` : '') + 'RFC 3339 date-time with seconds, in the years 1900–2999, with an offset of `Z` or `±hh:mm` up to ±15:59.',
   }),
 
   idempotencyKeyHeader: {
     name: 'Idempotency-Key',
     in: 'header' as const,
     required: false,
-    description: 'Makes the write safe to retry: same key and body replay the first response for 24 h; another body with the same key gets 422; a retry while the first is still running gets 409.',
+    description:
+      'Makes the write safe to retry: same key and body replay the first response for 24 h; another body with the same key gets 422; a retry while the first is still running gets 409.',
     schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]+$' },
   },
   uuidPathParam: (name: string, description: string) => ({

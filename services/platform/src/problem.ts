@@ -38,18 +38,14 @@ export class HttpProblem extends Error {
 }
 
 export const problems = {
-  badRequest: (detail: string, extensions?: Record<string, unknown>) =>
-    new HttpProblem(400, 'bad-request', 'The request is not valid', detail, extensions),
+  badRequest: (detail: string, extensions?: Record<string, unknown>) => new HttpProblem(400, 'bad-request', 'The request is not valid', detail, extensions),
   validation: (errors: { field: string; message: string }[]) =>
     new HttpProblem(400, 'validation', 'The request does not match the API schema', errors.map((e) => `${e.field}: ${e.message}`).join('; '), { errors }),
-  unauthorized: (detail = 'A valid bearer token is required') =>
-    new HttpProblem(401, 'unauthorized', 'Not authenticated', detail),
+  unauthorized: (detail = 'A valid bearer token is required') => new HttpProblem(401, 'unauthorized', 'Not authenticated', detail),
   forbidden: (detail: string) => new HttpProblem(403, 'forbidden', 'Not allowed', detail),
   notFound: (what: string) => new HttpProblem(404, 'not-found', 'Not found', `${what} does not exist`),
-  conflict: (slug: string, title: string, detail: string, extensions?: Record<string, unknown>) =>
-    new HttpProblem(409, slug, title, detail, extensions),
-  unprocessable: (slug: string, title: string, detail: string, extensions?: Record<string, unknown>) =>
-    new HttpProblem(422, slug, title, detail, extensions),
+  conflict: (slug: string, title: string, detail: string, extensions?: Record<string, unknown>) => new HttpProblem(409, slug, title, detail, extensions),
+  unprocessable: (slug: string, title: string, detail: string, extensions?: Record<string, unknown>) => new HttpProblem(422, slug, title, detail, extensions),
   /** A temporary failure: 503 with `Retry-After`; `reason` says which one (machine-readable). */
   unavailable: (detail: string, retryAfterSeconds = 5, reason?: string, slug = 'unavailable') =>
     new HttpProblem(503, slug, 'Temporarily unavailable', detail, reason ? { reason } : {}, retryAfterSeconds),

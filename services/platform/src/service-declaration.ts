@@ -124,7 +124,7 @@ export const databaseEnv: readonly EnvSetting[] = [
   },
   {
     name: 'DATABASE_POOL_MAX',
-    description: 'Maximum connections in this process\'s pool.',
+    description: "Maximum connections in this process's pool.",
     kind: 'integer',
     default: '10',
     min: 1,
@@ -140,7 +140,7 @@ export const databaseEnv: readonly EnvSetting[] = [
   },
   {
     name: 'DATABASE_STATEMENT_TIMEOUT_MS',
-    description: 'statement_timeout of the service\'s sessions: a runaway statement is cancelled (503).',
+    description: "statement_timeout of the service's sessions: a runaway statement is cancelled (503).",
     kind: 'integer',
     default: '10000',
     min: 100,
@@ -148,7 +148,8 @@ export const databaseEnv: readonly EnvSetting[] = [
   },
   {
     name: 'DATABASE_LOCK_TIMEOUT_MS',
-    description: 'lock_timeout of the service\'s sessions: a request waiting longer for a row lock gives up (503 lock-timeout) instead of holding its connection.',
+    description:
+      "lock_timeout of the service's sessions: a request waiting longer for a row lock gives up (503 lock-timeout) instead of holding its connection.",
     kind: 'integer',
     default: '2000',
     min: 50,
@@ -156,7 +157,8 @@ export const databaseEnv: readonly EnvSetting[] = [
   },
   {
     name: 'DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS',
-    description: 'idle_in_transaction_session_timeout of the service\'s sessions: a transaction left idle this long is ended by the server, releasing its locks.',
+    description:
+      "idle_in_transaction_session_timeout of the service's sessions: a transaction left idle this long is ended by the server, releasing its locks.",
     kind: 'integer',
     default: '15000',
     min: 100,
@@ -194,7 +196,7 @@ export const kafkaEnv: readonly EnvSetting[] = [
   },
   {
     name: 'KAFKA_SASL_PASSWORD',
-    description: 'Password of KAFKA_SASL_USERNAME (in-cluster: from the KafkaUser\'s Secret).',
+    description: "Password of KAFKA_SASL_USERNAME (in-cluster: from the KafkaUser's Secret).",
     kind: 'string',
     default: '',
     secret: true,

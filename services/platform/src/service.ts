@@ -85,7 +85,11 @@ export async function startService(definition: ServiceDefinition, env: NodeJS.Pr
     if (definition.database && config.boolean('DATABASE_MIGRATE')) {
       try {
         const { schema, migrations } = definition.database;
-        await retryWhileUnavailable(() => migrate(pool!, schema, [platformMigrations, { prefix: declaration.name, dir: migrations }], logger), logger, 'migrations');
+        await retryWhileUnavailable(
+          () => migrate(pool!, schema, [platformMigrations, { prefix: declaration.name, dir: migrations }], logger),
+          logger,
+          'migrations',
+        );
       } catch (error) {
         await pool.end();
         throw error;
@@ -96,9 +100,12 @@ export async function startService(definition: ServiceDefinition, env: NodeJS.Pr
   if (pool && definition.database) {
     const writer = createIdempotentWriter({ pool, schema: definition.database.schema, ttlHours: config.integer('IDEMPOTENCY_KEY_TTL_HOURS') });
     // Expired keys are never replayed (checked on read); this only reclaims space.
-    const purge = setInterval(() => {
-      writer.purgeExpired().catch((error: unknown) => logger.warn('idempotency key purge failed', { error }));
-    }, 60 * 60 * 1000);
+    const purge = setInterval(
+      () => {
+        writer.purgeExpired().catch((error: unknown) => logger.warn('idempotency key purge failed', { error }));
+      },
+      60 * 60 * 1000,
+    );
     purge.unref();
     hooks.push(() => clearInterval(purge));
     idempotency = writer;
@@ -191,12 +198,18 @@ export function runMain(definition: ServiceDefinition): void {
     (running) => {
       const onSignal = (signal: string) => {
         running.context.logger.info('signal received', { signal });
-        const force = setTimeout(() => {
-          running.context.logger.error('shutdown took too long; exiting');
-          process.exit(1);
-        }, definition.declaration.shutdownGraceSeconds * 1000 - 2_000);
+        const force = setTimeout(
+          () => {
+            running.context.logger.error('shutdown took too long; exiting');
+            process.exit(1);
+          },
+          definition.declaration.shutdownGraceSeconds * 1000 - 2_000,
+        );
         force.unref();
-        running.stop().then(() => process.exit(0), () => process.exit(1));
+        running.stop().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
       };
       process.once('SIGTERM', onSignal);
       process.once('SIGINT', onSignal);

@@ -39,7 +39,10 @@ describe('configuration is validated at start and errors name the setting', () =
   ];
   for (const [name, env, message] of bad) {
     test(name, () => {
-      assert.throws(() => loadConfig(declaration, env), (error: unknown) => error instanceof ConfigError && message.test(error.message));
+      assert.throws(
+        () => loadConfig(declaration, env),
+        (error: unknown) => error instanceof ConfigError && message.test(error.message),
+      );
     });
   }
 });

@@ -89,7 +89,9 @@ async function startProbe(databaseUrl: string, env: Record<string, string> = {},
 /** Terminates the backends whose application_name is `tag`, as an operator (or a failover) would. */
 async function terminate(admin: pg.Client, tag: string): Promise<number> {
   for (let i = 0; i < 100; i++) {
-    const { rows } = await admin.query<{ n: number }>('SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE application_name = $1', [tag]);
+    const { rows } = await admin.query<{ n: number }>('SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE application_name = $1', [
+      tag,
+    ]);
     if (rows[0]!.n > 0) return rows[0]!.n;
     await sleep(20);
   }

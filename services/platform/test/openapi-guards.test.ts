@@ -100,8 +100,14 @@ describe('operation steps: guards, raw body, parse, validate, handler', () => {
     assert.equal((await http(service.url, 'POST', '/things', { token, rawBody: '{"name": ', headers: json })).status, 400);
     assert.equal((await http(service.url, 'POST', '/things', { token })).status, 400, 'a required body is missing');
     assert.equal((await http(service.url, 'POST', '/things', { token, rawBody: JSON.stringify({ name: 'x'.repeat(40_000) }), headers: json })).status, 413);
-    assert.equal((await http(service.url, 'POST', '/things', { token, rawBody: 'name=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } })).status, 415);
-    assert.equal((await http(service.url, 'POST', '/things', { token, rawBody: '{"name":"x"}', headers: { 'content-type': 'application/json; charset=latin1' } })).status, 415);
+    assert.equal(
+      (await http(service.url, 'POST', '/things', { token, rawBody: 'name=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } })).status,
+      415,
+    );
+    assert.equal(
+      (await http(service.url, 'POST', '/things', { token, rawBody: '{"name":"x"}', headers: { 'content-type': 'application/json; charset=latin1' } })).status,
+      415,
+    );
     const good = await http(service.url, 'POST', '/things', { token, body: { name: 'x' } });
     assert.equal(good.status, 200);
     assert.deepEqual(seen.handled.at(-1), { name: 'x' });
@@ -110,7 +116,10 @@ describe('operation steps: guards, raw body, parse, validate, handler', () => {
   test('signed webhook: the signature is checked over the raw bytes before parsing', async () => {
     // Unsigned or wrongly signed: 401 even for malformed JSON (nothing was parsed).
     assert.equal((await http(service.url, 'POST', '/hooks', { rawBody: '{"name": ', headers: json })).status, 401);
-    assert.equal((await http(service.url, 'POST', '/hooks', { rawBody: '{"name":"x"}', headers: { ...json, 'x-signature': sign('{"name":"y"}') } })).status, 401);
+    assert.equal(
+      (await http(service.url, 'POST', '/hooks', { rawBody: '{"name":"x"}', headers: { ...json, 'x-signature': sign('{"name":"y"}') } })).status,
+      401,
+    );
     const noBody = await http(service.url, 'POST', '/hooks', { headers: { 'x-signature': 'sha256=00' } });
     assert.equal(noBody.status, 401);
     // Signed: then parsed and validated; the exact bytes (spacing included) are what is signed.
@@ -126,6 +135,9 @@ describe('operation steps: guards, raw body, parse, validate, handler', () => {
 
   test('raw-body guards on an operation without a request body are refused at registration', () => {
     const api = createApi(doc);
-    assert.throws(() => api.operation('get', '/things/{id}', { rawBodyGuards: [(_req, _res, next) => next()] }, (_req, res) => void res.end()), /raw-body guards/);
+    assert.throws(
+      () => api.operation('get', '/things/{id}', { rawBodyGuards: [(_req, _res, next) => next()] }, (_req, res) => void res.end()),
+      /raw-body guards/,
+    );
   });
 });
