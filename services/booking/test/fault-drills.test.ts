@@ -115,7 +115,9 @@ describe('fault drills: the booking service keeps serving through database and p
   const topic = `ticket-bookings-drills-${randomUUID().slice(0, 8)}`;
 
   before(async () => {
-    postgres = await startPostgres({ dataDir, port: await findFreePort(), fsync: false });
+    // Crash-safe on purpose (unlike the shared test server): with synchronous_commit
+    // off, an immediate restart loses commits that were already acknowledged.
+    postgres = await startPostgres({ dataDir, port: await findFreePort(), fsync: true });
     const db = await createTestDatabase('drills', postgres.url);
     databaseUrl = db.url;
     admin = new pg.Pool({ connectionString: databaseUrl, max: 4 });
