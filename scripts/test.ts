@@ -14,7 +14,7 @@ import { spawn } from 'node:child_process';
 import { appendFileSync, mkdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { StackError, runMain } from './lib/errors.js';
 import { ensureKafkaInstalled, startKafka, stopKafkaIfRunning } from './lib/kafka.js';
@@ -91,12 +91,13 @@ runMain(async () => {
 
 /** tsc, ESLint and Prettier over the whole repository; the first that fails stops the run. */
 async function runStaticChecks(): Promise<void> {
-  const resolveBin = (path: string) => createRequire(import.meta.url).resolve(path);
+  // Through package.json: not every package exports its bin file.
+  const resolveBin = (pkg: string, file: string) => join(dirname(createRequire(import.meta.url).resolve(`${pkg}/package.json`)), file);
   const pretty = process.stdout.isTTY ? 'true' : 'false';
   const checks = [
-    { what: 'Type-checking (tsc -p tsconfig.json)', args: [resolveBin('typescript/bin/tsc'), '-p', 'tsconfig.json', '--pretty', pretty] },
-    { what: 'Linting (eslint .)', args: [resolveBin('eslint/bin/eslint.js'), '--max-warnings=0', '.'] },
-    { what: 'Checking formatting (prettier --check .)', args: [resolveBin('prettier/bin/prettier.cjs'), '--check', '--log-level=warn', '.'] },
+    { what: 'Type-checking (tsc -p tsconfig.json)', args: [resolveBin('typescript', 'bin/tsc'), '-p', 'tsconfig.json', '--pretty', pretty] },
+    { what: 'Linting (eslint .)', args: [resolveBin('eslint', 'bin/eslint.js'), '--max-warnings=0', '.'] },
+    { what: 'Checking formatting (prettier --check .)', args: [resolveBin('prettier', 'bin/prettier.cjs'), '--check', '--log-level=warn', '.'] },
   ];
   for (const { what, args } of checks) {
     log(`${what}…`);

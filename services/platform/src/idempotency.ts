@@ -110,9 +110,22 @@ export function createIdempotentWriter(settings: IdempotencyOptions) {
     ]);
   }
 
-  /** Frees a key still in flight so the client can retry; best effort (the lock bound frees it otherwise). */
-  async function release(principal: string, key: string): Promise<void> {
-    await pool.query(`DELETE FROM ${table} WHERE principal = $1 AND key = $2 AND status = 'in_flight'`, [principal, key]).catch(() => undefined);
+  /**
+   * Frees a key still in flight so the client can retry. When the database is
+   * what failed, the delete is retried in the background until it is back
+   * (bounded by the lock time, after which the key frees itself): otherwise
+   * every retry after a database blip is refused as in flight for that long.
+   */
+  function release(principal: string, key: string): Promise<void> {
+    const giveUpAt = Date.now() + lockSeconds * 1000;
+    const attempt = (): Promise<void> =>
+      pool.query(`DELETE FROM ${table} WHERE principal = $1 AND key = $2 AND status = 'in_flight'`, [principal, key]).then(
+        () => undefined,
+        () => {
+          if (Date.now() < giveUpAt) setTimeout(() => void attempt(), 500).unref();
+        },
+      );
+    return attempt();
   }
 
   /** Stores an outcome already decided; if that fails the answer still stands and the key is freed for a retry. */
