@@ -171,7 +171,7 @@ function bookingRules(s: ServiceDeclaration): AlertRule[] {
       severity: 'warning',
       labels: { service: s.name },
       summary: `The ${s.name} outbox backlog has grown for 10 minutes.`,
-      description: '{{ $value }} messages per second more are written than the relay publishes to Kafka.',
+      description: 'The backlog ({{ $value }} messages) has grown for 10 minutes: more is written than the relay publishes to Kafka.',
     }),
     alert('OutboxOldestMessageTooOld', {
       expr: `max by (service) (booking_outbox_oldest_pending_age_seconds{${sel}}) > ${alertThresholds.outboxOldestPendingSeconds}`,

@@ -8,6 +8,7 @@
  * the others (tag `ticketing`).
  */
 import type { Builder, Dataquery } from '@grafana/grafana-foundation-sdk/cog';
+import { LegendDisplayMode, LegendPlacement, VizLegendOptionsBuilder } from '@grafana/grafana-foundation-sdk/common';
 import {
   CustomVariableBuilder,
   DashboardBuilder,
@@ -55,7 +56,13 @@ interface Query {
 
 /** A time-series panel over Prometheus. */
 function graph(title: string, unit: string, queries: readonly Query[], description?: string): TimeseriesPanelBuilder {
-  const panel = new TimeseriesPanelBuilder().title(title).unit(unit).datasource(prometheus).span(8).height(8);
+  const panel = new TimeseriesPanelBuilder()
+    .title(title)
+    .unit(unit)
+    .datasource(prometheus)
+    .span(8)
+    .height(8)
+    .legend(new VizLegendOptionsBuilder().showLegend(true).displayMode(LegendDisplayMode.List).placement(LegendPlacement.Bottom));
   if (description) panel.description(description);
   if (unit === units.PercentUnit || unit === units.Seconds || unit === units.RequestsPerSecond || unit === units.Short) panel.min(0);
   queries.forEach((q, i) =>
@@ -83,14 +90,13 @@ function dashboard(uid: string, title: string, description: string): DashboardBu
 }
 
 /**
- * Grafana's model keeps an expanded row's panels after the row, not in it
- * (only collapsed rows hold theirs), so the SDK's nested rows are flattened;
- * and every panel gets a unique id, which the SDK leaves unset.
+ * The SDK collapses a row it adds panels to (Grafana keeps an expanded row's
+ * panels after the row, not in it). Operators should see every row open, so
+ * rows are expanded and their panels moved after them; and every panel gets
+ * a unique id, which the SDK leaves unset.
  */
 function numbered(d: Dashboard): Dashboard {
-  const flat = (d.panels ?? []).flatMap((p) =>
-    p.type === 'row' && !(p as RowPanel).collapsed ? [{ ...p, panels: [] }, ...((p as RowPanel).panels ?? [])] : [p],
-  );
+  const flat = (d.panels ?? []).flatMap((p) => (p.type === 'row' ? [{ ...p, collapsed: false, panels: [] }, ...((p as RowPanel).panels ?? [])] : [p]));
   flat.forEach((p, i) => (p.id = i + 1));
   return { ...d, panels: flat };
 }
