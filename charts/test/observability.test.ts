@@ -114,6 +114,29 @@ describe('alert rules (promtool)', () => {
   });
 });
 
+describe('what the alerts watch is scraped', () => {
+  for (const env of ['dev', 'prod']) {
+    test(`${env}: CloudNativePG and the pooler have PodMonitors; Kafka brokers and the Kafka Exporter serve metrics to a PodMonitor`, () => {
+      const all = loadManifests().filter((m) => m.env === env);
+      for (const m of [...byKind(all, 'Cluster'), ...byKind(all, 'Pooler')])
+        assert.equal(m.object['spec'].monitoring?.enablePodMonitor, true, m.object.metadata.name);
+      const kafka = byKind(all, 'Kafka');
+      assert.equal(kafka.length, 1);
+      const spec = kafka[0]!.object['spec'];
+      assert.equal(spec.kafka.metricsConfig?.type, 'strimziMetricsReporter');
+      assert.ok(
+        spec.kafka.metricsConfig.values.allowList.some((re: string) => new RegExp(`^${re}$`).test('kafka_server_replicamanager_underreplicatedpartitions')),
+      );
+      assert.ok(spec.kafkaExporter, 'Kafka Exporter (kafka_consumergroup_lag)');
+      const monitors = byKind(all, 'PodMonitor').filter(
+        (m) => m.object['spec'].selector?.matchLabels?.['strimzi.io/cluster'] === kafka[0]!.object.metadata.name,
+      );
+      assert.equal(monitors.length, 1);
+      assert.equal(monitors[0]!.object['spec'].podMetricsEndpoints[0].port, 'tcp-prometheus');
+    });
+  }
+});
+
 describe('PromQL catalogue', () => {
   const expressions = promqlExpressions(allServices);
   test('flags cluster-only and incident-only expressions', () => {
