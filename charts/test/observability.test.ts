@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { stringify } from 'yaml';
 import { allServices } from '../../services/services.js';
+import { helmAddons } from '../addons.js';
+import { environments } from '../environments.js';
 import { alertNames, alertRuleGroups, runbookName, runbookUrl } from '../observability/alert-rules.js';
 import { promqlExpressions } from '../observability/promql.js';
 import { runCommand } from '../../scripts/lib/process.js';
@@ -135,6 +137,26 @@ describe('what the alerts watch is scraped', () => {
       assert.equal(monitors[0]!.object['spec'].podMetricsEndpoints[0].port, 'tcp-prometheus');
     });
   }
+});
+
+describe('log shipping', () => {
+  const addon = (name: string) => helmAddons.find((a) => a.name === name)!;
+  test('Grafana Alloy (not promtail) ships to the Loki gateway with namespace, app and pod as the only labels', () => {
+    assert.equal(
+      helmAddons.find((a) => a.name === 'promtail'),
+      undefined,
+    );
+    const alloy = addon('alloy');
+    assert.match(alloy.version, /^\d+\.\d+\.\d+$/);
+    for (const env of environments) {
+      const pipeline = String((alloy.values(env) as Record<string, any>)['alloy'].configMap.content);
+      const targets = [...pipeline.matchAll(/target_label\s*=\s*"([^"]+)"/g)].map((m) => m[1]);
+      assert.deepEqual(targets.sort(), ['app', 'namespace', 'pod']);
+      assert.match(pipeline, /stage\.label_drop \{\s*values = \["job", "instance", "container"\]/);
+      const loki = addon('loki');
+      assert.match(pipeline, new RegExp(`url = "http://loki-gateway\\.${loki.namespace}\\.svc/loki/api/v1/push"`));
+    }
+  });
 });
 
 describe('PromQL catalogue', () => {
