@@ -34,6 +34,9 @@ const clusterLabels = [/\bnamespace(!=""|="|=~")/, /\bpod(!=""|=~?")/];
 /** Selectors whose series only move when something goes wrong (or, for consumers, once a consuming service exists). */
 const incidentSelectors: readonly { pattern: RegExp; why: string }[] = [
   { pattern: /status=~"5\.\."/, why: '5xx responses' },
+  { pattern: /status=~"4\.\."/, why: '4xx responses' },
+  { pattern: /\bhttp_problems_total\b/, why: 'problem answers' },
+  { pattern: /\bbooking_hold_rejections_total\b/, why: 'holds refused (sold out)' },
   { pattern: /\bdb_errors_total\b/, why: 'database errors' },
   { pattern: /\bkafka_produce_errors_total\b/, why: 'Kafka produce errors' },
   { pattern: /\bkafka_consumer_(lag|messages_total)\b/, why: 'no service consumes Kafka yet' },
