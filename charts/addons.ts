@@ -36,6 +36,63 @@ const prometheusUrl = `http://kube-prometheus-stack-prometheus.${namespaces.moni
 /** Loki's gateway (release `loki`). */
 const lokiUrl = `http://loki-gateway.${namespaces.logging}.svc`;
 
+/** prometheus-adapter rules; the per-pod request rate the services' HPAs scale on. */
+export const prometheusAdapterRules = [
+  {
+    seriesQuery: `${requestRateMetric.sourceCounter}{namespace!="",pod!=""}`,
+    resources: { overrides: { namespace: { resource: 'namespace' }, pod: { resource: 'pod' } } },
+    name: { matches: `^${requestRateMetric.sourceCounter}$`, as: requestRateMetric.name },
+    metricsQuery: 'sum(rate(<<.Series>>{<<.LabelMatchers>>}[2m])) by (<<.GroupBy>>)',
+  },
+] as const;
+
+/**
+ * Grafana Alloy's pipeline: every pod's stdout read through the API server
+ * (no hostPath mounts), labelled with namespace, app and pod only; the JSON
+ * fields of a line (level, service, requestId, traceId, ids) stay in the line,
+ * where LogQL's `| json` reads them, so label cardinality stays bounded.
+ */
+const alloyPipeline = `discovery.kubernetes "pods" {
+  role = "pod"
+}
+
+discovery.relabel "pods" {
+  targets = discovery.kubernetes.pods.targets
+  rule {
+    source_labels = ["__meta_kubernetes_namespace"]
+    target_label  = "namespace"
+  }
+  rule {
+    source_labels = ["__meta_kubernetes_pod_label_app_kubernetes_io_name", "__meta_kubernetes_pod_label_app"]
+    regex         = "^;*([^;]+)(;.*)?$"
+    target_label  = "app"
+  }
+  rule {
+    source_labels = ["__meta_kubernetes_pod_name"]
+    target_label  = "pod"
+  }
+}
+
+loki.source.kubernetes "pods" {
+  targets    = discovery.relabel.pods.output
+  forward_to = [loki.process.pods.receiver]
+}
+
+// loki.source.kubernetes adds job and instance (namespace/pod:container); pod already says it.
+loki.process "pods" {
+  stage.label_drop {
+    values = ["job", "instance", "container"]
+  }
+  forward_to = [loki.write.default.receiver]
+}
+
+loki.write "default" {
+  endpoint {
+    url = "${lokiUrl}/loki/api/v1/push"
+  }
+}
+`;
+
 export const helmAddons: readonly HelmAddon[] = [
   {
     name: 'cloudnative-pg',
@@ -141,14 +198,7 @@ export const helmAddons: readonly HelmAddon[] = [
       rules: {
         default: false,
         // Serves the per-pod request rate the services' HPAs scale on.
-        custom: [
-          {
-            seriesQuery: `${requestRateMetric.sourceCounter}{namespace!="",pod!=""}`,
-            resources: { overrides: { namespace: { resource: 'namespace' }, pod: { resource: 'pod' } } },
-            name: { matches: `^${requestRateMetric.sourceCounter}$`, as: requestRateMetric.name },
-            metricsQuery: 'sum(rate(<<.Series>>{<<.LabelMatchers>>}[2m])) by (<<.GroupBy>>)',
-          },
-        ],
+        custom: prometheusAdapterRules,
       },
     }),
   },
@@ -183,16 +233,17 @@ export const helmAddons: readonly HelmAddon[] = [
     }),
   },
   {
-    name: 'promtail',
+    name: 'alloy',
     repoURL: 'https://grafana.github.io/helm-charts',
-    chart: 'promtail',
-    version: '6.16.6',
+    chart: 'alloy',
+    version: '1.5.1',
     namespace: namespaces.logging,
     wave: waves.operators,
     syncOptions: ['SkipDryRunOnMissingResource=true'],
     values: () => ({
-      // Ships every pod's stdout (the services log JSON) to Loki.
-      config: { clients: [{ url: `${lokiUrl}/loki/api/v1/push` }] },
+      // One collector is enough: loki.source.kubernetes tails every pod through the API server.
+      controller: { type: 'deployment', replicas: 1 },
+      alloy: { configMap: { create: true, content: alloyPipeline }, clustering: { enabled: false } },
       serviceMonitor: { enabled: true },
     }),
   },

@@ -1,4 +1,6 @@
+import { ApiObject, type ApiObjectProps } from 'cdk8s';
 import { Construct } from 'constructs';
+import { PodMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor';
 import type { ServiceDeclaration } from '@ticketing/platform/service-declaration';
 import type { ResourceRequirements } from './crds/custom-resource.js';
 import { StrimziKafka, StrimziKafkaNodePool, StrimziKafkaTopic, StrimziKafkaUser, type KafkaAcl } from './crds/strimzi.js';
@@ -44,6 +46,9 @@ export interface KafkaClusterProps {
   /** Labels on every object. @default {} */
   readonly labels?: Record<string, string>;
 }
+
+/** Broker metrics the Strimzi Metrics Reporter exposes (regexes over the Prometheus names). */
+export const brokerMetricsAllowList = ['kafka_server_replicamanager_.*', 'kafka_controller_kafkacontroller_.*', 'kafka_server_brokertopicmetrics_.*'] as const;
 
 /** Every topic a set of declarations names (produced or consumed), sorted. */
 export function declaredTopics(services: readonly ServiceDeclaration[]): string[] {
@@ -123,10 +128,25 @@ export class KafkaCluster extends Construct {
             'auto.create.topics.enable': false,
           },
           ...(s.brokers > 1 ? { rack: { topologyKey: 'topology.kubernetes.io/zone' } } : {}),
+          // What the dashboards and alerts read (charts/observability): replication health and broker throughput.
+          metricsConfig: { type: 'strimziMetricsReporter', values: { allowList: brokerMetricsAllowList } },
         },
+        kafkaExporter: { topicRegex: '.*', groupRegex: '.*' },
         entityOperator: { topicOperator: {}, userOperator: {} },
       },
     });
+
+    // Brokers and the Kafka Exporter serve metrics on their `tcp-prometheus` port.
+    const podMonitor = new PodMonitor({
+      metadata: metadata(props.name),
+      spec: {
+        selector: { matchLabels: clusterLabel },
+        namespaceSelector: { matchNames: [props.namespace] },
+        podMetricsEndpoints: [{ port: 'tcp-prometheus', path: '/metrics', interval: '30s' }],
+      },
+    });
+    podMonitor.validate();
+    new ApiObject(this, 'pod-monitor', podMonitor.toJSON() as ApiObjectProps);
 
     for (const [topic, t] of Object.entries(props.topics).sort(([a], [b]) => a.localeCompare(b))) {
       new StrimziKafkaTopic(this, `topic-${topic}`, {

@@ -20,7 +20,11 @@ export interface KafkaSpec {
     readonly authorization?: { readonly type: 'simple'; readonly superUsers?: readonly string[] };
     readonly config?: Record<string, string | number | boolean>;
     readonly rack?: { readonly topologyKey: string };
+    /** Broker metrics over HTTP (port `tcp-prometheus`); the Strimzi Metrics Reporter needs no JMX exporter config. */
+    readonly metricsConfig?: { readonly type: 'strimziMetricsReporter'; readonly values: { readonly allowList: readonly string[] } };
   };
+  /** Kafka Exporter: consumer-group lag per topic and partition (kafka_consumergroup_lag). */
+  readonly kafkaExporter?: { readonly topicRegex: string; readonly groupRegex: string; readonly resources?: ResourceRequirements };
   readonly entityOperator: {
     readonly topicOperator: { readonly resources?: ResourceRequirements };
     readonly userOperator: { readonly resources?: ResourceRequirements };
