@@ -25,8 +25,8 @@
  */
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { StackError, runMain } from '../scripts/lib/errors.js';
-import { logToStderr } from '../scripts/lib/process.js';
+import { StackError, runMain } from '../scripts/local-stack/errors.js';
+import { logToStderr } from '../scripts/local-stack/process.js';
 import { assertLoopbackUrl, onsaleProblems, runAutocannonOnsale, type OnsaleCounts } from './lib/autocannon-onsale.js';
 import {
   checkInventory,

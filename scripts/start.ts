@@ -9,12 +9,12 @@ import { join } from 'node:path';
 import { signToken } from '@ticketing/platform/auth';
 import type { ServiceDeclaration } from '@ticketing/platform/service-declaration';
 import { allServices } from '../services/services.js';
-import { StackError, describeError, runMain } from './lib/errors.js';
-import { ensureKafkaInstalled, ensureTopic, startKafka, stopKafkaIfRunning } from './lib/kafka.js';
-import { localDir, repoRoot } from './lib/paths.js';
-import { ensureDatabase, ensurePostgresInstalled, startPostgres, stopPostgresIfRunning } from './lib/postgres.js';
-import { acquireLock, assertPortsFree, logToStderr, isProcessAlive, spawnService, stopProcess, waitFor, type ServiceProcess } from './lib/process.js';
-import { loadOrCreateSecrets } from './lib/secrets.js';
+import { StackError, describeError, runMain } from './local-stack/errors.js';
+import { ensureKafkaInstalled, ensureTopic, startKafka, stopKafkaIfRunning } from './local-stack/kafka.js';
+import { localDir, repoRoot } from './local-stack/paths.js';
+import { ensureDatabase, ensurePostgresInstalled, startPostgres, stopPostgresIfRunning } from './local-stack/postgres.js';
+import { acquireLock, assertPortsFree, logToStderr, isProcessAlive, spawnService, stopProcess, waitFor, type ServiceProcess } from './local-stack/process.js';
+import { loadOrCreateSecrets } from './local-stack/secrets.js';
 
 const devDir = join(localDir, 'dev');
 const postgresDir = join(devDir, 'postgres');

@@ -16,12 +16,12 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { StackError, runMain } from './lib/errors.js';
-import { ensureKafkaInstalled, startKafka, stopKafkaIfRunning } from './lib/kafka.js';
-import { localDir, repoRoot } from './lib/paths.js';
-import { ensurePostgresInstalled, startPostgres, stopPostgresIfRunning } from './lib/postgres.js';
-import { acquireLock, logToStderr, readLivePid, type Lock } from './lib/process.js';
-import { filterTestFiles, findTestFiles } from './lib/test-files.js';
+import { StackError, runMain } from './local-stack/errors.js';
+import { ensureKafkaInstalled, startKafka, stopKafkaIfRunning } from './local-stack/kafka.js';
+import { localDir, repoRoot } from './local-stack/paths.js';
+import { ensurePostgresInstalled, startPostgres, stopPostgresIfRunning } from './local-stack/postgres.js';
+import { acquireLock, logToStderr, readLivePid, type Lock } from './local-stack/process.js';
+import { filterTestFiles, findTestFiles } from './local-stack/test-files.js';
 
 const testDir = join(localDir, 'test');
 const postgresDir = join(testDir, 'postgres');

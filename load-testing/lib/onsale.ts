@@ -15,9 +15,9 @@ import { assertInventoryInvariants, startCatalogAndBooking, type LocalServices }
 export { type LocalServices };
 /** Catalog + booking in-process on a throwaway database (shared with the end-to-end test). */
 export const startLocalServices = startCatalogAndBooking;
-import { StackError } from '../../scripts/lib/errors.js';
-import { findK6 } from '../../scripts/lib/k6.js';
-import { runCommand } from '../../scripts/lib/process.js';
+import { StackError } from '../../scripts/local-stack/errors.js';
+import { findK6 } from '../../scripts/local-stack/k6.js';
+import { runCommand } from '../../scripts/local-stack/process.js';
 import type { OnsaleCounts, OnsaleTarget } from './autocannon-onsale.js';
 
 export const onsaleScript = resolve(import.meta.dirname, '..', 'onsale.ts');

@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { testDatabaseServerUrl, testKafkaBrokers } from '@ticketing/platform/testing';
 import { consumeTopic, type ConsumedMessage } from '../../services/booking/test/support.js';
-import { findK6 } from '../../scripts/lib/k6.js';
+import { findK6 } from '../../scripts/local-stack/k6.js';
 import { assertLoopbackUrl, onsaleProblems, runAutocannonOnsale } from '../lib/autocannon-onsale.js';
 import { checkInventory, formatReport, mintBuyerTokens, mintOrganizerToken, seedOnsaleEvent, startLocalServices, type LocalServices } from '../lib/onsale.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { testSecrets, testToken } from '@ticketing/platform/testing';
-import { prepareContractTests, runContractTests } from '../../../scripts/lib/python-tools.js';
+import { prepareContractTests, runContractTests } from '../../../scripts/local-stack/python-tools.js';
 import { seedEvent, startBookingHarness, type BookingHarness, type SeededEvent } from './support.js';
 
 describe('booking contract: generated input against the served OpenAPI document', () => {

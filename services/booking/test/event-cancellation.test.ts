@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startService, type RunningService } from '@ticketing/platform';
 import { http, testKafkaBrokers, testToken } from '@ticketing/platform/testing';
-import { ensureTopic } from '../../../scripts/lib/kafka.js';
+import { ensureTopic } from '../../../scripts/local-stack/kafka.js';
 import { createBookingDefinition, holdSettings } from '../src/app.js';
 import { cancelEventsBatch } from '../src/event-cancellations.js';
 import { createSimulatedPaymentProvider } from '../src/payment-provider.js';

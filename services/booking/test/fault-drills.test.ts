@@ -23,10 +23,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createLogger, migrate, platformMigrations } from '@ticketing/platform';
 import { createTestDatabase, testKafkaBrokers, testToken } from '@ticketing/platform/testing';
 import pg from 'pg';
-import { ensureTopic } from '../../../scripts/lib/kafka.js';
-import { localDir } from '../../../scripts/lib/paths.js';
-import { startPostgres, type RunningPostgres } from '../../../scripts/lib/postgres.js';
-import { findFreePort } from '../../../scripts/lib/process.js';
+import { ensureTopic } from '../../../scripts/local-stack/kafka.js';
+import { localDir } from '../../../scripts/local-stack/paths.js';
+import { startPostgres, type RunningPostgres } from '../../../scripts/local-stack/postgres.js';
+import { findFreePort } from '../../../scripts/local-stack/process.js';
 import { spawnBookingReplica, type ReplicaProcess } from './replica-process.js';
 import { assertInventoryInvariants, bookingEnv, consumeTopic, seedEvent } from './support.js';
 

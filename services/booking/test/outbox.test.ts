@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { http, testToken } from '@ticketing/platform/testing';
-import { ensureTopic, startKafka, type RunningKafka } from '../../../scripts/lib/kafka.js';
-import { findFreePort } from '../../../scripts/lib/process.js';
+import { ensureTopic, startKafka, type RunningKafka } from '../../../scripts/local-stack/kafka.js';
+import { findFreePort } from '../../../scripts/local-stack/process.js';
 import { consumeTopic, seedEvent, startBookingHarness, validateMessage, waitUntil, type BookingHarness } from './support.js';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../..');

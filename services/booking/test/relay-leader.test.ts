@@ -8,7 +8,7 @@ import { createKafka, createLogger, createPool, migrate, platformMigrations } fr
 import { createTestDatabase, http, testKafkaBrokers } from '@ticketing/platform/testing';
 import pg from 'pg';
 import { Registry } from 'prom-client';
-import { ensureTopic } from '../../../scripts/lib/kafka.js';
+import { ensureTopic } from '../../../scripts/local-stack/kafka.js';
 import { startOutboxRelay } from '../src/outbox-relay.js';
 import { startBookingHarness, type BookingHarness } from './support.js';
 

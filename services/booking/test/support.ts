@@ -8,7 +8,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
-import { ensureTopic } from '../../../scripts/lib/kafka.js';
+import { ensureTopic } from '../../../scripts/local-stack/kafka.js';
 import { createBookingDefinition, type BookingOptions } from '../src/app.js';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../..');

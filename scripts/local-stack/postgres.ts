@@ -323,7 +323,7 @@ function writeSettings(dataDir: string, port: number, fsync: boolean, user: OsUs
   // Unix socket paths are limited to 107 bytes; past that, TCP only.
   const socketFits = join(socketDir, `.s.PGSQL.${port}.lock`).length < 100;
   const lines = [
-    '# Written by scripts/lib/postgres.ts at every start; edits are overwritten.',
+    '# Written by scripts/local-stack/postgres.ts at every start; edits are overwritten.',
     "listen_addresses = '127.0.0.1'",
     `port = ${port}`,
     `unix_socket_directories = '${socketFits ? socketDir.replaceAll("'", "''") : ''}'`,

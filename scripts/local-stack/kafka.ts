@@ -295,7 +295,7 @@ function newClusterId(): string {
 }
 
 function serverProperties(dataDir: string, port: number, controllerPort: number): string {
-  return `# Written by scripts/lib/kafka.ts at every start; edits are overwritten.
+  return `# Written by scripts/local-stack/kafka.ts at every start; edits are overwritten.
 # One JVM is both broker and KRaft controller (no ZooKeeper).
 process.roles=broker,controller
 node.id=1
@@ -321,7 +321,7 @@ group.initial.rebalance.delay.ms=0
 `;
 }
 
-const log4jProperties = `# Written by scripts/lib/kafka.ts. The JVM's stdout is the broker's log file.
+const log4jProperties = `# Written by scripts/local-stack/kafka.ts. The JVM's stdout is the broker's log file.
 log4j.rootLogger=INFO, stdout
 log4j.appender.stdout=org.apache.log4j.ConsoleAppender
 log4j.appender.stdout.layout=org.apache.log4j.PatternLayout
