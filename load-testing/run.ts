@@ -26,7 +26,7 @@
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { StackError, runMain } from '../scripts/local-stack/errors.js';
-import { logToStderr } from '../scripts/local-stack/process.js';
+import { logToStderr } from '../scripts/local-stack/logging.js';
 import { assertLoopbackUrl, onsaleProblems, runAutocannonOnsale, type OnsaleCounts } from './lib/autocannon-onsale.js';
 import {
   checkInventory,

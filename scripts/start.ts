@@ -13,7 +13,12 @@ import { StackError, describeError, runMain } from './local-stack/errors.js';
 import { ensureKafkaInstalled, ensureTopic, startKafka, stopKafkaIfRunning } from './local-stack/kafka.js';
 import { localDir, repoRoot } from './local-stack/paths.js';
 import { ensureDatabase, ensurePostgresInstalled, startPostgres, stopPostgresIfRunning } from './local-stack/postgres.js';
-import { acquireLock, assertPortsFree, logToStderr, isProcessAlive, spawnService, stopProcess, waitFor, type ServiceProcess } from './local-stack/process.js';
+import { acquireLock } from './local-stack/locks.js';
+import { logToStderr } from './local-stack/logging.js';
+import { isProcessAlive, stopProcess } from './local-stack/pids.js';
+import { assertPortsFree } from './local-stack/ports.js';
+import { spawnService, type ServiceProcess } from './local-stack/service-process.js';
+import { waitFor } from './local-stack/waiting.js';
 import { loadOrCreateSecrets } from './local-stack/secrets.js';
 
 const devDir = join(localDir, 'dev');

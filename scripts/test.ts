@@ -20,7 +20,9 @@ import { StackError, runMain } from './local-stack/errors.js';
 import { ensureKafkaInstalled, startKafka, stopKafkaIfRunning } from './local-stack/kafka.js';
 import { localDir, repoRoot } from './local-stack/paths.js';
 import { ensurePostgresInstalled, startPostgres, stopPostgresIfRunning } from './local-stack/postgres.js';
-import { acquireLock, logToStderr, readLivePid, type Lock } from './local-stack/process.js';
+import { acquireLock, type Lock } from './local-stack/locks.js';
+import { logToStderr } from './local-stack/logging.js';
+import { readLivePid } from './local-stack/pids.js';
 import { filterTestFiles, findTestFiles } from './local-stack/test-files.js';
 
 const testDir = join(localDir, 'test');

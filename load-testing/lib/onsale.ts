@@ -17,7 +17,7 @@ export { type LocalServices };
 export const startLocalServices = startCatalogAndBooking;
 import { StackError } from '../../scripts/local-stack/errors.js';
 import { findK6 } from '../../scripts/local-stack/k6.js';
-import { runCommand } from '../../scripts/local-stack/process.js';
+import { runCommand } from '../../scripts/local-stack/commands.js';
 import type { OnsaleCounts, OnsaleTarget } from './autocannon-onsale.js';
 
 export const onsaleScript = resolve(import.meta.dirname, '..', 'onsale.ts');

@@ -10,7 +10,11 @@ import { join, resolve } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { StackError } from './errors.js';
 import { localDir, repoRoot } from './paths.js';
-import { assertPortsFree, commandExists, lastLines, readLivePid, runCommand, stopProcess, tailFile, waitFor, type Logger } from './process.js';
+import { commandExists, lastLines, runCommand, tailFile } from './commands.js';
+import { type Logger } from './logging.js';
+import { readLivePid, stopProcess } from './pids.js';
+import { assertPortsFree } from './ports.js';
+import { waitFor } from './waiting.js';
 
 /** Stays on 3.9: Kafka 4 dropped the old protocol versions kafkajs speaks. */
 export const kafkaVersion = '3.9.1';

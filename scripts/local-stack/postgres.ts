@@ -9,7 +9,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
 import { StackError } from './errors.js';
-import { assertPortsFree, commandExists, lastLines, readLivePid, runCommand, tailFile, waitFor, type Logger } from './process.js';
+import { commandExists, lastLines, runCommand, tailFile } from './commands.js';
+import { type Logger } from './logging.js';
+import { readLivePid } from './pids.js';
+import { assertPortsFree } from './ports.js';
+import { waitFor } from './waiting.js';
 
 const debianRoot = '/usr/lib/postgresql';
 const installCommand = 'apt-get update && apt-get install -y postgresql';

@@ -8,7 +8,10 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, describe, test } from 'node:test';
 import { StackError, describeError } from '../local-stack/errors.js';
-import { acquireLock, assertPortsFree, findFreePort, isPortFree, spawnService, waitFor } from '../local-stack/process.js';
+import { acquireLock } from '../local-stack/locks.js';
+import { assertPortsFree, findFreePort, isPortFree } from '../local-stack/ports.js';
+import { spawnService } from '../local-stack/service-process.js';
+import { waitFor } from '../local-stack/waiting.js';
 import { loadOrCreateSecrets, parseEnvFile } from '../local-stack/secrets.js';
 import { filterTestFiles, findTestFiles, isTestFile } from '../local-stack/test-files.js';
 

@@ -15,7 +15,7 @@ import pg from 'pg';
 import { StackError } from '../local-stack/errors.js';
 import { ensureKafkaInstalled, ensureTopic, startKafka, type KafkaInstallation } from '../local-stack/kafka.js';
 import { ensureDatabase, startPostgres } from '../local-stack/postgres.js';
-import { findFreePort } from '../local-stack/process.js';
+import { findFreePort } from '../local-stack/ports.js';
 
 let workDir: string | undefined;
 

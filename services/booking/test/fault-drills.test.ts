@@ -26,7 +26,7 @@ import pg from 'pg';
 import { ensureTopic } from '../../../scripts/local-stack/kafka.js';
 import { localDir } from '../../../scripts/local-stack/paths.js';
 import { startPostgres, type RunningPostgres } from '../../../scripts/local-stack/postgres.js';
-import { findFreePort } from '../../../scripts/local-stack/process.js';
+import { findFreePort } from '../../../scripts/local-stack/ports.js';
 import { spawnBookingReplica, type ReplicaProcess } from './replica-process.js';
 import { assertInventoryInvariants, bookingEnv, consumeTopic, seedEvent } from './support.js';
 

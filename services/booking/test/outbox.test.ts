@@ -4,7 +4,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { http, testToken } from '@ticketing/platform/testing';
 import { ensureTopic, startKafka, type RunningKafka } from '../../../scripts/local-stack/kafka.js';
-import { findFreePort } from '../../../scripts/local-stack/process.js';
+import { findFreePort } from '../../../scripts/local-stack/ports.js';
 import { consumeTopic, seedEvent, startBookingHarness, validateMessage, waitUntil, type BookingHarness } from './support.js';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../..');

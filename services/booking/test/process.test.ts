@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { findFreePort } from '../../../scripts/local-stack/process.js';
+import { findFreePort } from '../../../scripts/local-stack/ports.js';
 import { bookingEnv, startBookingHarness, type BookingHarness } from './support.js';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../..');

@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { http, testToken } from '@ticketing/platform/testing';
-import { findFreePort } from '../../../scripts/local-stack/process.js';
+import { findFreePort } from '../../../scripts/local-stack/ports.js';
 import { assertInventoryInvariants, bookingEnv, seedEvent, startBookingHarness, type BookingHarness } from './support.js';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../..');
