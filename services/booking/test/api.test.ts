@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { http, testToken } from '@ticketing/platform/testing';
 import { bookingOpenApi } from '../src/openapi.js';
-import { seedEvent, startBookingHarness, type BookingHarness, type SeededEvent } from './support.js';
+import { startBookingHarness, type BookingHarness } from './support.js';
+import { http, type SeededEvent, seedEvent, testToken } from '@ticketing/testing';
 
 describe('booking API contract', () => {
   let h: BookingHarness;

@@ -1,24 +1,18 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { http, testSecrets, testToken } from '@ticketing/platform/testing';
 import { holdSettings } from '../src/app.js';
 import type { CheckoutDeps } from '../src/checkout.js';
 import { createSimulatedPaymentProvider } from '../src/payment-provider.js';
 import { reconcilePayments } from '../src/reconciler.js';
 import { retryPendingRefunds } from '../src/refunds.js';
-import { assertInventoryInvariants, seedEvent, startBookingHarness, type BookingHarness } from './support.js';
+import { startBookingHarness, type BookingHarness } from './support.js';
+import { assertInventoryInvariants, http, lapseHolds, seedEvent, testSecrets, testToken } from '@ticketing/testing';
 
 function signed(body: unknown) {
   const raw = JSON.stringify(body);
   const signature = `sha256=${createHmac('sha256', testSecrets.PAYMENT_WEBHOOK_SECRET).update(raw).digest('hex')}`;
   return { rawBody: raw, headers: { 'content-type': 'application/json', 'x-signature': signature } };
-}
-
-/** Moves a hold's expiry into the past, as if its minutes had run out. */
-async function lapse(h: BookingHarness, holdId: string) {
-  await h.pool.query(`UPDATE booking.holds SET expires_at = now() - interval '1 second' WHERE id = $1`, [holdId]);
-  await h.pool.query(`UPDATE booking.seat_inventory SET held_until = now() - interval '1 second' WHERE hold_id = $1`, [holdId]);
 }
 
 describe('checkout and bookings', () => {
@@ -101,7 +95,7 @@ describe('checkout and bookings', () => {
     const held = await hold(event.eventId, event.seatIds);
     const pending = await http(h.url, 'POST', `/holds/${held.id}/checkout`, { token: buyer, body: { paymentMethod: 'pm_card_async' } });
     assert.equal(pending.status, 202);
-    await lapse(h, held.id);
+    await lapseHolds(h.pool, { holdId: held.id });
     const webhook = await http(h.url, 'POST', '/payments/webhook', signed({ paymentId: pending.body.paymentId, outcome: 'approved' }));
     assert.equal(webhook.status, 200, JSON.stringify(webhook.body));
     assert.equal(webhook.body.outcome, 'confirmed');
@@ -118,7 +112,7 @@ describe('checkout and bookings', () => {
     const event = await seedEvent(h.pool, { seats: 2 });
     const held = await hold(event.eventId, event.seatIds);
     const pending = await http(h.url, 'POST', `/holds/${held.id}/checkout`, { token: buyer, body: { paymentMethod: 'pm_card_async' } });
-    await lapse(h, held.id);
+    await lapseHolds(h.pool, { holdId: held.id });
     const bob = testToken('bob', 'buyer');
     await hold(event.eventId, [event.seatIds[1]!], bob);
     const webhook = await http(h.url, 'POST', '/payments/webhook', signed({ paymentId: pending.body.paymentId, outcome: 'approved' }));

@@ -1,6 +1,6 @@
 import { startService, type RunningService } from '@ticketing/platform';
-import { createTestDatabase, http, testSecrets, testToken } from '@ticketing/platform/testing';
 import { catalogDefinition } from '../src/app.js';
+import { createTestDatabase, http, testSecrets, testToken } from '@ticketing/testing';
 
 export interface TestCatalog {
   service: RunningService;
