@@ -19,7 +19,11 @@ describe('checkout and bookings', () => {
   let h: BookingHarness;
   const provider = createSimulatedPaymentProvider({ latencyMs: 5 });
   before(async () => {
-    h = await startBookingHarness({ PAYMENT_TIMEOUT_MS: '300', HOLD_TTL_SECONDS: '60', HOLD_CHECKOUT_EXTENSION_SECONDS: '120' }, { paymentProvider: provider });
+    // The extension (120 s from checkout) would outlive the maximum lifetime (90 s from the hold's start): checkout meets the cap.
+    h = await startBookingHarness(
+      { PAYMENT_TIMEOUT_MS: '300', HOLD_TTL_SECONDS: '60', HOLD_CHECKOUT_EXTENSION_SECONDS: '120', HOLD_MAX_LIFETIME_SECONDS: '90' },
+      { paymentProvider: provider },
+    );
   });
   after(async () => h.close());
 
@@ -72,8 +76,20 @@ describe('checkout and bookings', () => {
     const extended = await http(h.url, 'GET', `/holds/${second.id}`, { token: buyer });
     assert.ok(new Date(extended.body.expiresAt) > new Date(second.expiresAt));
     await assertInventoryInvariants(h.pool, event.eventId); // the seats' expiry moved with the hold's
-    const rows = await h.pool.query(`SELECT expires_at - created_at <= make_interval(secs => 600) AS bounded FROM booking.holds WHERE id = $1`, [second.id]);
-    assert.equal(rows.rows[0].bounded, true);
+    const { config } = h.service.context;
+    const lifetime = await h.pool.query(
+      `SELECT extract(epoch FROM expires_at - created_at)::float8 AS seconds,
+              expires_at < now() + make_interval(secs => $2) AS "shortOfTheExtension"
+         FROM booking.holds WHERE id = $1`,
+      [second.id, config.integer('HOLD_CHECKOUT_EXTENSION_SECONDS')],
+    );
+    assert.deepEqual(
+      lifetime.rows[0],
+      { seconds: config.integer('HOLD_MAX_LIFETIME_SECONDS'), shortOfTheExtension: true },
+      'the extension stops at HOLD_MAX_LIFETIME_SECONDS after the hold began',
+    );
+    const stored = await h.pool.query<{ expires_at: Date }>(`SELECT expires_at FROM booking.holds WHERE id = $1`, [second.id]);
+    assert.equal(extended.body.expiresAt, stored.rows[0]!.expires_at.toISOString(), 'the buyer sees the capped expiry');
     const again = await http(h.url, 'POST', `/holds/${second.id}/checkout`, { token: buyer, body: { paymentMethod: 'pm_card_approved' } });
     assert.equal(again.status, 202, 'one payment at a time: a retry attaches to the one in progress');
     assert.equal(again.body.paymentId, first.body.paymentId);
