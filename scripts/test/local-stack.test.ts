@@ -15,7 +15,7 @@ import { waitFor } from '../local-stack/waiting.js';
 import { loadOrCreateSecrets, parseEnvFile } from '../local-stack/secrets.js';
 import { filterTestFiles, findTestFiles, isTestFile } from '../local-stack/test-files.js';
 
-const workDir = mkdtempSync(join(tmpdir(), 'stack-lib-test-'));
+const workDir = mkdtempSync(join(tmpdir(), 'local-stack-test-'));
 after(() => rmSync(workDir, { recursive: true, force: true }));
 
 describe('test file discovery', () => {
