@@ -24,22 +24,12 @@
  * nothing sold, slow holds); 1 when the inventory check fails.
  */
 import { parseArgs } from 'node:util';
+import { startCatalogAndBooking, type LocalServices } from '@ticketing/testing';
 import pg from 'pg';
-import { StackError, runMain } from '../scripts/lib/errors.js';
-import { logToStderr } from '../scripts/lib/process.js';
+import { StackError, runMain } from '../scripts/local-stack/errors.js';
+import { logToStderr } from '../scripts/local-stack/logging.js';
 import { assertLoopbackUrl, onsaleProblems, runAutocannonOnsale, type OnsaleCounts } from './lib/autocannon-onsale.js';
-import {
-  checkInventory,
-  formatReport,
-  k6Counts,
-  mintBuyerTokens,
-  mintOrganizerToken,
-  runK6,
-  seedOnsaleEvent,
-  startLocalServices,
-  type InventoryReport,
-  type LocalServices,
-} from './lib/onsale.js';
+import { checkInventory, formatReport, k6Counts, mintBuyerTokens, mintOrganizerToken, runK6, seedOnsaleEvent, type InventoryReport } from './lib/onsale.js';
 
 const log = logToStderr;
 const usage =
@@ -116,7 +106,7 @@ runMain(async () => {
       }
       assertLoopback(databaseServerUrl, 'database');
       log('Starting catalog and booking in-process on 127.0.0.1…');
-      local = await startLocalServices({ databaseServerUrl, kafkaBrokers, keepDatabase: values['keep-database'] });
+      local = await startCatalogAndBooking({ databaseServerUrl, kafkaBrokers, keepDatabase: values['keep-database'] });
       catalogUrl = local.catalogUrl;
       bookingUrl = local.bookingUrl;
       buyerTokens = mintBuyerTokens(local.authSecret, buyers);

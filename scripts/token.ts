@@ -7,8 +7,8 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { roles, signToken, type Role } from '@ticketing/platform/auth';
-import { localDir } from './lib/paths.js';
-import { loadOrCreateSecrets } from './lib/secrets.js';
+import { localDir } from './local-stack/paths.js';
+import { loadOrCreateSecrets } from './local-stack/secrets.js';
 
 const { positionals, values } = parseArgs({ allowPositionals: true, options: { ttl: { type: 'string', default: '86400' } } });
 const [role, subject] = positionals;

@@ -13,7 +13,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
-import { StackError } from '../../scripts/lib/errors.js';
+import { StackError } from '../../scripts/local-stack/errors.js';
 
 export interface OnsaleTarget {
   catalogUrl: string;

@@ -10,15 +10,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { signToken } from '@ticketing/platform/auth';
 import pg from 'pg';
-import { assertInventoryInvariants, startCatalogAndBooking, type LocalServices } from '../../services/booking/test/support.js';
 
-export { type LocalServices };
-/** Catalog + booking in-process on a throwaway database (shared with the end-to-end test). */
-export const startLocalServices = startCatalogAndBooking;
-import { StackError } from '../../scripts/lib/errors.js';
-import { findK6 } from '../../scripts/lib/k6.js';
-import { runCommand } from '../../scripts/lib/process.js';
+import { StackError } from '../../scripts/local-stack/errors.js';
+import { findK6 } from '../../scripts/local-stack/k6.js';
+import { runCommand } from '../../scripts/local-stack/commands.js';
 import type { OnsaleCounts, OnsaleTarget } from './autocannon-onsale.js';
+import { assertInventoryInvariants } from '@ticketing/testing';
 
 export const onsaleScript = resolve(import.meta.dirname, '..', 'onsale.ts');
 

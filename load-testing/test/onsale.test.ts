@@ -3,11 +3,10 @@ import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { testDatabaseServerUrl, testKafkaBrokers } from '@ticketing/platform/testing';
-import { consumeTopic, type ConsumedMessage } from '../../services/booking/test/support.js';
-import { findK6 } from '../../scripts/lib/k6.js';
+import { findK6 } from '../../scripts/local-stack/k6.js';
 import { assertLoopbackUrl, onsaleProblems, runAutocannonOnsale } from '../lib/autocannon-onsale.js';
-import { checkInventory, formatReport, mintBuyerTokens, mintOrganizerToken, seedOnsaleEvent, startLocalServices, type LocalServices } from '../lib/onsale.js';
+import { checkInventory, formatReport, mintBuyerTokens, mintOrganizerToken, seedOnsaleEvent } from '../lib/onsale.js';
+import { type ConsumedMessage, consumeTopic, type LocalServices, startCatalogAndBooking, testDatabaseServerUrl, testKafkaBrokers } from '@ticketing/testing';
 
 /**
  * The onsale with autocannon against catalog + booking running in-process on
@@ -22,7 +21,7 @@ describe('onsale load test (autocannon)', () => {
 
   before(
     async () => {
-      services = await startLocalServices({ databaseServerUrl: testDatabaseServerUrl(), kafkaBrokers: testKafkaBrokers().join(',') });
+      services = await startCatalogAndBooking({ databaseServerUrl: testDatabaseServerUrl(), kafkaBrokers: testKafkaBrokers().join(',') });
       ({ eventId } = await seedOnsaleEvent(services.catalogUrl, mintOrganizerToken(services.authSecret), { seats: 120, gaCapacity: 80 }));
     },
     { timeout: 120_000 },

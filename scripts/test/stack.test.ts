@@ -12,10 +12,10 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import pg from 'pg';
-import { StackError } from '../lib/errors.js';
-import { ensureKafkaInstalled, ensureTopic, startKafka, type KafkaInstallation } from '../lib/kafka.js';
-import { ensureDatabase, startPostgres } from '../lib/postgres.js';
-import { findFreePort } from '../lib/process.js';
+import { StackError } from '../local-stack/errors.js';
+import { ensureKafkaInstalled, ensureTopic, startKafka, type KafkaInstallation } from '../local-stack/kafka.js';
+import { ensureDatabase, startPostgres } from '../local-stack/postgres.js';
+import { findFreePort } from '../local-stack/ports.js';
 
 let workDir: string | undefined;
 

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { localDir, repoRoot } from '../../../scripts/lib/paths.js';
+import { localDir, repoRoot } from '../../../scripts/local-stack/paths.js';
 
 export { localDir, repoRoot };
 

@@ -1,10 +1,10 @@
 /**
  * The tools the chart tests run. kubeconform is pinned and installed with
- * `go install` through scripts/lib/go-tools.ts. kube-linter is only used
+ * `go install` through scripts/local-stack/go-tools.ts. kube-linter is only used
  * when already installed: the Go module proxy refuses to serve it, so the
  * tests never try to build it.
  */
-import { ensureGoTool, findInstalled, type GoTool } from '../../../scripts/lib/go-tools.js';
+import { ensureGoTool, findInstalled, type GoTool } from '../../../scripts/local-stack/go-tools.js';
 
 export { ensureGoTool };
 

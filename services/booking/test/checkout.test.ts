@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { http, testSecrets, testToken } from '@ticketing/platform/testing';
 import { holdSettings } from '../src/app.js';
 import type { CheckoutDeps } from '../src/checkout.js';
 import { createSimulatedPaymentProvider } from '../src/payment-provider.js';
 import { reconcilePayments } from '../src/reconciler.js';
 import { retryPendingRefunds } from '../src/refunds.js';
-import { assertInventoryInvariants, seedEvent, startBookingHarness, type BookingHarness } from './support.js';
+import { startBookingHarness, type BookingHarness } from './support.js';
+import { assertInventoryInvariants, http, lapseHolds, seedEvent, testSecrets, testToken } from '@ticketing/testing';
 
 function signed(body: unknown) {
   const raw = JSON.stringify(body);
@@ -15,17 +15,15 @@ function signed(body: unknown) {
   return { rawBody: raw, headers: { 'content-type': 'application/json', 'x-signature': signature } };
 }
 
-/** Moves a hold's expiry into the past, as if its minutes had run out. */
-async function lapse(h: BookingHarness, holdId: string) {
-  await h.pool.query(`UPDATE booking.holds SET expires_at = now() - interval '1 second' WHERE id = $1`, [holdId]);
-  await h.pool.query(`UPDATE booking.seat_inventory SET held_until = now() - interval '1 second' WHERE hold_id = $1`, [holdId]);
-}
-
 describe('checkout and bookings', () => {
   let h: BookingHarness;
   const provider = createSimulatedPaymentProvider({ latencyMs: 5 });
   before(async () => {
-    h = await startBookingHarness({ PAYMENT_TIMEOUT_MS: '300', HOLD_TTL_SECONDS: '60', HOLD_CHECKOUT_EXTENSION_SECONDS: '120' }, { paymentProvider: provider });
+    // The extension (120 s from checkout) would outlive the maximum lifetime (90 s from the hold's start): checkout meets the cap.
+    h = await startBookingHarness(
+      { PAYMENT_TIMEOUT_MS: '300', HOLD_TTL_SECONDS: '60', HOLD_CHECKOUT_EXTENSION_SECONDS: '120', HOLD_MAX_LIFETIME_SECONDS: '90' },
+      { paymentProvider: provider },
+    );
   });
   after(async () => h.close());
 
@@ -78,8 +76,20 @@ describe('checkout and bookings', () => {
     const extended = await http(h.url, 'GET', `/holds/${second.id}`, { token: buyer });
     assert.ok(new Date(extended.body.expiresAt) > new Date(second.expiresAt));
     await assertInventoryInvariants(h.pool, event.eventId); // the seats' expiry moved with the hold's
-    const rows = await h.pool.query(`SELECT expires_at - created_at <= make_interval(secs => 600) AS bounded FROM booking.holds WHERE id = $1`, [second.id]);
-    assert.equal(rows.rows[0].bounded, true);
+    const { config } = h.service.context;
+    const lifetime = await h.pool.query(
+      `SELECT extract(epoch FROM expires_at - created_at)::float8 AS seconds,
+              expires_at < now() + make_interval(secs => $2) AS "shortOfTheExtension"
+         FROM booking.holds WHERE id = $1`,
+      [second.id, config.integer('HOLD_CHECKOUT_EXTENSION_SECONDS')],
+    );
+    assert.deepEqual(
+      lifetime.rows[0],
+      { seconds: config.integer('HOLD_MAX_LIFETIME_SECONDS'), shortOfTheExtension: true },
+      'the extension stops at HOLD_MAX_LIFETIME_SECONDS after the hold began',
+    );
+    const stored = await h.pool.query<{ expires_at: Date }>(`SELECT expires_at FROM booking.holds WHERE id = $1`, [second.id]);
+    assert.equal(extended.body.expiresAt, stored.rows[0]!.expires_at.toISOString(), 'the buyer sees the capped expiry');
     const again = await http(h.url, 'POST', `/holds/${second.id}/checkout`, { token: buyer, body: { paymentMethod: 'pm_card_approved' } });
     assert.equal(again.status, 202, 'one payment at a time: a retry attaches to the one in progress');
     assert.equal(again.body.paymentId, first.body.paymentId);
@@ -101,7 +111,7 @@ describe('checkout and bookings', () => {
     const held = await hold(event.eventId, event.seatIds);
     const pending = await http(h.url, 'POST', `/holds/${held.id}/checkout`, { token: buyer, body: { paymentMethod: 'pm_card_async' } });
     assert.equal(pending.status, 202);
-    await lapse(h, held.id);
+    await lapseHolds(h.pool, { holdId: held.id });
     const webhook = await http(h.url, 'POST', '/payments/webhook', signed({ paymentId: pending.body.paymentId, outcome: 'approved' }));
     assert.equal(webhook.status, 200, JSON.stringify(webhook.body));
     assert.equal(webhook.body.outcome, 'confirmed');
@@ -118,7 +128,7 @@ describe('checkout and bookings', () => {
     const event = await seedEvent(h.pool, { seats: 2 });
     const held = await hold(event.eventId, event.seatIds);
     const pending = await http(h.url, 'POST', `/holds/${held.id}/checkout`, { token: buyer, body: { paymentMethod: 'pm_card_async' } });
-    await lapse(h, held.id);
+    await lapseHolds(h.pool, { holdId: held.id });
     const bob = testToken('bob', 'buyer');
     await hold(event.eventId, [event.seatIds[1]!], bob);
     const webhook = await http(h.url, 'POST', '/payments/webhook', signed({ paymentId: pending.body.paymentId, outcome: 'approved' }));

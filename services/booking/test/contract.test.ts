@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { testSecrets, testToken } from '@ticketing/platform/testing';
-import { prepareContractTests, runContractTests } from '../../../scripts/lib/python-tools.js';
-import { seedEvent, startBookingHarness, type BookingHarness, type SeededEvent } from './support.js';
+import { prepareContractTests, runContractTests } from '../../../scripts/local-stack/python-tools.js';
+import { startBookingHarness, type BookingHarness } from './support.js';
+import { type SeededEvent, seedEvent, testSecrets, testToken } from '@ticketing/testing';
 
 describe('booking contract: generated input against the served OpenAPI document', () => {
   let h: BookingHarness;

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { http, testDatabaseServerUrl, testKafkaBrokers, testToken } from '@ticketing/platform/testing';
-import { consumeTopic, startCatalogAndBooking, type LocalServices } from './support.js';
+import { consumeTopic, http, type LocalServices, startCatalogAndBooking, testDatabaseServerUrl, testKafkaBrokers, testToken } from '@ticketing/testing';
 
 /**
  * The README's walk-through as a test: an organizer creates a venue and an

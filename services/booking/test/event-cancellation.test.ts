@@ -1,26 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startService, type RunningService } from '@ticketing/platform';
-import { http, testKafkaBrokers, testToken } from '@ticketing/platform/testing';
-import { ensureTopic } from '../../../scripts/lib/kafka.js';
 import { createBookingDefinition, holdSettings } from '../src/app.js';
 import { cancelEventsBatch } from '../src/event-cancellations.js';
 import { createSimulatedPaymentProvider } from '../src/payment-provider.js';
-import {
-  assertInventoryInvariants,
-  bookingEnv,
-  consumeTopic,
-  seedEvent,
-  startBookingHarness,
-  validateMessage,
-  waitUntil,
-  type BookingHarness,
-} from './support.js';
+import { bookingEnv, startBookingHarness, validateMessage, type BookingHarness } from './support.js';
+import { assertInventoryInvariants, consumeTopic, createTestTopic, http, seedEvent, testKafkaBrokers, testToken, waitUntil } from '@ticketing/testing';
 
 describe('cancelling an event', () => {
   let h: BookingHarness;
   let second: RunningService | undefined;
-  const topic = `ticket-bookings-cancel-${crypto.randomUUID().slice(0, 8)}`;
+  let topic: string;
   // The first process's provider goes down after commit: its refunds are lost with it.
   const failing = createSimulatedPaymentProvider({ latencyMs: 1 });
   failing.refund = async () => {
@@ -29,7 +19,7 @@ describe('cancelling an event', () => {
   const healthy = createSimulatedPaymentProvider({ latencyMs: 1 });
 
   before(async () => {
-    await ensureTopic(testKafkaBrokers().join(','), topic, 3);
+    topic = await createTestTopic(testKafkaBrokers().join(','), 'ticket-bookings-cancel');
     h = await startBookingHarness({ KAFKA_TOPIC_BOOKINGS: topic, OUTBOX_POLL_INTERVAL_MS: '100' }, { paymentProvider: failing });
   });
   after(async () => {
@@ -94,7 +84,10 @@ describe('cancelling an event', () => {
     const paymentIds = (await h.pool.query(`SELECT payment_id FROM booking.bookings WHERE event_id = $1`, [event.eventId])).rows.map((r) => r.payment_id);
     assert.deepEqual(new Set(healthy.refunds), new Set(paymentIds), 'every payment refunded at the provider, the lost ones too');
     const ended = await h.pool.query(`SELECT status, end_reason FROM booking.holds WHERE id = ANY($1::uuid[])`, [holds]);
-    for (const row of ended.rows) assert.deepEqual([row.status, row.end_reason], ['released', 'event_cancelled']);
+    assert.deepEqual(
+      ended.rows.map((row) => [row.status, row.end_reason]),
+      holds.map(() => ['released', 'event_cancelled']),
+    );
     const inventory = await assertInventoryInvariants(h.pool, event.eventId);
     assert.deepEqual(inventory.seats, { available: 4 });
     assert.deepEqual(

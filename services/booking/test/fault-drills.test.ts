@@ -20,17 +20,22 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createLogger, migrate, platformMigrations } from '@ticketing/platform';
-import { createTestDatabase, testKafkaBrokers, testToken } from '@ticketing/platform/testing';
 import pg from 'pg';
-import { ensureTopic } from '../../../scripts/lib/kafka.js';
-import { localDir } from '../../../scripts/lib/paths.js';
-import { startPostgres, type RunningPostgres } from '../../../scripts/lib/postgres.js';
-import { findFreePort } from '../../../scripts/lib/process.js';
+import { localDir } from '../../../scripts/local-stack/paths.js';
+import { startPostgres, type RunningPostgres } from '../../../scripts/local-stack/postgres.js';
 import { spawnBookingReplica, type ReplicaProcess } from './replica-process.js';
-import { assertInventoryInvariants, bookingEnv, consumeTopic, seedEvent } from './support.js';
-
-const repoRoot = path.resolve(import.meta.dirname, '../../..');
+import { bookingEnv } from './support.js';
+import {
+  assertInventoryInvariants,
+  consumeTopic,
+  createTestDatabase,
+  createTestTopic,
+  findFreePort,
+  migrateCatalogSchema,
+  seedEvent,
+  testKafkaBrokers,
+  testToken,
+} from '@ticketing/testing';
 
 /** What the buyers saw, over the whole run. */
 class Observations {
@@ -112,7 +117,7 @@ describe('fault drills: the booking service keeps serving through database and p
   const replicas: ReplicaProcess[] = [];
   const killed: ReplicaProcess[] = [];
   const dataDir = path.join(localDir, 'test', `drills-${randomUUID().slice(0, 8)}`);
-  const topic = `ticket-bookings-drills-${randomUUID().slice(0, 8)}`;
+  let topic: string;
 
   before(async () => {
     // Crash-safe on purpose (unlike the shared test server): with synchronous_commit
@@ -122,13 +127,8 @@ describe('fault drills: the booking service keeps serving through database and p
     databaseUrl = db.url;
     admin = new pg.Pool({ connectionString: databaseUrl, max: 4 });
     admin.on('error', () => undefined); // the restart drill cuts these connections too
-    await migrate(
-      admin,
-      'catalog',
-      [platformMigrations, { prefix: 'catalog', dir: path.join(repoRoot, 'services/catalog/migrations') }],
-      createLogger({}, 'error'),
-    );
-    await ensureTopic(testKafkaBrokers().join(','), topic, 3);
+    await migrateCatalogSchema(admin);
+    topic = await createTestTopic(testKafkaBrokers().join(','), 'ticket-bookings-drills');
     replicaEnv = bookingEnv(databaseUrl, {
       KAFKA_TOPIC_BOOKINGS: topic,
       DATABASE_POOL_MAX: '8',

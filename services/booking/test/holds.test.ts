@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { http, testToken } from '@ticketing/platform/testing';
 import { holdSettings } from '../src/app.js';
 import { sweepOnce } from '../src/sweeper.js';
-import { assertInventoryInvariants, seedEvent, startBookingHarness, type BookingHarness } from './support.js';
+import { startBookingHarness, type BookingHarness } from './support.js';
+import { assertInventoryInvariants, http, lapseHolds, seedEvent, testToken } from '@ticketing/testing';
 
 describe('holds on real PostgreSQL', () => {
   let h: BookingHarness;
@@ -81,8 +81,7 @@ describe('holds on real PostgreSQL', () => {
     const blocked = await http(h.url, 'POST', '/holds', { token: testToken('late', 'buyer'), body: { eventId: event.eventId, seatIds: [event.seatIds[0]] } });
     assert.equal(blocked.status, 409);
     // Age the hold instead of sleeping: move its expiry into the past.
-    await h.pool.query(`UPDATE booking.holds SET expires_at = now() - interval '1 second' WHERE id = $1`, [first.body.id]);
-    await h.pool.query(`UPDATE booking.seat_inventory SET held_until = now() - interval '1 second' WHERE hold_id = $1`, [first.body.id]);
+    await lapseHolds(h.pool, { holdId: first.body.id });
     const availability = await http(h.url, 'GET', `/events/${event.eventId}/availability`);
     assert.deepEqual(
       availability.body.seats.map((s: { status: string }) => s.status),
@@ -113,8 +112,7 @@ describe('holds on real PostgreSQL', () => {
     });
     assert.equal(seated.status, 201);
     assert.equal(ga.status, 201);
-    await h.pool.query(`UPDATE booking.holds SET expires_at = now() - interval '1 second' WHERE event_id = $1`, [event.eventId]);
-    await h.pool.query(`UPDATE booking.seat_inventory SET held_until = now() - interval '1 second' WHERE event_id = $1 AND status = 'held'`, [event.eventId]);
+    await lapseHolds(h.pool, { eventId: event.eventId });
     assert.equal(await sweepNow(h), 2);
     const inventory = await assertInventoryInvariants(h.pool, event.eventId);
     assert.deepEqual(inventory.seats, { available: 3 });

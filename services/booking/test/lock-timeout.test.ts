@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { http, testToken } from '@ticketing/platform/testing';
 import pg from 'pg';
-import { seedEvent, startBookingHarness, type BookingHarness } from './support.js';
+import { startBookingHarness, type BookingHarness } from './support.js';
+import { http, seedEvent, testToken } from '@ticketing/testing';
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 

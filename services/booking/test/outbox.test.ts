@@ -2,10 +2,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { http, testToken } from '@ticketing/platform/testing';
-import { ensureTopic, startKafka, type RunningKafka } from '../../../scripts/lib/kafka.js';
-import { findFreePort } from '../../../scripts/lib/process.js';
-import { consumeTopic, seedEvent, startBookingHarness, validateMessage, waitUntil, type BookingHarness } from './support.js';
+import { ensureTopic, startKafka, type RunningKafka } from '../../../scripts/local-stack/kafka.js';
+import { startBookingHarness, validateMessage, type BookingHarness } from './support.js';
+import { consumeTopic, findFreePort, http, seedEvent, testToken, waitUntil } from '@ticketing/testing';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../..');
 

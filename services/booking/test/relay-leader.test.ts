@@ -1,18 +1,24 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createKafka, createLogger, createPool, migrate, platformMigrations } from '@ticketing/platform';
-import { createTestDatabase, http, testKafkaBrokers } from '@ticketing/platform/testing';
+import { createKafka, createLogger, createPool } from '@ticketing/platform';
 import pg from 'pg';
 import { Registry } from 'prom-client';
-import { ensureTopic } from '../../../scripts/lib/kafka.js';
+import { createBookingDefinition } from '../src/app.js';
 import { startOutboxRelay } from '../src/outbox-relay.js';
 import { startBookingHarness, type BookingHarness } from './support.js';
-
-const repoRoot = path.resolve(import.meta.dirname, '../../..');
+import {
+  createTestDatabase,
+  createTestTopic,
+  findFreePort,
+  http,
+  migrateCatalogSchema,
+  migrateSchemaOf,
+  testKafkaBrokers,
+  waitUntil,
+} from '@ticketing/testing';
 
 /** Backend pids holding an advisory lock in this database (the relay leader's lock connection). */
 async function lockHolders(pool: pg.Pool): Promise<number[]> {
@@ -22,15 +28,8 @@ async function lockHolders(pool: pg.Pool): Promise<number[]> {
   return rows.map((r) => r.pid);
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 8_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
+/** Polls `probe` every 50 ms until it gives a value: leadership changes within seconds. */
+const waitFor = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 8_000): Promise<T> => waitUntil(what, probe, { timeoutMs, intervalMs: 50 });
 
 describe('outbox relay leadership', () => {
   let harness: BookingHarness;
@@ -55,24 +54,14 @@ describe('outbox relay leadership', () => {
   });
 });
 
-/** A local port nobody listens on (yet). */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 describe('outbox relay while Kafka is down', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
   let pool: pg.Pool;
   before(async () => {
     db = await createTestDatabase('relaylog');
     pool = new pg.Pool({ connectionString: db.url, max: 4 });
-    const quiet = createLogger({}, 'error');
-    await migrate(pool, 'catalog', [platformMigrations, { prefix: 'catalog', dir: path.join(repoRoot, 'services/catalog/migrations') }], quiet);
-    await migrate(pool, 'booking', [platformMigrations, { prefix: 'booking', dir: path.join(repoRoot, 'services/booking/migrations') }], quiet);
+    await migrateCatalogSchema(pool);
+    await migrateSchemaOf(pool, createBookingDefinition());
   });
   after(async () => {
     await pool.end();
@@ -130,14 +119,13 @@ describe('outbox relay while Kafka is down', () => {
   test('logs "kafka unreachable" once, suppresses per-attempt connection errors, and "reachable again" once', async () => {
     const [broker] = testKafkaBrokers();
     const [host, port] = broker!.split(':');
-    const topic = `relay-log-${randomUUID().slice(0, 8)}`;
-    await ensureTopic(broker!, topic, 1);
+    const topic = await createTestTopic(broker!, 'relay-log', 1);
     await pool.query(`INSERT INTO booking.outbox (message_id, topic, message_key, type, payload) VALUES ($1, $2, 'k', 'test', '{}')`, [randomUUID(), topic]);
 
     const lines: { level: string; msg: string }[] = [];
     const logger = createLogger({}, 'info', (line) => lines.push(JSON.parse(line)));
     // Bootstrap through a port nobody listens on yet; once it forwards, kafkajs goes on to the broker's advertised address.
-    const bootstrapPort = await freePort();
+    const bootstrapPort = await findFreePort();
     const kafka = createKafka([`127.0.0.1:${bootstrapPort}`], 'relay-log-test', logger);
     const relayPool = createPool(db.url, 4, logger);
     const relay = startOutboxRelay({ pool: relayPool, kafka, logger, registry: new Registry(), pollIntervalMs: 50 });

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { findFreePort } from '../../../scripts/lib/process.js';
+import { findFreePort } from '@ticketing/testing';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../..');
 

@@ -1,55 +1,17 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { http, testToken } from '@ticketing/platform/testing';
-import { findFreePort } from '../../../scripts/lib/process.js';
-import { assertInventoryInvariants, bookingEnv, seedEvent, startBookingHarness, type BookingHarness } from './support.js';
-
-const repoRoot = path.resolve(import.meta.dirname, '../../..');
-
-/** Starts the real booking entry point as its own OS process. */
-async function spawnReplica(env: Record<string, string>): Promise<{ url: string; child: ChildProcess; stop(): Promise<void> }> {
-  const port = await findFreePort();
-  const child = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', 'services/booking/src/main.ts'], {
-    cwd: repoRoot,
-    env: { ...process.env, ...env, PORT: String(port) },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr!.on('data', (d) => (stderr += d));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`replica exited: ${stderr}`);
-    try {
-      if ((await fetch(`${url}/readyz`)).status === 200) break;
-    } catch {
-      /* not up yet */
-    }
-    if (Date.now() > deadline) throw new Error(`replica did not become ready: ${stderr}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return {
-    url,
-    child,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
-}
+import { spawnBookingReplica, type ReplicaProcess } from './replica-process.js';
+import { bookingEnv, startBookingHarness, type BookingHarness } from './support.js';
+import { assertInventoryInvariants, http, seedEvent, testToken } from '@ticketing/testing';
 
 describe('two booking service processes on one database', () => {
   let h: BookingHarness;
-  let replicas: Awaited<ReturnType<typeof spawnReplica>>[] = [];
+  let replicas: ReplicaProcess[] = [];
   before(async () => {
     // The harness migrates the schema; the replicas are separate OS processes.
     h = await startBookingHarness();
     const env = bookingEnv(h.databaseUrl, { KAFKA_TOPIC_BOOKINGS: h.topic, DATABASE_MIGRATE: 'false', DATABASE_POOL_MAX: '15' });
-    replicas = await Promise.all([spawnReplica(env), spawnReplica(env)]);
+    replicas = await Promise.all([spawnBookingReplica(env), spawnBookingReplica(env)]);
   });
   after(async () => {
     await Promise.all(replicas.map((r) => r.stop()));
@@ -68,8 +30,9 @@ describe('two booking service processes on one database', () => {
     );
     const ok = results.filter((r) => r.status === 201);
     const conflicts = results.filter((r) => r.status === 409);
-    assert.equal(ok.length, 50);
-    assert.equal(conflicts.length, 450);
+    const statuses = `statuses: ${JSON.stringify(results.reduce<Record<number, number>>((n, r) => ({ ...n, [r.status]: (n[r.status] ?? 0) + 1 }), {}))}`;
+    assert.equal(ok.length, 50, statuses);
+    assert.equal(conflicts.length, 450, statuses);
     assert.ok(conflicts.every((r) => /seats-unavailable/.test(r.body.type)));
     // Both processes sold seats: the guarantee does not rest on one process.
     const byReplica = [0, 1].map((k) => results.filter((r, i) => i % 2 === k && r.status === 201).length);

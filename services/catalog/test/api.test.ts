@@ -162,6 +162,14 @@ describe('bad input gets a 4xx problem, never a 500', () => {
     await expectProblem(401, 'PATCH', `/events/${eventId}`, { body: { status: 'sold_out' } });
     await expectProblem(403, 'POST', '/venues', { token: tokens.buyer, body: { name: 42 } });
   });
+
+  test('nothing was written by any of the bad requests: only the fixture exists', async () => {
+    const { rows } = await catalog.service.context.pool.query(
+      `SELECT (SELECT count(*) FROM catalog.venues)::int AS venues, (SELECT count(*) FROM catalog.events)::int AS events,
+              (SELECT count(*) FROM catalog.sections)::int AS sections, (SELECT count(*) FROM catalog.price_tiers)::int AS "priceTiers"`,
+    );
+    assert.deepEqual(rows[0], { venues: 1, events: 1, sections: 2, priceTiers: 3 });
+  });
 });
 
 describe('OpenAPI document', () => {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { testToken } from '@ticketing/platform/testing';
-import { prepareContractTests, runContractTests } from '../../../scripts/lib/python-tools.js';
+import { prepareContractTests, runContractTests } from '../../../scripts/local-stack/python-tools.js';
 import { eventBody, smallVenue, startCatalog, tokens, type TestCatalog } from './support.js';
+import { testToken } from '@ticketing/testing';
 
 describe('catalog contract: generated input against the served OpenAPI document', () => {
   let catalog: TestCatalog;

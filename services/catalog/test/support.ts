@@ -1,6 +1,6 @@
 import { startService, type RunningService } from '@ticketing/platform';
-import { createTestDatabase, http, testSecrets, testToken } from '@ticketing/platform/testing';
 import { catalogDefinition } from '../src/app.js';
+import { createTestDatabase, http, testServiceEnv, testToken } from '@ticketing/testing';
 
 export interface TestCatalog {
   service: RunningService;
@@ -16,15 +16,7 @@ function callOf(url: string) {
 /** A catalog service on its own fresh database, in this process. */
 export async function startCatalog(env: Record<string, string> = {}): Promise<TestCatalog> {
   const db = await createTestDatabase('catalog');
-  const service = await startService(catalogDefinition, {
-    ...process.env,
-    DATABASE_URL: db.url,
-    PORT: '0',
-    HOST: '127.0.0.1',
-    AUTH_TOKEN_SECRET: testSecrets.AUTH_TOKEN_SECRET,
-    LOG_LEVEL: 'warn',
-    ...env,
-  });
+  const service = await startService(catalogDefinition, testServiceEnv(db.url, { LOG_LEVEL: 'warn', ...env }));
   return {
     service,
     url: service.url,

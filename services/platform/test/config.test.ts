@@ -1,11 +1,19 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ConfigError, loadConfig } from '../src/config.js';
-import type { ServiceDeclaration } from '../src/service-declaration.js';
-import { bookingService } from '@ticketing/booking/service';
+import { standardPaths, type ServiceDeclaration } from '../src/service-declaration.js';
 
+// The platform's own test declaration: the platform depends on no service.
 const declaration: ServiceDeclaration = {
-  ...bookingService,
+  name: 'config-test',
+  description: 'test service',
+  port: 8080,
+  ...standardPaths,
+  entry: 'n/a',
+  dependencies: { postgres: false, services: [] },
+  resources: { requests: { cpu: '1m', memory: '1Mi' }, limits: { cpu: '1m', memory: '1Mi' } },
+  scaling: { minReplicas: 1, maxReplicas: 1, targetCpuUtilizationPercent: 50 },
+  shutdownGraceSeconds: 5,
   env: [
     { name: 'COUNT', description: 'a count', kind: 'integer', default: '5', min: 1, max: 10 },
     { name: 'FLAG', description: 'a flag', kind: 'boolean', default: 'false' },

@@ -9,7 +9,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
 import { StackError } from './errors.js';
-import { assertPortsFree, commandExists, lastLines, readLivePid, runCommand, tailFile, waitFor, type Logger } from './process.js';
+import { commandExists, lastLines, runCommand, tailFile } from './commands.js';
+import { type Logger } from './logging.js';
+import { readLivePid } from './pids.js';
+import { assertPortsFree } from './ports.js';
+import { waitFor } from './waiting.js';
 
 const debianRoot = '/usr/lib/postgresql';
 const installCommand = 'apt-get update && apt-get install -y postgresql';
@@ -323,7 +327,7 @@ function writeSettings(dataDir: string, port: number, fsync: boolean, user: OsUs
   // Unix socket paths are limited to 107 bytes; past that, TCP only.
   const socketFits = join(socketDir, `.s.PGSQL.${port}.lock`).length < 100;
   const lines = [
-    '# Written by scripts/lib/postgres.ts at every start; edits are overwritten.',
+    '# Written by scripts/local-stack/postgres.ts at every start; edits are overwritten.',
     "listen_addresses = '127.0.0.1'",
     `port = ${port}`,
     `unix_socket_directories = '${socketFits ? socketDir.replaceAll("'", "''") : ''}'`,

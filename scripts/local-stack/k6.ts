@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { StackError } from './errors.js';
-import { commandExists } from './process.js';
+import { commandExists } from './commands.js';
 
 export const k6InstallHint =
   'Install k6 yourself (https://grafana.com/docs/k6/latest/set-up/install-k6/) and put it on PATH, or set K6_BINARY=/path/to/k6. ' +

@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { StackError, describeError } from './errors.js';
 import { localDir } from './paths.js';
-import { acquireLock, commandExists, lastLines, logToStderr, runCommand, type CommandResult, type Logger } from './process.js';
+import { commandExists, lastLines, runCommand, type CommandResult } from './commands.js';
+import { acquireLock } from './locks.js';
+import { logToStderr, type Logger } from './logging.js';
 
 export interface PythonTool {
   /** PyPI package. */

@@ -7,12 +7,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, describe, test } from 'node:test';
-import { StackError, describeError } from '../lib/errors.js';
-import { acquireLock, assertPortsFree, findFreePort, isPortFree, spawnService, waitFor } from '../lib/process.js';
-import { loadOrCreateSecrets, parseEnvFile } from '../lib/secrets.js';
-import { filterTestFiles, findTestFiles, isTestFile } from '../lib/test-files.js';
+import { StackError, describeError } from '../local-stack/errors.js';
+import { acquireLock } from '../local-stack/locks.js';
+import { assertPortsFree, findFreePort, isPortFree } from '../local-stack/ports.js';
+import { spawnService } from '../local-stack/service-process.js';
+import { waitFor } from '../local-stack/waiting.js';
+import { loadOrCreateSecrets, parseEnvFile } from '../local-stack/secrets.js';
+import { filterTestFiles, findTestFiles, isTestFile } from '../local-stack/test-files.js';
 
-const workDir = mkdtempSync(join(tmpdir(), 'stack-lib-test-'));
+const workDir = mkdtempSync(join(tmpdir(), 'local-stack-test-'));
 after(() => rmSync(workDir, { recursive: true, force: true }));
 
 describe('test file discovery', () => {
@@ -32,7 +35,7 @@ describe('test file discovery', () => {
       'services/booking/src/holds.test.ts',
       'services/booking/test/support.ts',
       'charts/lib/x.test.ts',
-      'scripts/lib/x.test.ts',
+      'scripts/local-stack/x.test.ts',
       'docs/test/x.test.ts',
     ]) {
       assert.ok(!isTestFile(path), path);

@@ -10,7 +10,11 @@ import { join, resolve } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { StackError } from './errors.js';
 import { localDir, repoRoot } from './paths.js';
-import { assertPortsFree, commandExists, lastLines, readLivePid, runCommand, stopProcess, tailFile, waitFor, type Logger } from './process.js';
+import { commandExists, lastLines, runCommand, tailFile } from './commands.js';
+import { type Logger } from './logging.js';
+import { readLivePid, stopProcess } from './pids.js';
+import { assertPortsFree } from './ports.js';
+import { waitFor } from './waiting.js';
 
 /** Stays on 3.9: Kafka 4 dropped the old protocol versions kafkajs speaks. */
 export const kafkaVersion = '3.9.1';
@@ -295,7 +299,7 @@ function newClusterId(): string {
 }
 
 function serverProperties(dataDir: string, port: number, controllerPort: number): string {
-  return `# Written by scripts/lib/kafka.ts at every start; edits are overwritten.
+  return `# Written by scripts/local-stack/kafka.ts at every start; edits are overwritten.
 # One JVM is both broker and KRaft controller (no ZooKeeper).
 process.roles=broker,controller
 node.id=1
@@ -321,7 +325,7 @@ group.initial.rebalance.delay.ms=0
 `;
 }
 
-const log4jProperties = `# Written by scripts/lib/kafka.ts. The JVM's stdout is the broker's log file.
+const log4jProperties = `# Written by scripts/local-stack/kafka.ts. The JVM's stdout is the broker's log file.
 log4j.rootLogger=INFO, stdout
 log4j.appender.stdout=org.apache.log4j.ConsoleAppender
 log4j.appender.stdout.layout=org.apache.log4j.PatternLayout

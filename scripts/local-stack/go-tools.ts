@@ -8,7 +8,8 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { StackError } from './errors.js';
 import { localDir } from './paths.js';
-import { commandExists, logToStderr, runCommand, type Logger } from './process.js';
+import { commandExists, runCommand } from './commands.js';
+import { logToStderr, type Logger } from './logging.js';
 
 export interface GoTool {
   readonly binary: string;

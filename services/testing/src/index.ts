@@ -1,0 +1,11 @@
+/**
+ * The one test harness every package's tests import. The lowest layer
+ * (throwaway databases, test secrets and tokens, a JSON fetch) is the
+ * platform's, re-exported here so a test needs this package alone.
+ */
+export { createTestDatabase, http, testDatabaseServerUrl, testKafkaBrokers, testSecrets, testToken } from '@ticketing/platform/testing';
+export { findFreePort } from '../../../scripts/local-stack/ports.js';
+export { assertInventoryInvariants, lapseHolds, seedEvent, type SeededEvent } from './inventory.js';
+export { consumeTopic, createTestTopic, type ConsumedMessage } from './kafka.js';
+export { migrateCatalogSchema, migrateSchemaOf, startCatalogAndBooking, testPool, testServiceEnv, type LocalServices } from './services.js';
+export { waitUntil } from './waiting.js';
