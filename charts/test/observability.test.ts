@@ -15,7 +15,7 @@ import { helmAddons } from '../addons.js';
 import { environments } from '../environments.js';
 import { alertNames, alertRuleGroups, runbookName, runbookUrl } from '../observability/alert-rules.js';
 import { promqlExpressions } from '../observability/promql.js';
-import { runCommand } from '../../scripts/lib/process.js';
+import { runCommand } from '../../scripts/local-stack/commands.js';
 import { alertCases, promtoolTestFile } from './support/alert-cases.js';
 import { lintDashboards } from './support/dashboard-lint.js';
 import { byKind, loadManifests } from './support/manifests.js';

@@ -5,8 +5,8 @@
  * Prometheus on :9090; we only want the binary, so that service is stopped
  * and disabled right after the install.
  */
-import { commandExists, lastLines, runCommand, type CommandResult } from '../../../scripts/lib/process.js';
-import { StackError } from '../../../scripts/lib/errors.js';
+import { commandExists, lastLines, runCommand, type CommandResult } from '../../../scripts/local-stack/commands.js';
+import { StackError } from '../../../scripts/local-stack/errors.js';
 
 const installCommand = 'apt-get update && apt-get install -y --no-install-recommends prometheus';
 

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { holdSettings } from '../src/app.js';
 import { sweepOnce } from '../src/sweeper.js';
 import { startBookingHarness, type BookingHarness } from './support.js';
-import { assertInventoryInvariants, http, lapseHolds, seedEvent, testToken } from '@ticketing/testing';
+import { assertInventoryInvariants, http, httpUntilAnswered, lapseHolds, seedEvent, testToken } from '@ticketing/testing';
 
 describe('holds on real PostgreSQL', () => {
   let h: BookingHarness;
@@ -17,7 +17,9 @@ describe('holds on real PostgreSQL', () => {
     const event = await seedEvent(h.pool, { seats: 50 });
     const attempts = Array.from({ length: 500 }, (_, i) => ({ buyer: `buyer-${i}`, seat: event.seatIds[i % 50]! }));
     const results = await Promise.all(
-      attempts.map(({ buyer, seat }) => http(h.url, 'POST', '/holds', { token: testToken(buyer, 'buyer'), body: { eventId: event.eventId, seatIds: [seat] } })),
+      attempts.map(({ buyer, seat }) =>
+        httpUntilAnswered(h.url, 'POST', '/holds', { token: testToken(buyer, 'buyer'), body: { eventId: event.eventId, seatIds: [seat] } }),
+      ),
     );
     const statuses = results.map((r) => r.status);
     assert.equal(statuses.filter((s) => s === 201).length, 50, `statuses: ${JSON.stringify(countBy(statuses))}`);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { spawnBookingReplica, type ReplicaProcess } from './replica-process.js';
 import { bookingEnv, startBookingHarness, type BookingHarness } from './support.js';
-import { assertInventoryInvariants, http, seedEvent, testToken } from '@ticketing/testing';
+import { assertInventoryInvariants, http, httpUntilAnswered, seedEvent, testToken } from '@ticketing/testing';
 
 describe('two booking service processes on one database', () => {
   let h: BookingHarness;
@@ -18,11 +18,11 @@ describe('two booking service processes on one database', () => {
     await h.close();
   });
 
-  test('500 concurrent holds on 50 seats across two processes: exactly 50 succeed', async () => {
+  test('500 concurrent holds on 50 seats across two processes: exactly 50 succeed (503s retried, as clients do)', async () => {
     const event = await seedEvent(h.pool, { seats: 50 });
     const results = await Promise.all(
       Array.from({ length: 500 }, (_, i) =>
-        http(replicas[i % 2]!.url, 'POST', '/holds', {
+        httpUntilAnswered(replicas[i % 2]!.url, 'POST', '/holds', {
           token: testToken(`r-${i}`, 'buyer'),
           body: { eventId: event.eventId, seatIds: [event.seatIds[i % 50]] },
         }),
