@@ -50,6 +50,8 @@ export interface ServiceDependencies {
     readonly consumes: readonly string[];
     readonly consumerGroup?: string;
   };
+  /** Valkey/Redis (the platform's shared one, e.g. for rate-limit counters). @default false */
+  readonly redis?: boolean;
   /** Other services of this repo it calls over HTTP, by declared name. */
   readonly services: readonly string[];
 }
