@@ -112,4 +112,5 @@ export const gatewayService = {
     targetRequestsPerSecondPerPod: 400,
   },
   shutdownGraceSeconds: 20,
+  publicEntry: true,
 } as const satisfies ServiceDeclaration;

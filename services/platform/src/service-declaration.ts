@@ -97,6 +97,12 @@ export interface ServiceDeclaration {
   readonly scaling: ServiceScaling;
   /** Seconds the pod gets to drain on SIGTERM before it is killed. */
   readonly shutdownGraceSeconds: number;
+  /**
+   * The public entry: the Ingress from the internet points at this service
+   * and the ingress controller may reach it; every other service is reached
+   * only from inside the cluster. @default false
+   */
+  readonly publicEntry?: boolean;
 }
 
 /** Settings every service reads; declared once, spread into each declaration. */
