@@ -280,10 +280,13 @@ function printBanner(services: readonly ServiceDeclaration[], databaseUrl: strin
     ` Gateway (the public API): ${gateway}/api/<service>/…   docs: ${gateway}/api/docs/`,
     ' The local stack is up. Ctrl-C stops everything.',
     '',
-    ...services.map((s) => {
-      const base = `http://127.0.0.1:${s.port}`;
-      return ` ${s.name.padEnd(width)}  ${base}   OpenAPI: ${base}${s.openApiPath}`;
-    }),
+    // The public entry first: it is the one to use.
+    ...[...services]
+      .sort((a, b) => Number(b.publicEntry ?? false) - Number(a.publicEntry ?? false))
+      .map((s) => {
+        const base = `http://127.0.0.1:${s.port}`;
+        return ` ${s.name.padEnd(width)}  ${base}   OpenAPI: ${base}${s.openApiPath}`;
+      }),
     '',
     ` ${'PostgreSQL'.padEnd(width)}  ${databaseUrl}`,
     ` ${'Kafka'.padEnd(width)}  ${brokers}   topic: ${bookingsTopic}`,
