@@ -94,15 +94,18 @@ export const gatewayDefinition: ServiceDefinition = {
         maxAge: 600,
       }),
     );
-    // Every /api request: a forged or expired token is refused here, then the budgets are charged.
+    // Every /api request is charged to the budgets, then a forged or expired
+    // token is refused (a request with a bad token still costs its IP, so
+    // guessing tokens is rate-limited too).
     router.use('/api', (req: Request, res: Response, next: NextFunction) => {
       let principal;
+      let refused: unknown;
       try {
         principal = edgeAuth.principal(req);
       } catch (problem) {
-        return next(problem);
+        refused = problem;
       }
-      rateLimit(req, res, next, principal).catch(next);
+      rateLimit(req, res, (error?: unknown) => next(error ?? refused), principal).catch(next);
     });
 
     const publicApiDocument = createPublicApiDocument({
@@ -119,8 +122,11 @@ export const gatewayDefinition: ServiceDefinition = {
 
     const readBody = express.raw({ limit: `${config.integer('BODY_LIMIT_KB')}kb`, type: () => true });
     for (const upstream of upstreams) {
-      router.use(`/api/${upstream.name}`, readBody, async (req: Request, res: Response) => {
-        await client.forward(req, res, upstream, req.url);
+      const prefix = `/api/${upstream.name}`;
+      // One route per upstream (all methods, any path below it): its template is the metrics' `route` label.
+      router.all(`${prefix}{/*path}`, readBody, async (req: Request, res: Response) => {
+        const rest = req.url.slice(prefix.length);
+        await client.forward(req, res, upstream, rest.startsWith('/') ? rest : `/${rest}`);
       });
     }
   },

@@ -52,6 +52,13 @@ describe('routing', () => {
     isProblem(hold, 404);
   });
 
+  test('metrics count proxied requests per upstream route, not per raw URL', async () => {
+    await gateway.call('GET', '/api/catalog/events?city=oslo');
+    const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+    assert.match(metrics, /http_requests_total\{[^}]*route="\/api\/catalog\{\/\*path\}"[^}]*\} \d+/);
+    assert.doesNotMatch(metrics, /route="\/api\/catalog\/events/);
+  });
+
   test('a path of no service is 404 problem+json from the gateway', async () => {
     const res = await gateway.call('GET', '/api/nowhere/x');
     assert.equal(res.status, 404);

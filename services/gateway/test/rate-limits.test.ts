@@ -62,6 +62,8 @@ describe('rate limits shared by the replicas through Redis', () => {
     const refusedA = await a.call('GET', '/api/catalog/events');
     assertLimited(refusedA, 'per-ip');
     assertLimited(await b.call('GET', '/api/catalog/events'), 'per-ip');
+    // A bad token is no way around it: guessing tokens costs the IP too.
+    assertLimited(await a.call('GET', '/api/catalog/events', { token: 'not.a.token' }), 'per-ip');
     await sleep(Number(refusedA.headers.get('retry-after')) * 1000 + 100);
     assert.equal((await b.call('GET', '/api/catalog/events')).status, 200, 'recovered after the window');
   });
