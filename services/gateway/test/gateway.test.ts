@@ -59,6 +59,10 @@ describe('routing', () => {
     assert.doesNotMatch(metrics, /route="\/api\/catalog\/events/);
   });
 
+  test("every operation of the gateway's own document has its handler", () => {
+    assert.deepEqual(gateway.service?.context.api.unregisteredOperations(), []);
+  });
+
   test('a path of no service is 404 problem+json from the gateway', async () => {
     const res = await gateway.call('GET', '/api/nowhere/x');
     assert.equal(res.status, 404);

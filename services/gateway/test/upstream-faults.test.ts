@@ -112,6 +112,22 @@ describe('through the gateway', () => {
     assert.equal(seen.length, 1);
   });
 
+  test('with Redis unreachable the gateway keeps serving on per-process counters, and says so in /readyz', async () => {
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const isolated = await startGateway(gatewayEnv({ catalog: url, booking: url }, { REDIS_URL: 'redis://127.0.0.1:1', RATE_LIMIT_PER_IP: '3' }));
+    try {
+      const statuses = [];
+      for (let i = 0; i < 4; i++) statuses.push((await isolated.call('GET', '/api/catalog/events')).status);
+      assert.deepEqual(statuses, [200, 200, 200, 429], 'the same budget, counted locally');
+      const ready = await isolated.call('GET', '/readyz');
+      assert.equal(ready.status, 200);
+      assert.equal(ready.body.status, 'degraded');
+      assert.equal((ready.body.checks as { name: string; ok: boolean }[]).find((c) => c.name === 'redis')?.ok, false);
+    } finally {
+      await isolated.close();
+    }
+  });
+
   test('retries are bounded by UPSTREAM_RETRIES', async () => {
     failFirst = 5;
     const res = await gateway.call('GET', '/api/catalog/events');
