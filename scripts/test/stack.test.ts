@@ -1,12 +1,12 @@
 /**
- * Starts real PostgreSQL and Kafka servers through the local-stack library,
+ * Starts real PostgreSQL, Kafka and Redis servers through the local-stack library,
  * on free ports and throwaway directories (never the ones npm start or npm
  * test use), and checks what the scripts rely on: data survives a stop and
  * a start again, and a taken port or a running server gives a clear error.
  */
 import assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import { connect, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -15,6 +15,7 @@ import pg from 'pg';
 import { StackError } from '../lib/errors.js';
 import { ensureKafkaInstalled, ensureTopic, startKafka, type KafkaInstallation } from '../lib/kafka.js';
 import { ensureDatabase, startPostgres } from '../lib/postgres.js';
+import { startRedis } from '../lib/redis.js';
 import { findFreePort } from '../lib/process.js';
 
 let workDir: string | undefined;
@@ -137,6 +138,48 @@ describe('PostgreSQL', { timeout: 180_000 }, () => {
       await assert.rejects(startPostgres({ dataDir: dir('postgres-blocked'), port }), (error: unknown) => {
         assert.ok(error instanceof StackError);
         assert.match(error.message, new RegExp(`^Port ${port} \\(PostgreSQL\\) is already in use`));
+        return true;
+      });
+    } finally {
+      await close(blocker);
+    }
+  });
+});
+
+/** Sends one inline command to Redis and returns its reply as received (RESP). */
+function redisCommand(port: number, command: string): Promise<string> {
+  return new Promise((resolvePromise, reject) => {
+    const socket = connect({ host: '127.0.0.1', port }, () => socket.write(`${command}\r\n`));
+    socket.once('data', (data) => {
+      socket.destroy();
+      resolvePromise(data.toString());
+    });
+    socket.once('error', reject);
+  });
+}
+
+describe('Redis', { timeout: 60_000 }, () => {
+  test('serves on 127.0.0.1 only, refuses a second server on its directory, and is gone after stop', async () => {
+    const dataDir = dir('redis');
+    const port = await findFreePort();
+    const redis = await track(startRedis({ dataDir, port }));
+    assert.equal(redis.url, `redis://127.0.0.1:${port}`);
+    assert.equal(await redisCommand(port, 'SET k v'), '+OK\r\n');
+    assert.equal(await redisCommand(port, 'GET k'), '$1\r\nv\r\n');
+    assert.match(await redisCommand(port, 'CONFIG GET bind'), /\r\n127\.0\.0\.1\r\n$/);
+    await assert.rejects(startRedis({ dataDir, port: await findFreePort() }), /already running/);
+    await redis.stop();
+    await assert.rejects(redisCommand(port, 'PING'), /ECONNREFUSED/);
+    await redis.stop(); // idempotent
+  });
+
+  test('refuses a taken port with a clear message', async () => {
+    const port = await findFreePort();
+    const blocker = await occupy(port);
+    try {
+      await assert.rejects(startRedis({ dataDir: dir('redis-blocked'), port }), (error: unknown) => {
+        assert.ok(error instanceof StackError);
+        assert.match(error.message, new RegExp(`^Port ${port} \\(Redis\\) is already in use`));
         return true;
       });
     } finally {
