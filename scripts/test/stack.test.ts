@@ -75,6 +75,20 @@ function close(server: Server): Promise<void> {
   return new Promise((resolvePromise) => server.close(() => resolvePromise()));
 }
 
+/** Asserts that `start` on a port another process holds fails with the StackError naming `what`. */
+async function assertRefusesTakenPort(port: number, what: string, start: () => Promise<unknown>): Promise<void> {
+  const blocker = await occupy(port);
+  try {
+    await assert.rejects(start(), (error: unknown) => {
+      assert.ok(error instanceof StackError);
+      assert.match(error.message, new RegExp(`^Port ${port} \\(${what}\\) is already in use`));
+      return true;
+    });
+  } finally {
+    await close(blocker);
+  }
+}
+
 /** Two distinct free ports (Kafka needs a client and a controller port). */
 async function twoFreePorts(): Promise<[number, number]> {
   const first = await findFreePort();
@@ -133,16 +147,7 @@ describe('PostgreSQL', { timeout: 180_000 }, () => {
 
   test('refuses a taken port with a clear message', async () => {
     const port = await findFreePort();
-    const blocker = await occupy(port);
-    try {
-      await assert.rejects(startPostgres({ dataDir: dir('postgres-blocked'), port }), (error: unknown) => {
-        assert.ok(error instanceof StackError);
-        assert.match(error.message, new RegExp(`^Port ${port} \\(PostgreSQL\\) is already in use`));
-        return true;
-      });
-    } finally {
-      await close(blocker);
-    }
+    await assertRefusesTakenPort(port, 'PostgreSQL', () => startPostgres({ dataDir: dir('postgres-blocked'), port }));
   });
 });
 
@@ -175,16 +180,7 @@ describe('Redis', { timeout: 60_000 }, () => {
 
   test('refuses a taken port with a clear message', async () => {
     const port = await findFreePort();
-    const blocker = await occupy(port);
-    try {
-      await assert.rejects(startRedis({ dataDir: dir('redis-blocked'), port }), (error: unknown) => {
-        assert.ok(error instanceof StackError);
-        assert.match(error.message, new RegExp(`^Port ${port} \\(Redis\\) is already in use`));
-        return true;
-      });
-    } finally {
-      await close(blocker);
-    }
+    await assertRefusesTakenPort(port, 'Redis', () => startRedis({ dataDir: dir('redis-blocked'), port }));
   });
 });
 
@@ -234,16 +230,7 @@ describe('Kafka', { timeout: 300_000 }, () => {
 
   test('refuses a taken port with a clear message', async () => {
     const [port, controllerPort] = await twoFreePorts();
-    const blocker = await occupy(port);
-    try {
-      await assert.rejects(startKafka({ dataDir: dir('kafka-blocked'), port, controllerPort, installation }), (error: unknown) => {
-        assert.ok(error instanceof StackError);
-        assert.match(error.message, new RegExp(`^Port ${port} \\(Kafka\\) is already in use`));
-        return true;
-      });
-    } finally {
-      await close(blocker);
-    }
+    await assertRefusesTakenPort(port, 'Kafka', () => startKafka({ dataDir: dir('kafka-blocked'), port, controllerPort, installation }));
   });
 });
 
