@@ -4,7 +4,7 @@
  * Bumping a version is a one-line change followed by `npm run synth`.
  */
 import type { EnvironmentSettings } from './environments.js';
-import { namespaces, requestRateMetric } from './settings.js';
+import { dataStores, namespaces, requestRateMetric } from './settings.js';
 
 export interface HelmAddon {
   /** Argo CD Application name and Helm release name. */
@@ -94,6 +94,30 @@ loki.write "default" {
 `;
 
 export const helmAddons: readonly HelmAddon[] = [
+  {
+    // The shared rate-limit counters of the gateway replicas. Counters are
+    // throwaway (a restart only resets the windows), so one pod without
+    // persistence; its NetworkPolicy is rendered in charts/apps/valkey.ts.
+    name: dataStores.valkey.release,
+    repoURL: 'https://valkey.io/valkey-helm/',
+    chart: 'valkey',
+    version: '1.0.0',
+    namespace: namespaces.app,
+    wave: waves.dataStores,
+    syncOptions: [],
+    values: () => ({
+      image: { registry: 'docker.io', repository: 'valkey/valkey', tag: '9.0.3', pullPolicy: 'IfNotPresent' },
+      auth: {
+        enabled: true,
+        usersExistingSecret: dataStores.valkey.usersSecret,
+        // Least privilege: data commands on the gateway's keys, its scripts, PING; nothing administrative.
+        aclUsers: { default: { permissions: '~gateway-rl:* -@all +@read +@write +@scripting +@connection', passwordKey: 'default' } },
+      },
+      dataStorage: { enabled: false },
+      networkPolicy: {},
+      resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
+    }),
+  },
   {
     name: 'cloudnative-pg',
     repoURL: 'https://cloudnative-pg.github.io/charts',

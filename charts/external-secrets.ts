@@ -27,6 +27,9 @@ export function externalSecrets(services: readonly ServiceDeclaration[]): Extern
       keys: ['ACCESS_KEY_ID', 'ACCESS_SECRET_KEY'],
       createdBy: 'operator (kubectl or External Secrets)',
     },
+    ...(services.some((s) => s.dependencies.redis)
+      ? [{ namespace: ns, name: dataStores.valkey.usersSecret, keys: ['default'], createdBy: 'operator (kubectl or External Secrets)' as const }]
+      : []),
   ];
   for (const s of services) {
     const keys = s.env.filter((e) => e.secret && !e.localOnly && e.from !== 'postgres-uri').map((e) => e.name);

@@ -40,6 +40,15 @@ export const dataStores = {
     /** Internal listener the services use (SCRAM-SHA-512 over TLS-less plain port). */
     listener: { name: 'scram', port: 9092 },
   },
+  valkey: {
+    /** Helm release (and Argo CD Application) name; the chart names its Service after it. */
+    release: 'valkey',
+    port: 6379,
+    /** Secret (made outside git) with the ACL users' passwords, key = user name. */
+    usersSecret: 'valkey-users',
+    /** Labels the chart puts on the Valkey pods. */
+    podLabels: { 'app.kubernetes.io/name': 'valkey', 'app.kubernetes.io/instance': 'valkey' },
+  },
 } as const;
 
 /**

@@ -11,6 +11,7 @@ import { NamespacesChart } from './apps/namespaces.js';
 import { ObservabilityChart } from './apps/observability.js';
 import { PostgresChart } from './apps/postgres.js';
 import { ServiceChart } from './apps/service.js';
+import { ValkeyChart } from './apps/valkey.js';
 import { environments, type EnvironmentSettings } from './environments.js';
 import { namespaces } from './settings.js';
 
@@ -26,6 +27,7 @@ export function distCharts(services: readonly ServiceDeclaration[]): DistChartAp
     { id: 'cert-issuers', wave: waves.dataStores, namespace: namespaces.certManager, syncOptions: crdBacked },
     { id: 'postgres', wave: waves.dataStores, namespace: namespaces.app, syncOptions: crdBacked },
     { id: 'kafka', wave: waves.dataStores, namespace: namespaces.app, syncOptions: crdBacked },
+    { id: 'valkey', wave: waves.dataStores, namespace: namespaces.app, syncOptions: [] },
     ...services.map((s) => ({ id: s.name, wave: waves.services, namespace: namespaces.app, syncOptions: crdBacked })),
     { id: 'observability', wave: waves.dashboardsAndAlerts, namespace: namespaces.monitoring, syncOptions: crdBacked },
   ];
@@ -45,6 +47,7 @@ export function synthEnvironment(root: string, env: EnvironmentSettings, service
   new CertIssuersChart(dist, 'cert-issuers', { environment: env });
   new PostgresChart(dist, 'postgres', { environment: env });
   new KafkaChart(dist, 'kafka', { environment: env, allServices: services });
+  new ValkeyChart(dist, 'valkey', { allServices: services });
   for (const declaration of services) new ServiceChart(dist, declaration.name, { declaration, allServices: services, environment: env });
   new ObservabilityChart(dist, 'observability', { allServices: services });
   dist.synth();

@@ -1,12 +1,13 @@
 /**
  * `npm start`: the whole platform on this machine. Installs what is missing,
- * starts PostgreSQL and Kafka (unless DATABASE_URL / KAFKA_BROKERS point
- * elsewhere), then every service in services/services.ts, and prints where
- * everything is. Ctrl-C stops it all, services first.
+ * starts PostgreSQL, Kafka and Redis (unless DATABASE_URL / KAFKA_BROKERS /
+ * REDIS_URL point elsewhere), then every service in services/services.ts, and
+ * prints where everything is, the gateway (the public entry) first. Ctrl-C stops it all, services first.
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { signToken } from '@ticketing/platform/auth';
+import { gatewayService } from '@ticketing/gateway/service';
 import type { ServiceDeclaration } from '@ticketing/platform/service-declaration';
 import { allServices } from '../services/services.js';
 import { StackError, describeError, runMain } from './local-stack/errors.js';
@@ -20,14 +21,17 @@ import { assertPortsFree } from './local-stack/ports.js';
 import { spawnService, type ServiceProcess } from './local-stack/service-process.js';
 import { waitFor } from './local-stack/waiting.js';
 import { loadOrCreateSecrets } from './local-stack/secrets.js';
+import { ensureRedisInstalled, startRedis, stopRedisIfRunning } from './local-stack/redis.js';
 
 const devDir = join(localDir, 'dev');
 const postgresDir = join(devDir, 'postgres');
 const kafkaDir = join(devDir, 'kafka');
+const redisDir = join(devDir, 'redis');
 const secretsFile = join(devDir, 'secrets.env');
 const servicePidsFile = join(devDir, 'services.pids');
 const postgresPort = 5433;
 const kafkaPort = 9092;
+const redisPort = 6379;
 const databaseName = 'ticketing';
 const bookingsTopic = 'ticket-bookings';
 /**
@@ -35,7 +39,10 @@ const bookingsTopic = 'ticket-bookings';
  * (AUTH_TOKEN_SECRET, PAYMENT_WEBHOOK_SECRET, …): generated locally, so a
  * service that declares a new one needs no change here.
  */
-const secretNames = [...new Set(['AUTH_TOKEN_SECRET', ...allServices.flatMap((s) => s.env.filter((e) => e.secret && !e.from).map((e) => e.name))])];
+const wiredHere = new Set(['REDIS_URL']);
+const secretNames = [
+  ...new Set(['AUTH_TOKEN_SECRET', ...allServices.flatMap((s) => s.env.filter((e) => e.secret && !e.from && !wiredHere.has(e.name)).map((e) => e.name))]),
+];
 const readyTimeoutMs = 120_000;
 const log = logToStderr;
 
@@ -67,6 +74,7 @@ runMain(async () => {
             { port: kafkaPort, what: 'Kafka' },
             { port: kafkaPort + 1, what: 'Kafka controller' },
           ]),
+      ...(process.env['REDIS_URL'] ? [] : [{ port: redisPort, what: 'Redis' }]),
       ...allServices.map((service) => ({ port: service.port, what: service.name })),
     ]);
 
@@ -74,6 +82,7 @@ runMain(async () => {
     // prerequisite is one message, not a message plus a shutdown.
     const kafkaInstallation = process.env['KAFKA_BROKERS'] ? undefined : await ensureKafkaInstalled({ log });
     if (!process.env['DATABASE_URL']) await ensurePostgresInstalled({ log });
+    if (!process.env['REDIS_URL']) await ensureRedisInstalled({ log });
     checkpoint();
 
     const databaseUrl = await (async () => {
@@ -95,10 +104,20 @@ runMain(async () => {
     if (await ensureTopic(brokers, bookingsTopic, 3)) log(`Created topic ${bookingsTopic} (3 partitions).`);
     checkpoint();
 
+    const redisUrl = await (async () => {
+      const external = process.env['REDIS_URL'];
+      if (external) return external;
+      const redis = await startRedis({ dataDir: redisDir, port: redisPort, log });
+      teardown.push({ what: 'Redis', undo: () => redis.stop() });
+      return redis.url;
+    })();
+    checkpoint();
+
     const secrets = loadSecrets();
     const services = startServices(allServices, {
       DATABASE_URL: databaseUrl,
       KAFKA_BROKERS: brokers,
+      REDIS_URL: redisUrl,
       ...secrets,
     });
     teardown.push({ what: 'services', undo: () => stopServices(services) });
@@ -125,6 +144,7 @@ runMain(async () => {
       services.map((s) => s.declaration),
       databaseUrl,
       brokers,
+      redisUrl,
       secrets['AUTH_TOKEN_SECRET'] ?? '',
     );
 
@@ -230,6 +250,7 @@ async function cleanUpAfterCrash(stalePid: number): Promise<void> {
   rmSync(servicePidsFile, { force: true });
   await stopKafkaIfRunning(kafkaDir);
   await stopPostgresIfRunning(postgresDir);
+  await stopRedisIfRunning(redisDir);
 }
 
 /** Ctrl-C, SIGTERM and a closed terminal (SIGHUP) all mean "stop cleanly". */
@@ -254,26 +275,32 @@ function onStopSignal(): { requested: boolean; promise: Promise<void> } {
   return state;
 }
 
-function printBanner(services: readonly ServiceDeclaration[], databaseUrl: string, brokers: string, authSecret: string): void {
+function printBanner(services: readonly ServiceDeclaration[], databaseUrl: string, brokers: string, redisUrl: string, authSecret: string): void {
   const width = Math.max(...services.map((s) => s.name.length), 10);
   const rule = '─'.repeat(78);
+  const gateway = `http://127.0.0.1:${gatewayService.port}`;
   const lines = [
     '',
     rule,
+    ` Gateway (the public API): ${gateway}/api/<service>/…   docs: ${gateway}/api/docs/`,
     ' The local stack is up. Ctrl-C stops everything.',
     '',
-    ...services.map((s) => {
-      const base = `http://127.0.0.1:${s.port}`;
-      return ` ${s.name.padEnd(width)}  ${base}   OpenAPI: ${base}${s.openApiPath}`;
-    }),
+    // The public entry first: it is the one to use.
+    ...[...services]
+      .sort((a, b) => Number(b.publicEntry ?? false) - Number(a.publicEntry ?? false))
+      .map((s) => {
+        const base = `http://127.0.0.1:${s.port}`;
+        return ` ${s.name.padEnd(width)}  ${base}   OpenAPI: ${base}${s.openApiPath}`;
+      }),
     '',
     ` ${'PostgreSQL'.padEnd(width)}  ${databaseUrl}`,
     ` ${'Kafka'.padEnd(width)}  ${brokers}   topic: ${bookingsTopic}`,
+    ` ${'Redis'.padEnd(width)}  ${redisUrl}`,
     ` ${'Secrets'.padEnd(width)}  ${secretsFile}`,
     '',
     ' Example bearer tokens (valid 24 h):',
     ...(['buyer', 'organizer'] as const).map((role) => `   ${role.padEnd(10)} ${signToken(authSecret, { sub: `dev-${role}`, role, ttlSeconds: 24 * 3600 })}`),
-    ` Use one as: curl -H "Authorization: Bearer <token>" http://127.0.0.1:${services[0]?.port ?? 8081}/...`,
+    ` Use one as: curl -H "Authorization: Bearer <token>" ${gateway}/api/catalog/...`,
     rule,
     '',
   ];

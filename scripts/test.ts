@@ -1,13 +1,13 @@
 /**
  * `npm test [-- FILTER…] [--no-typecheck]`: type-checks and lints the
  * repository (tsc, ESLint, Prettier; `--no-typecheck` skips all three), starts
- * a throwaway PostgreSQL and Kafka, runs every test file with node's test
+ * a throwaway PostgreSQL, Kafka and Redis, runs every test file with node's test
  * runner, and stops them again.
  *
  * The runner's summary is the last thing printed (CI reads it), so nothing
  * is written after the runner exits.
  *
- * TEST_DATABASE_URL / TEST_KAFKA_BROKERS, when set, are used instead of
+ * TEST_DATABASE_URL / TEST_KAFKA_BROKERS / TEST_REDIS_URL, when set, are used instead of
  * starting servers (e.g. to run tests against servers you keep running).
  */
 import { spawn } from 'node:child_process';
@@ -24,13 +24,16 @@ import { acquireLock, type Lock } from './local-stack/locks.js';
 import { logToStderr } from './local-stack/logging.js';
 import { readLivePid } from './local-stack/pids.js';
 import { filterTestFiles, findTestFiles } from './local-stack/test-files.js';
+import { ensureRedisInstalled, startRedis, stopRedisIfRunning } from './local-stack/redis.js';
 
 const testDir = join(localDir, 'test');
 const postgresDir = join(testDir, 'postgres');
 const kafkaDir = join(testDir, 'kafka');
+const redisDir = join(testDir, 'redis');
 const teardownLog = join(testDir, 'teardown.log');
 const postgresPort = 55432;
 const kafkaPort = 59092;
+const redisPort = 56379;
 // Machine-wide, like the ports it guards: runs from two checkouts queue too.
 const lockFile = join(tmpdir(), `ticketing-npm-test-${postgresPort}.lock`);
 const log = logToStderr;
@@ -50,15 +53,21 @@ runMain(async () => {
 
   const needPostgres = !process.env['TEST_DATABASE_URL'];
   const needKafka = !process.env['TEST_KAFKA_BROKERS'];
-  const lock = needPostgres || needKafka ? await waitForLock() : undefined;
+  const needRedis = !process.env['TEST_REDIS_URL'];
+  const lock = needPostgres || needKafka || needRedis ? await waitForLock() : undefined;
   const stops: (() => Promise<void>)[] = [];
   try {
     const env = { ...process.env };
     // Installing (first run on a machine) before starting keeps failures simple.
     const kafkaInstallation = needKafka ? await ensureKafkaInstalled({ log }) : undefined;
     if (needPostgres) await ensurePostgresInstalled({ log });
+    if (needRedis) await ensureRedisInstalled({ log });
     // Leftovers of an interrupted run would hold the ports and the directories.
-    await Promise.all([needPostgres && stopPostgresIfRunning(postgresDir), needKafka && stopKafkaIfRunning(kafkaDir)]);
+    await Promise.all([
+      needPostgres && stopPostgresIfRunning(postgresDir),
+      needKafka && stopKafkaIfRunning(kafkaDir),
+      needRedis && stopRedisIfRunning(redisDir),
+    ]);
 
     // Both at once: the JVM's start-up is the slow part.
     const started = await Promise.allSettled([
@@ -76,6 +85,14 @@ runMain(async () => {
             const kafka = await startKafka({ dataDir: kafkaDir, port: kafkaPort, log, installation: kafkaInstallation });
             stops.push(() => kafka.stop());
             env['TEST_KAFKA_BROKERS'] = kafka.brokers;
+          })()
+        : Promise.resolve(),
+      needRedis
+        ? (async () => {
+            rmSync(redisDir, { recursive: true, force: true });
+            const redis = await startRedis({ dataDir: redisDir, port: redisPort, log });
+            stops.push(() => redis.stop());
+            env['TEST_REDIS_URL'] = redis.url;
           })()
         : Promise.resolve(),
     ]);

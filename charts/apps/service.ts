@@ -13,7 +13,7 @@ export interface ServiceChartProps extends ChartProps {
   readonly environment: EnvironmentSettings;
 }
 
-/** One service of the platform in one environment: its workload and its public route. */
+/** One service of the platform in one environment: its workload, and the public route if it is the public entry. */
 export class ServiceChart extends Chart {
   public readonly platformService: PlatformService;
 
@@ -30,6 +30,8 @@ export class ServiceChart extends Chart {
       replicas: env.scaling(d.scaling),
       resources: env.resources(d.resources),
     });
+    // Only the public entry (the gateway) is reachable from the internet.
+    if (!d.publicEntry) return;
     new PublicIngress(this, 'ingress', {
       name: d.name,
       namespace: namespaces.app,

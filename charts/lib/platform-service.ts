@@ -29,14 +29,18 @@ export interface PlatformServiceProps {
   readonly resources: ServiceResources;
 }
 
-/** Who may call a service: the ingress controller, Prometheus, and the services that declare it as a dependency. */
+/** Who may call a service: the ingress controller (the public entry only), Prometheus, and the services that declare it as a dependency. */
 function callers(d: ServiceDeclaration, all: readonly ServiceDeclaration[]): PodPeer[] {
   return [
-    {
-      name: 'ingress-controller',
-      podLabels: { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' },
-      namespace: namespaces.ingress,
-    },
+    ...(d.publicEntry
+      ? [
+          {
+            name: 'ingress-controller',
+            podLabels: { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' },
+            namespace: namespaces.ingress,
+          },
+        ]
+      : []),
     { name: 'prometheus', podLabels: { 'app.kubernetes.io/name': 'prometheus' }, namespace: namespaces.monitoring },
     ...all.filter((s) => s.dependencies.services.includes(d.name)).map((s) => ({ name: s.name, podLabels: selectorLabels(s.name) })),
   ];
@@ -59,6 +63,7 @@ function dependencies(d: ServiceDeclaration, all: readonly ServiceDeclaration[])
           },
         ]
       : []),
+    ...(d.dependencies.redis ? [{ name: 'valkey', podLabels: { ...dataStores.valkey.podLabels }, ports: tcp(dataStores.valkey.port) }] : []),
     ...d.dependencies.services.map((name) => {
       const target = all.find((s) => s.name === name);
       if (!target) throw new Error(`${d.name} depends on unknown service "${name}"`);

@@ -50,7 +50,7 @@ function declaration(name: string, port: number, overrides: Partial<ServiceDecla
 }
 
 describe('what differs per environment', () => {
-  const d = declaration('sized', 9000);
+  const d = declaration('sized', 9000, { publicEntry: true });
   const expected = {
     dev: {
       resources: { requests: { cpu: '125m', memory: '128Mi' }, limits: { cpu: '1', memory: '512Mi' } },
@@ -109,7 +109,7 @@ describe('a made-up service with every kind of setting and dependency', () => {
       { name: 'TARGET_URL', description: 'x', kind: 'url', from: 'service-url', service: 'target' },
       { name: 'DEV_ONLY', description: 'x', kind: 'string', default: 'x', localOnly: true },
     ],
-    dependencies: { postgres: true, kafka: { produces: ['ticket-bookings'], consumes: [] }, services: ['target'] },
+    dependencies: { postgres: true, kafka: { produces: ['ticket-bookings'], consumes: [] }, redis: true, services: ['target'] },
   });
   const services = [target, caller];
 
@@ -137,7 +137,7 @@ describe('a made-up service with every kind of setting and dependency', () => {
     assert.equal(objs.filter((o) => o.kind === 'Secret').length, 0, 'no Secret objects (values) rendered');
   });
 
-  test('NetworkPolicy: exactly DNS and the declared dependencies out; ingress controller, Prometheus and callers in', () => {
+  test('NetworkPolicy: exactly DNS and the declared dependencies out; Prometheus and callers in (not the ingress controller)', () => {
     const egress = one(renderService(caller, 'prod', services), 'NetworkPolicy').spec.egress.map((r: Obj) => [
       r.to[0].podSelector.matchLabels,
       r.ports.map((p: Obj) => `${p.protocol}/${p.port}`),
@@ -146,6 +146,7 @@ describe('a made-up service with every kind of setting and dependency', () => {
       [{ 'k8s-app': 'kube-dns' }, ['UDP/53', 'TCP/53']],
       [{ 'cnpg.io/cluster': 'ticketing-pg' }, ['TCP/5432']],
       [{ 'strimzi.io/cluster': 'ticketing-kafka', 'strimzi.io/broker-role': 'true' }, ['TCP/9092']],
+      [{ 'app.kubernetes.io/name': 'valkey', 'app.kubernetes.io/instance': 'valkey' }, ['TCP/6379']],
       [{ 'app.kubernetes.io/name': 'target', 'app.kubernetes.io/part-of': 'ticketing-platform' }, ['TCP/9100']],
     ]);
     const ingress = one(renderService(target, 'prod', services), 'NetworkPolicy').spec.ingress.map((r: Obj) => [
@@ -153,10 +154,25 @@ describe('a made-up service with every kind of setting and dependency', () => {
       r.ports.map((p: Obj) => `${p.protocol}/${p.port}`),
     ]);
     assert.deepEqual(ingress, [
-      [{ 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' }, ['TCP/9100']],
       [{ 'app.kubernetes.io/name': 'prometheus' }, ['TCP/9100']],
       [{ 'app.kubernetes.io/name': 'caller', 'app.kubernetes.io/part-of': 'ticketing-platform' }, ['TCP/9100']],
     ]);
+  });
+
+  test('only the public entry gets an Ingress, and only it admits the ingress controller', () => {
+    const entry = declaration('entry', 9200, { publicEntry: true, dependencies: { postgres: false, services: ['target'] } });
+    const withEntry = [target, caller, entry];
+    assert.equal(renderService(target, 'prod', withEntry).filter((o) => o.kind === 'Ingress').length, 0);
+    assert.equal(renderService(caller, 'prod', withEntry).filter((o) => o.kind === 'Ingress').length, 0);
+    const objs = renderService(entry, 'prod', withEntry);
+    assert.equal(one(objs, 'Ingress').spec.rules[0].http.paths[0].backend.service.name, 'entry');
+    const from = one(objs, 'NetworkPolicy').spec.ingress.map((r: Obj) => r.from[0].podSelector.matchLabels);
+    assert.deepEqual(from[0], { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' });
+    const targetFrom = one(renderService(target, 'prod', withEntry), 'NetworkPolicy').spec.ingress.map((r: Obj) => r.from[0].podSelector.matchLabels);
+    assert.ok(
+      targetFrom.some((l: Obj) => l['app.kubernetes.io/name'] === 'entry'),
+      'the entry may call what it depends on',
+    );
   });
 
   test('HPA: CPU and request rate, up fast, down slowly; PDB of one pod', () => {

@@ -26,11 +26,49 @@ const podTemplates = (ms: Manifest[]) =>
 test('dist/ has one file per chart per environment, named after what it holds', () => {
   for (const env of envNames) {
     const files = listFiles(join(repoRoot, 'dist', env));
-    const expected = ['argocd-apps', 'namespaces', 'cert-issuers', 'postgres', 'kafka', 'observability', ...allServices.map((s) => s.name)].map(
+    const expected = ['argocd-apps', 'namespaces', 'cert-issuers', 'postgres', 'kafka', 'valkey', 'observability', ...allServices.map((s) => s.name)].map(
       (n) => `${n}.k8s.yaml`,
     );
     assert.deepEqual(files, [...expected].sort());
     assert.deepEqual(listFiles(join(repoRoot, 'argocd', env)), ['bootstrap.k8s.yaml']);
+  }
+});
+
+test('the public Ingress points only at the public entry; nothing else is reachable from outside', () => {
+  const publicEntries = allServices.filter((s) => s.publicEntry).map((s) => s.name);
+  assert.deepEqual(publicEntries, ['gateway']);
+  for (const env of envNames) {
+    const ingresses = byKind(inEnv(env), 'Ingress');
+    assert.ok(ingresses.length > 0, `${env}: an Ingress`);
+    for (const i of ingresses) {
+      const backends = (i.object.spec.rules ?? []).flatMap((r: { http: { paths: { backend: { service: { name: string } } }[] } }) =>
+        r.http.paths.map((p) => p.backend.service.name),
+      );
+      assert.deepEqual([...new Set(backends)], publicEntries, id(i));
+    }
+    for (const svc of byKind(inEnv(env), 'Service')) assert.ok([undefined, 'ClusterIP'].includes(svc.object.spec.type), `${id(svc)}: ClusterIP only`);
+  }
+});
+
+test('Valkey: pinned chart and image; its NetworkPolicy admits only the services that declare Redis', () => {
+  const valkey = helmAddons.find((a) => a.name === dataStores.valkey.release)!;
+  assert.match(valkey.version, /^\d+\.\d+\.\d+$/);
+  for (const env of environments) {
+    const image = valkey.values(env)['image'] as { tag: string };
+    assert.match(image.tag, /^\d+\.\d+\.\d+$/, 'image tag pinned');
+  }
+  const clients = allServices.filter((s) => s.dependencies.redis).map((s) => s.name);
+  assert.deepEqual(clients, ['gateway']);
+  for (const env of envNames) {
+    const np = byKind(inEnv(env), 'NetworkPolicy').find((p) => p.object.metadata.name === dataStores.valkey.release);
+    assert.ok(np, `${env}: Valkey NetworkPolicy`);
+    assert.deepEqual(np.object.spec.podSelector.matchLabels, dataStores.valkey.podLabels);
+    assert.deepEqual([...np.object.spec.policyTypes].sort(), ['Egress', 'Ingress']);
+    const from = np.object.spec.ingress.flatMap((r: { from: { podSelector: { matchLabels: Record<string, string> } }[] }) =>
+      r.from.map((peer) => peer.podSelector.matchLabels['app.kubernetes.io/name']),
+    );
+    assert.deepEqual(from, clients);
+    for (const rule of np.object.spec.ingress) assert.deepEqual(rule.ports, [{ port: dataStores.valkey.port, protocol: 'TCP' }]);
   }
 });
 
@@ -136,6 +174,7 @@ for (const env of envNames) {
             if (peerNs === namespaces.dns && labels['k8s-app'] === 'kube-dns') flow = `dns ${ports}`;
             else if (labels['cnpg.io/cluster'] === dataStores.postgres.cluster) flow = `postgres ${ports}`;
             else if (labels['strimzi.io/cluster'] === dataStores.kafka.cluster) flow = `kafka ${ports}`;
+            else if (matches(labels, dataStores.valkey.podLabels)) flow = `valkey ${ports}`;
             else if (labels['app.kubernetes.io/name'] && peerNs === namespaces.app) flow = `service:${labels['app.kubernetes.io/name']} ${ports}`;
             else assert.fail(`${service.name}: egress to unrecognised peer ${JSON.stringify(peer)}`);
             flows.add(flow);
@@ -144,16 +183,17 @@ for (const env of envNames) {
         const expected = new Set([`dns TCP/53,UDP/53`]);
         if (service.dependencies.postgres) expected.add(`postgres TCP/${endpoints.postgresPort}`);
         if (service.dependencies.kafka) expected.add(`kafka TCP/${dataStores.kafka.listener.port}`);
+        if (service.dependencies.redis) expected.add(`valkey TCP/${dataStores.valkey.port}`);
         for (const dep of service.dependencies.services) expected.add(`service:${dep} TCP/${allServices.find((s) => s.name === dep)!.port}`);
         assert.deepEqual([...flows].sort(), [...expected].sort(), `${service.name}: egress flows ≠ declared dependencies`);
-        // Ingress: only the ingress controller, Prometheus and declared callers, on the service port.
+        // Ingress: only Prometheus and declared callers, on the service port; the ingress controller only to the public entry.
         for (const rule of np.object.spec.ingress ?? []) {
           assert.deepEqual(rule.ports, [{ port: service.port, protocol: 'TCP' }]);
           for (const peer of rule.from) {
             const name = peer.podSelector?.matchLabels?.['app.kubernetes.io/name'];
             const peerNs = peer.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'];
             const ok =
-              (peerNs === namespaces.ingress && name === 'ingress-nginx') ||
+              (peerNs === namespaces.ingress && name === 'ingress-nginx' && service.publicEntry === true) ||
               (peerNs === namespaces.monitoring && name === 'prometheus') ||
               (peerNs === undefined && allServices.some((s) => s.name === name && s.dependencies.services.includes(service.name)));
             assert.ok(ok, `${service.name}: ingress from undeclared peer ${JSON.stringify(peer)}`);
@@ -244,7 +284,12 @@ for (const env of envNames) {
       const forFile = (f: string) => apps.filter((a) => a.object.spec.source?.path === `dist/${env}` && a.object.spec.source?.directory?.include === f);
       for (const f of files) assert.equal(forFile(f).length, 1, `dist/${env}/${f} must be synced by exactly one Application`);
       const waveOf = (f: string) => wave(forFile(`${f}.k8s.yaml`)[0]!);
-      for (const h of apps.filter((a) => a.object.spec.source?.chart)) assert.equal(wave(h), waves.operators, `${id(h)}: operators first`);
+      for (const h of apps.filter((a) => a.object.spec.source?.chart && a.object.metadata.name !== dataStores.valkey.release))
+        assert.equal(wave(h), waves.operators, `${id(h)}: operators first`);
+      // Valkey is a data store from a Helm chart: with the other data stores, before the services.
+      const valkey = apps.find((a) => a.object.metadata.name === dataStores.valkey.release)!;
+      assert.equal(wave(valkey), waves.dataStores);
+      assert.match(valkey.object.spec.source.targetRevision, /^\d+\.\d+\.\d+$/, 'Valkey chart pinned');
       assert.ok(waveOf('namespaces') < waves.operators);
       for (const data of ['postgres', 'kafka']) assert.ok(waves.operators < waveOf(data), `${data} after operators`);
       for (const s of allServices)

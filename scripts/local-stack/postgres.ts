@@ -8,6 +8,7 @@ import { appendFileSync, chownSync, existsSync, mkdirSync, readdirSync, readFile
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
+import { aptGetInstall } from './apt.js';
 import { StackError } from './errors.js';
 import { commandExists, lastLines, runCommand, tailFile } from './commands.js';
 import { type Logger } from './logging.js';
@@ -45,22 +46,7 @@ const isRoot = (): boolean => process.getuid?.() === 0;
 export async function ensurePostgresInstalled(options: { log?: Logger } = {}): Promise<PostgresInstallation> {
   const found = findPostgres();
   if (found) return found;
-  if (!isRoot()) {
-    throw new StackError(`PostgreSQL is not installed. Install it with: sudo sh -c '${installCommand}'`);
-  }
-  if (!commandExists('apt-get')) {
-    throw new StackError(
-      'PostgreSQL is not installed and this is not a Debian-like system (no apt-get). Install the PostgreSQL server and put pg_ctl on PATH.',
-    );
-  }
-  options.log?.('PostgreSQL is not installed; installing it with apt-get (one time, about a minute)…');
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  for (const args of [['update'], ['install', '-y', '--no-install-recommends', 'postgresql']]) {
-    const result = await runCommand('apt-get', args, { env, showOutput: true });
-    if (result.code !== 0) {
-      throw new StackError(`Installing PostgreSQL failed (apt-get ${args.join(' ')} exited ${result.code}).`, lastLines(result.output, 15));
-    }
-  }
+  await aptGetInstall(['postgresql'], 'PostgreSQL', options);
   const installed = findPostgres();
   if (!installed) throw new StackError(`apt-get installed postgresql but no server binaries appeared under ${debianRoot}.`);
   return installed;

@@ -1,12 +1,12 @@
 /**
- * Starts real PostgreSQL and Kafka servers through the local-stack library,
+ * Starts real PostgreSQL, Kafka and Redis servers through the local-stack library,
  * on free ports and throwaway directories (never the ones npm start or npm
  * test use), and checks what the scripts rely on: data survives a stop and
  * a start again, and a taken port or a running server gives a clear error.
  */
 import assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import { connect, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -16,6 +16,7 @@ import { StackError } from '../local-stack/errors.js';
 import { ensureKafkaInstalled, ensureTopic, startKafka, type KafkaInstallation } from '../local-stack/kafka.js';
 import { ensureDatabase, startPostgres } from '../local-stack/postgres.js';
 import { findFreePort } from '../local-stack/ports.js';
+import { startRedis } from '../local-stack/redis.js';
 
 let workDir: string | undefined;
 
@@ -72,6 +73,20 @@ function occupy(port: number): Promise<Server> {
 
 function close(server: Server): Promise<void> {
   return new Promise((resolvePromise) => server.close(() => resolvePromise()));
+}
+
+/** Asserts that `start` on a port another process holds fails with the StackError naming `what`. */
+async function assertRefusesTakenPort(port: number, what: string, start: () => Promise<unknown>): Promise<void> {
+  const blocker = await occupy(port);
+  try {
+    await assert.rejects(start(), (error: unknown) => {
+      assert.ok(error instanceof StackError);
+      assert.match(error.message, new RegExp(`^Port ${port} \\(${what}\\) is already in use`));
+      return true;
+    });
+  } finally {
+    await close(blocker);
+  }
 }
 
 /** Two distinct free ports (Kafka needs a client and a controller port). */
@@ -132,16 +147,40 @@ describe('PostgreSQL', { timeout: 180_000 }, () => {
 
   test('refuses a taken port with a clear message', async () => {
     const port = await findFreePort();
-    const blocker = await occupy(port);
-    try {
-      await assert.rejects(startPostgres({ dataDir: dir('postgres-blocked'), port }), (error: unknown) => {
-        assert.ok(error instanceof StackError);
-        assert.match(error.message, new RegExp(`^Port ${port} \\(PostgreSQL\\) is already in use`));
-        return true;
-      });
-    } finally {
-      await close(blocker);
-    }
+    await assertRefusesTakenPort(port, 'PostgreSQL', () => startPostgres({ dataDir: dir('postgres-blocked'), port }));
+  });
+});
+
+/** Sends one inline command to Redis and returns its reply as received (RESP). */
+function redisCommand(port: number, command: string): Promise<string> {
+  return new Promise((resolvePromise, reject) => {
+    const socket = connect({ host: '127.0.0.1', port }, () => socket.write(`${command}\r\n`));
+    socket.once('data', (data) => {
+      socket.destroy();
+      resolvePromise(data.toString());
+    });
+    socket.once('error', reject);
+  });
+}
+
+describe('Redis', { timeout: 60_000 }, () => {
+  test('serves on 127.0.0.1 only, refuses a second server on its directory, and is gone after stop', async () => {
+    const dataDir = dir('redis');
+    const port = await findFreePort();
+    const redis = await track(startRedis({ dataDir, port }));
+    assert.equal(redis.url, `redis://127.0.0.1:${port}`);
+    assert.equal(await redisCommand(port, 'SET k v'), '+OK\r\n');
+    assert.equal(await redisCommand(port, 'GET k'), '$1\r\nv\r\n');
+    assert.match(await redisCommand(port, 'CONFIG GET bind'), /\r\n127\.0\.0\.1\r\n$/);
+    await assert.rejects(startRedis({ dataDir, port: await findFreePort() }), /already running/);
+    await redis.stop();
+    await assert.rejects(redisCommand(port, 'PING'), /ECONNREFUSED/);
+    await redis.stop(); // idempotent
+  });
+
+  test('refuses a taken port with a clear message', async () => {
+    const port = await findFreePort();
+    await assertRefusesTakenPort(port, 'Redis', () => startRedis({ dataDir: dir('redis-blocked'), port }));
   });
 });
 
@@ -191,16 +230,7 @@ describe('Kafka', { timeout: 300_000 }, () => {
 
   test('refuses a taken port with a clear message', async () => {
     const [port, controllerPort] = await twoFreePorts();
-    const blocker = await occupy(port);
-    try {
-      await assert.rejects(startKafka({ dataDir: dir('kafka-blocked'), port, controllerPort, installation }), (error: unknown) => {
-        assert.ok(error instanceof StackError);
-        assert.match(error.message, new RegExp(`^Port ${port} \\(Kafka\\) is already in use`));
-        return true;
-      });
-    } finally {
-      await close(blocker);
-    }
+    await assertRefusesTakenPort(port, 'Kafka', () => startKafka({ dataDir: dir('kafka-blocked'), port, controllerPort, installation }));
   });
 });
 

@@ -16,7 +16,16 @@ declare module 'express-serve-static-core' {
 }
 
 /** A named dependency check for /readyz; resolves when healthy, throws otherwise. */
-export type ReadinessCheck = { name: string; check: () => Promise<void> };
+export type ReadinessCheck = {
+  name: string;
+  check: () => Promise<void>;
+  /**
+   * Reported, but a failure leaves the service ready (status `degraded`):
+   * for dependencies whose loss the service answers for itself, e.g. the
+   * gateway's upstreams, where one service down must not take every route down.
+   */
+  informational?: boolean;
+};
 
 export interface HttpAppOptions {
   declaration: ServiceDeclaration;
@@ -28,6 +37,8 @@ export interface HttpAppOptions {
   isShuttingDown: () => boolean;
   /** Largest accepted JSON body. @default '32kb' */
   bodyLimit?: string;
+  /** Proxies in front whose X-Forwarded-For names the client (`req.ip`). @default 0 */
+  trustProxyHops?: number;
 }
 
 const requestIdPattern = /^[\w.:-]{1,128}$/;
@@ -87,7 +98,7 @@ export function createHttpApp(options: HttpAppOptions) {
   const { declaration, logger, metrics, openApi } = options;
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', false);
+  app.set('trust proxy', options.trustProxyHops ?? false);
   app.set('query parser', 'simple');
 
   app.use((req, res, next) => {
@@ -118,17 +129,19 @@ export function createHttpApp(options: HttpAppOptions) {
       return;
     }
     const results = await Promise.all(
-      options.readiness.map(async ({ name, check }) => {
+      options.readiness.map(async ({ name, check, informational }) => {
+        const flag = informational ? { informational: true } : {};
         try {
           await Promise.race([check(), new Promise((_, reject) => setTimeout(() => reject(new Error('timed out')), 2_000).unref())]);
-          return { name, ok: true };
+          return { name, ok: true, ...flag };
         } catch (error) {
-          return { name, ok: false, error: (error as Error).message };
+          return { name, ok: false, ...flag, error: (error as Error).message };
         }
       }),
     );
-    const ready = results.every((r) => r.ok);
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not-ready', checks: results });
+    const ready = results.every((r) => r.ok || r.informational);
+    const status = !ready ? 'not-ready' : results.every((r) => r.ok) ? 'ready' : 'degraded';
+    res.status(ready ? 200 : 503).json({ status, checks: results });
   });
   app.get(declaration.metricsPath, async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());

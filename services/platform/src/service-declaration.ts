@@ -50,6 +50,8 @@ export interface ServiceDependencies {
     readonly consumes: readonly string[];
     readonly consumerGroup?: string;
   };
+  /** Valkey/Redis (the platform's shared one, e.g. for rate-limit counters). @default false */
+  readonly redis?: boolean;
   /** Other services of this repo it calls over HTTP, by declared name. */
   readonly services: readonly string[];
 }
@@ -95,6 +97,12 @@ export interface ServiceDeclaration {
   readonly scaling: ServiceScaling;
   /** Seconds the pod gets to drain on SIGTERM before it is killed. */
   readonly shutdownGraceSeconds: number;
+  /**
+   * The public entry: the Ingress from the internet points at this service
+   * and the ingress controller may reach it; every other service is reached
+   * only from inside the cluster. @default false
+   */
+  readonly publicEntry?: boolean;
 }
 
 /** Settings every service reads; declared once, spread into each declaration. */

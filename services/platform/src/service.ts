@@ -57,6 +57,8 @@ export interface ServiceDefinition {
   openApi: OpenApiDocument | ((config: ServiceConfig) => OpenApiDocument);
   /** Schema this service owns and the folder of its migrations. */
   database?: { schema: string; migrations: string };
+  /** How many proxies in front of the service are trusted for the client's address (an edge service behind the ingress). @default 0 */
+  trustProxyHops?: (config: ServiceConfig) => number;
   setup(ctx: ServiceContext): Promise<void> | void;
 }
 
@@ -126,6 +128,7 @@ export async function startService(definition: ServiceDefinition, env: NodeJS.Pr
     openApi,
     readiness,
     isShuttingDown: () => shuttingDown,
+    trustProxyHops: definition.trustProxyHops?.(config) ?? 0,
   });
   const context: ServiceContext = {
     declaration,

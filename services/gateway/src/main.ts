@@ -1,0 +1,4 @@
+import { runMain } from '@ticketing/platform';
+import { gatewayDefinition } from './app.js';
+
+runMain(gatewayDefinition);
