@@ -10,7 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
 import { aptGetInstall } from './apt.js';
 import { StackError } from './errors.js';
-import { commandExists, lastLines, runCommand, tailFile } from './commands.js';
+import { lastLines, runCommand, tailFile } from './commands.js';
 import { type Logger } from './logging.js';
 import { readLivePid } from './pids.js';
 import { assertPortsFree } from './ports.js';
