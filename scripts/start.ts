@@ -6,7 +6,6 @@
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { signToken } from '@ticketing/platform/auth';
 import type { ServiceDeclaration } from '@ticketing/platform/service-declaration';
 import { allServices } from '../services/services.js';
 import { StackError, describeError, runMain } from './lib/errors.js';
@@ -14,6 +13,7 @@ import { ensureKafkaInstalled, ensureTopic, startKafka, stopKafkaIfRunning } fro
 import { localDir, repoRoot } from './lib/paths.js';
 import { ensureDatabase, ensurePostgresInstalled, startPostgres, stopPostgresIfRunning } from './lib/postgres.js';
 import { acquireLock, assertPortsFree, logToStderr, isProcessAlive, spawnService, stopProcess, waitFor, type ServiceProcess } from './lib/process.js';
+import { devToken, secretGenerators } from './lib/dev-tokens.js';
 import { loadOrCreateSecrets } from './lib/secrets.js';
 
 const devDir = join(localDir, 'dev');
@@ -27,10 +27,11 @@ const databaseName = 'ticketing';
 const bookingsTopic = 'ticket-bookings';
 /**
  * Every credential a service declares that is not wired to Postgres or Kafka
- * (AUTH_TOKEN_SECRET, PAYMENT_WEBHOOK_SECRET, …): generated locally, so a
- * service that declares a new one needs no change here.
+ * (USERS_SIGNING_KEYS, PAYMENT_WEBHOOK_SECRET, …): generated locally, so a
+ * service that declares a new one needs no change here. Each service gets
+ * only the secrets it declares (only users holds the signing key).
  */
-const secretNames = [...new Set(['AUTH_TOKEN_SECRET', ...allServices.flatMap((s) => s.env.filter((e) => e.secret && !e.from).map((e) => e.name))])];
+const secretNames = [...new Set(allServices.flatMap((s) => s.env.filter((e) => e.secret && !e.from).map((e) => e.name)))];
 const readyTimeoutMs = 120_000;
 const log = logToStderr;
 
@@ -120,7 +121,7 @@ runMain(async () => {
       services.map((s) => s.declaration),
       databaseUrl,
       brokers,
-      secrets['AUTH_TOKEN_SECRET'] ?? '',
+      await exampleTokens(),
     );
 
     // Run until asked to stop, or until a service dies on its own.
@@ -156,7 +157,7 @@ function withRecentOutput(message: string, child: ServiceProcess): StackError {
 
 /** Secrets from the environment if set there, else from (or into) .local/dev/secrets.env. */
 function loadSecrets(): Record<string, string> {
-  const { values, created } = loadOrCreateSecrets(secretsFile, secretNames);
+  const { values, created } = loadOrCreateSecrets(secretsFile, secretNames, secretGenerators);
   if (created.length > 0) log(`Generated ${created.join(', ')} in ${secretsFile}.`);
   return Object.fromEntries(secretNames.map((name) => [name, process.env[name] || values[name] || '']));
 }
@@ -164,6 +165,21 @@ function loadSecrets(): Record<string, string> {
 interface StartedService {
   declaration: ServiceDeclaration;
   process: ServiceProcess;
+}
+
+/**
+ * What one service's environment adds to `shared`: only the secrets it
+ * declares, and the local address of every service it names by URL
+ * (`from: 'service-url'`, e.g. AUTH_JWKS_URL → the users service).
+ */
+function envOf(declaration: ServiceDeclaration, shared: Record<string, string>): Record<string, string> {
+  const declared = new Set(declaration.env.map((e) => e.name));
+  const env = Object.fromEntries(Object.entries(shared).filter(([name]) => !secretNames.includes(name) || declared.has(name)));
+  for (const setting of declaration.env) {
+    const target = setting.from === 'service-url' ? allServices.find((s) => s.name === setting.service) : undefined;
+    if (target) env[setting.name] = process.env[setting.name] || `http://127.0.0.1:${target.port}`;
+  }
+  return env;
 }
 
 function startServices(declarations: readonly ServiceDeclaration[], env: Record<string, string>): StartedService[] {
@@ -175,7 +191,7 @@ function startServices(declarations: readonly ServiceDeclaration[], env: Record<
       command: process.execPath,
       args: ['--conditions=development', '--import', 'tsx', declaration.entry],
       cwd: repoRoot,
-      env: { ...process.env, ...env, HOST: '127.0.0.1', PORT: String(declaration.port) },
+      env: { ...withoutSecrets(process.env), ...envOf(declaration, env), HOST: '127.0.0.1', PORT: String(declaration.port) },
       labelWidth,
       colourIndex: index,
     });
@@ -249,7 +265,22 @@ function onStopSignal(): { requested: boolean; promise: Promise<void> } {
   return state;
 }
 
-function printBanner(services: readonly ServiceDeclaration[], databaseUrl: string, brokers: string, authSecret: string): void {
+/** The inherited environment minus any secret set there (the service gets its own from `envOf`). */
+function withoutSecrets(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !secretNames.includes(name)));
+}
+
+/** Development tokens signed with the local users key, for trying the API without an account. */
+async function exampleTokens(): Promise<string[]> {
+  const ttlSeconds = 24 * 3600;
+  return [
+    `   ${'buyer'.padEnd(10)} ${await devToken({ sub: 'dev-buyer', role: 'buyer' }, ttlSeconds)}`,
+    `   ${'partner'.padEnd(10)} ${await devToken({ sub: 'dev-partner', role: 'partner', org: 'dev-organization' }, ttlSeconds)}`,
+    `   ${'admin'.padEnd(10)} ${await devToken({ sub: 'dev-admin', role: 'admin' }, ttlSeconds)}`,
+  ];
+}
+
+function printBanner(services: readonly ServiceDeclaration[], databaseUrl: string, brokers: string, tokens: readonly string[]): void {
   const width = Math.max(...services.map((s) => s.name.length), 10);
   const rule = '─'.repeat(78);
   const lines = [
@@ -266,8 +297,8 @@ function printBanner(services: readonly ServiceDeclaration[], databaseUrl: strin
     ` ${'Kafka'.padEnd(width)}  ${brokers}   topic: ${bookingsTopic}`,
     ` ${'Secrets'.padEnd(width)}  ${secretsFile}`,
     '',
-    ' Example bearer tokens (valid 24 h):',
-    ...(['buyer', 'organizer'] as const).map((role) => `   ${role.padEnd(10)} ${signToken(authSecret, { sub: `dev-${role}`, role, ttlSeconds: 24 * 3600 })}`),
+    ' Example bearer tokens (valid 24 h; real accounts: POST /auth/register on users):',
+    ...tokens,
     ` Use one as: curl -H "Authorization: Bearer <token>" http://127.0.0.1:${services[0]?.port ?? 8081}/...`,
     rule,
     '',

@@ -1,6 +1,7 @@
 import { bookingService } from '@ticketing/booking/service';
 import { catalogService } from '@ticketing/catalog/service';
 import type { ServiceDeclaration } from '@ticketing/platform/service-declaration';
+import { usersService } from '@ticketing/users/service';
 
 /** Every service of the platform; `npm start` runs them and the charts render them. */
-export const allServices: readonly ServiceDeclaration[] = [catalogService, bookingService];
+export const allServices: readonly ServiceDeclaration[] = [usersService, catalogService, bookingService];

@@ -8,7 +8,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { signToken } from '@ticketing/platform/auth';
+import type { Principal } from '@ticketing/platform/auth';
 import pg from 'pg';
 import { assertInventoryInvariants, startCatalogAndBooking, type LocalServices } from '../../services/booking/test/support.js';
 
@@ -89,14 +89,17 @@ async function postJson(baseUrl: string, path: string, token: string, body: unkn
   return JSON.parse(text) as { id: string };
 }
 
+/** Signs a token the target accepts: the in-process test issuer, or the target's users signing key. */
+export type TokenMint = (principal: Principal, ttlSeconds: number) => string | Promise<string>;
+
 /** `count` buyer tokens (distinct buyers), valid `ttlSeconds`. */
-export function mintBuyerTokens(secret: string, count: number, ttlSeconds = 3 * 3600): string[] {
+export function mintBuyerTokens(mint: TokenMint, count: number, ttlSeconds = 3 * 3600): Promise<string[]> {
   const run = crypto.randomUUID().slice(0, 8);
-  return Array.from({ length: count }, (_, i) => signToken(secret, { sub: `load-${run}-buyer-${i + 1}`, role: 'buyer', ttlSeconds }));
+  return Promise.all(Array.from({ length: count }, async (_, i) => mint({ sub: `load-${run}-buyer-${i + 1}`, role: 'buyer' }, ttlSeconds)));
 }
 
-export function mintOrganizerToken(secret: string): string {
-  return signToken(secret, { sub: 'load-test-organizer', role: 'organizer', ttlSeconds: 3600 });
+export async function mintPartnerToken(mint: TokenMint): Promise<string> {
+  return mint({ sub: 'load-test-partner', role: 'partner', org: 'load-test-organization' }, 3600);
 }
 
 // ---------------------------------------------------------------- k6

@@ -7,7 +7,7 @@ import { testDatabaseServerUrl, testKafkaBrokers } from '@ticketing/platform/tes
 import { consumeTopic, type ConsumedMessage } from '../../services/booking/test/support.js';
 import { findK6 } from '../../scripts/lib/k6.js';
 import { assertLoopbackUrl, onsaleProblems, runAutocannonOnsale } from '../lib/autocannon-onsale.js';
-import { checkInventory, formatReport, mintBuyerTokens, mintOrganizerToken, seedOnsaleEvent, startLocalServices, type LocalServices } from '../lib/onsale.js';
+import { checkInventory, formatReport, mintBuyerTokens, mintPartnerToken, seedOnsaleEvent, startLocalServices, type LocalServices } from '../lib/onsale.js';
 
 /**
  * The onsale with autocannon against catalog + booking running in-process on
@@ -23,7 +23,7 @@ describe('onsale load test (autocannon)', () => {
   before(
     async () => {
       services = await startLocalServices({ databaseServerUrl: testDatabaseServerUrl(), kafkaBrokers: testKafkaBrokers().join(',') });
-      ({ eventId } = await seedOnsaleEvent(services.catalogUrl, mintOrganizerToken(services.authSecret), { seats: 120, gaCapacity: 80 }));
+      ({ eventId } = await seedOnsaleEvent(services.catalogUrl, await mintPartnerToken(services.mintToken), { seats: 120, gaCapacity: 80 }));
     },
     { timeout: 120_000 },
   );
@@ -36,7 +36,7 @@ describe('onsale load test (autocannon)', () => {
     { timeout: 120_000 },
     async (t) => {
       const counts = await runAutocannonOnsale(
-        { catalogUrl: services.catalogUrl, bookingUrl: services.bookingUrl, eventId, buyerTokens: mintBuyerTokens(services.authSecret, 8) },
+        { catalogUrl: services.catalogUrl, bookingUrl: services.bookingUrl, eventId, buyerTokens: await mintBuyerTokens(services.mintToken, 8) },
         { buyers: 8, durationSeconds: 40, requestsPerConnection: 150 },
       );
       const inventory = await checkInventory(services.pool, eventId); // throws on a broken invariant

@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { catalogDefinition } from '@ticketing/catalog/app';
 import { createLogger, migrate, platformMigrations, startService, type RunningService } from '@ticketing/platform';
-import { createTestDatabase, testSecrets } from '@ticketing/platform/testing';
+import type { Principal } from '@ticketing/platform';
+import { createTestDatabase, testSecrets, testToken } from '@ticketing/platform/testing';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { Kafka, logLevel } from 'kafkajs';
@@ -175,8 +176,8 @@ export interface LocalServices {
   databaseUrl: string;
   pool: pg.Pool;
   topic: string;
-  /** Signs tokens these services accept. */
-  authSecret: string;
+  /** A token these services accept (from the test issuer they trust). */
+  mintToken(principal: Principal, ttlSeconds: number): string;
   close(): Promise<void>;
 }
 
@@ -214,7 +215,15 @@ export async function startCatalogAndBooking(options: {
     const pool = new pg.Pool({ connectionString: db.url, max: 3 });
     pool.on('error', () => undefined);
     closers.push(() => pool.end());
-    return { catalogUrl: catalog.url, bookingUrl: booking.url, databaseUrl: db.url, pool, topic, authSecret: testSecrets.AUTH_TOKEN_SECRET, close };
+    return {
+      catalogUrl: catalog.url,
+      bookingUrl: booking.url,
+      databaseUrl: db.url,
+      pool,
+      topic,
+      mintToken: (p, ttlSeconds) => testToken(p.sub, p.role, { ttlSeconds, ...(p.org ? { org: p.org } : {}) }),
+      close,
+    };
   } catch (error) {
     await close();
     throw error;

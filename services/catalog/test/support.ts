@@ -1,5 +1,5 @@
 import { startService, type RunningService } from '@ticketing/platform';
-import { createTestDatabase, http, testSecrets, testToken } from '@ticketing/platform/testing';
+import { createTestDatabase, http, testAuthEnv, testToken } from '@ticketing/platform/testing';
 import { catalogDefinition } from '../src/app.js';
 
 export interface TestCatalog {
@@ -21,7 +21,7 @@ export async function startCatalog(env: Record<string, string> = {}): Promise<Te
     DATABASE_URL: db.url,
     PORT: '0',
     HOST: '127.0.0.1',
-    AUTH_TOKEN_SECRET: testSecrets.AUTH_TOKEN_SECRET,
+    ...testAuthEnv,
     LOG_LEVEL: 'warn',
     ...env,
   });
@@ -37,8 +37,9 @@ export async function startCatalog(env: Record<string, string> = {}): Promise<Te
 }
 
 export const tokens = {
-  alice: testToken('organizer-alice', 'organizer'),
-  bob: testToken('organizer-bob', 'organizer'),
+  /** Partners of two organizations: alice's owns what she creates, bob's does not. */
+  alice: testToken('partner-alice', 'partner', { org: 'org-alice' }),
+  bob: testToken('partner-bob', 'partner', { org: 'org-bob' }),
   buyer: testToken('buyer-1', 'buyer'),
   admin: testToken('admin-1', 'admin'),
 };
