@@ -22,6 +22,10 @@ export interface AccountView {
   createdAt: string;
 }
 
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Token subjects minted by tooling (`npm run token`) are not account ids; they own no account. */
+const isAccountId = (id: string): boolean => uuidPattern.test(id);
+
 export const normalizeEmail = (email: string): string => email.trim().toLowerCase();
 
 export function viewAccount(row: AccountRow): AccountView {
@@ -41,6 +45,7 @@ export function principalOfAccount(row: AccountRow): Principal {
 
 export async function findLiveAccount(db: Pool | Tx, by: { email: string } | { id: string }): Promise<AccountRow | undefined> {
   const [column, value] = 'email' in by ? ['email', normalizeEmail(by.email)] : ['id', by.id];
+  if (column === 'id' && !isAccountId(value)) return undefined;
   const { rows } = await db.query<AccountRow>(`SELECT * FROM users.accounts WHERE ${column} = $1 AND deleted_at IS NULL`, [value]);
   return rows[0];
 }
@@ -59,6 +64,7 @@ export async function insertAccount(
 }
 
 export async function updateDisplayName(db: Pool | Tx, id: string, displayName: string): Promise<AccountRow | undefined> {
+  if (!isAccountId(id)) return undefined;
   const { rows } = await db.query<AccountRow>(
     'UPDATE users.accounts SET display_name = $2, updated_at = now() WHERE id = $1 AND deleted_at IS NULL RETURNING *',
     [id, displayName],
@@ -71,6 +77,7 @@ export async function updateDisplayName(db: Pool | Tx, id: string, displayName: 
  * (bookings carry it as their opaque buyer) and every refresh token is revoked.
  */
 export async function anonymiseAccount(tx: Tx, id: string): Promise<boolean> {
+  if (!isAccountId(id)) return false;
   const { rowCount } = await tx.query(
     `UPDATE users.accounts SET email = NULL, password_hash = NULL, display_name = NULL, deleted_at = now(), updated_at = now()
       WHERE id = $1 AND deleted_at IS NULL`,
