@@ -32,10 +32,10 @@ export interface SeedOptions {
   city?: string;
 }
 
-/** Creates a venue and an on-sale event through the catalog API (as an organizer); returns the event id. */
+/** Creates a venue and an on-sale event through the catalog API (as a partner); returns the event id. */
 export async function seedOnsaleEvent(
   catalogUrl: string,
-  organizerToken: string,
+  partnerToken: string,
   options: SeedOptions = {},
 ): Promise<{ eventId: string; venueId: string; seats: number; gaCapacity: number }> {
   const seats = options.seats ?? 500;
@@ -46,7 +46,7 @@ export async function seedOnsaleEvent(
     seats: Math.min(perRow, seats - i * perRow),
   }));
   const stamp = new Date().toISOString();
-  const venue = await postJson(catalogUrl, '/venues', organizerToken, {
+  const venue = await postJson(catalogUrl, '/venues', partnerToken, {
     name: `Onsale Arena ${stamp}`,
     city: options.city ?? 'Loadville',
     sections: [
@@ -56,7 +56,7 @@ export async function seedOnsaleEvent(
   });
   const startsAt = new Date(Date.now() + 30 * 24 * 3600 * 1000);
   startsAt.setUTCMinutes(0, 0, 0);
-  const event = await postJson(catalogUrl, '/events', organizerToken, {
+  const event = await postJson(catalogUrl, '/events', partnerToken, {
     venueId: venue.id,
     title: `Onsale load test ${stamp}`,
     description: 'Created by load-testing/run.ts',
