@@ -11,8 +11,8 @@
  *
  *   npm run load -- --catalog-url URL --booking-url URL [--event-id ID | --seed] [--scenario onsale]
  *       Targets running services (e.g. a cluster's ingress hosts) and starts nothing; runs k6.
- *       Buyer tokens: BUYER_TOKENS (comma-separated), or minted with AUTH_TOKEN_SECRET.
- *       --seed creates the venue and event first (organizer token minted with AUTH_TOKEN_SECRET).
+ *       Buyer tokens: BUYER_TOKENS (comma-separated), or minted with USERS_SIGNING_KEYS.
+ *       --seed creates the venue and event first (partner token minted with USERS_SIGNING_KEYS).
  *       --database-url URL (read access to the target's database) adds the invariant check.
  *
  * --generator autocannon|k6 (or --k6) picks the load generator. k6 is never
@@ -28,8 +28,9 @@ import { startCatalogAndBooking, type LocalServices } from '@ticketing/testing';
 import pg from 'pg';
 import { StackError, runMain } from '../scripts/local-stack/errors.js';
 import { logToStderr } from '../scripts/local-stack/logging.js';
+import { tokenMintFromSigningKeys } from '@ticketing/users/signing-keys';
 import { assertLoopbackUrl, onsaleProblems, runAutocannonOnsale, type OnsaleCounts } from './lib/autocannon-onsale.js';
-import { checkInventory, formatReport, k6Counts, mintBuyerTokens, mintOrganizerToken, runK6, seedOnsaleEvent, type InventoryReport } from './lib/onsale.js';
+import { checkInventory, formatReport, k6Counts, mintBuyerTokens, mintPartnerToken, runK6, seedOnsaleEvent, type InventoryReport } from './lib/onsale.js';
 
 const log = logToStderr;
 const usage =
@@ -92,7 +93,7 @@ runMain(async () => {
     let bookingUrl: string;
     let eventId: string | undefined = values['event-id'];
     let buyerTokens: string[];
-    let organizerToken: string | undefined;
+    let partnerToken: string | undefined;
 
     if (values.local) {
       if (values['catalog-url'] || values['booking-url']) throw new StackError('--local starts its own services; leave out --catalog-url / --booking-url.');
@@ -109,8 +110,8 @@ runMain(async () => {
       local = await startCatalogAndBooking({ databaseServerUrl, kafkaBrokers, keepDatabase: values['keep-database'] });
       catalogUrl = local.catalogUrl;
       bookingUrl = local.bookingUrl;
-      buyerTokens = mintBuyerTokens(local.authSecret, buyers);
-      organizerToken = mintOrganizerToken(local.authSecret);
+      buyerTokens = await mintBuyerTokens(local.mintToken, buyers);
+      partnerToken = await mintPartnerToken(local.mintToken);
       checkPool = local.pool;
       if (!eventId) values.seed = true;
     } else {
@@ -118,13 +119,14 @@ runMain(async () => {
         throw new StackError(`Give --local, or the services to target with --catalog-url and --booking-url.\n${usage}`);
       catalogUrl = values['catalog-url'];
       bookingUrl = values['booking-url'];
-      const secret = process.env.AUTH_TOKEN_SECRET;
+      const signingKeys = process.env.USERS_SIGNING_KEYS;
+      const mint = signingKeys ? await tokenMintFromSigningKeys(signingKeys) : undefined;
       if (process.env.BUYER_TOKENS) buyerTokens = process.env.BUYER_TOKENS.split(',').filter(Boolean);
-      else if (secret) buyerTokens = mintBuyerTokens(secret, buyers);
-      else throw new StackError("Set BUYER_TOKENS (comma-separated buyer tokens) or AUTH_TOKEN_SECRET (the target's signing secret) to mint them.");
+      else if (mint) buyerTokens = await mintBuyerTokens(mint, buyers);
+      else throw new StackError("Set BUYER_TOKENS (comma-separated buyer tokens) or USERS_SIGNING_KEYS (the target's users signing keys) to mint them.");
       if (values.seed) {
-        if (!secret) throw new StackError('--seed mints an organizer token: set AUTH_TOKEN_SECRET.');
-        organizerToken = mintOrganizerToken(secret);
+        if (!mint) throw new StackError('--seed mints a partner token: set USERS_SIGNING_KEYS.');
+        partnerToken = await mintPartnerToken(mint);
       }
       if (values['database-url']) {
         checkPool = new pg.Pool({ connectionString: values['database-url'], max: 2 });
@@ -138,7 +140,7 @@ runMain(async () => {
     if (values.seed) {
       if (eventId) throw new StackError('Give either --event-id or --seed, not both.');
       log(`Seeding a venue with ${seats} seats and ${gaCapacity} GA places, and an on-sale event, through ${catalogUrl}…`);
-      const seeded = await seedOnsaleEvent(catalogUrl, organizerToken!, { seats, gaCapacity });
+      const seeded = await seedOnsaleEvent(catalogUrl, partnerToken!, { seats, gaCapacity });
       eventId = seeded.eventId;
       log(`Event ${eventId} is on sale.`);
     }

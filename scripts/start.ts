@@ -6,7 +6,6 @@
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { signToken } from '@ticketing/platform/auth';
 import { gatewayService } from '@ticketing/gateway/service';
 import type { ServiceDeclaration } from '@ticketing/platform/service-declaration';
 import { allServices } from '../services/services.js';
@@ -20,6 +19,7 @@ import { isProcessAlive, stopProcess } from './local-stack/pids.js';
 import { assertPortsFree } from './local-stack/ports.js';
 import { spawnService, type ServiceProcess } from './local-stack/service-process.js';
 import { waitFor } from './local-stack/waiting.js';
+import { devToken, secretGenerators } from './local-stack/dev-tokens.js';
 import { loadOrCreateSecrets } from './local-stack/secrets.js';
 import { ensureRedisInstalled, startRedis, stopRedisIfRunning } from './local-stack/redis.js';
 
@@ -36,13 +36,12 @@ const databaseName = 'ticketing';
 const bookingsTopic = 'ticket-bookings';
 /**
  * Every credential a service declares that is not wired to Postgres or Kafka
- * (AUTH_TOKEN_SECRET, PAYMENT_WEBHOOK_SECRET, …): generated locally, so a
- * service that declares a new one needs no change here.
+ * (USERS_SIGNING_KEYS, PAYMENT_WEBHOOK_SECRET, …): generated locally, so a
+ * service that declares a new one needs no change here. Each service gets
+ * only the secrets it declares (only users holds the signing key).
  */
 const wiredHere = new Set(['REDIS_URL']);
-const secretNames = [
-  ...new Set(['AUTH_TOKEN_SECRET', ...allServices.flatMap((s) => s.env.filter((e) => e.secret && !e.from && !wiredHere.has(e.name)).map((e) => e.name))]),
-];
+const secretNames = [...new Set(allServices.flatMap((s) => s.env.filter((e) => e.secret && !e.from && !wiredHere.has(e.name)).map((e) => e.name)))];
 const readyTimeoutMs = 120_000;
 const log = logToStderr;
 
@@ -145,7 +144,7 @@ runMain(async () => {
       databaseUrl,
       brokers,
       redisUrl,
-      secrets['AUTH_TOKEN_SECRET'] ?? '',
+      await exampleTokens(),
     );
 
     // Run until asked to stop, or until a service dies on its own.
@@ -181,7 +180,7 @@ function withRecentOutput(message: string, child: ServiceProcess): StackError {
 
 /** Secrets from the environment if set there, else from (or into) .local/dev/secrets.env. */
 function loadSecrets(): Record<string, string> {
-  const { values, created } = loadOrCreateSecrets(secretsFile, secretNames);
+  const { values, created } = loadOrCreateSecrets(secretsFile, secretNames, secretGenerators);
   if (created.length > 0) log(`Generated ${created.join(', ')} in ${secretsFile}.`);
   return Object.fromEntries(secretNames.map((name) => [name, process.env[name] || values[name] || '']));
 }
@@ -189,6 +188,21 @@ function loadSecrets(): Record<string, string> {
 interface StartedService {
   declaration: ServiceDeclaration;
   process: ServiceProcess;
+}
+
+/**
+ * What one service's environment adds to `shared`: only the secrets it
+ * declares, and the local address of every service it names by URL
+ * (`from: 'service-url'`, e.g. AUTH_JWKS_URL → the users service).
+ */
+function envOf(declaration: ServiceDeclaration, shared: Record<string, string>): Record<string, string> {
+  const declared = new Set(declaration.env.map((e) => e.name));
+  const env = Object.fromEntries(Object.entries(shared).filter(([name]) => !secretNames.includes(name) || declared.has(name)));
+  for (const setting of declaration.env) {
+    const target = setting.from === 'service-url' ? allServices.find((s) => s.name === setting.service) : undefined;
+    if (target) env[setting.name] = process.env[setting.name] || `http://127.0.0.1:${target.port}`;
+  }
+  return env;
 }
 
 function startServices(declarations: readonly ServiceDeclaration[], env: Record<string, string>): StartedService[] {
@@ -200,7 +214,7 @@ function startServices(declarations: readonly ServiceDeclaration[], env: Record<
       command: process.execPath,
       args: ['--conditions=development', '--import', 'tsx', declaration.entry],
       cwd: repoRoot,
-      env: { ...process.env, ...env, HOST: '127.0.0.1', PORT: String(declaration.port) },
+      env: { ...withoutSecrets(process.env), ...envOf(declaration, env), HOST: '127.0.0.1', PORT: String(declaration.port) },
       labelWidth,
       colourIndex: index,
     });
@@ -275,7 +289,22 @@ function onStopSignal(): { requested: boolean; promise: Promise<void> } {
   return state;
 }
 
-function printBanner(services: readonly ServiceDeclaration[], databaseUrl: string, brokers: string, redisUrl: string, authSecret: string): void {
+/** The inherited environment minus any secret set there (the service gets its own from `envOf`). */
+function withoutSecrets(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !secretNames.includes(name)));
+}
+
+/** Development tokens signed with the local users key, for trying the API without an account. */
+async function exampleTokens(): Promise<string[]> {
+  const ttlSeconds = 24 * 3600;
+  return [
+    `   ${'buyer'.padEnd(10)} ${await devToken({ sub: 'dev-buyer', role: 'buyer' }, ttlSeconds)}`,
+    `   ${'partner'.padEnd(10)} ${await devToken({ sub: 'dev-partner', role: 'partner', org: 'dev-organization' }, ttlSeconds)}`,
+    `   ${'admin'.padEnd(10)} ${await devToken({ sub: 'dev-admin', role: 'admin' }, ttlSeconds)}`,
+  ];
+}
+
+function printBanner(services: readonly ServiceDeclaration[], databaseUrl: string, brokers: string, redisUrl: string, tokens: readonly string[]): void {
   const width = Math.max(...services.map((s) => s.name.length), 10);
   const rule = '─'.repeat(78);
   const gateway = `http://127.0.0.1:${gatewayService.port}`;
@@ -298,8 +327,8 @@ function printBanner(services: readonly ServiceDeclaration[], databaseUrl: strin
     ` ${'Redis'.padEnd(width)}  ${redisUrl}`,
     ` ${'Secrets'.padEnd(width)}  ${secretsFile}`,
     '',
-    ' Example bearer tokens (valid 24 h):',
-    ...(['buyer', 'organizer'] as const).map((role) => `   ${role.padEnd(10)} ${signToken(authSecret, { sub: `dev-${role}`, role, ttlSeconds: 24 * 3600 })}`),
+    ' Example bearer tokens (valid 24 h; real accounts: POST /api/users/auth/register):',
+    ...tokens,
     ` Use one as: curl -H "Authorization: Bearer <token>" ${gateway}/api/catalog/...`,
     rule,
     '',

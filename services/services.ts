@@ -2,6 +2,7 @@ import { bookingService } from '@ticketing/booking/service';
 import { catalogService } from '@ticketing/catalog/service';
 import { gatewayService } from '@ticketing/gateway/service';
 import type { ServiceDeclaration } from '@ticketing/platform/service-declaration';
+import { usersService } from '@ticketing/users/service';
 
 /** Every service of the platform; `npm start` runs them and the charts render them. */
-export const allServices: readonly ServiceDeclaration[] = [catalogService, bookingService, gatewayService];
+export const allServices: readonly ServiceDeclaration[] = [usersService, catalogService, bookingService, gatewayService];

@@ -8,7 +8,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { signToken } from '@ticketing/platform/auth';
+import type { Principal } from '@ticketing/platform/auth';
 import pg from 'pg';
 
 import { StackError } from '../../scripts/local-stack/errors.js';
@@ -29,10 +29,10 @@ export interface SeedOptions {
   city?: string;
 }
 
-/** Creates a venue and an on-sale event through the catalog API (as an organizer); returns the event id. */
+/** Creates a venue and an on-sale event through the catalog API (as a partner); returns the event id. */
 export async function seedOnsaleEvent(
   catalogUrl: string,
-  organizerToken: string,
+  partnerToken: string,
   options: SeedOptions = {},
 ): Promise<{ eventId: string; venueId: string; seats: number; gaCapacity: number }> {
   const seats = options.seats ?? 500;
@@ -43,7 +43,7 @@ export async function seedOnsaleEvent(
     seats: Math.min(perRow, seats - i * perRow),
   }));
   const stamp = new Date().toISOString();
-  const venue = await postJson(catalogUrl, '/venues', organizerToken, {
+  const venue = await postJson(catalogUrl, '/venues', partnerToken, {
     name: `Onsale Arena ${stamp}`,
     city: options.city ?? 'Loadville',
     sections: [
@@ -53,7 +53,7 @@ export async function seedOnsaleEvent(
   });
   const startsAt = new Date(Date.now() + 30 * 24 * 3600 * 1000);
   startsAt.setUTCMinutes(0, 0, 0);
-  const event = await postJson(catalogUrl, '/events', organizerToken, {
+  const event = await postJson(catalogUrl, '/events', partnerToken, {
     venueId: venue.id,
     title: `Onsale load test ${stamp}`,
     description: 'Created by load-testing/run.ts',
@@ -86,14 +86,17 @@ async function postJson(baseUrl: string, path: string, token: string, body: unkn
   return JSON.parse(text) as { id: string };
 }
 
+/** Signs a token the target accepts: the in-process test issuer, or the target's users signing key. */
+export type TokenMint = (principal: Principal, ttlSeconds: number) => string | Promise<string>;
+
 /** `count` buyer tokens (distinct buyers), valid `ttlSeconds`. */
-export function mintBuyerTokens(secret: string, count: number, ttlSeconds = 3 * 3600): string[] {
+export function mintBuyerTokens(mint: TokenMint, count: number, ttlSeconds = 3 * 3600): Promise<string[]> {
   const run = crypto.randomUUID().slice(0, 8);
-  return Array.from({ length: count }, (_, i) => signToken(secret, { sub: `load-${run}-buyer-${i + 1}`, role: 'buyer', ttlSeconds }));
+  return Promise.all(Array.from({ length: count }, async (_, i) => mint({ sub: `load-${run}-buyer-${i + 1}`, role: 'buyer' }, ttlSeconds)));
 }
 
-export function mintOrganizerToken(secret: string): string {
-  return signToken(secret, { sub: 'load-test-organizer', role: 'organizer', ttlSeconds: 3600 });
+export async function mintPartnerToken(mint: TokenMint): Promise<string> {
+  return mint({ sub: 'load-test-partner', role: 'partner', org: 'load-test-organization' }, 3600);
 }
 
 // ---------------------------------------------------------------- k6

@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { findK6 } from '../../scripts/local-stack/k6.js';
 import { assertLoopbackUrl, onsaleProblems, runAutocannonOnsale } from '../lib/autocannon-onsale.js';
-import { checkInventory, formatReport, mintBuyerTokens, mintOrganizerToken, seedOnsaleEvent } from '../lib/onsale.js';
+import { checkInventory, formatReport, mintBuyerTokens, mintPartnerToken, seedOnsaleEvent } from '../lib/onsale.js';
 import { type ConsumedMessage, consumeTopic, type LocalServices, startCatalogAndBooking, testDatabaseServerUrl, testKafkaBrokers } from '@ticketing/testing';
 
 /**
@@ -22,7 +22,7 @@ describe('onsale load test (autocannon)', () => {
   before(
     async () => {
       services = await startCatalogAndBooking({ databaseServerUrl: testDatabaseServerUrl(), kafkaBrokers: testKafkaBrokers().join(',') });
-      ({ eventId } = await seedOnsaleEvent(services.catalogUrl, mintOrganizerToken(services.authSecret), { seats: 120, gaCapacity: 80 }));
+      ({ eventId } = await seedOnsaleEvent(services.catalogUrl, await mintPartnerToken(services.mintToken), { seats: 120, gaCapacity: 80 }));
     },
     { timeout: 120_000 },
   );
@@ -35,7 +35,7 @@ describe('onsale load test (autocannon)', () => {
     { timeout: 120_000 },
     async (t) => {
       const counts = await runAutocannonOnsale(
-        { catalogUrl: services.catalogUrl, bookingUrl: services.bookingUrl, eventId, buyerTokens: mintBuyerTokens(services.authSecret, 8) },
+        { catalogUrl: services.catalogUrl, bookingUrl: services.bookingUrl, eventId, buyerTokens: await mintBuyerTokens(services.mintToken, 8) },
         { buyers: 8, durationSeconds: 40, requestsPerConnection: 150 },
       );
       const inventory = await checkInventory(services.pool, eventId); // throws on a broken invariant

@@ -77,6 +77,12 @@ describe('secrets', () => {
     assert.equal(again.values['A_SECRET'], first.values['A_SECRET']);
     assert.equal(parseEnvFile(readFileSync(file, 'utf8'))['C_SECRET'], again.values['C_SECRET']);
   });
+  test('a generator makes values that are not random strings, kept as they are', () => {
+    const file = join(workDir, 'secrets', 'generated.env');
+    const keySet = JSON.stringify({ keys: [{ kid: 'k1', x: 'a=b' }] });
+    assert.equal(loadOrCreateSecrets(file, ['KEYS'], { KEYS: () => keySet }).values['KEYS'], keySet);
+    assert.equal(loadOrCreateSecrets(file, ['KEYS']).values['KEYS'], keySet);
+  });
 });
 
 describe('ports', () => {

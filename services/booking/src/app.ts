@@ -5,12 +5,13 @@ import {
   requireRole,
   HttpProblem,
   verifyHmacSignature,
+  tokenVerifierFrom,
   type ServiceConfig,
   type ServiceDefinition,
   type WriteResult,
 } from '@ticketing/platform';
 import type { Request } from 'express';
-import { cancelBooking, findBookingByReference, viewBooking } from './bookings.js';
+import { cancelBooking, eventOwnerOf, findBookingByReference, listBookings, viewBooking } from './bookings.js';
 import { checkout, releaseHold, resolveAbandonedPaymentOf, settlePayment, type CheckoutDeps, type Settlement } from './checkout.js';
 import { defaultEventCancellationBatchSize } from './event-cancellations.js';
 import { createHold, findHold, loadHoldView, type HoldRequest, type HoldSettings } from './holds.js';
@@ -76,8 +77,9 @@ export function createBookingDefinition(options: BookingOptions = {}): ServiceDe
     database: { schema: 'booking', migrations: new URL('../migrations', import.meta.url).pathname },
     setup(ctx) {
       const { config, pool, api } = ctx;
-      const secret = config.string('AUTH_TOKEN_SECRET');
-      const buyer = requireRole(secret, 'buyer', 'admin');
+      const verifier = tokenVerifierFrom(config);
+      const buyer = requireRole(verifier, 'buyer', 'admin');
+      const seller = requireRole(verifier, 'partner', 'admin');
       const settings = holdSettings(config);
       const writer = ctx.idempotency;
       const provider = options.paymentProvider ?? createSimulatedPaymentProvider();
@@ -155,6 +157,19 @@ export function createBookingDefinition(options: BookingOptions = {}): ServiceDe
         const settlement = await settlePayment(deps, paymentId, outcome);
         relay.notify();
         res.json({ outcome: settlement.kind, ...(settlement.kind === 'confirmed' ? { booking: settlement.booking } : {}) });
+      });
+
+      api.operation('get', '/bookings', buyer, async (req, res) => {
+        res.json({ items: await listBookings(pool, { buyerId: principalOf(req).sub }) });
+      });
+
+      // A partner sees the sales of its organization's events only; another organization's event is 404, as if absent.
+      api.operation('get', '/events/{eventId}/bookings', seller, async (req, res) => {
+        const { eventId } = inputOf(req).params as { eventId: string };
+        const principal = principalOf(req);
+        const owner = await eventOwnerOf(pool, eventId);
+        if (owner === undefined || (principal.role !== 'admin' && owner !== principal.org)) throw problems.notFound(`event ${eventId}`);
+        res.json({ items: await listBookings(pool, { eventId }) });
       });
 
       api.operation('get', '/bookings/{reference}', buyer, async (req, res) => {

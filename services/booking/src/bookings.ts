@@ -46,6 +46,19 @@ export async function findBookingByReference(db: Pool | Tx, reference: string): 
   return rows[0];
 }
 
+/** Newest first, at most `limit`: a buyer's own bookings, or (for its partner or an admin) an event's sales. */
+export async function listBookings(db: Pool | Tx, where: { buyerId: string } | { eventId: string }, limit = 100): Promise<BookingView[]> {
+  const [column, value] = 'buyerId' in where ? ['buyer_id', where.buyerId] : ['event_id', where.eventId];
+  const { rows } = await db.query<BookingRow>(`SELECT * FROM booking.bookings WHERE ${column} = $1 ORDER BY created_at DESC, id LIMIT $2`, [value, limit]);
+  return Promise.all(rows.map((row) => viewBooking(db, row)));
+}
+
+/** The organization (catalog owner) an event belongs to. */
+export async function eventOwnerOf(db: Pool | Tx, eventId: string): Promise<string | undefined> {
+  const { rows } = await db.query<{ owner_id: string }>('SELECT owner_id FROM catalog.events WHERE id = $1', [eventId]);
+  return rows[0]?.owner_id;
+}
+
 export async function viewBooking(db: Pool | Tx, booking: BookingRow): Promise<BookingView> {
   const seats = await db.query<{ seat_id: string }>('SELECT seat_id FROM booking.booking_seats WHERE booking_id = $1 ORDER BY seat_id', [booking.id]);
   return {

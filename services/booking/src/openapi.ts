@@ -49,6 +49,15 @@ const holdRequest = (maxPlaces: number) => ({
   ],
 });
 
+const bookingList = {
+  description: 'Bookings',
+  content: {
+    'application/json': {
+      schema: { type: 'object', required: ['items'], properties: { items: { type: 'array', items: { $ref: '#/components/schemas/Booking' } } } },
+    },
+  },
+};
+
 /** The booking service's API without the parts that depend on settings. */
 const bookingDocument: OpenApiDocument = {
   openapi: '3.1.0',
@@ -161,6 +170,25 @@ const bookingDocument: OpenApiDocument = {
           '401': problemResponse('Missing or wrong signature'),
           '404': problemResponse('No such payment'),
         },
+      },
+    },
+    '/bookings': {
+      get: {
+        operationId: 'listMyBookings',
+        summary: 'Your bookings, newest first (at most 100)',
+        tags: ['bookings'],
+        security: buyerSecurity,
+        responses: { '200': bookingList, '401': holdResponses['401'], '403': holdResponses['403'] },
+      },
+    },
+    '/events/{eventId}/bookings': {
+      get: {
+        operationId: 'listEventBookings',
+        summary: "An event's sales, newest first (at most 100): for the partner whose organization owns the event, and admins",
+        tags: ['bookings'],
+        security: buyerSecurity,
+        parameters: [uuidPathParam('eventId', 'Event (showtime) id from the catalog')],
+        responses: { '200': bookingList, ...holdResponses, '404': problemResponse("No such event (or not your organization's)") },
       },
     },
     '/bookings/{reference}': {

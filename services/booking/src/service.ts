@@ -85,7 +85,8 @@ export const bookingService = {
   dependencies: {
     postgres: true,
     kafka: { produces: ['ticket-bookings'], consumes: [] },
-    services: [],
+    // Fetches the users service's public signing keys (AUTH_JWKS_URL).
+    services: ['users'],
   },
   resources: {
     requests: { cpu: '200m', memory: '192Mi' },

@@ -259,7 +259,7 @@ describe('booking API contract', () => {
       },
       { name: 'no token, malformed body: 401, not a schema hint', method: 'POST', path: '/holds', raw: '{"eventId": ', token: null, status: 401 },
       { name: 'no token, invalid body: 401', method: 'POST', path: '/holds', body: { eventId: 42, vip: true }, token: null, status: 401 },
-      { name: 'organizer, invalid body: 403', method: 'POST', path: '/holds', body: { eventId: 42 }, token: testToken('org', 'organizer'), status: 403 },
+      { name: 'partner, invalid body: 403', method: 'POST', path: '/holds', body: { eventId: 42 }, token: testToken('org', 'partner'), status: 403 },
       {
         name: 'unsigned webhook with a malformed body: 401 before parsing',
         method: 'POST',
@@ -277,11 +277,11 @@ describe('booking API contract', () => {
         status: 401,
       },
       {
-        name: 'organizer cannot buy',
+        name: 'partner cannot buy',
         method: 'POST',
         path: '/holds',
         body: { eventId: crypto.randomUUID(), seatIds: [crypto.randomUUID()] },
-        token: testToken('org', 'organizer'),
+        token: testToken('org', 'partner'),
         status: 403,
       },
       { name: 'unknown route', method: 'GET', path: '/nope', status: 404 },

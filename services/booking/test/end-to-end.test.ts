@@ -3,13 +3,13 @@ import { after, before, describe, test } from 'node:test';
 import { consumeTopic, http, type LocalServices, startCatalogAndBooking, testDatabaseServerUrl, testKafkaBrokers, testToken } from '@ticketing/testing';
 
 /**
- * The README's walk-through as a test: an organizer creates a venue and an
+ * The README's walk-through as a test: a partner creates a venue and an
  * event in the catalog, a buyer finds it, holds seats in booking, pays, and
  * the booking shows up on Kafka. Both services share one real database.
  */
 describe('catalog → booking → Kafka, end to end', () => {
   let services: LocalServices;
-  const organizer = testToken('organizer-e2e', 'organizer');
+  const partner = testToken('partner-e2e', 'partner');
   const buyer = testToken('buyer-e2e', 'buyer');
 
   before(async () => {
@@ -19,7 +19,7 @@ describe('catalog → booking → Kafka, end to end', () => {
 
   test('search, hold, pay, and see booking.confirmed on ticket-bookings', async () => {
     const venue = await http(services.catalogUrl, 'POST', '/venues', {
-      token: organizer,
+      token: partner,
       body: {
         name: 'Harbour Arena',
         city: 'Porto',
@@ -39,7 +39,7 @@ describe('catalog → booking → Kafka, end to end', () => {
     });
     assert.equal(venue.status, 201, JSON.stringify(venue.body));
     const created = await http(services.catalogUrl, 'POST', '/events', {
-      token: organizer,
+      token: partner,
       body: {
         venueId: venue.body.id,
         title: 'Fado by the River',
@@ -88,7 +88,7 @@ describe('catalog → booking → Kafka, end to end', () => {
     );
 
     // A cancelled event cannot be held any more.
-    await http(services.catalogUrl, 'PATCH', `/events/${eventId}`, { token: organizer, body: { status: 'cancelled' } });
+    await http(services.catalogUrl, 'PATCH', `/events/${eventId}`, { token: partner, body: { status: 'cancelled' } });
     const late = await http(services.bookingUrl, 'POST', '/holds', { token: buyer, body: { eventId, seatIds: [availability.body.seats[5].seatId] } });
     assert.equal(late.status, 409);
     assert.match(late.body.type, /event-not-on-sale/);

@@ -50,7 +50,7 @@ describe('cancelling an event', () => {
       await holdOf({ generalAdmission: { sectionId: event.gaSectionId, quantity: 3 } }),
     ];
 
-    // The organizer cancels the event in the catalog.
+    // The partner cancels the event in the catalog.
     await h.pool.query(`UPDATE catalog.events SET status = 'cancelled' WHERE id = $1`, [event.eventId]);
 
     // The first process does one batch of 2 (bookings first), then dies before its refunds reach the provider.

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import type { ServiceDefinition } from '@ticketing/platform';
+import { tokenVerifierFrom, type ServiceDefinition } from '@ticketing/platform';
 import { registerEventRoutes } from './events.js';
 import { catalogOpenApi } from './openapi.js';
 import { registerSearchRoutes } from './search.js';
@@ -14,7 +14,7 @@ export const catalogDefinition: ServiceDefinition = {
   openApi: catalogOpenApi,
   database: { schema: CATALOG_SCHEMA, migrations: fileURLToPath(new URL('../migrations', import.meta.url)) },
   setup(ctx) {
-    const deps = { api: ctx.api, pool: ctx.pool, writer: ctx.idempotency, authSecret: ctx.config.string('AUTH_TOKEN_SECRET') };
+    const deps = { api: ctx.api, pool: ctx.pool, writer: ctx.idempotency, verifier: tokenVerifierFrom(ctx.config) };
     registerVenueRoutes(deps);
     registerEventRoutes(deps);
     registerSearchRoutes({ ...deps, pageSizeMax: ctx.config.integer('SEARCH_PAGE_SIZE_MAX') });

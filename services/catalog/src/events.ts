@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import { authenticate, inputOf, principalOf, problems, requireRole, type Pool, type Tx } from '@ticketing/platform';
+import { authenticate, inputOf, principalOf, problems, requireRole, type Pool, type TokenVerifier, type Tx } from '@ticketing/platform';
 import { mayManage, type RouteDeps } from './deps.js';
 import { findVenueRow, loadSeats, loadSections } from './venues.js';
 
@@ -99,8 +99,8 @@ async function findEventRow(db: Pool | Tx, eventId: string): Promise<EventRow | 
 }
 
 /** The event as the caller may see it: drafts only for their owner and admins. */
-async function visibleEvent(req: Request, db: Pool, authSecret: string, eventId: string): Promise<EventRow> {
-  const principal = authenticate(req, authSecret);
+async function visibleEvent(req: Request, db: Pool, verifier: TokenVerifier, eventId: string): Promise<EventRow> {
+  const principal = await authenticate(req, verifier);
   const row = await findEventRow(db, eventId);
   if (!row || (row.status === 'draft' && !mayManage(principal, row.owner_id))) throw problems.notFound(`event ${eventId}`);
   return row;
@@ -163,16 +163,16 @@ function checkStartsAhead(startsAt: Date): void {
 
 // ---- routes ----
 
-export function registerEventRoutes({ api, pool, writer, authSecret }: RouteDeps): void {
-  const organizer = requireRole(authSecret, 'organizer', 'admin');
+export function registerEventRoutes({ api, pool, writer, verifier }: RouteDeps): void {
+  const partner = requireRole(verifier, 'partner', 'admin');
 
-  api.operation('post', '/events', organizer, async (req, res) => {
+  api.operation('post', '/events', partner, async (req, res) => {
     const principal = principalOf(req);
     const input = inputOf(req).body as EventInput;
     await writer.run(req, res, principal.sub, async (tx) => {
       const venue = await findVenueRow(tx, input.venueId);
       if (!venue) throw problems.unprocessable('unknown-venue', 'Unknown venue', `venue ${input.venueId} does not exist`);
-      if (!mayManage(principal, venue.owner_id)) throw problems.forbidden(`venue ${input.venueId} belongs to another organizer`);
+      if (!mayManage(principal, venue.owner_id)) throw problems.forbidden(`venue ${input.venueId} belongs to another organization`);
       checkTimes(new Date(input.startsAt), new Date(input.endsAt));
       checkStartsAhead(new Date(input.startsAt));
       await checkPriceTiers(tx, venue.id, input.priceTiers);
@@ -197,10 +197,10 @@ export function registerEventRoutes({ api, pool, writer, authSecret }: RouteDeps
 
   api.operation('get', '/events/{eventId}', async (req, res) => {
     const { eventId } = inputOf(req).params as { eventId: string };
-    res.json(toEvent(await visibleEvent(req, pool, authSecret, eventId)));
+    res.json(toEvent(await visibleEvent(req, pool, verifier, eventId)));
   });
 
-  api.operation('patch', '/events/{eventId}', organizer, async (req, res) => {
+  api.operation('patch', '/events/{eventId}', partner, async (req, res) => {
     const principal = principalOf(req);
     const { params, body } = inputOf(req);
     const { eventId } = params as { eventId: string };
@@ -212,7 +212,7 @@ export function registerEventRoutes({ api, pool, writer, authSecret }: RouteDeps
       );
       const current = rows[0];
       if (!current) throw problems.notFound(`event ${eventId}`);
-      if (!mayManage(principal, current.owner_id)) throw problems.forbidden(`event ${eventId} belongs to another organizer`);
+      if (!mayManage(principal, current.owner_id)) throw problems.forbidden(`event ${eventId} belongs to another organization`);
       if (current.status === 'cancelled') {
         const onlyCancel = Object.keys(patch).length === 1 && patch.status === 'cancelled';
         if (!onlyCancel) throw problems.conflict('event-cancelled', 'Event is cancelled', `event ${eventId} is cancelled and cannot be changed`);
@@ -243,7 +243,7 @@ export function registerEventRoutes({ api, pool, writer, authSecret }: RouteDeps
     const { params, query } = inputOf(req);
     const { eventId } = params as { eventId: string };
     const { sectionId } = query as { sectionId?: string };
-    const event = await visibleEvent(req, pool, authSecret, eventId);
+    const event = await visibleEvent(req, pool, verifier, eventId);
     let sections = await loadSections(pool, event.venue_id);
     if (sectionId !== undefined) {
       sections = sections.filter((s) => s.id === sectionId);

@@ -64,7 +64,7 @@ const createVenue: Operation = {
     'coordinates: seat `n` of the row at index `i` sits at `x = origin.x + offset + (n - firstNumber)`, `y = origin.y + i`. ' +
     'Without an `origin`, sections are stacked top to bottom one row apart. At most 100 sections and ' +
     `${MAX_SEATS_PER_VENUE} seats. The seat map cannot be changed afterwards (events and bookings refer to its seats).`,
-  tags: ['organizers'],
+  tags: ['partners'],
   security: bearer,
   parameters: [openApiCommon.idempotencyKeyHeader],
   requestBody: { required: true, content: { 'application/json': { schema: ref('VenueInput') } } },
@@ -79,9 +79,9 @@ const createEvent: Operation = {
   summary: 'Create an event (showtime) at one of your venues',
   description:
     "Every category used by the venue's seats and general-admission sections needs exactly one price tier, and all tiers " +
-    "share one currency. Organizers may only use their own venues (admins any); the event belongs to the venue's owner. " +
+    "share one currency. Partners may only use their organization's venues (admins any); the event belongs to the venue's owner. " +
     '`status` defaults to `on_sale`.',
-  tags: ['organizers'],
+  tags: ['partners'],
   security: bearer,
   parameters: [openApiCommon.idempotencyKeyHeader],
   requestBody: { required: true, content: { 'application/json': { schema: ref('EventInput') } } },
@@ -97,7 +97,7 @@ const updateEvent: Operation = {
   description:
     'Status transitions: `draft` → `on_sale` | `cancelled`; `on_sale` → `cancelled`. A cancelled event cannot be changed ' +
     '(setting `cancelled` again is a no-op). An event on sale cannot go back to draft: buyers may already hold seats.',
-  tags: ['organizers'],
+  tags: ['partners'],
   security: bearer,
   parameters: [openApiCommon.uuidPathParam('eventId', 'Event id'), openApiCommon.idempotencyKeyHeader],
   requestBody: { required: true, content: { 'application/json': { schema: ref('EventPatch') } } },
@@ -159,7 +159,7 @@ const getSeatMap: Operation = {
   operationId: 'getEventSeatMap',
   summary: "An event's seat map with prices",
   description:
-    "Sections in the organizer's order, each with its price; seated sections list their seats with coordinates, " +
+    "Sections in the partner's order, each with its price; seated sections list their seats with coordinates, " +
     'category and price. Availability is not part of the catalog: the booking service serves it at ' +
     '`GET /events/{eventId}/availability`.',
   tags: ['buyers'],
@@ -197,14 +197,14 @@ const catalogDocument: OpenApiDocument = {
     version: '1.0.0',
     description:
       'Venues with seat maps, events (showtimes) with price tiers, and event search. Reads are public; writes need a ' +
-      'bearer token with role `organizer` (own venues and events only) or `admin`, and accept an `Idempotency-Key`. ' +
+      "bearer token with role `partner` (its organization's venues and events only) or `admin`, and accept an `Idempotency-Key`. " +
       'Errors are RFC 9457 `application/problem+json`. Seat availability, holds and bookings belong to the booking ' +
       'service (`GET /events/{eventId}/availability` there).',
   },
   tags: [
     { name: 'buyers', description: 'Public reads for buyers' },
     { name: 'venues', description: 'Venues and seat maps' },
-    { name: 'organizers', description: 'Writes for organizers' },
+    { name: 'partners', description: 'Writes for partners (organizers of one organization)' },
   ],
   paths: {
     '/venues': { post: createVenue },

@@ -20,7 +20,8 @@ export const catalogService = {
       max: 500,
     },
   ],
-  dependencies: { postgres: true, services: [] },
+  // Fetches the users service's public signing keys (AUTH_JWKS_URL).
+  dependencies: { postgres: true, services: ['users'] },
   resources: {
     requests: { cpu: '100m', memory: '128Mi' },
     limits: { cpu: '1', memory: '256Mi' },

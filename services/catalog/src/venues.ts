@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { inputOf, principalOf, problems, requireRole, type Pool, type Tx } from '@ticketing/platform';
-import { type RouteDeps } from './deps.js';
+import { ownerOf, type RouteDeps } from './deps.js';
 
 /** Largest seat map one venue may have; checked in the handler (a sum JSON Schema cannot express). */
 export const MAX_SEATS_PER_VENUE = 20_000;
@@ -232,8 +232,8 @@ async function insertVenue(tx: Tx, ownerId: string, input: VenueInput, map: Expa
 
 // ---- routes ----
 
-export function registerVenueRoutes({ api, pool, writer, authSecret }: RouteDeps): void {
-  api.operation('post', '/venues', requireRole(authSecret, 'organizer', 'admin'), async (req, res) => {
+export function registerVenueRoutes({ api, pool, writer, verifier }: RouteDeps): void {
+  api.operation('post', '/venues', requireRole(verifier, 'partner', 'admin'), async (req, res) => {
     const principal = principalOf(req);
     const input = inputOf(req).body as VenueInput;
     await writer.run(req, res, principal.sub, async (tx) => {
@@ -241,7 +241,7 @@ export function registerVenueRoutes({ api, pool, writer, authSecret }: RouteDeps
         throw problems.validation([{ field: 'body.timezone', message: 'is not an IANA time zone name' }]);
       }
       const map = expandSeatMap(input.sections);
-      const venueId = await insertVenue(tx, principal.sub, input, map);
+      const venueId = await insertVenue(tx, ownerOf(principal), input, map);
       return { status: 201, body: await loadVenue(tx, venueId), headers: { Location: `/venues/${venueId}` } };
     });
   });

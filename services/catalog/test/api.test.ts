@@ -76,7 +76,7 @@ describe('bad input gets a 4xx problem, never a 500', () => {
       ...auth,
       body: smallVenue({ sections: [{ name: 'F', kind: 'general_admission', category: 'floor', capacity: 10, price: 5 }] }),
     });
-    await expectProblem(400, 'POST', '/events', { ...auth, body: eventBody(venueId, { ownerId: 'organizer-bob' }) });
+    await expectProblem(400, 'POST', '/events', { ...auth, body: eventBody(venueId, { ownerId: 'org-bob' }) });
     await expectProblem(400, 'PATCH', `/events/${eventId}`, { ...auth, body: { venueId } });
   });
 

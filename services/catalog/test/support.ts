@@ -29,8 +29,9 @@ export async function startCatalog(env: Record<string, string> = {}): Promise<Te
 }
 
 export const tokens = {
-  alice: testToken('organizer-alice', 'organizer'),
-  bob: testToken('organizer-bob', 'organizer'),
+  /** Partners of two organizations: alice's owns what she creates, bob's does not. */
+  alice: testToken('partner-alice', 'partner', { org: 'org-alice' }),
+  bob: testToken('partner-bob', 'partner', { org: 'org-bob' }),
   buyer: testToken('buyer-1', 'buyer'),
   admin: testToken('admin-1', 'admin'),
 };

@@ -17,7 +17,7 @@ async function createVenue(token = tokens.alice, body: unknown = smallVenue()) {
 }
 
 describe('venues', () => {
-  test('an organizer creates a venue; rows are expanded into seats with coordinates', async () => {
+  test('a partner creates a venue; rows are expanded into seats with coordinates', async () => {
     const res = await catalog.call('POST', '/venues', { token: tokens.alice, body: smallVenue() });
     assert.equal(res.status, 201);
     assert.equal(res.headers.get('location'), `/venues/${res.body.id}`);
@@ -128,7 +128,7 @@ describe('venues', () => {
     assert.equal(badZone.status, 400);
   });
 
-  test('only organizers and admins create venues', async () => {
+  test('only partners and admins create venues', async () => {
     assert.equal((await catalog.call('POST', '/venues', { body: smallVenue() })).status, 401);
     assert.equal((await catalog.call('POST', '/venues', { body: smallVenue(), token: 'not.a.token' })).status, 401);
     const buyer = await catalog.call('POST', '/venues', { body: smallVenue(), token: tokens.buyer });
@@ -150,7 +150,7 @@ describe('venues', () => {
 });
 
 describe('events', () => {
-  test('an organizer creates an event at their venue; buyers read it and its seat map', async () => {
+  test('a partner creates an event at its organization venue; buyers read it and its seat map', async () => {
     const venue = await createVenue();
     const created = await catalog.call('POST', '/events', { token: tokens.alice, body: eventBody(venue.id) });
     assert.equal(created.status, 201, JSON.stringify(created.body));
@@ -251,7 +251,7 @@ describe('events', () => {
     assert.equal((await catalog.call('POST', '/events', { body, token: tokens.buyer })).status, 403);
     const bob = await catalog.call('POST', '/events', { body, token: tokens.bob });
     assert.equal(bob.status, 403);
-    assert.match(bob.body.detail, /another organizer/);
+    assert.match(bob.body.detail, /another organization/);
 
     // An admin may create events at anyone's venue; the venue's owner keeps managing them.
     const byAdmin = await catalog.call('POST', '/events', { body, token: tokens.admin });
@@ -330,7 +330,7 @@ describe('idempotency', () => {
 
     // Exactly one venue was created by alice's retries.
     const { rows } = await catalog.service.context.pool.query(
-      `SELECT count(*)::int AS n FROM catalog.venues WHERE owner_id = 'organizer-alice' AND name = 'Retried Hall'`,
+      `SELECT count(*)::int AS n FROM catalog.venues WHERE owner_id = 'org-alice' AND name = 'Retried Hall'`,
     );
     assert.equal(rows[0].n, 1);
   });

@@ -98,14 +98,13 @@ export const gatewayDefinition: ServiceDefinition = {
     // token is refused (a request with a bad token still costs its IP, so
     // guessing tokens is rate-limited too).
     router.use('/api', (req: Request, res: Response, next: NextFunction) => {
-      let principal;
-      let refused: unknown;
-      try {
-        principal = edgeAuth.principal(req);
-      } catch (problem) {
-        refused = problem;
-      }
-      rateLimit(req, res, (error?: unknown) => next(error ?? refused), principal).catch(next);
+      edgeAuth
+        .principal(req)
+        .then(
+          (principal) => rateLimit(req, res, next, principal),
+          (refused: unknown) => rateLimit(req, res, (error?: unknown) => next(error ?? refused), undefined),
+        )
+        .catch(next);
     });
 
     const publicApiDocument = createPublicApiDocument({

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { startService, type RunningService } from '@ticketing/platform';
-import { http, testSecrets } from '@ticketing/platform/testing';
+import { http, testAuthEnv } from '@ticketing/platform/testing';
 import { findFreePort } from '../../../scripts/local-stack/ports.js';
 import { waitFor } from '../../../scripts/local-stack/waiting.js';
 import { gatewayDefinition } from '../src/app.js';
@@ -24,7 +24,7 @@ export function gatewayEnv(upstreams: Record<string, string>, overrides: Record<
     LOG_LEVEL: 'error',
     REDIS_URL: testRedisUrl(),
     RATE_LIMIT_KEY_PREFIX: `test-${randomBytes(6).toString('hex')}`,
-    AUTH_TOKEN_SECRET: testSecrets.AUTH_TOKEN_SECRET,
+    ...testAuthEnv,
     ...Object.fromEntries(Object.entries(upstreams).map(([service, url]) => [upstreamSettings(service).url, url])),
     ...overrides,
   };

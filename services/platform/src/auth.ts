@@ -1,50 +1,109 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
+import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import type { ServiceConfig } from './config.js';
 import { problems } from './problem.js';
 
 /**
- * Bearer tokens are HS256 JWTs signed with AUTH_TOKEN_SECRET. Small on
- * purpose: the users service (a later issue) issues them; every service only
- * verifies. Roles gate organizer-only writes.
+ * Bearer tokens are short-lived JWTs the users service signs with an
+ * asymmetric key (EdDSA or ES256). Every service verifies them against the
+ * users service's published JWKS, so no service but the users service holds
+ * a signing key. Roles gate writes; a partner's token carries its
+ * organization (`org`), which is what owns venues, events and their sales.
  */
-export type Role = 'buyer' | 'organizer' | 'admin';
-export const roles: readonly Role[] = ['buyer', 'organizer', 'admin'];
+export type Role = 'buyer' | 'partner' | 'admin';
+export const roles: readonly Role[] = ['buyer', 'partner', 'admin'];
+
+/** The only algorithms accepted: `none`, HS* (e.g. forged with a public key) and RSA are refused. */
+export const tokenAlgorithms = ['EdDSA', 'ES256'] as const;
+/** Where the users service publishes its keys; a bare origin in AUTH_JWKS_URL means this path. */
+export const jwksPath = '/.well-known/jwks.json';
 
 export interface Principal {
   readonly sub: string;
   readonly role: Role;
+  /** A partner's organization id; absent for buyers and admins. */
+  readonly org?: string;
 }
 
-const b64url = (input: Buffer | string) => Buffer.from(input).toString('base64url');
-
-export function signToken(secret: string, claims: { sub: string; role: Role; ttlSeconds?: number }): string {
-  const now = Math.floor(Date.now() / 1000);
-  const header = b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
-  const payload = b64url(JSON.stringify({ sub: claims.sub, role: claims.role, iat: now, exp: now + (claims.ttlSeconds ?? 3600) }));
-  const signature = createHmac('sha256', secret).update(`${header}.${payload}`).digest('base64url');
-  return `${header}.${payload}.${signature}`;
+export interface TokenVerifier {
+  /** The principal of a valid token; throws a 401 problem otherwise. */
+  verify(token: string): Promise<Principal>;
 }
 
-/** Returns the principal, or a reason the token is not acceptable. */
-export function verifyToken(secret: string, token: string): Principal | string {
-  const parts = token.split('.');
-  if (parts.length !== 3) return 'malformed token';
-  const [header, payload, signature] = parts as [string, string, string];
-  const expected = createHmac('sha256', secret).update(`${header}.${payload}`).digest();
-  const given = Buffer.from(signature, 'base64url');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return 'bad signature';
-  let claims: { alg?: unknown; sub?: unknown; role?: unknown; exp?: unknown };
-  try {
-    const head = JSON.parse(Buffer.from(header, 'base64url').toString('utf8')) as { alg?: unknown };
-    if (head.alg !== 'HS256') return 'unsupported algorithm';
-    claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as typeof claims;
-  } catch {
-    return 'malformed token';
-  }
-  if (typeof claims.exp !== 'number' || claims.exp * 1000 < Date.now()) return 'token expired';
-  if (typeof claims.sub !== 'string' || claims.sub.length === 0 || claims.sub.length > 200) return 'token has no subject';
-  if (typeof claims.role !== 'string' || !roles.includes(claims.role as Role)) return 'token has no valid role';
-  return { sub: claims.sub, role: claims.role as Role };
+export type TokenVerifierOptions = { issuer: string; audience: string } & (
+  | /** The users service's JWKS document (or its origin). */ { jwksUrl: string }
+  | /** Keys at hand (the users service checking its own tokens). */ { keys: JWTVerifyGetKey }
+);
+
+export function jwksUrlOf(url: string): URL {
+  const parsed = new URL(url);
+  if (parsed.pathname === '/' || parsed.pathname === '') parsed.pathname = jwksPath;
+  return parsed;
+}
+
+/**
+ * Verifies against a remote JWKS: jose caches the key set, refetches it when
+ * a token names an unknown `kid` (a rotated-in key) — at most once per
+ * cooldown, so a flood of made-up kids cannot hammer the users service — and
+ * refreshes it after `cacheMaxAge` anyway.
+ */
+export const jwksCache = { cooldownMs: 2000, maxAgeMs: 5 * 60_000, timeoutMs: 2000 } as const;
+
+export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
+  const keySet =
+    'keys' in options
+      ? options.keys
+      : createRemoteJWKSet(jwksUrlOf(options.jwksUrl), {
+          timeoutDuration: jwksCache.timeoutMs,
+          cooldownDuration: jwksCache.cooldownMs,
+          cacheMaxAge: jwksCache.maxAgeMs,
+        });
+  return {
+    async verify(token) {
+      let payload: Record<string, unknown>;
+      try {
+        ({ payload } = await jwtVerify(token, keySet, {
+          issuer: options.issuer,
+          audience: options.audience,
+          algorithms: [...tokenAlgorithms],
+          requiredClaims: ['sub', 'exp', 'iat'],
+        }));
+      } catch (error) {
+        // Keys that cannot be fetched are our fault, not the client's: retry later.
+        if (keysUnavailable(error)) throw problems.unavailable('the signing keys cannot be fetched from the users service', 5, 'jwks-unavailable');
+        throw problems.unauthorized(reasonOf(error));
+      }
+      const { sub, role, org } = payload;
+      if (typeof sub !== 'string' || sub.length === 0 || sub.length > 200) throw problems.unauthorized('token has no subject');
+      if (typeof role !== 'string' || !roles.includes(role as Role)) throw problems.unauthorized('token has no valid role');
+      if (role === 'partner' && (typeof org !== 'string' || org.length === 0)) throw problems.unauthorized('partner token has no organization');
+      return role === 'partner' ? { sub, role, org: org as string } : { sub, role: role as Role };
+    },
+  };
+}
+
+/** A reason for the client that names the failed check, never the key material. */
+function reasonOf(error: unknown): string {
+  if (error instanceof joseErrors.JWTExpired) return 'token expired';
+  if (error instanceof joseErrors.JWTClaimValidationFailed) return `token claim ${error.claim} is not acceptable`;
+  if (error instanceof joseErrors.JOSEAlgNotAllowed) return 'token algorithm is not accepted';
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed) return 'bad signature';
+  if (error instanceof joseErrors.JWKSNoMatchingKey) return 'token is signed with an unknown key';
+  return 'malformed token';
+}
+
+function keysUnavailable(error: unknown): boolean {
+  if (error instanceof joseErrors.JWKSTimeout || error instanceof joseErrors.JWKSInvalid) return true;
+  // jose's generic error is what a non-200 JWKS answer raises; every other JOSEError is about the token.
+  if (error instanceof joseErrors.JOSEError) return error.code === 'ERR_JOSE_GENERIC';
+  // fetch() rejects with a TypeError when the users service is unreachable.
+  return error instanceof TypeError;
+}
+
+/** The verifier a service's declared auth settings (`authEnv`) describe. */
+export function tokenVerifierFrom(config: ServiceConfig): TokenVerifier {
+  return createTokenVerifier({ jwksUrl: config.string('AUTH_JWKS_URL'), issuer: config.string('AUTH_ISSUER'), audience: config.string('AUTH_AUDIENCE') });
 }
 
 declare module 'express-serve-static-core' {
@@ -57,24 +116,23 @@ declare module 'express-serve-static-core' {
  * The request's principal: undefined without an Authorization header, a 401
  * problem for a malformed, forged or expired token.
  */
-export function authenticate(req: Request, secret: string): Principal | undefined {
+export async function authenticate(req: Request, verifier: TokenVerifier): Promise<Principal | undefined> {
   const header = req.get('authorization');
   if (header === undefined) return undefined;
   const match = header.match(/^Bearer\s+(\S+)$/i);
   if (!match?.[1]) throw problems.unauthorized();
-  const result = verifyToken(secret, match[1]);
-  if (typeof result === 'string') throw problems.unauthorized(result);
-  return result;
+  return verifier.verify(match[1]);
 }
 
 /** Middleware: requires a valid token whose role is one of `allowed`. */
-export function requireRole(secret: string, ...allowed: Role[]) {
+export function requireRole(verifier: TokenVerifier, ...allowed: Role[]) {
   return (req: Request, _res: Response, next: NextFunction) => {
-    const principal = authenticate(req, secret);
-    if (!principal) return next(problems.unauthorized());
-    if (!allowed.includes(principal.role)) return next(problems.forbidden(`role ${principal.role} may not do this; needs ${allowed.join(' or ')}`));
-    req.principal = principal;
-    next();
+    authenticate(req, verifier).then((principal) => {
+      if (!principal) return next(problems.unauthorized());
+      if (!allowed.includes(principal.role)) return next(problems.forbidden(`role ${principal.role} may not do this; needs ${allowed.join(' or ')}`));
+      req.principal = principal;
+      next();
+    }, next);
   };
 }
 

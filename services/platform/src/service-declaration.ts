@@ -225,12 +225,30 @@ export const standardPaths = {
   openApiPath: '/openapi.json',
 } as const;
 
-export const authEnv: readonly EnvSetting[] = [
+/** The claims tokens carry: the users service signs with them, every other service checks them. */
+export const tokenClaimsEnv: readonly EnvSetting[] = [
   {
-    name: 'AUTH_TOKEN_SECRET',
-    description: 'HMAC-SHA256 key that signs bearer tokens (HS256 JWT); at least 32 characters.',
+    name: 'AUTH_ISSUER',
+    description: 'The `iss` every accepted token carries (the users service signs with it).',
     kind: 'string',
-    minLength: 32,
-    secret: true,
+    default: 'ticketing-users',
+  },
+  {
+    name: 'AUTH_AUDIENCE',
+    description: 'The `aud` every accepted token carries.',
+    kind: 'string',
+    default: 'ticketing',
+  },
+];
+
+/** Bearer-token verification against the users service's published keys (services/platform/src/auth.ts). */
+export const authEnv: readonly EnvSetting[] = [
+  ...tokenClaimsEnv,
+  {
+    name: 'AUTH_JWKS_URL',
+    description: "The users service's JWKS (public signing keys); a bare origin means its /.well-known/jwks.json.",
+    kind: 'url',
+    from: 'service-url',
+    service: 'users',
   },
 ];

@@ -1,6 +1,8 @@
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, sign, type JsonWebKey } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import pg from 'pg';
-import { signToken, type Role } from './auth.js';
+import { jwksPath, type Role } from './auth.js';
 
 /**
  * Test support: every test file gets its own database on the real test
@@ -38,13 +40,54 @@ export async function createTestDatabase(prefix = 't', server = testDatabaseServ
   };
 }
 
+/**
+ * The test issuer: an Ed25519 key generated per test process and its JWKS
+ * served on 127.0.0.1, so services under test verify tokens exactly as in
+ * production (AUTH_JWKS_URL) without a users service. Tokens are signed
+ * synchronously (node:crypto) so test code can mint them inline.
+ */
+const issuerKey = generateKeyPairSync('ed25519');
+export const testIssuerKid = `test-${randomBytes(4).toString('hex')}`;
+export const testIssuerPublicJwk: JsonWebKey = { ...issuerKey.publicKey.export({ format: 'jwk' }), kid: testIssuerKid, alg: 'EdDSA', use: 'sig' };
+const jwksServer = createServer((_req, res) => {
+  res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [testIssuerPublicJwk] }));
+});
+await new Promise<void>((resolve) => jwksServer.listen(0, '127.0.0.1', resolve));
+jwksServer.unref();
+
+/** The auth settings (authEnv) of a service that trusts the test issuer. */
+export const testAuthEnv = {
+  AUTH_JWKS_URL: `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}${jwksPath}`,
+  AUTH_ISSUER: 'ticketing-users',
+  AUTH_AUDIENCE: 'ticketing',
+};
+
 export const testSecrets = {
-  AUTH_TOKEN_SECRET: 'test-auth-secret-0123456789abcdef0123456789',
+  ...testAuthEnv,
   PAYMENT_WEBHOOK_SECRET: 'test-webhook-secret-0123456789abcdef012345',
 };
 
-export function testToken(sub: string, role: Role): string {
-  return signToken(testSecrets.AUTH_TOKEN_SECRET, { sub, role, ttlSeconds: 3600 });
+/** A compact JWS of `header` and `payload` signed by the test issuer's key (or, for forgeries, not). */
+export function signTestJws(header: Record<string, unknown>, payload: Record<string, unknown>): string {
+  const input = `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
+  return `${input}.${sign(null, Buffer.from(input), issuerKey.privateKey).toString('base64url')}`;
+}
+
+export interface TestTokenOptions {
+  /** A partner's organization; defaults to `org-<sub>` for partners. */
+  org?: string;
+  /** Negative for an already expired token. @default 3600 */
+  ttlSeconds?: number;
+}
+
+/** An access token of the test issuer, shaped like the users service's. */
+export function testToken(sub: string, role: Role, options: TestTokenOptions = {}): string {
+  const now = Math.floor(Date.now() / 1000);
+  const org = role === 'partner' ? (options.org ?? `org-${sub}`) : undefined;
+  return signTestJws(
+    { alg: 'EdDSA', typ: 'JWT', kid: testIssuerKid },
+    { iss: testAuthEnv.AUTH_ISSUER, aud: testAuthEnv.AUTH_AUDIENCE, sub, role, ...(org ? { org } : {}), iat: now, exp: now + (options.ttlSeconds ?? 3600) },
+  );
 }
 
 /** Small fetch wrapper for JSON APIs in tests. */

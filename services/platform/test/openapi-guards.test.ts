@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { requireRole, verifyHmacSignature } from '../src/auth.js';
+import { requireRole, tokenVerifierFrom, verifyHmacSignature } from '../src/auth.js';
 import { createApi, openApiCommon, type OpenApiDocument } from '../src/openapi.js';
 import { startService, type RunningService } from '../src/service.js';
 import { authEnv, commonEnv, standardPaths, type ServiceDeclaration } from '../src/service-declaration.js';
-import { http, testSecrets, testToken } from '../src/testing.js';
+import { http, testAuthEnv, testToken } from '../src/testing.js';
 
 const webhookSecret = 'w'.repeat(40);
 const body = { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/Thing' } } } };
@@ -52,22 +52,22 @@ describe('operation steps: guards, raw body, parse, validate, handler', () => {
       {
         declaration,
         openApi: doc,
-        setup({ api }) {
-          const organizer = requireRole(testSecrets.AUTH_TOKEN_SECRET, 'organizer');
+        setup({ api, config }) {
+          const partner = requireRole(tokenVerifierFrom(config), 'partner');
           const watch = (req: { body?: unknown; rawBody?: Buffer }, _res: unknown, next: () => void) => {
             seen.guardSawBody.push(req.body !== undefined || req.rawBody !== undefined);
             next();
           };
-          api.operation('post', '/things', watch, organizer, (req, res) => {
+          api.operation('post', '/things', watch, partner, (req, res) => {
             seen.handled.push(req.input?.body);
             res.json({ ok: true });
           });
-          api.operation('get', '/things/{id}', organizer, (_req, res) => void res.json({ ok: true }));
+          api.operation('get', '/things/{id}', partner, (_req, res) => void res.json({ ok: true }));
           const signed = verifyHmacSignature({ header: 'X-Signature', secret: webhookSecret });
           api.operation('post', '/hooks', { rawBodyGuards: [signed] }, (req, res) => void res.json({ got: req.input?.body }));
         },
       },
-      { HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'error', AUTH_TOKEN_SECRET: testSecrets.AUTH_TOKEN_SECRET },
+      { HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'error', ...testAuthEnv },
     );
   });
   after(async () => service?.stop());
@@ -93,7 +93,7 @@ describe('operation steps: guards, raw body, parse, validate, handler', () => {
   });
 
   test('authorized: validation, 413, 415 and malformed JSON still answer as before', async () => {
-    const token = testToken('o', 'organizer');
+    const token = testToken('o', 'partner');
     const invalid = await http(service.url, 'POST', '/things', { token, body: { name: 42 } });
     assert.equal(invalid.status, 400);
     assert.deepEqual(invalid.body.errors, [{ field: 'body.name', message: 'must be string' }]);

@@ -1,23 +1,67 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { signToken, verifyToken } from '../src/auth.js';
+import { createHmac } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createTokenVerifier } from '../src/auth.js';
+import { HttpProblem } from '../src/problem.js';
+import { signTestJws, testAuthEnv, testIssuerKid, testIssuerPublicJwk, testToken } from '../src/testing.js';
 import { createLogger } from '../src/log.js';
 
-describe('bearer tokens', () => {
-  const secret = 'x'.repeat(40);
-  test('a signed token verifies to its principal', () => {
-    assert.deepEqual(verifyToken(secret, signToken(secret, { sub: 'alice', role: 'buyer' })), { sub: 'alice', role: 'buyer' });
+describe('bearer tokens (JWKS)', () => {
+  const verifier = createTokenVerifier({ jwksUrl: testAuthEnv.AUTH_JWKS_URL, issuer: testAuthEnv.AUTH_ISSUER, audience: testAuthEnv.AUTH_AUDIENCE });
+  const now = Math.floor(Date.now() / 1000);
+  const claims = { iss: testAuthEnv.AUTH_ISSUER, aud: testAuthEnv.AUTH_AUDIENCE, sub: 'alice', role: 'buyer', iat: now, exp: now + 600 };
+  const header = { alg: 'EdDSA', typ: 'JWT', kid: testIssuerKid };
+  const refusal = async (token: string) => {
+    const error = await verifier.verify(token).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    assert.ok(error instanceof HttpProblem, `token was accepted: ${token}`);
+    return { status: error.status, detail: error.detail };
+  };
+
+  test('a token of the trusted issuer verifies to its principal; a partner carries its organization', async () => {
+    assert.deepEqual(await verifier.verify(testToken('alice', 'buyer')), { sub: 'alice', role: 'buyer' });
+    assert.deepEqual(await verifier.verify(testToken('p', 'partner', { org: 'o-1' })), { sub: 'p', role: 'partner', org: 'o-1' });
   });
-  test('tampering, another key, expiry and alg confusion are refused', () => {
-    const token = signToken(secret, { sub: 'alice', role: 'buyer' });
-    const [h, , s] = token.split('.');
-    const forged = Buffer.from(JSON.stringify({ sub: 'alice', role: 'admin', exp: 9e9 })).toString('base64url');
-    assert.equal(verifyToken(secret, `${h}.${forged}.${s}`), 'bad signature');
-    assert.equal(verifyToken('y'.repeat(40), token), 'bad signature');
-    assert.equal(verifyToken(secret, signToken(secret, { sub: 'alice', role: 'buyer', ttlSeconds: -10 })), 'token expired');
-    const none = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${forged}.`;
-    assert.equal(verifyToken(secret, none), 'bad signature');
-    assert.equal(verifyToken(secret, 'not-a-token'), 'malformed token');
+
+  test('expired, tampered, alg none, HS256 keyed with the public key, foreign issuer or audience: 401', async () => {
+    assert.deepEqual(await refusal(testToken('alice', 'buyer', { ttlSeconds: -120 })), { status: 401, detail: 'token expired' });
+    const [h, , sig] = testToken('alice', 'buyer').split('.');
+    const forged = Buffer.from(JSON.stringify({ ...claims, role: 'admin' })).toString('base64url');
+    assert.deepEqual(await refusal(`${h}.${forged}.${sig}`), { status: 401, detail: 'bad signature' });
+    const none = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url')}.${forged}.`;
+    assert.equal((await refusal(none)).status, 401);
+    // The classic confusion attack: HMAC with the published public key as the secret.
+    const hsInput = `${Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT', kid: testIssuerKid })).toString('base64url')}.${forged}`;
+    for (const secret of [JSON.stringify(testIssuerPublicJwk), String(testIssuerPublicJwk.x)]) {
+      const hs = `${hsInput}.${createHmac('sha256', secret).update(hsInput).digest('base64url')}`;
+      assert.deepEqual(await refusal(hs), { status: 401, detail: 'token algorithm is not accepted' });
+    }
+    assert.equal((await refusal(signTestJws(header, { ...claims, iss: 'someone-else' }))).status, 401);
+    assert.equal((await refusal(signTestJws(header, { ...claims, aud: 'another-api' }))).status, 401);
+    assert.equal((await refusal(signTestJws(header, { ...claims, role: 'root' }))).detail, 'token has no valid role');
+    assert.equal((await refusal(signTestJws(header, { ...claims, role: 'partner' }))).detail, 'partner token has no organization');
+    assert.equal((await refusal('not-a-token')).status, 401);
+  });
+
+  test('keys that cannot be fetched are a 503 with Retry-After, not a 401', async () => {
+    const server = createServer((_req, res) => void res.writeHead(500).end());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      for (const jwksUrl of [`http://127.0.0.1:${port}/`, 'http://127.0.0.1:1/']) {
+        const down = createTokenVerifier({ jwksUrl, issuer: testAuthEnv.AUTH_ISSUER, audience: testAuthEnv.AUTH_AUDIENCE });
+        const error = await down.verify(testToken('alice', 'buyer')).catch((e: unknown) => e);
+        assert.ok(error instanceof HttpProblem);
+        assert.equal(error.status, 503, jwksUrl);
+        assert.ok(error.retryAfterSeconds! > 0);
+      }
+    } finally {
+      server.close();
+    }
   });
 });
 

@@ -3,7 +3,7 @@
  * (throwaway databases, test secrets and tokens, a JSON fetch) is the
  * platform's, re-exported here so a test needs this package alone.
  */
-export { createTestDatabase, http, testDatabaseServerUrl, testKafkaBrokers, testSecrets, testToken } from '@ticketing/platform/testing';
+export { createTestDatabase, http, testAuthEnv, testDatabaseServerUrl, testKafkaBrokers, testSecrets, testToken } from '@ticketing/platform/testing';
 export { findFreePort } from '../../../scripts/local-stack/ports.js';
 export { assertInventoryInvariants, lapseHolds, seedEvent, type SeededEvent } from './inventory.js';
 export { consumeTopic, createTestTopic, type ConsumedMessage } from './kafka.js';

@@ -1,7 +1,8 @@
 import { catalogDefinition } from '@ticketing/catalog/app';
 import { createBookingDefinition } from '@ticketing/booking/app';
 import { createLogger, migrate, platformMigrations, startService, type RunningService, type ServiceDefinition } from '@ticketing/platform';
-import { createTestDatabase, testSecrets } from '@ticketing/platform/testing';
+import type { Principal } from '@ticketing/platform';
+import { createTestDatabase, testSecrets, testToken } from '@ticketing/platform/testing';
 import pg from 'pg';
 import { createTestTopic } from './kafka.js';
 
@@ -46,8 +47,8 @@ export interface LocalServices {
   databaseUrl: string;
   pool: pg.Pool;
   topic: string;
-  /** Signs tokens these services accept. */
-  authSecret: string;
+  /** A token these services accept (from the test issuer they trust). */
+  mintToken(principal: Principal, ttlSeconds: number): string;
   close(): Promise<void>;
 }
 
@@ -84,7 +85,15 @@ export async function startCatalogAndBooking(options: {
     closers.push(() => booking.stop());
     const pool = testPool(db.url, 3);
     closers.push(() => pool.end());
-    return { catalogUrl: catalog.url, bookingUrl: booking.url, databaseUrl: db.url, pool, topic, authSecret: testSecrets.AUTH_TOKEN_SECRET, close };
+    return {
+      catalogUrl: catalog.url,
+      bookingUrl: booking.url,
+      databaseUrl: db.url,
+      pool,
+      topic,
+      mintToken: (p, ttlSeconds) => testToken(p.sub, p.role, { ttlSeconds, ...(p.org ? { org: p.org } : {}) }),
+      close,
+    };
   } catch (error) {
     await close();
     throw error;

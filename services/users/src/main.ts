@@ -1,0 +1,4 @@
+import { runMain } from '@ticketing/platform';
+import { usersDefinition } from './app.js';
+
+runMain(usersDefinition);
