@@ -4,15 +4,17 @@ import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createKafka, createLogger, createPool, migrate, platformMigrations } from '@ticketing/platform';
+import { createKafka, createLogger, createMetrics, createPool, migrate, platformMigrations, type Logger, type Pool } from '@ticketing/platform';
 import { createTestDatabase, http, testKafkaBrokers } from '@ticketing/platform/testing';
 import pg from 'pg';
-import { Registry } from 'prom-client';
 import { ensureTopic } from '../../../scripts/lib/kafka.js';
+import { createBookingMetrics } from '../src/metrics.js';
 import { startOutboxRelay } from '../src/outbox-relay.js';
 import { startBookingHarness, type BookingHarness } from './support.js';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../..');
+
+const relayMetrics = (pool: Pool, logger: Logger) => createBookingMetrics({ metrics: createMetrics('booking'), pool, logger }).relay;
 
 /** Backend pids holding an advisory lock in this database (the relay leader's lock connection). */
 async function lockHolders(pool: pg.Pool): Promise<number[]> {
@@ -105,7 +107,7 @@ describe('outbox relay while Kafka is down', () => {
       pool: relayPool,
       kafka: createKafka(testKafkaBrokers(), 'relay-silent-test', logger),
       logger,
-      registry: new Registry(),
+      metrics: relayMetrics(relayPool, logger),
       pollIntervalMs: 50,
     });
     try {
@@ -140,7 +142,7 @@ describe('outbox relay while Kafka is down', () => {
     const bootstrapPort = await freePort();
     const kafka = createKafka([`127.0.0.1:${bootstrapPort}`], 'relay-log-test', logger);
     const relayPool = createPool(db.url, 4, logger);
-    const relay = startOutboxRelay({ pool: relayPool, kafka, logger, registry: new Registry(), pollIntervalMs: 50 });
+    const relay = startOutboxRelay({ pool: relayPool, kafka, logger, metrics: relayMetrics(relayPool, logger), pollIntervalMs: 50 });
     let proxy: net.Server | undefined;
     try {
       await sleep(4_000);

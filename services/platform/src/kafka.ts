@@ -1,5 +1,6 @@
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import type { Logger } from './log.js';
+import type { Metrics } from './metrics.js';
 
 // One level down: kafkajs reports every failed connection attempt as an
 // error; the code using the client decides what is really an error.
@@ -40,7 +41,21 @@ export function createKafka(brokers: readonly string[], clientId: string, logger
 /**
  * Producer for events that must not be lost or duplicated by retries:
  * idempotent, acks from all in-sync replicas (set per send), one request in flight.
+ * Every failed send counts in kafka_produce_errors_total, per topic.
  */
-export function createReliableProducer(kafka: Kafka): Producer {
-  return kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+export function createReliableProducer(kafka: Kafka, metrics: Pick<Metrics, 'kafkaProduceErrors'>): Producer {
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  const counted =
+    <A extends unknown[], R>(send: (...args: A) => Promise<R>, topicsOf: (...args: A) => string[]) =>
+    async (...args: A): Promise<R> => {
+      try {
+        return await send(...args);
+      } catch (error) {
+        for (const topic of new Set(topicsOf(...args))) metrics.kafkaProduceErrors.inc({ topic });
+        throw error;
+      }
+    };
+  producer.send = counted(producer.send.bind(producer), (record) => [record.topic]);
+  producer.sendBatch = counted(producer.sendBatch.bind(producer), (batch) => (batch.topicMessages ?? []).map((m) => m.topic));
+  return producer;
 }
