@@ -66,8 +66,8 @@ export function createBookingMetrics(deps: { metrics: Metrics; pool: Pool; logge
     latePaymentResults,
   );
 
-  deps.metrics.onProblem(({ method, route, problem }) => {
-    const reason = rejectionReasons[problem.slug];
+  deps.metrics.onProblem(({ method, route, type }) => {
+    const reason = rejectionReasons[type];
     if (method === 'POST' && route === '/holds' && reason) rejections.inc({ reason });
   });
 

@@ -52,12 +52,18 @@ function routeOf(req: Request): string {
 }
 
 export function sendProblem(res: Response, problem: HttpProblem, instance?: string): void {
+  noteProblem(res, problem.slug);
   if (problem.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(problem.retryAfterSeconds));
   if (problem.status === 405 && Array.isArray(problem.extensions.allow)) res.setHeader('Allow', problem.extensions.allow.join(', '));
   res
     .status(problem.status)
     .type('application/problem+json')
     .send(JSON.stringify(problem.toBody(instance)));
+}
+
+/** Records which problem a response carries, for http_problems_total (counted once the response is sent). */
+export function noteProblem(res: Response, slug: string): void {
+  res.locals.problemType = slug;
 }
 
 /** For 405: which methods each path of the API (and the platform's own GET paths) answers. */
@@ -122,6 +128,8 @@ export function createHttpApp(options: HttpAppOptions) {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       metrics.httpRequests.inc({ method: req.method, route, status: String(res.statusCode) });
       metrics.httpDuration.observe({ method: req.method, route }, seconds);
+      const problemType = res.locals.problemType as string | undefined;
+      if (problemType) metrics.problemAnswered({ method: req.method, route, status: res.statusCode, type: problemType });
       if (route !== declaration.health.liveness && route !== declaration.health.readiness && route !== declaration.metricsPath) {
         // Route parameters are the ids the request is about (eventId, holdId, reference, …).
         req.log?.info('request', { method: req.method, path: req.path, route, ...req.params, status: res.statusCode, ms: Math.round(seconds * 1000) });
@@ -172,7 +180,6 @@ export function createHttpApp(options: HttpAppOptions) {
     app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
       const problem = toProblem(error);
       if (problem) {
-        metrics.problemAnswered(req.method, routeOf(req), problem);
         const dbReason = databaseErrorReason(error);
         if (dbReason) metrics.dbErrors.inc({ reason: dbReason });
         // One line per failed request, no stack: an outage must not flood the log.
@@ -187,7 +194,6 @@ export function createHttpApp(options: HttpAppOptions) {
         return sendProblem(res, problem, req.originalUrl);
       }
       req.log?.error('unhandled error', { error });
-      metrics.problemAnswered(req.method, routeOf(req), new HttpProblem(500, 'internal', 'Internal error'));
       if (res.headersSent) return;
       sendProblem(res, new HttpProblem(500, 'internal', 'Internal error', `something went wrong; quote request id ${req.id}`), req.originalUrl);
     });

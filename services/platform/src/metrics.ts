@@ -1,10 +1,16 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type pg from 'pg';
 import { databaseErrorReasons } from './database-errors.js';
-import type { HttpProblem } from './problem.js';
+/** A problem response as sent: `type` is the problem's slug (e.g. `seats-unavailable`). */
+export interface AnsweredProblem {
+  method: string;
+  route: string;
+  status: number;
+  type: string;
+}
 
 /** What a service hears about every problem it answers (e.g. to count business rejections). */
-export type ProblemListener = (answered: { method: string; route: string; problem: HttpProblem }) => void;
+export type ProblemListener = (answered: AnsweredProblem) => void;
 
 /** Route label for requests no route matched: raw paths would make cardinality unbounded. */
 export const unmatchedRoute = 'unmatched';
@@ -61,9 +67,9 @@ export function createMetrics(service: string, options: { producesTopics?: reado
     dbErrors,
     kafkaProduceErrors,
     /** Records a problem answered on `route` and tells the listeners. */
-    problemAnswered(method: string, route: string, problem: HttpProblem): void {
-      httpProblems.inc({ route, type: problem.slug });
-      for (const listener of problemListeners) listener({ method, route, problem });
+    problemAnswered(answered: AnsweredProblem): void {
+      httpProblems.inc({ route: answered.route, type: answered.type });
+      for (const listener of problemListeners) listener(answered);
     },
     onProblem(listener: ProblemListener): void {
       problemListeners.push(listener);
