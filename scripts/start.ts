@@ -1,8 +1,8 @@
 /**
  * `npm start`: the whole platform on this machine. Installs what is missing,
  * starts PostgreSQL and Kafka (unless DATABASE_URL / KAFKA_BROKERS point
- * elsewhere), then every service in services/services.ts, and prints where
- * everything is. Ctrl-C stops it all, services first.
+ * elsewhere), then every service in services/services.ts and a Prometheus
+ * scraping them, and prints where everything is. Ctrl-C stops it all, services first.
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,16 +13,20 @@ import { StackError, describeError, runMain } from './lib/errors.js';
 import { ensureKafkaInstalled, ensureTopic, startKafka, stopKafkaIfRunning } from './lib/kafka.js';
 import { localDir, repoRoot } from './lib/paths.js';
 import { ensureDatabase, ensurePostgresInstalled, startPostgres, stopPostgresIfRunning } from './lib/postgres.js';
+import { ensurePrometheusInstalled, startPrometheus, stopPrometheusIfRunning } from './lib/prometheus.js';
 import { acquireLock, assertPortsFree, logToStderr, isProcessAlive, spawnService, stopProcess, waitFor, type ServiceProcess } from './lib/process.js';
 import { loadOrCreateSecrets } from './lib/secrets.js';
 
 const devDir = join(localDir, 'dev');
 const postgresDir = join(devDir, 'postgres');
 const kafkaDir = join(devDir, 'kafka');
+const prometheusDir = join(devDir, 'prometheus');
 const secretsFile = join(devDir, 'secrets.env');
 const servicePidsFile = join(devDir, 'services.pids');
 const postgresPort = 5433;
 const kafkaPort = 9092;
+/** Not 9090: a system Prometheus may already listen there. */
+const prometheusPort = 9190;
 const databaseName = 'ticketing';
 const bookingsTopic = 'ticket-bookings';
 /**
@@ -63,12 +67,14 @@ runMain(async () => {
             { port: kafkaPort + 1, what: 'Kafka controller' },
           ]),
       ...allServices.map((service) => ({ port: service.port, what: service.name })),
+      { port: prometheusPort, what: 'Prometheus' },
     ]);
 
     // Install (or find) everything before starting anything, so a missing
     // prerequisite is one message, not a message plus a shutdown.
     const kafkaInstallation = process.env['KAFKA_BROKERS'] ? undefined : await ensureKafkaInstalled({ log });
     if (!process.env['DATABASE_URL']) await ensurePostgresInstalled({ log });
+    await ensurePrometheusInstalled({ log });
     checkpoint();
 
     const databaseUrl = await (async () => {
@@ -116,10 +122,21 @@ runMain(async () => {
       ),
     );
 
+    const prometheus = await startPrometheus({
+      port: prometheusPort,
+      dataDir: prometheusDir,
+      scrapeIntervalSeconds: 5,
+      targets: services.map(({ declaration }) => ({ job: declaration.name, address: `127.0.0.1:${declaration.port}`, metricsPath: declaration.metricsPath })),
+      log,
+    });
+    teardown.push({ what: 'Prometheus', undo: () => prometheus.stop() });
+    checkpoint();
+
     printBanner(
       services.map((s) => s.declaration),
       databaseUrl,
       brokers,
+      prometheus.url,
       secrets['AUTH_TOKEN_SECRET'] ?? '',
     );
 
@@ -223,6 +240,7 @@ async function cleanUpAfterCrash(stalePid: number): Promise<void> {
     if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(entry)) await stopProcess(pid, { timeoutMs: 30_000 });
   }
   rmSync(servicePidsFile, { force: true });
+  await stopPrometheusIfRunning(prometheusDir);
   await stopKafkaIfRunning(kafkaDir);
   await stopPostgresIfRunning(postgresDir);
 }
@@ -249,7 +267,7 @@ function onStopSignal(): { requested: boolean; promise: Promise<void> } {
   return state;
 }
 
-function printBanner(services: readonly ServiceDeclaration[], databaseUrl: string, brokers: string, authSecret: string): void {
+function printBanner(services: readonly ServiceDeclaration[], databaseUrl: string, brokers: string, prometheusUrl: string, authSecret: string): void {
   const width = Math.max(...services.map((s) => s.name.length), 10);
   const rule = '─'.repeat(78);
   const lines = [
@@ -264,6 +282,7 @@ function printBanner(services: readonly ServiceDeclaration[], databaseUrl: strin
     '',
     ` ${'PostgreSQL'.padEnd(width)}  ${databaseUrl}`,
     ` ${'Kafka'.padEnd(width)}  ${brokers}   topic: ${bookingsTopic}`,
+    ` ${'Prometheus'.padEnd(width)}  ${prometheusUrl}   (scrapes every service every 5 s)`,
     ` ${'Secrets'.padEnd(width)}  ${secretsFile}`,
     '',
     ' Example bearer tokens (valid 24 h):',
