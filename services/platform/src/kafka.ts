@@ -1,6 +1,6 @@
-import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { Kafka, logLevel, type KafkaMessage, type Producer } from 'kafkajs';
 import type { Logger } from './log.js';
-import type { Metrics } from './metrics.js';
+import { createConsumerMetrics, type Metrics } from './metrics.js';
 
 // One level down: kafkajs reports every failed connection attempt as an
 // error; the code using the client decides what is really an error.
@@ -58,4 +58,90 @@ export function createReliableProducer(kafka: Kafka, metrics: Pick<Metrics, 'kaf
   producer.send = counted(producer.send.bind(producer), (record) => [record.topic]);
   producer.sendBatch = counted(producer.sendBatch.bind(producer), (batch) => (batch.topicMessages ?? []).map((m) => m.topic));
   return producer;
+}
+
+export interface ConsumerOptions {
+  kafka: Kafka;
+  topic: string;
+  group: string;
+  logger: Logger;
+  metrics: Pick<Metrics, 'registry' | 'kafkaProduceErrors'>;
+  /** Handles one message; a throw is a failed attempt. */
+  handle(message: KafkaMessage, partition: number): Promise<void>;
+  /** Attempts per message before it goes to the dead-letter topic. @default 3 */
+  maxAttempts?: number;
+  /** Where messages that keep failing go, with headers saying where they came from. @default `<topic>.dlq` */
+  deadLetterTopic?: string;
+  /** @default false: only messages produced after the group first joins */
+  fromBeginning?: boolean;
+}
+
+/**
+ * The one way a service consumes: at-least-once (offsets committed after the
+ * handler), a message that keeps failing is dead-lettered instead of blocking
+ * its partition, and kafka_consumer_messages_total / kafka_consumer_lag are
+ * reported for the topic and group.
+ */
+export async function runConsumer(options: ConsumerOptions): Promise<{ stop(): Promise<void> }> {
+  const { topic, group, logger } = options;
+  const maxAttempts = options.maxAttempts ?? 3;
+  const deadLetterTopic = options.deadLetterTopic ?? `${topic}.dlq`;
+  const metrics = createConsumerMetrics(options.metrics.registry);
+  metrics.subscribed(topic, group);
+  const consumer = options.kafka.consumer({ groupId: group });
+  const producer = createReliableProducer(options.kafka, options.metrics);
+  await producer.connect();
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: options.fromBeginning ?? false });
+  await consumer.run({
+    eachBatchAutoResolve: false,
+    eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+      for (const message of batch.messages) {
+        if (!isRunning() || isStale()) break;
+        let lastError: unknown;
+        for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+          try {
+            await options.handle(message, batch.partition);
+            lastError = undefined;
+            break;
+          } catch (error) {
+            lastError = error;
+            metrics.handled(topic, group, 'failed');
+          }
+        }
+        if (lastError === undefined) {
+          metrics.handled(topic, group, 'processed');
+        } else {
+          logger.warn('consumer: message dead-lettered', { topic, group, partition: batch.partition, offset: message.offset, error: lastError });
+          await producer.send({
+            topic: deadLetterTopic,
+            acks: -1,
+            messages: [
+              {
+                key: message.key,
+                value: message.value,
+                headers: {
+                  ...message.headers,
+                  'dlq-topic': topic,
+                  'dlq-partition': String(batch.partition),
+                  'dlq-offset': message.offset,
+                  'dlq-error': String((lastError as Error)?.message ?? lastError),
+                },
+              },
+            ],
+          });
+          metrics.handled(topic, group, 'dead_lettered');
+        }
+        resolveOffset(message.offset);
+        metrics.position(topic, group, batch.partition, batch.highWatermark, message.offset);
+        await heartbeat();
+      }
+    },
+  });
+  return {
+    async stop() {
+      await consumer.disconnect();
+      await producer.disconnect();
+    },
+  };
 }
