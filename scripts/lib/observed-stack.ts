@@ -6,10 +6,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { catalogDefinition } from '@ticketing/catalog/app';
-import { startService, type RunningService } from '@ticketing/platform';
+import { createKafka, createLogger, createMetrics, runConsumer, startService, type RunningService } from '@ticketing/platform';
 import { createTestDatabase, http, testKafkaBrokers, testSecrets, testToken } from '@ticketing/platform/testing';
 import { createBookingDefinition } from '@ticketing/booking/app';
 import { ensureTopic } from './kafka.js';
@@ -22,6 +24,8 @@ export interface ObservedStack {
   /** Instant query against the stack's Prometheus. */
   query(promql: string): Promise<PrometheusSample[]>;
   services: { catalog: RunningService; booking: RunningService };
+  /** Job name of the stack's own consumer of the bookings topic (no service consumes it yet). */
+  consumerJob: string;
   /** Requests the load sent, by answer status. */
   load: Record<number, number>;
   stop(): Promise<void>;
@@ -39,6 +43,7 @@ export async function startObservedStack(options: { ruleFiles?: readonly string[
   const topic = `ticket-bookings-${randomUUID().slice(0, 8)}`;
   const [broker] = testKafkaBrokers();
   await ensureTopic(broker!, topic, 1);
+  await ensureTopic(broker!, `${topic}.dlq`, 1);
   const env = {
     DATABASE_URL: db.url,
     KAFKA_BROKERS: testKafkaBrokers().join(','),
@@ -60,16 +65,21 @@ export async function startObservedStack(options: { ruleFiles?: readonly string[
     stops.push(() => catalog.stop());
     const booking = await startService(createBookingDefinition(), env);
     stops.push(() => booking.stop());
+    const consumer = await startBookingsConsumer(topic);
+    stops.push(consumer.stop);
     const dataDir = join(localDir, 'test', `prometheus-${randomUUID().slice(0, 8)}`);
     const prometheus = await startPrometheus({
       port: await findFreePort(),
       dataDir,
       ruleFiles: options.ruleFiles,
-      targets: [catalog, booking].map((s) => ({
-        job: s.context.declaration.name,
-        address: new URL(s.url).host,
-        metricsPath: s.context.declaration.metricsPath,
-      })),
+      targets: [
+        ...[catalog, booking].map((s) => ({
+          job: s.context.declaration.name,
+          address: new URL(s.url).host,
+          metricsPath: s.context.declaration.metricsPath,
+        })),
+        { job: consumerJob, address: consumer.address },
+      ],
     });
     stops.push(async () => {
       await prometheus.stop();
@@ -78,11 +88,46 @@ export async function startObservedStack(options: { ruleFiles?: readonly string[
     const load = await runLoad(catalog.url, booking.url);
     // Two more scrapes after everything settled (relay published, sweeper expired).
     await sleep(3_000);
-    return { prometheus, query: (promql) => queryPrometheus(prometheus.url, promql), services: { catalog, booking }, load, stop };
+    return { prometheus, query: (promql) => queryPrometheus(prometheus.url, promql), services: { catalog, booking }, consumerJob, load, stop };
   } catch (error) {
     await stop();
     throw error;
   }
+}
+
+const consumerJob = 'bookings-check';
+
+/**
+ * Reads the bookings topic through the platform's consumer loop, the way a
+ * later service will, so consumer metrics exist: each message must be a JSON
+ * envelope with an id and a type. Its metrics are served on a port of its own.
+ */
+async function startBookingsConsumer(topic: string): Promise<{ address: string; stop(): Promise<void> }> {
+  const logger = createLogger({ service: consumerJob }, 'error');
+  const metrics = createMetrics(consumerJob);
+  const consumer = await runConsumer({
+    kafka: createKafka(testKafkaBrokers(), consumerJob, logger),
+    topic,
+    group: consumerJob,
+    logger,
+    metrics,
+    fromBeginning: true,
+    handle: async (message) => {
+      const envelope = JSON.parse(message.value?.toString() ?? '') as { id?: unknown; type?: unknown };
+      if (typeof envelope.id !== 'string' || typeof envelope.type !== 'string') throw new Error('not a ticket-bookings envelope');
+    },
+  });
+  const server = createServer((_req, res) => {
+    void metrics.registry.metrics().then((text) => res.setHeader('content-type', metrics.registry.contentType).end(text));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    address: `127.0.0.1:${(server.address() as AddressInfo).port}`,
+    async stop() {
+      await consumer.stop();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
 }
 
 /**
@@ -154,27 +199,17 @@ async function runLoad(catalogUrl: string, bookingUrl: string): Promise<Record<n
   await waves(20, () => call(bookingUrl, 'GET', `/events/${eventId}/availability`));
 
   // 60 holds on 30 seats (two buyers per seat): 30 win, 30 find the seat taken.
-  const holds: string[] = [];
+  const owned: [holdId: string, buyer: number][] = [];
   await waves(60, async (i) => {
     const res = await call(bookingUrl, 'POST', '/holds', { ...write(i), body: { eventId, seatIds: [seats[i % 30]] } });
-    if (res.status === 201) holds.push(res.body.id);
+    if (res.status === 201) owned.push([res.body.id, i]);
   });
   // GA: 12 places, 8 holds of 2: the last ones are sold out.
   await waves(8, (i) => call(bookingUrl, 'POST', '/holds', { ...write(100 + i), body: { eventId, generalAdmission: { sectionId: gaSection, quantity: 2 } } }));
   await call(bookingUrl, 'POST', '/holds', { ...write(200), body: { eventId: draftId, seatIds: [seats[40]] } });
 
-  // Each hold belongs to the buyer who made it: look the owner up by trying (the hold view is per buyer).
-  const owners = new Map<string, number>();
-  await waves(60, async (i) => {
-    for (const id of holds) {
-      if (owners.has(id)) continue;
-      const res = await http(bookingUrl, 'GET', `/holds/${id}`, { token: buyer(i) });
-      if (res.status === 200) owners.set(id, i);
-    }
-  });
   const methods = ['pm_card_approved', 'pm_card_approved', 'pm_card_approved', 'pm_card_declined', 'pm_card_timeout', 'pm_card_async'];
   const booked: { reference: string; owner: number }[] = [];
-  const owned = [...owners];
   await waves(Math.min(18, owned.length), async (i) => {
     const [holdId, owner] = owned[i]!;
     const res = await call(bookingUrl, 'POST', `/holds/${holdId}/checkout`, { ...write(owner), body: { paymentMethod: methods[i % methods.length] } });

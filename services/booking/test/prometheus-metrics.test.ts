@@ -15,6 +15,8 @@ const catalogue: Record<string, { labels: string[]; kind?: 'histogram'; jobs?: s
   db_pool_acquire_duration_seconds: { labels: [], kind: 'histogram' },
   db_errors_total: { labels: ['reason'] },
   kafka_produce_errors_total: { labels: ['topic'], jobs: ['booking'] },
+  kafka_consumer_messages_total: { labels: ['topic', 'group', 'outcome'], jobs: ['bookings-check'] },
+  kafka_consumer_lag: { labels: ['topic', 'group', 'partition'], jobs: ['bookings-check'] },
   booking_holds_total: { labels: ['event'], jobs: ['booking'] },
   booking_bookings_total: { labels: ['event'], jobs: ['booking'] },
   booking_hold_rejections_total: { labels: ['reason'], jobs: ['booking'] },
@@ -122,6 +124,12 @@ describe('metrics in a real Prometheus scraping catalog and booking under load',
     const remaining = await stack.query('booking_seats_remaining');
     assert.deepEqual(remaining.map((s) => s.metric.kind).sort(), ['ga', 'seats'], 'one on-sale event, seats and GA');
     assert.ok(Number(remaining.find((s) => s.metric.kind === 'seats')!.value[1]) > 0);
+  });
+
+  test('the consumer loop: every booking message processed, none left behind', async () => {
+    assert.ok((await valueOf(stack, `sum(kafka_consumer_messages_total{job="${stack.consumerJob}", outcome="processed"})`)) > 0);
+    assert.equal(await valueOf(stack, `sum(kafka_consumer_messages_total{job="${stack.consumerJob}", outcome=~"failed|dead_lettered"})`), 0);
+    assert.equal(await valueOf(stack, `max(kafka_consumer_lag{job="${stack.consumerJob}"})`), 0);
   });
 
   test('database pool: states in use, idle, waiting; connections waited for', async () => {
