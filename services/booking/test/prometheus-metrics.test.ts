@@ -4,7 +4,7 @@ import { startObservedStack, type ObservedStack } from '../../../scripts/lib/obs
 
 /**
  * The metric catalogue the dashboards and alerts are written against
- * (docs/observability.md): every name with the labels its series carry
+ * (docs/metrics.md): every name with the labels its series carry
  * besides `service` (and Prometheus' `job` / `instance`).
  */
 const catalogue: Record<string, { labels: string[]; kind?: 'histogram'; jobs?: string[] }> = {

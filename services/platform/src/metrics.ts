@@ -18,7 +18,7 @@ export const unmatchedRoute = 'unmatched';
 /**
  * One registry per service process; every series carries `service`. The names
  * are the contract the dashboards, alerts and the prometheus-adapter rule are
- * written against (see docs/observability.md): change them together.
+ * written against (see docs/metrics.md): change them together.
  */
 export function createMetrics(service: string, options: { producesTopics?: readonly string[] } = {}) {
   const registry = new Registry();
