@@ -84,14 +84,14 @@ export function createBookingMetrics(deps: { metrics: Metrics; pool: Pool; logge
       )
       .then((r) => r.rows[0], ignoreFailure('outbox backlog')),
   );
-  const pendingPayments = perScrape(() =>
+  const housekeeping = perScrape(() =>
     deps.pool
       .query<{ pending: number; age: number; lapsed: number }>(
         `SELECT count(*)::int AS pending, COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float8 AS age,
                 (SELECT count(*)::int FROM booking.holds WHERE status = 'active' AND expires_at <= now()) AS lapsed
            FROM booking.payments WHERE status = 'pending'`,
       )
-      .then((r) => r.rows[0], ignoreFailure('pending payments')),
+      .then((r) => r.rows[0], ignoreFailure('pending payments and lapsed holds')),
   );
   const gauge = (name: string, help: string, read: () => Promise<number | undefined>) =>
     new Gauge({
@@ -105,12 +105,12 @@ export function createBookingMetrics(deps: { metrics: Metrics; pool: Pool; logge
     });
   gauge('booking_outbox_pending_messages', 'Outbox messages not yet published to Kafka.', async () => (await outbox())?.pending);
   gauge('booking_outbox_oldest_pending_age_seconds', 'Age of the oldest unpublished outbox message (0 when none).', async () => (await outbox())?.age);
-  gauge('booking_payments_pending', 'Payments waiting for their outcome now.', async () => (await pendingPayments())?.pending);
-  gauge('booking_payments_pending_oldest_age_seconds', 'Age of the oldest pending payment (0 when none).', async () => (await pendingPayments())?.age);
+  gauge('booking_payments_pending', 'Payments waiting for their outcome now.', async () => (await housekeeping())?.pending);
+  gauge('booking_payments_pending_oldest_age_seconds', 'Age of the oldest pending payment (0 when none).', async () => (await housekeeping())?.age);
   gauge(
     'booking_holds_lapsed_unswept',
     'Active holds past their expiry (the sweeper expires them; a growing number means it stalled).',
-    async () => (await pendingPayments())?.lapsed,
+    async () => (await housekeeping())?.lapsed,
   );
   new Gauge({
     name: 'booking_seats_remaining',
