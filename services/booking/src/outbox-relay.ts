@@ -118,15 +118,19 @@ export function startOutboxRelay(deps: { pool: Pool; kafka: Kafka; logger: Logge
       [batchSize],
     );
     if (rows.length === 0) return 0;
-    if (!producer) {
-      producer = createReliableProducer(deps.kafka, { kafkaProduceErrors: deps.metrics.produceErrors });
-      await toKafka(producer.connect());
-    }
     const byTopic = new Map<string, typeof rows>();
     for (const row of rows) {
       const batch = byTopic.get(row.topic);
       if (batch) batch.push(row);
       else byTopic.set(row.topic, [row]);
+    }
+    if (!producer) {
+      producer = createReliableProducer(deps.kafka, { kafkaProduceErrors: deps.metrics.produceErrors });
+      // A broker that cannot be reached fails here, before any send: still a failure to produce these topics.
+      await toKafka(producer.connect()).catch((error: unknown) => {
+        for (const topic of byTopic.keys()) deps.metrics.produceErrors.inc({ topic });
+        throw error;
+      });
     }
     const publishing = publishDuration.startTimer();
     await toKafka(

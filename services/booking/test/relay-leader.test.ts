@@ -142,7 +142,8 @@ describe('outbox relay while Kafka is down', () => {
     const bootstrapPort = await freePort();
     const kafka = createKafka([`127.0.0.1:${bootstrapPort}`], 'relay-log-test', logger);
     const relayPool = createPool(db.url, 4, logger);
-    const relay = startOutboxRelay({ pool: relayPool, kafka, logger, metrics: relayMetrics(relayPool, logger), pollIntervalMs: 50 });
+    const metrics = relayMetrics(relayPool, logger);
+    const relay = startOutboxRelay({ pool: relayPool, kafka, logger, metrics, pollIntervalMs: 50 });
     let proxy: net.Server | undefined;
     try {
       await sleep(4_000);
@@ -151,6 +152,8 @@ describe('outbox relay while Kafka is down', () => {
         warnings.map((l) => l.msg),
         ['outbox relay: kafka unreachable; messages wait in the outbox'],
       );
+      const produceErrors = async () => (await metrics.produceErrors.get()).values.find((v) => v.labels.topic === topic)?.value ?? 0;
+      assert.ok((await produceErrors()) >= 1, 'each failed attempt counts in kafka_produce_errors_total for the topic');
 
       proxy = net.createServer((client) => {
         const upstream = net.connect(Number(port), host);
