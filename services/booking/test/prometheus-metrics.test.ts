@@ -82,6 +82,10 @@ describe('metrics in a real Prometheus scraping catalog and booking under load',
     }
   });
 
+  test('queryPrometheus rejects an expression Prometheus cannot parse, with its reason', async () => {
+    await assert.rejects(stack.query('sum(rate(http_requests_total[1m])'), /bad_data.*parse error/);
+  });
+
   test('HTTP: route templates only, buckets from 5 ms to 5 s, problems by slug', async () => {
     const routes = (await stack.query('count by (route) (http_requests_total)')).map((s) => s.metric.route!);
     assert.ok(routes.includes('/holds/{holdId}/checkout') && routes.includes('/events/{eventId}'), routes.join(' '));
