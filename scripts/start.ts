@@ -1,8 +1,9 @@
 /**
  * `npm start`: the whole platform on this machine. Installs what is missing,
  * starts PostgreSQL, Kafka and Redis (unless DATABASE_URL / KAFKA_BROKERS /
- * REDIS_URL point elsewhere), then every service in services/services.ts, and
- * prints where everything is, the gateway (the public entry) first. Ctrl-C stops it all, services first.
+ * REDIS_URL point elsewhere), then every service in services/services.ts and a
+ * Prometheus scraping them, and prints where everything is, the gateway (the
+ * public entry) first. Ctrl-C stops it all, services first.
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,6 +21,7 @@ import { assertPortsFree } from './local-stack/ports.js';
 import { spawnService, type ServiceProcess } from './local-stack/service-process.js';
 import { waitFor } from './local-stack/waiting.js';
 import { devToken, secretGenerators } from './local-stack/dev-tokens.js';
+import { ensurePrometheusInstalled, startPrometheus, stopPrometheusIfRunning } from './local-stack/prometheus.js';
 import { loadOrCreateSecrets } from './local-stack/secrets.js';
 import { ensureRedisInstalled, startRedis, stopRedisIfRunning } from './local-stack/redis.js';
 
@@ -27,11 +29,14 @@ const devDir = join(localDir, 'dev');
 const postgresDir = join(devDir, 'postgres');
 const kafkaDir = join(devDir, 'kafka');
 const redisDir = join(devDir, 'redis');
+const prometheusDir = join(devDir, 'prometheus');
 const secretsFile = join(devDir, 'secrets.env');
 const servicePidsFile = join(devDir, 'services.pids');
 const postgresPort = 5433;
 const kafkaPort = 9092;
 const redisPort = 6379;
+/** Not 9090: a system Prometheus may already listen there. */
+const prometheusPort = 9190;
 const databaseName = 'ticketing';
 const bookingsTopic = 'ticket-bookings';
 /**
@@ -75,6 +80,7 @@ runMain(async () => {
           ]),
       ...(process.env['REDIS_URL'] ? [] : [{ port: redisPort, what: 'Redis' }]),
       ...allServices.map((service) => ({ port: service.port, what: service.name })),
+      { port: prometheusPort, what: 'Prometheus' },
     ]);
 
     // Install (or find) everything before starting anything, so a missing
@@ -82,6 +88,7 @@ runMain(async () => {
     const kafkaInstallation = process.env['KAFKA_BROKERS'] ? undefined : await ensureKafkaInstalled({ log });
     if (!process.env['DATABASE_URL']) await ensurePostgresInstalled({ log });
     if (!process.env['REDIS_URL']) await ensureRedisInstalled({ log });
+    await ensurePrometheusInstalled({ log });
     checkpoint();
 
     const databaseUrl = await (async () => {
@@ -139,11 +146,22 @@ runMain(async () => {
       ),
     );
 
+    const prometheus = await startPrometheus({
+      port: prometheusPort,
+      dataDir: prometheusDir,
+      scrapeIntervalSeconds: 5,
+      targets: services.map(({ declaration }) => ({ job: declaration.name, address: `127.0.0.1:${declaration.port}`, metricsPath: declaration.metricsPath })),
+      log,
+    });
+    teardown.push({ what: 'Prometheus', undo: () => prometheus.stop() });
+    checkpoint();
+
     printBanner(
       services.map((s) => s.declaration),
       databaseUrl,
       brokers,
       redisUrl,
+      prometheus.url,
       await exampleTokens(),
     );
 
@@ -262,6 +280,7 @@ async function cleanUpAfterCrash(stalePid: number): Promise<void> {
     if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(entry)) await stopProcess(pid, { timeoutMs: 30_000 });
   }
   rmSync(servicePidsFile, { force: true });
+  await stopPrometheusIfRunning(prometheusDir);
   await stopKafkaIfRunning(kafkaDir);
   await stopPostgresIfRunning(postgresDir);
   await stopRedisIfRunning(redisDir);
@@ -304,7 +323,14 @@ async function exampleTokens(): Promise<string[]> {
   ];
 }
 
-function printBanner(services: readonly ServiceDeclaration[], databaseUrl: string, brokers: string, redisUrl: string, tokens: readonly string[]): void {
+function printBanner(
+  services: readonly ServiceDeclaration[],
+  databaseUrl: string,
+  brokers: string,
+  redisUrl: string,
+  prometheusUrl: string,
+  tokens: readonly string[],
+): void {
   const width = Math.max(...services.map((s) => s.name.length), 10);
   const rule = '─'.repeat(78);
   const gateway = `http://127.0.0.1:${gatewayService.port}`;
@@ -325,6 +351,7 @@ function printBanner(services: readonly ServiceDeclaration[], databaseUrl: strin
     ` ${'PostgreSQL'.padEnd(width)}  ${databaseUrl}`,
     ` ${'Kafka'.padEnd(width)}  ${brokers}   topic: ${bookingsTopic}`,
     ` ${'Redis'.padEnd(width)}  ${redisUrl}`,
+    ` ${'Prometheus'.padEnd(width)}  ${prometheusUrl}   (scrapes every service every 5 s)`,
     ` ${'Secrets'.padEnd(width)}  ${secretsFile}`,
     '',
     ' Example bearer tokens (valid 24 h; real accounts: POST /api/users/auth/register):',

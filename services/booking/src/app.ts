@@ -16,6 +16,7 @@ import { checkout, releaseHold, resolveAbandonedPaymentOf, settlePayment, type C
 import { defaultEventCancellationBatchSize } from './event-cancellations.js';
 import { createHold, findHold, loadHoldView, type HoldRequest, type HoldSettings } from './holds.js';
 import { findCatalogEvent, readAvailability, requireOnSaleEvent } from './inventory.js';
+import { createBookingMetrics } from './metrics.js';
 import { bookingOpenApi } from './openapi.js';
 import { startOutboxRelay } from './outbox-relay.js';
 import { createSimulatedPaymentProvider, type PaymentProvider } from './payment-provider.js';
@@ -82,7 +83,8 @@ export function createBookingDefinition(options: BookingOptions = {}): ServiceDe
       const seller = requireRole(verifier, 'partner', 'admin');
       const settings = holdSettings(config);
       const writer = ctx.idempotency;
-      const provider = options.paymentProvider ?? createSimulatedPaymentProvider();
+      const metrics = createBookingMetrics({ metrics: ctx.metrics, pool, logger: ctx.logger });
+      const provider = metrics.instrumentProvider(options.paymentProvider ?? createSimulatedPaymentProvider());
       const deps: CheckoutDeps = { pool, settings, provider, paymentTimeoutMs: config.integer('PAYMENT_TIMEOUT_MS') };
       const webhookSecret = config.string('PAYMENT_WEBHOOK_SECRET');
 
@@ -90,13 +92,13 @@ export function createBookingDefinition(options: BookingOptions = {}): ServiceDe
         pool,
         kafka: ctx.kafka!,
         logger: ctx.logger,
-        registry: ctx.metrics.registry,
+        metrics: metrics.relay,
         pollIntervalMs: config.integer('OUTBOX_POLL_INTERVAL_MS'),
       });
       const sweeper = startSweeper({
         checkout: deps,
         logger: ctx.logger,
-        registry: ctx.metrics.registry,
+        metrics: metrics.sweeper,
         intervalMs: config.integer('SWEEPER_INTERVAL_MS'),
         eventCancellationBatchSize: options.eventCancellationBatchSize ?? defaultEventCancellationBatchSize,
       });

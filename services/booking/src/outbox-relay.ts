@@ -1,8 +1,9 @@
 import type { Logger, Pool } from '@ticketing/platform';
 import { createReliableProducer } from '@ticketing/platform';
 import type { Kafka, Producer } from 'kafkajs';
-import { Counter, Gauge, type Registry } from 'prom-client';
 import type pg from 'pg';
+import type { BookingMessage } from './messages.js';
+import type { RelayMetrics } from './metrics.js';
 
 /** Advisory lock key naming the relay leader (any constant, shared by all replicas). */
 const leaderLockKey = 'booking:outbox-relay';
@@ -34,24 +35,9 @@ async function toKafka<T>(work: Promise<T>): Promise<T> {
  * and go out, with the same message ids, when it is back. A crash between ack
  * and mark re-sends a message with its original id: consumers deduplicate.
  */
-export function startOutboxRelay(deps: { pool: Pool; kafka: Kafka; logger: Logger; registry: Registry; pollIntervalMs: number; batchSize?: number }) {
+export function startOutboxRelay(deps: { pool: Pool; kafka: Kafka; logger: Logger; metrics: RelayMetrics; pollIntervalMs: number; batchSize?: number }) {
   const batchSize = deps.batchSize ?? 200;
-  const published = new Counter({ name: 'booking_outbox_published_total', help: 'Outbox messages acknowledged by Kafka.', registers: [deps.registry] });
-  const failures = new Counter({
-    name: 'booking_outbox_publish_failures_total',
-    help: 'Failed attempts to publish an outbox batch.',
-    registers: [deps.registry],
-  });
-  const leader = new Gauge({ name: 'booking_outbox_relay_leader', help: '1 while this replica is the outbox relay leader.', registers: [deps.registry] });
-  new Gauge({
-    name: 'booking_outbox_pending',
-    help: 'Outbox messages not yet published (relay lag).',
-    registers: [deps.registry],
-    async collect() {
-      const { rows } = await deps.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM booking.outbox WHERE published_at IS NULL');
-      this.set(rows[0]?.n ?? 0);
-    },
-  });
+  const { failures, leader, publishDuration } = deps.metrics;
 
   let stopped = false;
   let lockClient: pg.PoolClient | undefined;
@@ -132,16 +118,21 @@ export function startOutboxRelay(deps: { pool: Pool; kafka: Kafka; logger: Logge
       [batchSize],
     );
     if (rows.length === 0) return 0;
-    if (!producer) {
-      producer = createReliableProducer(deps.kafka);
-      await toKafka(producer.connect());
-    }
     const byTopic = new Map<string, typeof rows>();
     for (const row of rows) {
       const batch = byTopic.get(row.topic);
       if (batch) batch.push(row);
       else byTopic.set(row.topic, [row]);
     }
+    if (!producer) {
+      producer = createReliableProducer(deps.kafka, { kafkaProduceErrors: deps.metrics.produceErrors });
+      // A broker that cannot be reached fails here, before any send: still a failure to produce these topics.
+      await toKafka(producer.connect()).catch((error: unknown) => {
+        for (const topic of byTopic.keys()) deps.metrics.produceErrors.inc({ topic });
+        throw error;
+      });
+    }
+    const publishing = publishDuration.startTimer();
     await toKafka(
       producer.sendBatch({
         acks: -1,
@@ -155,12 +146,13 @@ export function startOutboxRelay(deps: { pool: Pool; kafka: Kafka; logger: Logge
         })),
       }),
     );
+    publishing();
     if (kafkaDown) {
       kafkaDown = false;
       deps.logger.info('outbox relay: kafka reachable again');
     }
     await deps.pool.query('UPDATE booking.outbox SET published_at = now() WHERE id = ANY($1::bigint[])', [rows.map((r) => r.id)]);
-    published.inc(rows.length);
+    deps.metrics.countPublished(rows.map((r) => r.payload as BookingMessage));
     return rows.length;
   }
 

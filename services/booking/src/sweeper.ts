@@ -1,10 +1,10 @@
 import { withTransaction, type Logger, type Pool } from '@ticketing/platform';
-import { Counter } from 'prom-client';
-import type { Registry } from 'prom-client';
+import type { Counter } from 'prom-client';
 import type { CheckoutDeps } from './checkout.js';
 import { drainCancelledEvents } from './event-cancellations.js';
 import { expireIfLapsed, releaseOrphanedSeats, type HoldSettings } from './holds.js';
 import { reconcilePayments } from './reconciler.js';
+import type { SweeperMetrics } from './metrics.js';
 import { retryPendingRefunds } from './refunds.js';
 
 /** One sweep: expires up to 200 lapsed holds, then frees orphaned seats. Returns how many holds it expired. */
@@ -28,33 +28,25 @@ export async function sweepOnce(pool: Pool, settings: HoldSettings, stopped: () 
  * cancels what cancelled events still hold or sold, and retries lost refunds.
  * Buyers never wait for it: a lapsed hold's seats are claimable immediately.
  */
-export function startSweeper(deps: { checkout: CheckoutDeps; logger: Logger; registry: Registry; intervalMs: number; eventCancellationBatchSize: number }) {
+export function startSweeper(deps: {
+  checkout: CheckoutDeps;
+  logger: Logger;
+  metrics: SweeperMetrics;
+  intervalMs: number;
+  eventCancellationBatchSize: number;
+}) {
   const { pool, settings, provider } = deps.checkout;
-  const expired = new Counter({ name: 'booking_holds_expired_total', help: 'Holds expired by the sweeper.', registers: [deps.registry] });
-  const reconciled = new Counter({
-    name: 'booking_payments_reconciled_total',
-    help: 'Abandoned pending payments settled by the sweeper.',
-    registers: [deps.registry],
-  });
-  const refunded = new Counter({
-    name: 'booking_refunds_retried_total',
-    help: 'Refunds completed by the sweeper after their first attempt was lost.',
-    registers: [deps.registry],
-  });
-  const eventCancelled = new Counter({
-    name: 'booking_event_cancellation_items_total',
-    help: 'Holds released and bookings cancelled because their event was cancelled.',
-    registers: [deps.registry],
-  });
+  // Expiries are counted from their hold.expired messages (booking_holds_total), like every hold change.
+  const { reconciled, refundsRetried: refunded, eventCancellationItems: eventCancelled } = deps.metrics;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let stopped = false;
 
   /** One step of the run; a failing step is logged and does not stop the others. */
-  const step = async (name: string, work: () => Promise<number>, counter: Counter) => {
+  const step = async (name: string, work: () => Promise<number>, counter?: Counter) => {
     try {
       const count = await work();
-      counter.inc(count);
+      counter?.inc(count);
       if (count > 0) deps.logger.info(`sweeper: ${name}`, { count });
     } catch (error) {
       deps.logger.warn(`sweeper: ${name} failed`, { error });
@@ -63,7 +55,7 @@ export function startSweeper(deps: { checkout: CheckoutDeps; logger: Logger; reg
 
   const loop = () => {
     running = (async () => {
-      await step('expired lapsed holds', () => sweepOnce(pool, settings, () => stopped), expired);
+      await step('expired lapsed holds', () => sweepOnce(pool, settings, () => stopped));
       await step('reconciled abandoned payments', () => reconcilePayments(deps.checkout, 100, () => stopped), reconciled);
       await step(
         'cancelled holds and bookings of cancelled events',

@@ -3,10 +3,10 @@ import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createKafka, createLogger, createPool } from '@ticketing/platform';
+import { createKafka, createLogger, createMetrics, createPool, type Logger, type Pool } from '@ticketing/platform';
 import pg from 'pg';
-import { Registry } from 'prom-client';
 import { createBookingDefinition } from '../src/app.js';
+import { createBookingMetrics } from '../src/metrics.js';
 import { startOutboxRelay } from '../src/outbox-relay.js';
 import { startBookingHarness, type BookingHarness } from './support.js';
 import {
@@ -19,6 +19,8 @@ import {
   testKafkaBrokers,
   waitUntil,
 } from '@ticketing/testing';
+
+const relayMetrics = (pool: Pool, logger: Logger) => createBookingMetrics({ metrics: createMetrics('booking'), pool, logger }).relay;
 
 /** Backend pids holding an advisory lock in this database (the relay leader's lock connection). */
 async function lockHolders(pool: pg.Pool): Promise<number[]> {
@@ -94,7 +96,7 @@ describe('outbox relay while Kafka is down', () => {
       pool: relayPool,
       kafka: createKafka(testKafkaBrokers(), 'relay-silent-test', logger),
       logger,
-      registry: new Registry(),
+      metrics: relayMetrics(relayPool, logger),
       pollIntervalMs: 50,
     });
     try {
@@ -128,7 +130,8 @@ describe('outbox relay while Kafka is down', () => {
     const bootstrapPort = await findFreePort();
     const kafka = createKafka([`127.0.0.1:${bootstrapPort}`], 'relay-log-test', logger);
     const relayPool = createPool(db.url, 4, logger);
-    const relay = startOutboxRelay({ pool: relayPool, kafka, logger, registry: new Registry(), pollIntervalMs: 50 });
+    const metrics = relayMetrics(relayPool, logger);
+    const relay = startOutboxRelay({ pool: relayPool, kafka, logger, metrics, pollIntervalMs: 50 });
     let proxy: net.Server | undefined;
     try {
       await sleep(4_000);
@@ -137,6 +140,8 @@ describe('outbox relay while Kafka is down', () => {
         warnings.map((l) => l.msg),
         ['outbox relay: kafka unreachable; messages wait in the outbox'],
       );
+      const produceErrors = async () => (await metrics.produceErrors.get()).values.find((v) => v.labels.topic === topic)?.value ?? 0;
+      assert.ok((await produceErrors()) >= 1, 'each failed attempt counts in kafka_produce_errors_total for the topic');
 
       proxy = net.createServer((client) => {
         const upstream = net.connect(Number(port), host);

@@ -30,26 +30,38 @@ export function isBrokenConnectionError(error: unknown): boolean {
   return connectionMessages.some((pattern) => pattern.test(messageOf(error)));
 }
 
+/** Why the database could not serve a request: the `reason` of its 503 and the label of db_errors_total. */
+export const databaseErrorReasons = ['database_unavailable', 'database_pool_exhausted', 'statement_timeout', 'lock_timeout'] as const;
+export type DatabaseErrorReason = (typeof databaseErrorReasons)[number];
+
+/** Which of the reasons above `error` is, or undefined when it is not an outage of the database. */
+export function databaseErrorReason(error: unknown): DatabaseErrorReason | undefined {
+  const code = codeOf(error);
+  if (code === '55P03') return 'lock_timeout';
+  if (code === '57014') return 'statement_timeout';
+  if (/^timeout exceeded when trying to connect/.test(messageOf(error))) return 'database_pool_exhausted';
+  // 53: insufficient resources (e.g. too many connections).
+  if (isBrokenConnectionError(error) || /^53[0-9A-Z]{3}$/.test(code)) return 'database_unavailable';
+  return undefined;
+}
+
 /**
  * The 503 (or, for a lock wait, 409-worthy but retryable 503) a request gets
  * when the database cannot serve it now; undefined for any other error.
  */
 export function databaseUnavailableProblem(error: unknown): HttpProblem | undefined {
-  const code = codeOf(error);
-  if (code === '55P03') {
-    return problems.unavailable('another request is changing the same records; retry shortly', 1, 'lock_timeout', 'lock-timeout');
+  switch (databaseErrorReason(error)) {
+    case 'lock_timeout':
+      return problems.unavailable('another request is changing the same records; retry shortly', 1, 'lock_timeout', 'lock-timeout');
+    case 'statement_timeout':
+      return problems.unavailable('the database took too long to answer; retry shortly', 2, 'statement_timeout');
+    case 'database_pool_exhausted':
+      return problems.unavailable('the service is busy; retry shortly', 1, 'database_pool_exhausted');
+    case 'database_unavailable':
+      return problems.unavailable('the database is unavailable; retry shortly', 5, 'database_unavailable');
+    case undefined:
+      return undefined;
   }
-  if (code === '57014') {
-    return problems.unavailable('the database took too long to answer; retry shortly', 2, 'statement_timeout');
-  }
-  if (/^timeout exceeded when trying to connect/.test(messageOf(error))) {
-    return problems.unavailable('the service is busy; retry shortly', 1, 'database_pool_exhausted');
-  }
-  // 53: insufficient resources (e.g. too many connections).
-  if (isBrokenConnectionError(error) || /^53[0-9A-Z]{3}$/.test(code)) {
-    return problems.unavailable('the database is unavailable; retry shortly', 5, 'database_unavailable');
-  }
-  return undefined;
 }
 
 /** True when a request failing with this error should be retried later (503), not reported as a bug. */

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { databaseUnavailableProblem } from './database-errors.js';
+import { databaseErrorReason, databaseUnavailableProblem } from './database-errors.js';
 import type { Logger } from './log.js';
-import type { Metrics } from './metrics.js';
+import { unmatchedRoute, type Metrics } from './metrics.js';
 import type { OpenApiDocument } from './openapi.js';
 import { HttpProblem, problems } from './problem.js';
 import type { ServiceDeclaration } from './service-declaration.js';
@@ -10,6 +10,8 @@ import type { ServiceDeclaration } from './service-declaration.js';
 declare module 'express-serve-static-core' {
   interface Request {
     id?: string;
+    /** W3C trace id from an incoming `traceparent`, when valid. */
+    traceId?: string;
     log?: Logger;
     rawBody?: Buffer;
   }
@@ -42,14 +44,37 @@ export interface HttpAppOptions {
 }
 
 const requestIdPattern = /^[\w.:-]{1,128}$/;
+/** W3C Trace Context `traceparent`: version-traceid-parentid-flags; all-zero ids are invalid. */
+const traceparentPattern = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
+
+/** The trace id of a valid `traceparent` header, else undefined. */
+export function traceIdOf(traceparent: string | undefined): string | undefined {
+  const match = traceparent ? traceparentPattern.exec(traceparent.trim().toLowerCase()) : null;
+  if (!match) return undefined;
+  const [, version, traceId, parentId, , rest] = match;
+  // Version ff is forbidden; version 00 has nothing after the flags.
+  if (version === 'ff' || (version === '00' && rest) || /^0+$/.test(traceId!) || /^0+$/.test(parentId!)) return undefined;
+  return traceId;
+}
+
+/** The OpenAPI path template a request matched (`/holds/{holdId}`: bounded cardinality), or `unmatched`. */
+function routeOf(req: Request): string {
+  return req.route?.path ? `${req.baseUrl}${String(req.route.path)}`.replace(/:(\w+)/g, '{$1}') : unmatchedRoute;
+}
 
 export function sendProblem(res: Response, problem: HttpProblem, instance?: string): void {
+  noteProblem(res, problem.slug);
   if (problem.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(problem.retryAfterSeconds));
   if (problem.status === 405 && Array.isArray(problem.extensions.allow)) res.setHeader('Allow', problem.extensions.allow.join(', '));
   res
     .status(problem.status)
     .type('application/problem+json')
     .send(JSON.stringify(problem.toBody(instance)));
+}
+
+/** Records which problem a response carries, for http_problems_total (counted once the response is sent). */
+export function noteProblem(res: Response, slug: string): void {
+  res.locals.problemType = slug;
 }
 
 /** For 405: which methods each path of the API (and the platform's own GET paths) answers. */
@@ -104,17 +129,21 @@ export function createHttpApp(options: HttpAppOptions) {
   app.use((req, res, next) => {
     const incoming = req.get('x-request-id');
     req.id = incoming && requestIdPattern.test(incoming) ? incoming : randomUUID();
-    req.log = logger.child({ requestId: req.id });
+    req.traceId = traceIdOf(req.get('traceparent'));
+    req.log = logger.child(req.traceId ? { requestId: req.id, traceId: req.traceId } : { requestId: req.id });
     res.setHeader('X-Request-Id', req.id);
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       // Route templates, not raw URLs, keep metric cardinality bounded.
-      const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+      const route = routeOf(req);
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       metrics.httpRequests.inc({ method: req.method, route, status: String(res.statusCode) });
       metrics.httpDuration.observe({ method: req.method, route }, seconds);
+      const problemType = res.locals.problemType as string | undefined;
+      if (problemType) metrics.problemAnswered({ method: req.method, route, status: res.statusCode, type: problemType });
       if (route !== declaration.health.liveness && route !== declaration.health.readiness && route !== declaration.metricsPath) {
-        req.log?.info('request', { method: req.method, path: req.path, route, status: res.statusCode, ms: Math.round(seconds * 1000) });
+        // Route parameters are the ids the request is about (eventId, holdId, reference, …).
+        req.log?.info('request', { method: req.method, path: req.path, route, ...req.params, status: res.statusCode, ms: Math.round(seconds * 1000) });
       }
     });
     next();
@@ -164,6 +193,8 @@ export function createHttpApp(options: HttpAppOptions) {
     app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
       const problem = toProblem(error);
       if (problem) {
+        const dbReason = databaseErrorReason(error);
+        if (dbReason) metrics.dbErrors.inc({ reason: dbReason });
         // One line per failed request, no stack: an outage must not flood the log.
         if (problem.status >= 500)
           req.log?.warn('request failed', {

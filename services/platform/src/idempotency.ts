@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { pgIdent, withTransaction, type Pool, type Tx } from './db.js';
 import { HttpProblem, problems } from './problem.js';
+import { noteProblem } from './http.js';
 
 /** What a write handler answers; stored for replay when a key was given. */
 export interface WriteResult {
@@ -142,6 +143,13 @@ export function createIdempotentWriter(settings: IdempotencyOptions) {
     const send = (result: WriteResult, replayed: boolean) => {
       if (replayed) res.setHeader('Idempotent-Replayed', 'true');
       for (const [name, value] of Object.entries(result.headers ?? {})) res.setHeader(name, value);
+      if (result.status >= 400)
+        noteProblem(
+          res,
+          String((result.body as { type?: unknown }).type ?? '')
+            .split('/')
+            .pop() ?? '',
+        );
       if (result.status >= 400) res.status(result.status).type('application/problem+json').send(JSON.stringify(result.body));
       else res.status(result.status).json(result.body);
     };

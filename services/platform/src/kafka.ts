@@ -1,5 +1,6 @@
-import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { Kafka, logLevel, type KafkaMessage, type Producer } from 'kafkajs';
 import type { Logger } from './log.js';
+import { createConsumerMetrics, type Metrics } from './metrics.js';
 
 // One level down: kafkajs reports every failed connection attempt as an
 // error; the code using the client decides what is really an error.
@@ -40,7 +41,107 @@ export function createKafka(brokers: readonly string[], clientId: string, logger
 /**
  * Producer for events that must not be lost or duplicated by retries:
  * idempotent, acks from all in-sync replicas (set per send), one request in flight.
+ * Every failed send counts in kafka_produce_errors_total, per topic.
  */
-export function createReliableProducer(kafka: Kafka): Producer {
-  return kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+export function createReliableProducer(kafka: Kafka, metrics: Pick<Metrics, 'kafkaProduceErrors'>): Producer {
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  const counted =
+    <A extends unknown[], R>(send: (...args: A) => Promise<R>, topicsOf: (...args: A) => string[]) =>
+    async (...args: A): Promise<R> => {
+      try {
+        return await send(...args);
+      } catch (error) {
+        for (const topic of new Set(topicsOf(...args))) metrics.kafkaProduceErrors.inc({ topic });
+        throw error;
+      }
+    };
+  producer.send = counted(producer.send.bind(producer), (record) => [record.topic]);
+  producer.sendBatch = counted(producer.sendBatch.bind(producer), (batch) => (batch.topicMessages ?? []).map((m) => m.topic));
+  return producer;
+}
+
+export interface ConsumerOptions {
+  kafka: Kafka;
+  topic: string;
+  group: string;
+  logger: Logger;
+  metrics: Pick<Metrics, 'registry' | 'kafkaProduceErrors'>;
+  /** Handles one message; a throw is a failed attempt. */
+  handle(message: KafkaMessage, partition: number): Promise<void>;
+  /** Attempts per message before it goes to the dead-letter topic. @default 3 */
+  maxAttempts?: number;
+  /** Where messages that keep failing go, with headers saying where they came from. @default `<topic>.dlq` */
+  deadLetterTopic?: string;
+  /** @default false: only messages produced after the group first joins */
+  fromBeginning?: boolean;
+}
+
+/**
+ * The one way a service consumes: at-least-once (offsets committed after the
+ * handler), a message that keeps failing is dead-lettered instead of blocking
+ * its partition, and kafka_consumer_messages_total / kafka_consumer_lag are
+ * reported for the topic and group.
+ */
+export async function runConsumer(options: ConsumerOptions): Promise<{ stop(): Promise<void> }> {
+  const { topic, group, logger } = options;
+  const maxAttempts = options.maxAttempts ?? 3;
+  const deadLetterTopic = options.deadLetterTopic ?? `${topic}.dlq`;
+  const metrics = createConsumerMetrics(options.metrics.registry);
+  metrics.subscribed(topic, group);
+  const consumer = options.kafka.consumer({ groupId: group });
+  const producer = createReliableProducer(options.kafka, options.metrics);
+  await producer.connect();
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: options.fromBeginning ?? false });
+  await consumer.run({
+    eachBatchAutoResolve: false,
+    eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+      for (const message of batch.messages) {
+        if (!isRunning() || isStale()) break;
+        let lastError: unknown;
+        for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+          try {
+            await options.handle(message, batch.partition);
+            lastError = undefined;
+            break;
+          } catch (error) {
+            lastError = error;
+            metrics.handled(topic, group, 'failed');
+          }
+        }
+        if (lastError === undefined) {
+          metrics.handled(topic, group, 'processed');
+        } else {
+          logger.warn('consumer: message dead-lettered', { topic, group, partition: batch.partition, offset: message.offset, error: lastError });
+          await producer.send({
+            topic: deadLetterTopic,
+            acks: -1,
+            messages: [
+              {
+                key: message.key,
+                value: message.value,
+                headers: {
+                  ...message.headers,
+                  'dlq-topic': topic,
+                  'dlq-partition': String(batch.partition),
+                  'dlq-offset': message.offset,
+                  'dlq-error': String((lastError as Error)?.message ?? lastError),
+                },
+              },
+            ],
+          });
+          metrics.handled(topic, group, 'dead_lettered');
+        }
+        resolveOffset(message.offset);
+        metrics.position(topic, group, batch.partition, batch.highWatermark, message.offset);
+        await heartbeat();
+      }
+    },
+  });
+  return {
+    async stop() {
+      await consumer.disconnect();
+      await producer.disconnect();
+    },
+  };
 }

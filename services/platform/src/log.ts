@@ -1,6 +1,7 @@
-/** Structured JSON logs on stdout, one object per line, for Loki. */
+import { pino, stdSerializers, type Logger as PinoLogger } from 'pino';
+
+/** Structured JSON logs on stdout (pino), one object per line, for Loki. */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
-const order: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
 export interface Logger {
   debug(msg: string, fields?: Record<string, unknown>): void;
@@ -10,27 +11,50 @@ export interface Logger {
   child(fields: Record<string, unknown>): Logger;
 }
 
-function serialiseError(value: unknown): unknown {
-  if (value instanceof Error) return { name: value.name, message: value.message, stack: value.stack };
-  return value;
+/** Keys whose values never reach a log line, at the top level or one object down (e.g. `headers.authorization`). */
+const secretKeys = ['password', 'token', 'accessToken', 'refreshToken', 'secret', 'authorization', 'cookie', 'email', 'apiKey'];
+const redactPaths = secretKeys.flatMap((key) => [key, `*.${key}`, `*.headers.${key}`]);
+
+const emailPattern = /[\w.+-]+@[\w-]+(\.[\w-]+)+/g;
+const bearerPattern = /\b(Bearer|Basic)\s+[\w\-.~+/=]+/gi;
+
+/** Emails and credentials that slipped into free text (an error message, a detail) are masked too. */
+function scrub(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return value.replace(bearerPattern, '$1 [Redacted]').replace(emailPattern, '[Redacted email]');
+  if (value instanceof Error) return scrub(stdSerializers.err(value), depth + 1);
+  if (depth > 4 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((item) => scrub(item, depth + 1));
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, scrub(item, depth + 1)]));
 }
 
-export function createLogger(
-  base: Record<string, unknown>,
-  level: LogLevel = 'info',
-  write: (line: string) => void = (line) => process.stdout.write(line + '\n'),
-): Logger {
-  const emit = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>) => {
-    if (order[lvl] < order[level]) return;
-    const record: Record<string, unknown> = { time: new Date().toISOString(), level: lvl, msg, ...base };
-    for (const [key, value] of Object.entries(fields ?? {})) record[key] = serialiseError(value);
-    write(JSON.stringify(record));
+function wrap(logger: PinoLogger): Logger {
+  const emit = (level: LogLevel) => (msg: string, fields?: Record<string, unknown>) => {
+    if (logger.isLevelEnabled(level)) logger[level](fields ?? {}, scrub(msg) as string);
   };
   return {
-    debug: (msg, fields) => emit('debug', msg, fields),
-    info: (msg, fields) => emit('info', msg, fields),
-    warn: (msg, fields) => emit('warn', msg, fields),
-    error: (msg, fields) => emit('error', msg, fields),
-    child: (fields) => createLogger({ ...base, ...fields }, level, write),
+    debug: emit('debug'),
+    info: emit('info'),
+    warn: emit('warn'),
+    error: emit('error'),
+    child: (fields) => wrap(logger.child(fields)),
   };
+}
+
+/**
+ * A logger whose lines carry `time` (ISO 8601), `level` (its name), `msg` and
+ * the `base` fields (e.g. `service`); `write` receives each line (tests).
+ */
+export function createLogger(base: Record<string, unknown>, level: LogLevel = 'info', write?: (line: string) => void): Logger {
+  const options = {
+    level,
+    base,
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: {
+      level: (label: string) => ({ level: label }),
+      log: (object: Record<string, unknown>) => scrub(object) as Record<string, unknown>,
+    },
+    serializers: { error: stdSerializers.err, err: stdSerializers.err },
+    redact: { paths: redactPaths, censor: '[Redacted]' },
+  };
+  return wrap(write ? pino(options, { write: (line: string) => write(line.trimEnd()) }) : pino(options));
 }

@@ -7,7 +7,7 @@ import { createHttpApp, type ReadinessCheck } from './http.js';
 import { createIdempotentWriter, type IdempotentWriter } from './idempotency.js';
 import { createKafka } from './kafka.js';
 import { createLogger, type Logger, type LogLevel } from './log.js';
-import { createMetrics, type Metrics } from './metrics.js';
+import { createMetrics, instrumentPool, type Metrics } from './metrics.js';
 import { createApi, type Api, type OpenApiDocument } from './openapi.js';
 import { HttpProblem, problems } from './problem.js';
 import type { ServiceDeclaration } from './service-declaration.js';
@@ -70,11 +70,16 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
-export async function startService(definition: ServiceDefinition, env: NodeJS.ProcessEnv = process.env): Promise<RunningService> {
+export interface StartOptions {
+  /** Receives each log line instead of stdout (tests). */
+  writeLog?: (line: string) => void;
+}
+
+export async function startService(definition: ServiceDefinition, env: NodeJS.ProcessEnv = process.env, options: StartOptions = {}): Promise<RunningService> {
   const { declaration } = definition;
   const config = loadConfig(declaration, env);
-  const logger = createLogger({ service: declaration.name }, config.string('LOG_LEVEL') as LogLevel);
-  const metrics = createMetrics(declaration.name);
+  const logger = createLogger({ service: declaration.name }, config.string('LOG_LEVEL') as LogLevel, options.writeLog);
+  const metrics = createMetrics(declaration.name, { producesTopics: declaration.dependencies.kafka ? declaration.dependencies.kafka.produces : [] });
   const hooks: (() => Promise<void> | void)[] = [];
   const readiness: ReadinessCheck[] = [];
   let shuttingDown = false;
@@ -82,6 +87,7 @@ export async function startService(definition: ServiceDefinition, env: NodeJS.Pr
   let pool: Pool | undefined;
   if (declaration.dependencies.postgres) {
     pool = createPool(config.string('DATABASE_URL'), config.integer('DATABASE_POOL_MAX'), logger, poolTimeoutsFrom(config));
+    instrumentPool(pool, metrics.registry);
     const db = pool;
     readiness.push({ name: 'postgres', check: async () => void (await db.query('SELECT 1')) });
     if (definition.database && config.boolean('DATABASE_MIGRATE')) {

@@ -192,6 +192,18 @@ describe('database faults', () => {
       await sleep(200);
       assertUnavailable(await http(service.url, 'GET', '/timestamp?value=2031-01-01T00:00:00Z'), 'database_pool_exhausted');
       for (const res of await Promise.all(holders)) assert.equal(res.status, 200);
+
+      // Each 503 is counted by its reason; the pool wait shows in the gauges and the acquire histogram.
+      const exposed = await (await fetch(`${service.url}/metrics`)).text();
+      const sample = (series: string) => Number(new RegExp(`^${series.replace(/[{}"+.]/g, '\\$&')} (\\S+)$`, 'm').exec(exposed)?.[1]);
+      for (const reason of ['statement_timeout', 'lock_timeout', 'database_pool_exhausted']) {
+        assert.equal(sample(`db_errors_total{reason="${reason}",service="probe"}`), 1, reason);
+      }
+      assert.equal(sample('db_errors_total{reason="database_unavailable",service="probe"}'), 0);
+      assert.ok(sample('db_pool_acquire_duration_seconds_bucket{le="+Inf",service="probe"}') >= 5);
+      assert.ok(sample('db_pool_acquire_duration_seconds_sum{service="probe"}') >= 0.2, 'the exhausted wait took the connect timeout');
+      assert.equal(sample('db_pool_connections{state="waiting",service="probe"}'), 0);
+      assert.equal(sample('http_problems_total{route="/rows/{id}",type="lock-timeout",service="probe"}'), 1);
     } finally {
       await locker.end();
       await service.stop();

@@ -8,5 +8,6 @@ export { findFreePort } from '../../../scripts/local-stack/ports.js';
 export { assertInventoryInvariants, lapseHolds, seedEvent, type SeededEvent } from './inventory.js';
 export { consumeTopic, createTestTopic, type ConsumedMessage } from './kafka.js';
 export { migrateCatalogSchema, migrateSchemaOf, startCatalogAndBooking, testPool, testServiceEnv, type LocalServices } from './services.js';
+export { startObservedStack, type ObservedStack } from './observed-stack.js';
 export { httpUntilAnswered } from './retrying.js';
 export { waitUntil } from './waiting.js';
