@@ -11,7 +11,7 @@ import {
 } from '@ticketing/platform';
 import type { Request } from 'express';
 import { cancelBooking, findBookingByReference, viewBooking } from './bookings.js';
-import { checkout, releaseHold, resolveAbandonedPaymentOf, settlePayment, type CheckoutDeps, type Settlement } from './checkout.js';
+import { checkout, releaseHold, resolveAbandonedPaymentOf, settlePayment, type CheckoutDeps, type RefundReason, type Settlement } from './checkout.js';
 import { defaultEventCancellationBatchSize } from './event-cancellations.js';
 import { createHold, findHold, loadHoldView, type HoldRequest, type HoldSettings } from './holds.js';
 import { findCatalogEvent, readAvailability, requireOnSaleEvent } from './inventory.js';
@@ -22,6 +22,12 @@ import { completeRefunds } from './refunds.js';
 import { bookingService } from './service.js';
 import { startSweeper } from './sweeper.js';
 
+const refundReasons: Record<RefundReason, string> = {
+  seats_lost: 'the seats were taken after the hold expired',
+  event_cancelled: 'the event was cancelled',
+  refunded_earlier: 'already refunded',
+};
+
 /** Turns a settlement into the HTTP answer checkout and the webhook give. */
 function settlementResult(settlement: Settlement): WriteResult {
   switch (settlement.kind) {
@@ -30,7 +36,7 @@ function settlementResult(settlement: Settlement): WriteResult {
     case 'pending':
       return { status: 202, body: { paymentId: settlement.paymentId, status: 'pending' } };
     case 'refunded':
-      throw problems.conflict('seats-lost', 'Seats no longer available', `payment ${settlement.paymentId} was refunded: ${settlement.reason}`, {
+      throw problems.conflict('seats-lost', 'Seats no longer available', `payment ${settlement.paymentId} was refunded: ${refundReasons[settlement.reason]}`, {
         paymentId: settlement.paymentId,
       });
     case 'failed':

@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { problems, type Pool, type Tx } from '@ticketing/platform';
-import { lockGa, lockSeatsOfBookings } from './inventory.js';
+import { lockGa, lockSeatsOfBookings, returnSoldGaPlaces, returnSoldSeats } from './inventory.js';
 import { enqueueMessage } from './messages.js';
 import { markRefundPending } from './refunds.js';
 
@@ -98,13 +98,9 @@ export async function cancelLockedBooking(
   reason: 'cancelled_by_buyer' | 'cancelled_by_admin' | 'event_cancelled',
 ): Promise<BookingRow> {
   if (booking.ga_section_id) {
-    await tx.query('UPDATE booking.ga_inventory SET sold = sold - $3 WHERE event_id = $1 AND section_id = $2', [
-      booking.event_id,
-      booking.ga_section_id,
-      booking.ga_quantity,
-    ]);
+    await returnSoldGaPlaces(tx, booking.event_id, booking.ga_section_id, booking.ga_quantity!);
   } else {
-    await tx.query(`UPDATE booking.seat_inventory SET status = 'available', booking_id = NULL WHERE booking_id = $1 AND status = 'sold'`, [booking.id]);
+    await returnSoldSeats(tx, booking.id);
     await tx.query('UPDATE booking.booking_seats SET active = false WHERE booking_id = $1', [booking.id]);
   }
   const updated = await tx.query<BookingRow>(`UPDATE booking.bookings SET status = 'cancelled', cancelled_at = now() WHERE id = $1 RETURNING *`, [booking.id]);

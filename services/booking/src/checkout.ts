@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { problems, withTransaction, type Pool, type Tx } from '@ticketing/platform';
 import { newBookingReference, viewBooking, type BookingRow, type BookingView } from './bookings.js';
 import { endHold, extendForCheckout, loadHoldView, lockHold, type HoldSettings, type HoldView, type LockedHold } from './holds.js';
-import { eventIsCancelled, seatIsFree } from './inventory.js';
+import { eventIsCancelled, seatIsFree, sellGaPlaces, sellSeats } from './inventory.js';
 import { enqueueMessage } from './messages.js';
 import { PaymentTimeoutError, type PaymentProvider } from './payment-provider.js';
 import { completeRefunds, markRefundPending } from './refunds.js';
@@ -16,10 +16,13 @@ export interface PaymentRow {
   status: 'pending' | 'approved' | 'declined' | 'timed_out' | 'refund_pending' | 'refunded';
 }
 
+/** Why an approved payment was refunded; `refunded_earlier`: a repeated verdict found the refund already decided. */
+export type RefundReason = 'seats_lost' | 'event_cancelled' | 'refunded_earlier';
+
 /** How a payment ended up, for the HTTP layer. */
 export type Settlement =
   | { kind: 'confirmed'; booking: BookingView; reacquired: boolean }
-  | { kind: 'refunded'; paymentId: string; reason: string }
+  | { kind: 'refunded'; paymentId: string; reason: RefundReason }
   | { kind: 'failed'; paymentId: string; status: 'declined' | 'timed_out' }
   | { kind: 'pending'; paymentId: string };
 
@@ -175,7 +178,9 @@ export async function resolveAbandonedPaymentOf(deps: CheckoutDeps, holdId: stri
  * Idempotent: a verdict for a settled payment returns the earlier settlement.
  */
 export async function settlePayment(deps: CheckoutDeps, paymentId: string, verdict: 'approved' | 'declined' | 'timed_out'): Promise<Settlement> {
-  const settlement = await withTransaction(deps.pool, async (tx) => {
+  // `refundDecided`: this transaction decided the refund, so the provider is asked after commit.
+  const { settlement, refundDecided } = await withTransaction(deps.pool, async (tx): Promise<{ settlement: Settlement; refundDecided: boolean }> => {
+    const settled = (settlement: Settlement) => ({ settlement, refundDecided: false });
     const peek = await tx.query<{ hold_id: string }>('SELECT hold_id FROM booking.payments WHERE id = $1', [paymentId]);
     if (!peek.rows[0]) throw problems.notFound(`payment ${paymentId}`);
     const locked = (await lockHold(tx, peek.rows[0].hold_id))!;
@@ -184,22 +189,22 @@ export async function settlePayment(deps: CheckoutDeps, paymentId: string, verdi
 
     if (payment.status === 'approved') {
       const booking = await tx.query<BookingRow>('SELECT * FROM booking.bookings WHERE payment_id = $1', [paymentId]);
-      return { kind: 'confirmed', booking: await viewBooking(tx, booking.rows[0]!), reacquired: false } satisfies Settlement;
+      return settled({ kind: 'confirmed', booking: await viewBooking(tx, booking.rows[0]!), reacquired: false });
     }
-    if (payment.status === 'refunded' || payment.status === 'refund_pending')
-      return { kind: 'refunded', paymentId, reason: 'already refunded' } satisfies Settlement;
+    if (payment.status === 'refunded' || payment.status === 'refund_pending') return settled({ kind: 'refunded', paymentId, reason: 'refunded_earlier' });
 
     if (verdict !== 'approved') {
       // A late decline/timeout for a payment already failed changes nothing.
-      if (payment.status !== 'pending') return { kind: 'failed', paymentId, status: payment.status as 'declined' | 'timed_out' } satisfies Settlement;
+      if (payment.status !== 'pending') return settled({ kind: 'failed', paymentId, status: payment.status as 'declined' | 'timed_out' });
       await tx.query('UPDATE booking.payments SET status = $2, updated_at = now() WHERE id = $1', [paymentId, verdict]);
       await endHold(tx, deps.settings, locked, 'released', verdict === 'declined' ? 'payment_declined' : 'payment_timeout');
-      return { kind: 'failed', paymentId, status: verdict } satisfies Settlement;
+      return settled({ kind: 'failed', paymentId, status: verdict });
     }
     // Approved: pending, or a late approval after we gave up (declined/timed_out).
-    return confirm(tx, deps.settings, locked, payment);
+    const settlement = await confirm(tx, deps.settings, locked, payment);
+    return { settlement, refundDecided: settlement.kind === 'refunded' };
   });
-  if (settlement.kind === 'refunded' && settlement.reason !== 'already refunded') await completeRefunds(deps.pool, deps.provider, [paymentId]);
+  if (refundDecided) await completeRefunds(deps.pool, deps.provider, [paymentId]);
   return settlement;
 }
 
@@ -226,25 +231,21 @@ async function confirm(tx: Tx, settings: HoldSettings, locked: LockedHold, payme
       amount: { cents: payment.amount_cents, currency: payment.currency },
       reason: cancelled ? 'event_cancelled' : 'seats_no_longer_available',
     });
-    return { kind: 'refunded', paymentId: payment.id, reason: cancelled ? 'the event was cancelled' : 'the seats were taken after the hold expired' };
+    return { kind: 'refunded', paymentId: payment.id, reason: cancelled ? 'event_cancelled' : 'seats_lost' };
   }
 
   const bookingId = randomUUID();
   const reference = newBookingReference();
   const reacquired = !stillOurs || hold.lapsed;
   if (hold.ga_section_id) {
-    await tx.query(`UPDATE booking.ga_inventory SET held = held - $3, sold = sold + $4 WHERE event_id = $1 AND section_id = $2`, [
-      hold.event_id,
-      hold.ga_section_id,
-      stillOurs ? hold.ga_quantity : 0,
-      hold.ga_quantity,
-    ]);
+    await sellGaPlaces(tx, hold.event_id, hold.ga_section_id, hold.ga_quantity!, stillOurs ? hold.ga_quantity! : 0);
   } else {
     // Seats held by other lapsed holds are taken over; the sweeper records those holds' expiry.
-    await tx.query(
-      `UPDATE booking.seat_inventory SET status = 'sold', booking_id = $2, hold_id = NULL, held_until = NULL
-        WHERE event_id = $1 AND seat_id = ANY($3::uuid[])`,
-      [hold.event_id, bookingId, locked.seats.map((s) => s.seat_id)],
+    await sellSeats(
+      tx,
+      hold.event_id,
+      locked.seats.map((s) => s.seat_id),
+      bookingId,
     );
   }
   const inserted = await tx.query<BookingRow>(

@@ -1,5 +1,17 @@
 import { problems, type Pool, type Tx } from '@ticketing/platform';
-import { lockGa, lockSeats, lockSeatsOfHold, markSeatsHeld, releaseSeatsOfHold, seatIsFree, type GaRow, type SeatRow } from './inventory.js';
+import {
+  extendSeatsOfHold,
+  holdGaPlaces,
+  holdSeats,
+  lockGa,
+  lockSeats,
+  lockSeatsOfHold,
+  releaseGaPlaces,
+  releaseSeatsOfHold,
+  seatIsFree,
+  type GaRow,
+  type SeatRow,
+} from './inventory.js';
 import { enqueueMessage } from './messages.js';
 
 export interface HoldSettings {
@@ -77,11 +89,7 @@ export async function endHold(tx: Tx, settings: HoldSettings, locked: LockedHold
   if (hold.status !== 'active') return;
   await tx.query(`UPDATE booking.holds SET status = $2, end_reason = $3, ended_at = now() WHERE id = $1`, [hold.id, status, reason]);
   if (hold.ga_section_id) {
-    await tx.query('UPDATE booking.ga_inventory SET held = held - $3 WHERE event_id = $1 AND section_id = $2', [
-      hold.event_id,
-      hold.ga_section_id,
-      hold.ga_quantity,
-    ]);
+    await releaseGaPlaces(tx, hold.event_id, hold.ga_section_id, hold.ga_quantity!);
   } else {
     await releaseSeatsOfHold(tx, hold.id);
   }
@@ -126,8 +134,8 @@ async function expireLapsedHolds(tx: Tx, settings: HoldSettings, holdIds: string
  * Returns how many places were left when there are not enough (0 claimed).
  */
 async function claimGaPlaces(tx: Tx, settings: HoldSettings, eventId: string, ga: GaRow, quantity: number): Promise<number | true> {
-  let held = ga.held;
-  if (ga.capacity - held - ga.sold < quantity) {
+  let reclaimed = 0;
+  if (ga.capacity - ga.held - ga.sold < quantity) {
     const lapsed = await tx.query<{ id: string }>(
       `SELECT id FROM booking.holds WHERE event_id = $1 AND ga_section_id = $2 AND status = 'active' AND expires_at <= now()`,
       [eventId, ga.section_id],
@@ -137,12 +145,11 @@ async function claimGaPlaces(tx: Tx, settings: HoldSettings, eventId: string, ga
       settings,
       lapsed.rows.map((r) => r.id),
     );
-    held -= expired.reduce((sum, h) => sum + (h.ga_quantity ?? 0), 0);
+    reclaimed = expired.reduce((sum, h) => sum + (h.ga_quantity ?? 0), 0);
   }
-  const available = ga.capacity - held - ga.sold;
+  const available = ga.capacity - (ga.held - reclaimed) - ga.sold;
   if (available < quantity) return available;
-  await tx.query('UPDATE booking.ga_inventory SET held = $3 WHERE event_id = $1 AND section_id = $2', [eventId, ga.section_id, held + quantity]);
-  ga.held = held + quantity;
+  await holdGaPlaces(tx, ga, eventId, quantity, reclaimed);
   return true;
 }
 
@@ -193,7 +200,7 @@ export async function createHold(tx: Tx, settings: HoldSettings, buyerId: string
       seats[0]!.currency,
       null,
     );
-    await markSeatsHeld(tx, eventId, seatIds, holdId);
+    await holdSeats(tx, eventId, seatIds, holdId);
     await tx.query(
       `INSERT INTO booking.hold_seats (hold_id, event_id, seat_id, price_cents)
        SELECT $1, $2, seat.id, seat.price FROM unnest($3::uuid[], $4::int[]) AS seat (id, price)`,
@@ -234,12 +241,7 @@ export async function extendForCheckout(tx: Tx, settings: HoldSettings, locked: 
   );
   hold.expires_at = rows[0]!.expires_at;
   hold.extended_at = new Date();
-  if (!hold.ga_section_id) {
-    await tx.query(
-      `UPDATE booking.seat_inventory SET held_until = (SELECT expires_at FROM booking.holds WHERE id = $1) WHERE hold_id = $1 AND status = 'held'`,
-      [hold.id],
-    );
-  }
+  if (!hold.ga_section_id) await extendSeatsOfHold(tx, hold.id);
   await enqueueMessage(
     tx,
     settings.topic,
@@ -310,17 +312,4 @@ export async function expireIfLapsed(tx: Tx, settings: HoldSettings, holdId: str
   if (!locked || !locked.hold.lapsed) return false;
   await endHold(tx, settings, locked, 'expired', 'lapsed');
   return true;
-}
-
-/** Frees seats still marked with holds that a buyer's claim already expired. */
-export async function releaseOrphanedSeats(tx: Tx): Promise<number> {
-  const { rowCount } = await tx.query(
-    `UPDATE booking.seat_inventory s SET status = 'available', hold_id = NULL, held_until = NULL
-       FROM (SELECT si.event_id, si.seat_id FROM booking.seat_inventory si
-               JOIN booking.holds h ON h.id = si.hold_id
-              WHERE si.status = 'held' AND h.status <> 'active'
-              LIMIT 1000 FOR UPDATE OF si SKIP LOCKED) o
-      WHERE s.event_id = o.event_id AND s.seat_id = o.seat_id`,
-  );
-  return rowCount ?? 0;
 }

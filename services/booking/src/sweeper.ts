@@ -3,7 +3,8 @@ import { Counter } from 'prom-client';
 import type { Registry } from 'prom-client';
 import type { CheckoutDeps } from './checkout.js';
 import { drainCancelledEvents } from './event-cancellations.js';
-import { expireIfLapsed, releaseOrphanedSeats, type HoldSettings } from './holds.js';
+import { expireIfLapsed, type HoldSettings } from './holds.js';
+import { releaseOrphanedSeats } from './inventory.js';
 import { reconcilePayments } from './reconciler.js';
 import { retryPendingRefunds } from './refunds.js';
 
