@@ -13,8 +13,9 @@ import type { Request } from 'express';
 import { cancelBooking, findBookingByReference, viewBooking } from './bookings.js';
 import { checkout, releaseHold, resolveAbandonedPaymentOf, settlePayment, type CheckoutDeps, type RefundReason, type Settlement } from './checkout.js';
 import { defaultEventCancellationBatchSize } from './event-cancellations.js';
-import { createHold, findHold, loadHoldView, type HoldRequest, type HoldSettings } from './holds.js';
+import { createHold, findHold, loadHoldView, type HoldDeps, type HoldRequest, type HoldSettings } from './holds.js';
 import { findCatalogEvent, readAvailability, requireOnSaleEvent } from './inventory.js';
+import { createOutbox } from './messages.js';
 import { bookingOpenApi } from './openapi.js';
 import { startOutboxRelay } from './outbox-relay.js';
 import { createSimulatedPaymentProvider, type PaymentProvider } from './payment-provider.js';
@@ -57,10 +58,13 @@ function settlementResult(settlement: Settlement): WriteResult {
   }
 }
 
-/** The hold rules, read from the service's configuration. */
-export function holdSettings(config: ServiceConfig): HoldSettings {
+/** The hold rules and the outbox of the bookings topic, read from the service's configuration. */
+export function holdDeps(config: ServiceConfig): HoldDeps {
+  return { settings: holdSettings(config), outbox: createOutbox(config.string('KAFKA_TOPIC_BOOKINGS')) };
+}
+
+function holdSettings(config: ServiceConfig): HoldSettings {
   return {
-    topic: config.string('KAFKA_TOPIC_BOOKINGS'),
     ttlSeconds: config.integer('HOLD_TTL_SECONDS'),
     checkoutExtensionSeconds: config.integer('HOLD_CHECKOUT_EXTENSION_SECONDS'),
     maxLifetimeSeconds: config.integer('HOLD_MAX_LIFETIME_SECONDS'),
@@ -84,10 +88,10 @@ export function createBookingDefinition(options: BookingOptions = {}): ServiceDe
       const { config, pool, api } = ctx;
       const secret = config.string('AUTH_TOKEN_SECRET');
       const buyer = requireRole(secret, 'buyer', 'admin');
-      const settings = holdSettings(config);
+      const holds = holdDeps(config);
       const writer = ctx.idempotency;
       const provider = options.paymentProvider ?? createSimulatedPaymentProvider();
-      const deps: CheckoutDeps = { pool, settings, provider, paymentTimeoutMs: config.integer('PAYMENT_TIMEOUT_MS') };
+      const deps: CheckoutDeps = { pool, ...holds, provider, paymentTimeoutMs: config.integer('PAYMENT_TIMEOUT_MS') };
       const webhookSecret = config.string('PAYMENT_WEBHOOK_SECRET');
 
       const relay = startOutboxRelay({
@@ -124,7 +128,7 @@ export function createBookingDefinition(options: BookingOptions = {}): ServiceDe
         const request = inputOf(req).body as HoldRequest;
         await requireOnSaleEvent(pool, request.eventId);
         await write(req, res, async (tx) => {
-          const hold = await createHold(tx, settings, principalOf(req).sub, request);
+          const hold = await createHold(tx, holds, principalOf(req).sub, request);
           return { status: 201, body: hold, headers: { Location: `/holds/${hold.id}` } };
         });
       });
@@ -140,7 +144,7 @@ export function createBookingDefinition(options: BookingOptions = {}): ServiceDe
         const { holdId } = inputOf(req).params as { holdId: string };
         // A payment its checkout abandoned is settled first (own transactions, provider lookup).
         await resolveAbandonedPaymentOf(deps, holdId, principalOf(req).sub);
-        await write(req, res, async (tx) => ({ status: 200, body: await releaseHold(tx, settings, holdId, principalOf(req).sub) }));
+        await write(req, res, async (tx) => ({ status: 200, body: await releaseHold(tx, holds.outbox, holdId, principalOf(req).sub) }));
       });
 
       api.operation('post', '/holds/{holdId}/checkout', buyer, async (req, res) => {
@@ -175,7 +179,7 @@ export function createBookingDefinition(options: BookingOptions = {}): ServiceDe
         const { reference } = inputOf(req).params as { reference: string };
         const refunds: string[] = [];
         await write(req, res, async (tx) => {
-          const { booking, refundPaymentId } = await cancelBooking(tx, settings.topic, reference, principalOf(req));
+          const { booking, refundPaymentId } = await cancelBooking(tx, holds.outbox, reference, principalOf(req));
           if (refundPaymentId) refunds.push(refundPaymentId);
           return { status: 200, body: await viewBooking(tx, booking) };
         });

@@ -1,17 +1,7 @@
-import { randomInt } from 'node:crypto';
 import { problems, type Pool, type Tx } from '@ticketing/platform';
 import { lockGa, lockSeatsOfBookings, returnSoldGaPlaces, returnSoldSeats } from './inventory.js';
-import { enqueueMessage } from './messages.js';
+import type { Outbox } from './messages.js';
 import { markRefundPending } from './refunds.js';
-
-/** Crockford base32 without I, L, O, U: easy to read out over the phone. */
-const alphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-
-/** A human-friendly booking reference such as `BK-7KQ3-MX9D` (40 bits of randomness). */
-export function newBookingReference(): string {
-  const chars = Array.from({ length: 8 }, () => alphabet[randomInt(alphabet.length)]);
-  return `BK-${chars.slice(0, 4).join('')}-${chars.slice(4).join('')}`;
-}
 
 export interface BookingRow {
   id: string;
@@ -68,7 +58,7 @@ export async function viewBooking(db: Pool | Tx, booking: BookingRow): Promise<B
  */
 export async function cancelBooking(
   tx: Tx,
-  topic: string,
+  outbox: Outbox,
   reference: string,
   requester: { sub: string; role: string },
 ): Promise<{ booking: BookingRow; refundPaymentId: string | undefined }> {
@@ -82,7 +72,7 @@ export async function cancelBooking(
   if (booking.status === 'cancelled') return { booking, refundPaymentId: undefined };
   const started = await tx.query<{ started: boolean }>('SELECT starts_at <= now() AS started FROM catalog.events WHERE id = $1', [booking.event_id]);
   if (started.rows[0]?.started) throw problems.conflict('event-started', 'Event has started', 'bookings can only be cancelled before the event starts');
-  const updated = await cancelLockedBooking(tx, topic, booking, requester.sub === booking.buyer_id ? 'cancelled_by_buyer' : 'cancelled_by_admin');
+  const updated = await cancelLockedBooking(tx, outbox, booking, requester.sub === booking.buyer_id ? 'cancelled_by_buyer' : 'cancelled_by_admin');
   return { booking: updated, refundPaymentId: booking.payment_id };
 }
 
@@ -93,7 +83,7 @@ export async function cancelBooking(
  */
 export async function cancelLockedBooking(
   tx: Tx,
-  topic: string,
+  outbox: Outbox,
   booking: BookingRow,
   reason: 'cancelled_by_buyer' | 'cancelled_by_admin' | 'event_cancelled',
 ): Promise<BookingRow> {
@@ -106,7 +96,7 @@ export async function cancelLockedBooking(
   const updated = await tx.query<BookingRow>(`UPDATE booking.bookings SET status = 'cancelled', cancelled_at = now() WHERE id = $1 RETURNING *`, [booking.id]);
   await markRefundPending(tx, booking.payment_id);
   const view = await viewBooking(tx, updated.rows[0]!);
-  await enqueueMessage(tx, topic, 'booking.cancelled', booking.event_id, {
+  await outbox.enqueue(tx, 'booking.cancelled', booking.event_id, {
     bookingId: booking.id,
     bookingReference: booking.reference,
     buyerId: booking.buyer_id,

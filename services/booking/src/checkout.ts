@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { problems, withTransaction, type Pool, type Tx } from '@ticketing/platform';
-import { newBookingReference, viewBooking, type BookingRow, type BookingView } from './bookings.js';
-import { endHold, extendForCheckout, loadHoldView, lockHold, type HoldSettings, type HoldView, type LockedHold } from './holds.js';
+import { newBookingReference } from './booking-reference.js';
+import { viewBooking, type BookingRow, type BookingView } from './bookings.js';
+import { endHold, extendForCheckout, loadHoldView, lockHold, type HoldDeps, type HoldView, type LockedHold } from './holds.js';
 import { eventIsCancelled, seatIsFree, sellGaPlaces, sellSeats } from './inventory.js';
-import { enqueueMessage } from './messages.js';
+import type { Outbox } from './messages.js';
 import { PaymentTimeoutError, type PaymentProvider } from './payment-provider.js';
 import { completeRefunds, markRefundPending } from './refunds.js';
 
@@ -26,9 +27,8 @@ export type Settlement =
   | { kind: 'failed'; paymentId: string; status: 'declined' | 'timed_out' }
   | { kind: 'pending'; paymentId: string };
 
-export interface CheckoutDeps {
+export interface CheckoutDeps extends HoldDeps {
   pool: Pool;
-  settings: HoldSettings;
   provider: PaymentProvider;
   paymentTimeoutMs: number;
 }
@@ -81,10 +81,10 @@ export async function checkout(deps: CheckoutDeps, holdId: string, buyerId: stri
     }
     if (hold.lapsed) {
       // Record the expiry now (the buyer learns of it); refused after commit.
-      await endHold(tx, deps.settings, locked, 'expired', 'lapsed');
+      await endHold(tx, deps.outbox, locked, 'expired', 'lapsed');
       return { kind: 'expired' as const };
     }
-    await extendForCheckout(tx, deps.settings, locked);
+    await extendForCheckout(tx, deps, locked);
     const id = randomUUID();
     await tx.query(`INSERT INTO booking.payments (id, hold_id, amount_cents, currency, method, status) VALUES ($1, $2, $3, $4, $5, 'pending')`, [
       id,
@@ -152,13 +152,13 @@ export async function resolvePendingPayment(deps: CheckoutDeps, paymentId: strin
 }
 
 /** Releases a buyer's hold; refused while a payment for it is in progress. */
-export async function releaseHold(tx: Tx, settings: HoldSettings, holdId: string, buyerId: string): Promise<HoldView> {
+export async function releaseHold(tx: Tx, outbox: Outbox, holdId: string, buyerId: string): Promise<HoldView> {
   const locked = await lockHold(tx, holdId);
   if (!locked || locked.hold.buyer_id !== buyerId) throw problems.notFound(`hold ${holdId}`);
   if (await pendingPaymentOf(tx, holdId)) {
     throw problems.conflict('payment-in-progress', 'Payment in progress', 'wait for the payment outcome before releasing this hold');
   }
-  await endHold(tx, settings, locked, locked.hold.lapsed ? 'expired' : 'released', locked.hold.lapsed ? 'lapsed' : 'released_by_buyer');
+  await endHold(tx, outbox, locked, locked.hold.lapsed ? 'expired' : 'released', locked.hold.lapsed ? 'lapsed' : 'released_by_buyer');
   return loadHoldView(tx, locked.hold);
 }
 
@@ -197,18 +197,18 @@ export async function settlePayment(deps: CheckoutDeps, paymentId: string, verdi
       // A late decline/timeout for a payment already failed changes nothing.
       if (payment.status !== 'pending') return settled({ kind: 'failed', paymentId, status: payment.status as 'declined' | 'timed_out' });
       await tx.query('UPDATE booking.payments SET status = $2, updated_at = now() WHERE id = $1', [paymentId, verdict]);
-      await endHold(tx, deps.settings, locked, 'released', verdict === 'declined' ? 'payment_declined' : 'payment_timeout');
+      await endHold(tx, deps.outbox, locked, 'released', verdict === 'declined' ? 'payment_declined' : 'payment_timeout');
       return settled({ kind: 'failed', paymentId, status: verdict });
     }
     // Approved: pending, or a late approval after we gave up (declined/timed_out).
-    const settlement = await confirm(tx, deps.settings, locked, payment);
+    const settlement = await confirm(tx, deps.outbox, locked, payment);
     return { settlement, refundDecided: settlement.kind === 'refunded' };
   });
   if (refundDecided) await completeRefunds(deps.pool, deps.provider, [paymentId]);
   return settlement;
 }
 
-async function confirm(tx: Tx, settings: HoldSettings, locked: LockedHold, payment: PaymentRow): Promise<Settlement> {
+async function confirm(tx: Tx, outbox: Outbox, locked: LockedHold, payment: PaymentRow): Promise<Settlement> {
   const { hold } = locked;
   const stillOurs = hold.status === 'active';
   let canBook: boolean;
@@ -223,8 +223,8 @@ async function confirm(tx: Tx, settings: HoldSettings, locked: LockedHold, payme
   const cancelled = await eventIsCancelled(tx, hold.event_id);
   if (!canBook || cancelled) {
     await markRefundPending(tx, payment.id);
-    await endHold(tx, settings, locked, stillOurs && hold.lapsed && !cancelled ? 'expired' : 'released', cancelled ? 'event_cancelled' : 'seats_lost');
-    await enqueueMessage(tx, settings.topic, 'payment.refunded', hold.event_id, {
+    await endHold(tx, outbox, locked, stillOurs && hold.lapsed && !cancelled ? 'expired' : 'released', cancelled ? 'event_cancelled' : 'seats_lost');
+    await outbox.enqueue(tx, 'payment.refunded', hold.event_id, {
       paymentId: payment.id,
       holdId: hold.id,
       buyerId: hold.buyer_id,
@@ -263,7 +263,7 @@ async function confirm(tx: Tx, settings: HoldSettings, locked: LockedHold, payme
   await tx.query(`UPDATE booking.holds SET status = 'converted', end_reason = 'booked', ended_at = COALESCE(ended_at, now()) WHERE id = $1`, [hold.id]);
   await tx.query(`UPDATE booking.payments SET status = 'approved', updated_at = now() WHERE id = $1`, [payment.id]);
   const booking = await viewBooking(tx, inserted.rows[0]!);
-  await enqueueMessage(tx, settings.topic, 'booking.confirmed', hold.event_id, {
+  await outbox.enqueue(tx, 'booking.confirmed', hold.event_id, {
     bookingId,
     bookingReference: reference,
     holdId: hold.id,

@@ -1,9 +1,9 @@
 import { openApiCommon, withPlatformResponses, type OpenApiDocument, type ServiceConfig } from '@ticketing/platform';
+import { bookingReferencePattern } from './booking-reference.js';
 import { simulatedPaymentMethods } from './payment-provider.js';
 
 const { problemResponse, idempotencyKeyHeader, uuidPathParam } = openApiCommon;
 const buyerSecurity = [{ bearerAuth: [] }];
-const referencePattern = '^BK-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$';
 
 const holdResponses = {
   '400': problemResponse('Malformed request'),
@@ -169,7 +169,7 @@ const bookingDocument: OpenApiDocument = {
         summary: 'A booking of yours, by its reference',
         tags: ['bookings'],
         security: buyerSecurity,
-        parameters: [{ name: 'reference', in: 'path', required: true, schema: { type: 'string', pattern: referencePattern } }],
+        parameters: [{ name: 'reference', in: 'path', required: true, schema: { type: 'string', pattern: bookingReferencePattern } }],
         responses: {
           '200': { description: 'Booking', content: { 'application/json': { schema: { $ref: '#/components/schemas/Booking' } } } },
           ...holdResponses,
@@ -183,7 +183,7 @@ const bookingDocument: OpenApiDocument = {
         summary: 'Cancel a booking before the event starts; the payment is refunded and the seats go back on sale',
         tags: ['bookings'],
         security: buyerSecurity,
-        parameters: [{ name: 'reference', in: 'path', required: true, schema: { type: 'string', pattern: referencePattern } }, idempotencyKeyHeader],
+        parameters: [{ name: 'reference', in: 'path', required: true, schema: { type: 'string', pattern: bookingReferencePattern } }, idempotencyKeyHeader],
         responses: {
           '200': { description: 'Booking cancelled', content: { 'application/json': { schema: { $ref: '#/components/schemas/Booking' } } } },
           ...holdResponses,
@@ -244,7 +244,7 @@ const bookingDocument: OpenApiDocument = {
         required: ['id', 'reference', 'eventId', 'status', 'amount'],
         properties: {
           id: { type: 'string', format: 'uuid' },
-          reference: { type: 'string', pattern: referencePattern },
+          reference: { type: 'string', pattern: bookingReferencePattern },
           eventId: { type: 'string', format: 'uuid' },
           status: { enum: ['confirmed', 'cancelled'] },
           seatIds: { type: 'array', items: { type: 'string', format: 'uuid' } },

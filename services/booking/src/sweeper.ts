@@ -3,20 +3,21 @@ import { Counter } from 'prom-client';
 import type { Registry } from 'prom-client';
 import type { CheckoutDeps } from './checkout.js';
 import { drainCancelledEvents } from './event-cancellations.js';
-import { expireIfLapsed, type HoldSettings } from './holds.js';
+import { expireIfLapsed } from './holds.js';
 import { releaseOrphanedSeats } from './inventory.js';
+import type { Outbox } from './messages.js';
 import { reconcilePayments } from './reconciler.js';
 import { retryPendingRefunds } from './refunds.js';
 
 /** One sweep: expires up to 200 lapsed holds, then frees orphaned seats. Returns how many holds it expired. */
-export async function sweepOnce(pool: Pool, settings: HoldSettings, stopped: () => boolean = () => false): Promise<number> {
+export async function sweepOnce(pool: Pool, outbox: Outbox, stopped: () => boolean = () => false): Promise<number> {
   let count = 0;
   const { rows } = await pool.query<{ id: string }>(
     `SELECT id FROM booking.holds WHERE status = 'active' AND expires_at <= now() ORDER BY expires_at LIMIT 200`,
   );
   for (const { id } of rows) {
     if (stopped()) break;
-    if (await withTransaction(pool, (tx) => expireIfLapsed(tx, settings, id))) count++;
+    if (await withTransaction(pool, (tx) => expireIfLapsed(tx, outbox, id))) count++;
   }
   await withTransaction(pool, (tx) => releaseOrphanedSeats(tx));
   return count;
@@ -30,7 +31,7 @@ export async function sweepOnce(pool: Pool, settings: HoldSettings, stopped: () 
  * Buyers never wait for it: a lapsed hold's seats are claimable immediately.
  */
 export function startSweeper(deps: { checkout: CheckoutDeps; logger: Logger; registry: Registry; intervalMs: number; eventCancellationBatchSize: number }) {
-  const { pool, settings, provider } = deps.checkout;
+  const { pool, outbox, provider } = deps.checkout;
   const expired = new Counter({ name: 'booking_holds_expired_total', help: 'Holds expired by the sweeper.', registers: [deps.registry] });
   const reconciled = new Counter({
     name: 'booking_payments_reconciled_total',
@@ -64,7 +65,7 @@ export function startSweeper(deps: { checkout: CheckoutDeps; logger: Logger; reg
 
   const loop = () => {
     running = (async () => {
-      await step('expired lapsed holds', () => sweepOnce(pool, settings, () => stopped), expired);
+      await step('expired lapsed holds', () => sweepOnce(pool, outbox, () => stopped), expired);
       await step('reconciled abandoned payments', () => reconcilePayments(deps.checkout, 100, () => stopped), reconciled);
       await step(
         'cancelled holds and bookings of cancelled events',
