@@ -10,11 +10,11 @@ import {
   type WriteResult,
 } from '@ticketing/platform';
 import type { Request } from 'express';
-import { cancelBooking, findBookingByReference, viewBooking } from './bookings.js';
+import { cancelBooking, viewBookingOf } from './bookings.js';
 import { checkout, releaseHold, resolveAbandonedPaymentOf, settlePayment, type CheckoutDeps, type RefundReason, type Settlement } from './checkout.js';
 import { defaultEventCancellationBatchSize } from './event-cancellations.js';
-import { createHold, findHold, loadHoldView, type HoldDeps, type HoldRequest, type HoldSettings } from './holds.js';
-import { findCatalogEvent, readAvailability, requireOnSaleEvent } from './inventory.js';
+import { createHold, viewHoldOf, type HoldDeps, type HoldRequest, type HoldSettings } from './holds.js';
+import { readAvailability, requireOnSaleEvent } from './inventory.js';
 import { createOutbox } from './messages.js';
 import { bookingOpenApi } from './openapi.js';
 import { startOutboxRelay } from './outbox-relay.js';
@@ -119,9 +119,7 @@ export function createBookingDefinition(options: BookingOptions = {}): ServiceDe
 
       api.operation('get', '/events/{eventId}/availability', async (req, res) => {
         const { eventId } = inputOf(req).params as { eventId: string };
-        const event = await findCatalogEvent(pool, eventId);
-        if (!event) throw problems.notFound(`event ${eventId}`);
-        res.json(await readAvailability(pool, event));
+        res.json(await readAvailability(pool, eventId));
       });
 
       api.operation('post', '/holds', buyer, async (req, res) => {
@@ -135,9 +133,7 @@ export function createBookingDefinition(options: BookingOptions = {}): ServiceDe
 
       api.operation('get', '/holds/{holdId}', buyer, async (req, res) => {
         const { holdId } = inputOf(req).params as { holdId: string };
-        const hold = await findHold(pool, holdId);
-        if (!hold || hold.buyer_id !== principalOf(req).sub) throw problems.notFound(`hold ${holdId}`);
-        res.json(await loadHoldView(pool, hold));
+        res.json(await viewHoldOf(pool, holdId, principalOf(req).sub));
       });
 
       api.operation('delete', '/holds/{holdId}', buyer, async (req, res) => {
@@ -169,10 +165,7 @@ export function createBookingDefinition(options: BookingOptions = {}): ServiceDe
 
       api.operation('get', '/bookings/{reference}', buyer, async (req, res) => {
         const { reference } = inputOf(req).params as { reference: string };
-        const booking = await findBookingByReference(pool, reference);
-        const principal = principalOf(req);
-        if (!booking || (booking.buyer_id !== principal.sub && principal.role !== 'admin')) throw problems.notFound(`booking ${reference}`);
-        res.json(await viewBooking(pool, booking));
+        res.json(await viewBookingOf(pool, reference, principalOf(req)));
       });
 
       api.operation('post', '/bookings/{reference}/cancel', buyer, async (req, res) => {
@@ -181,7 +174,7 @@ export function createBookingDefinition(options: BookingOptions = {}): ServiceDe
         await write(req, res, async (tx) => {
           const { booking, refundPaymentId } = await cancelBooking(tx, holds.outbox, reference, principalOf(req));
           if (refundPaymentId) refunds.push(refundPaymentId);
-          return { status: 200, body: await viewBooking(tx, booking) };
+          return { status: 200, body: booking };
         });
         await completeRefunds(pool, provider, refunds, ctx.logger);
       });

@@ -1,4 +1,5 @@
 import { problems, type Pool, type Tx } from '@ticketing/platform';
+import { eventHasStarted } from './catalog-reader.js';
 import { lockGa, lockSeatsOfBookings, returnSoldGaPlaces, returnSoldSeats } from './inventory.js';
 import type { Outbox } from './messages.js';
 import { markRefundPending } from './refunds.js';
@@ -31,9 +32,16 @@ export interface BookingView {
   cancelledAt: string | null;
 }
 
-export async function findBookingByReference(db: Pool | Tx, reference: string): Promise<BookingRow | undefined> {
+/** A booking by reference, as its buyer (or an admin) may see it; 404 for anyone else. */
+async function findBookingOf(db: Pool | Tx, reference: string, requester: { sub: string; role: string }): Promise<BookingRow> {
   const { rows } = await db.query<BookingRow>('SELECT * FROM booking.bookings WHERE reference = $1', [reference]);
-  return rows[0];
+  const booking = rows[0];
+  if (!booking || (booking.buyer_id !== requester.sub && requester.role !== 'admin')) throw problems.notFound(`booking ${reference}`);
+  return booking;
+}
+
+export async function viewBookingOf(db: Pool | Tx, reference: string, requester: { sub: string; role: string }): Promise<BookingView> {
+  return viewBooking(db, await findBookingOf(db, reference, requester));
 }
 
 export async function viewBooking(db: Pool | Tx, booking: BookingRow): Promise<BookingView> {
@@ -61,17 +69,16 @@ export async function cancelBooking(
   outbox: Outbox,
   reference: string,
   requester: { sub: string; role: string },
-): Promise<{ booking: BookingRow; refundPaymentId: string | undefined }> {
-  const peek = await findBookingByReference(tx, reference);
-  if (!peek || (peek.buyer_id !== requester.sub && requester.role !== 'admin')) throw problems.notFound(`booking ${reference}`);
+): Promise<{ booking: BookingView; refundPaymentId: string | undefined }> {
+  const peek = await findBookingOf(tx, reference, requester);
   // Lock order: inventory, then the booking.
   if (peek.ga_section_id) await lockGa(tx, peek.event_id, peek.ga_section_id);
   else await lockSeatsOfBookings(tx, [peek.id]);
   const { rows } = await tx.query<BookingRow>('SELECT * FROM booking.bookings WHERE id = $1 FOR UPDATE', [peek.id]);
   const booking = rows[0]!;
-  if (booking.status === 'cancelled') return { booking, refundPaymentId: undefined };
-  const started = await tx.query<{ started: boolean }>('SELECT starts_at <= now() AS started FROM catalog.events WHERE id = $1', [booking.event_id]);
-  if (started.rows[0]?.started) throw problems.conflict('event-started', 'Event has started', 'bookings can only be cancelled before the event starts');
+  if (booking.status === 'cancelled') return { booking: await viewBooking(tx, booking), refundPaymentId: undefined };
+  if (await eventHasStarted(tx, booking.event_id))
+    throw problems.conflict('event-started', 'Event has started', 'bookings can only be cancelled before the event starts');
   const updated = await cancelLockedBooking(tx, outbox, booking, requester.sub === booking.buyer_id ? 'cancelled_by_buyer' : 'cancelled_by_admin');
   return { booking: updated, refundPaymentId: booking.payment_id };
 }
@@ -86,7 +93,7 @@ export async function cancelLockedBooking(
   outbox: Outbox,
   booking: BookingRow,
   reason: 'cancelled_by_buyer' | 'cancelled_by_admin' | 'event_cancelled',
-): Promise<BookingRow> {
+): Promise<BookingView> {
   if (booking.ga_section_id) {
     await returnSoldGaPlaces(tx, booking.event_id, booking.ga_section_id, booking.ga_quantity!);
   } else {
@@ -105,5 +112,5 @@ export async function cancelLockedBooking(
     amount: view.amount,
     reason,
   });
-  return updated.rows[0]!;
+  return view;
 }

@@ -3,7 +3,8 @@ import { problems, withTransaction, type Pool, type Tx } from '@ticketing/platfo
 import { newBookingReference } from './booking-reference.js';
 import { viewBooking, type BookingRow, type BookingView } from './bookings.js';
 import { endHold, extendForCheckout, loadHoldView, lockHold, type HoldDeps, type HoldView, type LockedHold } from './holds.js';
-import { eventIsCancelled, seatIsFree, sellGaPlaces, sellSeats } from './inventory.js';
+import { eventIsCancelled } from './catalog-reader.js';
+import { seatIsFree, sellGaPlaces, sellSeats } from './inventory.js';
 import type { Outbox } from './messages.js';
 import { PaymentTimeoutError, type PaymentProvider } from './payment-provider.js';
 import { completeRefunds, markRefundPending } from './refunds.js';

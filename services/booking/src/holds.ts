@@ -305,9 +305,12 @@ export async function loadHoldView(db: Pool | Tx, hold: HoldRow): Promise<HoldVi
   });
 }
 
-export async function findHold(db: Pool | Tx, holdId: string): Promise<HoldRow | undefined> {
+/** A buyer's view of one of their holds; 404 for anyone else's. */
+export async function viewHoldOf(db: Pool | Tx, holdId: string, buyerId: string): Promise<HoldView> {
   const { rows } = await db.query<HoldRow>(`SELECT ${holdColumns} FROM booking.holds WHERE id = $1`, [holdId]);
-  return rows[0];
+  const hold = rows[0];
+  if (!hold || hold.buyer_id !== buyerId) throw problems.notFound(`hold ${holdId}`);
+  return loadHoldView(db, hold);
 }
 
 /** Sweeper step: expires one lapsed hold and frees its inventory; true if it did. */

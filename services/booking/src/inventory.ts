@@ -1,4 +1,5 @@
 import { problems, withTransaction, type Pool, type Tx } from '@ticketing/platform';
+import { catalogQueries, findCatalogEvent, type CatalogEvent } from './catalog-reader.js';
 
 /**
  * Inventory rows: this module is their only writer (the verbs below), and
@@ -8,22 +9,6 @@ import { problems, withTransaction, type Pool, type Tx } from '@ticketing/platfo
  * One order everywhere means two transactions can wait on each other but
  * never in a cycle.
  */
-
-export interface CatalogEvent {
-  id: string;
-  venueId: string;
-  status: string;
-  startsAt: Date;
-}
-
-export async function findCatalogEvent(db: Pool | Tx, eventId: string): Promise<CatalogEvent | undefined> {
-  const { rows } = await db.query<{ id: string; venue_id: string; status: string; starts_at: Date }>(
-    'SELECT id, venue_id, status, starts_at FROM catalog.events WHERE id = $1',
-    [eventId],
-  );
-  const row = rows[0];
-  return row && { id: row.id, venueId: row.venue_id, status: row.status, startsAt: row.starts_at };
-}
 
 const initialized = new Set<string>();
 
@@ -42,19 +27,12 @@ export async function ensureInventory(pool: Pool, event: CatalogEvent): Promise<
     if (inserted.rowCount !== 1) return;
     await tx.query(
       `INSERT INTO booking.seat_inventory (event_id, seat_id, section_id, category, price_cents, currency)
-       SELECT $1, s.id, s.section_id, s.category, p.price_cents, p.currency
-         FROM catalog.seats s
-         JOIN catalog.sections sec ON sec.id = s.section_id AND sec.kind = 'seated'
-         JOIN catalog.price_tiers p ON p.event_id = $1 AND p.category = s.category
-        WHERE s.venue_id = $2`,
+       SELECT $1, seat_id, section_id, category, price_cents, currency FROM (${catalogQueries.pricedSeats}) seats`,
       [event.id, event.venueId],
     );
     await tx.query(
       `INSERT INTO booking.ga_inventory (event_id, section_id, category, price_cents, currency, capacity)
-       SELECT $1, sec.id, sec.category, p.price_cents, p.currency, sec.capacity
-         FROM catalog.sections sec
-         JOIN catalog.price_tiers p ON p.event_id = $1 AND p.category = sec.category
-        WHERE sec.venue_id = $2 AND sec.kind = 'general_admission'`,
+       SELECT $1, section_id, category, price_cents, currency, capacity FROM (${catalogQueries.pricedGaSections}) sections`,
       [event.id, event.venueId],
     );
   });
@@ -146,12 +124,6 @@ export async function lockInventoryOf(tx: Tx, eventId: string, holdIds: readonly
   );
 }
 
-/** Whether the catalog has cancelled the event; no sale may complete for it. */
-export async function eventIsCancelled(db: Pool | Tx, eventId: string): Promise<boolean> {
-  const { rows } = await db.query<{ status: string }>('SELECT status FROM catalog.events WHERE id = $1', [eventId]);
-  return rows[0]?.status === 'cancelled';
-}
-
 /**
  * Work left by cancelled catalog events: for one such event, up to `limit`
  * of its confirmed bookings and then active holds. Read without locks; the
@@ -164,8 +136,8 @@ export async function cancelledEventWork(
   skip: readonly string[] = [],
 ): Promise<{ eventId: string; holdIds: string[]; bookingIds: string[] } | undefined> {
   const events = await db.query<{ id: string }>(
-    `SELECT e.id FROM catalog.events e
-      WHERE e.status = 'cancelled' AND NOT (e.id = ANY($1::uuid[]))
+    `SELECT e.id FROM (${catalogQueries.cancelledEvents}) e
+      WHERE NOT (e.id = ANY($1::uuid[]))
         AND (EXISTS (SELECT 1 FROM booking.holds h WHERE h.event_id = e.id AND h.status = 'active')
           OR EXISTS (SELECT 1 FROM booking.bookings b WHERE b.event_id = e.id AND b.status = 'confirmed'))
       LIMIT 1`,
@@ -312,7 +284,9 @@ export interface Availability {
  * a hold request would get; so do GA places of lapsed, unswept holds (a hold
  * request reclaims them).
  */
-export async function readAvailability(pool: Pool, event: CatalogEvent): Promise<Availability> {
+export async function readAvailability(pool: Pool, eventId: string): Promise<Availability> {
+  const event = await findCatalogEvent(pool, eventId);
+  if (!event) throw problems.notFound(`event ${eventId}`);
   await ensureInventory(pool, event);
   const seats = await pool.query<{
     seat_id: string;
