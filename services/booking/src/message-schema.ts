@@ -1,5 +1,6 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import { bookingReferencePattern } from './booking-reference.js';
+import { bookingsTopic } from './service.js';
 
 /**
  * The one source of the `ticket-bookings` message format, schema version 1:
@@ -106,8 +107,8 @@ export interface BookingMessage<T extends BookingMessageType = BookingMessageTyp
 export const ticketBookingsV1Schema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
   $id: 'https://ticketing.dev/schemas/ticket-bookings.v1.schema.json',
-  title: 'ticket-bookings message, schema version 1',
-  description: 'Value of every message on Kafka topic ticket-bookings. Key: eventId. Headers: message-id, message-type, content-type. See docs/events.md.',
+  title: `${bookingsTopic} message, schema version 1`,
+  description: `Value of every message on Kafka topic ${bookingsTopic}. Key: eventId. Headers: message-id, message-type, content-type. See docs/events.md.`,
   type: 'object',
   required: ['id', 'type', 'schemaVersion', 'occurredAt', 'eventId', 'data'],
   additionalProperties: false,

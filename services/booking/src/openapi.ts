@@ -1,6 +1,7 @@
-import { openApiCommon, withPlatformResponses, type OpenApiDocument, type ServiceConfig } from '@ticketing/platform';
+import { idempotencyKeyTtlHours, openApiCommon, withPlatformResponses, type OpenApiDocument, type ServiceConfig } from '@ticketing/platform';
 import { bookingReferencePattern } from './booking-reference.js';
 import { simulatedPaymentMethods } from './payment-provider.js';
+import { bookingsTopic } from './service.js';
 
 const { problemResponse, idempotencyKeyHeader, uuidPathParam } = openApiCommon;
 const buyerSecurity = [{ bearerAuth: [] }];
@@ -16,6 +17,8 @@ const holdResponses = {
 export interface BookingApiLimits {
   /** Most seats or general-admission places one hold may take (HOLD_MAX_PLACES). */
   maxPlaces: number;
+  /** How long Idempotency-Keys are kept (IDEMPOTENCY_KEY_TTL_HOURS). */
+  idempotencyKeyTtlHours: number;
 }
 
 /** Seats or general-admission places to hold; at most HOLD_MAX_PLACES of either. */
@@ -57,7 +60,9 @@ const bookingDocument: OpenApiDocument = {
     version: '1.0.0',
     description:
       'Holds seats or general-admission places for a few minutes, checks out through the payment provider, and manages bookings. ' +
-      'Every write accepts an Idempotency-Key. Every state change is published on Kafka topic `ticket-bookings` (see docs/events.md).',
+      'Every write accepts an Idempotency-Key. Every state change is published on Kafka topic `' +
+      bookingsTopic +
+      '` (see docs/events.md).',
   },
   paths: {
     '/events/{eventId}/availability': {
@@ -293,14 +298,15 @@ const bookingDocument: OpenApiDocument = {
 };
 
 /** The booking service's API; served at /openapi.json and used to validate requests. */
-export function buildBookingOpenApi({ maxPlaces }: BookingApiLimits): OpenApiDocument {
+export function buildBookingOpenApi({ maxPlaces, idempotencyKeyTtlHours }: BookingApiLimits): OpenApiDocument {
   const { components } = bookingDocument;
   // Every operation reads or writes PostgreSQL.
   return withPlatformResponses(
     { ...bookingDocument, components: { ...components, schemas: { ...components.schemas, HoldRequest: holdRequest(maxPlaces) } } },
-    { database: true },
+    { database: true, idempotencyKeyTtlHours },
   );
 }
 
 /** The document a booking service serves: HOLD_MAX_PLACES is the setting `holdSettings` enforces too. */
-export const bookingOpenApi = (config: ServiceConfig): OpenApiDocument => buildBookingOpenApi({ maxPlaces: config.integer('HOLD_MAX_PLACES') });
+export const bookingOpenApi = (config: ServiceConfig): OpenApiDocument =>
+  buildBookingOpenApi({ maxPlaces: config.integer('HOLD_MAX_PLACES'), idempotencyKeyTtlHours: idempotencyKeyTtlHours(config) });

@@ -4,7 +4,7 @@ import type { Kafka } from 'kafkajs';
 import { ConfigError, loadConfig, type ServiceConfig } from './config.js';
 import { createPool, migrate, platformMigrations, poolTimeoutsFrom, retryWhileUnavailable, type Pool } from './db.js';
 import { createHttpApp, type ReadinessCheck } from './http.js';
-import { createIdempotentWriter, type IdempotentWriter } from './idempotency.js';
+import { createIdempotentWriter, idempotencyKeyTtlHours, type IdempotentWriter } from './idempotency.js';
 import { createKafka } from './kafka.js';
 import { createLogger, type Logger, type LogLevel } from './log.js';
 import { createMetrics, type Metrics } from './metrics.js';
@@ -98,7 +98,7 @@ export async function startService(definition: ServiceDefinition, env: NodeJS.Pr
   }
   let idempotency: IdempotentWriter | undefined;
   if (pool && definition.database) {
-    const writer = createIdempotentWriter({ pool, schema: definition.database.schema, ttlHours: config.integer('IDEMPOTENCY_KEY_TTL_HOURS') });
+    const writer = createIdempotentWriter({ pool, schema: definition.database.schema, ttlHours: idempotencyKeyTtlHours(config) });
     // Expired keys are never replayed (checked on read); this only reclaims space.
     const purge = setInterval(
       () => {
