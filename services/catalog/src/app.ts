@@ -1,10 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import type { ServiceDefinition } from '@ticketing/platform';
-import { registerEventRoutes } from './events.js';
+import { registerEventRoutes } from './events/routes.js';
 import { catalogOpenApi } from './openapi.js';
 import { registerSearchRoutes } from './search.js';
 import { catalogService } from './service.js';
-import { registerVenueRoutes } from './venues.js';
+import { registerVenueRoutes } from './venues/routes.js';
 
 /** The schema this service owns; the booking service reads its tables. */
 export const CATALOG_SCHEMA = 'catalog';

@@ -1,6 +1,6 @@
 import { idempotencyKeyTtlHours, openApiCommon, withPlatformResponses, type OpenApiDocument, type Operation, type ServiceConfig } from '@ticketing/platform';
 import { SEARCH_DEFAULT_PAGE_SIZE } from './search.js';
-import { MAX_SEATS_PER_VENUE } from './venues.js';
+import { MAX_SEATS_PER_VENUE } from './venues/input.js';
 
 /**
  * The catalog's API. The same schemas validate every request (see
