@@ -85,18 +85,19 @@ export function createBookingDefinition(options: BookingOptions = {}): ServiceDe
     openApi: bookingOpenApi,
     database: { schema: 'booking', migrations: new URL('../migrations', import.meta.url).pathname },
     setup(ctx) {
-      const { config, pool, api } = ctx;
+      const { config, api } = ctx;
+      const pool = ctx.requirePool();
       const secret = config.string('AUTH_TOKEN_SECRET');
       const buyer = requireRole(secret, 'buyer', 'admin');
       const holds = holdDeps(config);
-      const writer = ctx.idempotency;
+      const writer = ctx.requireIdempotency();
       const provider = options.paymentProvider ?? createSimulatedPaymentProvider();
       const deps: CheckoutDeps = { pool, ...holds, provider, paymentTimeoutMs: config.integer('PAYMENT_TIMEOUT_MS') };
       const webhookSecret = config.string('PAYMENT_WEBHOOK_SECRET');
 
       const relay = startOutboxRelay({
         pool,
-        kafka: ctx.kafka!,
+        kafka: ctx.requireKafka(),
         logger: ctx.logger,
         registry: ctx.metrics.registry,
         pollIntervalMs: config.integer('OUTBOX_POLL_INTERVAL_MS'),

@@ -178,7 +178,7 @@ describe('checkout and bookings', () => {
   });
 
   /** The service's own checkout dependencies, with the test's provider. */
-  const deps = (): CheckoutDeps => ({ pool: h.service.context.pool, ...holdDeps(h.service.context.config), provider, paymentTimeoutMs: 300 });
+  const deps = (): CheckoutDeps => ({ pool: h.service.context.requirePool(), ...holdDeps(h.service.context.config), provider, paymentTimeoutMs: 300 });
 
   /** Writes a pending payment as a checkout killed right after its first transaction leaves it, `ageSeconds` old. */
   async function orphanPayment(holdId: string, method: string, ageSeconds = 3600): Promise<string> {
@@ -326,7 +326,7 @@ describe('checkout and bookings', () => {
         ])
       ).rows[0];
     assert.equal((await paymentOf()).status, 'refund_pending');
-    assert.equal(await retryPendingRefunds(h.service.context.pool, provider), 1);
+    assert.equal(await retryPendingRefunds(h.service.context.requirePool(), provider), 1);
     const payment = await paymentOf();
     assert.equal(payment.status, 'refunded');
     assert.ok(provider.refunds.includes(payment.id));

@@ -65,7 +65,7 @@ describe('cancelling an event', () => {
 
     // The first process does one batch of 2 (bookings first), then dies before its refunds reach the provider.
     const first = await cancelEventsBatch(
-      { pool: h.service.context.pool, ...holdDeps(h.service.context.config), provider: failing, paymentTimeoutMs: 5000 },
+      { pool: h.service.context.requirePool(), ...holdDeps(h.service.context.config), provider: failing, paymentTimeoutMs: 5000 },
       2,
     );
     assert.equal(first, 2, 'one bounded batch');

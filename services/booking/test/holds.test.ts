@@ -141,7 +141,7 @@ describe('holds on real PostgreSQL', () => {
 
 /** The service's own sweep, run now instead of waiting for its interval. */
 function sweepNow(h: BookingHarness): Promise<number> {
-  return sweepOnce(h.service.context.pool, holdDeps(h.service.context.config).outbox);
+  return sweepOnce(h.service.context.requirePool(), holdDeps(h.service.context.config).outbox);
 }
 
 function countBy(values: number[]): Record<string, number> {

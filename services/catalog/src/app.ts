@@ -14,7 +14,7 @@ export const catalogDefinition: ServiceDefinition = {
   openApi: catalogOpenApi,
   database: { schema: CATALOG_SCHEMA, migrations: fileURLToPath(new URL('../migrations', import.meta.url)) },
   setup(ctx) {
-    const deps = { api: ctx.api, pool: ctx.pool, writer: ctx.idempotency, authSecret: ctx.config.string('AUTH_TOKEN_SECRET') };
+    const deps = { api: ctx.api, pool: ctx.requirePool(), writer: ctx.requireIdempotency(), authSecret: ctx.config.string('AUTH_TOKEN_SECRET') };
     registerVenueRoutes(deps);
     registerEventRoutes(deps);
     registerSearchRoutes({ ...deps, pageSizeMax: ctx.config.integer('SEARCH_PAGE_SIZE_MAX') });

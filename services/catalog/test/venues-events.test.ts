@@ -327,10 +327,9 @@ describe('idempotency', () => {
     assert.notEqual(bob.body.id, first.body.id);
 
     // Exactly one venue was created by alice's retries.
-    const { rows } = await catalog.service.context.pool.query(
-      `SELECT count(*)::int AS n FROM catalog.venues WHERE owner_id = 'organizer-alice' AND name = 'Blue Hall' AND id = $1`,
-      [first.body.id],
-    );
+    const { rows } = await catalog.service.context
+      .requirePool()
+      .query(`SELECT count(*)::int AS n FROM catalog.venues WHERE owner_id = 'organizer-alice' AND name = 'Blue Hall' AND id = $1`, [first.body.id]);
     assert.equal(rows[0].n, 1);
   });
 
