@@ -12,8 +12,7 @@ import {
   type GaRow,
   type SeatRow,
 } from './inventory.js';
-import type { BookingMessageData } from './messages.js';
-import type { Outbox } from './messages.js';
+import type { BookingMessageData, Outbox } from './messages.js';
 
 export interface HoldSettings {
   ttlSeconds: number;
