@@ -11,11 +11,12 @@ import {
   type WriteResult,
 } from '@ticketing/platform';
 import type { Request } from 'express';
-import { cancelBooking, eventOwnerOf, findBookingByReference, listBookings, viewBooking } from './bookings.js';
-import { checkout, releaseHold, resolveAbandonedPaymentOf, settlePayment, type CheckoutDeps, type Settlement } from './checkout.js';
+import { cancelBooking, listBookingsOfBuyer, listSalesOfEvent, viewBookingOf } from './bookings.js';
+import { checkout, releaseHold, resolveAbandonedPaymentOf, settlePayment, type CheckoutDeps, type RefundReason, type Settlement } from './checkout.js';
 import { defaultEventCancellationBatchSize } from './event-cancellations.js';
-import { createHold, findHold, loadHoldView, type HoldRequest, type HoldSettings } from './holds.js';
-import { findCatalogEvent, readAvailability, requireOnSaleEvent } from './inventory.js';
+import { createHold, viewHoldOf, type HoldDeps, type HoldRequest, type HoldSettings } from './holds.js';
+import { readAvailability, requireOnSaleEvent } from './inventory.js';
+import { createOutbox } from './messages.js';
 import { createBookingMetrics } from './metrics.js';
 import { bookingOpenApi } from './openapi.js';
 import { startOutboxRelay } from './outbox-relay.js';
@@ -23,6 +24,12 @@ import { createSimulatedPaymentProvider, type PaymentProvider } from './payment-
 import { completeRefunds } from './refunds.js';
 import { bookingService } from './service.js';
 import { startSweeper } from './sweeper.js';
+
+const refundReasons: Record<RefundReason, string> = {
+  seats_lost: 'the seats were taken after the hold expired',
+  event_cancelled: 'the event was cancelled',
+  refunded_earlier: 'already refunded',
+};
 
 /** Turns a settlement into the HTTP answer checkout and the webhook give. */
 function settlementResult(settlement: Settlement): WriteResult {
@@ -32,7 +39,7 @@ function settlementResult(settlement: Settlement): WriteResult {
     case 'pending':
       return { status: 202, body: { paymentId: settlement.paymentId, status: 'pending' } };
     case 'refunded':
-      throw problems.conflict('seats-lost', 'Seats no longer available', `payment ${settlement.paymentId} was refunded: ${settlement.reason}`, {
+      throw problems.conflict('seats-lost', 'Seats no longer available', `payment ${settlement.paymentId} was refunded: ${refundReasons[settlement.reason]}`, {
         paymentId: settlement.paymentId,
       });
     case 'failed':
@@ -53,10 +60,13 @@ function settlementResult(settlement: Settlement): WriteResult {
   }
 }
 
-/** The hold rules, read from the service's configuration. */
-export function holdSettings(config: ServiceConfig): HoldSettings {
+/** The hold rules and the outbox of the bookings topic, read from the service's configuration. */
+export function holdDeps(config: ServiceConfig): HoldDeps {
+  return { settings: holdSettings(config), outbox: createOutbox(config.string('KAFKA_TOPIC_BOOKINGS')) };
+}
+
+function holdSettings(config: ServiceConfig): HoldSettings {
   return {
-    topic: config.string('KAFKA_TOPIC_BOOKINGS'),
     ttlSeconds: config.integer('HOLD_TTL_SECONDS'),
     checkoutExtensionSeconds: config.integer('HOLD_CHECKOUT_EXTENSION_SECONDS'),
     maxLifetimeSeconds: config.integer('HOLD_MAX_LIFETIME_SECONDS'),
@@ -77,20 +87,21 @@ export function createBookingDefinition(options: BookingOptions = {}): ServiceDe
     openApi: bookingOpenApi,
     database: { schema: 'booking', migrations: new URL('../migrations', import.meta.url).pathname },
     setup(ctx) {
-      const { config, pool, api } = ctx;
+      const { config, api } = ctx;
+      const pool = ctx.requirePool();
       const verifier = tokenVerifierFrom(config);
       const buyer = requireRole(verifier, 'buyer', 'admin');
       const seller = requireRole(verifier, 'partner', 'admin');
-      const settings = holdSettings(config);
-      const writer = ctx.idempotency;
+      const holds = holdDeps(config);
+      const writer = ctx.requireIdempotency();
       const metrics = createBookingMetrics({ metrics: ctx.metrics, pool, logger: ctx.logger });
       const provider = metrics.instrumentProvider(options.paymentProvider ?? createSimulatedPaymentProvider());
-      const deps: CheckoutDeps = { pool, settings, provider, paymentTimeoutMs: config.integer('PAYMENT_TIMEOUT_MS') };
+      const deps: CheckoutDeps = { pool, ...holds, provider, paymentTimeoutMs: config.integer('PAYMENT_TIMEOUT_MS') };
       const webhookSecret = config.string('PAYMENT_WEBHOOK_SECRET');
 
       const relay = startOutboxRelay({
         pool,
-        kafka: ctx.kafka!,
+        kafka: ctx.requireKafka(),
         logger: ctx.logger,
         metrics: metrics.relay,
         pollIntervalMs: config.integer('OUTBOX_POLL_INTERVAL_MS'),
@@ -113,32 +124,28 @@ export function createBookingDefinition(options: BookingOptions = {}): ServiceDe
 
       api.operation('get', '/events/{eventId}/availability', async (req, res) => {
         const { eventId } = inputOf(req).params as { eventId: string };
-        const event = await findCatalogEvent(pool, eventId);
-        if (!event) throw problems.notFound(`event ${eventId}`);
-        res.json(await readAvailability(pool, event));
+        res.json(await readAvailability(pool, eventId));
       });
 
       api.operation('post', '/holds', buyer, async (req, res) => {
         const request = inputOf(req).body as HoldRequest;
         await requireOnSaleEvent(pool, request.eventId);
         await write(req, res, async (tx) => {
-          const hold = await createHold(tx, settings, principalOf(req).sub, request);
+          const hold = await createHold(tx, holds, principalOf(req).sub, request);
           return { status: 201, body: hold, headers: { Location: `/holds/${hold.id}` } };
         });
       });
 
       api.operation('get', '/holds/{holdId}', buyer, async (req, res) => {
         const { holdId } = inputOf(req).params as { holdId: string };
-        const hold = await findHold(pool, holdId);
-        if (!hold || hold.buyer_id !== principalOf(req).sub) throw problems.notFound(`hold ${holdId}`);
-        res.json(await loadHoldView(pool, hold));
+        res.json(await viewHoldOf(pool, holdId, principalOf(req).sub));
       });
 
       api.operation('delete', '/holds/{holdId}', buyer, async (req, res) => {
         const { holdId } = inputOf(req).params as { holdId: string };
         // A payment its checkout abandoned is settled first (own transactions, provider lookup).
         await resolveAbandonedPaymentOf(deps, holdId, principalOf(req).sub);
-        await write(req, res, async (tx) => ({ status: 200, body: await releaseHold(tx, settings, holdId, principalOf(req).sub) }));
+        await write(req, res, async (tx) => ({ status: 200, body: await releaseHold(tx, holds.outbox, holdId, principalOf(req).sub) }));
       });
 
       api.operation('post', '/holds/{holdId}/checkout', buyer, async (req, res) => {
@@ -162,33 +169,26 @@ export function createBookingDefinition(options: BookingOptions = {}): ServiceDe
       });
 
       api.operation('get', '/bookings', buyer, async (req, res) => {
-        res.json({ items: await listBookings(pool, { buyerId: principalOf(req).sub }) });
+        res.json({ items: await listBookingsOfBuyer(pool, principalOf(req).sub) });
       });
 
-      // A partner sees the sales of its organization's events only; another organization's event is 404, as if absent.
       api.operation('get', '/events/{eventId}/bookings', seller, async (req, res) => {
         const { eventId } = inputOf(req).params as { eventId: string };
-        const principal = principalOf(req);
-        const owner = await eventOwnerOf(pool, eventId);
-        if (owner === undefined || (principal.role !== 'admin' && owner !== principal.org)) throw problems.notFound(`event ${eventId}`);
-        res.json({ items: await listBookings(pool, { eventId }) });
+        res.json({ items: await listSalesOfEvent(pool, eventId, principalOf(req)) });
       });
 
       api.operation('get', '/bookings/{reference}', buyer, async (req, res) => {
         const { reference } = inputOf(req).params as { reference: string };
-        const booking = await findBookingByReference(pool, reference);
-        const principal = principalOf(req);
-        if (!booking || (booking.buyer_id !== principal.sub && principal.role !== 'admin')) throw problems.notFound(`booking ${reference}`);
-        res.json(await viewBooking(pool, booking));
+        res.json(await viewBookingOf(pool, reference, principalOf(req)));
       });
 
       api.operation('post', '/bookings/{reference}/cancel', buyer, async (req, res) => {
         const { reference } = inputOf(req).params as { reference: string };
         const refunds: string[] = [];
         await write(req, res, async (tx) => {
-          const { booking, refundPaymentId } = await cancelBooking(tx, settings.topic, reference, principalOf(req));
+          const { booking, refundPaymentId } = await cancelBooking(tx, holds.outbox, reference, principalOf(req));
           if (refundPaymentId) refunds.push(refundPaymentId);
-          return { status: 200, body: await viewBooking(tx, booking) };
+          return { status: 200, body: booking };
         });
         await completeRefunds(pool, provider, refunds, ctx.logger);
       });

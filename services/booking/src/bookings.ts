@@ -1,17 +1,8 @@
-import { randomInt } from 'node:crypto';
-import { problems, type Pool, type Tx } from '@ticketing/platform';
-import { lockGa, lockSeatsOfBookings } from './inventory.js';
-import { enqueueMessage } from './messages.js';
+import { problems, type Pool, type Principal, type Tx } from '@ticketing/platform';
+import { eventHasStarted, eventOwnerOf } from './catalog-reader.js';
+import { lockGa, lockSeatsOfBookings, returnSoldGaPlaces, returnSoldSeats } from './inventory.js';
+import type { Outbox } from './messages.js';
 import { markRefundPending } from './refunds.js';
-
-/** Crockford base32 without I, L, O, U: easy to read out over the phone. */
-const alphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-
-/** A human-friendly booking reference such as `BK-7KQ3-MX9D` (40 bits of randomness). */
-export function newBookingReference(): string {
-  const chars = Array.from({ length: 8 }, () => alphabet[randomInt(alphabet.length)]);
-  return `BK-${chars.slice(0, 4).join('')}-${chars.slice(4).join('')}`;
-}
 
 export interface BookingRow {
   id: string;
@@ -41,22 +32,35 @@ export interface BookingView {
   cancelledAt: string | null;
 }
 
-export async function findBookingByReference(db: Pool | Tx, reference: string): Promise<BookingRow | undefined> {
+/** A booking by reference, as its buyer (or an admin) may see it; 404 for anyone else. */
+async function findBookingOf(db: Pool | Tx, reference: string, requester: { sub: string; role: string }): Promise<BookingRow> {
   const { rows } = await db.query<BookingRow>('SELECT * FROM booking.bookings WHERE reference = $1', [reference]);
-  return rows[0];
+  const booking = rows[0];
+  if (!booking || (booking.buyer_id !== requester.sub && requester.role !== 'admin')) throw problems.notFound(`booking ${reference}`);
+  return booking;
+}
+
+export async function viewBookingOf(db: Pool | Tx, reference: string, requester: { sub: string; role: string }): Promise<BookingView> {
+  return viewBooking(db, await findBookingOf(db, reference, requester));
 }
 
 /** Newest first, at most `limit`: a buyer's own bookings, or (for its partner or an admin) an event's sales. */
-export async function listBookings(db: Pool | Tx, where: { buyerId: string } | { eventId: string }, limit = 100): Promise<BookingView[]> {
+async function listBookings(db: Pool | Tx, where: { buyerId: string } | { eventId: string }, limit = 100): Promise<BookingView[]> {
   const [column, value] = 'buyerId' in where ? ['buyer_id', where.buyerId] : ['event_id', where.eventId];
   const { rows } = await db.query<BookingRow>(`SELECT * FROM booking.bookings WHERE ${column} = $1 ORDER BY created_at DESC, id LIMIT $2`, [value, limit]);
   return Promise.all(rows.map((row) => viewBooking(db, row)));
 }
 
-/** The organization (catalog owner) an event belongs to. */
-export async function eventOwnerOf(db: Pool | Tx, eventId: string): Promise<string | undefined> {
-  const { rows } = await db.query<{ owner_id: string }>('SELECT owner_id FROM catalog.events WHERE id = $1', [eventId]);
-  return rows[0]?.owner_id;
+/** The caller's own bookings, newest first. */
+export function listBookingsOfBuyer(db: Pool | Tx, buyerId: string): Promise<BookingView[]> {
+  return listBookings(db, { buyerId });
+}
+
+/** An event's sales, for its organization's partners and admins; another organization's event is 404, as if absent. */
+export async function listSalesOfEvent(db: Pool | Tx, eventId: string, requester: Principal): Promise<BookingView[]> {
+  const owner = await eventOwnerOf(db, eventId);
+  if (owner === undefined || (requester.role !== 'admin' && owner !== requester.org)) throw problems.notFound(`event ${eventId}`);
+  return listBookings(db, { eventId });
 }
 
 export async function viewBooking(db: Pool | Tx, booking: BookingRow): Promise<BookingView> {
@@ -81,21 +85,20 @@ export async function viewBooking(db: Pool | Tx, booking: BookingRow): Promise<B
  */
 export async function cancelBooking(
   tx: Tx,
-  topic: string,
+  outbox: Outbox,
   reference: string,
   requester: { sub: string; role: string },
-): Promise<{ booking: BookingRow; refundPaymentId: string | undefined }> {
-  const peek = await findBookingByReference(tx, reference);
-  if (!peek || (peek.buyer_id !== requester.sub && requester.role !== 'admin')) throw problems.notFound(`booking ${reference}`);
+): Promise<{ booking: BookingView; refundPaymentId: string | undefined }> {
+  const peek = await findBookingOf(tx, reference, requester);
   // Lock order: inventory, then the booking.
   if (peek.ga_section_id) await lockGa(tx, peek.event_id, peek.ga_section_id);
   else await lockSeatsOfBookings(tx, [peek.id]);
   const { rows } = await tx.query<BookingRow>('SELECT * FROM booking.bookings WHERE id = $1 FOR UPDATE', [peek.id]);
   const booking = rows[0]!;
-  if (booking.status === 'cancelled') return { booking, refundPaymentId: undefined };
-  const started = await tx.query<{ started: boolean }>('SELECT starts_at <= now() AS started FROM catalog.events WHERE id = $1', [booking.event_id]);
-  if (started.rows[0]?.started) throw problems.conflict('event-started', 'Event has started', 'bookings can only be cancelled before the event starts');
-  const updated = await cancelLockedBooking(tx, topic, booking, requester.sub === booking.buyer_id ? 'cancelled_by_buyer' : 'cancelled_by_admin');
+  if (booking.status === 'cancelled') return { booking: await viewBooking(tx, booking), refundPaymentId: undefined };
+  if (await eventHasStarted(tx, booking.event_id))
+    throw problems.conflict('event-started', 'Event has started', 'bookings can only be cancelled before the event starts');
+  const updated = await cancelLockedBooking(tx, outbox, booking, requester.sub === booking.buyer_id ? 'cancelled_by_buyer' : 'cancelled_by_admin');
   return { booking: updated, refundPaymentId: booking.payment_id };
 }
 
@@ -106,24 +109,20 @@ export async function cancelBooking(
  */
 export async function cancelLockedBooking(
   tx: Tx,
-  topic: string,
+  outbox: Outbox,
   booking: BookingRow,
   reason: 'cancelled_by_buyer' | 'cancelled_by_admin' | 'event_cancelled',
-): Promise<BookingRow> {
+): Promise<BookingView> {
   if (booking.ga_section_id) {
-    await tx.query('UPDATE booking.ga_inventory SET sold = sold - $3 WHERE event_id = $1 AND section_id = $2', [
-      booking.event_id,
-      booking.ga_section_id,
-      booking.ga_quantity,
-    ]);
+    await returnSoldGaPlaces(tx, booking.event_id, booking.ga_section_id, booking.ga_quantity!);
   } else {
-    await tx.query(`UPDATE booking.seat_inventory SET status = 'available', booking_id = NULL WHERE booking_id = $1 AND status = 'sold'`, [booking.id]);
+    await returnSoldSeats(tx, booking.id);
     await tx.query('UPDATE booking.booking_seats SET active = false WHERE booking_id = $1', [booking.id]);
   }
   const updated = await tx.query<BookingRow>(`UPDATE booking.bookings SET status = 'cancelled', cancelled_at = now() WHERE id = $1 RETURNING *`, [booking.id]);
   await markRefundPending(tx, booking.payment_id);
   const view = await viewBooking(tx, updated.rows[0]!);
-  await enqueueMessage(tx, topic, 'booking.cancelled', booking.event_id, {
+  await outbox.enqueue(tx, 'booking.cancelled', booking.event_id, {
     bookingId: booking.id,
     bookingReference: booking.reference,
     buyerId: booking.buyer_id,
@@ -132,5 +131,5 @@ export async function cancelLockedBooking(
     amount: view.amount,
     reason,
   });
-  return updated.rows[0]!;
+  return view;
 }

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { problems, withTransaction, type Pool, type Tx } from '@ticketing/platform';
-import { newBookingReference, viewBooking, type BookingRow, type BookingView } from './bookings.js';
-import { endHold, extendForCheckout, loadHoldView, lockHold, type HoldSettings, type HoldView, type LockedHold } from './holds.js';
-import { eventIsCancelled, seatIsFree } from './inventory.js';
-import { enqueueMessage } from './messages.js';
+import { newBookingReference } from './booking-reference.js';
+import { viewBooking, type BookingRow, type BookingView } from './bookings.js';
+import { endHold, extendForCheckout, loadHoldView, lockHold, type HoldDeps, type HoldView, type LockedHold } from './holds.js';
+import { eventIsCancelled } from './catalog-reader.js';
+import { seatIsFree, sellGaPlaces, sellSeats } from './inventory.js';
+import type { Outbox } from './messages.js';
 import { PaymentTimeoutError, type PaymentProvider } from './payment-provider.js';
 import { completeRefunds, markRefundPending } from './refunds.js';
 
@@ -16,16 +18,18 @@ export interface PaymentRow {
   status: 'pending' | 'approved' | 'declined' | 'timed_out' | 'refund_pending' | 'refunded';
 }
 
+/** Why an approved payment was refunded; `refunded_earlier`: a repeated verdict found the refund already decided. */
+export type RefundReason = 'seats_lost' | 'event_cancelled' | 'refunded_earlier';
+
 /** How a payment ended up, for the HTTP layer. */
 export type Settlement =
   | { kind: 'confirmed'; booking: BookingView; reacquired: boolean }
-  | { kind: 'refunded'; paymentId: string; reason: string }
+  | { kind: 'refunded'; paymentId: string; reason: RefundReason }
   | { kind: 'failed'; paymentId: string; status: 'declined' | 'timed_out' }
   | { kind: 'pending'; paymentId: string };
 
-export interface CheckoutDeps {
+export interface CheckoutDeps extends HoldDeps {
   pool: Pool;
-  settings: HoldSettings;
   provider: PaymentProvider;
   paymentTimeoutMs: number;
 }
@@ -78,10 +82,10 @@ export async function checkout(deps: CheckoutDeps, holdId: string, buyerId: stri
     }
     if (hold.lapsed) {
       // Record the expiry now (the buyer learns of it); refused after commit.
-      await endHold(tx, deps.settings, locked, 'expired', 'lapsed');
+      await endHold(tx, deps.outbox, locked, 'expired', 'lapsed');
       return { kind: 'expired' as const };
     }
-    await extendForCheckout(tx, deps.settings, locked);
+    await extendForCheckout(tx, deps, locked);
     const id = randomUUID();
     await tx.query(`INSERT INTO booking.payments (id, hold_id, amount_cents, currency, method, status) VALUES ($1, $2, $3, $4, $5, 'pending')`, [
       id,
@@ -149,13 +153,13 @@ export async function resolvePendingPayment(deps: CheckoutDeps, paymentId: strin
 }
 
 /** Releases a buyer's hold; refused while a payment for it is in progress. */
-export async function releaseHold(tx: Tx, settings: HoldSettings, holdId: string, buyerId: string): Promise<HoldView> {
+export async function releaseHold(tx: Tx, outbox: Outbox, holdId: string, buyerId: string): Promise<HoldView> {
   const locked = await lockHold(tx, holdId);
   if (!locked || locked.hold.buyer_id !== buyerId) throw problems.notFound(`hold ${holdId}`);
   if (await pendingPaymentOf(tx, holdId)) {
     throw problems.conflict('payment-in-progress', 'Payment in progress', 'wait for the payment outcome before releasing this hold');
   }
-  await endHold(tx, settings, locked, locked.hold.lapsed ? 'expired' : 'released', locked.hold.lapsed ? 'lapsed' : 'released_by_buyer');
+  await endHold(tx, outbox, locked, locked.hold.lapsed ? 'expired' : 'released', locked.hold.lapsed ? 'lapsed' : 'released_by_buyer');
   return loadHoldView(tx, locked.hold);
 }
 
@@ -175,7 +179,9 @@ export async function resolveAbandonedPaymentOf(deps: CheckoutDeps, holdId: stri
  * Idempotent: a verdict for a settled payment returns the earlier settlement.
  */
 export async function settlePayment(deps: CheckoutDeps, paymentId: string, verdict: 'approved' | 'declined' | 'timed_out'): Promise<Settlement> {
-  const settlement = await withTransaction(deps.pool, async (tx) => {
+  // `refundDecided`: this transaction decided the refund, so the provider is asked after commit.
+  const { settlement, refundDecided } = await withTransaction(deps.pool, async (tx): Promise<{ settlement: Settlement; refundDecided: boolean }> => {
+    const settled = (settlement: Settlement) => ({ settlement, refundDecided: false });
     const peek = await tx.query<{ hold_id: string }>('SELECT hold_id FROM booking.payments WHERE id = $1', [paymentId]);
     if (!peek.rows[0]) throw problems.notFound(`payment ${paymentId}`);
     const locked = (await lockHold(tx, peek.rows[0].hold_id))!;
@@ -184,26 +190,26 @@ export async function settlePayment(deps: CheckoutDeps, paymentId: string, verdi
 
     if (payment.status === 'approved') {
       const booking = await tx.query<BookingRow>('SELECT * FROM booking.bookings WHERE payment_id = $1', [paymentId]);
-      return { kind: 'confirmed', booking: await viewBooking(tx, booking.rows[0]!), reacquired: false } satisfies Settlement;
+      return settled({ kind: 'confirmed', booking: await viewBooking(tx, booking.rows[0]!), reacquired: false });
     }
-    if (payment.status === 'refunded' || payment.status === 'refund_pending')
-      return { kind: 'refunded', paymentId, reason: 'already refunded' } satisfies Settlement;
+    if (payment.status === 'refunded' || payment.status === 'refund_pending') return settled({ kind: 'refunded', paymentId, reason: 'refunded_earlier' });
 
     if (verdict !== 'approved') {
       // A late decline/timeout for a payment already failed changes nothing.
-      if (payment.status !== 'pending') return { kind: 'failed', paymentId, status: payment.status as 'declined' | 'timed_out' } satisfies Settlement;
+      if (payment.status !== 'pending') return settled({ kind: 'failed', paymentId, status: payment.status as 'declined' | 'timed_out' });
       await tx.query('UPDATE booking.payments SET status = $2, updated_at = now() WHERE id = $1', [paymentId, verdict]);
-      await endHold(tx, deps.settings, locked, 'released', verdict === 'declined' ? 'payment_declined' : 'payment_timeout');
-      return { kind: 'failed', paymentId, status: verdict } satisfies Settlement;
+      await endHold(tx, deps.outbox, locked, 'released', verdict === 'declined' ? 'payment_declined' : 'payment_timeout');
+      return settled({ kind: 'failed', paymentId, status: verdict });
     }
     // Approved: pending, or a late approval after we gave up (declined/timed_out).
-    return confirm(tx, deps.settings, locked, payment);
+    const settlement = await confirm(tx, deps.outbox, locked, payment);
+    return { settlement, refundDecided: settlement.kind === 'refunded' };
   });
-  if (settlement.kind === 'refunded' && settlement.reason !== 'already refunded') await completeRefunds(deps.pool, deps.provider, [paymentId]);
+  if (refundDecided) await completeRefunds(deps.pool, deps.provider, [paymentId]);
   return settlement;
 }
 
-async function confirm(tx: Tx, settings: HoldSettings, locked: LockedHold, payment: PaymentRow): Promise<Settlement> {
+async function confirm(tx: Tx, outbox: Outbox, locked: LockedHold, payment: PaymentRow): Promise<Settlement> {
   const { hold } = locked;
   const stillOurs = hold.status === 'active';
   let canBook: boolean;
@@ -218,33 +224,29 @@ async function confirm(tx: Tx, settings: HoldSettings, locked: LockedHold, payme
   const cancelled = await eventIsCancelled(tx, hold.event_id);
   if (!canBook || cancelled) {
     await markRefundPending(tx, payment.id);
-    await endHold(tx, settings, locked, stillOurs && hold.lapsed && !cancelled ? 'expired' : 'released', cancelled ? 'event_cancelled' : 'seats_lost');
-    await enqueueMessage(tx, settings.topic, 'payment.refunded', hold.event_id, {
+    await endHold(tx, outbox, locked, stillOurs && hold.lapsed && !cancelled ? 'expired' : 'released', cancelled ? 'event_cancelled' : 'seats_lost');
+    await outbox.enqueue(tx, 'payment.refunded', hold.event_id, {
       paymentId: payment.id,
       holdId: hold.id,
       buyerId: hold.buyer_id,
       amount: { cents: payment.amount_cents, currency: payment.currency },
       reason: cancelled ? 'event_cancelled' : 'seats_no_longer_available',
     });
-    return { kind: 'refunded', paymentId: payment.id, reason: cancelled ? 'the event was cancelled' : 'the seats were taken after the hold expired' };
+    return { kind: 'refunded', paymentId: payment.id, reason: cancelled ? 'event_cancelled' : 'seats_lost' };
   }
 
   const bookingId = randomUUID();
   const reference = newBookingReference();
   const reacquired = !stillOurs || hold.lapsed;
   if (hold.ga_section_id) {
-    await tx.query(`UPDATE booking.ga_inventory SET held = held - $3, sold = sold + $4 WHERE event_id = $1 AND section_id = $2`, [
-      hold.event_id,
-      hold.ga_section_id,
-      stillOurs ? hold.ga_quantity : 0,
-      hold.ga_quantity,
-    ]);
+    await sellGaPlaces(tx, hold.event_id, hold.ga_section_id, hold.ga_quantity!, stillOurs ? hold.ga_quantity! : 0);
   } else {
     // Seats held by other lapsed holds are taken over; the sweeper records those holds' expiry.
-    await tx.query(
-      `UPDATE booking.seat_inventory SET status = 'sold', booking_id = $2, hold_id = NULL, held_until = NULL
-        WHERE event_id = $1 AND seat_id = ANY($3::uuid[])`,
-      [hold.event_id, bookingId, locked.seats.map((s) => s.seat_id)],
+    await sellSeats(
+      tx,
+      hold.event_id,
+      locked.seats.map((s) => s.seat_id),
+      bookingId,
     );
   }
   const inserted = await tx.query<BookingRow>(
@@ -262,7 +264,7 @@ async function confirm(tx: Tx, settings: HoldSettings, locked: LockedHold, payme
   await tx.query(`UPDATE booking.holds SET status = 'converted', end_reason = 'booked', ended_at = COALESCE(ended_at, now()) WHERE id = $1`, [hold.id]);
   await tx.query(`UPDATE booking.payments SET status = 'approved', updated_at = now() WHERE id = $1`, [payment.id]);
   const booking = await viewBooking(tx, inserted.rows[0]!);
-  await enqueueMessage(tx, settings.topic, 'booking.confirmed', hold.event_id, {
+  await outbox.enqueue(tx, 'booking.confirmed', hold.event_id, {
     bookingId,
     bookingReference: reference,
     holdId: hold.id,

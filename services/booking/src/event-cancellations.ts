@@ -36,13 +36,13 @@ export async function cancelEventsBatch(deps: CheckoutDeps, batchSize: number, l
       for (const holdId of [...work.holdIds].sort()) {
         const locked = (await lockHold(tx, holdId))!;
         if (locked.hold.status !== 'active') continue;
-        await endHold(tx, deps.settings, locked, 'released', 'event_cancelled');
+        await endHold(tx, deps.outbox, locked, 'released', 'event_cancelled');
         done++;
       }
       const bookings = await tx.query<BookingRow>('SELECT * FROM booking.bookings WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE', [work.bookingIds]);
       for (const booking of bookings.rows) {
         if (booking.status !== 'confirmed') continue;
-        await cancelLockedBooking(tx, deps.settings.topic, booking, 'event_cancelled');
+        await cancelLockedBooking(tx, deps.outbox, booking, 'event_cancelled');
         refunds.push(booking.payment_id);
         done++;
       }

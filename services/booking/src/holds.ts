@@ -1,9 +1,20 @@
 import { problems, type Pool, type Tx } from '@ticketing/platform';
-import { lockGa, lockSeats, lockSeatsOfHold, markSeatsHeld, releaseSeatsOfHold, seatIsFree, type GaRow, type SeatRow } from './inventory.js';
-import { enqueueMessage } from './messages.js';
+import {
+  extendSeatsOfHold,
+  holdGaPlaces,
+  holdSeats,
+  lockGa,
+  lockSeats,
+  lockSeatsOfHold,
+  releaseGaPlaces,
+  releaseSeatsOfHold,
+  seatIsFree,
+  type GaRow,
+  type SeatRow,
+} from './inventory.js';
+import type { BookingMessageData, Outbox } from './messages.js';
 
 export interface HoldSettings {
-  topic: string;
   ttlSeconds: number;
   checkoutExtensionSeconds: number;
   maxLifetimeSeconds: number;
@@ -25,6 +36,12 @@ export interface HoldRow {
   ga_quantity: number | null;
   /** Active, but its time is up. */
   lapsed: boolean;
+}
+
+/** What hold changes need: the rules, and the outbox their messages go to. */
+export interface HoldDeps {
+  settings: HoldSettings;
+  outbox: Outbox;
 }
 
 export type HoldRequest = { eventId: string; seatIds: string[] } | { eventId: string; generalAdmission: { sectionId: string; quantity: number } };
@@ -55,12 +72,12 @@ async function seatIdsOfHold(db: Pool | Tx, holdId: string): Promise<string[]> {
 }
 
 /** The message payload describing a hold; shared by every hold.* message. */
-function holdData(hold: HoldRow, seatIds: readonly string[], extra: Record<string, unknown> = {}): Record<string, unknown> {
+function holdData(hold: HoldRow, seatIds: readonly string[], extra: { reason?: string } = {}): BookingMessageData<'hold.created'> {
   return {
     holdId: hold.id,
     buyerId: hold.buyer_id,
-    seatIds,
-    generalAdmission: hold.ga_section_id ? { sectionId: hold.ga_section_id, quantity: hold.ga_quantity } : null,
+    seatIds: [...seatIds],
+    generalAdmission: hold.ga_section_id ? { sectionId: hold.ga_section_id, quantity: hold.ga_quantity! } : null,
     amount: { cents: hold.amount_cents, currency: hold.currency },
     expiresAt: hold.expires_at.toISOString(),
     ...extra,
@@ -72,22 +89,17 @@ function holdData(hold: HoldRow, seatIds: readonly string[], extra: Record<strin
  * The caller holds the locks from lockHold(); GA places are returned here,
  * seats still marked with this hold are freed.
  */
-export async function endHold(tx: Tx, settings: HoldSettings, locked: LockedHold, status: 'expired' | 'released', reason: string): Promise<void> {
+export async function endHold(tx: Tx, outbox: Outbox, locked: LockedHold, status: 'expired' | 'released', reason: string): Promise<void> {
   const { hold } = locked;
   if (hold.status !== 'active') return;
   await tx.query(`UPDATE booking.holds SET status = $2, end_reason = $3, ended_at = now() WHERE id = $1`, [hold.id, status, reason]);
   if (hold.ga_section_id) {
-    await tx.query('UPDATE booking.ga_inventory SET held = held - $3 WHERE event_id = $1 AND section_id = $2', [
-      hold.event_id,
-      hold.ga_section_id,
-      hold.ga_quantity,
-    ]);
+    await releaseGaPlaces(tx, hold.event_id, hold.ga_section_id, hold.ga_quantity!);
   } else {
     await releaseSeatsOfHold(tx, hold.id);
   }
-  await enqueueMessage(
+  await outbox.enqueue(
     tx,
-    settings.topic,
     status === 'expired' ? 'hold.expired' : 'hold.released',
     hold.event_id,
     holdData(
@@ -106,7 +118,7 @@ export async function endHold(tx: Tx, settings: HoldSettings, locked: LockedHold
  * it locked; the sweeper frees the rest), so no lock beyond the hold rows is
  * needed and the lock order holds.
  */
-async function expireLapsedHolds(tx: Tx, settings: HoldSettings, holdIds: string[]): Promise<HoldRow[]> {
+async function expireLapsedHolds(tx: Tx, outbox: Outbox, holdIds: string[]): Promise<HoldRow[]> {
   if (holdIds.length === 0) return [];
   const { rows } = await tx.query<HoldRow>(
     `UPDATE booking.holds SET status = 'expired', end_reason = 'lapsed', ended_at = now()
@@ -116,7 +128,7 @@ async function expireLapsedHolds(tx: Tx, settings: HoldSettings, holdIds: string
   );
   for (const hold of rows) {
     const seatIds = hold.ga_section_id ? [] : await seatIdsOfHold(tx, hold.id);
-    await enqueueMessage(tx, settings.topic, 'hold.expired', hold.event_id, holdData(hold, seatIds, { reason: 'lapsed' }));
+    await outbox.enqueue(tx, 'hold.expired', hold.event_id, holdData(hold, seatIds, { reason: 'lapsed' }));
   }
   return rows;
 }
@@ -125,24 +137,23 @@ async function expireLapsedHolds(tx: Tx, settings: HoldSettings, holdIds: string
  * Takes GA places, first reclaiming places of lapsed holds when short.
  * Returns how many places were left when there are not enough (0 claimed).
  */
-async function claimGaPlaces(tx: Tx, settings: HoldSettings, eventId: string, ga: GaRow, quantity: number): Promise<number | true> {
-  let held = ga.held;
-  if (ga.capacity - held - ga.sold < quantity) {
+async function claimGaPlaces(tx: Tx, outbox: Outbox, eventId: string, ga: GaRow, quantity: number): Promise<number | true> {
+  let reclaimed = 0;
+  if (ga.capacity - ga.held - ga.sold < quantity) {
     const lapsed = await tx.query<{ id: string }>(
       `SELECT id FROM booking.holds WHERE event_id = $1 AND ga_section_id = $2 AND status = 'active' AND expires_at <= now()`,
       [eventId, ga.section_id],
     );
     const expired = await expireLapsedHolds(
       tx,
-      settings,
+      outbox,
       lapsed.rows.map((r) => r.id),
     );
-    held -= expired.reduce((sum, h) => sum + (h.ga_quantity ?? 0), 0);
+    reclaimed = expired.reduce((sum, h) => sum + (h.ga_quantity ?? 0), 0);
   }
-  const available = ga.capacity - held - ga.sold;
+  const available = ga.capacity - (ga.held - reclaimed) - ga.sold;
   if (available < quantity) return available;
-  await tx.query('UPDATE booking.ga_inventory SET held = $3 WHERE event_id = $1 AND section_id = $2', [eventId, ga.section_id, held + quantity]);
-  ga.held = held + quantity;
+  await holdGaPlaces(tx, ga, eventId, quantity, reclaimed);
   return true;
 }
 
@@ -150,7 +161,7 @@ async function claimGaPlaces(tx: Tx, settings: HoldSettings, eventId: string, ga
  * Creates a hold: claims the seats (or GA places) under row locks in one
  * transaction. Fails with 409 naming the seats someone else has.
  */
-export async function createHold(tx: Tx, settings: HoldSettings, buyerId: string, request: HoldRequest): Promise<HoldView> {
+export async function createHold(tx: Tx, { settings, outbox }: HoldDeps, buyerId: string, request: HoldRequest): Promise<HoldView> {
   const { eventId } = request;
   const holdId = crypto.randomUUID();
   /** Inserts the hold row; its expiry comes from the database clock, as every lapse check does. */
@@ -187,13 +198,13 @@ export async function createHold(tx: Tx, settings: HoldSettings, buyerId: string
     if (new Set(seats.map((s) => s.currency)).size > 1) {
       throw problems.unprocessable('mixed-currencies', 'Mixed currencies', 'the selected seats are priced in different currencies');
     }
-    await expireLapsedHolds(tx, settings, [...new Set(seats.filter((s) => s.lapsed && s.hold_id).map((s) => s.hold_id!))]);
+    await expireLapsedHolds(tx, outbox, [...new Set(seats.filter((s) => s.lapsed && s.hold_id).map((s) => s.hold_id!))]);
     hold = await insertHold(
       seats.reduce((sum, s) => sum + s.price_cents, 0),
       seats[0]!.currency,
       null,
     );
-    await markSeatsHeld(tx, eventId, seatIds, holdId);
+    await holdSeats(tx, eventId, seatIds, holdId);
     await tx.query(
       `INSERT INTO booking.hold_seats (hold_id, event_id, seat_id, price_cents)
        SELECT $1, $2, seat.id, seat.price FROM unnest($3::uuid[], $4::int[]) AS seat (id, price)`,
@@ -206,7 +217,7 @@ export async function createHold(tx: Tx, settings: HoldSettings, buyerId: string
     if (!ga) {
       throw problems.unprocessable('unknown-section', 'Unknown section', `event ${eventId} has no general-admission section ${sectionId}`);
     }
-    const claimed = await claimGaPlaces(tx, settings, eventId, ga, quantity);
+    const claimed = await claimGaPlaces(tx, outbox, eventId, ga, quantity);
     if (claimed !== true) {
       throw problems.conflict('not-enough-places', 'Not enough places', `only ${claimed} places are left in this section`, {
         availablePlaces: claimed,
@@ -214,7 +225,7 @@ export async function createHold(tx: Tx, settings: HoldSettings, buyerId: string
     }
     hold = await insertHold(ga.price_cents * quantity, ga.currency, { sectionId, quantity });
   }
-  await enqueueMessage(tx, settings.topic, 'hold.created', eventId, holdData(hold, seatIds));
+  await outbox.enqueue(tx, 'hold.created', eventId, holdData(hold, seatIds));
   return viewHold(hold, { seatIds, bookingReference: null, payment: null });
 }
 
@@ -222,7 +233,7 @@ export async function createHold(tx: Tx, settings: HoldSettings, buyerId: string
  * Grants the one checkout extension: the hold lives until checkout could
  * finish, but never beyond its maximum lifetime.
  */
-export async function extendForCheckout(tx: Tx, settings: HoldSettings, locked: LockedHold): Promise<void> {
+export async function extendForCheckout(tx: Tx, { settings, outbox }: HoldDeps, locked: LockedHold): Promise<void> {
   const { hold } = locked;
   if (hold.extended_at || settings.checkoutExtensionSeconds === 0) return;
   const { rows } = await tx.query<{ expires_at: Date }>(
@@ -234,15 +245,9 @@ export async function extendForCheckout(tx: Tx, settings: HoldSettings, locked: 
   );
   hold.expires_at = rows[0]!.expires_at;
   hold.extended_at = new Date();
-  if (!hold.ga_section_id) {
-    await tx.query(
-      `UPDATE booking.seat_inventory SET held_until = (SELECT expires_at FROM booking.holds WHERE id = $1) WHERE hold_id = $1 AND status = 'held'`,
-      [hold.id],
-    );
-  }
-  await enqueueMessage(
+  if (!hold.ga_section_id) await extendSeatsOfHold(tx, hold.id);
+  await outbox.enqueue(
     tx,
-    settings.topic,
     'hold.extended',
     hold.event_id,
     holdData(
@@ -299,28 +304,18 @@ export async function loadHoldView(db: Pool | Tx, hold: HoldRow): Promise<HoldVi
   });
 }
 
-export async function findHold(db: Pool | Tx, holdId: string): Promise<HoldRow | undefined> {
+/** A buyer's view of one of their holds; 404 for anyone else's. */
+export async function viewHoldOf(db: Pool | Tx, holdId: string, buyerId: string): Promise<HoldView> {
   const { rows } = await db.query<HoldRow>(`SELECT ${holdColumns} FROM booking.holds WHERE id = $1`, [holdId]);
-  return rows[0];
+  const hold = rows[0];
+  if (!hold || hold.buyer_id !== buyerId) throw problems.notFound(`hold ${holdId}`);
+  return loadHoldView(db, hold);
 }
 
 /** Sweeper step: expires one lapsed hold and frees its inventory; true if it did. */
-export async function expireIfLapsed(tx: Tx, settings: HoldSettings, holdId: string): Promise<boolean> {
+export async function expireIfLapsed(tx: Tx, outbox: Outbox, holdId: string): Promise<boolean> {
   const locked = await lockHold(tx, holdId);
   if (!locked || !locked.hold.lapsed) return false;
-  await endHold(tx, settings, locked, 'expired', 'lapsed');
+  await endHold(tx, outbox, locked, 'expired', 'lapsed');
   return true;
-}
-
-/** Frees seats still marked with holds that a buyer's claim already expired. */
-export async function releaseOrphanedSeats(tx: Tx): Promise<number> {
-  const { rowCount } = await tx.query(
-    `UPDATE booking.seat_inventory s SET status = 'available', hold_id = NULL, held_until = NULL
-       FROM (SELECT si.event_id, si.seat_id FROM booking.seat_inventory si
-               JOIN booking.holds h ON h.id = si.hold_id
-              WHERE si.status = 'held' AND h.status <> 'active'
-              LIMIT 1000 FOR UPDATE OF si SKIP LOCKED) o
-      WHERE s.event_id = o.event_id AND s.seat_id = o.seat_id`,
-  );
-  return rowCount ?? 0;
 }

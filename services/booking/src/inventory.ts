@@ -1,28 +1,14 @@
 import { problems, withTransaction, type Pool, type Tx } from '@ticketing/platform';
+import { catalogQueries, findCatalogEvent, type CatalogEvent } from './catalog-reader.js';
 
 /**
- * Inventory rows and the lock order every write follows:
+ * Inventory rows: this module is their only writer (the verbs below), and
+ * states the lock order every write follows:
  *   1. inventory (seat_inventory rows ordered by seat_id, or the ga_inventory row),
  *   2. holds, 3. payments / bookings.
  * One order everywhere means two transactions can wait on each other but
  * never in a cycle.
  */
-
-export interface CatalogEvent {
-  id: string;
-  venueId: string;
-  status: string;
-  startsAt: Date;
-}
-
-export async function findCatalogEvent(db: Pool | Tx, eventId: string): Promise<CatalogEvent | undefined> {
-  const { rows } = await db.query<{ id: string; venue_id: string; status: string; starts_at: Date }>(
-    'SELECT id, venue_id, status, starts_at FROM catalog.events WHERE id = $1',
-    [eventId],
-  );
-  const row = rows[0];
-  return row && { id: row.id, venueId: row.venue_id, status: row.status, startsAt: row.starts_at };
-}
 
 const initialized = new Set<string>();
 
@@ -41,19 +27,12 @@ export async function ensureInventory(pool: Pool, event: CatalogEvent): Promise<
     if (inserted.rowCount !== 1) return;
     await tx.query(
       `INSERT INTO booking.seat_inventory (event_id, seat_id, section_id, category, price_cents, currency)
-       SELECT $1, s.id, s.section_id, s.category, p.price_cents, p.currency
-         FROM catalog.seats s
-         JOIN catalog.sections sec ON sec.id = s.section_id AND sec.kind = 'seated'
-         JOIN catalog.price_tiers p ON p.event_id = $1 AND p.category = s.category
-        WHERE s.venue_id = $2`,
+       SELECT $1, seat_id, section_id, category, price_cents, currency FROM (${catalogQueries.pricedSeats}) seats`,
       [event.id, event.venueId],
     );
     await tx.query(
       `INSERT INTO booking.ga_inventory (event_id, section_id, category, price_cents, currency, capacity)
-       SELECT $1, sec.id, sec.category, p.price_cents, p.currency, sec.capacity
-         FROM catalog.sections sec
-         JOIN catalog.price_tiers p ON p.event_id = $1 AND p.category = sec.category
-        WHERE sec.venue_id = $2 AND sec.kind = 'general_admission'`,
+       SELECT $1, section_id, category, price_cents, currency, capacity FROM (${catalogQueries.pricedGaSections}) sections`,
       [event.id, event.venueId],
     );
   });
@@ -145,12 +124,6 @@ export async function lockInventoryOf(tx: Tx, eventId: string, holdIds: readonly
   );
 }
 
-/** Whether the catalog has cancelled the event; no sale may complete for it. */
-export async function eventIsCancelled(db: Pool | Tx, eventId: string): Promise<boolean> {
-  const { rows } = await db.query<{ status: string }>('SELECT status FROM catalog.events WHERE id = $1', [eventId]);
-  return rows[0]?.status === 'cancelled';
-}
-
 /**
  * Work left by cancelled catalog events: for one such event, up to `limit`
  * of its confirmed bookings and then active holds. Read without locks; the
@@ -163,8 +136,8 @@ export async function cancelledEventWork(
   skip: readonly string[] = [],
 ): Promise<{ eventId: string; holdIds: string[]; bookingIds: string[] } | undefined> {
   const events = await db.query<{ id: string }>(
-    `SELECT e.id FROM catalog.events e
-      WHERE e.status = 'cancelled' AND NOT (e.id = ANY($1::uuid[]))
+    `SELECT e.id FROM (${catalogQueries.cancelledEvents}) e
+      WHERE NOT (e.id = ANY($1::uuid[]))
         AND (EXISTS (SELECT 1 FROM booking.holds h WHERE h.event_id = e.id AND h.status = 'active')
           OR EXISTS (SELECT 1 FROM booking.bookings b WHERE b.event_id = e.id AND b.status = 'confirmed'))
       LIMIT 1`,
@@ -210,7 +183,7 @@ export const seatIsFree = (seat: SeatRow) => seat.status === 'available' || seat
  * Marks seats held by a hold until its expiry, copied in SQL: a JS Date would
  * drop the microseconds and the seats would lapse a moment before their hold.
  */
-export async function markSeatsHeld(tx: Tx, eventId: string, seatIds: readonly string[], holdId: string): Promise<void> {
+export async function holdSeats(tx: Tx, eventId: string, seatIds: readonly string[], holdId: string): Promise<void> {
   await tx.query(
     `UPDATE booking.seat_inventory
         SET status = 'held', hold_id = $3, booking_id = NULL,
@@ -220,6 +193,13 @@ export async function markSeatsHeld(tx: Tx, eventId: string, seatIds: readonly s
   );
 }
 
+/** Moves the seats a hold still holds to the hold's (new) expiry. */
+export async function extendSeatsOfHold(tx: Tx, holdId: string): Promise<void> {
+  await tx.query(`UPDATE booking.seat_inventory SET held_until = (SELECT expires_at FROM booking.holds WHERE id = $1) WHERE hold_id = $1 AND status = 'held'`, [
+    holdId,
+  ]);
+}
+
 /** Frees the seats a hold still holds (only rows the caller has locked). */
 export async function releaseSeatsOfHold(tx: Tx, holdId: string): Promise<void> {
   await tx.query(
@@ -227,6 +207,70 @@ export async function releaseSeatsOfHold(tx: Tx, holdId: string): Promise<void> 
       WHERE hold_id = $1 AND status = 'held'`,
     [holdId],
   );
+}
+
+/** Marks locked seats sold to a booking, whoever held them (seats of other lapsed holds are taken over). */
+export async function sellSeats(tx: Tx, eventId: string, seatIds: readonly string[], bookingId: string): Promise<void> {
+  await tx.query(
+    `UPDATE booking.seat_inventory SET status = 'sold', booking_id = $2, hold_id = NULL, held_until = NULL
+      WHERE event_id = $1 AND seat_id = ANY($3::uuid[])`,
+    [eventId, bookingId, seatIds],
+  );
+}
+
+/** Puts a cancelled booking's seats back on sale. */
+export async function returnSoldSeats(tx: Tx, bookingId: string): Promise<void> {
+  await tx.query(`UPDATE booking.seat_inventory SET status = 'available', booking_id = NULL WHERE booking_id = $1 AND status = 'sold'`, [bookingId]);
+}
+
+/**
+ * Frees seats still marked with holds that have ended (a buyer's claim
+ * expired them without touching their other seats); skips rows in use.
+ */
+export async function releaseOrphanedSeats(tx: Tx): Promise<number> {
+  const { rowCount } = await tx.query(
+    `UPDATE booking.seat_inventory s SET status = 'available', hold_id = NULL, held_until = NULL
+       FROM (SELECT si.event_id, si.seat_id FROM booking.seat_inventory si
+               JOIN booking.holds h ON h.id = si.hold_id
+              WHERE si.status = 'held' AND h.status <> 'active'
+              LIMIT 1000 FOR UPDATE OF si SKIP LOCKED) o
+      WHERE s.event_id = o.event_id AND s.seat_id = o.seat_id`,
+  );
+  return rowCount ?? 0;
+}
+
+/**
+ * Takes `quantity` places of a locked GA row for a hold, after giving back
+ * `reclaimed` places of lapsed holds the caller has just expired.
+ */
+export async function holdGaPlaces(tx: Tx, ga: GaRow, eventId: string, quantity: number, reclaimed = 0): Promise<void> {
+  await tx.query('UPDATE booking.ga_inventory SET held = held - $3 + $4 WHERE event_id = $1 AND section_id = $2', [
+    eventId,
+    ga.section_id,
+    reclaimed,
+    quantity,
+  ]);
+  ga.held += quantity - reclaimed;
+}
+
+/** Gives back the GA places an ending hold held. */
+export async function releaseGaPlaces(tx: Tx, eventId: string, sectionId: string, quantity: number): Promise<void> {
+  await tx.query('UPDATE booking.ga_inventory SET held = held - $3 WHERE event_id = $1 AND section_id = $2', [eventId, sectionId, quantity]);
+}
+
+/** Sells GA places; `fromHeld` of them were held by the paying hold (0 when its hold ended and they are re-acquired). */
+export async function sellGaPlaces(tx: Tx, eventId: string, sectionId: string, quantity: number, fromHeld: number): Promise<void> {
+  await tx.query(`UPDATE booking.ga_inventory SET held = held - $3, sold = sold + $4 WHERE event_id = $1 AND section_id = $2`, [
+    eventId,
+    sectionId,
+    fromHeld,
+    quantity,
+  ]);
+}
+
+/** Puts a cancelled booking's GA places back on sale. */
+export async function returnSoldGaPlaces(tx: Tx, eventId: string, sectionId: string, quantity: number): Promise<void> {
+  await tx.query('UPDATE booking.ga_inventory SET sold = sold - $3 WHERE event_id = $1 AND section_id = $2', [eventId, sectionId, quantity]);
 }
 
 export interface Availability {
@@ -240,7 +284,9 @@ export interface Availability {
  * a hold request would get; so do GA places of lapsed, unswept holds (a hold
  * request reclaims them).
  */
-export async function readAvailability(pool: Pool, event: CatalogEvent): Promise<Availability> {
+export async function readAvailability(pool: Pool, eventId: string): Promise<Availability> {
+  const event = await findCatalogEvent(pool, eventId);
+  if (!event) throw problems.notFound(`event ${eventId}`);
   await ensureInventory(pool, event);
   const seats = await pool.query<{
     seat_id: string;

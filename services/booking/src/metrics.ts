@@ -156,7 +156,9 @@ export function createBookingMetrics(deps: { metrics: Metrics; pool: Pool; logge
   /** The business facts in messages Kafka just acknowledged. */
   function countPublished(messages: readonly Pick<BookingMessage, 'type' | 'data'>[]): void {
     relay.published.inc(messages.length);
-    for (const { type, data = {} } of messages) {
+    for (const { type, data: payload } of messages) {
+      // The few payload fields counted here; the message types are checked where they are written.
+      const data = (payload ?? {}) as { reason?: string; reacquired?: boolean };
       switch (type) {
         case 'hold.created':
         case 'hold.extended':

@@ -1,9 +1,10 @@
-import { openApiCommon, withPlatformResponses, type OpenApiDocument, type ServiceConfig } from '@ticketing/platform';
+import { idempotencyKeyTtlHours, openApiCommon, withPlatformResponses, type OpenApiDocument, type ServiceConfig } from '@ticketing/platform';
+import { bookingReferencePattern } from './booking-reference.js';
 import { simulatedPaymentMethods } from './payment-provider.js';
+import { bookingsTopic } from './service.js';
 
 const { problemResponse, idempotencyKeyHeader, uuidPathParam } = openApiCommon;
 const buyerSecurity = [{ bearerAuth: [] }];
-const referencePattern = '^BK-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$';
 
 const holdResponses = {
   '400': problemResponse('Malformed request'),
@@ -16,6 +17,8 @@ const holdResponses = {
 export interface BookingApiLimits {
   /** Most seats or general-admission places one hold may take (HOLD_MAX_PLACES). */
   maxPlaces: number;
+  /** How long Idempotency-Keys are kept (IDEMPOTENCY_KEY_TTL_HOURS). */
+  idempotencyKeyTtlHours: number;
 }
 
 /** Seats or general-admission places to hold; at most HOLD_MAX_PLACES of either. */
@@ -66,7 +69,9 @@ const bookingDocument: OpenApiDocument = {
     version: '1.0.0',
     description:
       'Holds seats or general-admission places for a few minutes, checks out through the payment provider, and manages bookings. ' +
-      'Every write accepts an Idempotency-Key. Every state change is published on Kafka topic `ticket-bookings` (see docs/events.md).',
+      'Every write accepts an Idempotency-Key. Every state change is published on Kafka topic `' +
+      bookingsTopic +
+      '` (see docs/events.md).',
   },
   paths: {
     '/events/{eventId}/availability': {
@@ -197,7 +202,7 @@ const bookingDocument: OpenApiDocument = {
         summary: 'A booking of yours, by its reference',
         tags: ['bookings'],
         security: buyerSecurity,
-        parameters: [{ name: 'reference', in: 'path', required: true, schema: { type: 'string', pattern: referencePattern } }],
+        parameters: [{ name: 'reference', in: 'path', required: true, schema: { type: 'string', pattern: bookingReferencePattern } }],
         responses: {
           '200': { description: 'Booking', content: { 'application/json': { schema: { $ref: '#/components/schemas/Booking' } } } },
           ...holdResponses,
@@ -211,7 +216,7 @@ const bookingDocument: OpenApiDocument = {
         summary: 'Cancel a booking before the event starts; the payment is refunded and the seats go back on sale',
         tags: ['bookings'],
         security: buyerSecurity,
-        parameters: [{ name: 'reference', in: 'path', required: true, schema: { type: 'string', pattern: referencePattern } }, idempotencyKeyHeader],
+        parameters: [{ name: 'reference', in: 'path', required: true, schema: { type: 'string', pattern: bookingReferencePattern } }, idempotencyKeyHeader],
         responses: {
           '200': { description: 'Booking cancelled', content: { 'application/json': { schema: { $ref: '#/components/schemas/Booking' } } } },
           ...holdResponses,
@@ -272,7 +277,7 @@ const bookingDocument: OpenApiDocument = {
         required: ['id', 'reference', 'eventId', 'status', 'amount'],
         properties: {
           id: { type: 'string', format: 'uuid' },
-          reference: { type: 'string', pattern: referencePattern },
+          reference: { type: 'string', pattern: bookingReferencePattern },
           eventId: { type: 'string', format: 'uuid' },
           status: { enum: ['confirmed', 'cancelled'] },
           seatIds: { type: 'array', items: { type: 'string', format: 'uuid' } },
@@ -321,14 +326,15 @@ const bookingDocument: OpenApiDocument = {
 };
 
 /** The booking service's API; served at /openapi.json and used to validate requests. */
-export function buildBookingOpenApi({ maxPlaces }: BookingApiLimits): OpenApiDocument {
+export function buildBookingOpenApi({ maxPlaces, idempotencyKeyTtlHours }: BookingApiLimits): OpenApiDocument {
   const { components } = bookingDocument;
   // Every operation reads or writes PostgreSQL.
   return withPlatformResponses(
     { ...bookingDocument, components: { ...components, schemas: { ...components.schemas, HoldRequest: holdRequest(maxPlaces) } } },
-    { database: true },
+    { database: true, idempotencyKeyTtlHours },
   );
 }
 
 /** The document a booking service serves: HOLD_MAX_PLACES is the setting `holdSettings` enforces too. */
-export const bookingOpenApi = (config: ServiceConfig): OpenApiDocument => buildBookingOpenApi({ maxPlaces: config.integer('HOLD_MAX_PLACES') });
+export const bookingOpenApi = (config: ServiceConfig): OpenApiDocument =>
+  buildBookingOpenApi({ maxPlaces: config.integer('HOLD_MAX_PLACES'), idempotencyKeyTtlHours: idempotencyKeyTtlHours(config) });

@@ -1,9 +1,12 @@
 import { authEnv, commonEnv, databaseEnv, kafkaEnv, standardPaths, type ServiceDeclaration } from '@ticketing/platform/service-declaration';
 
+/** The Kafka topic booking publishes every hold and booking change to (the default of KAFKA_TOPIC_BOOKINGS). */
+export const bookingsTopic = 'ticket-bookings';
+
 /** Holds, checkout, bookings; the only writer of seat inventory. */
 export const bookingService = {
   name: 'booking',
-  description: 'Seat and general-admission holds, checkout with payment, bookings; publishes ticket-bookings.',
+  description: `Seat and general-admission holds, checkout with payment, bookings; publishes ${bookingsTopic}.`,
   port: 8082,
   ...standardPaths,
   entry: 'services/booking/src/main.ts',
@@ -16,7 +19,7 @@ export const bookingService = {
       name: 'KAFKA_TOPIC_BOOKINGS',
       description: 'Topic every booking state change is relayed to (key = event id).',
       kind: 'string',
-      default: 'ticket-bookings',
+      default: bookingsTopic,
     },
     {
       name: 'HOLD_TTL_SECONDS',
@@ -84,7 +87,7 @@ export const bookingService = {
   ],
   dependencies: {
     postgres: true,
-    kafka: { produces: ['ticket-bookings'], consumes: [] },
+    kafka: { produces: [bookingsTopic], consumes: [] },
     // Fetches the users service's public signing keys (AUTH_JWKS_URL).
     services: ['users'],
   },

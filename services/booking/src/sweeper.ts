@@ -2,20 +2,22 @@ import { withTransaction, type Logger, type Pool } from '@ticketing/platform';
 import type { Counter } from 'prom-client';
 import type { CheckoutDeps } from './checkout.js';
 import { drainCancelledEvents } from './event-cancellations.js';
-import { expireIfLapsed, releaseOrphanedSeats, type HoldSettings } from './holds.js';
+import { expireIfLapsed } from './holds.js';
+import { releaseOrphanedSeats } from './inventory.js';
+import type { Outbox } from './messages.js';
 import { reconcilePayments } from './reconciler.js';
 import type { SweeperMetrics } from './metrics.js';
 import { retryPendingRefunds } from './refunds.js';
 
 /** One sweep: expires up to 200 lapsed holds, then frees orphaned seats. Returns how many holds it expired. */
-export async function sweepOnce(pool: Pool, settings: HoldSettings, stopped: () => boolean = () => false): Promise<number> {
+export async function sweepOnce(pool: Pool, outbox: Outbox, stopped: () => boolean = () => false): Promise<number> {
   let count = 0;
   const { rows } = await pool.query<{ id: string }>(
     `SELECT id FROM booking.holds WHERE status = 'active' AND expires_at <= now() ORDER BY expires_at LIMIT 200`,
   );
   for (const { id } of rows) {
     if (stopped()) break;
-    if (await withTransaction(pool, (tx) => expireIfLapsed(tx, settings, id))) count++;
+    if (await withTransaction(pool, (tx) => expireIfLapsed(tx, outbox, id))) count++;
   }
   await withTransaction(pool, (tx) => releaseOrphanedSeats(tx));
   return count;
@@ -35,7 +37,7 @@ export function startSweeper(deps: {
   intervalMs: number;
   eventCancellationBatchSize: number;
 }) {
-  const { pool, settings, provider } = deps.checkout;
+  const { pool, outbox, provider } = deps.checkout;
   // Expiries are counted from their hold.expired messages (booking_holds_total), like every hold change.
   const { reconciled, refundsRetried: refunded, eventCancellationItems: eventCancelled } = deps.metrics;
   let timer: NodeJS.Timeout | undefined;
@@ -55,7 +57,7 @@ export function startSweeper(deps: {
 
   const loop = () => {
     running = (async () => {
-      await step('expired lapsed holds', () => sweepOnce(pool, settings, () => stopped));
+      await step('expired lapsed holds', () => sweepOnce(pool, outbox, () => stopped));
       await step('reconciled abandoned payments', () => reconcilePayments(deps.checkout, 100, () => stopped), reconciled);
       await step(
         'cancelled holds and bookings of cancelled events',

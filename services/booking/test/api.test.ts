@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { bookingOpenApi } from '../src/openapi.js';
+import { bookingOpenApi, buildBookingOpenApi } from '../src/openapi.js';
 import { startBookingHarness, type BookingHarness } from './support.js';
 import { http, type SeededEvent, seedEvent, testToken } from '@ticketing/testing';
 
@@ -25,6 +25,17 @@ describe('booking API contract', () => {
       .flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m} ${p}`))
       .sort();
     assert.deepEqual(h.service.context.api.registered().sort(), documented, 'every route is documented');
+  });
+
+  test('the document states the configured Idempotency-Key retention, not a fixed one', () => {
+    const keyed = (ttlHours: number) =>
+      Object.values(buildBookingOpenApi({ maxPlaces: 10, idempotencyKeyTtlHours: ttlHours }).paths)
+        .flatMap((ops) => Object.values(ops))
+        .flatMap((op) => op.parameters ?? [])
+        .filter((p) => p.name === 'Idempotency-Key');
+    assert.ok(keyed(24).length >= 4, 'every write documents the header');
+    for (const p of keyed(48)) assert.match(p.description ?? '', /for 48 h;/);
+    for (const p of keyed(24)) assert.match(p.description ?? '', /for 24 h;/);
   });
 
   test('the document lists every answer the platform gives: 401/403, 413/415, 409/422 with Idempotency-Key, 503 with Retry-After', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startService, type RunningService } from '@ticketing/platform';
-import { createBookingDefinition, holdSettings } from '../src/app.js';
+import { createBookingDefinition, holdDeps } from '../src/app.js';
 import { cancelEventsBatch } from '../src/event-cancellations.js';
 import { createSimulatedPaymentProvider } from '../src/payment-provider.js';
 import { bookingEnv, startBookingHarness, validateMessage, type BookingHarness } from './support.js';
@@ -54,8 +54,10 @@ describe('cancelling an event', () => {
     await h.pool.query(`UPDATE catalog.events SET status = 'cancelled' WHERE id = $1`, [event.eventId]);
 
     // The first process does one batch of 2 (bookings first), then dies before its refunds reach the provider.
-    const settings = holdSettings(h.service.context.config);
-    const first = await cancelEventsBatch({ pool: h.service.context.pool, settings, provider: failing, paymentTimeoutMs: 5000 }, 2);
+    const first = await cancelEventsBatch(
+      { pool: h.service.context.requirePool(), ...holdDeps(h.service.context.config), provider: failing, paymentTimeoutMs: 5000 },
+      2,
+    );
     assert.equal(first, 2, 'one bounded batch');
     const open = async () =>
       (

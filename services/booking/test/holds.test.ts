@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { holdSettings } from '../src/app.js';
+import { holdDeps } from '../src/app.js';
 import { sweepOnce } from '../src/sweeper.js';
 import { startBookingHarness, type BookingHarness } from './support.js';
 import { assertInventoryInvariants, http, httpUntilAnswered, lapseHolds, seedEvent, testToken } from '@ticketing/testing';
@@ -141,7 +141,7 @@ describe('holds on real PostgreSQL', () => {
 
 /** The service's own sweep, run now instead of waiting for its interval. */
 function sweepNow(h: BookingHarness): Promise<number> {
-  return sweepOnce(h.service.context.pool, holdSettings(h.service.context.config));
+  return sweepOnce(h.service.context.requirePool(), holdDeps(h.service.context.config).outbox);
 }
 
 function countBy(values: number[]): Record<string, number> {

@@ -48,7 +48,7 @@ describe('outbox relay leadership', () => {
       const previous = holder;
       holder = await waitFor(`leader #${i + 2}`, async () => (await lockHolders(harness.pool)).find((pid) => pid !== previous));
     }
-    const pool = harness.service.context.pool;
+    const pool = harness.service.context.requirePool();
     assert.ok(pool.totalCount <= 4, `pool holds ${pool.totalCount} connections`);
     const started = Date.now();
     assert.equal((await http(harness.url, 'GET', '/readyz')).status, 200);

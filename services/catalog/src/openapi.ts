@@ -1,6 +1,6 @@
-import { openApiCommon, withPlatformResponses, type OpenApiDocument, type Operation, type ServiceConfig } from '@ticketing/platform';
+import { idempotencyKeyTtlHours, openApiCommon, withPlatformResponses, type OpenApiDocument, type Operation, type ServiceConfig } from '@ticketing/platform';
 import { SEARCH_DEFAULT_PAGE_SIZE } from './search.js';
-import { MAX_SEATS_PER_VENUE } from './venues.js';
+import { MAX_SEATS_PER_VENUE } from './venues/input.js';
 
 /**
  * The catalog's API. The same schemas validate every request (see
@@ -438,14 +438,18 @@ const catalogDocument: OpenApiDocument = {
 };
 
 /** The document for the given limits. */
-export function buildCatalogOpenApi(limits: { searchPageSizeMax: number }): OpenApiDocument {
+export function buildCatalogOpenApi(limits: { searchPageSizeMax: number; idempotencyKeyTtlHours: number }): OpenApiDocument {
   const { paths } = catalogDocument;
   // Every operation reads or writes PostgreSQL.
   return withPlatformResponses(
     { ...catalogDocument, paths: { ...paths, '/events': { get: searchEvents(limits.searchPageSizeMax), ...paths['/events'] } } },
-    { database: true },
+    { database: true, idempotencyKeyTtlHours: limits.idempotencyKeyTtlHours },
   );
 }
 
 /** The document a catalog serves: its limits are the running service's settings. */
-export const catalogOpenApi = (config: ServiceConfig): OpenApiDocument => buildCatalogOpenApi({ searchPageSizeMax: config.integer('SEARCH_PAGE_SIZE_MAX') });
+export const catalogOpenApi = (config: ServiceConfig): OpenApiDocument =>
+  buildCatalogOpenApi({
+    searchPageSizeMax: config.integer('SEARCH_PAGE_SIZE_MAX'),
+    idempotencyKeyTtlHours: idempotencyKeyTtlHours(config),
+  });

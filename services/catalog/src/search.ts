@@ -1,5 +1,5 @@
 import { inputOf, problems } from '@ticketing/platform';
-import { eventColumns, toEvent, type EventRow } from './events.js';
+import { eventColumns, toEvent, type EventRow } from './events/queries.js';
 import type { RouteDeps } from './deps.js';
 
 /** Page size when `limit` is not given (capped by SEARCH_PAGE_SIZE_MAX). */

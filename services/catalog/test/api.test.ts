@@ -164,7 +164,7 @@ describe('bad input gets a 4xx problem, never a 500', () => {
   });
 
   test('nothing was written by any of the bad requests: only the fixture exists', async () => {
-    const { rows } = await catalog.service.context.pool.query(
+    const { rows } = await catalog.service.context.requirePool().query(
       `SELECT (SELECT count(*) FROM catalog.venues)::int AS venues, (SELECT count(*) FROM catalog.events)::int AS events,
               (SELECT count(*) FROM catalog.sections)::int AS sections, (SELECT count(*) FROM catalog.price_tiers)::int AS "priceTiers"`,
     );

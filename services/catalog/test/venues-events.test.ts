@@ -329,9 +329,9 @@ describe('idempotency', () => {
     assert.notEqual(bob.body.id, first.body.id);
 
     // Exactly one venue was created by alice's retries.
-    const { rows } = await catalog.service.context.pool.query(
-      `SELECT count(*)::int AS n FROM catalog.venues WHERE owner_id = 'org-alice' AND name = 'Retried Hall'`,
-    );
+    const { rows } = await catalog.service.context
+      .requirePool()
+      .query(`SELECT count(*)::int AS n FROM catalog.venues WHERE owner_id = 'org-alice' AND name = 'Retried Hall'`);
     assert.equal(rows[0].n, 1);
   });
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Request, Response } from 'express';
+import type { ServiceConfig } from './config.js';
 import { pgIdent, withTransaction, type Pool, type Tx } from './db.js';
 import { HttpProblem, problems } from './problem.js';
 import { noteProblem } from './http.js';
@@ -9,6 +10,21 @@ export interface WriteResult {
   status: number;
   body: unknown;
   headers?: Record<string, string>;
+}
+
+/** What an Idempotency-Key may be: 1 to 255 visible ASCII characters. The API documents state this schema. */
+export const idempotencyKeySchema = { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]+$' } as const;
+const idempotencyKeyPattern = new RegExp(idempotencyKeySchema.pattern);
+
+/** How long a service keeps Idempotency-Keys (and their responses). */
+export const idempotencyKeyTtlHours = (config: ServiceConfig): number => config.integer('IDEMPOTENCY_KEY_TTL_HOURS');
+
+/** How a keyed write behaves, for the API documents; `ttlHours` is the service's IDEMPOTENCY_KEY_TTL_HOURS. */
+export function describeIdempotencyKey(ttlHours: number): string {
+  return (
+    `Makes the write safe to retry: same key and body replay the first response for ${ttlHours} h; ` +
+    'another body with the same key gets 422; a retry while the first is still running gets 409.'
+  );
 }
 
 export interface IdempotencyOptions {
@@ -154,8 +170,9 @@ export function createIdempotentWriter(settings: IdempotencyOptions) {
       else res.status(result.status).json(result.body);
     };
     if (key === undefined) return send(await perform(undefined), false);
-    if (key.length === 0 || key.length > 255 || !/^[\x21-\x7e]+$/.test(key)) {
-      throw problems.badRequest('Idempotency-Key must be 1 to 255 visible ASCII characters');
+    const { minLength, maxLength } = idempotencyKeySchema;
+    if (key.length < minLength || key.length > maxLength || !idempotencyKeyPattern.test(key)) {
+      throw problems.badRequest(`Idempotency-Key must be ${minLength} to ${maxLength} visible ASCII characters`);
     }
     const hash = createHash('sha256')
       .update(`${req.method} ${req.originalUrl.split('?')[0]} ${canonical(req.body)}`)

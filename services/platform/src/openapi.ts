@@ -1,6 +1,7 @@
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { describeIdempotencyKey, idempotencyKeySchema } from './idempotency.js';
 import { HttpProblem, problems } from './problem.js';
 
 /**
@@ -257,7 +258,7 @@ const problemContent = { 'application/problem+json': { schema: { $ref: '#/compon
  * database). An operation's own description of a status is kept, and
  * extended where the platform adds a reason.
  */
-export function withPlatformResponses(doc: OpenApiDocument, options: { database: boolean }): OpenApiDocument {
+export function withPlatformResponses(doc: OpenApiDocument, options: { database: boolean; idempotencyKeyTtlHours: number }): OpenApiDocument {
   const problem = (description: string) => ({ description, content: problemContent });
   const paths: OpenApiDocument['paths'] = {};
   for (const [path, ops] of Object.entries(doc.paths)) {
@@ -290,7 +291,12 @@ export function withPlatformResponses(doc: OpenApiDocument, options: { database:
           content: problemContent,
         };
       }
-      paths[path][method] = { ...op, responses };
+      const parameters = op.parameters?.map((p) =>
+        p.in === 'header' && p.name === openApiCommon.idempotencyKeyHeader.name
+          ? { ...p, description: describeIdempotencyKey(options.idempotencyKeyTtlHours) }
+          : p,
+      );
+      paths[path][method] = { ...op, ...(parameters ? { parameters } : {}), responses };
     }
   }
   return { ...doc, paths };
@@ -327,14 +333,13 @@ export const openApiCommon = {
       (description ? `${description} ` : '') + 'RFC 3339 date-time with seconds, in the years 1900–2999, with an offset of `Z` or `±hh:mm` up to ±15:59.',
   }),
 
+  /** Described by `withPlatformResponses`, which knows how long keys are kept. */
   idempotencyKeyHeader: {
     name: 'Idempotency-Key',
     in: 'header' as const,
     required: false,
-    description:
-      'Makes the write safe to retry: same key and body replay the first response for 24 h; another body with the same key gets 422; a retry while the first is still running gets 409.',
-    schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]+$' },
-  },
+    schema: idempotencyKeySchema,
+  } satisfies Parameter,
   uuidPathParam: (name: string, description: string) => ({
     name,
     in: 'path' as const,

@@ -1,10 +1,11 @@
 import { STATUS_CODES, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import type { Express } from 'express';
 import type { Kafka } from 'kafkajs';
 import { ConfigError, loadConfig, type ServiceConfig } from './config.js';
 import { createPool, migrate, platformMigrations, poolTimeoutsFrom, retryWhileUnavailable, type Pool } from './db.js';
 import { createHttpApp, type ReadinessCheck } from './http.js';
-import { createIdempotentWriter, type IdempotentWriter } from './idempotency.js';
+import { createIdempotentWriter, idempotencyKeyTtlHours, type IdempotentWriter } from './idempotency.js';
 import { createKafka } from './kafka.js';
 import { createLogger, type Logger, type LogLevel } from './log.js';
 import { createMetrics, instrumentPool, type Metrics } from './metrics.js';
@@ -32,19 +33,23 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
   );
 }
 
-/** What a service's setup gets: everything shared, already configured. */
+/**
+ * What a service's setup gets: everything shared, already configured. What
+ * exists only for some declarations is reached through a `require…()`
+ * accessor, which names the missing declaration instead of handing out undefined.
+ */
 export interface ServiceContext {
   declaration: ServiceDeclaration;
   config: ServiceConfig;
   logger: Logger;
   metrics: Metrics;
-  /** Present when the declaration depends on PostgreSQL. */
-  pool: Pool;
-  /** Present when the declaration depends on Kafka. */
-  kafka: Kafka | undefined;
-  /** Idempotency-Key handling for writes, stored in the service's schema (needs `database`). */
-  idempotency: IdempotentWriter;
   api: Api;
+  /** The PostgreSQL pool; the declaration must depend on PostgreSQL. */
+  requirePool(): Pool;
+  /** The Kafka client; the declaration must depend on Kafka. */
+  requireKafka(): Kafka;
+  /** Idempotency-Key handling for writes, stored in the service's schema; the definition must have a `database`. */
+  requireIdempotency(): IdempotentWriter;
   /** Adds a /readyz check. */
   addReadinessCheck(check: ReadinessCheck): void;
   /** Runs on shutdown, in reverse order of registration, after HTTP has drained. */
@@ -70,6 +75,101 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
+type ShutdownHook = () => Promise<void> | void;
+
+/** Opens the pool, checks it for /readyz, and applies the platform's and the service's migrations (when DATABASE_MIGRATE). */
+async function openDatabase(
+  definition: ServiceDefinition,
+  config: ServiceConfig,
+  logger: Logger,
+  metrics: Metrics,
+  readiness: ReadinessCheck[],
+): Promise<Pool> {
+  const pool = createPool(config.string('DATABASE_URL'), config.integer('DATABASE_POOL_MAX'), logger, poolTimeoutsFrom(config));
+  instrumentPool(pool, metrics.registry);
+  readiness.push({ name: 'postgres', check: async () => void (await pool.query('SELECT 1')) });
+  if (!definition.database || !config.boolean('DATABASE_MIGRATE')) return pool;
+  const { schema, migrations } = definition.database;
+  try {
+    await retryWhileUnavailable(
+      () => migrate(pool, schema, [platformMigrations, { prefix: definition.declaration.name, dir: migrations }], logger),
+      logger,
+      'migrations',
+    );
+  } catch (error) {
+    await pool.end();
+    throw error;
+  }
+  return pool;
+}
+
+/** The Idempotency-Key store in the service's schema, with an hourly purge of expired keys. */
+function startIdempotency(pool: Pool, schema: string, config: ServiceConfig, logger: Logger, hooks: ShutdownHook[]): IdempotentWriter {
+  const writer = createIdempotentWriter({ pool, schema, ttlHours: idempotencyKeyTtlHours(config) });
+  // Expired keys are never replayed (checked on read); this only reclaims space.
+  const purge = setInterval(
+    () => {
+      writer.purgeExpired().catch((error: unknown) => logger.warn('idempotency key purge failed', { error }));
+    },
+    60 * 60 * 1000,
+  );
+  purge.unref();
+  hooks.push(() => clearInterval(purge));
+  return writer;
+}
+
+function connectKafka(declaration: ServiceDeclaration, config: ServiceConfig, logger: Logger): Kafka {
+  return createKafka(config.list('KAFKA_BROKERS'), config.string('KAFKA_CLIENT_ID') || declaration.name, logger, {
+    username: config.string('KAFKA_SASL_USERNAME'),
+    password: config.string('KAFKA_SASL_PASSWORD'),
+  });
+}
+
+/** Returns `value`, or throws naming what the service did not declare. */
+function required<T>(value: T | undefined, missing: string): T {
+  if (value === undefined) throw new Error(missing);
+  return value;
+}
+
+/** Listens on HOST:PORT with timeouts that keep slow clients from holding sockets (or shutdown). */
+async function listen(app: Express, config: ServiceConfig): Promise<Server> {
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(config.port, config.string('HOST'));
+    s.once('listening', () => resolve(s));
+    s.once('error', (error: NodeJS.ErrnoException) => {
+      reject(error.code === 'EADDRINUSE' ? new ConfigError('PORT', `port ${config.port} is already in use`) : error);
+    });
+  });
+  server.on('clientError', answerClientError);
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 10_000;
+  server.keepAliveTimeout = 5_000;
+  return server;
+}
+
+/** Graceful stop, once: not ready, drain HTTP, run the shutdown hooks in reverse, close the pool. */
+function stopper(server: Server, hooks: ShutdownHook[], pool: Pool | undefined, logger: Logger, markShuttingDown: () => void): () => Promise<void> {
+  let stopping: Promise<void> | undefined;
+  return () =>
+    (stopping ??= (async () => {
+      markShuttingDown();
+      logger.info('shutting down');
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      for (const hook of hooks.reverse()) {
+        try {
+          await hook();
+        } catch (error) {
+          logger.warn('shutdown hook failed', { error });
+        }
+      }
+      await pool?.end();
+      logger.info('stopped');
+    })());
+}
+
 export interface StartOptions {
   /** Receives each log line instead of stdout (tests). */
   writeLog?: (line: string) => void;
@@ -80,50 +180,13 @@ export async function startService(definition: ServiceDefinition, env: NodeJS.Pr
   const config = loadConfig(declaration, env);
   const logger = createLogger({ service: declaration.name }, config.string('LOG_LEVEL') as LogLevel, options.writeLog);
   const metrics = createMetrics(declaration.name, { producesTopics: declaration.dependencies.kafka ? declaration.dependencies.kafka.produces : [] });
-  const hooks: (() => Promise<void> | void)[] = [];
+  const hooks: ShutdownHook[] = [];
   const readiness: ReadinessCheck[] = [];
   let shuttingDown = false;
 
-  let pool: Pool | undefined;
-  if (declaration.dependencies.postgres) {
-    pool = createPool(config.string('DATABASE_URL'), config.integer('DATABASE_POOL_MAX'), logger, poolTimeoutsFrom(config));
-    instrumentPool(pool, metrics.registry);
-    const db = pool;
-    readiness.push({ name: 'postgres', check: async () => void (await db.query('SELECT 1')) });
-    if (definition.database && config.boolean('DATABASE_MIGRATE')) {
-      try {
-        const { schema, migrations } = definition.database;
-        await retryWhileUnavailable(
-          () => migrate(pool!, schema, [platformMigrations, { prefix: declaration.name, dir: migrations }], logger),
-          logger,
-          'migrations',
-        );
-      } catch (error) {
-        await pool.end();
-        throw error;
-      }
-    }
-  }
-  let idempotency: IdempotentWriter | undefined;
-  if (pool && definition.database) {
-    const writer = createIdempotentWriter({ pool, schema: definition.database.schema, ttlHours: config.integer('IDEMPOTENCY_KEY_TTL_HOURS') });
-    // Expired keys are never replayed (checked on read); this only reclaims space.
-    const purge = setInterval(
-      () => {
-        writer.purgeExpired().catch((error: unknown) => logger.warn('idempotency key purge failed', { error }));
-      },
-      60 * 60 * 1000,
-    );
-    purge.unref();
-    hooks.push(() => clearInterval(purge));
-    idempotency = writer;
-  }
-  const kafka = declaration.dependencies.kafka
-    ? createKafka(config.list('KAFKA_BROKERS'), config.string('KAFKA_CLIENT_ID') || declaration.name, logger, {
-        username: config.string('KAFKA_SASL_USERNAME'),
-        password: config.string('KAFKA_SASL_PASSWORD'),
-      })
-    : undefined;
+  const pool = declaration.dependencies.postgres ? await openDatabase(definition, config, logger, metrics, readiness) : undefined;
+  const idempotency = pool && definition.database ? startIdempotency(pool, definition.database.schema, config, logger, hooks) : undefined;
+  const kafka = declaration.dependencies.kafka ? connectKafka(declaration, config, logger) : undefined;
 
   const openApi = typeof definition.openApi === 'function' ? definition.openApi(config) : definition.openApi;
   const api = createApi(openApi);
@@ -141,16 +204,10 @@ export async function startService(definition: ServiceDefinition, env: NodeJS.Pr
     config,
     logger,
     metrics,
-    get pool(): Pool {
-      if (!pool) throw new Error(`${declaration.name} does not declare a PostgreSQL dependency`);
-      return pool;
-    },
-    kafka,
-    get idempotency(): IdempotentWriter {
-      if (!idempotency) throw new Error(`${declaration.name} declares no database schema for idempotency keys`);
-      return idempotency;
-    },
     api,
+    requirePool: () => required(pool, `${declaration.name} does not declare a PostgreSQL dependency`),
+    requireKafka: () => required(kafka, `${declaration.name} does not declare a Kafka dependency`),
+    requireIdempotency: () => required(idempotency, `${declaration.name} declares no database schema for idempotency keys`),
     addReadinessCheck: (check) => void readiness.push(check),
     onShutdown: (hook) => void hooks.push(hook),
   };
@@ -158,42 +215,11 @@ export async function startService(definition: ServiceDefinition, env: NodeJS.Pr
   app.use(api.router);
   finish();
 
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(config.port, config.string('HOST'));
-    s.once('listening', () => resolve(s));
-    s.once('error', (error: NodeJS.ErrnoException) => {
-      reject(error.code === 'EADDRINUSE' ? new ConfigError('PORT', `port ${config.port} is already in use`) : error);
-    });
-  });
-  server.on('clientError', answerClientError);
-  // Slow clients must not hold sockets forever (and must not hang shutdown).
-  server.requestTimeout = 30_000;
-  server.headersTimeout = 10_000;
-  server.keepAliveTimeout = 5_000;
+  const server = await listen(app, config);
   const port = (server.address() as AddressInfo).port;
   const host = config.string('HOST') === '0.0.0.0' ? '127.0.0.1' : config.string('HOST');
   logger.info('listening', { port, host: config.string('HOST') });
-
-  let stopping: Promise<void> | undefined;
-  const stop = () =>
-    (stopping ??= (async () => {
-      shuttingDown = true;
-      logger.info('shutting down');
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
-      for (const hook of hooks.reverse()) {
-        try {
-          await hook();
-        } catch (error) {
-          logger.warn('shutdown hook failed', { error });
-        }
-      }
-      await pool?.end();
-      logger.info('stopped');
-    })());
-
+  const stop = stopper(server, hooks, pool, logger, () => (shuttingDown = true));
   return { url: `http://${host}:${port}`, port, context, stop };
 }
 

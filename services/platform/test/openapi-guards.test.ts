@@ -72,6 +72,12 @@ describe('operation steps: guards, raw body, parse, validate, handler', () => {
   });
   after(async () => service?.stop());
 
+  test('the context hands out only what the declaration depends on, and names what is missing', () => {
+    assert.throws(() => service.context.requirePool(), /does not declare a PostgreSQL dependency/);
+    assert.throws(() => service.context.requireKafka(), /does not declare a Kafka dependency/);
+    assert.throws(() => service.context.requireIdempotency(), /declares no database schema/);
+  });
+
   test('no token: 401 before the body is read, however bad the body', async () => {
     for (const options of [
       { body: { name: 42, extra: true } },

@@ -50,7 +50,8 @@ export const usersDefinition: ServiceDefinition = {
   openApi: usersOpenApi,
   database: { schema: USERS_SCHEMA, migrations: fileURLToPath(new URL('../migrations', import.meta.url)) },
   async setup(ctx) {
-    const { api, pool, config } = ctx;
+    const { api, config } = ctx;
+    const pool = ctx.requirePool();
     const keys = await loadSigningKeys(config.string('USERS_SIGNING_KEYS'));
     const passwords = await createPasswordHasher(config);
     const throttle = throttleSettings(config);

@@ -1,0 +1,68 @@
+import type { Pool, Tx } from '@ticketing/platform';
+
+/**
+ * Everything booking reads from the catalog's schema, and nothing else does:
+ * the catalog owns and migrates these tables, booking only SELECTs from them
+ * (test/catalog-reader.test.ts runs every query here on the catalog's real
+ * migrations, so a migration that breaks booking fails there).
+ *
+ *   catalog.events       id, venue_id, owner_id, status, starts_at
+ *   catalog.seats        id, venue_id, section_id, category
+ *   catalog.sections     id, venue_id, kind, category, capacity
+ *   catalog.price_tiers  event_id, category, price_cents, currency
+ */
+
+export type CatalogEventStatus = 'draft' | 'on_sale' | 'cancelled';
+
+export interface CatalogEvent {
+  id: string;
+  venueId: string;
+  status: CatalogEventStatus;
+  startsAt: Date;
+}
+
+export async function findCatalogEvent(db: Pool | Tx, eventId: string): Promise<CatalogEvent | undefined> {
+  const { rows } = await db.query<{ id: string; venue_id: string; status: CatalogEventStatus; starts_at: Date }>(
+    'SELECT id, venue_id, status, starts_at FROM catalog.events WHERE id = $1',
+    [eventId],
+  );
+  const row = rows[0];
+  return row && { id: row.id, venueId: row.venue_id, status: row.status, startsAt: row.starts_at };
+}
+
+/** Whether the catalog has cancelled the event; no sale may complete for it. */
+export async function eventIsCancelled(db: Pool | Tx, eventId: string): Promise<boolean> {
+  return (await findCatalogEvent(db, eventId))?.status === 'cancelled';
+}
+
+/** The organization that owns the event (its partners see its sales). */
+export async function eventOwnerOf(db: Pool | Tx, eventId: string): Promise<string | undefined> {
+  const { rows } = await db.query<{ owner_id: string }>('SELECT owner_id FROM catalog.events WHERE id = $1', [eventId]);
+  return rows[0]?.owner_id;
+}
+
+/** Whether the event has started, by the database clock. */
+export async function eventHasStarted(db: Pool | Tx, eventId: string): Promise<boolean> {
+  const { rows } = await db.query<{ started: boolean }>('SELECT starts_at <= now() AS started FROM catalog.events WHERE id = $1', [eventId]);
+  return rows[0]?.started === true;
+}
+
+/**
+ * Queries booking embeds in its own statements (INSERT … SELECT, EXISTS), so
+ * the copy into inventory is one statement. Each takes the parameters named.
+ */
+export const catalogQueries = {
+  /** Seats of the venue `$2` in seated sections, priced by event `$1`'s tiers: seat_id, section_id, category, price_cents, currency. */
+  pricedSeats: `SELECT s.id AS seat_id, s.section_id, s.category, p.price_cents, p.currency
+                  FROM catalog.seats s
+                  JOIN catalog.sections sec ON sec.id = s.section_id AND sec.kind = 'seated'
+                  JOIN catalog.price_tiers p ON p.event_id = $1 AND p.category = s.category
+                 WHERE s.venue_id = $2`,
+  /** General-admission sections of the venue `$2`, priced by event `$1`'s tiers: section_id, category, price_cents, currency, capacity. */
+  pricedGaSections: `SELECT sec.id AS section_id, sec.category, p.price_cents, p.currency, sec.capacity
+                       FROM catalog.sections sec
+                       JOIN catalog.price_tiers p ON p.event_id = $1 AND p.category = sec.category
+                      WHERE sec.venue_id = $2 AND sec.kind = 'general_admission'`,
+  /** Ids of cancelled events: id. */
+  cancelledEvents: `SELECT id FROM catalog.events WHERE status = 'cancelled'`,
+} as const;

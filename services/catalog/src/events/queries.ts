@@ -1,0 +1,152 @@
+import { problems, type Pool, type Principal, type Tx } from '@ticketing/platform';
+import { mayManage } from '../deps.js';
+import { loadSeats, loadSections, type VenueRow } from '../venues/queries.js';
+import type { EventInput, EventPatch, EventStatus, PriceTier } from './input.js';
+
+export interface Event {
+  id: string;
+  title: string;
+  description: string;
+  startsAt: string;
+  endsAt: string;
+  status: EventStatus;
+  venue: { id: string; name: string; city: string; address: string; timezone: string };
+  priceTiers: PriceTier[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Columns of an event with its venue summary and price tiers; `e` and `v` aliases. */
+export const eventColumns = `
+  e.id, e.owner_id, e.title, e.description, e.starts_at, e.ends_at, e.status, e.created_at, e.updated_at,
+  v.id AS venue_id, v.name AS venue_name, v.city AS venue_city, v.address AS venue_address, v.timezone AS venue_timezone,
+  coalesce((SELECT json_agg(json_build_object('category', p.category, 'priceCents', p.price_cents, 'currency', p.currency)
+                            ORDER BY p.category)
+              FROM catalog.price_tiers p WHERE p.event_id = e.id), '[]'::json) AS price_tiers`;
+
+export interface EventRow {
+  id: string;
+  owner_id: string;
+  title: string;
+  description: string;
+  starts_at: Date;
+  ends_at: Date;
+  status: EventStatus;
+  created_at: Date;
+  updated_at: Date;
+  venue_id: string;
+  venue_name: string;
+  venue_city: string;
+  venue_address: string;
+  venue_timezone: string;
+  price_tiers: PriceTier[];
+}
+
+export function toEvent(row: EventRow): Event {
+  return {
+    id: row.id,
+    title: row.title,
+    description: row.description,
+    startsAt: row.starts_at.toISOString(),
+    endsAt: row.ends_at.toISOString(),
+    status: row.status,
+    venue: { id: row.venue_id, name: row.venue_name, city: row.venue_city, address: row.venue_address, timezone: row.venue_timezone },
+    priceTiers: row.price_tiers,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  };
+}
+
+export async function findEventRow(db: Pool | Tx, eventId: string): Promise<EventRow | undefined> {
+  const { rows } = await db.query<EventRow>(`SELECT ${eventColumns} FROM catalog.events e JOIN catalog.venues v ON v.id = e.venue_id WHERE e.id = $1`, [
+    eventId,
+  ]);
+  return rows[0];
+}
+
+/** The event as `principal` may see it: drafts only for their owner and admins; 404 otherwise. */
+export async function findVisibleEvent(db: Pool, eventId: string, principal: Principal | undefined): Promise<EventRow> {
+  const row = await findEventRow(db, eventId);
+  if (!row || (row.status === 'draft' && !mayManage(principal, row.owner_id))) throw problems.notFound(`event ${eventId}`);
+  return row;
+}
+
+/**
+ * Inserts an event of `venue` with its price tiers; it belongs to the venue's
+ * owner, also when an admin creates it. Times are kept to the millisecond,
+ * the precision the API returns.
+ */
+export async function insertEvent(tx: Tx, venue: VenueRow, input: EventInput): Promise<string> {
+  const { rows } = await tx.query<{ id: string }>(
+    `INSERT INTO catalog.events (venue_id, owner_id, title, description, starts_at, ends_at, status)
+     VALUES ($1, $2, $3, $4, date_trunc('milliseconds', $5::timestamptz), date_trunc('milliseconds', $6::timestamptz), $7)
+     RETURNING id`,
+    [venue.id, venue.owner_id, input.title, input.description ?? '', input.startsAt, input.endsAt, input.status ?? 'on_sale'],
+  );
+  const eventId = rows[0]!.id;
+  const tiers = input.priceTiers;
+  await tx.query(
+    `INSERT INTO catalog.price_tiers (event_id, category, price_cents, currency)
+     SELECT $1, u.category, u.price_cents, u.currency FROM unnest($2::text[], $3::int[], $4::text[]) AS u(category, price_cents, currency)`,
+    [eventId, tiers.map((t) => t.category), tiers.map((t) => t.priceCents), tiers.map((t) => t.currency)],
+  );
+  return eventId;
+}
+
+/** Locks an event row for a change. */
+export async function lockEvent(tx: Tx, eventId: string): Promise<{ owner_id: string; status: EventStatus; starts_at: Date; ends_at: Date } | undefined> {
+  const { rows } = await tx.query<{ owner_id: string; status: EventStatus; starts_at: Date; ends_at: Date }>(
+    'SELECT owner_id, status, starts_at, ends_at FROM catalog.events WHERE id = $1 FOR UPDATE',
+    [eventId],
+  );
+  return rows[0];
+}
+
+export async function updateEvent(tx: Tx, eventId: string, patch: EventPatch): Promise<void> {
+  await tx.query(
+    `UPDATE catalog.events SET
+       title       = coalesce($2, title),
+       description = coalesce($3, description),
+       starts_at   = coalesce(date_trunc('milliseconds', $4::timestamptz), starts_at),
+       ends_at     = coalesce(date_trunc('milliseconds', $5::timestamptz), ends_at),
+       status      = coalesce($6, status),
+       updated_at  = now()
+     WHERE id = $1`,
+    [eventId, patch.title ?? null, patch.description ?? null, patch.startsAt ?? null, patch.endsAt ?? null, patch.status ?? null],
+  );
+}
+
+/** An event's seat map with prices, in the organizer's section order; only `sectionId` when given (404 if not the venue's). */
+export async function loadSeatMap(db: Pool, event: EventRow, sectionId: string | undefined) {
+  let sections = await loadSections(db, event.venue_id);
+  if (sectionId !== undefined) {
+    sections = sections.filter((s) => s.id === sectionId);
+    if (sections.length === 0) throw problems.notFound(`section ${sectionId} of the event's venue`);
+  }
+  const prices = new Map(event.price_tiers.map((t) => [t.category, t.priceCents]));
+  const priceOf = (category: string): number => {
+    const price = prices.get(category);
+    // Creation guarantees a tier per used category, and seat maps never change.
+    if (price === undefined) throw new Error(`event ${event.id} has no price for category ${category}`);
+    return price;
+  };
+  const seatsBySection = new Map<string, unknown[]>();
+  for (const seat of await loadSeats(db, event.venue_id, sectionId)) {
+    const list = seatsBySection.get(seat.sectionId) ?? [];
+    list.push({ id: seat.id, row: seat.row, number: seat.number, x: seat.x, y: seat.y, category: seat.category, priceCents: priceOf(seat.category) });
+    seatsBySection.set(seat.sectionId, list);
+  }
+  const e = toEvent(event);
+  return {
+    eventId: event.id,
+    status: e.status,
+    currency: e.priceTiers[0]?.currency ?? '',
+    venue: e.venue,
+    priceTiers: e.priceTiers,
+    sections: sections.map((s) => ({
+      ...s,
+      ...(s.kind === 'general_admission' ? { priceCents: priceOf(s.category) } : {}),
+      seats: seatsBySection.get(s.id) ?? [],
+    })),
+  };
+}
