@@ -5,22 +5,27 @@ import { catalogOpenApi } from '@ticketing/catalog/openapi';
 import type { OpenApiDocument } from '@ticketing/platform';
 import { startBookingHarness, type BookingHarness } from '../../booking/test/support.js';
 import { startCatalog, tokens, type TestCatalog } from '../../catalog/test/support.js';
+import { startUsers, type TestUsers } from '../../users/test/support.js';
 import { gatewayEnv, startGateway, type TestGateway } from './support.js';
 
 let catalog: TestCatalog;
 let booking: BookingHarness;
+let users: TestUsers;
 let gateway: TestGateway;
 const allowedOrigin = 'https://tickets.example.com';
 
 before(async () => {
-  [catalog, booking] = await Promise.all([startCatalog(), startBookingHarness()]);
+  [catalog, booking, users] = await Promise.all([startCatalog(), startBookingHarness(), startUsers()]);
   gateway = await startGateway(
-    gatewayEnv({ catalog: catalog.url, booking: booking.url }, { BODY_LIMIT_KB: '8', CORS_ALLOWED_ORIGINS: `${allowedOrigin}, https://admin.example.com` }),
+    gatewayEnv(
+      { users: users.url, catalog: catalog.url, booking: booking.url },
+      { BODY_LIMIT_KB: '8', CORS_ALLOWED_ORIGINS: `${allowedOrigin}, https://admin.example.com` },
+    ),
   );
 });
 after(async () => {
   await gateway?.close();
-  await Promise.all([catalog?.close(), booking?.close()]);
+  await Promise.all([catalog?.close(), booking?.close(), users?.close()]);
 });
 
 const isProblem = (res: { headers: Headers; body: { status?: number } }, status: number) => {
@@ -174,12 +179,12 @@ describe('a stopped upstream', () => {
     assert.equal(ready.status, 200);
     assert.equal(ready.body.status, 'degraded');
     const byName = Object.fromEntries((ready.body.checks as { name: string; ok: boolean }[]).map((c) => [c.name, c.ok]));
-    assert.deepEqual(byName, { redis: true, catalog: true, booking: false });
+    assert.deepEqual(byName, { redis: true, users: true, catalog: true, booking: false });
     // Within OPENAPI_CACHE_SECONDS the merged document comes from the cache, booking included.
     const cached = await gateway.call('GET', '/api/openapi.json');
     assert.ok(cached.body.paths['/api/booking/holds'], 'cached document');
     // Built afresh, it has the catalog and says what is missing.
-    const uncached = await startGateway(gatewayEnv({ catalog: catalog.url, booking: booking.url }, { OPENAPI_CACHE_SECONDS: '0' }));
+    const uncached = await startGateway(gatewayEnv({ users: users.url, catalog: catalog.url, booking: booking.url }, { OPENAPI_CACHE_SECONDS: '0' }));
     try {
       const doc = await uncached.call('GET', '/api/openapi.json');
       assert.equal(doc.status, 200);
