@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { bookingOpenApi } from '@ticketing/booking/openapi';
 import { catalogOpenApi } from '@ticketing/catalog/openapi';
+import { usersOpenApi } from '@ticketing/users/openapi';
 import type { OpenApiDocument } from '@ticketing/platform';
 import { startBookingHarness, type BookingHarness } from '../../booking/test/support.js';
 import { startCatalog, tokens, type TestCatalog } from '../../catalog/test/support.js';
@@ -126,6 +127,7 @@ describe('the public API document and its docs page', () => {
     const upstreams: [string, OpenApiDocument][] = [
       ['catalog', catalogOpenApi(catalog.service.context.config)],
       ['booking', bookingOpenApi(booking.service.context.config)],
+      ['users', usersOpenApi(users.service.context.config)],
     ];
     let count = 0;
     for (const [service, doc] of upstreams) {
