@@ -6,6 +6,8 @@
  * `gitRepository.revision` if Argo CD should follow another branch), then run
  * `npm run synth` and commit dist/ and argocd/.
  */
+import { httpRequestsCounterName } from '@ticketing/platform/metrics';
+
 export const gitRepository = {
   /** The git repository Argo CD pulls dist/ from. THE setting to change for a fork. */
   url: 'https://github.com/ticketing-platform/ticketing-platform.git',
@@ -80,5 +82,5 @@ export const requestRateMetric = {
   /** What the HPA asks the custom metrics API for. */
   name: 'http_requests_per_second',
   /** The counter the services export (prom-client), turned into a per-second rate by prometheus-adapter. */
-  sourceCounter: 'http_requests_total',
+  sourceCounter: httpRequestsCounterName,
 } as const;

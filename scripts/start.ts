@@ -9,6 +9,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gatewayService } from '@ticketing/gateway/service';
 import type { ServiceDeclaration } from '@ticketing/platform/service-declaration';
+import { bookingsTopic } from '@ticketing/booking/service';
 import { allServices } from '../services/services.js';
 import { StackError, describeError, runMain } from './local-stack/errors.js';
 import { ensureKafkaInstalled, ensureTopic, startKafka, stopKafkaIfRunning } from './local-stack/kafka.js';
@@ -38,7 +39,6 @@ const redisPort = 6379;
 /** Not 9090: a system Prometheus may already listen there. */
 const prometheusPort = 9190;
 const databaseName = 'ticketing';
-const bookingsTopic = 'ticket-bookings';
 /**
  * Every credential a service declares that is not wired to Postgres or Kafka
  * (USERS_SIGNING_KEYS, PAYMENT_WEBHOOK_SECRET, …): generated locally, so a

@@ -6,11 +6,12 @@
  * KAFKA_TOPIC_BOOKINGS (default ticket-bookings).
  */
 import { parseArgs } from 'node:util';
+import { bookingsTopic } from '@ticketing/booking/service';
 import { Kafka, logLevel } from 'kafkajs';
 
 const { values } = parseArgs({ options: { 'from-beginning': { type: 'boolean', default: false } } });
 const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
-const topic = process.env.KAFKA_TOPIC_BOOKINGS ?? 'ticket-bookings';
+const topic = process.env.KAFKA_TOPIC_BOOKINGS ?? bookingsTopic;
 
 const kafka = new Kafka({ clientId: 'bookings-tail', brokers, logLevel: logLevel.NOTHING, retry: { retries: 3 } });
 const consumer = kafka.consumer({ groupId: `bookings-tail-${process.pid}-${Date.now()}` });

@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import type { ServiceDeclaration, ServiceResources } from '@ticketing/platform/service-declaration';
 import { containerCpu, containerMemory } from '../quantity.js';
 
-/** Numeric uid/gid the containers run as (matches the `node` user of the Dockerfiles). */
+/** Numeric uid/gid the containers run as (matches the `node` user of services/Dockerfile). */
 export const RUN_AS_USER = 1000;
 
 export interface ServiceWorkloadProps {

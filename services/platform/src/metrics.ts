@@ -20,12 +20,15 @@ export const unmatchedRoute = 'unmatched';
  * are the contract the dashboards, alerts and the prometheus-adapter rule are
  * written against (see docs/metrics.md): change them together.
  */
+/** The HTTP request counter every service exports; the HPA's custom metric is its rate (charts/settings.ts). */
+export const httpRequestsCounterName = 'http_requests_total';
+
 export function createMetrics(service: string, options: { producesTopics?: readonly string[] } = {}) {
   const registry = new Registry();
   registry.setDefaultLabels({ service });
   collectDefaultMetrics({ register: registry });
   const httpRequests = new Counter({
-    name: 'http_requests_total',
+    name: httpRequestsCounterName,
     help: 'HTTP requests served, by route template, method and status code.',
     labelNames: ['method', 'route', 'status'] as const,
     registers: [registry],

@@ -1,3 +1,4 @@
+import { bookingsTopic } from '@ticketing/booking/service';
 import { catalogDefinition } from '@ticketing/catalog/app';
 import { createBookingDefinition } from '@ticketing/booking/app';
 import { createLogger, migrate, platformMigrations, startService, type RunningService, type ServiceDefinition } from '@ticketing/platform';
@@ -70,7 +71,7 @@ export async function startCatalogAndBooking(options: {
   };
   try {
     if (!options.keepDatabase) closers.push(() => db.drop());
-    const topic = await createTestTopic(options.kafkaBrokers, 'ticket-bookings');
+    const topic = await createTestTopic(options.kafkaBrokers, bookingsTopic);
     const env = testServiceEnv(db.url, {
       KAFKA_BROKERS: options.kafkaBrokers,
       KAFKA_TOPIC_BOOKINGS: topic,
