@@ -169,6 +169,12 @@ function bookingFunnel(booking: ServiceDeclaration): Dashboard {
     graph('Payments by outcome', units.Short, [
       { expr: `sum by (outcome) (increase(booking_payments_total{${sel}}[$__rate_interval]))`, legend: '{{outcome}}' },
     ]),
+    graph('Revenue (minor units per hour)', units.Short, [
+      {
+        expr: `sum by (currency, flow) (increase(booking_revenue_minor_units_total{${sel}}[1h]))`,
+        legend: '{{currency}} {{flow}}',
+      },
+    ]),
     graph('Late payments', units.Short, [{ expr: `sum by (result) (increase(booking_late_payments_total{${sel}}[$__rate_interval]))`, legend: '{{result}}' }]),
     graph('Payments pending', units.Short, [{ expr: `max(booking_payments_pending{${sel}})`, legend: 'pending' }]),
     graph('Oldest pending payment', units.Seconds, [{ expr: `max(booking_payments_pending_oldest_age_seconds{${sel}})`, legend: 'age' }]),

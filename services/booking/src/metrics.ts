@@ -66,6 +66,14 @@ export function createBookingMetrics(deps: { metrics: Metrics; pool: Pool; logge
     latePaymentResults,
   );
 
+  // Money in minor units per currency (cents for EUR); currency is a short, bounded set.
+  const revenue = new Counter({
+    name: 'booking_revenue_minor_units_total',
+    help: 'Value of bookings by currency: sold (booking.confirmed) and refunded (booking.cancelled, payment.refunded), in minor units.',
+    labelNames: ['currency', 'flow'] as const,
+    registers: [registry],
+  });
+
   deps.metrics.onProblem(({ method, route, type }) => {
     const reason = rejectionReasons[type];
     if (method === 'POST' && route === '/holds' && reason) rejections.inc({ reason });
@@ -158,7 +166,8 @@ export function createBookingMetrics(deps: { metrics: Metrics; pool: Pool; logge
     relay.published.inc(messages.length);
     for (const { type, data: payload } of messages) {
       // The few payload fields counted here; the message types are checked where they are written.
-      const data = (payload ?? {}) as { reason?: string; reacquired?: boolean };
+      const data = (payload ?? {}) as { reason?: string; reacquired?: boolean; amount?: { cents: number; currency: string } };
+      const money = (flow: 'sold' | 'refunded') => data.amount && revenue.inc({ currency: data.amount.currency, flow }, data.amount.cents);
       switch (type) {
         case 'hold.created':
         case 'hold.extended':
@@ -173,13 +182,16 @@ export function createBookingMetrics(deps: { metrics: Metrics; pool: Pool; logge
         case 'booking.confirmed':
           bookings.inc({ event: 'confirmed' });
           payments.inc({ outcome: 'approved' });
+          money('sold');
           if (data.reacquired === true) latePayments.inc({ result: 'reacquired' });
           break;
         case 'booking.cancelled':
           bookings.inc({ event: 'cancelled' });
+          money('refunded');
           break;
         case 'payment.refunded':
           payments.inc({ outcome: 'refunded' });
+          money('refunded');
           if (data.reason === 'seats_no_longer_available') latePayments.inc({ result: 'refunded' });
           break;
       }
