@@ -1,7 +1,7 @@
 /**
  * Every PromQL expression the platform ships (dashboard panels, recording
  * rules, alert rules, prometheus-adapter rules) run against a real Prometheus
- * that scrapes the real catalog and booking services under a short load, with
+ * that scrapes the real services (users, catalog, booking, gateway) under a short load, with
  * the rendered rules loaded so the recording rules the dashboards read exist:
  * - an ordinary expression must return data;
  * - an incident-only one (a 5xx ratio, an alert condition) must name only
@@ -21,8 +21,8 @@ import { allServices } from '../../services/services.js';
 import { alertRuleGroups } from '../observability/alert-rules.js';
 import { promqlExpressions, type PromqlExpression } from '../observability/promql.js';
 
-/** The services the observed stack runs (the others' per-service rows cannot have data here). */
-const localServices = new Set(['catalog', 'booking']);
+/** The services the observed stack runs (a later service's rows cannot have data here until it joins the stack). */
+const localServices = new Set(['catalog', 'booking', 'users', 'gateway']);
 const expressions = promqlExpressions(allServices);
 
 /** Metric and recording-rule names an expression selects: names followed by a selector or a range. */

@@ -14,6 +14,10 @@ import { catalogDefinition } from '@ticketing/catalog/app';
 import { createKafka, createLogger, createMetrics, runConsumer, startService, type RunningService } from '@ticketing/platform';
 import { createTestDatabase, http, testKafkaBrokers, testSecrets, testToken } from '@ticketing/platform/testing';
 import { createBookingDefinition } from '@ticketing/booking/app';
+import { gatewayDefinition } from '@ticketing/gateway/app';
+import { upstreamSettings } from '@ticketing/gateway/service';
+import { usersDefinition } from '@ticketing/users/app';
+import { generateSigningKeySet } from '@ticketing/users/signing-keys';
 import { ensureTopic } from '../../../scripts/local-stack/kafka.js';
 import { localDir } from '../../../scripts/local-stack/paths.js';
 import { findFreePort } from '../../../scripts/local-stack/ports.js';
@@ -23,7 +27,7 @@ export interface ObservedStack {
   prometheus: RunningPrometheus;
   /** Instant query against the stack's Prometheus. */
   query(promql: string): Promise<PrometheusSample[]>;
-  services: { catalog: RunningService; booking: RunningService };
+  services: { catalog: RunningService; booking: RunningService; users: RunningService; gateway: RunningService };
   /** Job name of the stack's own consumer of the bookings topic (no service consumes it yet). */
   consumerJob: string;
   /** Requests the load sent, by answer status. */
@@ -65,6 +69,24 @@ export async function startObservedStack(options: { ruleFiles?: readonly string[
     stops.push(() => catalog.stop());
     const booking = await startService(createBookingDefinition(), env);
     stops.push(() => booking.stop());
+    // Cheap password hashing: the stack measures metrics, not argon2.
+    const users = await startService(usersDefinition, {
+      ...env,
+      USERS_SIGNING_KEYS: generateSigningKeySet(),
+      PASSWORD_ARGON2_MEMORY_KIB: '1024',
+      PASSWORD_ARGON2_TIME_COST: '1',
+      LOGIN_SLOWDOWN_STEP_MS: '0',
+    });
+    stops.push(() => users.stop());
+    const redisUrl = process.env['TEST_REDIS_URL'];
+    if (!redisUrl) throw new Error('TEST_REDIS_URL is not set: run tests through `npm test`, which starts Redis');
+    const gateway = await startService(gatewayDefinition, {
+      ...env,
+      REDIS_URL: redisUrl,
+      RATE_LIMIT_KEY_PREFIX: `observed-${randomUUID().slice(0, 8)}`,
+      ...Object.fromEntries([users, catalog, booking].map((s) => [upstreamSettings(s.context.declaration.name).url, s.url])),
+    });
+    stops.push(() => gateway.stop());
     const consumer = await startBookingsConsumer(topic);
     stops.push(consumer.stop);
     const dataDir = join(localDir, 'test', `prometheus-${randomUUID().slice(0, 8)}`);
@@ -73,7 +95,7 @@ export async function startObservedStack(options: { ruleFiles?: readonly string[
       dataDir,
       ruleFiles: options.ruleFiles,
       targets: [
-        ...[catalog, booking].map((s) => ({
+        ...[catalog, booking, users, gateway].map((s) => ({
           job: s.context.declaration.name,
           address: new URL(s.url).host,
           metricsPath: s.context.declaration.metricsPath,
@@ -85,10 +107,10 @@ export async function startObservedStack(options: { ruleFiles?: readonly string[
       await prometheus.stop();
       rmSync(dataDir, { recursive: true, force: true });
     });
-    const load = await runLoad(catalog.url, booking.url);
+    const load = await runLoad(catalog.url, booking.url, gateway.url);
     // Two more scrapes after everything settled (relay published, sweeper expired).
     await sleep(3_000);
-    return { prometheus, query: (promql) => queryPrometheus(prometheus.url, promql), services: { catalog, booking }, consumerJob, load, stop };
+    return { prometheus, query: (promql) => queryPrometheus(prometheus.url, promql), services: { catalog, booking, users, gateway }, consumerJob, load, stop };
   } catch (error) {
     await stop();
     throw error;
@@ -136,7 +158,7 @@ async function startBookingsConsumer(topic: string): Promise<{ address: string; 
  * payments approved, declined, timed out, pending; refused holds (seats taken,
  * sold out, not on sale); 404s and a validation error.
  */
-async function runLoad(catalogUrl: string, bookingUrl: string): Promise<Record<number, number>> {
+async function runLoad(catalogUrl: string, bookingUrl: string, gatewayUrl: string): Promise<Record<number, number>> {
   const statuses: Record<number, number> = {};
   const call = async (...args: Parameters<typeof http>) => {
     const res = await http(...args);
@@ -222,6 +244,13 @@ async function runLoad(catalogUrl: string, bookingUrl: string): Promise<Record<n
   });
   await waves(Math.min(3, booked.length), (i) => call(bookingUrl, 'POST', `/bookings/${booked[i]!.reference}/cancel`, write(booked[i]!.owner)));
   await waves(20, (i) => call(bookingUrl, 'GET', i % 2 ? `/holds/${randomUUID()}` : `/bookings/BK-0000-0000`, { token: buyer(i) }));
+  // Through the public entry: searches, and accounts registering and logging in (users behind the gateway).
+  await waves(30, (i) => call(gatewayUrl, 'GET', i % 3 ? '/api/catalog/events?city=porto' : `/api/booking/events/${eventId}/availability`));
+  await waves(5, async (i) => {
+    const account = { email: `observed-${i}-${randomUUID().slice(0, 6)}@example.com`, password: 'observed password 123' };
+    await call(gatewayUrl, 'POST', '/api/users/auth/register', { body: { ...account, displayName: `Observed ${i}` } });
+    await call(gatewayUrl, 'POST', '/api/users/auth/login', { body: account });
+  });
   // Let the holds nobody paid for lapse and be swept.
   await sleep((holdTtlSeconds + 2) * 1000);
   return statuses;
