@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { bookingOpenApi, buildBookingOpenApi } from '../src/openapi.js';
-import { startBookingHarness, type BookingHarness } from './support.js';
-import { http, type SeededEvent, seedEvent, testToken } from '@ticketing/testing';
+import { type BookingHarness, http, type SeededEvent, seedEvent, startBookingHarness, testToken } from '@ticketing/testing';
 
 describe('booking API contract', () => {
   let h: BookingHarness;

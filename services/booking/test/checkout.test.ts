@@ -7,8 +7,7 @@ import type { CheckoutDeps } from '../src/checkout.js';
 import { createSimulatedPaymentProvider } from '../src/payment-provider.js';
 import { reconcilePayments } from '../src/reconciler.js';
 import { retryPendingRefunds } from '../src/refunds.js';
-import { startBookingHarness, type BookingHarness } from './support.js';
-import { assertInventoryInvariants, http, lapseHolds, seedEvent, testSecrets, testToken } from '@ticketing/testing';
+import { assertInventoryInvariants, type BookingHarness, http, lapseHolds, seedEvent, startBookingHarness, testSecrets, testToken } from '@ticketing/testing';
 
 function signed(body: unknown) {
   const raw = JSON.stringify(body);

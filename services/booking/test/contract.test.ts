@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { prepareContractTests, runContractTests } from '../../../scripts/local-stack/python-tools.js';
-import { startBookingHarness, type BookingHarness } from './support.js';
-import { type SeededEvent, seedEvent, testSecrets, testToken } from '@ticketing/testing';
+import { type BookingHarness, type SeededEvent, seedEvent, startBookingHarness, testSecrets, testToken } from '@ticketing/testing';
 
 describe('booking contract: generated input against the served OpenAPI document', () => {
   let h: BookingHarness;

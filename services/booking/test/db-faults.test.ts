@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startBookingHarness, type BookingHarness } from './support.js';
-import { assertInventoryInvariants, http, seedEvent, testToken } from '@ticketing/testing';
+import { assertInventoryInvariants, type BookingHarness, http, seedEvent, startBookingHarness, testToken } from '@ticketing/testing';
 
 describe('booking while PostgreSQL connections are killed', () => {
   let h: BookingHarness;

@@ -4,8 +4,20 @@ import { startService, type RunningService } from '@ticketing/platform';
 import { createBookingDefinition, holdDeps } from '../src/app.js';
 import { cancelEventsBatch } from '../src/event-cancellations.js';
 import { createSimulatedPaymentProvider } from '../src/payment-provider.js';
-import { bookingEnv, startBookingHarness, validateMessage, type BookingHarness } from './support.js';
-import { assertInventoryInvariants, consumeTopic, createTestTopic, http, seedEvent, testKafkaBrokers, testToken, waitUntil } from '@ticketing/testing';
+import { validateMessage } from './support.js';
+import {
+  assertInventoryInvariants,
+  bookingEnv,
+  type BookingHarness,
+  consumeTopic,
+  createTestTopic,
+  http,
+  seedEvent,
+  startBookingHarness,
+  testKafkaBrokers,
+  testToken,
+  waitUntil,
+} from '@ticketing/testing';
 
 describe('cancelling an event', () => {
   let h: BookingHarness;

@@ -24,9 +24,9 @@ import pg from 'pg';
 import { localDir } from '../../../scripts/local-stack/paths.js';
 import { startPostgres, type RunningPostgres } from '../../../scripts/local-stack/postgres.js';
 import { spawnBookingReplica, type ReplicaProcess } from './replica-process.js';
-import { bookingEnv } from './support.js';
 import {
   assertInventoryInvariants,
+  bookingEnv,
   consumeTopic,
   createTestDatabase,
   createTestTopic,

@@ -2,8 +2,16 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { holdDeps } from '../src/app.js';
 import { sweepOnce } from '../src/sweeper.js';
-import { startBookingHarness, type BookingHarness } from './support.js';
-import { assertInventoryInvariants, http, httpUntilAnswered, lapseHolds, seedEvent, testToken } from '@ticketing/testing';
+import {
+  assertInventoryInvariants,
+  type BookingHarness,
+  http,
+  httpUntilAnswered,
+  lapseHolds,
+  seedEvent,
+  startBookingHarness,
+  testToken,
+} from '@ticketing/testing';
 
 describe('holds on real PostgreSQL', () => {
   let h: BookingHarness;

@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { startBookingHarness, type BookingHarness } from './support.js';
-import { http, seedEvent, testToken } from '@ticketing/testing';
+import { type BookingHarness, http, seedEvent, startBookingHarness, testToken } from '@ticketing/testing';
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 

@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ensureTopic, startKafka, type RunningKafka } from '../../../scripts/local-stack/kafka.js';
-import { startBookingHarness, validateMessage, type BookingHarness } from './support.js';
-import { consumeTopic, findFreePort, http, seedEvent, testToken, waitUntil } from '@ticketing/testing';
+import { validateMessage } from './support.js';
+import { type BookingHarness, consumeTopic, findFreePort, http, seedEvent, startBookingHarness, testToken, waitUntil } from '@ticketing/testing';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../..');
 

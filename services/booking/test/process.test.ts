@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { bookingEnv, startBookingHarness, type BookingHarness } from './support.js';
-import { findFreePort } from '@ticketing/testing';
+import { bookingEnv, type BookingHarness, findFreePort, startBookingHarness } from '@ticketing/testing';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../..');
 

@@ -8,14 +8,15 @@ import pg from 'pg';
 import { createBookingDefinition } from '../src/app.js';
 import { createBookingMetrics } from '../src/metrics.js';
 import { startOutboxRelay } from '../src/outbox-relay.js';
-import { startBookingHarness, type BookingHarness } from './support.js';
 import {
+  type BookingHarness,
   createTestDatabase,
   createTestTopic,
   findFreePort,
   http,
   migrateCatalogSchema,
   migrateSchemaOf,
+  startBookingHarness,
   testKafkaBrokers,
   waitUntil,
 } from '@ticketing/testing';

@@ -1,8 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { spawnBookingReplica, type ReplicaProcess } from './replica-process.js';
-import { bookingEnv, startBookingHarness, type BookingHarness } from './support.js';
-import { assertInventoryInvariants, http, httpUntilAnswered, seedEvent, testToken } from '@ticketing/testing';
+import {
+  assertInventoryInvariants,
+  bookingEnv,
+  type BookingHarness,
+  http,
+  httpUntilAnswered,
+  seedEvent,
+  startBookingHarness,
+  testToken,
+} from '@ticketing/testing';
 
 describe('two booking service processes on one database', () => {
   let h: BookingHarness;

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { OpenApiDocument } from '@ticketing/platform';
+import { eventBody, smallVenue, startCatalog, type TestCatalog, tokens } from '@ticketing/testing';
 import { catalogOpenApi } from '../src/openapi.js';
-import { eventBody, smallVenue, startCatalog, tokens, type TestCatalog } from './support.js';
 
 let catalog: TestCatalog;
 /** The document this catalog's settings give. */

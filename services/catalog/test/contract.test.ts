@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { prepareContractTests, runContractTests } from '../../../scripts/local-stack/python-tools.js';
-import { eventBody, smallVenue, startCatalog, tokens, type TestCatalog } from './support.js';
-import { testToken } from '@ticketing/testing';
+import { eventBody, smallVenue, startCatalog, type TestCatalog, testToken, tokens } from '@ticketing/testing';
 
 describe('catalog contract: generated input against the served OpenAPI document', () => {
   let catalog: TestCatalog;

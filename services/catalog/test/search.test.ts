@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { eventBody, smallVenue, startCatalog, tokens, type TestCatalog } from './support.js';
+import { eventBody, smallVenue, startCatalog, type TestCatalog, tokens } from '@ticketing/testing';
 
 let catalog: TestCatalog;
 const ids: Record<string, string> = {};

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { eventBody, smallVenue, startCatalog, tokens, type TestCatalog } from './support.js';
+import { eventBody, smallVenue, startCatalog, type TestCatalog, tokens } from '@ticketing/testing';
 
 let catalog: TestCatalog;
 before(async () => {

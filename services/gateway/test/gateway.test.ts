@@ -4,9 +4,7 @@ import { bookingOpenApi } from '@ticketing/booking/openapi';
 import { catalogOpenApi } from '@ticketing/catalog/openapi';
 import { usersOpenApi } from '@ticketing/users/openapi';
 import type { OpenApiDocument } from '@ticketing/platform';
-import { startBookingHarness, type BookingHarness } from '../../booking/test/support.js';
-import { startCatalog, tokens, type TestCatalog } from '../../catalog/test/support.js';
-import { startUsers, type TestUsers } from '../../users/test/support.js';
+import { type BookingHarness, startBookingHarness, startCatalog, startUsers, type TestCatalog, type TestUsers, tokens } from '@ticketing/testing';
 import { gatewayEnv, startGateway, type TestGateway } from './support.js';
 
 let catalog: TestCatalog;

@@ -3,8 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { testToken } from '@ticketing/platform/testing';
-import { startBookingHarness, type BookingHarness } from '../../booking/test/support.js';
-import { startCatalog, type TestCatalog } from '../../catalog/test/support.js';
+import { type BookingHarness, startBookingHarness, startCatalog, type TestCatalog } from '@ticketing/testing';
 import { gatewayEnv, spawnGateway, type TestGateway } from './support.js';
 
 let catalog: TestCatalog;

@@ -3,8 +3,9 @@ import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { createTokenVerifier } from '@ticketing/platform';
+import { startUsers, type TestUsers } from '@ticketing/testing';
 import { generateSigningKeySet, tokenMintFromSigningKeys } from '../src/signing-keys.js';
-import { registerBuyer, startUsers, type TestUsers } from './support.js';
+import { registerBuyer } from './support.js';
 
 const signingKeys = generateSigningKeySet();
 let users: TestUsers;

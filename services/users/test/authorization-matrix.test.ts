@@ -3,10 +3,9 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { Principal } from '@ticketing/platform';
 import { http, testDatabaseServerUrl, testKafkaBrokers } from '@ticketing/platform/testing';
-import { startCatalogAndBooking, type LocalServices } from '@ticketing/testing';
-import { eventBody, smallVenue } from '../../catalog/test/support.js';
+import { eventBody, type LocalServices, smallVenue, startCatalogAndBooking, startUsers, type TestUsers } from '@ticketing/testing';
 import { generateSigningKeySet, tokenMintFromSigningKeys } from '../src/signing-keys.js';
-import { registerBuyer, startUsers, type TestUsers } from './support.js';
+import { registerBuyer } from './support.js';
 
 /**
  * Every protected endpoint of catalog, booking and users × every kind of

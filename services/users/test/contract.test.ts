@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { startUsers, type TestUsers } from '@ticketing/testing';
 import { prepareContractTests, runContractTests } from '../../../scripts/local-stack/python-tools.js';
 import { generateSigningKeySet, tokenMintFromSigningKeys } from '../src/signing-keys.js';
-import { startUsers, type TestUsers } from './support.js';
 
 describe('users contract: generated input against the served OpenAPI document', () => {
   const signingKeys = generateSigningKeySet();

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createTokenVerifier, HttpProblem, jwksCache, type TokenVerifier } from '@ticketing/platform';
+import { startUsers, type TestUsers } from '@ticketing/testing';
 import { generateSigningKey } from '../src/signing-keys.js';
-import { registerBuyer, startUsers, type TestUsers } from './support.js';
+import { registerBuyer } from './support.js';
 
 /**
  * docs/auth.md's rotation, step by step, with a verifier that lives through

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { registerBuyer, startUsers, type TestUsers } from './support.js';
+import { startUsers, type TestUsers } from '@ticketing/testing';
+import { registerBuyer } from './support.js';
 
 /**
  * Log-in throttling: an unknown email must be indistinguishable from a known

@@ -1,6 +1,11 @@
+/**
+ * The catalog service in-process on a fresh database, the tokens its tests
+ * (and those of the services that call it) use, and a small venue and event.
+ */
+import { catalogDefinition } from '@ticketing/catalog/app';
 import { startService, type RunningService } from '@ticketing/platform';
-import { catalogDefinition } from '../src/app.js';
-import { createTestDatabase, http, testServiceEnv, testToken } from '@ticketing/testing';
+import { createTestDatabase, http, testToken } from '@ticketing/platform/testing';
+import { testServiceEnv } from './services.js';
 
 export interface TestCatalog {
   service: RunningService;
@@ -59,12 +64,13 @@ export function smallVenue(overrides: Record<string, unknown> = {}) {
   };
 }
 
-export const smallVenueTiers = [
+const smallVenueTiers = [
   { category: 'vip', priceCents: 9000, currency: 'EUR' },
   { category: 'standard', priceCents: 5000, currency: 'EUR' },
   { category: 'floor', priceCents: 3000, currency: 'EUR' },
 ];
 
+/** An event at `venueId` priced for every category of the small venue. */
 export function eventBody(venueId: string, overrides: Record<string, unknown> = {}) {
   return {
     venueId,
