@@ -1,4 +1,5 @@
 import type { ServiceResources, ServiceScaling } from '@ticketing/platform/service-declaration';
+import type { PostgresClusterSettings } from './lib/postgres-cluster.js';
 import type { KafkaClusterSettings } from './lib/kafka-cluster.js';
 import type { RateLimit } from './lib/public-ingress.js';
 import { cpuMillis, memoryMebibytes } from './lib/quantity.js';
@@ -25,19 +26,7 @@ export interface EnvironmentSettings {
   readonly rateLimit: RateLimit;
   /** ingress-nginx controller pods, and whether a PodDisruptionBudget keeps all but one of them up during node drains. */
   readonly ingressController: { readonly replicas: number; readonly podDisruptionBudget: boolean };
-  readonly postgres: {
-    /** PostgreSQL instances (1 primary + replicas). */
-    readonly instances: number;
-    /** Quorum synchronous replication to this many standbys. @default undefined (asynchronous) */
-    readonly synchronousStandbys?: number;
-    readonly storageSize: string;
-    readonly walStorageSize: string;
-    readonly resources: ServiceResources;
-    /** Object storage for base backups and WAL archive. */
-    readonly backup: { readonly destinationPath: string; readonly endpointURL: string; readonly retention: string; readonly schedule: string };
-    /** PgBouncer pods of the Pooler. */
-    readonly poolerInstances: number;
-  };
+  readonly postgres: PostgresClusterSettings;
   readonly kafka: KafkaClusterSettings;
   readonly observability: {
     readonly prometheusRetention: string;

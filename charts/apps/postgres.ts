@@ -1,6 +1,7 @@
 import { Chart, type ChartProps } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { EnvironmentSettings } from '../environments.js';
+import { allServices } from '../../services/services.js';
 import { PostgresCluster } from '../lib/postgres-cluster.js';
 import { dataStores, namespaces, partOf } from '../settings.js';
 
@@ -18,6 +19,7 @@ export class PostgresChart extends Chart {
       database: dataStores.postgres.database,
       owner: dataStores.postgres.owner,
       settings: props.environment.postgres,
+      clients: allServices,
       backupCredentialsSecret: `${dataStores.postgres.cluster}-backup-credentials`,
       labels: { 'app.kubernetes.io/part-of': partOf, 'app.kubernetes.io/component': 'database' },
     });

@@ -1,8 +1,6 @@
 import { Construct } from 'constructs';
 import { CnpgCluster, CnpgPooler, CnpgScheduledBackup } from './crds/cnpg.js';
-import type { ServiceDeclaration } from '@ticketing/platform/service-declaration';
-import { allServices } from '../../services/services.js';
-import type { EnvironmentSettings } from '../environments.js';
+import type { ServiceDeclaration, ServiceResources } from '@ticketing/platform/service-declaration';
 
 /** Connections kept free for superusers, replication, backups, monitoring and operators. */
 const reservedConnections = 50;
@@ -20,6 +18,21 @@ export function maxConnectionsFor(services: readonly ServiceDeclaration[]): numb
   return Math.max(300, pools + reservedConnections);
 }
 
+/** What differs between environments (charts/environments.ts holds the values). */
+export interface PostgresClusterSettings {
+  /** PostgreSQL instances (1 primary + replicas). */
+  readonly instances: number;
+  /** Quorum synchronous replication to this many standbys. @default undefined (asynchronous) */
+  readonly synchronousStandbys?: number;
+  readonly storageSize: string;
+  readonly walStorageSize: string;
+  readonly resources: ServiceResources;
+  /** Object storage for base backups and WAL archive. */
+  readonly backup: { readonly destinationPath: string; readonly endpointURL: string; readonly retention: string; readonly schedule: string };
+  /** PgBouncer pods of the Pooler. */
+  readonly poolerInstances: number;
+}
+
 export interface PostgresClusterProps {
   /** Cluster name; CloudNativePG derives `<name>-rw`, `<name>-app` from it. */
   readonly name: string;
@@ -28,7 +41,7 @@ export interface PostgresClusterProps {
   readonly database: string;
   readonly owner: string;
   /** Instances, sync replication, storage, backup target, pooler size. */
-  readonly settings: EnvironmentSettings['postgres'];
+  readonly settings: PostgresClusterSettings;
   /**
    * Secret with `ACCESS_KEY_ID` / `ACCESS_SECRET_KEY` for the object store
    * (created outside git, see docs/gitops.md).
@@ -41,8 +54,8 @@ export interface PostgresClusterProps {
   readonly imageName?: string;
   /** Labels on every object. @default {} */
   readonly labels?: Record<string, string>;
-  /** Services whose pools the server must have room for. @default allServices */
-  readonly clients?: readonly ServiceDeclaration[];
+  /** Services whose pools the server must have room for (max_connections is sized from their declarations). */
+  readonly clients: readonly ServiceDeclaration[];
 }
 
 /**
@@ -65,7 +78,7 @@ export class PostgresCluster extends Construct {
         primaryUpdateStrategy: 'unsupervised',
         postgresql: {
           parameters: {
-            max_connections: String(maxConnectionsFor(props.clients ?? allServices)),
+            max_connections: String(maxConnectionsFor(props.clients)),
             shared_buffers: '256MB',
             'pg_stat_statements.track': 'all',
             // Backstops for sessions other than the services' (which set tighter
