@@ -56,5 +56,8 @@ export function createLogger(base: Record<string, unknown>, level: LogLevel = 'i
     serializers: { error: stdSerializers.err, err: stdSerializers.err },
     redact: { paths: redactPaths, censor: '[Redacted]' },
   };
-  return wrap(write ? pino(options, { write: (line: string) => write(line.trimEnd()) }) : pino(options));
+  // Synchronous stdout: the lines written just before process.exit (shutdown,
+  // a fatal error) must not be lost in a buffer; log volume here is modest.
+  const stdout = pino.destination({ dest: 1, sync: true });
+  return wrap(pino(options, write ? { write: (line: string) => write(line.trimEnd()) } : stdout));
 }
