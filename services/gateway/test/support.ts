@@ -3,18 +3,13 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { startService, type RunningService } from '@ticketing/platform';
 import { http, testAuthEnv } from '@ticketing/platform/testing';
+import { testRedisUrl } from '@ticketing/testing';
 import { findFreePort } from '../../../scripts/local-stack/ports.js';
 import { waitFor } from '../../../scripts/local-stack/waiting.js';
 import { gatewayDefinition } from '../src/app.js';
 import { upstreamSettings } from '../src/service.js';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../..');
-
-export function testRedisUrl(): string {
-  const url = process.env.TEST_REDIS_URL;
-  if (!url) throw new Error('TEST_REDIS_URL is not set: run tests through `npm test`, which starts Redis');
-  return url;
-}
 
 /** Env for a gateway under test: the real test Redis, counters of its own (a fresh key prefix), upstreams as given. */
 export function gatewayEnv(upstreams: Record<string, string>, overrides: Record<string, string> = {}): Record<string, string> {

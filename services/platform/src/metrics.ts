@@ -120,24 +120,35 @@ export function instrumentPool(pool: pg.Pool, registry: Registry): void {
   };
 }
 
+/** The metric `name` of the registry, created once: several consumers in one process report through the same series. */
+function shared<M extends Counter<string> | Gauge<string>>(registry: Registry, name: string, create: (name: string) => M): M {
+  return (registry.getSingleMetric(name) as M | undefined) ?? create(name);
+}
+
 /** Counters and gauges every Kafka consumer reports, through one helper, labelled by topic and group. */
 export function createConsumerMetrics(registry: Registry) {
-  const messages =
-    (registry.getSingleMetric('kafka_consumer_messages_total') as Counter<'topic' | 'group' | 'outcome'> | undefined) ??
-    new Counter({
-      name: 'kafka_consumer_messages_total',
-      help: 'Messages a consumer handled, by topic, group and outcome (processed, failed, dead_lettered).',
-      labelNames: ['topic', 'group', 'outcome'] as const,
-      registers: [registry],
-    });
-  const lag =
-    (registry.getSingleMetric('kafka_consumer_lag') as Gauge<'topic' | 'group' | 'partition'> | undefined) ??
-    new Gauge({
-      name: 'kafka_consumer_lag',
-      help: 'Messages between the consumer position and the end of the partition (high watermark - 1 - last offset handled).',
-      labelNames: ['topic', 'group', 'partition'] as const,
-      registers: [registry],
-    });
+  const messages = shared(
+    registry,
+    'kafka_consumer_messages_total',
+    (name) =>
+      new Counter({
+        name,
+        help: 'Messages a consumer handled, by topic, group and outcome (processed, failed, dead_lettered).',
+        labelNames: ['topic', 'group', 'outcome'] as const,
+        registers: [registry],
+      }),
+  );
+  const lag = shared(
+    registry,
+    'kafka_consumer_lag',
+    (name) =>
+      new Gauge({
+        name,
+        help: 'Messages between the consumer position and the end of the partition (high watermark - 1 - last offset handled).',
+        labelNames: ['topic', 'group', 'partition'] as const,
+        registers: [registry],
+      }),
+  );
   return {
     /** Starts the outcome counters of a subscription at 0. */
     subscribed(topic: string, group: string): void {

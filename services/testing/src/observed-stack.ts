@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { catalogDefinition } from '@ticketing/catalog/app';
 import { createKafka, createLogger, createMetrics, runConsumer, startService, type RunningService } from '@ticketing/platform';
-import { createTestDatabase, http, testKafkaBrokers, testSecrets, testToken } from '@ticketing/platform/testing';
+import { createTestDatabase, http, testKafkaBrokers, testToken } from '@ticketing/platform/testing';
 import { createBookingDefinition } from '@ticketing/booking/app';
 import { gatewayDefinition } from '@ticketing/gateway/app';
 import { upstreamSettings } from '@ticketing/gateway/service';
@@ -21,6 +21,9 @@ import { generateSigningKeySet } from '@ticketing/users/signing-keys';
 import { ensureTopic } from '../../../scripts/local-stack/kafka.js';
 import { localDir } from '../../../scripts/local-stack/paths.js';
 import { findFreePort } from '../../../scripts/local-stack/ports.js';
+import { testRedisUrl } from './redis.js';
+import { testServiceEnv } from './services.js';
+import { fastUsersEnv } from './users.js';
 import { queryPrometheus, startPrometheus, type PrometheusSample, type RunningPrometheus } from '../../../scripts/local-stack/prometheus.js';
 
 export interface ObservedStack {
@@ -48,18 +51,12 @@ export async function startObservedStack(options: { ruleFiles?: readonly string[
   const [broker] = testKafkaBrokers();
   await ensureTopic(broker!, topic, 1);
   await ensureTopic(broker!, `${topic}.dlq`, 1);
-  const env = {
-    DATABASE_URL: db.url,
-    KAFKA_BROKERS: testKafkaBrokers().join(','),
+  const env = testServiceEnv(db.url, {
     KAFKA_TOPIC_BOOKINGS: topic,
-    HOST: '127.0.0.1',
-    PORT: '0',
-    LOG_LEVEL: 'error',
     HOLD_TTL_SECONDS: String(holdTtlSeconds),
     SWEEPER_INTERVAL_MS: '500',
     PAYMENT_TIMEOUT_MS: '300',
-    ...testSecrets,
-  };
+  });
   const stops: (() => Promise<void>)[] = [() => db.drop()];
   const stop = async () => {
     for (const step of stops.reverse()) await step().catch(() => undefined);
@@ -69,20 +66,11 @@ export async function startObservedStack(options: { ruleFiles?: readonly string[
     stops.push(() => catalog.stop());
     const booking = await startService(createBookingDefinition(), env);
     stops.push(() => booking.stop());
-    // Cheap password hashing: the stack measures metrics, not argon2.
-    const users = await startService(usersDefinition, {
-      ...env,
-      USERS_SIGNING_KEYS: generateSigningKeySet(),
-      PASSWORD_ARGON2_MEMORY_KIB: '1024',
-      PASSWORD_ARGON2_TIME_COST: '1',
-      LOGIN_SLOWDOWN_STEP_MS: '0',
-    });
+    const users = await startService(usersDefinition, { ...env, USERS_SIGNING_KEYS: generateSigningKeySet(), ...fastUsersEnv });
     stops.push(() => users.stop());
-    const redisUrl = process.env['TEST_REDIS_URL'];
-    if (!redisUrl) throw new Error('TEST_REDIS_URL is not set: run tests through `npm test`, which starts Redis');
     const gateway = await startService(gatewayDefinition, {
       ...env,
-      REDIS_URL: redisUrl,
+      REDIS_URL: testRedisUrl(),
       RATE_LIMIT_KEY_PREFIX: `observed-${randomUUID().slice(0, 8)}`,
       ...Object.fromEntries([users, catalog, booking].map((s) => [upstreamSettings(s.context.declaration.name).url, s.url])),
     });

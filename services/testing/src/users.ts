@@ -15,7 +15,8 @@ export interface TestUsers {
 }
 
 /** Cheap argon2 (tests hash many passwords) and no slow-down unless a test asks for it. */
-const fastUsersEnv = {
+/** Cheap argon2 and no log-in delays: tests measure behaviour, not hashing. */
+export const fastUsersEnv = {
   PASSWORD_ARGON2_MEMORY_KIB: '1024',
   PASSWORD_ARGON2_TIME_COST: '1',
   LOGIN_SLOWDOWN_STEP_MS: '0',
