@@ -68,7 +68,12 @@ export function createUpstreamClient(options: { retries: number }): UpstreamClie
     const body = Buffer.isBuffer(req.body) && req.body.length > 0 ? req.body : undefined;
     const abandoned = new AbortController();
     res.once('close', () => abandoned.abort());
-    const signal = AbortSignal.any([AbortSignal.timeout(upstream.timeoutMs), abandoned.signal]);
+    // The budget bounds a whole answer, except an event stream's: that one is
+    // bounded until its headers arrive and then lives as long as the client stays.
+    const timedOut = new AbortController();
+    const budget = setTimeout(() => timedOut.abort(new DOMException('upstream budget spent', 'TimeoutError')), upstream.timeoutMs);
+    res.once('close', () => clearTimeout(budget));
+    const signal = AbortSignal.any([timedOut.signal, abandoned.signal]);
     const dispatcher: Dispatcher = isSafeToRetry(req) ? retrying : agent;
 
     let answer: Dispatcher.ResponseData;
@@ -77,6 +82,7 @@ export function createUpstreamClient(options: { retries: number }): UpstreamClie
     } catch (error) {
       throw upstreamProblem(error, upstream, signal);
     }
+    if (String(answer.headers['content-type'] ?? '').startsWith('text/event-stream')) clearTimeout(budget);
     res.status(answer.statusCode);
     for (const [name, value] of Object.entries(answer.headers)) if (value !== undefined && !hopByHop.has(name)) res.setHeader(name, value);
     try {

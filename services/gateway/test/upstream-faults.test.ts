@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { testToken } from '@ticketing/platform/testing';
@@ -20,6 +20,19 @@ interface Seen {
 const seen: Seen[] = [];
 let failFirst = 0;
 let server: Server;
+
+/** An event stream that outlives the route timeout: a tick every 150 ms, five in all. */
+function streamTicks(res: ServerResponse): void {
+  res.writeHead(200, { 'content-type': 'text/event-stream' });
+  let tick = 0;
+  const timer = setInterval(() => {
+    res.write(`event: tick\ndata: ${++tick}\n\n`);
+    if (tick === 5) {
+      clearInterval(timer);
+      res.end();
+    }
+  }, 150);
+}
 let gateway: TestGateway;
 const buyer = testToken('buyer-faults', 'buyer');
 
@@ -30,6 +43,7 @@ before(async () => {
     req.on('end', () => {
       seen.push({ method: req.method!, url: req.url!, headers: req.headers, body });
       if (req.url!.startsWith('/slow')) return; // never answers
+      if (req.url!.startsWith('/stream')) return streamTicks(res);
       if (failFirst > 0) {
         failFirst--;
         return req.socket.destroy(); // a replica dying mid-request
@@ -61,6 +75,21 @@ describe('through the gateway', () => {
     assert.equal(res.body.upstream, 'catalog');
     assert.ok(took >= 350 && took < 2_000, `${took} ms`);
     assert.equal(seen.length, 1, 'a timed-out call is not tried again');
+  });
+
+  test('an event stream is passed on as it arrives and may outlive the route timeout', async () => {
+    const started = Date.now();
+    const res = await fetch(`${gateway.url}/api/catalog/stream`, { headers: { accept: 'text/event-stream' } });
+    assert.equal(res.status, 200);
+    const arrivals: number[] = [];
+    let text = '';
+    for await (const chunk of res.body!) {
+      text += Buffer.from(chunk).toString();
+      arrivals.push(Date.now() - started);
+    }
+    assert.equal(text.match(/event: tick/g)?.length, 5, text);
+    assert.ok(arrivals.at(-1)! > 600, `the stream ran past the 400 ms budget (${arrivals.at(-1)} ms)`);
+    assert.ok(arrivals.length >= 3, `events arrived one by one, not buffered to the end (${arrivals.length} chunks)`);
   });
 
   test('request id, traceparent and the token are passed on; hop-by-hop headers are not', async () => {

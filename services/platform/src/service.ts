@@ -12,6 +12,7 @@ import { createMetrics, instrumentPool, type Metrics } from './metrics.js';
 import { createApi, type Api, type OpenApiDocument } from './openapi.js';
 import { HttpProblem, problems } from './problem.js';
 import type { ServiceDeclaration } from './service-declaration.js';
+import { createEventStreams, type EventStreams } from './sse.js';
 
 /**
  * Requests Node's HTTP parser rejects (oversized URL or headers, malformed
@@ -54,6 +55,8 @@ export interface ServiceContext {
   addReadinessCheck(check: ReadinessCheck): void;
   /** Runs on shutdown, in reverse order of registration, after HTTP has drained. */
   onShutdown(hook: () => Promise<void> | void): void;
+  /** Server-Sent Events for live views; every open stream is ended when the service stops. */
+  eventStreams: EventStreams;
 }
 
 export interface ServiceDefinition {
@@ -183,6 +186,7 @@ export async function startService(definition: ServiceDefinition, env: NodeJS.Pr
   const hooks: ShutdownHook[] = [];
   const readiness: ReadinessCheck[] = [];
   let shuttingDown = false;
+  const eventStreams = createEventStreams();
 
   const pool = declaration.dependencies.postgres ? await openDatabase(definition, config, logger, metrics, readiness) : undefined;
   const idempotency = pool && definition.database ? startIdempotency(pool, definition.database.schema, config, logger, hooks) : undefined;
@@ -210,6 +214,7 @@ export async function startService(definition: ServiceDefinition, env: NodeJS.Pr
     requireIdempotency: () => required(idempotency, `${declaration.name} declares no database schema for idempotency keys`),
     addReadinessCheck: (check) => void readiness.push(check),
     onShutdown: (hook) => void hooks.push(hook),
+    eventStreams,
   };
   await definition.setup(context);
   app.use(api.router);
@@ -219,7 +224,11 @@ export async function startService(definition: ServiceDefinition, env: NodeJS.Pr
   const port = (server.address() as AddressInfo).port;
   const host = config.string('HOST') === '0.0.0.0' ? '127.0.0.1' : config.string('HOST');
   logger.info('listening', { port, host: config.string('HOST') });
-  const stop = stopper(server, hooks, pool, logger, () => (shuttingDown = true));
+  const stop = stopper(server, hooks, pool, logger, () => {
+    shuttingDown = true;
+    // Clients reconnect (to another replica) on their own; an open stream would hold the drain.
+    eventStreams.closeAll();
+  });
   return { url: `http://${host}:${port}`, port, context, stop };
 }
 
