@@ -11,8 +11,10 @@ import { problems } from './problem.js';
  * a signing key. Roles gate writes; a partner's token carries its
  * organization (`org`), which is what owns venues, events and their sales.
  */
-export type Role = 'buyer' | 'partner' | 'admin';
-export const roles: readonly Role[] = ['buyer', 'partner', 'admin'];
+export type Role = 'buyer' | 'partner' | 'staff' | 'admin';
+export const roles: readonly Role[] = ['buyer', 'partner', 'staff', 'admin'];
+/** Roles that act for one organization and carry it in the `org` claim: its organizers and its door staff. */
+export const organizationRoles: readonly Role[] = ['partner', 'staff'];
 
 /** The only algorithms accepted: `none`, HS* (e.g. forged with a public key) and RSA are refused. */
 export const tokenAlgorithms = ['EdDSA', 'ES256'] as const;
@@ -22,7 +24,7 @@ export const jwksPath = '/.well-known/jwks.json';
 export interface Principal {
   readonly sub: string;
   readonly role: Role;
-  /** A partner's organization id; absent for buyers and admins. */
+  /** A partner's or staff member's organization id; absent for buyers and admins. */
   readonly org?: string;
 }
 
@@ -77,8 +79,9 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       const { sub, role, org } = payload;
       if (typeof sub !== 'string' || sub.length === 0 || sub.length > 200) throw problems.unauthorized('token has no subject');
       if (typeof role !== 'string' || !roles.includes(role as Role)) throw problems.unauthorized('token has no valid role');
-      if (role === 'partner' && (typeof org !== 'string' || org.length === 0)) throw problems.unauthorized('partner token has no organization');
-      return role === 'partner' ? { sub, role, org: org as string } : { sub, role: role as Role };
+      const scoped = organizationRoles.includes(role as Role);
+      if (scoped && (typeof org !== 'string' || org.length === 0)) throw problems.unauthorized(`${role} token has no organization`);
+      return scoped ? { sub, role: role as Role, org: org as string } : { sub, role: role as Role };
     },
   };
 }

@@ -1,4 +1,8 @@
-import { Kafka, logLevel, type KafkaMessage, type Producer } from 'kafkajs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Kafka, logLevel, type IHeaders, type KafkaMessage, type Producer } from 'kafkajs';
+import { isTransientDatabaseError } from './database-errors.js';
+import { pgIdent, releaseClient, type Pool, type Tx } from './db.js';
+import type { ReadinessCheck } from './http.js';
 import type { Logger } from './log.js';
 import { createConsumerMetrics, type Metrics } from './metrics.js';
 
@@ -60,16 +64,40 @@ export function createReliableProducer(kafka: Kafka, metrics: Pick<Metrics, 'kaf
   return producer;
 }
 
-export interface ConsumerOptions {
+/** Headers a dead-lettered message carries besides its own: where it came from and why it failed. */
+export const deadLetterHeaders = {
+  topic: 'dlq-topic',
+  partition: 'dlq-partition',
+  offset: 'dlq-offset',
+  group: 'dlq-group',
+  error: 'dlq-error',
+  attempts: 'dlq-attempts',
+  failedAt: 'dlq-failed-at',
+} as const;
+
+/** The id a message is deduplicated on: its `message-id` header, else its place in the log. */
+export function messageIdOf(message: KafkaMessage, topic: string, partition: number): string {
+  const header = message.headers?.['message-id'];
+  const id = Array.isArray(header) ? header[0] : header;
+  return id ? id.toString() : `${topic}/${partition}/${message.offset}`;
+}
+
+/** Retry delay before attempt `attempt + 1`: exponential, capped, with "equal jitter" (half fixed, half random). */
+export function backoffDelayMs(attempt: number, backoff: { initialMs: number; maxMs: number }, random = Math.random): number {
+  const ceiling = Math.min(backoff.maxMs, backoff.initialMs * 2 ** (attempt - 1));
+  return ceiling / 2 + random() * (ceiling / 2);
+}
+
+interface CommonConsumerOptions {
   kafka: Kafka;
   topic: string;
   group: string;
   logger: Logger;
   metrics: Pick<Metrics, 'registry' | 'kafkaProduceErrors'>;
-  /** Handles one message; a throw is a failed attempt. */
-  handle(message: KafkaMessage, partition: number): Promise<void>;
   /** Attempts per message before it goes to the dead-letter topic. @default 3 */
   maxAttempts?: number;
+  /** Delays between attempts (exponential with jitter). @default { initialMs: 100, maxMs: 5000 } */
+  backoff?: { initialMs: number; maxMs: number };
   /** Where messages that keep failing go, with headers saying where they came from. @default `<topic>.dlq` */
   deadLetterTopic?: string;
   /** @default false: only messages produced after the group first joins */
@@ -77,71 +105,174 @@ export interface ConsumerOptions {
 }
 
 /**
- * The one way a service consumes: at-least-once (offsets committed after the
- * handler), a message that keeps failing is dead-lettered instead of blocking
- * its partition, and kafka_consumer_messages_total / kafka_consumer_lag are
- * reported for the topic and group.
+ * Without `database`: at least once, the handler must be idempotent itself.
+ * With `database`: effectively once: each attempt is one transaction that
+ * records the message id in `<schema>.consumed_messages` (a platform
+ * migration) together with the handler's writes, so a redelivered message
+ * (rebalance, crash before the offset commit, DLQ replay) is skipped.
  */
-export async function runConsumer(options: ConsumerOptions): Promise<{ stop(): Promise<void> }> {
+export type ConsumerOptions = CommonConsumerOptions &
+  (
+    | { database?: undefined; /** Handles one message; a throw is a failed attempt. */ handle(message: KafkaMessage, partition: number): Promise<void> }
+    | {
+        database: { pool: Pool; schema: string };
+        /** Handles one message inside `tx`; a throw rolls the attempt back. */
+        handle(message: KafkaMessage, partition: number, tx: Tx): Promise<void>;
+      }
+  );
+
+export interface RunningConsumer {
+  /** Leaves the group after the message in hand; resolved offsets are committed. */
+  stop(): Promise<void>;
+  /** For /readyz: fails while this process is not a member of its consumer group. */
+  readiness: ReadinessCheck;
+}
+
+/** Consumed message ids are kept twice as long as the topics keep messages (7 days), then purged. */
+const dedupeRetentionDays = 14;
+
+type Outcome = 'processed' | 'duplicate';
+
+/**
+ * The one way a service consumes. Each message is tried up to `maxAttempts`
+ * times with backoff; a database outage is waited out instead (it is nobody's
+ * poison). A message that keeps failing is parked on the dead-letter topic and
+ * the partition goes on. Offsets are committed only after a message's
+ * transaction (or its dead-lettering), so a crash redelivers, never skips.
+ * Reports kafka_consumer_messages_total and kafka_consumer_lag per partition.
+ */
+export async function runConsumer(options: ConsumerOptions): Promise<RunningConsumer> {
   const { topic, group, logger } = options;
   const maxAttempts = options.maxAttempts ?? 3;
+  const backoff = options.backoff ?? { initialMs: 100, maxMs: 5_000 };
   const deadLetterTopic = options.deadLetterTopic ?? `${topic}.dlq`;
   const metrics = createConsumerMetrics(options.metrics.registry);
   metrics.subscribed(topic, group);
   const consumer = options.kafka.consumer({ groupId: group });
   const producer = createReliableProducer(options.kafka, options.metrics);
+  let member = false;
+  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+    member = true;
+    metrics.assigned(topic, group, payload.memberAssignment[topic] ?? []);
+  });
+  for (const left of [consumer.events.STOP, consumer.events.DISCONNECT]) consumer.on(left, () => void (member = false));
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    member = false;
+    if (!payload.restart) logger.error('consumer: crashed and will not restart', { topic, group, error: payload.error });
+  });
+
+  const handleOnce = async (message: KafkaMessage, partition: number): Promise<Outcome> => {
+    if (!options.database) {
+      await options.handle(message, partition);
+      return 'processed';
+    }
+    const { pool, schema } = options.database;
+    const tx = await pool.connect();
+    let failure: unknown;
+    try {
+      await tx.query('BEGIN');
+      const { rowCount } = await tx.query(
+        `INSERT INTO ${pgIdent(schema)}.consumed_messages (consumer_group, message_id, topic, partition, "offset")
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
+        [group, messageIdOf(message, topic, partition), topic, partition, message.offset],
+      );
+      if (rowCount === 1) await options.handle(message, partition, tx);
+      await tx.query('COMMIT');
+      return rowCount === 1 ? 'processed' : 'duplicate';
+    } catch (error) {
+      failure = error;
+      await tx.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      releaseClient(tx, failure);
+    }
+  };
+
+  const deadLetter = async (message: KafkaMessage, partition: number, error: unknown, attempts: number): Promise<void> => {
+    logger.warn('consumer: message dead-lettered', { topic, group, partition, offset: message.offset, attempts, error });
+    const headers: IHeaders = {
+      ...message.headers,
+      [deadLetterHeaders.topic]: topic,
+      [deadLetterHeaders.partition]: String(partition),
+      [deadLetterHeaders.offset]: message.offset,
+      [deadLetterHeaders.group]: group,
+      [deadLetterHeaders.error]: String((error as Error)?.message ?? error).slice(0, 2000),
+      [deadLetterHeaders.attempts]: String(attempts),
+      [deadLetterHeaders.failedAt]: new Date().toISOString(),
+    };
+    await producer.send({ topic: deadLetterTopic, acks: -1, messages: [{ key: message.key, value: message.value, headers }] });
+    metrics.handled(topic, group, 'dead_lettered');
+  };
+
   await producer.connect();
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: options.fromBeginning ?? false });
   await consumer.run({
     eachBatchAutoResolve: false,
-    eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-      for (const message of batch.messages) {
-        if (!isRunning() || isStale()) break;
-        let lastError: unknown;
-        for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+    eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }) => {
+      const live = () => isRunning() && !isStale();
+      /** Waits `ms` while heartbeating; false when the consumer is stopping or lost the partition. */
+      const pause = async (ms: number): Promise<boolean> => {
+        for (const end = Date.now() + ms; Date.now() < end && live();) {
+          await sleep(Math.min(500, end - Date.now()));
+          await heartbeat();
+        }
+        return live();
+      };
+      messages: for (const message of batch.messages) {
+        if (!live()) break;
+        for (let attempt = 1; ; attempt++) {
           try {
-            await options.handle(message, batch.partition);
-            lastError = undefined;
+            metrics.handled(topic, group, await handleOnce(message, batch.partition));
             break;
           } catch (error) {
-            lastError = error;
             metrics.handled(topic, group, 'failed');
+            const outage = options.database !== undefined && isTransientDatabaseError(error);
+            if (outage) logger.warn('consumer: database unavailable; waiting', { topic, group, error: (error as Error).message });
+            if (!outage && attempt >= maxAttempts) {
+              await deadLetter(message, batch.partition, error, attempt);
+              break;
+            }
+            // Stopping or rebalanced away: the offset stays unresolved, so the next owner gets the message.
+            if (!(await pause(backoffDelayMs(Math.min(attempt, 30), backoff)))) break messages;
           }
-        }
-        if (lastError === undefined) {
-          metrics.handled(topic, group, 'processed');
-        } else {
-          logger.warn('consumer: message dead-lettered', { topic, group, partition: batch.partition, offset: message.offset, error: lastError });
-          await producer.send({
-            topic: deadLetterTopic,
-            acks: -1,
-            messages: [
-              {
-                key: message.key,
-                value: message.value,
-                headers: {
-                  ...message.headers,
-                  'dlq-topic': topic,
-                  'dlq-partition': String(batch.partition),
-                  'dlq-offset': message.offset,
-                  'dlq-error': String((lastError as Error)?.message ?? lastError),
-                },
-              },
-            ],
-          });
-          metrics.handled(topic, group, 'dead_lettered');
         }
         resolveOffset(message.offset);
         metrics.position(topic, group, batch.partition, batch.highWatermark, message.offset);
         await heartbeat();
       }
+      await commitOffsetsIfNecessary();
     },
   });
+
+  const purge = options.database && startDedupePurge(options.database, group, logger);
   return {
     async stop() {
+      if (purge) clearInterval(purge);
       await consumer.disconnect();
       await producer.disconnect();
     },
+    readiness: {
+      name: `kafka-consumer-${group}`,
+      check: async () => {
+        if (!member) throw new Error(`not a member of consumer group ${group}`);
+      },
+    },
   };
+}
+
+function startDedupePurge(database: { pool: Pool; schema: string }, group: string, logger: Logger): NodeJS.Timeout {
+  const timer = setInterval(
+    () => {
+      database.pool
+        .query(`DELETE FROM ${pgIdent(database.schema)}.consumed_messages WHERE consumer_group = $1 AND consumed_at < now() - make_interval(days => $2)`, [
+          group,
+          dedupeRetentionDays,
+        ])
+        .catch((error: unknown) => logger.warn('consumer: purge of consumed message ids failed', { error }));
+    },
+    60 * 60 * 1000,
+  );
+  timer.unref();
+  return timer;
 }

@@ -133,7 +133,7 @@ export function createConsumerMetrics(registry: Registry) {
     (name) =>
       new Counter({
         name,
-        help: 'Messages a consumer handled, by topic, group and outcome (processed, failed, dead_lettered).',
+        help: 'Messages a consumer handled, by topic, group and outcome (processed, duplicate, failed, dead_lettered).',
         labelNames: ['topic', 'group', 'outcome'] as const,
         registers: [registry],
       }),
@@ -149,6 +149,7 @@ export function createConsumerMetrics(registry: Registry) {
         registers: [registry],
       }),
   );
+  const reported = new Set<number>();
   return {
     /** Starts the outcome counters of a subscription at 0. */
     subscribed(topic: string, group: string): void {
@@ -157,13 +158,24 @@ export function createConsumerMetrics(registry: Registry) {
     handled(topic: string, group: string, outcome: ConsumerOutcome): void {
       messages.inc({ topic, group, outcome });
     },
+    /** After a rebalance: partitions this process no longer owns stop reporting a lag. */
+    assigned(topic: string, group: string, partitions: readonly number[]): void {
+      const owned = new Set(partitions);
+      for (const partition of reported) {
+        if (owned.has(partition)) continue;
+        lag.remove({ topic, group, partition: String(partition) });
+        reported.delete(partition);
+      }
+    },
     /** From a kafkajs batch: `highWatermark` is the next offset to be written, `offset` the one just handled. */
     position(topic: string, group: string, partition: number, highWatermark: string, offset: string): void {
+      reported.add(partition);
       lag.set({ topic, group, partition: String(partition) }, Math.max(0, Number(BigInt(highWatermark) - 1n - BigInt(offset))));
     },
   };
 }
 
-export const consumerOutcomes = ['processed', 'failed', 'dead_lettered'] as const;
+/** `duplicate`: a redelivered message whose id was already handled, skipped. */
+export const consumerOutcomes = ['processed', 'duplicate', 'failed', 'dead_lettered'] as const;
 export type ConsumerOutcome = (typeof consumerOutcomes)[number];
 export type ConsumerMetrics = ReturnType<typeof createConsumerMetrics>;

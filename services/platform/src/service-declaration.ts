@@ -67,6 +67,12 @@ export interface ServiceScaling {
    * `http_requests_per_second` (prometheus-adapter). Omit for non-HTTP load.
    */
   readonly targetRequestsPerSecondPerPod?: number;
+  /**
+   * Messages of consumer lag per pod the HPA aims for through the custom
+   * metric `kafka_consumer_lag_messages` (prometheus-adapter, from the
+   * service's `kafka_consumer_lag`). Only for services that consume Kafka.
+   */
+  readonly targetConsumerLagPerPod?: number;
 }
 
 export interface ServiceResources {

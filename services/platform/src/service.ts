@@ -1,12 +1,12 @@
 import { STATUS_CODES, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Express } from 'express';
-import type { Kafka } from 'kafkajs';
+import type { Kafka, KafkaMessage } from 'kafkajs';
 import { ConfigError, loadConfig, type ServiceConfig } from './config.js';
-import { createPool, migrate, platformMigrations, poolTimeoutsFrom, retryWhileUnavailable, type Pool } from './db.js';
+import { createPool, migrate, platformMigrations, poolTimeoutsFrom, retryWhileUnavailable, type Pool, type Tx } from './db.js';
 import { createHttpApp, type ReadinessCheck } from './http.js';
 import { createIdempotentWriter, idempotencyKeyTtlHours, type IdempotentWriter } from './idempotency.js';
-import { createKafka } from './kafka.js';
+import { createKafka, runConsumer, type RunningConsumer } from './kafka.js';
 import { createLogger, type Logger, type LogLevel } from './log.js';
 import { createMetrics, instrumentPool, type Metrics } from './metrics.js';
 import { createApi, type Api, type OpenApiDocument } from './openapi.js';
@@ -57,6 +57,23 @@ export interface ServiceContext {
   onShutdown(hook: () => Promise<void> | void): void;
   /** Server-Sent Events for live views; every open stream is ended when the service stops. */
   eventStreams: EventStreams;
+  /**
+   * Consumes `topic` as consumer group `group` through the platform's runner,
+   * each message in one transaction with its id recorded in the service's
+   * schema (effectively once); from the beginning of the topic for a new
+   * group. /readyz follows the group membership; the consumer stops on shutdown.
+   */
+  consume(options: ServiceConsumerOptions): Promise<RunningConsumer>;
+}
+
+export interface ServiceConsumerOptions {
+  topic: string;
+  group: string;
+  handle(message: KafkaMessage, partition: number, tx: Tx): Promise<void>;
+  /** @default 3 */
+  maxAttempts?: number;
+  /** @default { initialMs: 100, maxMs: 5000 } */
+  backoff?: { initialMs: number; maxMs: number };
 }
 
 export interface ServiceDefinition {
@@ -215,6 +232,20 @@ export async function startService(definition: ServiceDefinition, env: NodeJS.Pr
     addReadinessCheck: (check) => void readiness.push(check),
     onShutdown: (hook) => void hooks.push(hook),
     eventStreams,
+    async consume(consumerOptions) {
+      const schema = required(definition.database, `${declaration.name} declares no database schema to record consumed messages in`).schema;
+      const consumer = await runConsumer({
+        ...consumerOptions,
+        kafka: context.requireKafka(),
+        logger,
+        metrics,
+        fromBeginning: true,
+        database: { pool: context.requirePool(), schema },
+      });
+      readiness.push(consumer.readiness);
+      hooks.push(() => consumer.stop());
+      return consumer;
+    },
   };
   await definition.setup(context);
   app.use(api.router);

@@ -2,7 +2,7 @@ import { generateKeyPairSync, randomBytes, sign, type JsonWebKey } from 'node:cr
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
-import { jwksPath, type Role } from './auth.js';
+import { jwksPath, organizationRoles, type Role } from './auth.js';
 
 /**
  * Test support: every test file gets its own database on the real test
@@ -74,7 +74,7 @@ export function signTestJws(header: Record<string, unknown>, payload: Record<str
 }
 
 export interface TestTokenOptions {
-  /** A partner's organization; defaults to `org-<sub>` for partners. */
+  /** A partner's or staff member's organization; defaults to `org-<sub>`. */
   org?: string;
   /** Negative for an already expired token. @default 3600 */
   ttlSeconds?: number;
@@ -83,7 +83,7 @@ export interface TestTokenOptions {
 /** An access token of the test issuer, shaped like the users service's. */
 export function testToken(sub: string, role: Role, options: TestTokenOptions = {}): string {
   const now = Math.floor(Date.now() / 1000);
-  const org = role === 'partner' ? (options.org ?? `org-${sub}`) : undefined;
+  const org = organizationRoles.includes(role) ? (options.org ?? `org-${sub}`) : undefined;
   return signTestJws(
     { alg: 'EdDSA', typ: 'JWT', kid: testIssuerKid },
     { iss: testAuthEnv.AUTH_ISSUER, aud: testAuthEnv.AUTH_AUDIENCE, sub, role, ...(org ? { org } : {}), iat: now, exp: now + (options.ttlSeconds ?? 3600) },

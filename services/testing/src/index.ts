@@ -4,11 +4,12 @@
  * platform's, re-exported here so a test needs this package alone.
  */
 export { createTestDatabase, http, testAuthEnv, testDatabaseServerUrl, testKafkaBrokers, testSecrets, testToken } from '@ticketing/platform/testing';
+export { bookingMessage, startAfterPurchaseHarness, type AfterPurchaseHarness } from './after-purchase.js';
 export { bookingEnv, startBookingHarness, type BookingHarness } from './booking.js';
 export { eventBody, smallVenue, startCatalog, tokens, type TestCatalog } from './catalog.js';
 export { findFreePort } from '../../../scripts/local-stack/ports.js';
 export { assertInventoryInvariants, lapseHolds, seedEvent, type SeededEvent } from './inventory.js';
-export { consumeTopic, createTestTopic, type ConsumedMessage } from './kafka.js';
+export { consumeTopic, createTestTopic, readTopic, type ConsumedMessage, type RawRecord } from './kafka.js';
 export { migrateCatalogSchema, migrateSchemaOf, startCatalogAndBooking, testPool, testServiceEnv, type LocalServices } from './services.js';
 export { startObservedStack, type ObservedStack } from './observed-stack.js';
 export { testRedisUrl } from './redis.js';

@@ -16,16 +16,18 @@ export interface ConsumedMessage {
   value: { id: string; type: string; data: Record<string, unknown>; [field: string]: unknown };
 }
 
-/** Reads `topic` from the beginning with a fresh consumer group until `until` holds (or the timeout). */
-export async function consumeTopic(
-  brokers: string | string[],
-  topic: string,
-  until: (messages: ConsumedMessage[]) => boolean,
-  timeoutMs = 60_000,
-): Promise<ConsumedMessage[]> {
+/** A record as read, undecoded: value text and headers as strings. */
+export interface RawRecord {
+  key: string | undefined;
+  value: string;
+  headers: Record<string, string>;
+}
+
+/** Reads `topic` from the beginning with a fresh consumer group until `until` holds (or the timeout), records undecoded. */
+export async function readTopic(brokers: string | string[], topic: string, until: (records: RawRecord[]) => boolean, timeoutMs = 60_000): Promise<RawRecord[]> {
   const kafka = new Kafka({ clientId: 'test-consumer', brokers: [brokers].flat(), logLevel: logLevel.NOTHING });
   const consumer = kafka.consumer({ groupId: `test-${randomUUID()}` });
-  const messages: ConsumedMessage[] = [];
+  const records: RawRecord[] = [];
   await consumer.connect();
   try {
     await consumer.subscribe({ topic, fromBeginning: true });
@@ -33,12 +35,12 @@ export async function consumeTopic(
       const timer = setTimeout(resolve, timeoutMs);
       void consumer.run({
         eachMessage: async ({ message }) => {
-          messages.push({
-            key: message.key!.toString(),
-            headerId: message.headers?.['message-id']?.toString() ?? '',
-            value: JSON.parse(message.value!.toString()),
+          records.push({
+            key: message.key?.toString(),
+            value: message.value?.toString() ?? '',
+            headers: Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)])),
           });
-          if (until(messages)) {
+          if (until(records)) {
             clearTimeout(timer);
             resolve();
           }
@@ -48,5 +50,16 @@ export async function consumeTopic(
   } finally {
     await consumer.disconnect();
   }
-  return messages;
+  return records;
+}
+
+/** Reads `topic` from the beginning with a fresh consumer group until `until` holds (or the timeout), values parsed as booking envelopes. */
+export async function consumeTopic(
+  brokers: string | string[],
+  topic: string,
+  until: (messages: ConsumedMessage[]) => boolean,
+  timeoutMs = 60_000,
+): Promise<ConsumedMessage[]> {
+  const decode = (record: RawRecord): ConsumedMessage => ({ key: record.key!, headerId: record.headers['message-id'] ?? '', value: JSON.parse(record.value) });
+  return (await readTopic(brokers, topic, (records) => until(records.map(decode)), timeoutMs)).map(decode);
 }

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Principal, Role } from '@ticketing/platform/auth';
+import { organizationRoles, type Principal, type Role } from '@ticketing/platform/auth';
 import type { Pool, Tx } from '@ticketing/platform';
 
 export interface AccountRow {
@@ -24,7 +24,7 @@ export interface AccountView {
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Token subjects minted by tooling (`npm run token`) are not account ids; they own no account. */
-const isAccountId = (id: string): boolean => uuidPattern.test(id);
+export const isAccountId = (id: string): boolean => uuidPattern.test(id);
 
 export const normalizeEmail = (email: string): string => email.trim().toLowerCase();
 
@@ -40,7 +40,7 @@ export function viewAccount(row: AccountRow): AccountView {
 }
 
 export function principalOfAccount(row: AccountRow): Principal {
-  return row.role === 'partner' ? { sub: row.id, role: row.role, org: row.organization_id! } : { sub: row.id, role: row.role };
+  return organizationRoles.includes(row.role) ? { sub: row.id, role: row.role, org: row.organization_id! } : { sub: row.id, role: row.role };
 }
 
 export async function findLiveAccount(db: Pool | Tx, by: { email: string } | { id: string }): Promise<AccountRow | undefined> {

@@ -60,7 +60,8 @@ export const usersDefinition: ServiceDefinition = {
     const trustedHops = config.integer('TRUSTED_PROXY_HOPS');
     // The service checks its own tokens against the keys it publishes, in process.
     const verifier = createTokenVerifier({ keys: keys.verificationKeys, issuer: claims.issuer, audience: claims.audience });
-    const signedIn = requireRole(verifier, 'buyer', 'partner', 'admin');
+    const signedIn = requireRole(verifier, 'buyer', 'partner', 'staff', 'admin');
+    const organizer = requireRole(verifier, 'partner', 'admin');
     const admin = requireRole(verifier, 'admin');
 
     const session = async (account: AccountRow, refreshToken?: string) => ({
@@ -138,14 +139,21 @@ export const usersDefinition: ServiceDefinition = {
       res.status(201).location(`/organizations/${organization.id}`).json(organization);
     });
 
-    api.operation('post', '/organizations/{organizationId}/partners', admin, async (req, res) => {
+    /** Creates an account of `role` in the organization of the path, which must exist (and be the caller's, unless an admin). */
+    const addMember = (role: 'partner' | 'staff') => async (req: Request, res: Response) => {
       const { params, body } = inputOf(req);
       const { organizationId } = params as { organizationId: string };
+      const caller = principalOf(req);
+      // Another organization's is answered like a missing one: partners learn nothing of other tenants.
+      if ((caller.role !== 'admin' && caller.org !== organizationId) || !(await organizationExists(pool, organizationId))) {
+        throw problems.notFound(`organization ${organizationId}`);
+      }
       const input = body as { email: string; password: string; displayName: string };
-      if (!(await organizationExists(pool, organizationId))) throw problems.notFound(`organization ${organizationId}`);
-      const account = await insertAccount(pool, { ...input, passwordHash: await passwords.hash(input.password), role: 'partner', organizationId });
+      const account = await insertAccount(pool, { ...input, passwordHash: await passwords.hash(input.password), role, organizationId });
       if (!account) throw emailTaken();
       res.status(201).json(viewAccount(account));
-    });
+    };
+    api.operation('post', '/organizations/{organizationId}/partners', admin, addMember('partner'));
+    api.operation('post', '/organizations/{organizationId}/staff', organizer, addMember('staff'));
   },
 };

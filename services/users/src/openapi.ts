@@ -15,6 +15,21 @@ const locked = {
   content: { 'application/problem+json': { schema: ref('Problem') } },
 };
 
+/** Creating an account that belongs to an organization (a partner, a member of its door staff). */
+const addMember = (operationId: string, summary: string) => ({
+  operationId,
+  summary,
+  tags: ['admin'],
+  security: bearer,
+  parameters: [uuidPathParam('organizationId', 'Organization id')],
+  requestBody: body('Registration'),
+  responses: {
+    '201': json(ref('Account'), 'Created'),
+    '404': problemResponse("No such organization (or not the caller's)"),
+    '409': problemResponse('The email is already registered'),
+  },
+});
+
 const usersDocument: OpenApiDocument = {
   openapi: '3.1.0',
   info: {
@@ -106,19 +121,13 @@ const usersDocument: OpenApiDocument = {
       },
     },
     '/organizations/{organizationId}/partners': {
-      post: {
-        operationId: 'addPartner',
-        summary: 'Create a partner account of the organization (admins)',
-        tags: ['admin'],
-        security: bearer,
-        parameters: [uuidPathParam('organizationId', 'Organization id')],
-        requestBody: body('Registration'),
-        responses: {
-          '201': json(ref('Account'), 'Created'),
-          '404': problemResponse('No such organization'),
-          '409': problemResponse('The email is already registered'),
-        },
-      },
+      post: addMember('addPartner', 'Create a partner account of the organization (admins)'),
+    },
+    '/organizations/{organizationId}/staff': {
+      post: addMember(
+        'addStaff',
+        "Create a door-staff account of the organization (its partners, or admins): staff check tickets in at the organization's events",
+      ),
     },
   },
   components: {
@@ -153,8 +162,8 @@ const usersDocument: OpenApiDocument = {
           id: { type: 'string', format: 'uuid', description: 'The token subject; bookings refer to it.' },
           email: { type: 'string' },
           displayName: { type: 'string' },
-          role: { enum: ['buyer', 'partner', 'admin'] },
-          organizationId: { type: ['string', 'null'], format: 'uuid', description: "A partner's organization." },
+          role: { enum: ['buyer', 'partner', 'staff', 'admin'] },
+          organizationId: { type: ['string', 'null'], format: 'uuid', description: "A partner's or staff member's organization." },
           createdAt: { type: 'string', format: 'date-time' },
         },
       },

@@ -1,6 +1,7 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { createLocalJWKSet, importJWK, SignJWT, type JWK, type JSONWebKeySet, type JWTVerifyGetKey, type CryptoKey } from 'jose';
-import { tokenAlgorithms, type Principal } from '@ticketing/platform/auth';
+import { randomBytes } from 'node:crypto';
+import { SignJWT, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
+import type { Principal } from '@ticketing/platform/auth';
+import { loadSigningKeySet } from '@ticketing/platform/signing-keys';
 import { tokenClaimsEnv } from '@ticketing/platform/service-declaration';
 
 /**
@@ -19,52 +20,17 @@ export interface SigningKeySet {
   sign(principal: Principal, claims: { issuer: string; audience: string; ttlSeconds: number }): Promise<string>;
 }
 
-type SigningJwk = JWK & { kid: string; alg: (typeof tokenAlgorithms)[number]; active?: boolean };
-
-const privateMembers = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k', 'active', 'key_ops'] as const;
-
-export class SigningKeyError extends Error {}
-
-function parseKeys(text: string): SigningJwk[] {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new SigningKeyError('USERS_SIGNING_KEYS is not JSON (a JWK set: {"keys": [...]})');
-  }
-  const keys = (parsed as { keys?: unknown }).keys;
-  if (!Array.isArray(keys) || keys.length === 0) throw new SigningKeyError('USERS_SIGNING_KEYS has no "keys"');
-  const kids = new Set<string>();
-  for (const key of keys as SigningJwk[]) {
-    if (typeof key.kid !== 'string' || key.kid.length === 0) throw new SigningKeyError('every signing key needs a "kid"');
-    if (kids.has(key.kid)) throw new SigningKeyError(`signing key id ${key.kid} is listed twice`);
-    kids.add(key.kid);
-    if (!tokenAlgorithms.includes(key.alg)) throw new SigningKeyError(`signing key ${key.kid}: "alg" must be one of ${tokenAlgorithms.join(', ')}`);
-    if (typeof key.d !== 'string') throw new SigningKeyError(`signing key ${key.kid} has no private part ("d")`);
-  }
-  const active = (keys as SigningJwk[]).filter((k) => k.active === true);
-  if (active.length !== 1) throw new SigningKeyError(`exactly one signing key must be "active": true (found ${active.length})`);
-  return keys as SigningJwk[];
-}
-
-function publicPartOf(key: SigningJwk): JWK {
-  const copy: Record<string, unknown> = { ...key, use: 'sig' };
-  for (const member of privateMembers) delete copy[member];
-  return copy as JWK;
-}
+export { generateSigningKey, generateSigningKeySet, SigningKeyError } from '@ticketing/platform/signing-keys';
 
 export async function loadSigningKeys(text: string): Promise<SigningKeySet> {
-  const keys = parseKeys(text);
-  const active = keys.find((k) => k.active === true)!;
-  const privateKey = (await importJWK({ ...active, active: undefined } as JWK, active.alg)) as CryptoKey;
-  const publicJwks: JSONWebKeySet = { keys: keys.map(publicPartOf) };
+  const { activeKid, activeAlg, privateKey, publicJwks, verificationKeys } = await loadSigningKeySet(text, 'USERS_SIGNING_KEYS');
   return {
-    activeKid: active.kid,
+    activeKid,
     publicJwks,
-    verificationKeys: createLocalJWKSet(publicJwks),
+    verificationKeys,
     sign: (principal, claims) =>
       new SignJWT({ role: principal.role, ...(principal.org ? { org: principal.org } : {}) })
-        .setProtectedHeader({ alg: active.alg, kid: active.kid, typ: 'JWT' })
+        .setProtectedHeader({ alg: activeAlg, kid: activeKid, typ: 'JWT' })
         .setIssuer(claims.issuer)
         .setAudience(claims.audience)
         .setSubject(principal.sub)
@@ -73,17 +39,6 @@ export async function loadSigningKeys(text: string): Promise<SigningKeySet> {
         .setJti(randomBytes(12).toString('base64url'))
         .sign(privateKey),
   };
-}
-
-/** A fresh Ed25519 signing key as a JWK with a new kid (for USERS_SIGNING_KEYS). */
-export function generateSigningKey(active: boolean): SigningJwk {
-  const jwk = generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' }) as JWK;
-  return { ...jwk, kid: `${new Date().toISOString().slice(0, 10)}-${randomBytes(4).toString('hex')}`, alg: 'EdDSA', active };
-}
-
-/** A USERS_SIGNING_KEYS value with one fresh active key (developer machines and tests). */
-export function generateSigningKeySet(): string {
-  return JSON.stringify({ keys: [generateSigningKey(true)] });
 }
 
 /** The issuer and audience the declaration defaults to, unless AUTH_ISSUER / AUTH_AUDIENCE say otherwise. */

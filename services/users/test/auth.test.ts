@@ -133,6 +133,39 @@ describe('organizations and partners', () => {
     assert.equal(missing.status, 404);
   });
 
+  test('a partner creates door staff of its own organization only; the staff token carries the organization', async () => {
+    const org = await users.call('POST', '/organizations', { token: adminToken, body: { name: 'Quay Events' } });
+    const other = await users.call('POST', '/organizations', { token: adminToken, body: { name: 'Other Events' } });
+    await users.call('POST', `/organizations/${org.body.id}/partners`, {
+      token: adminToken,
+      body: { email: 'quinn@quay.test', password: 'partner password 1', displayName: 'Quinn' },
+    });
+    const partner = (await users.call('POST', '/auth/login', { body: { email: 'quinn@quay.test', password: 'partner password 1' } })).body.accessToken;
+    const staff = await users.call('POST', `/organizations/${org.body.id}/staff`, {
+      token: partner,
+      body: { email: 'door@quay.test', password: 'staff password 12', displayName: 'Door 1' },
+    });
+    assert.equal(staff.status, 201, JSON.stringify(staff.body));
+    assert.deepEqual([staff.body.role, staff.body.organizationId], ['staff', org.body.id]);
+    const login = await users.call('POST', '/auth/login', { body: { email: 'door@quay.test', password: 'staff password 12' } });
+    assert.deepEqual(await verifierOf().verify(login.body.accessToken), { sub: staff.body.id, role: 'staff', org: org.body.id });
+    const elsewhere = await users.call('POST', `/organizations/${other.body.id}/staff`, {
+      token: partner,
+      body: { email: 'door@other.test', password: 'staff password 12', displayName: 'Door 2' },
+    });
+    assert.equal(elsewhere.status, 404, "another organization's staff cannot be created by this partner");
+    const byStaff = await users.call('POST', `/organizations/${org.body.id}/staff`, {
+      token: login.body.accessToken,
+      body: { email: 'door2@quay.test', password: 'staff password 12', displayName: 'Door 3' },
+    });
+    assert.equal(byStaff.status, 403, 'staff do not create staff');
+    const byAdmin = await users.call('POST', `/organizations/${other.body.id}/staff`, {
+      token: adminToken,
+      body: { email: 'door@other.test', password: 'staff password 12', displayName: 'Door 2' },
+    });
+    assert.equal(byAdmin.status, 201);
+  });
+
   test('buyers and partners cannot manage organizations', async () => {
     const buyer = await registerBuyer(users);
     assert.equal((await users.call('POST', '/organizations', { token: buyer.accessToken, body: { name: 'Mine' } })).status, 403);

@@ -194,6 +194,13 @@ const rows: Row[] = [
     body: () => ({ email: `p-${randomUUID()}@partners.test`, password: 'partner password 1', displayName: 'P' }),
     expect: { buyer: 403, otherPartner: 403, ownerPartner: 403, admin: 201 },
   },
+  {
+    service: 'users',
+    method: 'POST',
+    path: () => `/organizations/${orgA}/staff`,
+    body: () => ({ email: `s-${randomUUID()}@staff.test`, password: 'staff password 12', displayName: 'S' }),
+    expect: { buyer: 403, otherPartner: 404, ownerPartner: 201, admin: 201 },
+  },
 ];
 
 describe('authorization matrix', () => {

@@ -1,0 +1,2 @@
+export { ticketsDefinition } from './app.js';
+export { ticketsService } from './service.js';

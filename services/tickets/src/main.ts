@@ -1,0 +1,4 @@
+import { runMain } from '@ticketing/platform';
+import { ticketsDefinition } from './app.js';
+
+runMain(ticketsDefinition);
