@@ -1,7 +1,18 @@
-import { authEnv, commonEnv, databaseEnv, kafkaEnv, standardPaths, type ServiceDeclaration } from '@ticketing/platform/service-declaration';
+import { authEnv, commonEnv, databaseEnv, kafkaEnv, standardPaths, type EnvSetting, type ServiceDeclaration } from '@ticketing/platform/service-declaration';
 
 /** The Kafka topic booking publishes every hold and booking change to (the default of KAFKA_TOPIC_BOOKINGS). */
 export const bookingsTopic = 'ticket-bookings';
+
+/** For a service that consumes the bookings topic: which topic it reads. */
+export const bookingsTopicConsumerEnv: EnvSetting = {
+  name: 'KAFKA_TOPIC_BOOKINGS',
+  description: 'Topic of booking changes to consume; messages that keep failing go to `<topic>.dlq`.',
+  kind: 'string',
+  default: bookingsTopic,
+};
+
+/** The Kafka dependency of a consumer of the bookings topic: it reads as `group` and writes what keeps failing to the dead-letter topic. */
+export const bookingsConsumer = (group: string) => ({ produces: [`${bookingsTopic}.dlq`], consumes: [bookingsTopic], consumerGroup: group }) as const;
 
 /** Holds, checkout, bookings; the only writer of seat inventory. */
 export const bookingService = {

@@ -1,7 +1,7 @@
 import { bookingService } from '@ticketing/booking/service';
 import { catalogService } from '@ticketing/catalog/service';
 import { usersService } from '@ticketing/users/service';
-import { authEnv, commonEnv, standardPaths, type EnvSetting, type ServiceDeclaration } from '@ticketing/platform/service-declaration';
+import { authEnv, commonEnv, standardPaths, integerSetting, type EnvSetting, type ServiceDeclaration } from '@ticketing/platform/service-declaration';
 
 /**
  * The services the gateway routes to, `/api/<name>/…` → that service. Adding
@@ -33,14 +33,7 @@ const upstreamEnv: EnvSetting[] = gatewayUpstreams.flatMap((upstream) => [
   },
 ]);
 
-const integer = (name: string, description: string, value: number, min: number, max: number): EnvSetting => ({
-  name,
-  description,
-  kind: 'integer',
-  default: String(value),
-  min,
-  max,
-});
+const integer = integerSetting;
 
 /** The single public entry: routes, edge authentication, shared rate limits, security headers, the whole API's docs. */
 export const gatewayService = {

@@ -111,6 +111,16 @@ export interface ServiceDeclaration {
   readonly publicEntry?: boolean;
 }
 
+/** An integer setting with its default and inclusive bounds. */
+export const integerSetting = (name: string, description: string, value: number, min: number, max: number): EnvSetting => ({
+  name,
+  description,
+  kind: 'integer',
+  default: String(value),
+  min,
+  max,
+});
+
 /** Settings every service reads; declared once, spread into each declaration. */
 export const commonEnv: readonly EnvSetting[] = [
   {

@@ -1,4 +1,4 @@
-import { bookingsTopic } from '@ticketing/booking/service';
+import { bookingsConsumer, bookingsTopic, bookingsTopicConsumerEnv } from '@ticketing/booking/service';
 import { authEnv, commonEnv, databaseEnv, kafkaEnv, standardPaths, type ServiceDeclaration } from '@ticketing/platform/service-declaration';
 
 /** The consumer group tickets reads the bookings topic with (its KafkaUser may read only this group). */
@@ -16,12 +16,7 @@ export const ticketsService = {
     ...databaseEnv,
     ...kafkaEnv,
     ...authEnv,
-    {
-      name: 'KAFKA_TOPIC_BOOKINGS',
-      description: 'Topic of booking changes to consume; messages that keep failing go to `<topic>.dlq`.',
-      kind: 'string',
-      default: bookingsTopic,
-    },
+    bookingsTopicConsumerEnv,
     {
       name: 'TICKETS_SIGNING_KEYS',
       description:
@@ -34,7 +29,7 @@ export const ticketsService = {
   ],
   dependencies: {
     postgres: true,
-    kafka: { produces: [`${bookingsTopic}.dlq`], consumes: [bookingsTopic], consumerGroup: ticketsConsumerGroup },
+    kafka: bookingsConsumer(ticketsConsumerGroup),
     // Fetches the users service's public signing keys (AUTH_JWKS_URL).
     services: ['users'],
   },

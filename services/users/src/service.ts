@@ -1,13 +1,6 @@
-import { commonEnv, databaseEnv, standardPaths, tokenClaimsEnv, type EnvSetting, type ServiceDeclaration } from '@ticketing/platform/service-declaration';
+import { commonEnv, databaseEnv, standardPaths, integerSetting, tokenClaimsEnv, type ServiceDeclaration } from '@ticketing/platform/service-declaration';
 
-const integer = (name: string, description: string, value: number, min: number, max: number): EnvSetting => ({
-  name,
-  description,
-  kind: 'integer',
-  default: String(value),
-  min,
-  max,
-});
+const integer = integerSetting;
 
 /** Accounts, organizations and partners; the only holder of the token signing keys. */
 export const usersService = {

@@ -1,0 +1,2 @@
+export { notificationsDefinition } from './app.js';
+export { notificationsService } from './service.js';

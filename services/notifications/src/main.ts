@@ -1,0 +1,4 @@
+import { runMain } from '@ticketing/platform';
+import { notificationsDefinition } from './app.js';
+
+runMain(notificationsDefinition);
