@@ -4,7 +4,7 @@
  * Bumping a version is a one-line change followed by `npm run synth`.
  */
 import type { EnvironmentSettings } from './environments.js';
-import { dataStores, namespaces, requestRateMetric } from './settings.js';
+import { consumerLagMetric, dataStores, namespaces, requestRateMetric } from './settings.js';
 
 export interface HelmAddon {
   /** Argo CD Application name and Helm release name. */
@@ -36,13 +36,20 @@ const prometheusUrl = `http://kube-prometheus-stack-prometheus.${namespaces.moni
 /** Loki's gateway (release `loki`). */
 const lokiUrl = `http://loki-gateway.${namespaces.logging}.svc`;
 
-/** prometheus-adapter rules; the per-pod request rate the services' HPAs scale on. */
+/** prometheus-adapter rules; the per-pod request rate and consumer lag the services' HPAs scale on. */
 export const prometheusAdapterRules = [
   {
     seriesQuery: `${requestRateMetric.sourceCounter}{namespace!="",pod!=""}`,
     resources: { overrides: { namespace: { resource: 'namespace' }, pod: { resource: 'pod' } } },
     name: { matches: `^${requestRateMetric.sourceCounter}$`, as: requestRateMetric.name },
     metricsQuery: 'sum(rate(<<.Series>>{<<.LabelMatchers>>}[2m])) by (<<.GroupBy>>)',
+  },
+  {
+    // Each pod reports the lag of the partitions it owns; their sum is that pod's backlog.
+    seriesQuery: `${consumerLagMetric.sourceGauge}{namespace!="",pod!=""}`,
+    resources: { overrides: { namespace: { resource: 'namespace' }, pod: { resource: 'pod' } } },
+    name: { matches: `^${consumerLagMetric.sourceGauge}$`, as: consumerLagMetric.name },
+    metricsQuery: 'sum(max_over_time(<<.Series>>{<<.LabelMatchers>>}[1m])) by (<<.GroupBy>>)',
   },
 ] as const;
 

@@ -77,6 +77,13 @@ export function distFileSource(environment: string, file: string) {
   return { repoURL: gitRepository.url, targetRevision: gitRepository.revision, path: `dist/${environment}`, directory: { include: file } };
 }
 
+/** Consumer lag per pod as a custom metric for the HPA, served by prometheus-adapter from the services' own gauge. */
+export const consumerLagMetric = {
+  name: 'kafka_consumer_lag_messages',
+  /** The gauge runConsumer exports per partition it owns (services/platform/src/metrics.ts). */
+  sourceGauge: 'kafka_consumer_lag',
+} as const;
+
 /** Name of the custom metric the HPA uses, served by prometheus-adapter. */
 export const requestRateMetric = {
   /** What the HPA asks the custom metrics API for. */

@@ -2,7 +2,9 @@ import { bookingService } from '@ticketing/booking/service';
 import { catalogService } from '@ticketing/catalog/service';
 import { gatewayService } from '@ticketing/gateway/service';
 import type { ServiceDeclaration } from '@ticketing/platform/service-declaration';
+import { notificationsService } from '@ticketing/notifications/service';
+import { ticketsService } from '@ticketing/tickets/service';
 import { usersService } from '@ticketing/users/service';
 
 /** Every service of the platform; `npm start` runs them and the charts render them. */
-export const allServices: readonly ServiceDeclaration[] = [usersService, catalogService, bookingService, gatewayService];
+export const allServices: readonly ServiceDeclaration[] = [usersService, catalogService, bookingService, ticketsService, notificationsService, gatewayService];

@@ -1,7 +1,7 @@
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import type { ServiceDeclaration, ServiceResources } from '@ticketing/platform/service-declaration';
-import { dataStores, endpoints, namespaces, requestRateMetric } from '../settings.js';
+import { consumerLagMetric, dataStores, endpoints, namespaces, requestRateMetric } from '../settings.js';
 import { selectorLabels, serviceLabels } from './labels.js';
 import { ServiceAutoscaling } from './platform-service/autoscaling.js';
 import { ServiceConfig } from './platform-service/config.js';
@@ -75,7 +75,7 @@ function dependencies(d: ServiceDeclaration, all: readonly ServiceDeclaration[])
 /**
  * One service of the platform, rendered from its declaration: its settings
  * (ConfigMap, Secret refs), workload (ServiceAccount, Deployment, Service),
- * autoscaling (HPA on CPU and request rate, PodDisruptionBudget), network
+ * autoscaling (HPA on CPU, request rate and consumer lag, PodDisruptionBudget), network
  * policy (default deny, exactly the declared flows) and ServiceMonitor.
  */
 export class PlatformService extends Construct {
@@ -105,14 +105,18 @@ export class PlatformService extends Construct {
       envVariables: this.config.envVariables,
       configChecksum: this.config.checksum,
     });
-    const rps = d.scaling.targetRequestsPerSecondPerPod;
+    const { targetRequestsPerSecondPerPod: rps, targetConsumerLagPerPod: lag } = d.scaling;
+    if (lag !== undefined && !d.dependencies.kafka?.consumes.length) throw new Error(`${d.name} scales on consumer lag but consumes no topic`);
     this.autoscaling = new ServiceAutoscaling(this, 'autoscaling', {
       deployment: this.workload.deployment,
       metadata,
       selectorLabels: selector,
       replicas: props.replicas,
       targetCpuUtilizationPercent: d.scaling.targetCpuUtilizationPercent,
-      ...(rps === undefined ? {} : { podMetric: { name: requestRateMetric.name, averageValue: rps } }),
+      podMetrics: [
+        ...(rps === undefined ? [] : [{ name: requestRateMetric.name, averageValue: rps }]),
+        ...(lag === undefined ? [] : [{ name: consumerLagMetric.name, averageValue: lag }]),
+      ],
     });
     this.networkPolicy = new ServiceNetworkPolicy(this, 'network', {
       metadata,

@@ -187,6 +187,26 @@ describe('a made-up service with every kind of setting and dependency', () => {
     assert.equal(one(objs, 'PodDisruptionBudget').spec.maxUnavailable, 1);
   });
 
+  test('HPA: a consumer scales on its consumer lag too (prometheus-adapter); one that consumes nothing cannot', () => {
+    const kafka = { produces: ['orders.dlq'], consumes: ['orders'], consumerGroup: 'order-workers' };
+    const consumer = declaration('consumer', 9003, {
+      dependencies: { postgres: false, services: [], kafka },
+      scaling: { minReplicas: 2, maxReplicas: 8, targetCpuUtilizationPercent: 70, targetConsumerLagPerPod: 400 },
+    });
+    const hpa = one(renderService(consumer, 'prod', [consumer]), 'HorizontalPodAutoscaler');
+    assert.deepEqual(hpa.spec.metrics, [
+      { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } },
+      { type: 'Pods', pods: { metric: { name: 'kafka_consumer_lag_messages' }, target: { type: 'AverageValue', averageValue: 400 } } },
+    ]);
+    const rule = helmAddons.find((a) => a.name === 'prometheus-adapter')!.values(environment('prod')) as { rules: { custom: { name: { as: string } }[] } };
+    assert.ok(
+      rule.rules.custom.some((r) => r.name.as === 'kafka_consumer_lag_messages'),
+      'prometheus-adapter serves the lag metric',
+    );
+    const idle = declaration('idle', 9004, { scaling: { minReplicas: 2, maxReplicas: 8, targetCpuUtilizationPercent: 70, targetConsumerLagPerPod: 400 } });
+    assert.throws(() => renderService(idle, 'prod', [idle]), /scales on consumer lag but consumes no topic/);
+  });
+
   test('a setting with neither default, from nor secret fails the synth', () => {
     const broken = declaration('broken', 9000, { env: [{ name: 'NO_VALUE', description: 'x', kind: 'string' }] });
     assert.throws(() => renderService(broken, 'prod', [broken]), /NO_VALUE has no default/);
@@ -304,6 +324,13 @@ describe('data stores', () => {
           assert.ok(
             user.spec.authorization.acls.some((a: Obj) => a.resource.name === t && a.operations.includes('Read')),
             `${s.name} reads ${t}`,
+          );
+        if (s.dependencies.kafka.consumes.length > 0)
+          assert.ok(
+            user.spec.authorization.acls.some(
+              (a: Obj) => a.resource.type === 'group' && a.resource.name === (s.dependencies.kafka!.consumerGroup ?? s.name) && a.operations.includes('Read'),
+            ),
+            `${s.name} may join its own consumer group only`,
           );
         for (const a of user.spec.authorization.acls.filter((x: Obj) => x.resource.type === 'topic'))
           assert.ok(declared.includes(a.resource.name), `${s.name}: ACL on undeclared topic ${a.resource.name}`);

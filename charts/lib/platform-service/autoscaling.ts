@@ -14,10 +14,11 @@ export interface ServiceAutoscalingProps {
   /** Average CPU utilisation (percent of request) to aim for. */
   readonly targetCpuUtilizationPercent: number;
   /**
-   * A per-pod custom metric to aim for as well (served by prometheus-adapter).
+   * Per-pod custom metrics to aim for as well (served by prometheus-adapter):
+   * the HPA follows whichever asks for the most replicas.
    * @default none (CPU only)
    */
-  readonly podMetric?: { readonly name: string; readonly averageValue: number };
+  readonly podMetrics?: readonly { readonly name: string; readonly averageValue: number }[];
 }
 
 /**
@@ -30,8 +31,8 @@ export class ServiceAutoscaling extends Construct {
   constructor(scope: Construct, id: string, props: ServiceAutoscalingProps) {
     super(scope, id);
     const metrics = [kplus.Metric.resourceCpu(kplus.MetricTarget.averageUtilization(props.targetCpuUtilizationPercent))];
-    if (props.podMetric) {
-      metrics.push(kplus.Metric.pods({ name: props.podMetric.name, target: kplus.MetricTarget.averageValue(props.podMetric.averageValue) }));
+    for (const podMetric of props.podMetrics ?? []) {
+      metrics.push(kplus.Metric.pods({ name: podMetric.name, target: kplus.MetricTarget.averageValue(podMetric.averageValue) }));
     }
     this.autoscaler = new kplus.HorizontalPodAutoscaler(this, 'hpa', {
       metadata: props.metadata,
