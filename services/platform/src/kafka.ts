@@ -128,6 +128,9 @@ export interface RunningConsumer {
   readiness: ReadinessCheck;
 }
 
+/** How long the group waits for a silent member before its partitions go to the others. */
+export const consumerSessionTimeoutMs = 10_000;
+
 /** Consumed message ids are kept twice as long as the topics keep messages (7 days), then purged. */
 const dedupeRetentionDays = 14;
 
@@ -148,7 +151,8 @@ export async function runConsumer(options: ConsumerOptions): Promise<RunningCons
   const deadLetterTopic = options.deadLetterTopic ?? `${topic}.dlq`;
   const metrics = createConsumerMetrics(options.metrics.registry);
   metrics.subscribed(topic, group);
-  const consumer = options.kafka.consumer({ groupId: group });
+  // A member that died (SIGKILL, lost node) holds its partitions until its session times out: keep that short.
+  const consumer = options.kafka.consumer({ groupId: group, sessionTimeout: consumerSessionTimeoutMs, heartbeatInterval: consumerSessionTimeoutMs / 5 });
   const producer = createReliableProducer(options.kafka, options.metrics);
   let member = false;
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {

@@ -1,11 +1,22 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ensureTopic } from '../../../scripts/local-stack/kafka.js';
-import { createKafka, runConsumer } from '../src/kafka.js';
+import type { KafkaMessage } from 'kafkajs';
+import { createPool, migrate, platformMigrations, type Pool, type Tx } from '../src/db.js';
+import { replayDeadLetters } from '../src/dead-letters.js';
+import { backoffDelayMs, createKafka, messageIdOf, runConsumer } from '../src/kafka.js';
 import { createLogger } from '../src/log.js';
 import { createMetrics } from '../src/metrics.js';
-import { testKafkaBrokers } from '../src/testing.js';
+import { createTestDatabase, testKafkaBrokers } from '../src/testing.js';
+
+/** Polls until `probe` is true (the platform's tests cannot use @ticketing/testing, which depends on it). */
+async function waitUntil(what: string, probe: () => Promise<boolean>, timeoutMs = 45_000): Promise<void> {
+  for (const deadline = Date.now() + timeoutMs; !(await probe()); await sleep(100)) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+  }
+}
 
 describe('runConsumer on real Kafka', () => {
   test('processes, retries, dead-letters a message that keeps failing, and reports outcomes and lag', { timeout: 60_000 }, async () => {
@@ -52,6 +63,9 @@ describe('runConsumer on real Kafka', () => {
       assert.equal(dead[0]?.value, 'poison');
       assert.equal(dead[0]?.headers['dlq-topic'], topic);
       assert.equal(dead[0]?.headers['dlq-offset'], '1');
+      assert.equal(dead[0]?.headers['dlq-group'], group);
+      assert.equal(dead[0]?.headers['dlq-attempts'], '3');
+      assert.equal(dead[0]?.headers['dlq-error'], 'cannot handle poison');
 
       const exposed = await metrics.registry.metrics();
       const sample = (outcome: string) =>
@@ -66,4 +80,126 @@ describe('runConsumer on real Kafka', () => {
       await consumer.stop();
     }
   });
+});
+
+describe('runConsumer with a database: effectively once', () => {
+  const schema = 'consumer_test';
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let pool: Pool;
+  const logger = createLogger({}, 'error');
+  before(async () => {
+    db = await createTestDatabase('consumer');
+    pool = createPool(db.url, 5, logger);
+    await migrate(pool, schema, [platformMigrations], logger);
+    await pool.query(`CREATE TABLE ${schema}.effects (message_id text, value text)`);
+  });
+  after(async () => {
+    await pool?.end();
+    await db?.drop();
+  });
+
+  const setUp = async (name: string) => {
+    const [broker] = testKafkaBrokers();
+    const topic = `${name}-${randomUUID().slice(0, 8)}`;
+    await ensureTopic(broker!, topic, 2);
+    await ensureTopic(broker!, `${topic}.dlq`, 1);
+    const kafka = createKafka(testKafkaBrokers(), name, logger);
+    const producer = kafka.producer();
+    await producer.connect();
+    const send = (messages: { id: string; value: string }[]) =>
+      producer.send({ topic, messages: messages.map((m) => ({ key: 'k', value: m.value, headers: { 'message-id': m.id } })) });
+    const group = `g-${randomUUID().slice(0, 8)}`;
+    /** What every consumer of these tests shares: this topic, a fresh group, fast retries, the dedupe table. */
+    const base = { kafka, topic, group, logger, fromBeginning: true, backoff: { initialMs: 10, maxMs: 50 }, database: { pool, schema } };
+    return { topic, kafka, producer, send, group, base };
+  };
+  const effects = async () => (await pool.query(`SELECT message_id, value FROM ${schema}.effects ORDER BY value`)).rows;
+
+  test("a redelivered message is skipped; a failed attempt's writes roll back; /readyz follows the group membership", { timeout: 60_000 }, async () => {
+    await pool.query(`TRUNCATE ${schema}.effects`);
+    const { topic, producer, send, group, base } = await setUp('dedupe');
+    let flakyAttempts = 0;
+    const metrics = createMetrics('dedupe-test');
+    const consumer = await runConsumer({
+      ...base,
+      metrics,
+      handle: async (message: KafkaMessage, _partition: number, tx: Tx) => {
+        const value = message.value!.toString();
+        await tx.query(`INSERT INTO ${schema}.effects VALUES ($1, $2)`, [messageIdOf(message, topic, 0), value]);
+        if (value === 'flaky' && ++flakyAttempts === 1) throw new Error('first attempt fails after writing');
+      },
+    });
+    try {
+      await waitUntil('the consumer to join its group', async () =>
+        consumer.readiness.check().then(
+          () => true,
+          () => false,
+        ),
+      );
+      await send([
+        { id: 'm-a', value: 'a' },
+        { id: 'm-flaky', value: 'flaky' },
+        { id: 'm-a', value: 'a' },
+      ]);
+      await waitUntil('both messages', async () => (await effects()).length >= 2);
+      await waitUntil('the duplicate to be counted', async () => /outcome="duplicate"[^}]*\} 1/.test(await metrics.registry.metrics()));
+      assert.deepEqual(await effects(), [
+        { message_id: 'm-a', value: 'a' },
+        { message_id: 'm-flaky', value: 'flaky' },
+      ]);
+      assert.equal(flakyAttempts, 2);
+      const recorded = await pool.query(`SELECT message_id FROM ${schema}.consumed_messages WHERE consumer_group = $1 ORDER BY message_id`, [group]);
+      assert.deepEqual(
+        recorded.rows.map((r) => r.message_id),
+        ['m-a', 'm-flaky'],
+      );
+    } finally {
+      await producer.disconnect();
+      await consumer.stop();
+    }
+    await assert.rejects(consumer.readiness.check(), /not a member of consumer group/);
+  });
+
+  test('after a fix, npm run dlq:replay sends the parked message back; it is handled once and not replayed again', { timeout: 90_000 }, async () => {
+    await pool.query(`TRUNCATE ${schema}.effects`);
+    const { topic, kafka, producer, send, group, base } = await setUp('replay');
+    let fixed = false;
+    const consumer = await runConsumer({
+      ...base,
+      metrics: createMetrics('replay-test'),
+      handle: async (message: KafkaMessage, _partition: number, tx: Tx) => {
+        if (!fixed) throw new Error('a bug');
+        await tx.query(`INSERT INTO ${schema}.effects VALUES ($1, $2)`, [messageIdOf(message, topic, 0), message.value!.toString()]);
+      },
+    });
+    try {
+      await send([{ id: 'm-parked', value: 'parked' }]);
+      const admin = kafka.admin();
+      await admin.connect();
+      await waitUntil('the message to be dead-lettered', async () => (await admin.fetchTopicOffsets(`${topic}.dlq`)).some((p) => p.high !== '0'));
+      await admin.disconnect();
+      fixed = true;
+      assert.deepEqual(await replayDeadLetters({ kafka, deadLetterTopic: `${topic}.dlq`, group: 'another-group', logger }), { replayed: 0, skipped: 1 });
+      assert.deepEqual(await replayDeadLetters({ kafka, deadLetterTopic: `${topic}.dlq`, group, dryRun: true, logger }), { replayed: 1, skipped: 0 });
+      assert.deepEqual(await replayDeadLetters({ kafka, deadLetterTopic: `${topic}.dlq`, group, logger }), { replayed: 1, skipped: 0 });
+      await waitUntil('the replayed message', async () => (await effects()).length === 1);
+      assert.deepEqual(await effects(), [{ message_id: 'm-parked', value: 'parked' }], 'the original message id travels with it');
+      assert.deepEqual(await replayDeadLetters({ kafka, deadLetterTopic: `${topic}.dlq`, group, logger }), { replayed: 0, skipped: 0 });
+    } finally {
+      await producer.disconnect();
+      await consumer.stop();
+    }
+  });
+});
+
+test('backoff doubles up to its cap, with half of each delay random', () => {
+  const backoff = { initialMs: 100, maxMs: 1_000 };
+  assert.deepEqual(
+    [1, 2, 3, 4, 5].map((n) => backoffDelayMs(n, backoff, () => 1)),
+    [100, 200, 400, 800, 1000],
+  );
+  assert.deepEqual(
+    [1, 2, 5].map((n) => backoffDelayMs(n, backoff, () => 0)),
+    [50, 100, 500],
+  );
 });
