@@ -2,9 +2,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { RunningService } from '@ticketing/platform';
-import { bookingMessage, http, startAfterPurchaseHarness, testToken, waitUntil, type AfterPurchaseHarness } from '@ticketing/testing';
+import { bookingMessage, http, startAfterPurchaseHarness, startSmtp, testToken, waitUntil, type AfterPurchaseHarness, type TestSmtp } from '@ticketing/testing';
 import { notificationsDefinition } from '../src/app.js';
-import { startSmtp, type TestSmtp } from './support.js';
 
 let harness: AfterPurchaseHarness;
 let smtp: TestSmtp;

@@ -12,7 +12,9 @@ export { assertInventoryInvariants, lapseHolds, seedEvent, type SeededEvent } fr
 export { consumeTopic, createTestTopic, readTopic, type ConsumedMessage, type RawRecord } from './kafka.js';
 export { migrateCatalogSchema, migrateSchemaOf, startCatalogAndBooking, testPool, testServiceEnv, type LocalServices } from './services.js';
 export { startObservedStack, type ObservedStack } from './observed-stack.js';
+export { qrCodesOfPdf } from './receipts.js';
 export { testRedisUrl } from './redis.js';
+export { startSmtp, type ReceivedMail, type TestSmtp } from './smtp.js';
 export { httpUntilAnswered } from './retrying.js';
-export { startUsers, type TestUsers } from './users.js';
+export { fastUsersEnv, startUsers, type TestUsers } from './users.js';
 export { waitUntil } from './waiting.js';

@@ -4,9 +4,9 @@ import { after, before, describe, test } from 'node:test';
 import { compactVerify, createLocalJWKSet } from 'jose';
 import type { RunningService } from '@ticketing/platform';
 import { generateSigningKeySet } from '@ticketing/platform/signing-keys';
-import { bookingMessage, http, seedEvent, startAfterPurchaseHarness, testToken, waitUntil, type AfterPurchaseHarness } from '@ticketing/testing';
+import { bookingMessage, http, qrCodesOfPdf, seedEvent, startAfterPurchaseHarness, testToken, waitUntil, type AfterPurchaseHarness } from '@ticketing/testing';
 import { ticketsDefinition } from '../src/app.js';
-import { qrCodesOfPdf, readDeadLetters } from './support.js';
+import { readDeadLetters } from './support.js';
 
 let harness: AfterPurchaseHarness;
 let tickets: RunningService;

@@ -1,4 +1,4 @@
-/** Notifications' own test support: a real SMTP server on 127.0.0.1 that the test starts and stops. */
+/** A real SMTP server on 127.0.0.1 that a test starts and stops (smtp-server), recording what it receives. */
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 

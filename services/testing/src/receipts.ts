@@ -1,0 +1,35 @@
+/** The QR codes of a rendered PDF, read the way a phone camera at the door reads them. */
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import jsQRModule from 'jsqr';
+import { PNG } from 'pngjs';
+import { ensurePdftoppmInstalled } from '../../../scripts/local-stack/poppler.js';
+
+// jsqr is CommonJS typed as an ES default export; under NodeNext the callable is its `default`.
+const jsQR = jsQRModule.default;
+
+/**
+ * Renders every page of `pdf` to an image with poppler's pdftoppm (a real
+ * PDF renderer) and decodes the QR code on it with jsQR: what a phone
+ * camera at the door would read. One entry per page; undefined where none decodes.
+ */
+export async function qrCodesOfPdf(pdf: Buffer): Promise<(string | undefined)[]> {
+  const pdftoppm = await ensurePdftoppmInstalled();
+  const dir = await mkdtemp(path.join(tmpdir(), 'receipt-'));
+  try {
+    await writeFile(path.join(dir, 'receipt.pdf'), pdf);
+    await promisify(execFile)(pdftoppm, ['-r', '100', '-png', path.join(dir, 'receipt.pdf'), path.join(dir, 'page')]);
+    const pages = (await readdir(dir)).filter((f) => f.endsWith('.png')).sort();
+    return Promise.all(
+      pages.map(async (page) => {
+        const image = PNG.sync.read(await readFile(path.join(dir, page)));
+        return jsQR(new Uint8ClampedArray(image.data), image.width, image.height)?.data;
+      }),
+    );
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
