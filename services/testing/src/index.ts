@@ -11,6 +11,7 @@ export { assertInventoryInvariants, lapseHolds, seedEvent, type SeededEvent } fr
 export { consumeTopic, createTestTopic, type ConsumedMessage } from './kafka.js';
 export { migrateCatalogSchema, migrateSchemaOf, startCatalogAndBooking, testPool, testServiceEnv, type LocalServices } from './services.js';
 export { startObservedStack, type ObservedStack } from './observed-stack.js';
+export { startPublicStack, type PublicStack, type PublicStackOptions } from './public-stack.js';
 export { testRedisUrl } from './redis.js';
 export { httpUntilAnswered } from './retrying.js';
 export { startUsers, type TestUsers } from './users.js';
