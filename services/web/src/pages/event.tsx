@@ -48,7 +48,10 @@ function EventDetails({ event, map }: { event: CatalogEvent; map: SeatMapData })
     const lost = [...selected].filter((id) => live.seats.get(id) !== 'available');
     if (lost.length === 0) return;
     setSelected(new Set([...selected].filter((id) => !lost.includes(id))));
-    setMessage({ kind: 'error', text: `${lost.map((id) => describeSeat(seatsById.get(id))).join(', ')} was just taken by someone else.` });
+    setMessage({
+      kind: 'error',
+      text: `${lost.map((id) => describeSeat(seatsById.get(id))).join(' and ')} ${lost.length === 1 ? 'was' : 'were'} just taken by someone else. Please pick another seat.`,
+    });
   }, [live]);
 
   const toggle = (seatId: string) => {
@@ -123,7 +126,7 @@ function EventDetails({ event, map }: { event: CatalogEvent; map: SeatMapData })
             </li>
           </ul>
           {live ? <SeatMap map={map} statuses={live.seats} selected={selected} onToggle={toggle} /> : <Loading what="the seat map" />}
-          <div class="selection" aria-label="Your selection" role="region">
+          <div class="selection" aria-label="Your selection" role="region" data-live={live?.via}>
             {selectedSeats.length === 0 ? (
               <p>No seats selected.</p>
             ) : (
@@ -181,5 +184,5 @@ function EventDetails({ event, map }: { event: CatalogEvent; map: SeatMapData })
 }
 
 function describeSeat(seat: MapSeat | undefined): string {
-  return seat ? `row ${seat.row} seat ${seat.number}` : 'a seat';
+  return seat ? `Row ${seat.row}, seat ${seat.number}` : 'A seat';
 }
