@@ -20,6 +20,7 @@ import { readAvailability, requireOnSaleEvent } from './inventory.js';
 import { createOutbox } from './messages.js';
 import { createBookingMetrics } from './metrics.js';
 import { bookingOpenApi } from './openapi.js';
+import { salesOverview } from './sales.js';
 import { startOutboxRelay } from './outbox-relay.js';
 import { createSimulatedPaymentProvider, type PaymentProvider } from './payment-provider.js';
 import { completeRefunds } from './refunds.js';
@@ -189,6 +190,10 @@ export function createBookingDefinition(options: BookingOptions = {}): ServiceDe
       api.operation('get', '/events/{eventId}/bookings', seller, async (req, res) => {
         const { eventId } = inputOf(req).params as { eventId: string };
         res.json({ items: await listSalesOfEvent(pool, eventId, principalOf(req)) });
+      });
+
+      api.operation('get', '/partner/sales', seller, async (req, res) => {
+        res.json({ items: await salesOverview(pool, principalOf(req)) });
       });
 
       api.operation('get', '/bookings/{reference}', buyer, async (req, res) => {

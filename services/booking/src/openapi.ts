@@ -1,6 +1,7 @@
 import { idempotencyKeyTtlHours, openApiCommon, withPlatformResponses, type OpenApiDocument, type ServiceConfig } from '@ticketing/platform';
 import { bookingReferencePattern } from './booking-reference.js';
 import { simulatedPaymentMethods } from './payment-provider.js';
+import { SALES_OVERVIEW_MAX } from './sales.js';
 import { bookingsTopic } from './service.js';
 
 const { problemResponse, idempotencyKeyHeader, uuidPathParam } = openApiCommon;
@@ -215,6 +216,27 @@ const bookingDocument: OpenApiDocument = {
         responses: { '200': bookingList, ...holdResponses, '404': problemResponse("No such event (or not your organization's)") },
       },
     },
+    '/partner/sales': {
+      get: {
+        operationId: 'salesOverview',
+        summary: "Sold, held and available places and revenue of each of your organization's events (admins: every event), soonest first",
+        description: `At most ${SALES_OVERVIEW_MAX} events. Revenue counts confirmed bookings; cancelled (refunded) ones are not revenue.`,
+        tags: ['bookings'],
+        security: buyerSecurity,
+        responses: {
+          '200': {
+            description: 'One row per event',
+            content: {
+              'application/json': {
+                schema: { type: 'object', required: ['items'], properties: { items: { type: 'array', items: { $ref: '#/components/schemas/EventSales' } } } },
+              },
+            },
+          },
+          '401': holdResponses['401'],
+          '403': holdResponses['403'],
+        },
+      },
+    },
     '/bookings/{reference}': {
       get: {
         operationId: 'getBooking',
@@ -304,6 +326,18 @@ const bookingDocument: OpenApiDocument = {
           amount: { $ref: '#/components/schemas/Money' },
           createdAt: { type: 'string', format: 'date-time' },
           cancelledAt: { type: ['string', 'null'], format: 'date-time' },
+        },
+      },
+      EventSales: {
+        type: 'object',
+        required: ['eventId', 'capacity', 'sold', 'held', 'available', 'revenue'],
+        properties: {
+          eventId: { type: 'string', format: 'uuid' },
+          capacity: { type: 'integer', description: 'Seats plus general-admission places' },
+          sold: { type: 'integer' },
+          held: { type: 'integer' },
+          available: { type: 'integer' },
+          revenue: { $ref: '#/components/schemas/Money' },
         },
       },
       Availability: {
