@@ -124,6 +124,7 @@ export class PlatformService extends Construct {
       port: d.port,
       ingress: callers(d, props.allServices),
       egress: dependencies(d, props.allServices),
+      ...(d.dependencies.external ? { external: d.dependencies.external } : {}),
     });
     new ServiceMonitoring(this, 'monitoring', { metadata, selectorLabels: selector, path: d.metricsPath });
   }

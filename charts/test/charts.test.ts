@@ -207,6 +207,13 @@ describe('a made-up service with every kind of setting and dependency', () => {
     assert.throws(() => renderService(idle, 'prod', [idle]), /scales on consumer lag but consumes no topic/);
   });
 
+  test('NetworkPolicy: a server outside the cluster is reachable on its declared port only', () => {
+    const mailer = declaration('mailer', 9005, { dependencies: { postgres: false, services: [], external: [{ name: 'smtp', port: 587 }] } });
+    const policy = one(renderService(mailer, 'prod', [mailer]), 'NetworkPolicy');
+    const outside = policy.spec.egress.filter((rule: Obj) => rule.to.some((peer: Obj) => peer.ipBlock));
+    assert.deepEqual(outside, [{ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ port: 587, protocol: 'TCP' }] }]);
+  });
+
   test('a setting with neither default, from nor secret fails the synth', () => {
     const broken = declaration('broken', 9000, { env: [{ name: 'NO_VALUE', description: 'x', kind: 'string' }] });
     assert.throws(() => renderService(broken, 'prod', [broken]), /NO_VALUE has no default/);

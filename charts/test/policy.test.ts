@@ -167,7 +167,10 @@ for (const env of envNames) {
             .sort()
             .join(',');
           for (const peer of rule.to ?? []) {
-            assert.ok(!peer.ipBlock, `${service.name}: egress to an IP block is not a declared dependency`);
+            if (peer.ipBlock) {
+              flows.add(`external ${peer.ipBlock.cidr} ${ports}`);
+              continue;
+            }
             const labels = peer.podSelector?.matchLabels ?? {};
             const peerNs = peer.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] ?? namespaces.app;
             let flow: string;
@@ -185,6 +188,8 @@ for (const env of envNames) {
         if (service.dependencies.kafka) expected.add(`kafka TCP/${dataStores.kafka.listener.port}`);
         if (service.dependencies.redis) expected.add(`valkey TCP/${dataStores.valkey.port}`);
         for (const dep of service.dependencies.services) expected.add(`service:${dep} TCP/${allServices.find((s) => s.name === dep)!.port}`);
+        // A server outside the cluster: any address, its declared port only.
+        for (const server of service.dependencies.external ?? []) expected.add(`external 0.0.0.0/0 TCP/${server.port}`);
         assert.deepEqual([...flows].sort(), [...expected].sort(), `${service.name}: egress flows ≠ declared dependencies`);
         // Ingress: only Prometheus and declared callers, on the service port; the ingress controller only to the public entry.
         for (const rule of np.object.spec.ingress ?? []) {

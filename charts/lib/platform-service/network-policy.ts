@@ -22,6 +22,8 @@ export interface ServiceNetworkPolicyProps {
   readonly ingress: readonly PodPeer[];
   /** Where the service may connect, with the ports, in rule order. */
   readonly egress: readonly (PodPeer & { readonly ports: readonly kplus.NetworkPolicyPort[] })[];
+  /** Servers outside the cluster it may reach: any address, on the port given only. @default none */
+  readonly external?: readonly { readonly name: string; readonly port: number }[];
 }
 
 /** Default deny in both directions for one service's pods, then exactly the given peers. */
@@ -43,5 +45,8 @@ export class ServiceNetworkPolicy extends Construct {
       });
     for (const peer of props.ingress) this.networkPolicy.addIngressRule(select('from', peer), [kplus.NetworkPolicyPort.tcp(props.port)]);
     for (const peer of props.egress) this.networkPolicy.addEgressRule(select('to', peer), [...peer.ports]);
+    for (const server of props.external ?? []) {
+      this.networkPolicy.addEgressRule(kplus.NetworkPolicyIpBlock.anyIpv4(this, `to-${server.name}`), [kplus.NetworkPolicyPort.tcp(server.port)]);
+    }
   }
 }

@@ -5,6 +5,7 @@ import { commonEnv, databaseEnv, kafkaEnv, authEnv, standardPaths, integerSettin
 export const notificationsConsumerGroup = 'notifications';
 
 const integer = integerSetting;
+const smtpSubmissionPort = 587;
 
 /** Messages to buyers about their bookings: an inbox in the app, and email. */
 export const notificationsService = {
@@ -33,7 +34,7 @@ export const notificationsService = {
       kind: 'string',
       default: '',
     },
-    integer('SMTP_PORT', 'Port of the SMTP server.', 587, 1, 65535),
+    integer('SMTP_PORT', 'Port of the SMTP server (in-cluster, the NetworkPolicy lets only this default out).', smtpSubmissionPort, 1, 65535),
     {
       name: 'SMTP_SECURE',
       description: 'Connect with TLS from the start (port 465); otherwise STARTTLS is used when the server offers it.',
@@ -54,6 +55,8 @@ export const notificationsService = {
     kafka: bookingsConsumer(notificationsConsumerGroup),
     // Fetches the users service's public signing keys (AUTH_JWKS_URL).
     services: ['users'],
+    // The SMTP relay (SMTP_HOST) is outside the cluster; submission port, as SMTP_PORT's default.
+    external: [{ name: 'smtp', port: smtpSubmissionPort }],
   },
   resources: {
     requests: { cpu: '100m', memory: '128Mi' },

@@ -54,6 +54,11 @@ export interface ServiceDependencies {
   readonly redis?: boolean;
   /** Other services of this repo it calls over HTTP, by declared name. */
   readonly services: readonly string[];
+  /**
+   * Servers outside the cluster it connects to (e.g. an SMTP relay), by TCP
+   * port: the NetworkPolicy allows any address, on these ports only. @default none
+   */
+  readonly external?: readonly { readonly name: string; readonly port: number }[];
 }
 
 export interface ServiceScaling {
