@@ -11,11 +11,14 @@ import { gatewayDefinition } from '@ticketing/gateway/app';
 import { upstreamSettings } from '@ticketing/gateway/service';
 import { startService, type RunningService } from '@ticketing/platform';
 import { createTestDatabase, http } from '@ticketing/platform/testing';
+import { notificationsDefinition } from '@ticketing/notifications/app';
+import { ticketsDefinition } from '@ticketing/tickets/app';
 import { usersDefinition } from '@ticketing/users/app';
+import { ensureTopic } from '../../../scripts/local-stack/kafka.js';
 import { generateSigningKeySet, tokenMintFromSigningKeys } from '@ticketing/users';
 import { createTestTopic } from './kafka.js';
 import { testRedisUrl } from './redis.js';
-import { testServiceEnv } from './services.js';
+import { migrateSchemaOf, testPool, testServiceEnv } from './services.js';
 import { fastUsersEnv } from './users.js';
 
 export interface PublicStack {
@@ -38,6 +41,8 @@ export interface PublicStackOptions {
   env?: Record<string, string>;
   /** Settings of the gateway (e.g. rate limits). */
   gatewayEnv?: Record<string, string>;
+  /** Also run tickets and notifications (consuming booking's topic), so tickets and the inbox exist. @default false */
+  afterPurchase?: boolean;
 }
 
 export async function startPublicStack(options: PublicStackOptions = {}): Promise<PublicStack> {
@@ -71,6 +76,18 @@ export async function startPublicStack(options: PublicStackOptions = {}): Promis
     stops.push(() => catalog.stop());
     const booking = await startService(createBookingDefinition(), env);
     stops.push(() => booking.stop());
+    const afterPurchase: RunningService[] = [];
+    if (options.afterPurchase) {
+      // Their readers of the users' tables find them (empty: this stack's accounts live in the users service's own database).
+      const pool = testPool(db.url, 1);
+      await migrateSchemaOf(pool, usersDefinition).finally(() => pool.end());
+      await ensureTopic(process.env.TEST_KAFKA_BROKERS ?? '127.0.0.1:1', `${topic}.dlq`, 1);
+      for (const definition of [ticketsDefinition, notificationsDefinition]) {
+        const service = await startService(definition, { ...env, TICKETS_SIGNING_KEYS: generateSigningKeySet() });
+        stops.push(() => service.stop());
+        afterPurchase.push(service);
+      }
+    }
     const gateway = await startService(gatewayDefinition, {
       ...process.env,
       HOST: '127.0.0.1',
@@ -85,7 +102,7 @@ export async function startPublicStack(options: PublicStackOptions = {}): Promis
       RATE_LIMIT_PER_IP: '100000',
       RATE_LIMIT_PER_CLIENT: '100000',
       RATE_LIMIT_HOLDS_PER_CLIENT: '1000',
-      ...Object.fromEntries([users, catalog, booking].map((s) => [upstreamSettings(s.context.declaration.name).url, s.url])),
+      ...Object.fromEntries([users, catalog, booking, ...afterPurchase].map((s) => [upstreamSettings(s.context.declaration.name).url, s.url])),
       ...options.gatewayEnv,
     });
     stops.push(() => gateway.stop());

@@ -149,3 +149,24 @@ export async function api<T>(path: string, options: CallOptions = {}): Promise<T
   if (res.status === 204) return undefined as T;
   return (await res.json()) as T;
 }
+
+/**
+ * Downloads a file the API serves only to the signed-in account (the tickets
+ * PDF): fetched with the session's token, then saved under `filename`.
+ */
+export async function downloadFile(path: string, filename: string): Promise<void> {
+  const session = getSession();
+  let res: Response;
+  try {
+    res = await fetch(`/api${path}`, { headers: session ? { authorization: `Bearer ${session.accessToken}` } : {} });
+  } catch {
+    throw new ApiError(0, 'network', messageOf(0, 'network', {}, undefined));
+  }
+  if (!res.ok) throw await toError(res);
+  const url = URL.createObjectURL(await res.blob());
+  const link = Object.assign(document.createElement('a'), { href: url, download: filename });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}

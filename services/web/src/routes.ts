@@ -31,6 +31,7 @@ export const routes: PageRoute[] = [
   { path: '/bookings/:reference', page: page(() => import('./pages/booking.js')), access: ['buyer', 'admin'] },
   { path: '/login', page: page(() => import('./pages/login.js')), access: 'signed-out' },
   { path: '/register', page: page(() => import('./pages/register.js')), access: 'signed-out' },
+  { path: '/inbox', page: page(() => import('./pages/inbox.js')), access: 'signed-in', nav: 'Inbox' },
   { path: '/profile', page: page(() => import('./pages/profile.js')), access: 'signed-in' },
 ];
 

@@ -4,7 +4,7 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 
-export type Role = 'buyer' | 'partner' | 'admin';
+export type Role = 'buyer' | 'partner' | 'staff' | 'admin';
 
 export interface Account {
   id: string;
