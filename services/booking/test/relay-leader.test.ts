@@ -18,6 +18,7 @@ import {
   migrateSchemaOf,
   startBookingHarness,
   testKafkaBrokers,
+  testKafkaSasl,
   waitUntil,
 } from '@ticketing/testing';
 
@@ -95,7 +96,7 @@ describe('outbox relay while Kafka is down', () => {
     const relayPool = createPool(viaProxy.toString(), 4, logger, { statementMs: 1_000 });
     const relay = startOutboxRelay({
       pool: relayPool,
-      kafka: createKafka(testKafkaBrokers(), 'relay-silent-test', logger),
+      kafka: createKafka(testKafkaBrokers(), 'relay-silent-test', logger, testKafkaSasl()),
       logger,
       metrics: relayMetrics(relayPool, logger),
       pollIntervalMs: 50,
