@@ -11,6 +11,7 @@ import type { ServiceDeclaration } from '@ticketing/platform/service-declaration
 import { allServices } from '../../services/services.js';
 import { helmAddons } from '../addons.js';
 import { KafkaChart } from '../apps/kafka.js';
+import { deadLetterTopic } from '../lib/kafka-acls.js';
 import { PostgresChart } from '../apps/postgres.js';
 import { ServiceChart } from '../apps/service.js';
 import { environment, environments } from '../environments.js';
@@ -313,22 +314,46 @@ describe('data stores', () => {
         }
         assert.ok(user, `KafkaUser ${s.name}`);
         assert.equal(user.spec.authentication.type, 'scram-sha-512');
-        const declared = [...s.dependencies.kafka.produces, ...s.dependencies.kafka.consumes];
+        const declared = [...s.dependencies.kafka.produces, ...s.dependencies.kafka.consumes, ...s.dependencies.kafka.consumes.map(deadLetterTopic)];
         for (const t of s.dependencies.kafka.produces)
           assert.ok(
             user.spec.authorization.acls.some((a: Obj) => a.resource.name === t && a.operations.includes('Write')),
             `${s.name} writes ${t}`,
           );
-        for (const t of s.dependencies.kafka.consumes)
+        for (const t of s.dependencies.kafka.consumes) {
           assert.ok(
             user.spec.authorization.acls.some((a: Obj) => a.resource.name === t && a.operations.includes('Read')),
             `${s.name} reads ${t}`,
           );
+          assert.ok(
+            user.spec.authorization.acls.some((a: Obj) => a.resource.name === deadLetterTopic(t) && a.operations.includes('Write')),
+            `${s.name} dead-letters ${t}`,
+          );
+        }
         for (const a of user.spec.authorization.acls.filter((x: Obj) => x.resource.type === 'topic'))
           assert.ok(declared.includes(a.resource.name), `${s.name}: ACL on undeclared topic ${a.resource.name}`);
         const topics = objs.filter((o) => o.kind === 'KafkaTopic').map((o) => o.spec.topicName);
         for (const t of declared) assert.ok(topics.includes(t), `topic ${t} (named by ${s.name})`);
       }
+    });
+
+    test(`${env.name}: a consumer gets its group and its dead-letter topic (topic, Write ACL) from its declaration alone`, () => {
+      const consumer = declaration('reader', 9400, { dependencies: { postgres: false, services: [], kafka: { produces: [], consumes: ['ticket-bookings'] } } });
+      const objs = Testing.synth(new KafkaChart(Testing.app(), 'kafka', { environment: env, allServices: [...allServices, consumer] })) as Obj[];
+      const user = objs.find((o) => o.kind === 'KafkaUser' && o.metadata.name === 'reader');
+      const acl = (type: string, name: string | undefined) =>
+        user?.spec.authorization.acls.find((a: Obj) => a.resource.type === type && a.resource.name === name);
+      assert.deepEqual(acl('topic', 'ticket-bookings')?.operations, ['Read', 'Describe']);
+      assert.deepEqual(acl('topic', 'ticket-bookings.dlq')?.operations, ['Write', 'Describe']);
+      assert.deepEqual(acl('group', 'reader')?.operations, ['Read']);
+      assert.ok(acl('cluster', undefined)?.operations.includes('IdempotentWrite'), 'its dead-letter producer is idempotent');
+      const dlq = objs.find((o) => o.kind === 'KafkaTopic' && o.spec.topicName === 'ticket-bookings.dlq');
+      assert.ok(dlq, 'the dead-letter topic exists (auto-creation is off)');
+      const [kafka] = objs.filter((o) => o.kind === 'Kafka');
+      assert.ok(
+        kafka!.spec.kafka.listeners[0].networkPolicyPeers.some((p: Obj) => p.podSelector.matchLabels['app.kubernetes.io/name'] === 'reader'),
+        'its pods may reach the listener',
+      );
     });
 
     test(`${env.name}: PostgreSQL instances, synchronous replication, backups through the barman-cloud plugin, PDB only with replicas`, () => {

@@ -470,7 +470,8 @@ function client(brokers: string, sasl?: ScramCredentials): Kafka {
     ...(sasl ? { sasl: saslOptions(sasl) } : {}),
     logLevel: logLevel.NOTHING,
     connectionTimeout: 3000,
-    retry: { retries: 2 },
+    // A topic just created may not be served yet (UNKNOWN_TOPIC_OR_PARTITION while its leader is elected): retry a few times.
+    retry: { retries: 5 },
   });
 }
 

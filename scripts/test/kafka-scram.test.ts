@@ -11,14 +11,21 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
 import type { ServiceDeclaration } from '@ticketing/platform/service-declaration';
-import { createKafka, createLogger, createMetrics, createReliableProducer } from '@ticketing/platform';
+import { createKafka, createLogger, createMetrics, createReliableProducer, runConsumer } from '@ticketing/platform';
 import { bookingsTopic } from '@ticketing/booking/service';
 import { consumeTopic, createTestTopic, testServiceEnv } from '@ticketing/testing';
 import { allServices } from '../../services/services.js';
-import { aclsFor, kafkaUsers } from '../../charts/lib/kafka-acls.js';
+import { aclsFor, deadLetterTopic, kafkaUsers } from '../../charts/lib/kafka-acls.js';
 import { localKafkaUsers } from '../local-stack/kafka-users.js';
 import { ensureTopic, saslOptions, startKafka, type RunningKafka, type ScramCredentials } from '../local-stack/kafka.js';
 import { findFreePort } from '../local-stack/ports.js';
+
+/** A service that consumes the bookings topic (its group and dead-letter topic come with it). */
+const listener: ServiceDeclaration = {
+  ...allServices.find((s) => s.name === 'booking')!,
+  name: 'listener',
+  dependencies: { postgres: false, services: [], kafka: { produces: [], consumes: [bookingsTopic], consumerGroup: 'listener' } },
+};
 
 /** A service declared with Kafka, but not for the bookings topic. */
 const stranger: ServiceDeclaration = {
@@ -36,10 +43,11 @@ describe('SCRAM-SHA-512 and ACLs on the local broker', { timeout: 240_000 }, () 
   before(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'kafka-scram-'));
     const port = await findFreePort();
-    kafka = await startKafka({ dataDir, port, controllerPort: await findFreePort(), users: localKafkaUsers([...allServices, stranger]) });
+    kafka = await startKafka({ dataDir, port, controllerPort: await findFreePort(), users: localKafkaUsers([...allServices, stranger, listener]) });
     assert.ok(kafka.superUser);
     await ensureTopic(kafka.brokers, bookingsTopic, 1, kafka.superUser);
     await ensureTopic(kafka.brokers, 'stranger-events', 1, kafka.superUser);
+    await ensureTopic(kafka.brokers, deadLetterTopic(bookingsTopic), 1, kafka.superUser);
   });
   after(async () => {
     process.env.TEST_KAFKA_BROKERS = saved.brokers;
@@ -81,6 +89,46 @@ describe('SCRAM-SHA-512 and ACLs on the local broker', { timeout: 240_000 }, () 
       return true;
     });
   });
+
+  test('a consumer reads with its own group and dead-letters what keeps failing (runConsumer, its own login)', async () => {
+    const client = createKafka([kafka.brokers], 'listener', logger, kafka.credentialsOf('listener'));
+    const consumer = await runConsumer({
+      kafka: client,
+      topic: bookingsTopic,
+      group: 'listener',
+      logger,
+      metrics: createMetrics('scram-listener'),
+      fromBeginning: true,
+      handle: async () => {
+        throw new Error('cannot handle it');
+      },
+    });
+    try {
+      const dead = await consumeTopicAs(kafka.superUser!, deadLetterTopic(bookingsTopic));
+      assert.equal(dead.headers['dlq-topic'], bookingsTopic);
+    } finally {
+      await consumer.stop();
+    }
+  });
+
+  /** The first message of `topic`, read as `login`. */
+  async function consumeTopicAs(login: ScramCredentials, topic: string): Promise<{ headers: Record<string, string> }> {
+    const reader = new Kafka({ clientId: 'reader', brokers: [kafka.brokers], sasl: saslOptions(login), logLevel: logLevel.NOTHING }).consumer({
+      groupId: `reader-${Date.now()}`,
+    });
+    await reader.connect();
+    try {
+      await reader.subscribe({ topic, fromBeginning: true });
+      return await new Promise((resolve, reject) => {
+        setTimeout(() => reject(new Error(`nothing arrived on ${topic} within 30 s`)), 30_000).unref();
+        void reader.run({
+          eachMessage: async ({ message }) => resolve({ headers: Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)])) }),
+        });
+      });
+    } finally {
+      await reader.disconnect();
+    }
+  }
 
   test('a wrong password, or no login at all, gets nowhere', async () => {
     await assert.rejects(send({ username: 'booking', password: 'not-its-password' }, bookingsTopic), /SASL|authentication/i);
