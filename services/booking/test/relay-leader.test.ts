@@ -130,7 +130,7 @@ describe('outbox relay while Kafka is down', () => {
     const logger = createLogger({}, 'info', (line) => lines.push(JSON.parse(line)));
     // Bootstrap through a port nobody listens on yet; once it forwards, kafkajs goes on to the broker's advertised address.
     const bootstrapPort = await findFreePort();
-    const kafka = createKafka([`127.0.0.1:${bootstrapPort}`], 'relay-log-test', logger);
+    const kafka = createKafka([`127.0.0.1:${bootstrapPort}`], 'relay-log-test', logger, testKafkaSasl());
     const relayPool = createPool(db.url, 4, logger);
     const metrics = relayMetrics(relayPool, logger);
     const relay = startOutboxRelay({ pool: relayPool, kafka, logger, metrics, pollIntervalMs: 50 });
