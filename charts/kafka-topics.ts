@@ -8,8 +8,6 @@ import type { TopicSettings } from './lib/kafka-cluster.js';
 export const topicSettings: Readonly<Record<string, TopicSettings>> = {
   // Key = event id: per-event order; 12 partitions leave room for consumers to scale.
   'ticket-bookings': { partitions: 12, retentionHours: 7 * 24 },
-  // Messages a consumer group gave up on (headers say which group, where from and why); kept long enough to fix and replay (npm run dlq:replay).
-  'ticket-bookings.dlq': { partitions: 3, retentionHours: 28 * 24 },
 };
 
 /** Topics that always exist, whether or not a service names them yet. */

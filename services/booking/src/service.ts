@@ -11,8 +11,8 @@ export const bookingsTopicConsumerEnv: EnvSetting = {
   default: bookingsTopic,
 };
 
-/** The Kafka dependency of a consumer of the bookings topic: it reads as `group` and writes what keeps failing to the dead-letter topic. */
-export const bookingsConsumer = (group: string) => ({ produces: [`${bookingsTopic}.dlq`], consumes: [bookingsTopic], consumerGroup: group }) as const;
+/** The Kafka dependency of a consumer of the bookings topic, reading as `group` (its dead-letter topic and Write ACL follow from `consumes`). */
+export const bookingsConsumer = (group: string) => ({ produces: [], consumes: [bookingsTopic], consumerGroup: group }) as const;
 
 /** Holds, checkout, bookings; the only writer of seat inventory. */
 export const bookingService = {

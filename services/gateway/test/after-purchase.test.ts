@@ -17,6 +17,7 @@ import {
   smallVenue,
   startSmtp,
   testKafkaBrokers,
+  testKafkaSasl,
   testServiceEnv,
   waitUntil,
   type TestSmtp,
@@ -44,7 +45,7 @@ before(
     const db = await createTestDatabase('after_purchase_e2e');
     dropDatabase = db.drop;
     const topic = await createTestTopic(brokers, 'ticket-bookings');
-    await ensureTopic(brokers, `${topic}.dlq`, 1);
+    await ensureTopic(brokers, `${topic}.dlq`, 1, testKafkaSasl());
     smtp = await startSmtp();
     const start = async (definition: Parameters<typeof startService>[0], env: Record<string, string>) => {
       const service = await startService(definition, env);

@@ -9,7 +9,7 @@ import { replayDeadLetters } from '../src/dead-letters.js';
 import { backoffDelayMs, createKafka, messageIdOf, runConsumer } from '../src/kafka.js';
 import { createLogger } from '../src/log.js';
 import { createMetrics } from '../src/metrics.js';
-import { createTestDatabase, testKafkaBrokers } from '../src/testing.js';
+import { createTestDatabase, testKafkaBrokers, testKafkaSasl } from '../src/testing.js';
 
 /** Polls until `probe` is true (the platform's tests cannot use @ticketing/testing, which depends on it). */
 async function waitUntil(what: string, probe: () => Promise<boolean>, timeoutMs = 45_000): Promise<void> {
@@ -22,10 +22,10 @@ describe('runConsumer on real Kafka', () => {
   test('processes, retries, dead-letters a message that keeps failing, and reports outcomes and lag', { timeout: 60_000 }, async () => {
     const [broker] = testKafkaBrokers();
     const topic = `consumer-test-${randomUUID().slice(0, 8)}`;
-    await ensureTopic(broker!, topic, 1);
-    await ensureTopic(broker!, `${topic}.dlq`, 1);
+    await ensureTopic(broker!, topic, 1, testKafkaSasl());
+    await ensureTopic(broker!, `${topic}.dlq`, 1, testKafkaSasl());
     const logger = createLogger({}, 'error');
-    const kafka = createKafka(testKafkaBrokers(), 'consumer-test', logger);
+    const kafka = createKafka(testKafkaBrokers(), 'consumer-test', logger, testKafkaSasl());
     const metrics = createMetrics('consumer-test');
     const seen: string[] = [];
     const group = `g-${randomUUID().slice(0, 8)}`;
@@ -101,9 +101,9 @@ describe('runConsumer with a database: effectively once', () => {
   const setUp = async (name: string) => {
     const [broker] = testKafkaBrokers();
     const topic = `${name}-${randomUUID().slice(0, 8)}`;
-    await ensureTopic(broker!, topic, 2);
-    await ensureTopic(broker!, `${topic}.dlq`, 1);
-    const kafka = createKafka(testKafkaBrokers(), name, logger);
+    await ensureTopic(broker!, topic, 2, testKafkaSasl());
+    await ensureTopic(broker!, `${topic}.dlq`, 1, testKafkaSasl());
+    const kafka = createKafka(testKafkaBrokers(), name, logger, testKafkaSasl());
     const producer = kafka.producer();
     await producer.connect();
     const send = (messages: { id: string; value: string }[]) =>

@@ -10,7 +10,7 @@ import { createBookingDefinition } from '@ticketing/booking/app';
 import { gatewayDefinition } from '@ticketing/gateway/app';
 import { upstreamSettings } from '@ticketing/gateway/service';
 import { startService, type RunningService } from '@ticketing/platform';
-import { createTestDatabase, http } from '@ticketing/platform/testing';
+import { createTestDatabase, http, testKafkaSasl } from '@ticketing/platform/testing';
 import { notificationsDefinition } from '@ticketing/notifications/app';
 import { ticketsDefinition } from '@ticketing/tickets/app';
 import { usersDefinition } from '@ticketing/users/app';
@@ -81,7 +81,7 @@ export async function startPublicStack(options: PublicStackOptions = {}): Promis
       // Their readers of the users' tables find them (empty: this stack's accounts live in the users service's own database).
       const pool = testPool(db.url, 1);
       await migrateSchemaOf(pool, usersDefinition).finally(() => pool.end());
-      await ensureTopic(process.env.TEST_KAFKA_BROKERS ?? '127.0.0.1:1', `${topic}.dlq`, 1);
+      await ensureTopic(process.env.TEST_KAFKA_BROKERS ?? '127.0.0.1:1', `${topic}.dlq`, 1, testKafkaSasl());
       for (const definition of [ticketsDefinition, notificationsDefinition]) {
         const service = await startService(definition, { ...env, TICKETS_SIGNING_KEYS: generateSigningKeySet() });
         stops.push(() => service.stop());
