@@ -12,7 +12,8 @@ import type { Pool, Tx } from '@ticketing/platform';
  *   catalog.price_tiers  event_id, category, price_cents, currency
  */
 
-export type CatalogEventStatus = 'draft' | 'on_sale' | 'cancelled';
+/** Only `on_sale` events take holds; the others are the catalog's lifecycle (paused and closed sales refuse new holds). */
+export type CatalogEventStatus = 'draft' | 'scheduled' | 'on_sale' | 'paused' | 'sales_closed' | 'happened' | 'cancelled';
 
 export interface CatalogEvent {
   id: string;
@@ -63,6 +64,21 @@ export const catalogQueries = {
                        FROM catalog.sections sec
                        JOIN catalog.price_tiers p ON p.event_id = $1 AND p.category = sec.category
                       WHERE sec.venue_id = $2 AND sec.kind = 'general_admission'`,
+  /** Events `$1` (uuid[]) that are published (not drafts): event_id, venue_id. */
+  publishedEvents: `SELECT id AS event_id, venue_id FROM catalog.events WHERE id = ANY($1::uuid[]) AND status <> 'draft'`,
+  /** Seats of events `$1` (uuid[]) priced by each event's tiers: event_id, seat_id, section_id, category, price_cents, currency. */
+  pricedSeatsOfEvents: `SELECT e.id AS event_id, s.id AS seat_id, s.section_id, s.category, p.price_cents, p.currency
+                          FROM catalog.events e
+                          JOIN catalog.seats s ON s.venue_id = e.venue_id
+                          JOIN catalog.sections sec ON sec.id = s.section_id AND sec.kind = 'seated'
+                          JOIN catalog.price_tiers p ON p.event_id = e.id AND p.category = s.category
+                         WHERE e.id = ANY($1::uuid[])`,
+  /** General-admission sections of events `$1` (uuid[]) priced by each event's tiers: event_id, section_id, category, price_cents, currency, capacity. */
+  pricedGaSectionsOfEvents: `SELECT e.id AS event_id, sec.id AS section_id, sec.category, p.price_cents, p.currency, sec.capacity
+                               FROM catalog.events e
+                               JOIN catalog.sections sec ON sec.venue_id = e.venue_id AND sec.kind = 'general_admission'
+                               JOIN catalog.price_tiers p ON p.event_id = e.id AND p.category = sec.category
+                              WHERE e.id = ANY($1::uuid[])`,
   /** Ids of cancelled events: id. */
   cancelledEvents: `SELECT id FROM catalog.events WHERE status = 'cancelled'`,
 } as const;

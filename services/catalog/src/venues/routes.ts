@@ -1,18 +1,25 @@
 import { inputOf, principalOf, problems, requireRole } from '@ticketing/platform';
+import { recordChange, registerChangesRoute } from '../changes/audit.js';
 import { ownerOf, type RouteDeps } from '../deps.js';
 import { checkVenueInput, type VenueInput } from './input.js';
 import { findVenueRow, insertVenue, loadSeats, loadVenue, venueHasSection } from './queries.js';
 
-export function registerVenueRoutes({ api, pool, writer, verifier }: RouteDeps): void {
-  api.operation('post', '/venues', requireRole(verifier, 'partner', 'admin'), async (req, res) => {
+export function registerVenueRoutes({ api, pool, writer, verifier, notifyChanges }: RouteDeps): void {
+  const partner = requireRole(verifier, 'partner', 'admin');
+  api.operation('post', '/venues', partner, async (req, res) => {
     const principal = principalOf(req);
     const input = inputOf(req).body as VenueInput;
     await writer.run(req, res, principal.sub, async (tx) => {
       const map = checkVenueInput(input);
       const venueId = await insertVenue(tx, ownerOf(principal), input, map);
-      return { status: 201, body: await loadVenue(tx, venueId), headers: { Location: `/venues/${venueId}` } };
+      const venue = await loadVenue(tx, venueId);
+      await recordChange(tx, { actor: principal.sub, ownerId: ownerOf(principal), entity: 'venue', entityId: venueId, type: 'venue.created', data: { venue } });
+      return { status: 201, body: venue, headers: { Location: `/venues/${venueId}` } };
     });
+    notifyChanges();
   });
+
+  registerChangesRoute(api, pool, '/venues/{venueId}/changes', partner, async (db, id) => (await findVenueRow(db, id))?.owner_id);
 
   api.operation('get', '/venues/{venueId}', async (req, res) => {
     const { venueId } = inputOf(req).params as { venueId: string };

@@ -1,0 +1,102 @@
+import { withTransaction, type Pool, type Tx } from '@ticketing/platform';
+import { catalogQueries } from './catalog-reader.js';
+import type { Outbox } from './messages.js';
+
+/**
+ * What booking does with the catalog's messages (topic catalog-changes,
+ * format in docs/events.md), each once (catalog_changes_applied):
+ *   events.imported      inventory for the new published events, in bulk
+ *   event.tier_repriced  new holds pay the new price; holds and bookings keep theirs
+ *   event.time_changed   one event.time_changed on ticket-bookings per confirmed booking
+ * Inventory rows are touched only in their price (never their status) and
+ * only for seats nobody holds or bought, so the hold and checkout paths
+ * (inventory.ts) keep their invariants.
+ */
+
+export interface CatalogMessage {
+  id: string;
+  type: string;
+  entityId: string;
+  data: Record<string, unknown>;
+}
+
+/**
+ * Copies the seat maps of published events into inventory in three
+ * statements, however many events: the bulk form of ensureInventory, which
+ * still covers any event this misses (drafts published later).
+ */
+export async function createInventoryInBulk(tx: Tx, eventIds: readonly string[]): Promise<number> {
+  const created = await tx.query<{ event_id: string }>(
+    `INSERT INTO booking.event_inventory (event_id, venue_id)
+     SELECT event_id, venue_id FROM (${catalogQueries.publishedEvents}) e
+     ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
+    [eventIds],
+  );
+  const ids = created.rows.map((r) => r.event_id);
+  if (ids.length === 0) return 0;
+  await tx.query(
+    `INSERT INTO booking.seat_inventory (event_id, seat_id, section_id, category, price_cents, currency)
+     SELECT event_id, seat_id, section_id, category, price_cents, currency FROM (${catalogQueries.pricedSeatsOfEvents}) seats`,
+    [ids],
+  );
+  await tx.query(
+    `INSERT INTO booking.ga_inventory (event_id, section_id, category, price_cents, currency, capacity)
+     SELECT event_id, section_id, category, price_cents, currency, capacity FROM (${catalogQueries.pricedGaSectionsOfEvents}) sections`,
+    [ids],
+  );
+  return ids.length;
+}
+
+/** New price for a category's unsold, unheld seats and GA places (held and sold ones keep the price they were taken at). */
+async function reprice(tx: Tx, eventId: string, category: string, priceCents: number): Promise<void> {
+  await tx.query(`UPDATE booking.seat_inventory SET price_cents = $3 WHERE event_id = $1 AND category = $2 AND status = 'available'`, [
+    eventId,
+    category,
+    priceCents,
+  ]);
+  await tx.query('UPDATE booking.ga_inventory SET price_cents = $3 WHERE event_id = $1 AND category = $2', [eventId, category, priceCents]);
+}
+
+async function tellBuyersOfTimeChange(tx: Tx, outbox: Outbox, eventId: string, data: Record<string, unknown>): Promise<void> {
+  const bookings = await tx.query<{ id: string; reference: string; buyer_id: string }>(
+    `SELECT id, reference, buyer_id FROM booking.bookings WHERE event_id = $1 AND status = 'confirmed' ORDER BY id`,
+    [eventId],
+  );
+  for (const b of bookings.rows) {
+    await outbox.enqueue(tx, 'event.time_changed', eventId, {
+      bookingId: b.id,
+      bookingReference: b.reference,
+      buyerId: b.buyer_id,
+      previousStartsAt: String(data['previousStartsAt']),
+      previousEndsAt: String(data['previousEndsAt']),
+      startsAt: String(data['startsAt']),
+      endsAt: String(data['endsAt']),
+    });
+  }
+}
+
+/** Applies one catalog message (once: a redelivered message changes nothing). Returns whether it was new. */
+export async function applyCatalogChange(pool: Pool, outbox: Outbox, message: CatalogMessage): Promise<boolean> {
+  return withTransaction(pool, async (tx) => {
+    const first = await tx.query('INSERT INTO booking.catalog_changes_applied (message_id, type) VALUES ($1, $2) ON CONFLICT DO NOTHING', [
+      message.id,
+      message.type,
+    ]);
+    if (first.rowCount === 0) return false;
+    const { data } = message;
+    switch (message.type) {
+      case 'events.imported':
+        await createInventoryInBulk(tx, data['eventIds'] as string[]);
+        break;
+      case 'event.tier_repriced':
+        await reprice(tx, message.entityId, String(data['category']), Number(data['priceCents']));
+        break;
+      case 'event.time_changed':
+        await tellBuyersOfTimeChange(tx, outbox, message.entityId, data);
+        break;
+      default:
+        break; // Other changes need nothing from booking (status is read from the catalog on every hold).
+    }
+    return true;
+  });
+}
