@@ -1,6 +1,7 @@
 import { authenticate, inputOf, principalOf, problems, requireRole, type Principal } from '@ticketing/platform';
 import { recordChange, registerChangesRoute } from '../changes/audit.js';
-import { mayManage, type RouteDeps } from '../deps.js';
+import { mayManage, ownerOf, type RouteDeps } from '../deps.js';
+import { PARTNER_LIST_MAX } from '../openapi.js';
 import { categoriesOfVenue, findVenueRow } from '../venues/queries.js';
 import {
   checkChangeable,
@@ -14,7 +15,18 @@ import {
   type EventPatch,
   type PriceTier,
 } from './input.js';
-import { findEventRow, findVisibleEvent, insertEvent, loadSeatMap, lockEvent, toEvent, updateEvent, upsertPriceTier, type LockedEvent } from './queries.js';
+import {
+  findEventRow,
+  findVisibleEvent,
+  insertEvent,
+  listEventsOf,
+  loadSeatMap,
+  lockEvent,
+  toEvent,
+  updateEvent,
+  upsertPriceTier,
+  type LockedEvent,
+} from './queries.js';
 
 /** The audit entries (and catalog messages) a patch of `current` makes. */
 function changesOfPatch(current: LockedEvent, patch: EventPatch) {
@@ -74,6 +86,10 @@ export function registerEventRoutes({ api, pool, writer, verifier, notifyChanges
       return { status: 201, body: event, headers: { Location: `/events/${eventId}` } };
     });
     notifyChanges();
+  });
+
+  api.operation('get', '/partner/events', partner, async (req, res) => {
+    res.json({ items: await listEventsOf(pool, ownerOf(principalOf(req)), PARTNER_LIST_MAX) });
   });
 
   api.operation('get', '/events/{eventId}', async (req, res) => {

@@ -2,7 +2,8 @@ import { inputOf, principalOf, problems, requireRole } from '@ticketing/platform
 import { recordChange, registerChangesRoute } from '../changes/audit.js';
 import { ownerOf, type RouteDeps } from '../deps.js';
 import { checkVenueInput, type VenueInput } from './input.js';
-import { findVenueRow, insertVenue, loadSeats, loadVenue, venueHasSection } from './queries.js';
+import { PARTNER_LIST_MAX } from '../openapi.js';
+import { findVenueRow, insertVenue, listVenuesOf, loadSeats, loadVenue, venueHasSection } from './queries.js';
 
 export function registerVenueRoutes({ api, pool, writer, verifier, notifyChanges }: RouteDeps): void {
   const partner = requireRole(verifier, 'partner', 'admin');
@@ -20,6 +21,10 @@ export function registerVenueRoutes({ api, pool, writer, verifier, notifyChanges
   });
 
   registerChangesRoute(api, pool, '/venues/{venueId}/changes', partner, async (db, id) => (await findVenueRow(db, id))?.owner_id);
+
+  api.operation('get', '/partner/venues', partner, async (req, res) => {
+    res.json({ items: await listVenuesOf(pool, ownerOf(principalOf(req)), PARTNER_LIST_MAX) });
+  });
 
   api.operation('get', '/venues/{venueId}', async (req, res) => {
     const { venueId } = inputOf(req).params as { venueId: string };
