@@ -8,6 +8,9 @@ import type { Outbox } from './messages.js';
  *   events.imported      inventory for the new published events, in bulk
  *   event.tier_repriced  new holds pay the new price; holds and bookings keep theirs
  *   event.time_changed   one event.time_changed on ticket-bookings per confirmed booking
+ *   venue.sections_added, event.tier_added   inventory rows for seats and places now priced
+ *   venue.seats_closed   closed seats leave the inventory of every event (the catalog
+ *                        refuses to close seats that are held or sold)
  * Inventory rows are touched only in their price (never their status) and
  * only for seats nobody holds or bought, so the hold and checkout paths
  * (inventory.ts) keep their invariants.
@@ -45,6 +48,28 @@ export async function createInventoryInBulk(tx: Tx, eventIds: readonly string[])
     [ids],
   );
   return ids.length;
+}
+
+/** Adds the inventory rows events that already have inventory are missing (new sections, newly priced categories). */
+async function addMissingInventory(tx: Tx, eventIds: readonly string[]): Promise<void> {
+  await tx.query(
+    `INSERT INTO booking.seat_inventory (event_id, seat_id, section_id, category, price_cents, currency)
+     SELECT event_id, seat_id, section_id, category, price_cents, currency FROM (${catalogQueries.pricedSeatsOfEvents}) seats
+     ON CONFLICT (event_id, seat_id) DO NOTHING`,
+    [eventIds],
+  );
+  await tx.query(
+    `INSERT INTO booking.ga_inventory (event_id, section_id, category, price_cents, currency, capacity)
+     SELECT event_id, section_id, category, price_cents, currency, capacity FROM (${catalogQueries.pricedGaSectionsOfEvents}) sections
+     ON CONFLICT (event_id, section_id) DO NOTHING`,
+    [eventIds],
+  );
+}
+
+/** Events of a venue whose inventory exists already. */
+async function eventsWithInventory(tx: Tx, venueId: string): Promise<string[]> {
+  const { rows } = await tx.query<{ event_id: string }>('SELECT event_id FROM booking.event_inventory WHERE venue_id = $1', [venueId]);
+  return rows.map((r) => r.event_id);
 }
 
 /** New price for a category's unsold, unheld seats and GA places (held and sold ones keep the price they were taken at). */
@@ -90,6 +115,16 @@ export async function applyCatalogChange(pool: Pool, outbox: Outbox, message: Ca
         break;
       case 'event.tier_repriced':
         await reprice(tx, message.entityId, String(data['category']), Number(data['priceCents']));
+        break;
+      case 'venue.sections_added':
+        await addMissingInventory(tx, await eventsWithInventory(tx, message.entityId));
+        break;
+      case 'event.tier_added':
+        await addMissingInventory(tx, [message.entityId]);
+        break;
+      case 'venue.seats_closed':
+        // Only seats nobody holds: the catalog checked none was held or sold when it closed them.
+        await tx.query(`DELETE FROM booking.seat_inventory WHERE seat_id = ANY($1::uuid[]) AND status = 'available'`, [data['seatIds']]);
         break;
       case 'event.time_changed':
         await tellBuyersOfTimeChange(tx, outbox, message.entityId, data);

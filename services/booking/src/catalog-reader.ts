@@ -7,7 +7,7 @@ import type { Pool, Tx } from '@ticketing/platform';
  * migrations, so a migration that breaks booking fails there).
  *
  *   catalog.events       id, venue_id, owner_id, status, starts_at
- *   catalog.seats        id, venue_id, section_id, category
+ *   catalog.seats        id, venue_id, section_id, category, closed_at
  *   catalog.sections     id, venue_id, kind, category, capacity
  *   catalog.price_tiers  event_id, category, price_cents, currency
  */
@@ -67,7 +67,7 @@ export const catalogQueries = {
                   FROM catalog.seats s
                   JOIN catalog.sections sec ON sec.id = s.section_id AND sec.kind = 'seated'
                   JOIN catalog.price_tiers p ON p.event_id = $1 AND p.category = s.category
-                 WHERE s.venue_id = $2`,
+                 WHERE s.venue_id = $2 AND s.closed_at IS NULL`,
   /** General-admission sections of the venue `$2`, priced by event `$1`'s tiers: section_id, category, price_cents, currency, capacity. */
   pricedGaSections: `SELECT sec.id AS section_id, sec.category, p.price_cents, p.currency, sec.capacity
                        FROM catalog.sections sec
@@ -81,7 +81,7 @@ export const catalogQueries = {
                           JOIN catalog.seats s ON s.venue_id = e.venue_id
                           JOIN catalog.sections sec ON sec.id = s.section_id AND sec.kind = 'seated'
                           JOIN catalog.price_tiers p ON p.event_id = e.id AND p.category = s.category
-                         WHERE e.id = ANY($1::uuid[])`,
+                         WHERE e.id = ANY($1::uuid[]) AND s.closed_at IS NULL`,
   /** General-admission sections of events `$1` (uuid[]) priced by each event's tiers: event_id, section_id, category, price_cents, currency, capacity. */
   pricedGaSectionsOfEvents: `SELECT e.id AS event_id, sec.id AS section_id, sec.category, p.price_cents, p.currency, sec.capacity
                                FROM catalog.events e

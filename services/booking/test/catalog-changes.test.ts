@@ -47,7 +47,7 @@ describe('booking follows catalog changes', () => {
     assert.equal(hold.status, 201, JSON.stringify(hold.body));
     const paid = await http(services.bookingUrl, 'POST', `/holds/${hold.body.id}/checkout`, { token: buyer, body: { paymentMethod: 'pm_card_approved' } });
     assert.equal(paid.status, 201, JSON.stringify(paid.body));
-    return { eventId, seatId, booking: paid.body };
+    return { venueId: venue.body.id as string, eventId, seatId, booking: paid.body };
   }
 
   test('a repriced tier changes what new holds pay, never what existing bookings paid', async () => {
@@ -111,6 +111,67 @@ describe('booking follows catalog changes', () => {
       assert.equal(hold.status, holdStatus, `${status}: ${JSON.stringify(hold.body)}`);
       if (hold.status === 201) await http(services.bookingUrl, 'DELETE', `/holds/${hold.body.id}`, { token: buyer });
     }
+  });
+
+  test('a sold or held seat cannot be closed (409 naming them); free seats close and new sections open for sale', async () => {
+    const { venueId, eventId, seatId: sold } = await bookedEvent();
+    const seats = (await http(services.bookingUrl, 'GET', `/events/${eventId}/availability`)).body.seats.filter((s: any) => s.status === 'available');
+    const [held, free] = [seats[0].seatId as string, seats[1].seatId as string];
+    assert.equal((await http(services.bookingUrl, 'POST', '/holds', { token: buyer, body: { eventId, seatIds: [held] } })).status, 201);
+
+    const close = (seatIds: string[], token = tokens.alice) =>
+      http(services.catalogUrl, 'POST', `/venues/${venueId}/seats/close`, { token, body: { seatIds } });
+    const refused = await close([sold, held, free]);
+    assert.equal(refused.status, 409);
+    assert.equal(refused.body.type, 'https://ticketing.dev/problems/seats-in-use');
+    assert.deepEqual(refused.body.seatIds, [sold, held].sort());
+    assert.equal((await http(services.catalogUrl, 'GET', `/venues/${venueId}/seats`)).body.seats.length, 9);
+    assert.equal((await close([free], tokens.bob)).status, 403);
+
+    const closed = await close([free]);
+    assert.equal(closed.status, 200, JSON.stringify(closed.body));
+    assert.deepEqual(closed.body.closed, [free]);
+    assert.equal((await http(services.catalogUrl, 'GET', `/venues/${venueId}/seats`)).body.seats.length, 8);
+    const seatMapIds = (await http(services.catalogUrl, 'GET', `/events/${eventId}/seat-map`)).body.sections.flatMap((s: any) => s.seats.map((x: any) => x.id));
+    assert.equal(seatMapIds.includes(free), false);
+    await waitUntil('booking dropped the closed seat', async () => {
+      const a = await http(services.bookingUrl, 'GET', `/events/${eventId}/availability`);
+      return a.body.seats.length === 8 && !a.body.seats.some((s: any) => s.seatId === free);
+    });
+
+    // A new section with a new category: on sale for the event once the event prices it.
+    const balcony = { name: 'Balcony', kind: 'seated', category: 'balcony', rows: [{ row: 'A', seats: 3 }] };
+    const added = await http(services.catalogUrl, 'POST', `/venues/${venueId}/sections`, { token: tokens.alice, body: { sections: [balcony] } });
+    assert.equal(added.status, 200, JSON.stringify(added.body));
+    assert.deepEqual(
+      added.body.sections.map((s: any) => [s.name, s.capacity]),
+      [
+        ['Stalls', 8],
+        ['Floor', 100],
+        ['Balcony', 3],
+      ],
+    );
+    assert.equal((await http(services.catalogUrl, 'POST', `/venues/${venueId}/sections`, { token: tokens.alice, body: { sections: [balcony] } })).status, 400);
+    const unpriced = (await http(services.catalogUrl, 'GET', `/events/${eventId}/seat-map`)).body;
+    assert.equal(unpriced.sections.find((s: any) => s.name === 'Balcony').seats.length, 0);
+    const priced = await http(services.catalogUrl, 'PUT', `/events/${eventId}/price-tiers/balcony`, {
+      token: tokens.alice,
+      body: { priceCents: 2500, currency: 'EUR' },
+    });
+    assert.equal(priced.status, 200, JSON.stringify(priced.body));
+    const map = (await http(services.catalogUrl, 'GET', `/events/${eventId}/seat-map`)).body;
+    assert.deepEqual(
+      map.sections.find((s: any) => s.name === 'Balcony').seats.map((x: any) => [x.row, x.number, x.priceCents]),
+      [
+        ['A', 1, 2500],
+        ['A', 2, 2500],
+        ['A', 3, 2500],
+      ],
+    );
+    await waitUntil('booking sells the new section', async () => {
+      const a = await http(services.bookingUrl, 'GET', `/events/${eventId}/availability`);
+      return a.body.seats.filter((s: any) => s.category === 'balcony' && s.priceCents === 2500).length === 3;
+    });
   });
 
   test('imported events get their inventory in bulk, before any buyer asks', async () => {

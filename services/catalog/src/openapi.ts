@@ -212,6 +212,33 @@ const setPriceTier: Operation = {
   responses: { '200': json('Event', 'The updated event'), '404': problem('No such event'), ...writeErrors },
 };
 
+const addSections: Operation = {
+  operationId: 'addVenueSections',
+  summary: 'Add sections (and their seats) to a published venue',
+  description:
+    'The sections are placed below the existing seat map, after its sections; names must be new. Events price the new seats once ' +
+    'they have a tier for their category (`PUT /events/{eventId}/price-tiers/{category}`); until then those seats are not on sale. ' +
+    'Audited and published (`venue.sections_added`).',
+  tags: ['partners'],
+  security: bearer,
+  parameters: [openApiCommon.uuidPathParam('venueId', 'Venue id'), openApiCommon.idempotencyKeyHeader],
+  requestBody: { required: true, content: { 'application/json': { schema: ref('SectionsInput') } } },
+  responses: { '200': json('Venue', 'The venue with its sections'), '404': problem('No such venue'), ...writeErrors },
+};
+
+const closeSeatsOperation: Operation = {
+  operationId: 'closeVenueSeats',
+  summary: 'Close seats of a published venue',
+  description:
+    'Closed seats leave the seat map and are not sold for any event any more. A seat that a buyer holds or has bought for any event ' +
+    'cannot be closed: 409 `seats-in-use`, naming them in `seatIds`, and nothing is closed. Audited and published (`venue.seats_closed`).',
+  tags: ['partners'],
+  security: bearer,
+  parameters: [openApiCommon.uuidPathParam('venueId', 'Venue id'), openApiCommon.idempotencyKeyHeader],
+  requestBody: { required: true, content: { 'application/json': { schema: ref('SeatClosure') } } },
+  responses: { '200': json('ClosedSeats', 'The seats closed now (seats closed before are left out)'), '404': problem('No such venue'), ...writeErrors },
+};
+
 const afterQuery = { name: 'after', in: 'query' as const, description: '`nextAfter` of the previous page.', schema: { type: 'integer', minimum: 0 } };
 const limitQuery = { name: 'limit', in: 'query' as const, description: 'Page size.', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } };
 
@@ -358,6 +385,8 @@ const catalogDocument: OpenApiDocument = {
     '/events/{eventId}/price-tiers/{category}': { put: setPriceTier },
     '/events/{eventId}/changes': { get: getEventChanges },
     '/venues/{venueId}/changes': { get: getVenueChanges },
+    '/venues/{venueId}/sections': { post: addSections },
+    '/venues/{venueId}/seats/close': { post: closeSeatsOperation },
     '/imports': { post: createImport },
     '/imports/{importId}': { get: getImport },
     '/imports/{importId}/rejections': { get: getImportRejections },
@@ -464,6 +493,18 @@ const catalogDocument: OpenApiDocument = {
           status: { type: 'string', enum: eventStatuses.filter((x) => x !== 'happened') },
           salesOpenAt: dateTimeInput('For `scheduled`: when sales open.'),
         },
+      },
+      SectionsInput: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['sections'],
+        properties: { sections: { type: 'array', minItems: 1, maxItems: 100, items: ref('SectionInput') } },
+      },
+      SeatClosure: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['seatIds'],
+        properties: { seatIds: { type: 'array', minItems: 1, maxItems: 5_000, uniqueItems: true, items: uuid } },
       },
       PriceTierPatch: {
         type: 'object',
@@ -600,6 +641,11 @@ const catalogDocument: OpenApiDocument = {
           entityId: uuid,
           data: { type: 'object' },
         },
+      },
+      ClosedSeats: {
+        type: 'object',
+        required: ['venueId', 'closed'],
+        properties: { venueId: uuid, closed: { type: 'array', items: uuid } },
       },
       ChangePage: {
         type: 'object',

@@ -154,16 +154,14 @@ export async function loadSeatMap(db: Pool, event: EventRow, sectionId: string |
     if (sections.length === 0) throw problems.notFound(`section ${sectionId} of the event's venue`);
   }
   const prices = new Map(event.price_tiers.map((t) => [t.category, t.priceCents]));
-  const priceOf = (category: string): number => {
-    const price = prices.get(category);
-    // Creation guarantees a tier per used category, and seat maps never change.
-    if (price === undefined) throw new Error(`event ${event.id} has no price for category ${category}`);
-    return price;
-  };
+  // Seats and sections added after publishing are on sale for an event once it prices their category.
+  sections = sections.filter((s) => s.kind === 'seated' || prices.has(s.category));
   const seatsBySection = new Map<string, unknown[]>();
   for (const seat of await loadSeats(db, event.venue_id, sectionId)) {
+    const priceCents = prices.get(seat.category);
+    if (priceCents === undefined) continue;
     const list = seatsBySection.get(seat.sectionId) ?? [];
-    list.push({ id: seat.id, row: seat.row, number: seat.number, x: seat.x, y: seat.y, category: seat.category, priceCents: priceOf(seat.category) });
+    list.push({ id: seat.id, row: seat.row, number: seat.number, x: seat.x, y: seat.y, category: seat.category, priceCents });
     seatsBySection.set(seat.sectionId, list);
   }
   const e = toEvent(event);
@@ -175,7 +173,7 @@ export async function loadSeatMap(db: Pool, event: EventRow, sectionId: string |
     priceTiers: e.priceTiers,
     sections: sections.map((s) => ({
       ...s,
-      ...(s.kind === 'general_admission' ? { priceCents: priceOf(s.category) } : {}),
+      ...(s.kind === 'general_admission' ? { priceCents: prices.get(s.category)! } : {}),
       seats: seatsBySection.get(s.id) ?? [],
     })),
   };

@@ -137,7 +137,13 @@ export function registerEventRoutes({ api, pool, writer, verifier, notifyChanges
       const tiers = (await findEventRow(tx, eventId))!.price_tiers;
       const existing = tiers.find((t) => t.category === category);
       const others = tiers.filter((t) => t.category !== category);
-      checkPriceTiers([...others, { category, priceCents, currency }], await categoriesOfVenue(tx, current.venue_id));
+      if (!(await categoriesOfVenue(tx, current.venue_id)).has(category)) {
+        throw problems.unprocessable('unknown-category', 'Price tier for an unused category', `the venue has no seats or places in category ${category}`, {
+          categories: [category],
+        });
+      }
+      // One currency for all tiers; categories added to the venue later may still be unpriced.
+      checkPriceTiers([...others, { category, priceCents, currency }], new Set([...others.map((t) => t.category), category]));
       await upsertPriceTier(tx, eventId, { category, priceCents, currency });
       await recordChange(tx, {
         actor: principal.sub,
