@@ -81,9 +81,10 @@ export const catalogService = {
   ],
   // Fetches the users service's public signing keys (AUTH_JWKS_URL).
   dependencies: { postgres: true, kafka: { produces: [catalogChangesTopic], consumes: [] }, services: ['users'] },
+  // Imports stream in bounded memory, but a job's batches and parser want headroom beyond plain reads.
   resources: {
-    requests: { cpu: '100m', memory: '128Mi' },
-    limits: { cpu: '1', memory: '256Mi' },
+    requests: { cpu: '100m', memory: '192Mi' },
+    limits: { cpu: '1', memory: '384Mi' },
   },
   // Search takes most of the onsale read traffic: scale on request rate too.
   scaling: {

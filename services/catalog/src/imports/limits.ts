@@ -6,6 +6,6 @@ export const importLimits = {
   maxBytesDefault: 268_435_456,
   /** Most CSV columns a header may have. */
   maxColumns: 32,
-  /** Bytes per stored chunk of an uploaded file. */
-  chunkBytes: 1_048_576,
+  /** Bytes per stored chunk of an uploaded file (small: each one travels as a hex string twice its size). */
+  chunkBytes: 262_144,
 } as const;
