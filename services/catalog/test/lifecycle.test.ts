@@ -18,8 +18,11 @@ async function venue() {
   return venueId;
 }
 const inSeconds = (s: number) => new Date(Date.now() + s * 1000).toISOString();
-async function createEvent(overrides: Record<string, unknown>) {
-  const res = await catalog.call('POST', '/events', { token: tokens.alice, body: eventBody(await venue(), overrides) });
+/** Creates an event; `overrides` may be a function, so times relative to now are taken once the venue exists. */
+async function createEvent(overrides: Record<string, unknown> | (() => Record<string, unknown>)) {
+  const venueId = await venue();
+  const body = eventBody(venueId, typeof overrides === 'function' ? overrides() : overrides);
+  const res = await catalog.call('POST', '/events', { token: tokens.alice, body });
   assert.equal(res.status, 201, JSON.stringify(res.body));
   return res.body as { id: string; status: string };
 }
@@ -30,7 +33,7 @@ const reaches = (id: string, status: string) =>
 
 describe('event lifecycle', () => {
   test('scheduled goes on sale by itself, sales close at the start, the event has happened at its end', async () => {
-    const event = await createEvent({ status: 'scheduled', salesOpenAt: inSeconds(1), startsAt: inSeconds(2.5), endsAt: inSeconds(3.5) });
+    const event = await createEvent(() => ({ status: 'scheduled', salesOpenAt: inSeconds(1.5), startsAt: inSeconds(3.5), endsAt: inSeconds(5) }));
     assert.equal(event.status, 'scheduled');
     await reaches(event.id, 'on_sale');
     await reaches(event.id, 'sales_closed');
@@ -51,8 +54,9 @@ describe('event lifecycle', () => {
   });
 
   test('never on sale in the past; scheduling needs a future opening before the start', async () => {
-    const draft = await createEvent({ status: 'draft', startsAt: inSeconds(1), endsAt: inSeconds(3600) });
-    await new Promise((r) => setTimeout(r, 1_200));
+    const startsAt = inSeconds(1.5);
+    const draft = await createEvent({ status: 'draft', startsAt, endsAt: inSeconds(3600) });
+    await new Promise((r) => setTimeout(r, Math.max(0, Date.parse(startsAt) - Date.now() + 100)));
     const late = await patch(draft.id, { status: 'on_sale' });
     assert.equal(late.status, 422);
     assert.equal(late.body.type, 'https://ticketing.dev/problems/starts-in-past');
