@@ -23,10 +23,14 @@ export interface CatalogMessage {
   data: Record<string, unknown>;
 }
 
+/** Events per statement when inventory is created in bulk: a large venue's seats times this stays well under the statement timeout. */
+const eventsPerStatement = 10;
+
 /**
- * Copies the seat maps of published events into inventory in three
- * statements, however many events: the bulk form of ensureInventory, which
- * still covers any event this misses (drafts published later).
+ * Copies the seat maps of published events into inventory, a few events per
+ * statement instead of a round trip per event or seat: the bulk form of
+ * ensureInventory, which still covers any event this misses (drafts
+ * published later).
  */
 export async function createInventoryInBulk(tx: Tx, eventIds: readonly string[]): Promise<number> {
   const created = await tx.query<{ event_id: string }>(
@@ -36,17 +40,7 @@ export async function createInventoryInBulk(tx: Tx, eventIds: readonly string[])
     [eventIds],
   );
   const ids = created.rows.map((r) => r.event_id);
-  if (ids.length === 0) return 0;
-  await tx.query(
-    `INSERT INTO booking.seat_inventory (event_id, seat_id, section_id, category, price_cents, currency)
-     SELECT event_id, seat_id, section_id, category, price_cents, currency FROM (${catalogQueries.pricedSeatsOfEvents}) seats`,
-    [ids],
-  );
-  await tx.query(
-    `INSERT INTO booking.ga_inventory (event_id, section_id, category, price_cents, currency, capacity)
-     SELECT event_id, section_id, category, price_cents, currency, capacity FROM (${catalogQueries.pricedGaSectionsOfEvents}) sections`,
-    [ids],
-  );
+  for (let i = 0; i < ids.length; i += eventsPerStatement) await addMissingInventory(tx, ids.slice(i, i + eventsPerStatement));
   return ids.length;
 }
 

@@ -170,12 +170,17 @@ async function runJob(deps: ImportRunnerDeps, job: ImportRow, runnerId: string, 
 export function startImportRunner(deps: ImportRunnerDeps) {
   const runnerId = randomUUID();
   let stopped = false;
+  let sweptAt = 0;
   const { sleep, wake } = wakeableSleep();
   const done = (async () => {
     while (!stopped) {
       let job: ImportRow | undefined;
       try {
-        await deps.pool.query(`DELETE FROM catalog.imports WHERE state = 'uploading' AND created_at < now() - interval '1 hour'`);
+        // Uploads cut off mid-way (a client gone, a process killed) are cleared after an hour, checked once a minute.
+        if (Date.now() - sweptAt > 60_000) {
+          sweptAt = Date.now();
+          await deps.pool.query(`DELETE FROM catalog.imports WHERE state = 'uploading' AND created_at < now() - interval '1 hour'`);
+        }
         job = await claimJob(deps.pool, runnerId, deps.leaseSeconds);
         if (job && job.attempts > 5) {
           await deps.pool.query(`UPDATE catalog.imports SET state = 'failed', error = 'gave up after 5 attempts', finished_at = now() WHERE id = $1`, [job.id]);
