@@ -105,8 +105,8 @@ export const bookingService = {
   ],
   dependencies: {
     postgres: true,
-    // Catalog changes it cannot apply go to the consumer's dead-letter topic.
-    kafka: { produces: [bookingsTopic, `${catalogChangesTopic}.dlq`], consumes: [catalogChangesTopic] },
+    // Catalog changes it cannot apply go to catalog-changes.dlq (a consumer's dead-letter topic comes with what it consumes).
+    kafka: { produces: [bookingsTopic], consumes: [catalogChangesTopic] },
     // Fetches the users service's public signing keys (AUTH_JWKS_URL).
     services: ['users'],
   },
