@@ -17,6 +17,7 @@ export {
 export { bookingEnv, startBookingHarness, type BookingHarness } from './booking.js';
 export { eventBody, smallVenue, startCatalog, tokens, type TestCatalog } from './catalog.js';
 export { findFreePort } from '../../../scripts/local-stack/ports.js';
+export { spawnServiceChild, type ServiceChild } from './service-child.js';
 export { assertInventoryInvariants, lapseHolds, seedEvent, type SeededEvent } from './inventory.js';
 export { consumeTopic, createTestTopic, type ConsumedMessage } from './kafka.js';
 export { openEventStream, type OpenEventStream, type ReceivedEvent } from './event-stream.js';
