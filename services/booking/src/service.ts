@@ -14,6 +14,9 @@ export const bookingsTopicConsumerEnv: EnvSetting = {
 /** The Kafka dependency of a consumer of the bookings topic, reading as `group` (its dead-letter topic and Write ACL follow from `consumes`). */
 export const bookingsConsumer = (group: string) => ({ produces: [], consumes: [bookingsTopic], consumerGroup: group }) as const;
 
+/** The catalog's topic of venue and event changes, which booking applies (the default of KAFKA_TOPIC_CATALOG). */
+export const catalogChangesTopic = 'catalog-changes';
+
 /** Holds, checkout, bookings; the only writer of seat inventory. */
 export const bookingService = {
   name: 'booking',
@@ -31,6 +34,12 @@ export const bookingService = {
       description: 'Topic every booking state change is relayed to (key = event id).',
       kind: 'string',
       default: bookingsTopic,
+    },
+    {
+      name: 'KAFKA_TOPIC_CATALOG',
+      description: 'Topic of catalog changes booking applies: imported events, repriced tiers, moved events.',
+      kind: 'string',
+      default: catalogChangesTopic,
     },
     {
       name: 'HOLD_TTL_SECONDS',
@@ -107,7 +116,8 @@ export const bookingService = {
   ],
   dependencies: {
     postgres: true,
-    kafka: { produces: [bookingsTopic], consumes: [] },
+    // Catalog changes it cannot apply go to catalog-changes.dlq (a consumer's dead-letter topic comes with what it consumes).
+    kafka: { produces: [bookingsTopic], consumes: [catalogChangesTopic] },
     // Fetches the users service's public signing keys (AUTH_JWKS_URL).
     services: ['users'],
   },
