@@ -8,6 +8,8 @@ import type { TopicSettings } from './lib/kafka-cluster.js';
 export const topicSettings: Readonly<Record<string, TopicSettings>> = {
   // Key = event id: per-event order; 12 partitions leave room for consumers to scale.
   'ticket-bookings': { partitions: 12, retentionHours: 7 * 24 },
+  // Key = event id; each window revision. Readers keep the highest revision per window, so a day is plenty.
+  'analytics-results': { partitions: 12, retentionHours: 24 },
 };
 
 /** Topics that always exist, whether or not a service names them yet. */

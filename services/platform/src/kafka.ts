@@ -74,6 +74,12 @@ export interface ConsumerOptions {
   deadLetterTopic?: string;
   /** @default false: only messages produced after the group first joins */
   fromBeginning?: boolean;
+  /**
+   * Where each newly assigned partition starts, when the consumer keeps its
+   * offsets with its work (stored-offsets.ts); a partition left out starts at
+   * the group's committed offset. @default none
+   */
+  startPositions?(partitions: number[]): Promise<ReadonlyMap<number, string>>;
 }
 
 /**
@@ -93,6 +99,17 @@ export async function runConsumer(options: ConsumerOptions): Promise<{ stop(): P
   await producer.connect();
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: options.fromBeginning ?? false });
+  const { startPositions } = options;
+  if (startPositions) {
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      startPositions(payload.memberAssignment[topic] ?? []).then(
+        (positions) => {
+          for (const [partition, offset] of positions) consumer.seek({ topic, partition, offset });
+        },
+        (error: unknown) => logger.warn('consumer: stored positions not read; starting at committed offsets', { topic, group, error }),
+      );
+    });
+  }
   await consumer.run({
     eachBatchAutoResolve: false,
     eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
