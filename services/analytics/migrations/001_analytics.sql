@@ -6,11 +6,11 @@
 -- Consumed offsets of ticket-bookings, committed in the same transaction as
 -- the window state they produced (services/platform/src/stored-offsets.ts).
 CREATE TABLE consumer_offsets (
-  consumer_group text    NOT NULL,
-  topic          text    NOT NULL,
-  partition      integer NOT NULL,
-  next_offset    bigint  NOT NULL,
-  PRIMARY KEY (consumer_group, topic, partition)
+  consumer     text    NOT NULL,
+  topic        text    NOT NULL,
+  partition    integer NOT NULL,
+  next_offset  bigint  NOT NULL,
+  PRIMARY KEY (consumer, topic, partition)
 );
 
 -- Event-time watermark of each partition: the latest occurredAt read on it.

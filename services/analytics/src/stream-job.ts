@@ -168,7 +168,7 @@ export interface StreamJobOptions {
  */
 export function startStreamJob(options: StreamJobOptions): { stop(): Promise<void> } {
   const { pool, topic, group, logger } = options;
-  const offsets = createStoredOffsets({ pool, schema: 'analytics', group, topic });
+  const offsets = createStoredOffsets({ pool, schema: 'analytics', consumer: 'sales-windows', topic });
   let stopped = false;
   let consumer: { stop(): Promise<void> } | undefined;
   let retry: NodeJS.Timeout | undefined;

@@ -10,12 +10,15 @@
  * The table lives in the consuming service's schema (its own migration):
  *
  *   CREATE TABLE consumer_offsets (
- *     consumer_group text   NOT NULL,
- *     topic          text   NOT NULL,
- *     partition      integer NOT NULL,
- *     next_offset    bigint NOT NULL,
- *     PRIMARY KEY (consumer_group, topic, partition)
+ *     consumer     text    NOT NULL,  -- whose state: a name of the job, not its Kafka group
+ *     topic        text    NOT NULL,
+ *     partition    integer NOT NULL,
+ *     next_offset  bigint  NOT NULL,
+ *     PRIMARY KEY (consumer, topic, partition)
  *   );
+ *
+ * The offsets belong to the state, not to the Kafka group: a renamed group,
+ * or one whose committed offsets expired, still resumes where the state ends.
  */
 import type { Pool, Tx } from './db.js';
 import { pgIdent, withTransaction } from './db.js';
@@ -34,22 +37,22 @@ export interface StoredOffsets {
   applyOnce(partition: number, offset: string, work: (tx: Tx) => Promise<void>): Promise<boolean>;
 }
 
-export function createStoredOffsets(options: { pool: Pool; schema: string; group: string; topic: string }): StoredOffsets {
-  const { pool, group, topic } = options;
+export function createStoredOffsets(options: { pool: Pool; schema: string; consumer: string; topic: string }): StoredOffsets {
+  const { pool, consumer, topic } = options;
   const table = `${pgIdent(options.schema)}.consumer_offsets`;
   const offsets: StoredOffsets = {
     async claim(tx, partition, offset) {
       const { rowCount } = await tx.query(
-        `INSERT INTO ${table} AS o (consumer_group, topic, partition, next_offset) VALUES ($1, $2, $3, $4::bigint + 1)
-         ON CONFLICT (consumer_group, topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset WHERE o.next_offset <= $4::bigint`,
-        [group, topic, partition, offset],
+        `INSERT INTO ${table} AS o (consumer, topic, partition, next_offset) VALUES ($1, $2, $3, $4::bigint + 1)
+         ON CONFLICT (consumer, topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset WHERE o.next_offset <= $4::bigint`,
+        [consumer, topic, partition, offset],
       );
       return rowCount === 1;
     },
     async positions(partitions) {
       const { rows } = await pool.query<{ partition: number; next_offset: string }>(
-        `SELECT partition, next_offset FROM ${table} WHERE consumer_group = $1 AND topic = $2 AND partition = ANY($3::int[])`,
-        [group, topic, [...partitions]],
+        `SELECT partition, next_offset FROM ${table} WHERE consumer = $1 AND topic = $2 AND partition = ANY($3::int[])`,
+        [consumer, topic, [...partitions]],
       );
       return new Map(rows.map((r) => [r.partition, r.next_offset]));
     },
