@@ -118,4 +118,125 @@ describe('the stream job on two replicas, against a brute-force recount of seede
     assert.equal((await http(url, 'GET', `/events/${events[0]!.id}/windows`, { token: testToken('buyer-1', 'buyer') })).status, 403);
     assert.equal((await http(url, 'GET', `/events/${events[0]!.id}/windows`)).status, 401);
   });
+
+  describe('partner reports over the same messages, against a recount in SQL written here', () => {
+    const reportMessages = messages;
+    const service = {
+      get url() {
+        return replicas[0]!.url;
+      },
+    };
+
+    before(async () => {
+      // The bookings the messages describe, straight from the messages: every confirmed one, and whether a cancellation came.
+      const cancelled = new Set(reportMessages.filter((m) => m.value.type === 'booking.cancelled').map((m) => m.value.data.bookingId as string));
+      const bookings = new Map(
+        reportMessages
+          .filter((m) => m.value.type === 'booking.confirmed')
+          .map((m) => {
+            const d = m.value.data as {
+              bookingId: string;
+              buyerId: string;
+              amount: { cents: number; currency: string };
+              seatIds: string[];
+              generalAdmission: { quantity: number } | null;
+            };
+            return [
+              d.bookingId,
+              [
+                d.bookingId,
+                m.value.eventId,
+                d.buyerId,
+                d.amount.currency,
+                d.amount.cents,
+                d.seatIds.length + (d.generalAdmission?.quantity ?? 0),
+                m.value.occurredAt,
+                cancelled.has(d.bookingId),
+              ],
+            ];
+          }),
+      );
+      await pool.query(
+        `CREATE TABLE recount_bookings (booking_id uuid, event_id uuid, buyer_id text, currency text, cents bigint, tickets int, confirmed_at timestamptz, cancelled boolean)`,
+      );
+      const columns = [...bookings.values()];
+      await pool.query(
+        `INSERT INTO recount_bookings SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::bigint[], $6::int[], $7::timestamptz[], $8::boolean[])`,
+        Array.from({ length: 8 }, (_, i) => columns.map((c) => c[i])),
+      );
+    });
+    const recounts: Record<string, string> = {
+      'revenue-by-venue': `SELECT v.id::text AS "venueId", v.name AS "venueName", v.city, b.currency, count(*) AS bookings, sum(b.tickets) AS tickets, sum(b.cents) AS "revenueCents"
+                             FROM recount_bookings b JOIN catalog.events e ON e.id = b.event_id JOIN catalog.venues v ON v.id = e.venue_id
+                            WHERE e.owner_id = $1 AND NOT b.cancelled GROUP BY v.id, v.name, v.city, b.currency`,
+      'revenue-by-city': `SELECT v.city, b.currency, count(*) AS bookings, sum(b.tickets) AS tickets, sum(b.cents) AS "revenueCents"
+                            FROM recount_bookings b JOIN catalog.events e ON e.id = b.event_id JOIN catalog.venues v ON v.id = e.venue_id
+                           WHERE e.owner_id = $1 AND NOT b.cancelled GROUP BY v.city, b.currency`,
+      'revenue-by-month': `SELECT to_char(b.confirmed_at AT TIME ZONE 'UTC', 'YYYY-MM') AS month, b.currency, count(*) AS bookings, sum(b.tickets) AS tickets, sum(b.cents) AS "revenueCents"
+                             FROM recount_bookings b JOIN catalog.events e ON e.id = b.event_id
+                            WHERE e.owner_id = $1 AND NOT b.cancelled GROUP BY 1, b.currency`,
+      'repeat-customers': `SELECT b.buyer_id AS "buyerId", count(*) AS bookings, sum(b.tickets) AS tickets,
+                                  to_char(min(b.confirmed_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "firstBookingAt",
+                                  to_char(max(b.confirmed_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "lastBookingAt"
+                             FROM recount_bookings b JOIN catalog.events e ON e.id = b.event_id
+                            WHERE e.owner_id = $1 AND NOT b.cancelled GROUP BY b.buyer_id HAVING count(*) > 1`,
+      'top-events': `SELECT e.id::text AS "eventId", e.title, to_char(e.starts_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS "startsAt", b.currency,
+                            count(*) AS bookings, sum(b.tickets) AS tickets, sum(b.cents) AS "revenueCents"
+                       FROM recount_bookings b JOIN catalog.events e ON e.id = b.event_id
+                      WHERE e.owner_id = $1 AND NOT b.cancelled GROUP BY e.id, e.title, e.starts_at, b.currency`,
+    };
+    const canonical = (rows: Record<string, unknown>[]) =>
+      rows
+        .map((r) =>
+          JSON.stringify(Object.fromEntries(Object.entries(r).map(([k, v]) => [k, ['bookings', 'tickets', 'revenueCents'].includes(k) ? Number(v) : v]))),
+        )
+        .sort();
+
+    for (const [name, sql] of Object.entries(recounts)) {
+      test(`${name} equals the recount for each organization`, async () => {
+        for (const [organizationId, token] of [
+          ['org-harbour', harbour],
+          ['org-canal', canal],
+        ] as const) {
+          const report = await http(service.url, 'GET', `/reports/${name}`, { token });
+          assert.equal(report.status, 200, JSON.stringify(report.body));
+          assert.equal(report.body.organizationId, organizationId);
+          const { rows } = await pool.query(sql, [organizationId]);
+          assert.ok(rows.length > 0, 'the recount has rows');
+          assert.deepEqual(canonical(report.body.rows), canonical(rows));
+          assert.deepEqual(Object.keys(report.body.rows[0]), report.body.columns);
+        }
+      });
+    }
+
+    test('a report as CSV: a header of its columns and a line per row; ranked reports are ordered and limited', async () => {
+      const json = await http(service.url, 'GET', '/reports/revenue-by-venue', { token: harbour });
+      for (const ask of [
+        { query: '?format=csv', headers: {} },
+        { query: '', headers: { accept: 'text/csv' } },
+      ] as { query: string; headers: Record<string, string> }[]) {
+        const csv = await http(service.url, 'GET', `/reports/revenue-by-venue${ask.query}`, { token: harbour, headers: ask.headers });
+        assert.equal(csv.status, 200);
+        assert.match(csv.headers.get('content-type') ?? '', /^text\/csv/);
+        assert.match(csv.headers.get('content-disposition') ?? '', /attachment; filename="revenue-by-venue.csv"/);
+        const lines = (csv.body as string).trim().split('\n');
+        assert.equal(lines[0], json.body.columns.join(','));
+        assert.deepEqual(
+          lines.slice(1),
+          json.body.rows.map((r: Record<string, unknown>) => json.body.columns.map((c: string) => r[c]).join(',')),
+        );
+      }
+      const top = await http(service.url, 'GET', '/reports/top-events?limit=2', { token: harbour });
+      assert.equal(top.body.rows.length, 2);
+      assert.ok(top.body.rows[0].revenueCents >= top.body.rows[1].revenueCents);
+    });
+
+    test('a partner sees only its organization; an admin names one', async () => {
+      assert.equal((await http(service.url, 'GET', '/reports/revenue-by-city?organizationId=org-canal', { token: harbour })).status, 403);
+      assert.equal((await http(service.url, 'GET', '/reports/revenue-by-city', { token: admin })).status, 400);
+      const asAdmin = await http(service.url, 'GET', '/reports/revenue-by-city?organizationId=org-canal', { token: admin });
+      assert.deepEqual(asAdmin.body, (await http(service.url, 'GET', '/reports/revenue-by-city', { token: canal })).body);
+      assert.equal((await http(service.url, 'GET', '/reports/revenue-by-city', { token: testToken('buyer-1', 'buyer') })).status, 403);
+    });
+  });
 });
