@@ -73,13 +73,14 @@ async function recordSale(tx: Tx, message: BookingMessage): Promise<void> {
   const data = message.data as BookingData;
   const confirmed = message.type === 'booking.confirmed';
   // A cancellation read before its confirmation (another replay order) inserts the row already cancelled.
-  await tx.query(
+  const { rows } = await tx.query<{ organization_id: string | null; buyer_id: string }>(
     `INSERT INTO analytics.sales (booking_id, event_id, organization_id, venue_id, city, buyer_id, currency, amount_cents, tickets, confirmed_at, cancelled_at)
      SELECT $1, $2, f.organization_id, f.venue_id, f.city, $3, $4, $5, $6, $7, $8
        FROM (SELECT 1) one LEFT JOIN analytics.event_facts f ON f.event_id = $2
      ON CONFLICT (booking_id) DO UPDATE SET
        confirmed_at = coalesce(EXCLUDED.confirmed_at, analytics.sales.confirmed_at),
-       cancelled_at = coalesce(EXCLUDED.cancelled_at, analytics.sales.cancelled_at)`,
+       cancelled_at = coalesce(EXCLUDED.cancelled_at, analytics.sales.cancelled_at)
+     RETURNING organization_id, buyer_id`,
     [
       data.bookingId,
       message.eventId,
@@ -90,6 +91,19 @@ async function recordSale(tx: Tx, message: BookingMessage): Promise<void> {
       confirmed ? message.occurredAt : null,
       confirmed ? null : message.occurredAt,
     ],
+  );
+  const sale = rows[0]!;
+  if (sale.organization_id === null) return;
+  // The buyer's live bookings with the organization, recounted from their (few, indexed) sales.
+  await tx.query(
+    `WITH live AS (SELECT count(*)::int AS bookings, sum(tickets)::int AS tickets, min(confirmed_at) AS first_at, max(confirmed_at) AS last_at
+                     FROM analytics.sales WHERE organization_id = $1 AND buyer_id = $2 AND cancelled_at IS NULL),
+          gone AS (DELETE FROM analytics.buyer_sales WHERE organization_id = $1 AND buyer_id = $2 AND (SELECT bookings FROM live) = 0)
+     INSERT INTO analytics.buyer_sales (organization_id, buyer_id, bookings, tickets, first_booking_at, last_booking_at)
+     SELECT $1, $2, bookings, tickets, first_at, last_at FROM live WHERE bookings > 0
+     ON CONFLICT (organization_id, buyer_id) DO UPDATE SET bookings = EXCLUDED.bookings, tickets = EXCLUDED.tickets,
+       first_booking_at = EXCLUDED.first_booking_at, last_booking_at = EXCLUDED.last_booking_at`,
+    [sale.organization_id, sale.buyer_id],
   );
 }
 

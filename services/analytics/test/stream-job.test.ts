@@ -4,7 +4,10 @@ import { startService, type RunningService } from '@ticketing/platform';
 import { consumeTopic, createTestDatabase, http, migrateCatalogSchema, testKafkaBrokers, testToken, waitUntil } from '@ticketing/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import type pg from 'pg';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
 import { createAnalyticsDefinition } from '../src/app.js';
+import { analyticsResultsV1Schema } from '../src/results-schema.js';
 import {
   analyticsTopics,
   figuresOf,
@@ -19,6 +22,8 @@ import {
   type GeneratedMessage,
 } from './support.js';
 
+const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
+const validateResult = addFormats(new Ajv2020({ allErrors: true, strict: false })).compile(analyticsResultsV1Schema);
 const partitions = 4;
 const { events, messages } = generateMessages(20261201, 2500, partitions);
 const expected = recountWindows(messages);
@@ -83,6 +88,7 @@ describe('the stream job on two replicas, against a brute-force recount of seede
       const message = byId.get(`${revision.eventId}/${revision.windowStart}/${revision.revision}`);
       assert.ok(message, `revision ${revision.revision} of ${revision.eventId} ${revision.windowStart}`);
       assert.equal(message.key, revision.eventId);
+      assert.ok(validateResult(message.value), JSON.stringify(validateResult.errors));
       assert.deepEqual(figuresOf(message.value), revision);
       assert.equal(message.value.windowEnd, new Date(Date.parse(revision.windowStart) + 60_000).toISOString());
     }
