@@ -99,6 +99,7 @@ Each reads only its organization's live rows from a partial covering index
         plan
           .find((l) => /Index Only Scan/.test(l['QUERY PLAN']))
           ?.['QUERY PLAN'].trim()
+          .replace(/^->\s*/, '')
           .replace(/\s+\(cost.*$/, '') ?? 'see migrations/001_analytics.sql'
       }\` for revenue by city).
 
