@@ -99,22 +99,30 @@ export async function runConsumer(options: ConsumerOptions): Promise<{ stop(): P
   await producer.connect();
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: options.fromBeginning ?? false });
+  // Where the latest assignment starts, per partition: seeked to, and a batch fetched before the seek skips what lies below.
+  let startingAt: Promise<ReadonlyMap<number, string> | undefined> = Promise.resolve(undefined);
   const { startPositions } = options;
   if (startPositions) {
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-      startPositions(payload.memberAssignment[topic] ?? []).then(
+      startingAt = startPositions(payload.memberAssignment[topic] ?? []).then(
         (positions) => {
           for (const [partition, offset] of positions) consumer.seek({ topic, partition, offset });
+          return positions;
         },
-        (error: unknown) => logger.warn('consumer: stored positions not read; starting at committed offsets', { topic, group, error }),
+        (error: unknown) => void logger.warn('consumer: stored positions not read; starting at committed offsets', { topic, group, error }),
       );
     });
   }
   await consumer.run({
     eachBatchAutoResolve: false,
     eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+      const startOffset = (await startingAt)?.get(batch.partition);
       for (const message of batch.messages) {
         if (!isRunning() || isStale()) break;
+        if (startOffset !== undefined && BigInt(message.offset) < BigInt(startOffset)) {
+          resolveOffset(message.offset);
+          continue;
+        }
         let lastError: unknown;
         for (let attempt = 1; attempt <= maxAttempts; attempt++) {
           try {
