@@ -13,6 +13,7 @@ import {
   tokens,
   type LocalServices,
 } from '@ticketing/testing';
+import { gatewayEnv, startGateway, type TestGateway } from '../../gateway/test/support.js';
 import { createAnalyticsDefinition } from '../src/app.js';
 
 /** Reads `event: window` frames of a Server-Sent Events response as they arrive. */
@@ -55,6 +56,7 @@ function windowEvents(body: ReadableStream<Uint8Array>) {
 
 let services: LocalServices;
 let analytics: RunningService;
+let gateway: TestGateway;
 
 before(async () => {
   services = await startCatalogAndBooking({ databaseServerUrl: testDatabaseServerUrl(), kafkaBrokers: testKafkaBrokers().join(',') });
@@ -68,13 +70,15 @@ before(async () => {
       ANALYTICS_RELAY_INTERVAL_MS: '50',
     }),
   );
+  gateway = await startGateway(gatewayEnv({ analytics: analytics.url, catalog: services.catalogUrl, booking: services.bookingUrl }));
 });
 after(async () => {
+  await gateway?.close();
   await analytics?.stop();
   await services?.close();
 });
 
-test('a partner watching the live stream gets the window update within 2 s of a booking made through the API', async () => {
+test('a partner watching the live stream through the gateway gets the window update within 2 s of a booking made through the API', async () => {
   const venue = await http(services.catalogUrl, 'POST', '/venues', { token: tokens.alice, body: smallVenue() });
   assert.equal(venue.status, 201, JSON.stringify(venue.body));
   const event = await http(services.catalogUrl, 'POST', '/events', { token: tokens.alice, body: eventBody(venue.body.id) });
@@ -83,7 +87,7 @@ test('a partner watching the live stream gets the window update within 2 s of a 
 
   assert.equal((await http(analytics.url, 'GET', `/events/${eventId}/windows/stream`, { token: tokens.bob })).status, 404);
   const watching = new AbortController();
-  const response = await fetch(`${analytics.url}/events/${eventId}/windows/stream`, {
+  const response = await fetch(`${gateway.url}/api/analytics/events/${eventId}/windows/stream`, {
     headers: { authorization: `Bearer ${tokens.alice}` },
     signal: watching.signal,
   });

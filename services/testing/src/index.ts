@@ -4,6 +4,7 @@
  * platform's, re-exported here so a test needs this package alone.
  */
 export { createTestDatabase, http, testAuthEnv, testDatabaseServerUrl, testKafkaBrokers, testSecrets, testToken } from '@ticketing/platform/testing';
+export { startAnalytics, type TestAnalytics } from './analytics.js';
 export { bookingEnv, startBookingHarness, type BookingHarness } from './booking.js';
 export { eventBody, smallVenue, startCatalog, tokens, type TestCatalog } from './catalog.js';
 export { findFreePort } from '../../../scripts/local-stack/ports.js';
