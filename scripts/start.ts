@@ -107,7 +107,12 @@ runMain(async () => {
       teardown.push({ what: 'Kafka', undo: () => kafka.stop() });
       return kafka.brokers;
     })();
-    if (await ensureTopic(brokers, bookingsTopic, 3)) log(`Created topic ${bookingsTopic} (3 partitions).`);
+    // Every topic a service produces or consumes (the broker creates none on its own).
+    const topics = new Set([
+      bookingsTopic,
+      ...allServices.flatMap((s) => [...(s.dependencies.kafka?.produces ?? []), ...(s.dependencies.kafka?.consumes ?? [])]),
+    ]);
+    for (const topic of topics) if (await ensureTopic(brokers, topic, 3)) log(`Created topic ${topic} (3 partitions).`);
     checkpoint();
 
     const redisUrl = await (async () => {

@@ -159,6 +159,18 @@ export async function countMessage(
   return { lateness, result };
 }
 
+/**
+ * Message ids are kept as long as a re-send can still arrive: past the
+ * topic's retention (7 days) no copy of the message is left to re-read.
+ */
+export const keepCountedMessageIdsDays = 8;
+
+/** Deletes the ids of messages counted more than `days` ago; returns how many. */
+export async function purgeCountedMessageIds(pool: Pool, days = keepCountedMessageIdsDays): Promise<number> {
+  const { rowCount } = await pool.query('DELETE FROM analytics.counted_messages WHERE counted_at < now() - make_interval(days => $1)', [days]);
+  return rowCount ?? 0;
+}
+
 export interface StreamJobOptions {
   pool: Pool;
   kafka: Kafka;
@@ -221,10 +233,16 @@ export function startStreamJob(options: StreamJobOptions): { stop(): Promise<voi
     }
   };
   void start(1);
+  const purge = setInterval(
+    () => void purgeCountedMessageIds(pool).catch((error: unknown) => logger.warn('stream job: purging counted message ids failed', { error })),
+    60 * 60 * 1000,
+  );
+  purge.unref();
 
   return {
     async stop() {
       stopped = true;
+      clearInterval(purge);
       clearTimeout(retry);
       await consumer?.stop();
     },
