@@ -2,6 +2,7 @@ import { inputOf, principalOf, problems, requireRole, tokenVerifierFrom, type Po
 import { stringify } from 'csv-stringify/sync';
 import type { Request, Response } from 'express';
 import { startWindowUpdates } from './live.js';
+import { createAnalyticsMetrics } from './metrics.js';
 import { analyticsOpenApi } from './openapi.js';
 import { reportNames, runReport, type Report } from './reports.js';
 import { startResultsRelay } from './results-relay.js';
@@ -54,6 +55,7 @@ export function createAnalyticsDefinition(): ServiceDefinition {
       const kafka = ctx.requireKafka();
       const partner = requireRole(tokenVerifierFrom(config), 'partner', 'admin');
       const allowedLatenessSeconds = config.integer('ANALYTICS_ALLOWED_LATENESS_SECONDS');
+      const metrics = createAnalyticsMetrics(ctx.metrics.registry);
 
       const relay = startResultsRelay({
         pool,
@@ -72,6 +74,7 @@ export function createAnalyticsDefinition(): ServiceDefinition {
         group: config.string('KAFKA_CONSUMER_GROUP'),
         allowedLatenessMs: allowedLatenessSeconds * 1000,
         onWindowUpdated: () => relay.notify(),
+        onCounted: (outcome) => metrics.counted(outcome),
       });
       // A missed announcement would leave a stream behind: end them all, clients reconnect to a fresh snapshot.
       const updates = startWindowUpdates({ databaseUrl: config.string('DATABASE_URL'), logger, onGap: () => ctx.eventStreams.closeAll() });

@@ -181,7 +181,8 @@ export interface StreamJobOptions {
   allowedLatenessMs: number;
   /** Called after a message that changed a window committed (wakes the results relay). */
   onWindowUpdated(): void;
-  onCounted?(outcome: CountOutcome): void;
+  /** Called after each message committed (undefined: a duplicate). */
+  onCounted?(outcome: CountOutcome | undefined): void;
 }
 
 /**
@@ -203,12 +204,13 @@ export function startStreamJob(options: StreamJobOptions): { stop(): Promise<voi
   const handle = async (message: KafkaMessage, partition: number) => {
     const parsed = parseBookingMessage(message.value);
     let outcome: CountOutcome | undefined;
-    await offsets.applyOnce(partition, message.offset, async (tx) => {
+    const applied = await offsets.applyOnce(partition, message.offset, async (tx) => {
       outcome = await countMessage(knownEvents, tx, { topic, partition }, parsed, options.allowedLatenessMs);
     });
-    if (!outcome) return;
+    // An offset the stored state already holds (replayed after a crash or rebalance) changed nothing.
+    if (!applied) return;
     options.onCounted?.(outcome);
-    if (outcome.result) options.onWindowUpdated();
+    if (outcome?.result) options.onWindowUpdated();
   };
 
   const start = async (attempt: number): Promise<void> => {

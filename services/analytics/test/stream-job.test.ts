@@ -32,6 +32,16 @@ const harbour = testToken('partner-harbour', 'partner', { org: 'org-harbour' });
 const canal = testToken('partner-canal', 'partner', { org: 'org-canal' });
 const admin = testToken('admin-1', 'admin');
 
+/** Sum over the replicas of a counter's value with `labels`. */
+async function summed(replicas: readonly RunningService[], name: string, labels: Record<string, string>): Promise<number> {
+  let total = 0;
+  for (const replica of replicas) {
+    const metric = await replica.context.metrics.registry.getSingleMetric(name)?.get();
+    total += metric?.values.filter((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l)).reduce((sum, v) => sum + v.value, 0) ?? 0;
+  }
+  return total;
+}
+
 async function processedBy(replica: RunningService, topic: string): Promise<number> {
   const metric = await replica.context.metrics.registry.getSingleMetric('kafka_consumer_messages_total')?.get();
   return metric?.values.filter((v) => v.labels.topic === topic && v.labels.outcome === 'processed').reduce((sum, v) => sum + v.value, 0) ?? 0;
@@ -78,6 +88,27 @@ describe('the stream job on two replicas, against a brute-force recount of seede
   test('the windows in the store equal the recount, and both replicas counted', async () => {
     assert.deepEqual(await storedWindows(pool), latestRevisions(expected));
     for (const replica of replicas) assert.ok((await processedBy(replica, topics.bookings)) > 0, 'each replica consumed partitions of its own');
+  });
+
+  test('analytics_messages_counted_total says how many messages were on time, late, too late and duplicates', async () => {
+    const seen = new Set<string>();
+    const watermarks = new Map<number, number>();
+    const expectedCounts = { on_time: 0, late: 0, too_late: 0, duplicate: 0 };
+    for (const { partition, value } of messages) {
+      if (seen.has(value.id)) {
+        expectedCounts.duplicate++;
+        continue;
+      }
+      seen.add(value.id);
+      const at = Date.parse(value.occurredAt);
+      const end = at - (at % 60_000) + 60_000;
+      const before = watermarks.get(partition);
+      watermarks.set(partition, Math.max(before ?? at, at));
+      expectedCounts[before === undefined || before < end ? 'on_time' : before < end + 120_000 ? 'late' : 'too_late']++;
+    }
+    for (const [lateness, count] of Object.entries(expectedCounts)) {
+      assert.equal(await summed(replicas, 'analytics_messages_counted_total', { lateness }), count, lateness);
+    }
   });
 
   test('analytics-results carries every revision of every window, no gaps, each equal to the recount', async () => {

@@ -286,7 +286,7 @@ export async function analyticsTopics(databaseUrl: string, partitions: number) {
 }
 
 /** Waits until the stored offsets say every produced message was counted (per partition: its count). */
-export async function waitUntilConsumed(pool: pg.Pool, topic: string, messages: readonly GeneratedMessage[], timeoutMs = 60_000): Promise<void> {
+export async function waitUntilConsumed(pool: pg.Pool, topic: string, messages: readonly GeneratedMessage[], timeoutMs = 150_000): Promise<void> {
   const perPartition = new Map<number, number>();
   for (const m of messages) perPartition.set(m.partition, (perPartition.get(m.partition) ?? 0) + 1);
   await waitUntil(
