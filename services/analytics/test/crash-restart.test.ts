@@ -63,7 +63,7 @@ test('SIGKILL mid-stream, then a restart: the same windows as the recount, and e
   const env: Record<string, string> = { ...topics.env, PORT: '0' };
 
   running = startProcess(env);
-  await waitUntil('a third of the messages counted', async () => (await countedSoFar(pool, topics.bookings)) >= messages.length / 3, { timeoutMs: 60_000 });
+  await waitUntil('a third of the messages counted', async () => (await countedSoFar(pool, topics.bookings)) >= messages.length / 3, { timeoutMs: 120_000 });
   running.child.kill('SIGKILL');
   assert.equal(await running.exited, 'SIGKILL');
   const atKill = await countedSoFar(pool, topics.bookings);
