@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startService, type RunningService } from '@ticketing/platform';
 import { consumeTopic, createTestDatabase, http, migrateCatalogSchema, testKafkaBrokers, testToken, waitUntil } from '@ticketing/testing';
-import { Kafka, logLevel } from 'kafkajs';
 import type pg from 'pg';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
@@ -17,6 +16,7 @@ import {
   produceMessages,
   recountWindows,
   storedWindows,
+  testKafkaClient,
   testPool,
   waitUntilConsumed,
   type GeneratedMessage,
@@ -61,7 +61,7 @@ describe('the stream job on two replicas, against a brute-force recount of seede
     topics = await analyticsTopics(db.url, partitions);
     replicas = await Promise.all([startService(createAnalyticsDefinition(), topics.env), startService(createAnalyticsDefinition(), topics.env)]);
     // Both members in the group before the first message, so each gets partitions of its own.
-    const admin = new Kafka({ clientId: 'analytics-test-admin', brokers: testKafkaBrokers(), logLevel: logLevel.NOTHING }).admin();
+    const admin = testKafkaClient('analytics-test-admin').admin();
     await admin.connect();
     await waitUntil('both replicas in a stable group', async () => {
       const { groups } = await admin.describeGroups([topics.env.KAFKA_CONSUMER_GROUP!]);

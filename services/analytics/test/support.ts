@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createTestTopic, testKafkaBrokers, testPool, testServiceEnv, waitUntil } from '@ticketing/testing';
+import { testKafkaSasl } from '@ticketing/platform/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import type pg from 'pg';
 import { analyticsResultsV1Schema, type WindowResult } from '../src/results-schema.js';
@@ -246,9 +247,15 @@ export async function insertCatalogEvents(pool: pg.Pool, events: readonly Genera
   }
 }
 
+/** A Kafka client on the test broker, with its login when it has one. */
+export function testKafkaClient(clientId: string): Kafka {
+  const sasl = testKafkaSasl();
+  return new Kafka({ clientId, brokers: testKafkaBrokers(), logLevel: logLevel.NOTHING, ...(sasl ? { sasl } : {}) });
+}
+
 /** Puts each message on its partition, in order, keyed by its event. */
 export async function produceMessages(topic: string, messages: readonly GeneratedMessage[]): Promise<void> {
-  const kafka = new Kafka({ clientId: 'analytics-test-producer', brokers: testKafkaBrokers(), logLevel: logLevel.NOTHING });
+  const kafka = testKafkaClient('analytics-test-producer');
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   try {
