@@ -12,6 +12,8 @@ export const topicSettings: Readonly<Record<string, TopicSettings>> = {
   'catalog-changes': { partitions: 6, retentionHours: 7 * 24 },
   // Where booking's consumer puts catalog changes it could not apply (runConsumer's dead-letter topic).
   'catalog-changes.dlq': { partitions: 1, retentionHours: 14 * 24 },
+  // Key = event id; each window revision. Readers keep the highest revision per window, so a day is plenty.
+  'analytics-results': { partitions: 12, retentionHours: 24 },
 };
 
 /** Topics that always exist, whether or not a service names them yet. */

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { analyticsOpenApi } from '@ticketing/analytics/openapi';
 import { bookingOpenApi } from '@ticketing/booking/openapi';
 import { catalogOpenApi } from '@ticketing/catalog/openapi';
 import { notificationsDefinition } from '@ticketing/notifications/app';
@@ -13,9 +14,11 @@ import {
   type AfterPurchaseHarness,
   type BookingHarness,
   startAfterPurchaseHarness,
+  startAnalytics,
   startBookingHarness,
   startCatalog,
   startUsers,
+  type TestAnalytics,
   type TestCatalog,
   type TestUsers,
   tokens,
@@ -26,27 +29,37 @@ let catalog: TestCatalog;
 let booking: BookingHarness;
 let users: TestUsers;
 let gateway: TestGateway;
+let analytics: TestAnalytics;
 let afterPurchase: AfterPurchaseHarness;
 let tickets: RunningService;
 let notifications: RunningService;
 const allowedOrigin = 'https://tickets.example.com';
+const upstreamUrls = () => ({
+  users: users.url,
+  catalog: catalog.url,
+  booking: booking.url,
+  tickets: tickets.url,
+  notifications: notifications.url,
+  analytics: analytics.url,
+});
 
 before(async () => {
-  [catalog, booking, users, afterPurchase] = await Promise.all([startCatalog(), startBookingHarness(), startUsers(), startAfterPurchaseHarness()]);
+  [catalog, booking, users, analytics, afterPurchase] = await Promise.all([
+    startCatalog(),
+    startBookingHarness(),
+    startUsers(),
+    startAnalytics(),
+    startAfterPurchaseHarness(),
+  ]);
   [tickets, notifications] = await Promise.all([
     afterPurchase.start(ticketsDefinition, { TICKETS_SIGNING_KEYS: generateSigningKeySet() }),
     afterPurchase.start(notificationsDefinition),
   ]);
-  gateway = await startGateway(
-    gatewayEnv(
-      { users: users.url, catalog: catalog.url, booking: booking.url, tickets: tickets.url, notifications: notifications.url },
-      { BODY_LIMIT_KB: '8', CORS_ALLOWED_ORIGINS: `${allowedOrigin}, https://admin.example.com` },
-    ),
-  );
+  gateway = await startGateway(gatewayEnv(upstreamUrls(), { BODY_LIMIT_KB: '8', CORS_ALLOWED_ORIGINS: `${allowedOrigin}, https://admin.example.com` }));
 });
 after(async () => {
   await gateway?.close();
-  await Promise.all([catalog?.close(), booking?.close(), users?.close(), afterPurchase?.close()]);
+  await Promise.all([catalog?.close(), booking?.close(), users?.close(), analytics?.close(), afterPurchase?.close()]);
 });
 
 const isProblem = (res: { headers: Headers; body: { status?: number } }, status: number) => {
@@ -150,6 +163,7 @@ describe('the public API document and its docs page', () => {
       ['users', usersOpenApi(users.service.context.config)],
       ['tickets', ticketsOpenApi(tickets.context.config)],
       ['notifications', notificationsOpenApi(notifications.context.config)],
+      ['analytics', analyticsOpenApi(analytics.service.context.config)],
     ];
     let count = 0;
     for (const [service, doc] of upstreams) {
@@ -203,17 +217,12 @@ describe('a stopped upstream', () => {
     assert.equal(ready.status, 200);
     assert.equal(ready.body.status, 'degraded');
     const byName = Object.fromEntries((ready.body.checks as { name: string; ok: boolean }[]).map((c) => [c.name, c.ok]));
-    assert.deepEqual(byName, { redis: true, users: true, catalog: true, booking: false, tickets: true, notifications: true });
+    assert.deepEqual(byName, { redis: true, users: true, catalog: true, booking: false, tickets: true, notifications: true, analytics: true });
     // Within OPENAPI_CACHE_SECONDS the merged document comes from the cache, booking included.
     const cached = await gateway.call('GET', '/api/openapi.json');
     assert.ok(cached.body.paths['/api/booking/holds'], 'cached document');
     // Built afresh, it has the catalog and says what is missing.
-    const uncached = await startGateway(
-      gatewayEnv(
-        { users: users.url, catalog: catalog.url, booking: booking.url, tickets: tickets.url, notifications: notifications.url },
-        { OPENAPI_CACHE_SECONDS: '0' },
-      ),
-    );
+    const uncached = await startGateway(gatewayEnv(upstreamUrls(), { OPENAPI_CACHE_SECONDS: '0' }));
     try {
       const doc = await uncached.call('GET', '/api/openapi.json');
       assert.equal(doc.status, 200);

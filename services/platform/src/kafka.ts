@@ -102,6 +102,12 @@ interface CommonConsumerOptions {
   deadLetterTopic?: string;
   /** @default false: only messages produced after the group first joins */
   fromBeginning?: boolean;
+  /**
+   * Where each newly assigned partition starts, when the consumer keeps its
+   * offsets with its work (stored-offsets.ts); a partition left out starts at
+   * the group's committed offset. @default none
+   */
+  startPositions?(partitions: number[]): Promise<ReadonlyMap<number, string>>;
 }
 
 /**
@@ -211,6 +217,20 @@ export async function runConsumer(options: ConsumerOptions): Promise<RunningCons
   await producer.connect();
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: options.fromBeginning ?? false });
+  // Where the latest assignment starts, per partition: seeked to, and a batch fetched before the seek skips what lies below.
+  let startingAt: Promise<ReadonlyMap<number, string> | undefined> = Promise.resolve(undefined);
+  const { startPositions } = options;
+  if (startPositions) {
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      startingAt = startPositions(payload.memberAssignment[topic] ?? []).then(
+        (positions) => {
+          for (const [partition, offset] of positions) consumer.seek({ topic, partition, offset });
+          return positions;
+        },
+        (error: unknown) => void logger.warn('consumer: stored positions not read; starting at committed offsets', { topic, group, error }),
+      );
+    });
+  }
   await consumer.run({
     eachBatchAutoResolve: false,
     eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }) => {
@@ -223,8 +243,13 @@ export async function runConsumer(options: ConsumerOptions): Promise<RunningCons
         }
         return live();
       };
+      const startOffset = (await startingAt)?.get(batch.partition);
       messages: for (const message of batch.messages) {
         if (!live()) break;
+        if (startOffset !== undefined && BigInt(message.offset) < BigInt(startOffset)) {
+          resolveOffset(message.offset);
+          continue;
+        }
         for (let attempt = 1; ; attempt++) {
           try {
             metrics.handled(topic, group, await handleOnce(message, batch.partition));

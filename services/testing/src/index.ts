@@ -14,6 +14,7 @@ export {
   testSecrets,
   testToken,
 } from '@ticketing/platform/testing';
+export { startAnalytics, type TestAnalytics } from './analytics.js';
 export { bookingMessage, startAfterPurchaseHarness, type AfterPurchaseHarness } from './after-purchase.js';
 export { bookingEnv, startBookingHarness, type BookingHarness } from './booking.js';
 export { eventBody, smallVenue, startCatalog, tokens, type TestCatalog } from './catalog.js';
