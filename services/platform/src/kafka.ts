@@ -224,7 +224,12 @@ export async function runConsumer(options: ConsumerOptions): Promise<RunningCons
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       startingAt = startPositions(payload.memberAssignment[topic] ?? []).then(
         (positions) => {
-          for (const [partition, offset] of positions) consumer.seek({ topic, partition, offset });
+          try {
+            for (const [partition, offset] of positions) consumer.seek({ topic, partition, offset });
+          } catch (error) {
+            // The consumer stopped while the positions were read (a rebalance during shutdown): nothing left to seek.
+            logger.debug('consumer: seek to stored positions skipped', { topic, group, error: (error as Error).message });
+          }
           return positions;
         },
         (error: unknown) => void logger.warn('consumer: stored positions not read; starting at committed offsets', { topic, group, error }),
