@@ -78,6 +78,14 @@ export const bookingService = {
       max: 60000,
     },
     {
+      name: 'WAITING_ROOM_JWKS_URL',
+      description: "The waiting room's published admission-pass keys (a bare origin means its /.well-known/jwks.json); holds on its events need a pass.",
+      kind: 'url',
+      default: 'http://127.0.0.1:8087',
+      from: 'service-url',
+      service: 'waiting-room',
+    },
+    {
       name: 'PAYMENT_WEBHOOK_SECRET',
       description: 'HMAC-SHA256 key the payment provider signs its callbacks with; at least 32 characters.',
       kind: 'string',
@@ -88,8 +96,8 @@ export const bookingService = {
   dependencies: {
     postgres: true,
     kafka: { produces: [bookingsTopic], consumes: [] },
-    // Fetches the users service's public signing keys (AUTH_JWKS_URL).
-    services: ['users'],
+    // Fetches the public keys of access tokens (AUTH_JWKS_URL) and of admission passes (WAITING_ROOM_JWKS_URL).
+    services: ['users', 'waiting-room'],
   },
   resources: {
     requests: { cpu: '200m', memory: '192Mi' },
