@@ -154,6 +154,27 @@ describe('waiting room API, with booking checking the passes', () => {
     assert.equal((await join(crypto.randomUUID(), a)).status, 404);
   });
 
+  test('a sold-out event: admission stops, a new buyer is told so, the queued see it; places coming back reopen it', async () => {
+    const event = await seedEvent(stack.pool, { seats: 1, gaCapacity: 2 });
+    await setUp(event.eventId, { onsaleAt: future(), admissionPerMinute: 60, maxConcurrentShoppers: null });
+    const [queued, late] = [buyer('sold-a'), buyer('sold-b')];
+    await join(event.eventId, queued);
+    assert.equal((await http(bookingUrl, 'GET', `/events/${event.eventId}/availability`)).status, 200); // booking creates the inventory
+    // Everything sold (as checkout leaves it; the bookings themselves are not what this test is about).
+    await stack.pool.query(`UPDATE booking.seat_inventory SET status = 'sold', booking_id = gen_random_uuid() WHERE event_id = $1`, [event.eventId]);
+    await stack.pool.query('UPDATE booking.ga_inventory SET sold = capacity WHERE event_id = $1', [event.eventId]);
+    await waitUntil('the sync to mark it sold out', async () => (await me(event.eventId, queued)).body.room === 'sold_out', { timeoutMs: 10_000 });
+    const refused = await join(event.eventId, late);
+    assert.equal(refused.status, 409);
+    assert.equal(refused.body.type, 'https://ticketing.dev/problems/sold-out');
+    const shown = await me(event.eventId, queued);
+    assert.equal(shown.body.state, 'waiting');
+    assert.equal(shown.body.estimatedWaitSeconds, null, 'no estimate for what cannot come');
+    await stack.pool.query('UPDATE booking.ga_inventory SET sold = 0 WHERE event_id = $1', [event.eventId]);
+    await waitUntil('places back on sale', async () => (await me(event.eventId, queued)).body.room === 'before_onsale', { timeoutMs: 10_000 });
+    assert.equal((await join(event.eventId, late)).status, 201);
+  });
+
   test('a buyer who leaves frees the slot: the next in line is admitted, and sees it live over SSE with the pass booking accepts', async () => {
     const event = await seedEvent(stack.pool, { seats: 5 });
     await setUp(event.eventId, { maxConcurrentShoppers: 1 });
