@@ -205,6 +205,7 @@ runMain(async () => {
     // The store alone, same work per arrival: Redis (the join script) against PostgreSQL (insert, then the position as a count).
     process.stderr.write(`store: ${directJoins} joins, ${directConcurrency} at a time\n`);
     const queue = createQueue({ redisUrl, keyPrefix, placesPerIp: 5 });
+    await queue.ready();
     const direct = `direct-${randomUUID()}`;
     await queue.applySettings(direct, {
       version: 1,

@@ -19,7 +19,9 @@
  * arrival time and no re-join can improve; an arrival after the onsale gets
  * 2^52 + its arrival number, behind every early arrival, first come first served.
  */
-import { Redis, type ChainableCommander } from 'ioredis';
+import { once } from 'node:events';
+import { problems } from '@ticketing/platform';
+import { Redis, ReplyError, type ChainableCommander } from 'ioredis';
 
 /** Lua helpers every script starts with. */
 const prelude = `
@@ -262,6 +264,8 @@ function placeOf(raw: (string | number)[]): Place {
 
 export interface Queue {
   readonly redis: Redis;
+  /** Resolves once connected (commands fail at once while not: there is no offline queue). */
+  ready(): Promise<void>;
   /** Copies the organizer's settings to Redis (ignored when an equal or newer copy is there). */
   applySettings(eventId: string, settings: RoomSettings): Promise<void>;
   /** Marks the event sold out (admission stops, joins are refused) or not. */
@@ -294,8 +298,23 @@ export interface QueueOptions {
   onError?: (error: Error) => void;
 }
 
+/**
+ * Redis away (refused, reset, timed out, out of memory under noeviction) is
+ * an outage, answered 503 with Retry-After, never a 500; a script error is a bug.
+ */
+async function outageAs503<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    // A reply error other than these is a script bug, not an outage.
+    if (error instanceof ReplyError && !/^(OOM|BUSY|LOADING|MASTERDOWN|READONLY|TRYAGAIN|CLUSTERDOWN)\b/.test((error as Error).message)) throw error;
+    throw problems.unavailable('the queue store (Redis) is unavailable', 2, 'redis-unavailable');
+  }
+}
+
 export function createQueue(options: QueueOptions): Queue {
-  const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: 2, connectTimeout: 2_000, lazyConnect: false });
+  // No offline queue: with Redis away a buyer is told at once (503) instead of waiting for it.
+  const redis = new Redis(options.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2_000 });
   redis.on('error', (error: Error) => options.onError?.(error));
   redis.defineCommand('wrApplySettings', { numberOfKeys: 1, lua: applySettingsScript });
   redis.defineCommand('wrJoin', { numberOfKeys: 6, lua: joinScript });
@@ -311,29 +330,34 @@ export function createQueue(options: QueueOptions): Queue {
 
   return {
     redis,
+    async ready() {
+      if (redis.status !== 'ready') await once(redis, 'ready');
+    },
     async applySettings(eventId, s) {
-      await commands.wrApplySettings(
-        keysOf(eventId)[5]!,
-        s.version,
-        s.onsaleAt.getTime(),
-        s.admissionPerMinute ?? 0,
-        s.maxConcurrentShoppers ?? 0,
-        s.shoppingSeconds * 1000,
-        s.open ? '1' : '0',
-        s.shuffleSeed,
+      await outageAs503(() =>
+        commands.wrApplySettings(
+          keysOf(eventId)[5]!,
+          s.version,
+          s.onsaleAt.getTime(),
+          s.admissionPerMinute ?? 0,
+          s.maxConcurrentShoppers ?? 0,
+          s.shoppingSeconds * 1000,
+          s.open ? '1' : '0',
+          s.shuffleSeed,
+        ),
       );
     },
     async setSoldOut(eventId, soldOut) {
       await redis.hset(keysOf(eventId)[5]!, 'soldOut', soldOut ? '1' : '0');
     },
     async join(eventId, account, ip) {
-      const raw = await commands.wrJoin(...keysOf(eventId), account, ip, options.placesPerIp);
+      const raw = await outageAs503(() => commands.wrJoin(...keysOf(eventId), account, ip, options.placesPerIp));
       const kind = raw[0] as string;
       if (kind === 'joined' || kind === 'kept') return { kind, place: placeOf(raw.slice(1)) };
       return { kind } as JoinOutcome;
     },
     async place(eventId, account) {
-      const raw = await commands.wrStatus(...keysOf(eventId), account);
+      const raw = await outageAs503(() => commands.wrStatus(...keysOf(eventId), account));
       return raw[0] === 'no_room' ? undefined : placeOf(raw);
     },
     async places(entries) {
@@ -348,7 +372,7 @@ export function createQueue(options: QueueOptions): Queue {
       });
     },
     async leave(eventId, account) {
-      return (await commands.wrLeave(...keysOf(eventId), account)) as 'waiting' | 'admitted' | 'none';
+      return (await outageAs503(() => commands.wrLeave(...keysOf(eventId), account))) as 'waiting' | 'admitted' | 'none';
     },
     async tick(eventId) {
       const raw = await commands.wrTick(...keysOf(eventId), maxCatchUpMs, maxBatch);
@@ -359,14 +383,16 @@ export function createQueue(options: QueueOptions): Queue {
     },
     rooms: () => redis.smembers(roomsKey),
     async addRoom(eventId) {
-      await redis.sadd(roomsKey, eventId);
+      await outageAs503(() => redis.sadd(roomsKey, eventId));
     },
     async removeRoom(eventId) {
-      await redis
-        .multi()
-        .srem(roomsKey, eventId)
-        .del(...keysOf(eventId))
-        .exec();
+      await outageAs503(() =>
+        redis
+          .multi()
+          .srem(roomsKey, eventId)
+          .del(...keysOf(eventId))
+          .exec(),
+      );
     },
     async close() {
       await redis.quit().catch(() => redis.disconnect());

@@ -106,7 +106,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
   const stepLoop = every(options.tickMs, guarded('admission step', step));
   const syncLoop = every(options.syncMs, guarded('room sync', sync));
   // The first sync right away, so a fresh Redis gets its rooms before the first step.
-  void guarded('room sync', sync)();
+  void queue.ready().then(guarded('room sync', sync));
 
   return {
     step,

@@ -39,6 +39,7 @@ describe('admission by two scheduler replicas (10,000 arrivals, real Redis)', ()
       },
     });
     queue = createQueue({ redisUrl: testRedisUrl(), keyPrefix: stack.keyPrefix, placesPerIp: 20 });
+    await queue.ready();
   });
   after(async () => {
     await queue?.close();

@@ -8,7 +8,18 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { http, seedEvent, startWaitingRoomStack, testRedisUrl, testToken, waitUntil, type SeededEvent, type WaitingRoomStack } from '@ticketing/testing';
+import {
+  http,
+  seedEvent,
+  startWaitingRoomStack,
+  testRedisUrl,
+  testServiceEnv,
+  testToken,
+  waitUntil,
+  type SeededEvent,
+  type WaitingRoomStack,
+} from '@ticketing/testing';
+import { createWaitingRoomDefinition } from '../src/app.js';
 import { loadSigningKeys, generateSigningKeySet } from '@ticketing/users/signing-keys';
 import { admissionPassClaims, admissionPassHeader } from '@ticketing/platform/admission-pass';
 import { gatewayDefinition } from '@ticketing/gateway/app';
@@ -269,6 +280,28 @@ describe('waiting room API, with booking checking the passes', () => {
       assert.ok(docs.body.paths['/api/waiting-room/events/{eventId}/queue'], 'the public API document has the waiting room');
     } finally {
       await gateway.stop();
+    }
+  });
+
+  test('with Redis away: 503 with Retry-After for buyers, not ready, never a 500', async () => {
+    const event = await seedEvent(stack.pool, { seats: 1 });
+    const cut = await startService(createWaitingRoomDefinition(), {
+      ...testServiceEnv(stack.databaseUrl, {
+        REDIS_URL: 'redis://127.0.0.1:9',
+        WAITING_ROOM_SIGNING_KEYS: stack.passKeys,
+        WAITING_ROOM_KEY_PREFIX: stack.keyPrefix,
+        DATABASE_MIGRATE: 'false',
+      }),
+    });
+    try {
+      const refused = await http(cut.url, 'POST', `/events/${event.eventId}/queue`, { token: buyer('no-redis').token });
+      assert.equal(refused.status, 503, JSON.stringify(refused.body));
+      assert.equal(refused.body.reason, 'redis-unavailable');
+      assert.ok(Number(refused.headers.get('retry-after')) > 0);
+      assert.equal((await http(cut.url, 'GET', `/events/${event.eventId}/queue/me`, { token: buyer('no-redis').token })).status, 503);
+      assert.equal((await http(cut.url, 'GET', '/readyz')).status, 503);
+    } finally {
+      await cut.stop();
     }
   });
 
