@@ -33,7 +33,7 @@ import { startRedis } from '../local-stack/redis.js';
 import { waitFor } from '../local-stack/waiting.js';
 import { machineLine, writeBenchmarkSection } from './report.js';
 
-const rates = [100, 250, 500, 1000, 2000, 4000];
+const rates = [50, 100, 250, 500, 1000, 2000, 4000];
 const secondsPerRate = 4;
 const p95BudgetMs = 50;
 const directJoins = 10_000;
