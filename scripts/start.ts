@@ -25,6 +25,7 @@ import { devToken, secretGenerators } from './local-stack/dev-tokens.js';
 import { ensurePrometheusInstalled, startPrometheus, stopPrometheusIfRunning } from './local-stack/prometheus.js';
 import { loadOrCreateSecrets } from './local-stack/secrets.js';
 import { ensureRedisInstalled, startRedis, stopRedisIfRunning } from './local-stack/redis.js';
+import { watchWebUi } from './local-stack/web-ui.js';
 
 const devDir = join(localDir, 'dev');
 const postgresDir = join(devDir, 'postgres');
@@ -89,6 +90,12 @@ runMain(async () => {
     if (!process.env['DATABASE_URL']) await ensurePostgresInstalled({ log });
     if (!process.env['REDIS_URL']) await ensureRedisInstalled({ log });
     await ensurePrometheusInstalled({ log });
+    checkpoint();
+
+    // The gateway serves the UI from its build folder; edits are rebuilt in place (reload the page to see them).
+    log('Building the web UI (services/web; rebuilt on every change)…');
+    const webUi = await watchWebUi((error) => log(error ? `web UI build failed: ${error.message}` : 'web UI rebuilt.'));
+    teardown.push({ what: 'the web UI build watcher', undo: () => webUi.close() });
     checkpoint();
 
     const databaseUrl = await (async () => {
@@ -337,6 +344,7 @@ function printBanner(
   const lines = [
     '',
     rule,
+    ` Web UI: ${gateway}/   (open it in a browser; rebuilt when services/web changes)`,
     ` Gateway (the public API): ${gateway}/api/<service>/…   docs: ${gateway}/api/docs/`,
     ' The local stack is up. Ctrl-C stops everything.',
     '',

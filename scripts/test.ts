@@ -1,8 +1,9 @@
 /**
  * `npm test [-- FILTER…] [--no-typecheck]`: type-checks and lints the
  * repository (tsc, ESLint, Prettier; `--no-typecheck` skips all three), starts
- * a throwaway PostgreSQL, Kafka and Redis, runs every test file with node's test
- * runner, and stops them again.
+ * builds the web UI (services/web, which the gateway serves and the browser
+ * tests drive), starts a throwaway PostgreSQL, Kafka and Redis, runs every test
+ * file with node's test runner, and stops them again.
  *
  * The runner's summary is the last thing printed (CI reads it), so nothing
  * is written after the runner exits.
@@ -25,6 +26,7 @@ import { logToStderr } from './local-stack/logging.js';
 import { readLivePid } from './local-stack/pids.js';
 import { filterTestFiles, findTestFiles } from './local-stack/test-files.js';
 import { ensureRedisInstalled, startRedis, stopRedisIfRunning } from './local-stack/redis.js';
+import { buildWebUi } from './local-stack/web-ui.js';
 
 const testDir = join(localDir, 'test');
 const postgresDir = join(testDir, 'postgres');
@@ -50,6 +52,8 @@ runMain(async () => {
   if (files.length === 0) throw new StackError('No test files found.');
 
   if (typecheck) await runStaticChecks();
+  log('Building the web UI (vite build)…');
+  await buildWebUi();
 
   const needPostgres = !process.env['TEST_DATABASE_URL'];
   const needKafka = !process.env['TEST_KAFKA_BROKERS'];
@@ -115,6 +119,11 @@ async function runStaticChecks(): Promise<void> {
   const pretty = process.stdout.isTTY ? 'true' : 'false';
   const checks = [
     { what: 'Type-checking (tsc -p tsconfig.json)', args: [resolveBin('typescript', 'bin/tsc'), '-p', 'tsconfig.json', '--pretty', pretty] },
+    // The browser code has its own settings (DOM, JSX).
+    {
+      what: 'Type-checking the web UI (tsc -p services/web/tsconfig.json)',
+      args: [resolveBin('typescript', 'bin/tsc'), '-p', 'services/web/tsconfig.json', '--pretty', pretty],
+    },
     { what: 'Linting (eslint .)', args: [resolveBin('eslint', 'bin/eslint.js'), '--max-warnings=0', '.'] },
     { what: 'Checking formatting (prettier --check .)', args: [resolveBin('prettier', 'bin/prettier.cjs'), '--check', '--log-level=warn', '.'] },
   ];

@@ -9,8 +9,10 @@ export { eventBody, smallVenue, startCatalog, tokens, type TestCatalog } from '.
 export { findFreePort } from '../../../scripts/local-stack/ports.js';
 export { assertInventoryInvariants, lapseHolds, seedEvent, type SeededEvent } from './inventory.js';
 export { consumeTopic, createTestTopic, type ConsumedMessage } from './kafka.js';
+export { openEventStream, type OpenEventStream, type ReceivedEvent } from './event-stream.js';
 export { migrateCatalogSchema, migrateSchemaOf, startCatalogAndBooking, testPool, testServiceEnv, type LocalServices } from './services.js';
 export { startObservedStack, type ObservedStack } from './observed-stack.js';
+export { startPublicStack, type PublicStack, type PublicStackOptions } from './public-stack.js';
 export { testRedisUrl } from './redis.js';
 export { httpUntilAnswered } from './retrying.js';
 export { startUsers, type TestUsers } from './users.js';
