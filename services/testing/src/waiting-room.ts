@@ -10,21 +10,10 @@ import { startService, type RunningService } from '@ticketing/platform';
 import { createTestDatabase } from '@ticketing/platform/testing';
 import { generateSigningKeySet } from '@ticketing/users/signing-keys';
 import { createWaitingRoomDefinition, type WaitingRoomOptions } from '@ticketing/waiting-room';
-import { Redis } from 'ioredis';
 import type pg from 'pg';
 import { bookingEnv } from './booking.js';
-import { testRedisUrl } from './redis.js';
+import { deleteRedisKeys, testRedisUrl } from './redis.js';
 import { migrateCatalogSchema, migrateSchemaOf, testPool, testServiceEnv } from './services.js';
-
-/** The test's queues leave nothing behind on the shared Redis. */
-async function deleteKeys(prefix: string): Promise<void> {
-  const redis = new Redis(testRedisUrl());
-  try {
-    for await (const keys of redis.scanStream({ match: `${prefix}:*`, count: 500 }) as AsyncIterable<string[]>) if (keys.length > 0) await redis.del(...keys);
-  } finally {
-    redis.disconnect();
-  }
-}
 
 export interface WaitingRoomStack {
   databaseUrl: string;
@@ -53,7 +42,7 @@ export async function startWaitingRoomStack(
     await migrateSchemaOf(pool, createBookingDefinition());
     const passKeys = generateSigningKeySet();
     const keyPrefix = `wr-test-${randomBytes(4).toString('hex')}`;
-    closers.push(() => deleteKeys(keyPrefix));
+    closers.push(() => deleteRedisKeys(keyPrefix));
     const env = testServiceEnv(db.url, {
       REDIS_URL: testRedisUrl(),
       WAITING_ROOM_KEY_PREFIX: keyPrefix,

@@ -19,7 +19,6 @@
  * arrival time and no re-join can improve; an arrival after the onsale gets
  * 2^52 + its arrival number, behind every early arrival, first come first served.
  */
-import { once } from 'node:events';
 import { problems } from '@ticketing/platform';
 import { Redis, ReplyError, type ChainableCommander } from 'ioredis';
 
@@ -331,7 +330,8 @@ export function createQueue(options: QueueOptions): Queue {
   return {
     redis,
     async ready() {
-      if (redis.status !== 'ready') await once(redis, 'ready');
+      // Not events.once: it rejects on the 'error' events a reconnecting client emits meanwhile.
+      if (redis.status !== 'ready') await new Promise((resolve) => redis.once('ready', resolve));
     },
     async applySettings(eventId, s) {
       await outageAs503(() =>

@@ -7,6 +7,7 @@ import { Page } from '../components/page.js';
 import { categoryColours, SeatMap } from '../components/seat-map.js';
 import { formatDateTime, formatMoney } from '../format.js';
 import { useLiveAvailability } from '../live-availability.js';
+import { admissionPassHeader, storedPass } from '../waiting-room.js';
 import { getSession } from '../session.js';
 import type { CatalogEvent, Hold, MapSeat, SeatMap as SeatMapData } from '../types.js';
 import { seatIndex, seatsInOrder } from '../seats.js';
@@ -70,10 +71,18 @@ function EventDetails({ event, map }: { event: CatalogEvent; map: SeatMapData })
     setBusy(true);
     setMessage(undefined);
     try {
-      const created = await api<Hold>('/booking/holds', { method: 'POST', body: { eventId: event.id, ...body }, idempotent: true });
+      const pass = storedPass(event.id);
+      const created = await api<Hold>('/booking/holds', {
+        method: 'POST',
+        body: { eventId: event.id, ...body },
+        idempotent: true,
+        ...(pass ? { headers: { [admissionPassHeader]: pass } } : {}),
+      });
       route(`/holds/${created.id}`);
     } catch (error) {
       const failure = error as ApiError;
+      // The sale goes through a waiting room and this buyer has no valid pass (yet): to the queue.
+      if (failure.kind === 'waiting-room-pass-required') return route(`/events/${event.id}/queue`);
       const taken = failure.problem['unavailableSeatIds'];
       if (Array.isArray(taken)) {
         patchLive((current) => {
