@@ -46,6 +46,7 @@ test('waiting, a reload and a second tab keep the place, admission arrives live,
   const page = await context.newPage();
   // Trying to hold first: booking refuses without a pass, and the page sends her to the queue.
   await page.goto(`/events/${eventId}`);
+  await page.getByRole('link', { name: 'join the queue' }).waitFor();
   await page.getByRole('checkbox', { name: /^Row A, seat 1,/ }).click();
   await page.getByRole('button', { name: 'Hold 1 seat' }).click();
   await page.waitForURL(`**/events/${eventId}/queue`);
