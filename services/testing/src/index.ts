@@ -3,7 +3,17 @@
  * (throwaway databases, test secrets and tokens, a JSON fetch) is the
  * platform's, re-exported here so a test needs this package alone.
  */
-export { createTestDatabase, http, testAuthEnv, testDatabaseServerUrl, testKafkaBrokers, testSecrets, testToken } from '@ticketing/platform/testing';
+export {
+  createTestDatabase,
+  http,
+  testAuthEnv,
+  testDatabaseServerUrl,
+  testKafkaBrokers,
+  testKafkaEnv,
+  testKafkaSasl,
+  testSecrets,
+  testToken,
+} from '@ticketing/platform/testing';
 export { bookingEnv, startBookingHarness, type BookingHarness } from './booking.js';
 export { eventBody, smallVenue, startCatalog, tokens, type TestCatalog } from './catalog.js';
 export { findFreePort } from '../../../scripts/local-stack/ports.js';
