@@ -29,3 +29,4 @@ export { testRedisUrl } from './redis.js';
 export { httpUntilAnswered } from './retrying.js';
 export { startUsers, type TestUsers } from './users.js';
 export { waitUntil } from './waiting.js';
+export { startWaitingRoomStack, type WaitingRoomStack } from './waiting-room.js';
