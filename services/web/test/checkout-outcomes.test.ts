@@ -16,11 +16,13 @@ let stack: PublicStack;
 let browser: Browser;
 let eventId: string;
 let page: Page;
+let buyerToken: string;
 
 before(async () => {
   [stack, browser] = await Promise.all([startPublicStack({ env: { HOLD_TTL_SECONDS: '6', PAYMENT_TIMEOUT_MS: '400' } }), launchBrowser()]);
   ({ eventId } = await seedOnSaleEvent(stack, { title: 'Outcomes Night' }));
   const buyer = await registerBuyer(stack, 'Cleo');
+  buyerToken = (buyer.session as { accessToken: string }).accessToken;
   page = await (await signedInContext(browser, stack, buyer.session)).newPage();
 });
 after(async () => {
@@ -78,7 +80,7 @@ test('an asynchronous payment waits for the bank; its approval (the webhook) lea
   await page.getByText('Waiting for your bank to confirm the payment…').waitFor();
   const holdId = page.url().split('/').pop()!;
   const hold = await stack.call('GET', `/api/booking/holds/${holdId}`, {
-    token: await page.evaluate(() => JSON.parse(localStorage.getItem('ticketing.session')!).accessToken),
+    token: buyerToken,
   });
   const body = JSON.stringify({ paymentId: hold.body.payment.id, outcome: 'approved' });
   const signature = `sha256=${createHmac('sha256', testSecrets.PAYMENT_WEBHOOK_SECRET).update(body).digest('hex')}`;

@@ -24,17 +24,18 @@ after(async () => {
 });
 
 /** The focused element's accessible name (aria-label, else its text) and whether it shows a focus indicator. */
-function focused(page: Page) {
-  return page.evaluate(() => {
-    const el = document.activeElement as HTMLElement | null;
+function focused(page: Page): Promise<{ name: string; outlined: boolean }> {
+  // Evaluated in the page (a string: this file is compiled without the DOM's types).
+  return page.evaluate(`(() => {
+    const el = document.activeElement;
     if (!el || el === document.body) return { name: '', outlined: false };
     const style = getComputedStyle(el);
-    const label = (el as HTMLInputElement).labels?.[0]?.textContent;
+    const label = el.labels && el.labels[0] ? el.labels[0].textContent : null;
     return {
       name: (el.getAttribute('aria-label') ?? label ?? el.textContent ?? '').trim(),
       outlined: style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2,
     };
-  });
+  })()`);
 }
 
 /** Presses Tab until the focused control's name matches; fails after `max` presses. */
