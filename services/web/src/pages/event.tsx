@@ -32,7 +32,7 @@ export default function EventPage({ eventId }: { eventId: string }) {
 
 function EventDetails({ event, map }: { event: CatalogEvent; map: SeatMapData }) {
   const { route, url } = useLocation();
-  const [live, patchLive] = useLiveAvailability(event.id);
+  const [live, patchLive, liveFailure] = useLiveAvailability(event.id);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [message, setMessage] = useState<{ kind: 'error' | 'info'; text: string }>();
   const [busy, setBusy] = useState(false);
@@ -112,6 +112,11 @@ function EventDetails({ event, map }: { event: CatalogEvent; map: SeatMapData })
       </ul>
       {!onSale && <Notice kind="info">{event.status === 'cancelled' ? 'This event was cancelled.' : 'This event is not on sale.'}</Notice>}
       <div aria-live="polite">{message && <Notice kind={message.kind}>{message.text}</Notice>}</div>
+      {liveFailure && (
+        <Notice kind="error">
+          {liveFailure.message} {live ? 'The seats shown may be out of date.' : 'The seat map appears as soon as it is back.'}
+        </Notice>
+      )}
 
       {hasSeats && (
         <>
