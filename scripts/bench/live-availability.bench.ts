@@ -212,8 +212,8 @@ ${row('events stream, idle', streamIdle, quietBaseline)}
 ${row('polling 1 s + ETag, idle', pollIdle, quietBaseline)}
 
 While seats change, ${cpuComparison} sends ${ratio(poll.bytes, stream.bytes)} the bytes (every changed answer is the whole seat map, the stream sends the
-changed seats), and its viewers see a change later (up to the poll interval, more when the machine is busy:
-the ${viewers} pollers made ${poll.requests.toFixed(0)} of the ${(viewers * 1000) / pollMs} requests a second they aimed at). Idle, a 304 is cheap, but
+changed seats), and its viewers see a change later: each asks again ${pollMs / 1000} s after its previous answer (as the
+UI does), so a change waits up to that plus an answer's time (${poll.requests.toFixed(0)} requests a second from ${viewers} viewers here). Idle, a 304 is cheap, but
 ${viewers} viewers still make ${pollIdle.requests.toFixed(0)} requests a second that each read the database, where the stream costs
 heartbeats only. The stream reads availability once per change per replica, whatever the number of viewers.
 
