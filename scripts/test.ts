@@ -9,7 +9,10 @@
  * is written after the runner exits.
  *
  * TEST_DATABASE_URL / TEST_KAFKA_BROKERS / TEST_REDIS_URL, when set, are used instead of
- * starting servers (e.g. to run tests against servers you keep running).
+ * starting servers (e.g. to run tests against servers you keep running);
+ * TEST_KAFKA_SASL=scram-sha-512:<user>:<password> is the login of such a Kafka.
+ * TEST_KAFKA_SCRAM=1 starts the throwaway Kafka with SCRAM-SHA-512 and ACLs,
+ * like `npm start`'s, and passes its super user on as TEST_KAFKA_SASL.
  */
 import { spawn } from 'node:child_process';
 import { appendFileSync, mkdirSync, rmSync } from 'node:fs';
@@ -86,9 +89,18 @@ runMain(async () => {
       needKafka
         ? (async () => {
             rmSync(kafkaDir, { recursive: true, force: true });
-            const kafka = await startKafka({ dataDir: kafkaDir, port: kafkaPort, log, installation: kafkaInstallation });
+            const scram = process.env['TEST_KAFKA_SCRAM'] === '1';
+            const kafka = await startKafka({
+              dataDir: kafkaDir,
+              port: kafkaPort,
+              log,
+              installation: kafkaInstallation,
+              // Loaded only here: the plain run needs no service declarations.
+              ...(scram ? { users: await scramUsers() } : {}),
+            });
             stops.push(() => kafka.stop());
             env['TEST_KAFKA_BROKERS'] = kafka.brokers;
+            if (kafka.superUser) env['TEST_KAFKA_SASL'] = `scram-sha-512:${kafka.superUser.username}:${kafka.superUser.password}`;
           })()
         : Promise.resolve(),
       needRedis
@@ -111,6 +123,12 @@ runMain(async () => {
     lock?.release();
   }
 });
+
+/** One SCRAM user per service that declares Kafka, with its ACLs. */
+async function scramUsers() {
+  const [{ allServices }, { localKafkaUsers }] = await Promise.all([import('../services/services.js'), import('./local-stack/kafka-users.js')]);
+  return localKafkaUsers(allServices);
+}
 
 /** tsc, ESLint and Prettier over the whole repository; the first that fails stops the run. */
 async function runStaticChecks(): Promise<void> {

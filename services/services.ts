@@ -1,3 +1,4 @@
+import { analyticsService } from '@ticketing/analytics/service';
 import { bookingService } from '@ticketing/booking/service';
 import { catalogService } from '@ticketing/catalog/service';
 import { gatewayService } from '@ticketing/gateway/service';
@@ -5,4 +6,4 @@ import type { ServiceDeclaration } from '@ticketing/platform/service-declaration
 import { usersService } from '@ticketing/users/service';
 
 /** Every service of the platform; `npm start` runs them and the charts render them. */
-export const allServices: readonly ServiceDeclaration[] = [usersService, catalogService, bookingService, gatewayService];
+export const allServices: readonly ServiceDeclaration[] = [usersService, catalogService, bookingService, analyticsService, gatewayService];

@@ -14,6 +14,7 @@ import type { Request } from 'express';
 import { startAvailabilityHub } from './availability-stream.js';
 import { cancelBooking, listBookingsOfBuyer, listSalesOfEvent, viewBookingOf } from './bookings.js';
 import { checkout, releaseHold, resolveAbandonedPaymentOf, settlePayment, type CheckoutDeps, type RefundReason, type Settlement } from './checkout.js';
+import { startCatalogChangesConsumer } from './catalog-consumer.js';
 import { defaultEventCancellationBatchSize } from './event-cancellations.js';
 import { createHold, viewHoldOf, type HoldDeps, type HoldRequest, type HoldSettings } from './holds.js';
 import { readAvailability, requireOnSaleEvent } from './inventory.js';
@@ -124,6 +125,16 @@ export function createBookingDefinition(options: BookingOptions = {}): ServiceDe
       });
       ctx.onShutdown(() => relay.stop());
       ctx.onShutdown(() => sweeper.stop());
+      const catalogChanges = startCatalogChangesConsumer({
+        pool,
+        outbox: holds.outbox,
+        kafka: ctx.requireKafka(),
+        topic: config.string('KAFKA_TOPIC_CATALOG'),
+        logger: ctx.logger,
+        metrics: ctx.metrics,
+        onApplied: () => relay.notify(),
+      });
+      ctx.onShutdown(() => catalogChanges.stop());
       ctx.onShutdown(() => availabilityHub.stop());
 
       /** Runs a write, then wakes the relay so its messages go out without waiting for a poll. */

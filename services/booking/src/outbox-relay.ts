@@ -1,5 +1,5 @@
 import type { Logger, Pool } from '@ticketing/platform';
-import { createReliableProducer } from '@ticketing/platform';
+import { createReliableProducer, wakeableSleep } from '@ticketing/platform';
 import type { Kafka, Producer } from 'kafkajs';
 import type pg from 'pg';
 import type { BookingMessage } from './messages.js';
@@ -43,18 +43,9 @@ export function startOutboxRelay(deps: { pool: Pool; kafka: Kafka; logger: Logge
   let lockClient: pg.PoolClient | undefined;
   let lockCheckedAt = 0;
   let producer: Producer | undefined;
-  let wake: (() => void) | undefined;
+  const { sleep, wake } = wakeableSleep();
   let failuresInRow = 0;
   let kafkaDown = false;
-
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, ms);
-      wake = () => {
-        clearTimeout(t);
-        resolve();
-      };
-    });
 
   /** Gives up leadership held on `client`: returns the (broken) connection to the pool so it is discarded, not leaked. */
   function loseLeadership(client: pg.PoolClient, error: unknown): void {
@@ -190,10 +181,10 @@ export function startOutboxRelay(deps: { pool: Pool; kafka: Kafka; logger: Logge
 
   return {
     /** Nudges the relay to look now (after a write) instead of at the next poll. */
-    notify: () => wake?.(),
+    notify: wake,
     async stop() {
       stopped = true;
-      wake?.();
+      wake();
       await done;
       await producer?.disconnect().catch(() => undefined);
       const client = lockClient;

@@ -3,6 +3,9 @@ import { authEnv, commonEnv, databaseEnv, kafkaEnv, standardPaths, type ServiceD
 /** The Kafka topic booking publishes every hold and booking change to (the default of KAFKA_TOPIC_BOOKINGS). */
 export const bookingsTopic = 'ticket-bookings';
 
+/** The catalog's topic of venue and event changes, which booking applies (the default of KAFKA_TOPIC_CATALOG). */
+export const catalogChangesTopic = 'catalog-changes';
+
 /** Holds, checkout, bookings; the only writer of seat inventory. */
 export const bookingService = {
   name: 'booking',
@@ -20,6 +23,12 @@ export const bookingService = {
       description: 'Topic every booking state change is relayed to (key = event id).',
       kind: 'string',
       default: bookingsTopic,
+    },
+    {
+      name: 'KAFKA_TOPIC_CATALOG',
+      description: 'Topic of catalog changes booking applies: imported events, repriced tiers, moved events.',
+      kind: 'string',
+      default: catalogChangesTopic,
     },
     {
       name: 'HOLD_TTL_SECONDS',
@@ -96,7 +105,8 @@ export const bookingService = {
   ],
   dependencies: {
     postgres: true,
-    kafka: { produces: [bookingsTopic], consumes: [] },
+    // Catalog changes it cannot apply go to catalog-changes.dlq (a consumer's dead-letter topic comes with what it consumes).
+    kafka: { produces: [bookingsTopic], consumes: [catalogChangesTopic] },
     // Fetches the users service's public signing keys (AUTH_JWKS_URL).
     services: ['users'],
   },

@@ -1,6 +1,11 @@
 import { fileURLToPath } from 'node:url';
 import { tokenVerifierFrom, type ServiceDefinition } from '@ticketing/platform';
+import { startChangeRelay } from './changes/relay.js';
+import { startLifecycleClock } from './events/lifecycle.js';
 import { registerEventRoutes } from './events/routes.js';
+import { startImportRunner } from './imports/job.js';
+import { createRecordValidator } from './imports/records.js';
+import { registerImportRoutes } from './imports/routes.js';
 import { catalogOpenApi } from './openapi.js';
 import { registerSearchRoutes } from './search.js';
 import { catalogService } from './service.js';
@@ -14,9 +19,35 @@ export const catalogDefinition: ServiceDefinition = {
   openApi: catalogOpenApi,
   database: { schema: CATALOG_SCHEMA, migrations: fileURLToPath(new URL('../migrations', import.meta.url)) },
   setup(ctx) {
-    const deps = { api: ctx.api, pool: ctx.requirePool(), writer: ctx.requireIdempotency(), verifier: tokenVerifierFrom(ctx.config) };
+    const { config, logger } = ctx;
+    const pool = ctx.requirePool();
+    const relay = startChangeRelay({
+      pool,
+      kafka: ctx.requireKafka(),
+      topic: config.string('KAFKA_TOPIC_CATALOG'),
+      logger,
+      metrics: ctx.metrics,
+      intervalMs: config.integer('CHANGE_RELAY_INTERVAL_MS'),
+    });
+    const clock = startLifecycleClock({ pool, logger, intervalMs: config.integer('LIFECYCLE_INTERVAL_MS'), onMoved: relay.notify });
+    const maxLineBytes = config.integer('IMPORT_MAX_LINE_BYTES');
+    const imports = startImportRunner({
+      pool,
+      logger,
+      validator: createRecordValidator(catalogOpenApi(config)),
+      maxLineBytes,
+      leaseSeconds: config.integer('IMPORT_LEASE_SECONDS'),
+      pollIntervalMs: config.integer('IMPORT_POLL_INTERVAL_MS'),
+      onChanges: relay.notify,
+    });
+    // Reverse order on shutdown: imports hand their job over, then the clock stops, then the relay sends what is left.
+    ctx.onShutdown(() => relay.stop());
+    ctx.onShutdown(() => clock.stop());
+    ctx.onShutdown(() => imports.stop());
+    const deps = { api: ctx.api, pool, writer: ctx.requireIdempotency(), verifier: tokenVerifierFrom(config), notifyChanges: relay.notify };
     registerVenueRoutes(deps);
     registerEventRoutes(deps);
+    registerImportRoutes({ ...deps, limits: { maxBytes: config.integer('IMPORT_MAX_BYTES'), maxLineBytes }, onQueued: imports.notify });
     registerSearchRoutes({ ...deps, pageSizeMax: ctx.config.integer('SEARCH_PAGE_SIZE_MAX') });
   },
 };

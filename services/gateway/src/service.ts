@@ -1,3 +1,4 @@
+import { analyticsService } from '@ticketing/analytics/service';
 import { bookingService } from '@ticketing/booking/service';
 import { catalogService } from '@ticketing/catalog/service';
 import { usersService } from '@ticketing/users/service';
@@ -8,7 +9,7 @@ import { authEnv, commonEnv, standardPaths, type EnvSetting, type ServiceDeclara
  * one here adds its route, its URL and timeout settings, its readiness check,
  * its part of the public OpenAPI document and its NetworkPolicy flow.
  */
-export const gatewayUpstreams: readonly ServiceDeclaration[] = [usersService, catalogService, bookingService];
+export const gatewayUpstreams: readonly ServiceDeclaration[] = [usersService, catalogService, bookingService, analyticsService];
 
 const settingPrefix = (service: string) => service.toUpperCase().replace(/[^A-Z0-9]/g, '_');
 /** Names of the settings that say where an upstream is and how long a call to it may take. */

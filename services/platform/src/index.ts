@@ -10,3 +10,4 @@ export * from './openapi.js';
 export * from './problem.js';
 export * from './service.js';
 export * from './service-declaration.js';
+export * from './wakeable-sleep.js';

@@ -3,10 +3,22 @@
  * (throwaway databases, test secrets and tokens, a JSON fetch) is the
  * platform's, re-exported here so a test needs this package alone.
  */
-export { createTestDatabase, http, testAuthEnv, testDatabaseServerUrl, testKafkaBrokers, testSecrets, testToken } from '@ticketing/platform/testing';
+export {
+  createTestDatabase,
+  http,
+  testAuthEnv,
+  testDatabaseServerUrl,
+  testKafkaBrokers,
+  testKafkaEnv,
+  testKafkaSasl,
+  testSecrets,
+  testToken,
+} from '@ticketing/platform/testing';
+export { startAnalytics, type TestAnalytics } from './analytics.js';
 export { bookingEnv, startBookingHarness, type BookingHarness } from './booking.js';
 export { eventBody, smallVenue, startCatalog, tokens, type TestCatalog } from './catalog.js';
 export { findFreePort } from '../../../scripts/local-stack/ports.js';
+export { spawnServiceChild, type ServiceChild } from './service-child.js';
 export { assertInventoryInvariants, lapseHolds, seedEvent, type SeededEvent } from './inventory.js';
 export { consumeTopic, createTestTopic, type ConsumedMessage } from './kafka.js';
 export { openEventStream, type OpenEventStream, type ReceivedEvent } from './event-stream.js';
