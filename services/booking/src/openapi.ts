@@ -106,14 +106,14 @@ const bookingDocument: OpenApiDocument = {
           'First event `snapshot` (data: the same document as GET /events/{eventId}/availability), then an event `changes` ' +
           '(data: `{ eventId, seats: [{ seatId, status }], generalAdmission: [{ sectionId, available }] }`) whenever inventory changes on ' +
           'any replica, usually within a fraction of a second. A reconnecting client gets a fresh `snapshot`. ' +
-          'Seats of a lapsed hold show as available once the sweeper has expired it (SWEEPER_INTERVAL_MS).',
+          'Seats of a lapsed hold show as available once the sweeper has expired it (SWEEPER_INTERVAL_MS). ' +
+          'A replica with AVAILABILITY_STREAMS_MAX streams open answers 503 with Retry-After.',
         tags: ['inventory'],
         parameters: [uuidPathParam('eventId', 'Event (showtime) id from the catalog')],
         responses: {
           '200': { description: 'The event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } },
           '400': problemResponse('Malformed event id'),
           '404': problemResponse('No such event'),
-          '503': problemResponse('This replica has AVAILABILITY_STREAMS_MAX streams open; try again (Retry-After)'),
         },
       },
     },

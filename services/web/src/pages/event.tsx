@@ -33,7 +33,7 @@ export default function EventPage({ eventId }: { eventId: string }) {
 
 function EventDetails({ event, map }: { event: CatalogEvent; map: SeatMapData }) {
   const { route, url } = useLocation();
-  const [live, patchLive] = useLiveAvailability(event.id);
+  const [live, patchLive, liveFailure] = useLiveAvailability(event.id);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [message, setMessage] = useState<{ kind: 'error' | 'info'; text: string }>();
   const [busy, setBusy] = useState(false);
@@ -131,6 +131,11 @@ function EventDetails({ event, map }: { event: CatalogEvent; map: SeatMapData })
         </Notice>
       )}
       <div aria-live="polite">{message && <Notice kind={message.kind}>{message.text}</Notice>}</div>
+      {liveFailure && (
+        <Notice kind="error">
+          {liveFailure.message} {live ? 'The seats shown may be out of date.' : 'The seat map appears as soon as it is back.'}
+        </Notice>
+      )}
 
       {hasSeats && (
         <>
