@@ -28,6 +28,8 @@ import { ensurePrometheusInstalled, startPrometheus, stopPrometheusIfRunning } f
 import { loadOrCreateSecrets } from './local-stack/secrets.js';
 import { ensureRedisInstalled, startRedis, stopRedisIfRunning } from './local-stack/redis.js';
 import { watchWebUi } from './local-stack/web-ui.js';
+import { ensureDemoOrganizer } from './local-stack/demo-organizer.js';
+import { usersService } from '@ticketing/users/service';
 
 const devDir = join(localDir, 'dev');
 const postgresDir = join(devDir, 'postgres');
@@ -182,6 +184,11 @@ runMain(async () => {
     teardown.push({ what: 'Prometheus', undo: () => prometheus.stop() });
     checkpoint();
 
+    const organizerPassword = loadOrCreateSecrets(secretsFile, ['DEMO_ORGANIZER_PASSWORD']).values.DEMO_ORGANIZER_PASSWORD!;
+    const organizer = await ensureDemoOrganizer(`http://127.0.0.1:${usersService.port}`, organizerPassword).catch((error: unknown) => {
+      log(`Could not prepare the demo organizer account: ${(error as Error).message}`);
+      return undefined;
+    });
     printBanner(
       services.map((s) => s.declaration),
       databaseUrl,
@@ -189,6 +196,7 @@ runMain(async () => {
       redisUrl,
       prometheus.url,
       await exampleTokens(),
+      organizer,
     );
 
     // Run until asked to stop, or until a service dies on its own.
@@ -360,6 +368,7 @@ function printBanner(
   redisUrl: string,
   prometheusUrl: string,
   tokens: readonly string[],
+  organizer: { email: string; password: string } | undefined,
 ): void {
   const width = Math.max(...services.map((s) => s.name.length), 10);
   const rule = '─'.repeat(78);
@@ -368,6 +377,7 @@ function printBanner(
     '',
     rule,
     ` Web UI: ${gateway}/   (open it in a browser; rebuilt when services/web changes)`,
+    ...(organizer ? [`   organizer log-in: ${organizer.email} / ${organizer.password}   (buyers: register on the page)`] : []),
     ` Gateway (the public API): ${gateway}/api/<service>/…   docs: ${gateway}/api/docs/`,
     ' The local stack is up. Ctrl-C stops everything.',
     '',

@@ -6,6 +6,7 @@ import type { ServiceDeclaration } from '@ticketing/platform/service-declaration
 import { notificationsService } from '@ticketing/notifications/service';
 import { ticketsService } from '@ticketing/tickets/service';
 import { usersService } from '@ticketing/users/service';
+import { waitingRoomService } from '@ticketing/waiting-room/service';
 
 /** Every service of the platform; `npm start` runs them and the charts render them. */
 export const allServices: readonly ServiceDeclaration[] = [
@@ -15,5 +16,6 @@ export const allServices: readonly ServiceDeclaration[] = [
   ticketsService,
   notificationsService,
   analyticsService,
+  waitingRoomService,
   gatewayService,
 ];

@@ -11,9 +11,10 @@ import { localDir } from './paths.js';
 import { loadOrCreateSecrets } from './secrets.js';
 
 export const devSecretsFile = join(localDir, 'dev', 'secrets.env');
-/** Values `npm start` generates for secrets that are not random strings. */
+/** Values `npm start` generates for secrets that are not random strings (signing key sets). */
 export const secretGenerators: Readonly<Record<string, () => string>> = {
   USERS_SIGNING_KEYS: generateSigningKeySet,
+  WAITING_ROOM_SIGNING_KEYS: generateSigningKeySet,
   TICKETS_SIGNING_KEYS: generateSigningKeySet,
 };
 

@@ -27,6 +27,7 @@ import { createSimulatedPaymentProvider, type PaymentProvider } from './payment-
 import { completeRefunds } from './refunds.js';
 import { bookingService } from './service.js';
 import { startSweeper } from './sweeper.js';
+import { createWaitingRoomGuard } from './waiting-room-guard.js';
 
 const refundReasons: Record<RefundReason, string> = {
   seats_lost: 'the seats were taken after the hold expired',
@@ -101,6 +102,7 @@ export function createBookingDefinition(options: BookingOptions = {}): ServiceDe
       const provider = metrics.instrumentProvider(options.paymentProvider ?? createSimulatedPaymentProvider());
       const deps: CheckoutDeps = { pool, ...holds, provider, paymentTimeoutMs: config.integer('PAYMENT_TIMEOUT_MS') };
       const webhookSecret = config.string('PAYMENT_WEBHOOK_SECRET');
+      const requireAdmission = createWaitingRoomGuard({ pool, jwksUrl: config.string('WAITING_ROOM_JWKS_URL'), registry: ctx.metrics.registry });
 
       const relay = startOutboxRelay({
         pool,
@@ -156,6 +158,7 @@ export function createBookingDefinition(options: BookingOptions = {}): ServiceDe
       api.operation('post', '/holds', buyer, async (req, res) => {
         const request = inputOf(req).body as HoldRequest;
         await requireOnSaleEvent(pool, request.eventId);
+        await requireAdmission(req, request.eventId);
         await write(req, res, async (tx) => {
           const hold = await createHold(tx, holds, principalOf(req).sub, request);
           return { status: 201, body: hold, headers: { Location: `/holds/${hold.id}` } };

@@ -98,6 +98,14 @@ export const bookingService = {
       max: 60000,
     },
     {
+      name: 'WAITING_ROOM_JWKS_URL',
+      description: "The waiting room's published admission-pass keys (a bare origin means its /.well-known/jwks.json); holds on its events need a pass.",
+      kind: 'url',
+      default: 'http://127.0.0.1:8087',
+      from: 'service-url',
+      service: 'waiting-room',
+    },
+    {
       name: 'AVAILABILITY_STREAMS_MAX',
       description:
         'Most live availability streams (GET /events/{eventId}/availability/stream) one replica keeps open; past it new ones get 503 with Retry-After.',
@@ -118,8 +126,8 @@ export const bookingService = {
     postgres: true,
     // Catalog changes it cannot apply go to catalog-changes.dlq (a consumer's dead-letter topic comes with what it consumes).
     kafka: { produces: [bookingsTopic], consumes: [catalogChangesTopic] },
-    // Fetches the users service's public signing keys (AUTH_JWKS_URL).
-    services: ['users'],
+    // Fetches the public keys of access tokens (AUTH_JWKS_URL) and of admission passes (WAITING_ROOM_JWKS_URL).
+    services: ['users', 'waiting-room'],
   },
   resources: {
     requests: { cpu: '200m', memory: '192Mi' },

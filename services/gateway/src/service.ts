@@ -4,6 +4,7 @@ import { catalogService } from '@ticketing/catalog/service';
 import { notificationsService } from '@ticketing/notifications/service';
 import { ticketsService } from '@ticketing/tickets/service';
 import { usersService } from '@ticketing/users/service';
+import { waitingRoomService } from '@ticketing/waiting-room/service';
 import { authEnv, commonEnv, standardPaths, integerSetting, type EnvSetting, type ServiceDeclaration } from '@ticketing/platform/service-declaration';
 
 /**
@@ -18,6 +19,7 @@ export const gatewayUpstreams: readonly ServiceDeclaration[] = [
   ticketsService,
   notificationsService,
   analyticsService,
+  waitingRoomService,
 ];
 
 const settingPrefix = (service: string) => service.toUpperCase().replace(/[^A-Z0-9]/g, '_');

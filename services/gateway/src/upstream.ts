@@ -61,8 +61,11 @@ export function createUpstreamClient(options: { retries: number }): UpstreamClie
     const headers: Record<string, string | string[]> = {};
     for (const [name, value] of Object.entries(req.headers)) if (value !== undefined && !notForwarded.has(name)) headers[name] = value;
     if (req.id) headers['x-request-id'] = req.id;
-    const peer = req.socket.remoteAddress;
-    if (peer) headers['x-forwarded-for'] = req.get('x-forwarded-for') ? `${req.get('x-forwarded-for')}, ${peer}` : peer;
+    // The client as the gateway resolved it through the proxies it trusts
+    // (TRUST_PROXY_HOPS), as the only entry: services behind trust one hop
+    // (the gateway) and read the buyer, never the ingress or a forged entry.
+    const client = req.ip ?? req.socket.remoteAddress;
+    if (client) headers['x-forwarded-for'] = client;
     headers['x-forwarded-proto'] = req.protocol;
 
     const body = Buffer.isBuffer(req.body) && req.body.length > 0 ? req.body : undefined;

@@ -8,6 +8,7 @@ import { notificationsOpenApi } from '@ticketing/notifications/openapi';
 import { ticketsDefinition } from '@ticketing/tickets/app';
 import { ticketsOpenApi } from '@ticketing/tickets/openapi';
 import { usersOpenApi } from '@ticketing/users/openapi';
+import { waitingRoomOpenApi } from '@ticketing/waiting-room/openapi';
 import type { OpenApiDocument, RunningService } from '@ticketing/platform';
 import { generateSigningKeySet } from '@ticketing/platform/signing-keys';
 import {
@@ -18,16 +19,19 @@ import {
   startBookingHarness,
   startCatalog,
   startUsers,
+  startWaitingRoomStack,
   type TestAnalytics,
   type TestCatalog,
   type TestUsers,
   tokens,
+  type WaitingRoomStack,
 } from '@ticketing/testing';
 import { gatewayEnv, startGateway, type TestGateway } from './support.js';
 
 let catalog: TestCatalog;
 let booking: BookingHarness;
 let users: TestUsers;
+let waitingRoom: WaitingRoomStack;
 let gateway: TestGateway;
 let analytics: TestAnalytics;
 let afterPurchase: AfterPurchaseHarness;
@@ -41,14 +45,16 @@ const upstreamUrls = () => ({
   tickets: tickets.url,
   notifications: notifications.url,
   analytics: analytics.url,
+  'waiting-room': waitingRoom.url,
 });
 
 before(async () => {
-  [catalog, booking, users, analytics, afterPurchase] = await Promise.all([
+  [catalog, booking, users, analytics, waitingRoom, afterPurchase] = await Promise.all([
     startCatalog(),
     startBookingHarness(),
     startUsers(),
     startAnalytics(),
+    startWaitingRoomStack(),
     startAfterPurchaseHarness(),
   ]);
   [tickets, notifications] = await Promise.all([
@@ -59,7 +65,7 @@ before(async () => {
 });
 after(async () => {
   await gateway?.close();
-  await Promise.all([catalog?.close(), booking?.close(), users?.close(), analytics?.close(), afterPurchase?.close()]);
+  await Promise.all([catalog?.close(), booking?.close(), users?.close(), analytics?.close(), waitingRoom?.close(), afterPurchase?.close()]);
 });
 
 const isProblem = (res: { headers: Headers; body: { status?: number } }, status: number) => {
@@ -164,6 +170,7 @@ describe('the public API document and its docs page', () => {
       ['tickets', ticketsOpenApi(tickets.context.config)],
       ['notifications', notificationsOpenApi(notifications.context.config)],
       ['analytics', analyticsOpenApi(analytics.service.context.config)],
+      ['waiting-room', waitingRoomOpenApi(waitingRoom.replicas[0]!.context.config)],
     ];
     let count = 0;
     for (const [service, doc] of upstreams) {
@@ -217,7 +224,16 @@ describe('a stopped upstream', () => {
     assert.equal(ready.status, 200);
     assert.equal(ready.body.status, 'degraded');
     const byName = Object.fromEntries((ready.body.checks as { name: string; ok: boolean }[]).map((c) => [c.name, c.ok]));
-    assert.deepEqual(byName, { redis: true, users: true, catalog: true, booking: false, tickets: true, notifications: true, analytics: true });
+    assert.deepEqual(byName, {
+      redis: true,
+      users: true,
+      catalog: true,
+      booking: false,
+      tickets: true,
+      notifications: true,
+      analytics: true,
+      'waiting-room': true,
+    });
     // Within OPENAPI_CACHE_SECONDS the merged document comes from the cache, booking included.
     const cached = await gateway.call('GET', '/api/openapi.json');
     assert.ok(cached.body.paths['/api/booking/holds'], 'cached document');

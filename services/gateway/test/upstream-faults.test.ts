@@ -92,6 +92,13 @@ describe('through the gateway', () => {
     assert.ok(arrivals.length >= 3, `events arrived one by one, not buffered to the end (${arrivals.length} chunks)`);
   });
 
+  test('services behind see the client the trusted ingress named, as the one X-Forwarded-For entry', async () => {
+    // The ingress (one trusted hop) appends the address it saw; what the client wrote before it is forged.
+    const res = await gateway.call('GET', '/api/catalog/whoami', { headers: { 'x-forwarded-for': '203.0.113.7, 198.51.100.9' } });
+    assert.equal(res.status, 200);
+    assert.equal(seen[0]?.headers['x-forwarded-for'], '198.51.100.9');
+  });
+
   test('request id, traceparent and the token are passed on; hop-by-hop headers are not', async () => {
     const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
     const res = await gateway.call('POST', '/api/booking/holds?x=1', {

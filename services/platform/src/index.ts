@@ -11,3 +11,4 @@ export * from './problem.js';
 export * from './service.js';
 export * from './service-declaration.js';
 export * from './wakeable-sleep.js';
+export * from './admission-pass.js';

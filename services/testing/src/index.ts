@@ -32,3 +32,4 @@ export { startSmtp, type ReceivedMail, type TestSmtp } from './smtp.js';
 export { httpUntilAnswered } from './retrying.js';
 export { fastUsersEnv, startUsers, type TestUsers } from './users.js';
 export { waitUntil } from './waiting.js';
+export { startWaitingRoomStack, type WaitingRoomStack } from './waiting-room.js';

@@ -17,27 +17,39 @@ export interface SigningKeySet {
   readonly publicJwks: JSONWebKeySet;
   /** Verifies against the published keys, in process (no HTTP round trip to itself). */
   readonly verificationKeys: JWTVerifyGetKey;
-  sign(principal: Principal, claims: { issuer: string; audience: string; ttlSeconds: number }): Promise<string>;
+  sign(principal: Principal, claims: SignedClaims): Promise<string>;
+  /** Any JWT with the active key: `subject`, these extra claims, issuer, audience and lifetime (e.g. the waiting room's admission passes). */
+  signClaims(subject: string, extra: Record<string, unknown>, claims: SignedClaims): Promise<string>;
+}
+
+/** Issuer, audience and lifetime of a signed JWT. */
+export interface SignedClaims {
+  issuer: string;
+  audience: string;
+  ttlSeconds: number;
 }
 
 export { generateSigningKey, generateSigningKeySet, SigningKeyError } from '@ticketing/platform/signing-keys';
 
-export async function loadSigningKeys(text: string): Promise<SigningKeySet> {
-  const { activeKid, activeAlg, privateKey, publicJwks, verificationKeys } = await loadSigningKeySet(text, 'USERS_SIGNING_KEYS');
+/** The key set of `setting` (USERS_SIGNING_KEYS, or another service's signing keys in the same form). */
+export async function loadSigningKeys(text: string, setting = 'USERS_SIGNING_KEYS'): Promise<SigningKeySet> {
+  const { activeKid, activeAlg, privateKey, publicJwks, verificationKeys } = await loadSigningKeySet(text, setting);
+  const signClaims = (subject: string, extra: Record<string, unknown>, claims: SignedClaims) =>
+    new SignJWT(extra)
+      .setProtectedHeader({ alg: activeAlg, kid: activeKid, typ: 'JWT' })
+      .setIssuer(claims.issuer)
+      .setAudience(claims.audience)
+      .setSubject(subject)
+      .setIssuedAt()
+      .setExpirationTime(Math.floor(Date.now() / 1000) + claims.ttlSeconds)
+      .setJti(randomBytes(12).toString('base64url'))
+      .sign(privateKey);
   return {
     activeKid,
     publicJwks,
     verificationKeys,
-    sign: (principal, claims) =>
-      new SignJWT({ role: principal.role, ...(principal.org ? { org: principal.org } : {}) })
-        .setProtectedHeader({ alg: activeAlg, kid: activeKid, typ: 'JWT' })
-        .setIssuer(claims.issuer)
-        .setAudience(claims.audience)
-        .setSubject(principal.sub)
-        .setIssuedAt()
-        .setExpirationTime(Math.floor(Date.now() / 1000) + claims.ttlSeconds)
-        .setJti(randomBytes(12).toString('base64url'))
-        .sign(privateKey),
+    signClaims,
+    sign: (principal, claims) => signClaims(principal.sub, { role: principal.role, ...(principal.org ? { org: principal.org } : {}) }, claims),
   };
 }
 

@@ -5,7 +5,7 @@
  * revalidates with the server's ETag (an unchanged answer is a 304).
  */
 import { useEffect, useState } from 'preact/hooks';
-import { api } from './api.js';
+import { api, ApiError } from './api.js';
 import type { Availability, SeatStatus } from './types.js';
 
 export interface LiveAvailability {
@@ -38,10 +38,15 @@ function applyChanges(live: LiveAvailability, changes: Changes): LiveAvailabilit
 
 const pollMs = 1_000;
 
-export function useLiveAvailability(eventId: string): [LiveAvailability | undefined, (change: (live: LiveAvailability) => LiveAvailability) => void] {
+/** The live state, a way to apply what the page learnt itself (a 409's taken seats), and why updates fail right now, if they do. */
+export function useLiveAvailability(
+  eventId: string,
+): [LiveAvailability | undefined, (change: (live: LiveAvailability) => LiveAvailability) => void, ApiError | undefined] {
   const [live, setLive] = useState<LiveAvailability>();
+  const [failure, setFailure] = useState<ApiError>();
   useEffect(() => {
     setLive(undefined);
+    setFailure(undefined);
     let stopped = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
     let source: EventSource | undefined;
@@ -49,9 +54,13 @@ export function useLiveAvailability(eventId: string): [LiveAvailability | undefi
     const poll = async () => {
       try {
         const availability = await api<Availability>(`/booking/events/${eventId}/availability`);
-        if (!stopped) setLive(toLive(availability, 'polling'));
-      } catch {
-        // keep the last known state; the next poll tries again
+        if (!stopped) {
+          setLive(toLive(availability, 'polling'));
+          setFailure(undefined);
+        }
+      } catch (error) {
+        // Keep the last known state and say why it may be stale; the next poll tries again.
+        if (!stopped && error instanceof ApiError) setFailure(error);
       }
       if (!stopped) timer = setTimeout(() => void poll(), pollMs);
     };
@@ -60,7 +69,10 @@ export function useLiveAvailability(eventId: string): [LiveAvailability | undefi
       void poll();
     } else {
       source = new EventSource(`/api/booking/events/${eventId}/availability/stream`);
-      source.addEventListener('snapshot', (message) => setLive(toLive(JSON.parse(message.data) as Availability, 'stream')));
+      source.addEventListener('snapshot', (message) => {
+        setLive(toLive(JSON.parse(message.data) as Availability, 'stream'));
+        setFailure(undefined);
+      });
       source.addEventListener('changes', (message) => setLive((current) => current && applyChanges(current, JSON.parse(message.data) as Changes)));
       // A dropped stream reconnects by itself (and gets a fresh snapshot); one the server refused does not: poll instead.
       source.addEventListener('error', () => {
@@ -75,5 +87,5 @@ export function useLiveAvailability(eventId: string): [LiveAvailability | undefi
       source?.close();
     };
   }, [eventId]);
-  return [live, (change) => setLive((current) => (current ? change(current) : current))];
+  return [live, (change) => setLive((current) => (current ? change(current) : current)), failure];
 }

@@ -26,9 +26,13 @@ const page = (load: () => Promise<{ default: PageComponent }>): PageComponent =>
 export const routes: PageRoute[] = [
   { path: '/', page: page(() => import('./pages/search.js')), access: 'anyone', nav: 'Find events' },
   { path: '/events/:eventId', page: page(() => import('./pages/event.js')), access: 'anyone' },
+  { path: '/events/:eventId/queue', page: page(() => import('./pages/queue.js')), access: ['buyer', 'admin'] },
   { path: '/holds/:holdId', page: page(() => import('./pages/checkout.js')), access: ['buyer', 'admin'] },
   { path: '/bookings', page: page(() => import('./pages/my-bookings.js')), access: ['buyer', 'admin'], nav: 'My bookings' },
   { path: '/bookings/:reference', page: page(() => import('./pages/booking.js')), access: ['buyer', 'admin'] },
+  { path: '/organizer', page: page(() => import('./pages/organizer-events.js')), access: ['partner', 'admin'], nav: 'My events' },
+  { path: '/organizer/venues/new', page: page(() => import('./pages/venue-editor.js')), access: ['partner', 'admin'], nav: 'New venue' },
+  { path: '/organizer/events/new', page: page(() => import('./pages/event-editor.js')), access: ['partner', 'admin'], nav: 'New event' },
   { path: '/login', page: page(() => import('./pages/login.js')), access: 'signed-out' },
   { path: '/register', page: page(() => import('./pages/register.js')), access: 'signed-out' },
   { path: '/inbox', page: page(() => import('./pages/inbox.js')), access: 'signed-in', nav: 'Inbox' },

@@ -89,3 +89,23 @@ export interface Booking {
   createdAt: string;
   cancelledAt: string | null;
 }
+
+export interface PartnerVenue {
+  id: string;
+  name: string;
+  city: string;
+  address: string;
+  timezone: string;
+  capacity: number;
+  sections: { id: string; name: string; kind: 'seated' | 'general_admission'; category: string; capacity: number }[];
+  categories: string[];
+}
+
+export interface EventSales {
+  eventId: string;
+  capacity: number;
+  sold: number;
+  held: number;
+  available: number;
+  revenue: Money;
+}

@@ -13,10 +13,12 @@ import { seedOnSaleEvent } from './fixtures.js';
 let stack: PublicStack;
 let browser: Browser;
 let eventId: string;
+let seeded: Awaited<ReturnType<typeof seedOnSaleEvent>>;
 
 before(async () => {
   [stack, browser] = await Promise.all([startPublicStack(), launchBrowser()]);
-  ({ eventId } = await seedOnSaleEvent(stack, { title: 'Fado by the River' }));
+  seeded = await seedOnSaleEvent(stack, { title: 'Fado by the River' });
+  eventId = seeded.eventId;
 });
 
 after(async () => {
@@ -83,4 +85,42 @@ test('search → seats → hold → pay → confirmation → my bookings → can
   assert.equal(availability.body.seats.filter((s: { status: string }) => s.status !== 'available').length, 0);
   assert.deepEqual(problems, []);
   await context.close();
+});
+
+test('search by date range, and "More events" for the next page', async () => {
+  // Eleven nights of a series, one a day from 40 days ahead (local noon, so every day boundary is clear).
+  const day = (n: number) => new Date(new Date().setHours(12, 0, 0, 0) + n * 86_400_000);
+  for (let n = 0; n < 11; n++) {
+    const res = await stack.call('POST', '/api/catalog/events', {
+      token: seeded.partner.token,
+      body: {
+        venueId: seeded.venueId,
+        title: `Harbour Series night ${n + 1}`,
+        startsAt: day(40 + n).toISOString(),
+        endsAt: new Date(day(40 + n).getTime() + 2 * 3_600_000).toISOString(),
+        priceTiers: [
+          { category: 'standard', priceCents: 3000, currency: 'EUR' },
+          { category: 'floor', priceCents: 1500, currency: 'EUR' },
+        ],
+      },
+    });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+  }
+  const page = await browser.newPage({ viewport: desktop, baseURL: stack.url });
+  await page.goto('/?q=series');
+  await page.getByText('Showing 10 events.').waitFor();
+  await page.getByRole('button', { name: 'More events' }).click();
+  await page.getByText('Showing 11 events.').waitFor();
+  assert.equal(await page.getByRole('button', { name: 'More events' }).count(), 0, 'no third page');
+
+  const isoDay = (n: number) => {
+    const d = day(n);
+    return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+  };
+  await page.getByLabel('From').fill(isoDay(42));
+  await page.getByLabel('Until').fill(isoDay(44));
+  await page.getByRole('button', { name: 'Search' }).click();
+  await page.getByText('Showing 3 events.').waitFor();
+  assert.deepEqual(await page.locator('.event-card h2').allTextContents(), ['Harbour Series night 3', 'Harbour Series night 4', 'Harbour Series night 5']);
+  await page.close();
 });

@@ -1,8 +1,8 @@
 import { useLocation } from 'preact-iso';
 import type { ComponentChildren } from 'preact';
-import { useState } from 'preact/hooks';
-import { api, ApiError } from '../api.js';
+import { api } from '../api.js';
 import { setSession, useSession, type Session } from '../session.js';
+import { useSubmit } from '../use-submit.js';
 import { Notice } from './notice.js';
 import { Page } from './page.js';
 
@@ -35,8 +35,8 @@ export function AccountForm({
 }) {
   const { query, route } = useLocation();
   const session = useSession();
-  const [error, setError] = useState<ApiError>();
-  const [busy, setBusy] = useState(false);
+  const form = useSubmit();
+  const { busy, error } = form;
   if (session && !busy) {
     return (
       <Page title={title}>
@@ -46,20 +46,11 @@ export function AccountForm({
       </Page>
     );
   }
-  const send = async (event: Event) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    const form = new FormData(event.currentTarget as HTMLFormElement);
-    try {
-      const next = await api<Session>(path, { method: 'POST', body: Object.fromEntries(fields.map((name) => [name, String(form.get(name) ?? '')])) });
-      setSession(next);
-      route(nextUrl(query, next), true);
-    } catch (failure) {
-      setError(failure as ApiError);
-      setBusy(false);
-    }
-  };
+  const send = form.submit(async (values) => {
+    const next = await api<Session>(path, { method: 'POST', body: Object.fromEntries(fields.map((name) => [name, String(values.get(name) ?? '')])) });
+    setSession(next);
+    route(nextUrl(query, next), true);
+  });
   return (
     <Page title={title}>
       {error && <Notice kind="error">{error.message}</Notice>}

@@ -10,6 +10,7 @@ interface FieldProps {
   maxLength?: number;
   min?: number | string;
   max?: number | string;
+  step?: number | string;
   defaultValue?: string;
   value?: string;
   onInput?: (event: Event) => void;

@@ -33,11 +33,14 @@ export function SeatMap({
   statuses,
   selected,
   onToggle,
+  preview,
 }: {
   map: SeatMapData;
   statuses: ReadonlyMap<string, SeatStatus>;
   selected: ReadonlySet<string>;
   onToggle: (seatId: string) => void;
+  /** A picture only (the venue editor's preview): no controls, one description. */
+  preview?: string;
 }) {
   const colours = useMemo(() => categoryColours(map), [map]);
   const { seats, rows, bounds } = useMemo(() => layout(map), [map]);
@@ -85,8 +88,8 @@ export function SeatMap({
         viewBox={`0 0 ${width} ${height}`}
         // Never larger than drawn; on small screens at most ~20 % smaller (seats stay a finger wide), then it scrolls.
         style={{ maxWidth: `${width}px`, minWidth: `${Math.round(width * 0.8)}px` }}
-        role="group"
-        aria-label={`Seat map of ${map.venue.name}. Use the arrow keys to move between seats and Space to select one.`}
+        role={preview ? 'img' : 'group'}
+        aria-label={preview ?? `Seat map of ${map.venue.name}. Use the arrow keys to move between seats and Space to select one.`}
       >
         <text x={width / 2} y={16} class="stage" text-anchor="middle" aria-hidden="true">
           STAGE
@@ -96,7 +99,7 @@ export function SeatMap({
           const y = yOf(first, bounds, rows);
           const sectionTitle = !sectionsShown.has(first.sectionId) ? (sectionsShown.add(first.sectionId), first.sectionName) : undefined;
           return (
-            <g key={`${first.sectionId}-${first.row}`} role="group" aria-label={`${first.sectionName}, row ${first.row}`}>
+            <g key={`${first.sectionId}-${first.row}`} {...(preview ? {} : { role: 'group', 'aria-label': `${first.sectionName}, row ${first.row}` })}>
               {sectionTitle && (
                 <text x={unit / 2} y={y - unit * 0.75} class="section-name" aria-hidden="true">
                   {sectionTitle}
@@ -119,14 +122,18 @@ export function SeatMap({
                     cy={y}
                     r={unit * 0.38}
                     fill={isSelected ? '#111' : available ? colours.get(seat.category) : '#d5d8dc'}
-                    role="checkbox"
-                    aria-checked={isSelected}
-                    aria-disabled={!available && !isSelected}
-                    aria-label={seatLabel(seat, map.currency, isSelected ? 'selected' : status)}
-                    tabIndex={seat.id === focusId ? 0 : -1}
-                    onClick={() => (available || isSelected) && onToggle(seat.id)}
-                    onKeyDown={(e) => onKeyDown(e, seat)}
-                    onFocus={() => setFocusId(seat.id)}
+                    {...(preview
+                      ? {}
+                      : {
+                          role: 'checkbox',
+                          'aria-checked': isSelected,
+                          'aria-disabled': !available && !isSelected,
+                          'aria-label': seatLabel(seat, map.currency, isSelected ? 'selected' : status),
+                          tabIndex: seat.id === focusId ? 0 : -1,
+                          onClick: () => (available || isSelected) && onToggle(seat.id),
+                          onKeyDown: (e: KeyboardEvent) => onKeyDown(e, seat),
+                          onFocus: () => setFocusId(seat.id),
+                        })}
                   />
                 );
               })}

@@ -67,6 +67,7 @@ export default function SearchEvents() {
 
   return (
     <Page title="Find events">
+      {query['deleted'] === '1' && <Notice kind="success">Your account is deleted. Thank you for having been with us.</Notice>}
       <form class="search-form" role="search" onSubmit={submit}>
         <div class="field">
           <label for="search-q">What</label>

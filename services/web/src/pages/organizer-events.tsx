@@ -1,0 +1,90 @@
+import { useLocation } from 'preact-iso';
+import { api } from '../api.js';
+import { LoadedPage } from '../components/loaded-page.js';
+import { Notice } from '../components/notice.js';
+import { Page } from '../components/page.js';
+import { formatDateTime, formatMoney } from '../format.js';
+import type { CatalogEvent, EventSales } from '../types.js';
+import { useLoad } from '../use-load.js';
+
+const columns = [
+  { name: 'Event' },
+  { name: 'Starts' },
+  { name: 'Status' },
+  { name: 'Sold', number: true },
+  { name: 'Held', number: true },
+  { name: 'Available', number: true },
+  { name: 'Revenue', number: true },
+];
+
+const statusNames: Record<CatalogEvent['status'], string> = { draft: 'Draft', on_sale: 'On sale', cancelled: 'Cancelled' };
+
+/** The organizer's events with what each has sold, holds and has left, and its revenue. */
+export default function OrganizerEvents() {
+  const { query } = useLocation();
+  const [loaded, reload] = useLoad(async (signal) => {
+    const [events, sales] = await Promise.all([
+      api<{ items: CatalogEvent[] }>('/catalog/partner/events', { signal }),
+      api<{ items: EventSales[] }>('/booking/partner/sales', { signal }),
+    ]);
+    const byEvent = new Map(sales.items.map((s) => [s.eventId, s]));
+    return events.items.map((event) => ({ event, sales: byEvent.get(event.id) }));
+  }, []);
+  return (
+    <LoadedPage loaded={loaded} title="My events" what="your events" notFound="Nothing found.">
+      {(rows) => {
+        const created = rows.find((r) => r.event.id === query['created']);
+        return (
+          <Page title="My events" wide>
+            {created && <Notice kind="success">“{created.event.title}” is created.</Notice>}
+            <p class="actions">
+              <a class="button" href="/organizer/events/new">
+                New event
+              </a>
+              <a class="button secondary-link" href="/organizer/venues/new">
+                New venue
+              </a>
+              <button type="button" class="secondary" onClick={reload}>
+                Refresh figures
+              </button>
+            </p>
+            {rows.length === 0 ? (
+              <p>You have no events yet. Create a venue first, then an event at it.</p>
+            ) : (
+              <div class="table-scroll" tabIndex={0} role="region" aria-label="Your events and their sales">
+                <table>
+                  <thead>
+                    <tr>
+                      {columns.map((column) => (
+                        <th key={column.name} scope="col" class={column.number ? 'number' : undefined}>
+                          {column.name}
+                        </th>
+                      ))}
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {rows.map(({ event, sales }) => (
+                      <tr key={event.id}>
+                        <th scope="row">
+                          <a href={`/events/${event.id}`}>{event.title}</a>
+                          <br />
+                          <span class="muted">{event.venue.name}</span>
+                        </th>
+                        <td>{formatDateTime(event.startsAt, event.venue.timezone)}</td>
+                        <td>{statusNames[event.status]}</td>
+                        <td class="number">{sales?.sold ?? 0}</td>
+                        <td class="number">{sales?.held ?? 0}</td>
+                        <td class="number">{sales ? `${sales.available} of ${sales.capacity}` : '–'}</td>
+                        <td class="number">{sales && sales.revenue.currency ? formatMoney(sales.revenue.cents, sales.revenue.currency) : '–'}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            )}
+          </Page>
+        );
+      }}
+    </LoadedPage>
+  );
+}
