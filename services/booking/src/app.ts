@@ -3,6 +3,7 @@ import {
   principalOf,
   problems,
   requireRole,
+  sendCacheable,
   HttpProblem,
   verifyHmacSignature,
   tokenVerifierFrom,
@@ -15,7 +16,8 @@ import { cancelBooking, listBookingsOfBuyer, listSalesOfEvent, viewBookingOf } f
 import { checkout, releaseHold, resolveAbandonedPaymentOf, settlePayment, type CheckoutDeps, type RefundReason, type Settlement } from './checkout.js';
 import { defaultEventCancellationBatchSize } from './event-cancellations.js';
 import { createHold, viewHoldOf, type HoldDeps, type HoldRequest, type HoldSettings } from './holds.js';
-import { readAvailability, requireOnSaleEvent } from './inventory.js';
+import { createAvailabilityCache, type AvailabilityFormat } from './availability.js';
+import { requireOnSaleEvent } from './inventory.js';
 import { createOutbox } from './messages.js';
 import { createBookingMetrics } from './metrics.js';
 import { bookingOpenApi } from './openapi.js';
@@ -122,9 +124,11 @@ export function createBookingDefinition(options: BookingOptions = {}): ServiceDe
         relay.notify();
       };
 
+      const availability = createAvailabilityCache(pool, { ttlMs: config.integer('AVAILABILITY_CACHE_MS') });
       api.operation('get', '/events/{eventId}/availability', async (req, res) => {
         const { eventId } = inputOf(req).params as { eventId: string };
-        res.json(await readAvailability(pool, eventId));
+        const { format, sectionId } = inputOf(req).query as { format: AvailabilityFormat; sectionId?: string };
+        sendCacheable(req, res, await availability.answer(eventId, format, sectionId));
       });
 
       api.operation('post', '/holds', buyer, async (req, res) => {
