@@ -173,6 +173,8 @@ export function startOutboxRelay(deps: { pool: Pool; kafka: Kafka; logger: Logge
     while (!stopped) {
       try {
         if (!(await becomeLeader())) {
+          // Another replica relays; a nudge here only makes this one try for the lock again, once.
+          nudged = false;
           await sleep(Math.max(deps.pollIntervalMs, 1_000));
           continue;
         }
