@@ -271,4 +271,16 @@ export const helmAddons: readonly HelmAddon[] = [
       serviceMonitor: { enabled: true },
     }),
   },
+  {
+    // Runs k6 TestRuns inside the cluster, split across runner pods (Apache-2.0). The
+    // project never builds or downloads k6: the runners use the upstream image.
+    name: 'k6-operator',
+    repoURL: 'https://grafana.github.io/helm-charts',
+    chart: 'k6-operator',
+    version: '3.14.2',
+    namespace: namespaces.loadTesting,
+    wave: waves.operators,
+    syncOptions: ['ServerSideApply=true'],
+    values: () => ({ namespace: { create: false }, installCRDs: true }),
+  },
 ];

@@ -12,6 +12,7 @@ const podSecurity: Record<string, 'restricted' | 'baseline' | 'privileged'> = {
   [namespaces.monitoring]: 'privileged', // node-exporter uses host namespaces
   [namespaces.logging]: 'privileged', // promtail reads /var/log/pods from the host
   [namespaces.ingress]: 'baseline',
+  [namespaces.loadTesting]: 'baseline',
 };
 
 /** The namespaces of the platform, with Pod Security labels (Argo CD's own namespace excluded). */
