@@ -152,5 +152,15 @@ export async function runPgbench(options: {
   }
 }
 
+/** POSTs JSON with a bearer token; the status and the parsed answer. */
+export async function postJson(url: string, token: string, body: unknown): Promise<{ status: number; body: { id: string } }> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as { id: string } };
+}
+
 /** Formats a number for a Markdown table. */
 export const n = (value: number, digits = 0): string => (Number.isFinite(value) ? value.toFixed(digits) : '–');

@@ -8,7 +8,7 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { seedEvent } from '@ticketing/testing';
 import { StackError, runMain } from '../local-stack/errors.js';
-import { benchServers, log, n, percentile, startBenchServices } from './lib.js';
+import { benchServers, log, n, percentile, postJson, startBenchServices } from './lib.js';
 import { machineLine, writeBenchmarkSection } from './report.js';
 
 const bookings = Number(process.env.BENCH_BOOKINGS ?? 400);
@@ -35,14 +35,7 @@ runMain(async () => {
     await ready;
 
     const confirmedAt = new Map<string, number>();
-    const call = async (path: string, token: string, body: unknown) => {
-      const res = await fetch(`${local.bookingUrl}${path}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-        body: JSON.stringify(body),
-      });
-      return { status: res.status, body: (await res.json()) as { id: string } };
-    };
+    const call = (path: string, token: string, body: unknown) => postJson(`${local.bookingUrl}${path}`, token, body);
     log(`${bookings} bookings, ${buyers} buyers at a time, relay poll 250 ms…`);
     let next = 0;
     await Promise.all(
@@ -50,9 +43,9 @@ runMain(async () => {
         const token = local.mintToken({ sub: `bench-relay-${b}`, role: 'buyer' }, 3600);
         for (let i = next++; i < bookings; i = next++) {
           const hold = await call('/holds', token, { eventId: event.eventId, seatIds: [event.seatIds[i]] });
-          if (hold.status !== 201) throw new StackError(`hold answered ${hold.status}`);
+          if (hold.status !== 201) throw new StackError(`hold answered ${hold.status}: ${JSON.stringify(hold.body)}`);
           const paid = await call(`/holds/${hold.body.id}/checkout`, token, { paymentMethod: 'pm_card_approved' });
-          if (paid.status !== 201) throw new StackError(`checkout answered ${paid.status}`);
+          if (paid.status !== 201) throw new StackError(`checkout answered ${paid.status}: ${JSON.stringify(paid.body)}`);
           confirmedAt.set(hold.body.id, performance.now());
         }
       }),
