@@ -5,7 +5,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'argocd/**', '**/node_modules/**', '.local/**'] },
+  { ignores: ['dist/**', 'argocd/**', '**/node_modules/**', '.local/**', 'services/web/dist/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -14,6 +14,11 @@ export default tseslint.config(
       // `_`-prefixed names are deliberately unused (Express error handlers need four parameters).
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
     },
+  },
+  {
+    // The web UI runs in the browser.
+    files: ['services/web/src/**/*.{ts,tsx}'],
+    languageOptions: { globals: { ...globals.browser } },
   },
   {
     // Tests read JSON answers of any shape; typing each one would only restate the API.

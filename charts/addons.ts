@@ -20,6 +20,31 @@ export interface HelmAddon {
   readonly syncOptions: readonly string[];
   /** Helm values for one environment. */
   readonly values: (env: EnvironmentSettings) => Record<string, unknown>;
+  /** Why this chart at this version (the add-on table of docs/gitops.md). */
+  readonly reason: string;
+  /** What the pinned chart publishes about itself, kept next to the pin (its repository is not reachable from CI). */
+  readonly chartFacts: ChartFacts;
+}
+
+/**
+ * Facts of one pinned chart release, copied from its published sources
+ * (Chart.yaml, README, templates): the tests check the platform against them.
+ */
+export interface ChartFacts {
+  /** Kubernetes versions the release supports, as a semver range (Chart.yaml `kubeVersion`, narrowed by a published support table). */
+  readonly kubeVersion: string;
+  /** Where `kubeVersion` comes from. */
+  readonly kubeVersionSource: string;
+  /**
+   * Values the chart fills in at render time (randAlphaNum, genCA, lookup)
+   * unless they are set: each path must be set in every environment's values,
+   * or every render differs and Argo CD never settles.
+   */
+  readonly generatedUnlessSet: readonly { readonly path: string; readonly generates: string }[];
+  /** API groups whose CRDs the chart installs. */
+  readonly installsCrdsOf: readonly string[];
+  /** API groups of the custom resources it renders with the values above (their CRDs may come from another add-on). */
+  readonly rendersCustomResourcesOf: readonly string[];
 }
 
 /** Sync waves, in the order the platform comes up. */
@@ -93,6 +118,14 @@ loki.write "default" {
 }
 `;
 
+/** Secret (made outside git) with Grafana's admin login; keys below. */
+export const grafanaAdminSecret = { name: 'grafana-admin', namespace: namespaces.monitoring, userKey: 'admin-user', passwordKey: 'admin-password' } as const;
+
+/** The CNPG-I plugin that archives WAL and takes base backups (barman-cloud), as the Cluster names it. */
+export const barmanCloudPlugin = 'barman-cloud.cloudnative-pg.io';
+
+const monitoringCrds = 'monitoring.coreos.com';
+
 export const helmAddons: readonly HelmAddon[] = [
   {
     // The shared rate-limit counters of the gateway replicas. Counters are
@@ -105,6 +138,14 @@ export const helmAddons: readonly HelmAddon[] = [
     namespace: namespaces.app,
     wave: waves.dataStores,
     syncOptions: [],
+    reason: 'The official Valkey chart; first stable release, image pinned separately (9.0.3).',
+    chartFacts: {
+      kubeVersion: '*',
+      kubeVersionSource: 'Chart.yaml of valkey-io/valkey-helm 1.0.0 states no kubeVersion',
+      generatedUnlessSet: [{ path: 'auth.usersExistingSecret', generates: 'the ACL users’ passwords (randAlphaNum) when auth is on' }],
+      installsCrdsOf: [],
+      rendersCustomResourcesOf: [],
+    },
     values: () => ({
       image: { registry: 'docker.io', repository: 'valkey/valkey', tag: '9.0.3', pullPolicy: 'IfNotPresent' },
       auth: {
@@ -125,8 +166,37 @@ export const helmAddons: readonly HelmAddon[] = [
     version: '0.29.0', // operator 1.30.0
     namespace: namespaces.cnpg,
     wave: waves.operators,
-    syncOptions: ['ServerSideApply=true'],
+    // Its PodMonitor's CRD comes with kube-prometheus-stack, in the same wave.
+    syncOptions: ['ServerSideApply=true', 'SkipDryRunOnMissingResource=true'],
+    reason: 'Operator 1.30.0, the release whose CRDs the manifests are validated against; CNPG-I plugins for backups.',
+    chartFacts: {
+      kubeVersion: '>=1.29.0-0',
+      kubeVersionSource: 'cloudnative-pg chart 0.29.0: operator 1.30 requires Kubernetes 1.29 or newer',
+      generatedUnlessSet: [],
+      installsCrdsOf: ['postgresql.cnpg.io'],
+      rendersCustomResourcesOf: [monitoringCrds],
+    },
     values: () => ({ crds: { create: true }, replicaCount: 1, monitoring: { podMonitorEnabled: true } }),
+  },
+  {
+    // Base backups and the WAL archive, now that in-tree barman support is deprecated (removed in CNPG 1.31).
+    name: 'plugin-barman-cloud',
+    repoURL: 'https://cloudnative-pg.github.io/charts',
+    chart: 'plugin-barman-cloud',
+    version: '0.8.1',
+    namespace: namespaces.cnpg,
+    wave: waves.operators,
+    // Its Certificates' CRD comes with cert-manager, in the same wave.
+    syncOptions: ['ServerSideApply=true', 'SkipDryRunOnMissingResource=true'],
+    reason: 'The barman-cloud CNPG-I plugin CloudNativePG recommends for object-store backups (in-tree support goes in 1.31).',
+    chartFacts: {
+      kubeVersion: '>=1.29.0-0',
+      kubeVersionSource: 'runs inside the CloudNativePG operator (same range); its Chart.yaml states no kubeVersion',
+      generatedUnlessSet: [],
+      installsCrdsOf: ['barmancloud.cnpg.io'],
+      rendersCustomResourcesOf: ['cert-manager.io'],
+    },
+    values: () => ({}),
   },
   {
     name: 'strimzi-kafka-operator',
@@ -136,16 +206,32 @@ export const helmAddons: readonly HelmAddon[] = [
     namespace: namespaces.strimzi,
     wave: waves.operators,
     syncOptions: ['ServerSideApply=true'],
+    reason: 'kafka.strimzi.io/v1 APIs, KRaft only; the release whose CRDs the manifests are validated against.',
+    chartFacts: {
+      kubeVersion: '>=1.30.0-0',
+      kubeVersionSource: 'Strimzi 1.2.0 supported Kubernetes versions: 1.30 and newer',
+      generatedUnlessSet: [],
+      installsCrdsOf: ['kafka.strimzi.io', 'core.strimzi.io'],
+      rendersCustomResourcesOf: [],
+    },
     values: () => ({ watchNamespaces: [namespaces.app], watchAnyNamespace: false }),
   },
   {
     name: 'cert-manager',
     repoURL: 'https://charts.jetstack.io',
     chart: 'cert-manager',
-    version: 'v1.16.2',
+    version: 'v1.21.2',
     namespace: namespaces.certManager,
     wave: waves.operators,
     syncOptions: ['ServerSideApply=true'],
+    reason: 'A supported cert-manager release (1.16 is end of life).',
+    chartFacts: {
+      kubeVersion: '>= 1.22.0-0',
+      kubeVersionSource: 'Chart.yaml of cert-manager',
+      generatedUnlessSet: [],
+      installsCrdsOf: ['cert-manager.io', 'acme.cert-manager.io'],
+      rendersCustomResourcesOf: [],
+    },
     values: () => ({ crds: { enabled: true, keep: true }, prometheus: { enabled: true, servicemonitor: { enabled: false } } }),
   },
   {
@@ -157,6 +243,16 @@ export const helmAddons: readonly HelmAddon[] = [
     wave: waves.operators,
     // Its CRDs exceed the client-side apply annotation limit.
     syncOptions: ['ServerSideApply=true'],
+    reason: 'prometheus-operator v0.93.0, the release whose CRDs the manifests are validated against.',
+    chartFacts: {
+      kubeVersion: '>=1.19.0-0',
+      kubeVersionSource: 'Chart.yaml of kube-prometheus-stack',
+      generatedUnlessSet: [
+        { path: 'grafana.admin.existingSecret', generates: 'Grafana’s admin password (randAlphaNum 40 in the grafana subchart) at every render' },
+      ],
+      installsCrdsOf: [monitoringCrds],
+      rendersCustomResourcesOf: [monitoringCrds],
+    },
     values: (env) => ({
       crds: { enabled: true },
       prometheus: {
@@ -175,6 +271,8 @@ export const helmAddons: readonly HelmAddon[] = [
         },
       },
       grafana: {
+        // The login comes from a Secret made outside git, so renders are stable (docs/gitops.md).
+        admin: { existingSecret: grafanaAdminSecret.name, userKey: grafanaAdminSecret.userKey, passwordKey: grafanaAdminSecret.passwordKey },
         // Dashboards come from ConfigMaps labelled grafana_dashboard=1 in any namespace (charts/apps/observability.ts).
         sidecar: {
           dashboards: {
@@ -195,18 +293,54 @@ export const helmAddons: readonly HelmAddon[] = [
     name: 'ingress-nginx',
     repoURL: 'https://kubernetes.github.io/ingress-nginx',
     chart: 'ingress-nginx',
-    version: '4.11.3',
+    version: '4.14.3', // controller v1.14.3
     namespace: namespaces.ingress,
     wave: waves.operators,
     syncOptions: ['SkipDryRunOnMissingResource=true'],
+    reason:
+      'Fixes CVE-2025-1974 (IngressNightmare) and the CVEs after it; the last line of releases: the project was retired in March 2026, so the move to a Gateway API implementation is due.',
+    chartFacts: {
+      kubeVersion: '>=1.30.0-0 <1.35.0-0',
+      kubeVersionSource: 'ingress-nginx README, supported versions table: controller v1.14 on Kubernetes 1.30–1.34 (Chart.yaml: >=1.21.0-0)',
+      generatedUnlessSet: [],
+      installsCrdsOf: [],
+      rendersCustomResourcesOf: [monitoringCrds],
+    },
     values: (env) => ({
       controller: {
         replicaCount: env.ingressController.replicas,
         ingressClassResource: { name: 'nginx', default: true },
+        // Local: the load balancer keeps the client's address as the source, so
+        // the per-IP limits count clients, not nodes. Forwarded headers sent by
+        // clients are not trusted (nothing sits in front of the controller);
+        // the controller sets X-Forwarded-For for the gateway (TRUST_PROXY_HOPS=1).
+        service: { externalTrafficPolicy: 'Local' },
         config: { 'use-forwarded-headers': 'false', 'limit-req-status-code': '429', 'limit-conn-status-code': '429' },
         metrics: { enabled: true, serviceMonitor: { enabled: true } },
         podDisruptionBudget: { enabled: env.ingressController.podDisruptionBudget, maxUnavailable: 1 },
       },
+    }),
+  },
+  {
+    // The resource metrics API the HPAs' CPU target reads.
+    name: 'metrics-server',
+    repoURL: 'https://kubernetes-sigs.github.io/metrics-server/',
+    chart: 'metrics-server',
+    version: '3.13.0', // metrics-server v0.8.0
+    namespace: namespaces.dns,
+    wave: waves.operators,
+    syncOptions: [],
+    reason: 'Serves metrics.k8s.io, which every HPA with a CPU target needs and no cluster is guaranteed to have.',
+    chartFacts: {
+      kubeVersion: '>=1.19.0-0',
+      kubeVersionSource: 'Chart.yaml of kubernetes-sigs/metrics-server',
+      generatedUnlessSet: [],
+      installsCrdsOf: [],
+      rendersCustomResourcesOf: [],
+    },
+    values: (env) => ({
+      replicas: env.ingressController.podDisruptionBudget ? 2 : 1,
+      podDisruptionBudget: { enabled: env.ingressController.podDisruptionBudget, maxUnavailable: 1 },
     }),
   },
   {
@@ -217,6 +351,14 @@ export const helmAddons: readonly HelmAddon[] = [
     namespace: namespaces.monitoring,
     wave: waves.operators,
     syncOptions: [],
+    reason: 'Serves the per-pod request rate (custom metrics API) the HPAs scale on.',
+    chartFacts: {
+      kubeVersion: '>=1.19.0-0',
+      kubeVersionSource: 'Chart.yaml of prometheus-adapter',
+      generatedUnlessSet: [],
+      installsCrdsOf: [],
+      rendersCustomResourcesOf: [],
+    },
     values: () => ({
       prometheus: { url: prometheusUrl, port: 9090 },
       rules: {
@@ -234,6 +376,14 @@ export const helmAddons: readonly HelmAddon[] = [
     namespace: namespaces.logging,
     wave: waves.operators,
     syncOptions: ['SkipDryRunOnMissingResource=true'],
+    reason: 'Single-binary Loki 3 with TSDB schema v13; enough for the log volume of one environment.',
+    chartFacts: {
+      kubeVersion: '^1.10.0-0',
+      kubeVersionSource: 'Chart.yaml of grafana/loki',
+      generatedUnlessSet: [],
+      installsCrdsOf: [],
+      rendersCustomResourcesOf: [monitoringCrds],
+    },
     values: (env) => ({
       deploymentMode: 'SingleBinary',
       loki: {
@@ -264,6 +414,14 @@ export const helmAddons: readonly HelmAddon[] = [
     namespace: namespaces.logging,
     wave: waves.operators,
     syncOptions: ['SkipDryRunOnMissingResource=true'],
+    reason: 'Grafana Alloy replaces promtail (end of life) for shipping pod logs to Loki.',
+    chartFacts: {
+      kubeVersion: '^1.10.0-0',
+      kubeVersionSource: 'Chart.yaml of grafana/alloy',
+      generatedUnlessSet: [],
+      installsCrdsOf: [],
+      rendersCustomResourcesOf: [monitoringCrds],
+    },
     values: () => ({
       // One collector is enough: loki.source.kubernetes tails every pod through the API server.
       controller: { type: 'deployment', replicas: 1 },
@@ -281,6 +439,14 @@ export const helmAddons: readonly HelmAddon[] = [
     namespace: namespaces.loadTesting,
     wave: waves.operators,
     syncOptions: ['ServerSideApply=true'],
+    reason: 'Runs the in-cluster load tests (TestRuns split across runner pods); Apache-2.0, unlike k6 itself, which only its upstream runner image carries.',
+    chartFacts: {
+      kubeVersion: '>=1.16.0-0',
+      kubeVersionSource: 'the k6-operator chart README (Requirements): Kubernetes >=1.16.0-0',
+      generatedUnlessSet: [],
+      installsCrdsOf: ['k6.io'],
+      rendersCustomResourcesOf: [],
+    },
     values: () => ({ namespace: { create: false }, installCRDs: true }),
   },
 ];

@@ -1,7 +1,6 @@
 import type { ServiceResources, ServiceScaling } from '@ticketing/platform/service-declaration';
 import type { PostgresClusterSettings } from './lib/postgres-cluster.js';
 import type { KafkaClusterSettings } from './lib/kafka-cluster.js';
-import type { RateLimit } from './lib/public-ingress.js';
 import { cpuMillis, memoryMebibytes } from './lib/quantity.js';
 
 /**
@@ -22,8 +21,8 @@ export interface EnvironmentSettings {
   readonly scaling: (declared: ServiceScaling) => { readonly min: number; readonly max: number };
   /** Requests/limits of each service, from its declared resources. */
   readonly resources: (declared: ServiceResources) => ServiceResources;
-  /** Ingress-nginx request-rate limit per client IP. */
-  readonly rateLimit: RateLimit;
+  /** Concurrent connections ingress-nginx allows one client IP (its request rate follows the gateway's, see edgeRateLimit). */
+  readonly edgeConnectionsPerIp: number;
   /** ingress-nginx controller pods, and whether a PodDisruptionBudget keeps all but one of them up during node drains. */
   readonly ingressController: { readonly replicas: number; readonly podDisruptionBudget: boolean };
   readonly postgres: PostgresClusterSettings;
@@ -60,7 +59,7 @@ export const environments: readonly EnvironmentSettings[] = [
     scaling: (s) => ({ min: 1, max: Math.max(2, Math.ceil(s.maxReplicas / 4)) }),
     // Half the requests (dense dev nodes), same limits.
     resources: (r) => scaleQuantities(r, 0.5),
-    rateLimit: { requestsPerSecond: 50, burstMultiplier: 5, connections: 50 },
+    edgeConnectionsPerIp: 50,
     ingressController: { replicas: 1, podDisruptionBudget: false },
     postgres: {
       instances: 1,
@@ -73,7 +72,6 @@ export const environments: readonly EnvironmentSettings[] = [
         retention: '7d',
         schedule: '0 0 3 * * *',
       },
-      poolerInstances: 1,
     },
     kafka: {
       controllers: 0,
@@ -95,7 +93,7 @@ export const environments: readonly EnvironmentSettings[] = [
     clusterIssuer: { name: 'letsencrypt-prod', acmeServer: letsEncrypt.production, email: 'platform@tickets.example.com' },
     scaling: (s) => ({ min: s.minReplicas, max: s.maxReplicas }),
     resources: (r) => r,
-    rateLimit: { requestsPerSecond: 20, burstMultiplier: 5, connections: 20 },
+    edgeConnectionsPerIp: 20,
     ingressController: { replicas: 3, podDisruptionBudget: true },
     postgres: {
       instances: 3,
@@ -109,7 +107,6 @@ export const environments: readonly EnvironmentSettings[] = [
         retention: '30d',
         schedule: '0 0 2 * * *',
       },
-      poolerInstances: 2,
     },
     kafka: {
       controllers: 3,

@@ -1,5 +1,6 @@
 import type { ServiceDeclaration } from '@ticketing/platform/service-declaration';
 import { serviceSecretName } from './lib/platform-service/config.js';
+import { grafanaAdminSecret } from './addons.js';
 import { dataStores, namespaces } from './settings.js';
 
 /**
@@ -25,6 +26,12 @@ export function externalSecrets(services: readonly ServiceDeclaration[]): Extern
       namespace: ns,
       name: `${dataStores.postgres.cluster}-backup-credentials`,
       keys: ['ACCESS_KEY_ID', 'ACCESS_SECRET_KEY'],
+      createdBy: 'operator (kubectl or External Secrets)',
+    },
+    {
+      namespace: grafanaAdminSecret.namespace,
+      name: grafanaAdminSecret.name,
+      keys: [grafanaAdminSecret.userKey, grafanaAdminSecret.passwordKey],
       createdBy: 'operator (kubectl or External Secrets)',
     },
     ...(services.some((s) => s.dependencies.redis)

@@ -66,6 +66,13 @@ export const endpoints = {
   kafkaBootstrap: `${dataStores.kafka.cluster}-kafka-bootstrap.${namespaces.app}.svc:${dataStores.kafka.listener.port}`,
 } as const;
 
+/** Pods of the add-ons that connect to the platform's pods (NetworkPolicy peers). */
+export const addonPods = {
+  prometheus: { podLabels: { 'app.kubernetes.io/name': 'prometheus' }, namespace: namespaces.monitoring },
+  ingressController: { podLabels: { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' }, namespace: namespaces.ingress },
+  cnpgOperator: { podLabels: { 'app.kubernetes.io/name': 'cloudnative-pg' }, namespace: namespaces.cnpg },
+} as const;
+
 /** Labels every object of the platform carries. */
 export const partOf = 'ticketing-platform';
 

@@ -12,7 +12,9 @@ import type { ServiceDeclaration } from '@ticketing/platform/service-declaration
 import { bookingsTopic } from '@ticketing/booking/service';
 import { allServices } from '../services/services.js';
 import { StackError, describeError, runMain } from './local-stack/errors.js';
-import { ensureKafkaInstalled, ensureTopic, startKafka, stopKafkaIfRunning } from './local-stack/kafka.js';
+import { declaredTopics } from '../charts/lib/kafka-acls.js';
+import { ensureKafkaInstalled, ensureTopic, startKafka, stopKafkaIfRunning, type ScramCredentials } from './local-stack/kafka.js';
+import { localKafkaUsers } from './local-stack/kafka-users.js';
 import { localDir, repoRoot } from './local-stack/paths.js';
 import { ensureDatabase, ensurePostgresInstalled, startPostgres, stopPostgresIfRunning } from './local-stack/postgres.js';
 import { acquireLock } from './local-stack/locks.js';
@@ -25,6 +27,7 @@ import { devToken, secretGenerators } from './local-stack/dev-tokens.js';
 import { ensurePrometheusInstalled, startPrometheus, stopPrometheusIfRunning } from './local-stack/prometheus.js';
 import { loadOrCreateSecrets } from './local-stack/secrets.js';
 import { ensureRedisInstalled, startRedis, stopRedisIfRunning } from './local-stack/redis.js';
+import { watchWebUi } from './local-stack/web-ui.js';
 
 const devDir = join(localDir, 'dev');
 const postgresDir = join(devDir, 'postgres');
@@ -91,6 +94,12 @@ runMain(async () => {
     await ensurePrometheusInstalled({ log });
     checkpoint();
 
+    // The gateway serves the UI from its build folder; edits are rebuilt in place (reload the page to see them).
+    log('Building the web UI (services/web; rebuilt on every change)…');
+    const webUi = await watchWebUi((error) => log(error ? `web UI build failed: ${error.message}` : 'web UI rebuilt.'));
+    teardown.push({ what: 'the web UI build watcher', undo: () => webUi.close() });
+    checkpoint();
+
     const databaseUrl = await (async () => {
       const external = process.env['DATABASE_URL'];
       if (external) return external;
@@ -100,14 +109,27 @@ runMain(async () => {
     })();
     checkpoint();
 
-    const brokers = await (async () => {
+    const kafka = await (async (): Promise<{ brokers: string; superUser?: ScramCredentials; loginOf(service: ServiceDeclaration): Record<string, string> }> => {
       const external = process.env['KAFKA_BROKERS'];
-      if (external || !kafkaInstallation) return external ?? '';
-      const kafka = await startKafka({ dataDir: kafkaDir, port: kafkaPort, log, installation: kafkaInstallation });
-      teardown.push({ what: 'Kafka', undo: () => kafka.stop() });
-      return kafka.brokers;
+      if (external || !kafkaInstallation) return { brokers: external ?? '', loginOf: () => ({}) };
+      // Like the cluster: SCRAM-SHA-512, one user per service with its KafkaUser's ACLs.
+      const running = await startKafka({ dataDir: kafkaDir, port: kafkaPort, log, installation: kafkaInstallation, users: localKafkaUsers(allServices) });
+      teardown.push({ what: 'Kafka', undo: () => running.stop() });
+      return {
+        brokers: running.brokers,
+        ...(running.superUser ? { superUser: running.superUser } : {}),
+        loginOf: (service): Record<string, string> => {
+          if (!service.dependencies.kafka) return {};
+          const login = running.credentialsOf(service.name);
+          return { KAFKA_SASL_USERNAME: login.username, KAFKA_SASL_PASSWORD: login.password };
+        },
+      };
     })();
-    if (await ensureTopic(brokers, bookingsTopic, 3)) log(`Created topic ${bookingsTopic} (3 partitions).`);
+    const brokers = kafka.brokers;
+    // Every topic a service names (and their dead-letter topics), as the cluster's KafkaTopics.
+    for (const topic of new Set([bookingsTopic, ...declaredTopics(allServices)])) {
+      if (await ensureTopic(brokers, topic, 3, kafka.superUser)) log(`Created topic ${topic} (3 partitions).`);
+    }
     checkpoint();
 
     const redisUrl = await (async () => {
@@ -120,12 +142,16 @@ runMain(async () => {
     checkpoint();
 
     const secrets = loadSecrets();
-    const services = startServices(allServices, {
-      DATABASE_URL: databaseUrl,
-      KAFKA_BROKERS: brokers,
-      REDIS_URL: redisUrl,
-      ...secrets,
-    });
+    const services = startServices(
+      allServices,
+      {
+        DATABASE_URL: databaseUrl,
+        KAFKA_BROKERS: brokers,
+        REDIS_URL: redisUrl,
+        ...secrets,
+      },
+      kafka.loginOf,
+    );
     teardown.push({ what: 'services', undo: () => stopServices(services) });
 
     await Promise.all(
@@ -223,7 +249,11 @@ function envOf(declaration: ServiceDeclaration, shared: Record<string, string>):
   return env;
 }
 
-function startServices(declarations: readonly ServiceDeclaration[], env: Record<string, string>): StartedService[] {
+function startServices(
+  declarations: readonly ServiceDeclaration[],
+  env: Record<string, string>,
+  kafkaLoginOf: (service: ServiceDeclaration) => Record<string, string>,
+): StartedService[] {
   const labelWidth = Math.max(...declarations.map((d) => d.name.length));
   const started = declarations.map((declaration, index) => {
     log(`Starting ${declaration.name} on http://127.0.0.1:${declaration.port}…`);
@@ -232,7 +262,7 @@ function startServices(declarations: readonly ServiceDeclaration[], env: Record<
       command: process.execPath,
       args: ['--conditions=development', '--import', 'tsx', declaration.entry],
       cwd: repoRoot,
-      env: { ...withoutSecrets(process.env), ...envOf(declaration, env), HOST: '127.0.0.1', PORT: String(declaration.port) },
+      env: { ...withoutSecrets(process.env), ...envOf(declaration, env), ...kafkaLoginOf(declaration), HOST: '127.0.0.1', PORT: String(declaration.port) },
       labelWidth,
       colourIndex: index,
     });
@@ -337,6 +367,7 @@ function printBanner(
   const lines = [
     '',
     rule,
+    ` Web UI: ${gateway}/   (open it in a browser; rebuilt when services/web changes)`,
     ` Gateway (the public API): ${gateway}/api/<service>/…   docs: ${gateway}/api/docs/`,
     ' The local stack is up. Ctrl-C stops everything.',
     '',

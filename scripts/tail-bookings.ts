@@ -2,18 +2,33 @@
  * Prints messages of the ticket-bookings topic as they arrive, one line each:
  *   npm run bookings:tail               (new messages)
  *   npm run bookings:tail -- --from-beginning
- * Uses KAFKA_BROKERS (default: the local broker `npm start` runs) and
- * KAFKA_TOPIC_BOOKINGS (default ticket-bookings).
+ * Uses KAFKA_BROKERS (default: the local broker `npm start` runs, logging
+ * in as its super user) and KAFKA_TOPIC_BOOKINGS (default ticket-bookings);
+ * KAFKA_SASL_USERNAME / KAFKA_SASL_PASSWORD for a broker of your own.
  */
 import { parseArgs } from 'node:util';
 import { bookingsTopic } from '@ticketing/booking/service';
 import { Kafka, logLevel } from 'kafkajs';
+import { join } from 'node:path';
+import { localSuperUser, saslOptions } from './local-stack/kafka.js';
+import { localDir } from './local-stack/paths.js';
 
 const { values } = parseArgs({ options: { 'from-beginning': { type: 'boolean', default: false } } });
 const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 const topic = process.env.KAFKA_TOPIC_BOOKINGS ?? bookingsTopic;
 
-const kafka = new Kafka({ clientId: 'bookings-tail', brokers, logLevel: logLevel.NOTHING, retry: { retries: 3 } });
+const login = process.env.KAFKA_SASL_USERNAME
+  ? { username: process.env.KAFKA_SASL_USERNAME, password: process.env.KAFKA_SASL_PASSWORD ?? '' }
+  : process.env.KAFKA_BROKERS
+    ? undefined
+    : localSuperUser(join(localDir, 'dev', 'kafka'));
+const kafka = new Kafka({
+  clientId: 'bookings-tail',
+  brokers,
+  ...(login ? { sasl: saslOptions(login) } : {}),
+  logLevel: logLevel.NOTHING,
+  retry: { retries: 3 },
+});
 const consumer = kafka.consumer({ groupId: `bookings-tail-${process.pid}-${Date.now()}` });
 try {
   await consumer.connect();

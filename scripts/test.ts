@@ -1,14 +1,18 @@
 /**
  * `npm test [-- FILTER…] [--no-typecheck]`: type-checks and lints the
  * repository (tsc, ESLint, Prettier; `--no-typecheck` skips all three), starts
- * a throwaway PostgreSQL, Kafka and Redis, runs every test file with node's test
- * runner, and stops them again.
+ * builds the web UI (services/web, which the gateway serves and the browser
+ * tests drive), starts a throwaway PostgreSQL, Kafka and Redis, runs every test
+ * file with node's test runner, and stops them again.
  *
  * The runner's summary is the last thing printed (CI reads it), so nothing
  * is written after the runner exits.
  *
  * TEST_DATABASE_URL / TEST_KAFKA_BROKERS / TEST_REDIS_URL, when set, are used instead of
- * starting servers (e.g. to run tests against servers you keep running).
+ * starting servers (e.g. to run tests against servers you keep running);
+ * TEST_KAFKA_SASL=scram-sha-512:<user>:<password> is the login of such a Kafka.
+ * TEST_KAFKA_SCRAM=1 starts the throwaway Kafka with SCRAM-SHA-512 and ACLs,
+ * like `npm start`'s, and passes its super user on as TEST_KAFKA_SASL.
  */
 import { spawn } from 'node:child_process';
 import { appendFileSync, mkdirSync, rmSync } from 'node:fs';
@@ -25,6 +29,7 @@ import { logToStderr } from './local-stack/logging.js';
 import { readLivePid } from './local-stack/pids.js';
 import { filterTestFiles, findTestFiles } from './local-stack/test-files.js';
 import { ensureRedisInstalled, startRedis, stopRedisIfRunning } from './local-stack/redis.js';
+import { buildWebUi } from './local-stack/web-ui.js';
 
 const testDir = join(localDir, 'test');
 const postgresDir = join(testDir, 'postgres');
@@ -50,6 +55,8 @@ runMain(async () => {
   if (files.length === 0) throw new StackError('No test files found.');
 
   if (typecheck) await runStaticChecks();
+  log('Building the web UI (vite build)…');
+  await buildWebUi();
 
   const needPostgres = !process.env['TEST_DATABASE_URL'];
   const needKafka = !process.env['TEST_KAFKA_BROKERS'];
@@ -82,9 +89,18 @@ runMain(async () => {
       needKafka
         ? (async () => {
             rmSync(kafkaDir, { recursive: true, force: true });
-            const kafka = await startKafka({ dataDir: kafkaDir, port: kafkaPort, log, installation: kafkaInstallation });
+            const scram = process.env['TEST_KAFKA_SCRAM'] === '1';
+            const kafka = await startKafka({
+              dataDir: kafkaDir,
+              port: kafkaPort,
+              log,
+              installation: kafkaInstallation,
+              // Loaded only here: the plain run needs no service declarations.
+              ...(scram ? { users: await scramUsers() } : {}),
+            });
             stops.push(() => kafka.stop());
             env['TEST_KAFKA_BROKERS'] = kafka.brokers;
+            if (kafka.superUser) env['TEST_KAFKA_SASL'] = `scram-sha-512:${kafka.superUser.username}:${kafka.superUser.password}`;
           })()
         : Promise.resolve(),
       needRedis
@@ -108,6 +124,12 @@ runMain(async () => {
   }
 });
 
+/** One SCRAM user per service that declares Kafka, with its ACLs. */
+async function scramUsers() {
+  const [{ allServices }, { localKafkaUsers }] = await Promise.all([import('../services/services.js'), import('./local-stack/kafka-users.js')]);
+  return localKafkaUsers(allServices);
+}
+
 /** tsc, ESLint and Prettier over the whole repository; the first that fails stops the run. */
 async function runStaticChecks(): Promise<void> {
   // Through package.json: not every package exports its bin file.
@@ -115,6 +137,11 @@ async function runStaticChecks(): Promise<void> {
   const pretty = process.stdout.isTTY ? 'true' : 'false';
   const checks = [
     { what: 'Type-checking (tsc -p tsconfig.json)', args: [resolveBin('typescript', 'bin/tsc'), '-p', 'tsconfig.json', '--pretty', pretty] },
+    // The browser code has its own settings (DOM, JSX).
+    {
+      what: 'Type-checking the web UI (tsc -p services/web/tsconfig.json)',
+      args: [resolveBin('typescript', 'bin/tsc'), '-p', 'services/web/tsconfig.json', '--pretty', pretty],
+    },
     { what: 'Linting (eslint .)', args: [resolveBin('eslint', 'bin/eslint.js'), '--max-warnings=0', '.'] },
     { what: 'Checking formatting (prettier --check .)', args: [resolveBin('prettier', 'bin/prettier.cjs'), '--check', '--log-level=warn', '.'] },
   ];

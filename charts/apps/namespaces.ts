@@ -1,7 +1,12 @@
 import { Chart, type ChartProps } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
-import { namespaces, partOf } from '../settings.js';
+import { DefaultDenyIngress, IngressAllowPolicy } from '../lib/ingress-policy.js';
+import { keepDataAnnotations } from '../lib/postgres-cluster.js';
+import { addonPods, namespaces, partOf } from '../settings.js';
+
+/** Namespaces whose every workload the platform renders itself: they get a default deny. */
+export const ownedNamespaces: readonly string[] = [namespaces.app];
 
 /** Pod Security Admission level each namespace enforces. */
 const podSecurity: Record<string, 'restricted' | 'baseline' | 'privileged'> = {
@@ -15,7 +20,11 @@ const podSecurity: Record<string, 'restricted' | 'baseline' | 'privileged'> = {
   [namespaces.loadTesting]: 'baseline',
 };
 
-/** The namespaces of the platform, with Pod Security labels (Argo CD's own namespace excluded). */
+/**
+ * The namespaces of the platform, with Pod Security labels (Argo CD's own
+ * namespace excluded). Never pruned nor deleted by Argo CD: deleting a
+ * namespace deletes the PVCs of PostgreSQL and Kafka in it.
+ */
 export class NamespacesChart extends Chart {
   constructor(scope: Construct, id: string, props: ChartProps = {}) {
     super(scope, id, props);
@@ -23,6 +32,7 @@ export class NamespacesChart extends Chart {
       new kplus.Namespace(this, name, {
         metadata: {
           name,
+          annotations: { ...keepDataAnnotations },
           labels: {
             'app.kubernetes.io/part-of': partOf,
             'pod-security.kubernetes.io/enforce': level,
@@ -32,5 +42,16 @@ export class NamespacesChart extends Chart {
         },
       });
     }
+    for (const namespace of ownedNamespaces) {
+      new DefaultDenyIngress(this, `${namespace}-default-deny`, {
+        metadata: { name: 'default-deny-ingress', namespace, labels: { 'app.kubernetes.io/part-of': partOf } },
+      });
+    }
+    // cert-manager's HTTP-01 solver pods answer the ACME challenge through the ingress controller.
+    new IngressAllowPolicy(this, 'acme-http01-solver', {
+      metadata: { name: 'acme-http01-solver', namespace: namespaces.app, labels: { 'app.kubernetes.io/part-of': partOf } },
+      podLabels: { 'acme.cert-manager.io/http01-solver': 'true' },
+      from: [{ ...addonPods.ingressController, ports: [8089] }],
+    });
   }
 }

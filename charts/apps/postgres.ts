@@ -2,14 +2,16 @@ import { Chart, type ChartProps } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { EnvironmentSettings } from '../environments.js';
 import { allServices } from '../../services/services.js';
+import { barmanCloudPlugin } from '../addons.js';
 import { PostgresCluster } from '../lib/postgres-cluster.js';
-import { dataStores, namespaces, partOf } from '../settings.js';
+import { selectorLabels } from '../lib/labels.js';
+import { addonPods, dataStores, namespaces, partOf } from '../settings.js';
 
 export interface PostgresChartProps extends ChartProps {
   readonly environment: EnvironmentSettings;
 }
 
-/** The platform's PostgreSQL (CloudNativePG) cluster, its backups and pooler. */
+/** The platform's PostgreSQL (CloudNativePG) cluster and its backups. */
 export class PostgresChart extends Chart {
   constructor(scope: Construct, id: string, props: PostgresChartProps) {
     super(scope, id, { ...props, namespace: namespaces.app });
@@ -20,6 +22,10 @@ export class PostgresChart extends Chart {
       owner: dataStores.postgres.owner,
       settings: props.environment.postgres,
       clients: allServices,
+      podLabels: selectorLabels,
+      operator: addonPods.cnpgOperator,
+      prometheus: addonPods.prometheus,
+      backupPlugin: barmanCloudPlugin,
       backupCredentialsSecret: `${dataStores.postgres.cluster}-backup-credentials`,
       labels: { 'app.kubernetes.io/part-of': partOf, 'app.kubernetes.io/component': 'database' },
     });

@@ -3,7 +3,7 @@ import type { Construct } from 'constructs';
 import type { ServiceDeclaration } from '@ticketing/platform/service-declaration';
 import type { EnvironmentSettings } from '../environments.js';
 import { PlatformService } from '../lib/platform-service.js';
-import { PublicIngress } from '../lib/public-ingress.js';
+import { PublicIngress, edgeRateLimit } from '../lib/public-ingress.js';
 import { imageFor, release } from '../release.js';
 import { namespaces } from '../settings.js';
 import { k6RunnerPodLabels, loadTestProfiles } from './load-testing.js';
@@ -43,7 +43,7 @@ export class ServiceChart extends Chart {
       service: this.platformService.workload.service,
       port: d.port,
       clusterIssuer: env.clusterIssuer.name,
-      rateLimit: env.rateLimit,
+      rateLimit: edgeRateLimit(d, env.edgeConnectionsPerIp),
       labels: { 'app.kubernetes.io/name': d.name },
     });
   }

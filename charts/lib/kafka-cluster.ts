@@ -3,7 +3,12 @@ import { Construct } from 'constructs';
 import { PodMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor';
 import type { ServiceDeclaration } from '@ticketing/platform/service-declaration';
 import type { ResourceRequirements } from './crds/custom-resource.js';
-import { StrimziKafka, StrimziKafkaNodePool, StrimziKafkaTopic, StrimziKafkaUser, type KafkaAcl } from './crds/strimzi.js';
+import { IngressAllowPolicy } from './ingress-policy.js';
+import { keepDataAnnotations } from './postgres-cluster.js';
+import { StrimziKafka, StrimziKafkaNodePool, StrimziKafkaTopic, StrimziKafkaUser } from './crds/strimzi.js';
+import { aclsFor, kafkaUsers } from './kafka-acls.js';
+
+export { aclsFor, deadLetterTopic, declaredTopics, kafkaUsers } from './kafka-acls.js';
 
 /** Settings of one topic. */
 export interface TopicSettings {
@@ -38,6 +43,10 @@ export interface KafkaClusterProps {
   readonly topics: Readonly<Record<string, TopicSettings>>;
   /** Services that get a KafkaUser with ACLs from their declared produces/consumes. */
   readonly services: readonly ServiceDeclaration[];
+  /** Labels of one service's pods: only the Kafka users' pods may connect to the listener. */
+  readonly podLabels: (service: string) => Record<string, string>;
+  /** Prometheus's pods (they scrape the Kafka Exporter). */
+  readonly prometheus: { readonly podLabels: Record<string, string>; readonly namespace: string };
   /**
    * Kafka version the Strimzi operator runs.
    * @default the Strimzi operator's default Kafka version
@@ -50,34 +59,6 @@ export interface KafkaClusterProps {
 /** Broker metrics the Strimzi Metrics Reporter exposes (regexes over the Prometheus names). */
 export const brokerMetricsAllowList = ['kafka_server_replicamanager_.*', 'kafka_controller_kafkacontroller_.*', 'kafka_server_brokertopicmetrics_.*'] as const;
 
-/** Every topic a set of declarations names (produced or consumed), sorted. */
-export function declaredTopics(services: readonly ServiceDeclaration[]): string[] {
-  const names = new Set<string>();
-  for (const s of services) for (const t of [...(s.dependencies.kafka?.produces ?? []), ...(s.dependencies.kafka?.consumes ?? [])]) names.add(t);
-  return [...names].sort();
-}
-
-/** ACLs of one service: Write/Describe on what it produces, Read/Describe on what it consumes (+ its group). */
-export function aclsFor(service: ServiceDeclaration): KafkaAcl[] {
-  const k = service.dependencies.kafka;
-  if (!k) return [];
-  const acls: KafkaAcl[] = [];
-  for (const topic of k.produces) {
-    acls.push({ type: 'allow', resource: { type: 'topic', name: topic, patternType: 'literal' }, operations: ['Write', 'Describe'] });
-  }
-  if (k.produces.length > 0) {
-    // The idempotent producer (kafkajs default for `idempotent: true`) needs this cluster permission.
-    acls.push({ type: 'allow', resource: { type: 'cluster' }, operations: ['IdempotentWrite'] });
-  }
-  for (const topic of k.consumes) {
-    acls.push({ type: 'allow', resource: { type: 'topic', name: topic, patternType: 'literal' }, operations: ['Read', 'Describe'] });
-  }
-  if (k.consumes.length > 0) {
-    acls.push({ type: 'allow', resource: { type: 'group', name: k.consumerGroup ?? service.name, patternType: 'literal' }, operations: ['Read'] });
-  }
-  return acls;
-}
-
 /**
  * A Strimzi Kafka cluster in KRaft mode with node pools, a KafkaTopic per
  * topic and a KafkaUser (SCRAM-SHA-512, ACLs) per service that uses Kafka.
@@ -89,6 +70,8 @@ export class KafkaCluster extends Construct {
     const labels = props.labels ?? {};
     const clusterLabel = { 'strimzi.io/cluster': props.name };
     const metadata = (name: string, extra: Record<string, string> = {}) => ({ name, namespace: props.namespace, labels: { ...labels, ...extra } });
+    // The data: never pruned, never deleted with its Application.
+    const keptData = (name: string, extra: Record<string, string> = {}) => ({ ...metadata(name, extra), annotations: { ...keepDataAnnotations } });
     const replicas = Math.min(s.topicReplicas, s.brokers);
     const minInSync = Math.max(1, replicas - 1);
 
@@ -98,26 +81,35 @@ export class KafkaCluster extends Construct {
     });
     if (s.controllers > 0) {
       new StrimziKafkaNodePool(this, 'controllers', {
-        metadata: metadata('controller', clusterLabel),
+        metadata: keptData('controller', clusterLabel),
         spec: { replicas: s.controllers, roles: ['controller'], storage: volume('20Gi'), resources: s.resources },
       });
       new StrimziKafkaNodePool(this, 'brokers', {
-        metadata: metadata('broker', clusterLabel),
+        metadata: keptData('broker', clusterLabel),
         spec: { replicas: s.brokers, roles: ['broker'], storage: volume(s.storageSize), resources: s.resources },
       });
     } else {
       new StrimziKafkaNodePool(this, 'dual-role', {
-        metadata: metadata('dual-role', clusterLabel),
+        metadata: keptData('dual-role', clusterLabel),
         spec: { replicas: s.brokers, roles: ['controller', 'broker'], storage: volume(s.storageSize), resources: s.resources },
       });
     }
 
     new StrimziKafka(this, 'kafka', {
-      metadata: metadata(props.name),
+      metadata: keptData(props.name),
       spec: {
         kafka: {
           ...(props.kafkaVersion ? { version: props.kafkaVersion } : {}),
-          listeners: [{ name: props.listener.name, port: props.listener.port, type: 'internal', tls: false, authentication: { type: 'scram-sha-512' } }],
+          listeners: [
+            {
+              name: props.listener.name,
+              port: props.listener.port,
+              type: 'internal',
+              tls: false,
+              authentication: { type: 'scram-sha-512' },
+              networkPolicyPeers: kafkaUsers(props.services).map((service) => ({ podSelector: { matchLabels: props.podLabels(service.name) } })),
+            },
+          ],
           authorization: { type: 'simple' },
           config: {
             'default.replication.factor': replicas,
@@ -146,6 +138,12 @@ export class KafkaCluster extends Construct {
       },
     });
     podMonitor.validate();
+    // Strimzi renders the brokers' NetworkPolicies (listener peers above); the Kafka Exporter gets none.
+    new IngressAllowPolicy(this, 'exporter-network', {
+      metadata: metadata(`${props.name}-kafka-exporter`),
+      podLabels: { 'strimzi.io/name': `${props.name}-kafka-exporter` },
+      from: [{ ...props.prometheus, ports: [9404] }],
+    });
     new ApiObject(this, 'pod-monitor', podMonitor.toJSON() as ApiObjectProps);
 
     for (const [topic, t] of Object.entries(props.topics).sort(([a], [b]) => a.localeCompare(b))) {
@@ -164,7 +162,7 @@ export class KafkaCluster extends Construct {
       });
     }
 
-    for (const service of props.services.filter((x) => x.dependencies.kafka)) {
+    for (const service of kafkaUsers(props.services)) {
       new StrimziKafkaUser(this, `user-${service.name}`, {
         metadata: metadata(service.name, clusterLabel),
         spec: { authentication: { type: 'scram-sha-512' }, authorization: { type: 'simple', acls: aclsFor(service) } },

@@ -1,7 +1,7 @@
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import type { ServiceDeclaration, ServiceResources } from '@ticketing/platform/service-declaration';
-import { dataStores, endpoints, namespaces, requestRateMetric } from '../settings.js';
+import { addonPods, dataStores, endpoints, namespaces, requestRateMetric } from '../settings.js';
 import { selectorLabels, serviceLabels } from './labels.js';
 import { ServiceAutoscaling } from './platform-service/autoscaling.js';
 import { ServiceConfig } from './platform-service/config.js';
@@ -34,16 +34,8 @@ export interface PlatformServiceProps {
 /** Who may call a service: the ingress controller (the public entry only), Prometheus, and the services that declare it as a dependency. */
 function callers(d: ServiceDeclaration, all: readonly ServiceDeclaration[]): PodPeer[] {
   return [
-    ...(d.publicEntry
-      ? [
-          {
-            name: 'ingress-controller',
-            podLabels: { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' },
-            namespace: namespaces.ingress,
-          },
-        ]
-      : []),
-    { name: 'prometheus', podLabels: { 'app.kubernetes.io/name': 'prometheus' }, namespace: namespaces.monitoring },
+    ...(d.publicEntry ? [{ name: 'ingress-controller', ...addonPods.ingressController }] : []),
+    { name: 'prometheus', ...addonPods.prometheus },
     ...all.filter((s) => s.dependencies.services.includes(d.name)).map((s) => ({ name: s.name, podLabels: selectorLabels(s.name) })),
   ];
 }

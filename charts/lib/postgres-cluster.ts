@@ -1,6 +1,10 @@
 import { Construct } from 'constructs';
-import { CnpgCluster, CnpgPooler, CnpgScheduledBackup } from './crds/cnpg.js';
+import { BarmanObjectStore, CnpgCluster, CnpgScheduledBackup } from './crds/cnpg.js';
+import { IngressAllowPolicy } from './ingress-policy.js';
 import type { ServiceDeclaration, ServiceResources } from '@ticketing/platform/service-declaration';
+
+/** Ports of a CloudNativePG instance pod. */
+const instancePorts = { postgres: 5432, status: 8000, metrics: 9187 } as const;
 
 /** Connections kept free for superusers, replication, backups, monitoring and operators. */
 const reservedConnections = 50;
@@ -29,9 +33,17 @@ export interface PostgresClusterSettings {
   readonly resources: ServiceResources;
   /** Object storage for base backups and WAL archive. */
   readonly backup: { readonly destinationPath: string; readonly endpointURL: string; readonly retention: string; readonly schedule: string };
-  /** PgBouncer pods of the Pooler. */
-  readonly poolerInstances: number;
 }
+
+/**
+ * The PostgreSQL operand: CloudNativePG's minimal image (no barman tools
+ * inside: backups run in the barman-cloud plugin's sidecar), pinned by digest.
+ */
+export const postgresImage =
+  'ghcr.io/cloudnative-pg/postgresql:17.11-202608170816-minimal-trixie@sha256:445ead3fd811466950a002b682a97c2a4907078b46fae8796b6637a763266a07';
+
+/** Argo CD never prunes, nor deletes with its Application, an object carrying this (docs/gitops.md: removing an environment). */
+export const keepDataAnnotations = { 'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false' } as const;
 
 export interface PostgresClusterProps {
   /** Cluster name; CloudNativePG derives `<name>-rw`, `<name>-app` from it. */
@@ -48,20 +60,36 @@ export interface PostgresClusterProps {
    */
   readonly backupCredentialsSecret: string;
   /**
-   * PostgreSQL operand image (pinned).
-   * @default ghcr.io/cloudnative-pg/postgresql:17.5
+   * The barman-cloud plugin's name (it must be installed in the cluster).
+   */
+  readonly backupPlugin: string;
+  /**
+   * PostgreSQL operand image (pinned by digest).
+   * @default postgresImage
    */
   readonly imageName?: string;
   /** Labels on every object. @default {} */
   readonly labels?: Record<string, string>;
-  /** Services whose pools the server must have room for (max_connections is sized from their declarations). */
+  /** Services whose pools the server must have room for (max_connections is sized from their declarations); the only ones admitted. */
   readonly clients: readonly ServiceDeclaration[];
+  /** Labels of one service's pods. */
+  readonly podLabels: (service: string) => Record<string, string>;
+  /** The operator's pods (they call each instance's status port). */
+  readonly operator: { readonly podLabels: Record<string, string>; readonly namespace: string };
+  /** Prometheus's pods (they scrape each instance's metrics port). */
+  readonly prometheus: { readonly podLabels: Record<string, string>; readonly namespace: string };
 }
 
 /**
  * A CloudNativePG PostgreSQL cluster: primary + replicas with optional quorum
- * synchronous replication, continuous backup (WAL archive + nightly base
- * backup) to object storage, and a PgBouncer Pooler in front of the primary.
+ * synchronous replication and continuous backup (WAL archive + nightly base
+ * backup) to object storage through the barman-cloud plugin.
+ *
+ * No PgBouncer Pooler: the services' pools keep session settings
+ * (statement_timeout, lock_timeout, idle_in_transaction_session_timeout sent
+ * at connect) and session advisory locks (migrations, the outbox leader),
+ * which a transaction-mode pooler cannot carry; max_connections is sized for
+ * every pool at its HPA maximum instead (maxConnectionsFor).
  */
 export class PostgresCluster extends Construct {
   public readonly cluster: CnpgCluster;
@@ -69,12 +97,35 @@ export class PostgresCluster extends Construct {
   constructor(scope: Construct, id: string, props: PostgresClusterProps) {
     super(scope, id);
     const s = props.settings;
-    const metadata = (name: string) => ({ name, namespace: props.namespace, labels: props.labels ?? {} });
+    const metadata = (name: string, annotations?: Record<string, string>) => ({
+      name,
+      namespace: props.namespace,
+      labels: props.labels ?? {},
+      ...(annotations ? { annotations } : {}),
+    });
+    const objectStore = `${props.name}-backups`;
+    new BarmanObjectStore(this, 'object-store', {
+      metadata: metadata(objectStore),
+      spec: {
+        retentionPolicy: s.backup.retention,
+        configuration: {
+          destinationPath: s.backup.destinationPath,
+          endpointURL: s.backup.endpointURL,
+          s3Credentials: {
+            accessKeyId: { name: props.backupCredentialsSecret, key: 'ACCESS_KEY_ID' },
+            secretAccessKey: { name: props.backupCredentialsSecret, key: 'ACCESS_SECRET_KEY' },
+          },
+          wal: { compression: 'gzip' },
+          data: { compression: 'gzip' },
+        },
+      },
+    });
     this.cluster = new CnpgCluster(this, 'cluster', {
-      metadata: metadata(props.name),
+      // The data: never pruned, never deleted with its Application.
+      metadata: metadata(props.name, { ...keepDataAnnotations }),
       spec: {
         instances: s.instances,
-        imageName: props.imageName ?? 'ghcr.io/cloudnative-pg/postgresql:17.5',
+        imageName: props.imageName ?? postgresImage,
         primaryUpdateStrategy: 'unsupervised',
         postgresql: {
           parameters: {
@@ -100,34 +151,32 @@ export class PostgresCluster extends Construct {
         resources: s.resources,
         affinity: { enablePodAntiAffinity: true, topologyKey: 'kubernetes.io/hostname', podAntiAffinityType: s.instances > 1 ? 'required' : 'preferred' },
         monitoring: { enablePodMonitor: true },
-        backup: {
-          retentionPolicy: s.backup.retention,
-          barmanObjectStore: {
-            destinationPath: s.backup.destinationPath,
-            endpointURL: s.backup.endpointURL,
-            s3Credentials: {
-              accessKeyId: { name: props.backupCredentialsSecret, key: 'ACCESS_KEY_ID' },
-              secretAccessKey: { name: props.backupCredentialsSecret, key: 'ACCESS_SECRET_KEY' },
-            },
-            wal: { compression: 'gzip' },
-            data: { compression: 'gzip' },
-          },
-        },
+        // One instance: CNPG's PDB (minAvailable 1) would block every node drain.
+        enablePDB: s.instances > 1,
+        plugins: [{ name: props.backupPlugin, isWALArchiver: true, parameters: { barmanObjectName: objectStore } }],
       },
+    });
+    // Only the declared clients, the other instances (replication, joins), the operator and Prometheus.
+    const instances = { 'cnpg.io/cluster': props.name };
+    new IngressAllowPolicy(this, 'network', {
+      metadata: metadata(props.name),
+      podLabels: instances,
+      from: [
+        ...props.clients.filter((c) => c.dependencies.postgres).map((c) => ({ podLabels: props.podLabels(c.name), ports: [instancePorts.postgres] })),
+        { podLabels: instances, ports: [instancePorts.postgres, instancePorts.status] },
+        { ...props.operator, ports: [instancePorts.status] },
+        { ...props.prometheus, ports: [instancePorts.metrics] },
+      ],
     });
     new CnpgScheduledBackup(this, 'nightly-backup', {
       metadata: metadata(`${props.name}-nightly`),
-      spec: { schedule: s.backup.schedule, cluster: { name: props.name }, backupOwnerReference: 'self', method: 'barmanObjectStore', immediate: true },
-    });
-    // Session pooling keeps advisory locks (migrations) and prepared statements working.
-    new CnpgPooler(this, 'pooler', {
-      metadata: metadata(`${props.name}-pooler-rw`),
       spec: {
+        schedule: s.backup.schedule,
         cluster: { name: props.name },
-        instances: s.poolerInstances,
-        type: 'rw',
-        pgbouncer: { poolMode: 'session', parameters: { max_client_conn: '1000', default_pool_size: '20' } },
-        monitoring: { enablePodMonitor: true },
+        backupOwnerReference: 'self',
+        method: 'plugin',
+        pluginConfiguration: { name: props.backupPlugin },
+        immediate: true,
       },
     });
   }

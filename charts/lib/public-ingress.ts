@@ -1,5 +1,6 @@
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import type { ServiceDeclaration } from '@ticketing/platform/service-declaration';
 
 /** Per-client-IP limits ingress-nginx enforces. */
 export interface RateLimit {
@@ -8,6 +9,26 @@ export interface RateLimit {
   readonly burstMultiplier: number;
   /** Concurrent connections. */
   readonly connections: number;
+}
+
+/**
+ * The edge limit per client IP that matches the public entry's own: the
+ * gateway allows RATE_LIMIT_PER_IP requests per RATE_LIMIT_WINDOW_SECONDS
+ * (counted across replicas in Valkey), so ingress-nginx lets the same budget
+ * through as a burst and refills it at the same average rate. The edge never
+ * refuses what the gateway would accept; it only stops floods before they
+ * reach a pod.
+ */
+export function edgeRateLimit(publicEntry: ServiceDeclaration, connections: number): RateLimit {
+  const setting = (name: string) => {
+    const value = Number(publicEntry.env.find((e) => e.name === name)?.default);
+    if (!Number.isInteger(value) || value <= 0) throw new Error(`${publicEntry.name}: the public entry must declare ${name} (a positive integer default)`);
+    return value;
+  };
+  const perIp = setting('RATE_LIMIT_PER_IP');
+  const window = setting('RATE_LIMIT_WINDOW_SECONDS');
+  const requestsPerSecond = Math.ceil(perIp / window);
+  return { requestsPerSecond, burstMultiplier: Math.ceil(perIp / requestsPerSecond), connections };
 }
 
 export interface PublicIngressProps {

@@ -11,10 +11,11 @@ import type { ServiceDeclaration } from '@ticketing/platform/service-declaration
 import { allServices } from '../../services/services.js';
 import { helmAddons } from '../addons.js';
 import { KafkaChart } from '../apps/kafka.js';
+import { deadLetterTopic } from '../lib/kafka-acls.js';
 import { PostgresChart } from '../apps/postgres.js';
 import { ServiceChart } from '../apps/service.js';
 import { environment, environments } from '../environments.js';
-import { release } from '../release.js';
+import { imageFor, release } from '../release.js';
 
 type Obj = Record<string, any>;
 
@@ -50,14 +51,18 @@ function declaration(name: string, port: number, overrides: Partial<ServiceDecla
 }
 
 describe('what differs per environment', () => {
-  const d = declaration('sized', 9000, { publicEntry: true });
+  const rateLimitEnv = [
+    { name: 'RATE_LIMIT_WINDOW_SECONDS', description: 'window', kind: 'integer' as const, default: '60' },
+    { name: 'RATE_LIMIT_PER_IP', description: 'per IP', kind: 'integer' as const, default: '600' },
+  ];
+  const d = declaration('sized', 9000, { publicEntry: true, env: rateLimitEnv });
   const expected = {
     dev: {
       resources: { requests: { cpu: '125m', memory: '128Mi' }, limits: { cpu: '1', memory: '512Mi' } },
       replicas: [1, 3],
       host: 'sized.dev.tickets.example.com',
       issuer: 'letsencrypt-staging',
-      rps: '50',
+      connections: '50',
       ingressController: { replicas: 1, pdb: false },
     },
     prod: {
@@ -65,7 +70,7 @@ describe('what differs per environment', () => {
       replicas: [3, 10],
       host: 'sized.tickets.example.com',
       issuer: 'letsencrypt-prod',
-      rps: '20',
+      connections: '20',
       ingressController: { replicas: 3, pdb: true },
     },
   } as const;
@@ -80,7 +85,10 @@ describe('what differs per environment', () => {
       const ing = one(objs, 'Ingress');
       assert.equal(ing.spec.rules[0].host, want.host);
       assert.equal(ing.metadata.annotations['cert-manager.io/cluster-issuer'], want.issuer);
-      assert.equal(ing.metadata.annotations['nginx.ingress.kubernetes.io/limit-rps'], want.rps);
+      // The gateway's budget (600 per 60 s per IP): the same average rate, the whole window's budget as a burst.
+      assert.equal(ing.metadata.annotations['nginx.ingress.kubernetes.io/limit-rps'], '10');
+      assert.equal(ing.metadata.annotations['nginx.ingress.kubernetes.io/limit-burst-multiplier'], '60');
+      assert.equal(ing.metadata.annotations['nginx.ingress.kubernetes.io/limit-connections'], want.connections);
     });
 
     test(`${env.name}: ingress-nginx controller replicas and PodDisruptionBudget`, () => {
@@ -160,12 +168,23 @@ describe('a made-up service with every kind of setting and dependency', () => {
   });
 
   test('only the public entry gets an Ingress, and only it admits the ingress controller', () => {
-    const entry = declaration('entry', 9200, { publicEntry: true, dependencies: { postgres: false, services: ['target'] } });
+    const entry = declaration('entry', 9200, {
+      publicEntry: true,
+      dependencies: { postgres: false, services: ['target'] },
+      env: [
+        { name: 'RATE_LIMIT_WINDOW_SECONDS', description: 'window', kind: 'integer', default: '10' },
+        { name: 'RATE_LIMIT_PER_IP', description: 'per IP', kind: 'integer', default: '25' },
+      ],
+    });
     const withEntry = [target, caller, entry];
     assert.equal(renderService(target, 'prod', withEntry).filter((o) => o.kind === 'Ingress').length, 0);
     assert.equal(renderService(caller, 'prod', withEntry).filter((o) => o.kind === 'Ingress').length, 0);
     const objs = renderService(entry, 'prod', withEntry);
     assert.equal(one(objs, 'Ingress').spec.rules[0].http.paths[0].backend.service.name, 'entry');
+    // 25 per 10 s: 3 per second (rounded up), bursts of 3 × 9 ≥ 25.
+    assert.equal(one(objs, 'Ingress').metadata.annotations['nginx.ingress.kubernetes.io/limit-rps'], '3');
+    assert.equal(one(objs, 'Ingress').metadata.annotations['nginx.ingress.kubernetes.io/limit-burst-multiplier'], '9');
+    assert.throws(() => renderService(declaration('bare-entry', 9300, { publicEntry: true }), 'prod'), /must declare RATE_LIMIT_PER_IP/);
     const from = one(objs, 'NetworkPolicy').spec.ingress.map((r: Obj) => r.from[0].podSelector.matchLabels);
     assert.deepEqual(from[0], { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' });
     const targetFrom = one(renderService(target, 'prod', withEntry), 'NetworkPolicy').spec.ingress.map((r: Obj) => r.from[0].podSelector.matchLabels);
@@ -201,7 +220,8 @@ for (const d of allServices) {
         const dep = one(objs, 'Deployment');
         const pod = dep.spec.template.spec;
         const c = pod.containers[0];
-        assert.equal(c.image, `ghcr.io/ticketing-platform/${d.name}:${release.version}`);
+        assert.equal(c.image, imageFor(d.name));
+        assert.ok(c.image.startsWith(`ghcr.io/ticketing-platform/${d.name}:${release.version}`), c.image);
         assert.deepEqual(c.ports, [{ containerPort: d.port, name: 'http', protocol: 'TCP' }]);
         assert.equal(c.livenessProbe.httpGet.path, d.health.liveness);
         assert.equal(c.readinessProbe.httpGet.path, d.health.readiness);
@@ -294,17 +314,22 @@ describe('data stores', () => {
         }
         assert.ok(user, `KafkaUser ${s.name}`);
         assert.equal(user.spec.authentication.type, 'scram-sha-512');
-        const declared = [...s.dependencies.kafka.produces, ...s.dependencies.kafka.consumes];
+        const declared = [...s.dependencies.kafka.produces, ...s.dependencies.kafka.consumes, ...s.dependencies.kafka.consumes.map(deadLetterTopic)];
         for (const t of s.dependencies.kafka.produces)
           assert.ok(
             user.spec.authorization.acls.some((a: Obj) => a.resource.name === t && a.operations.includes('Write')),
             `${s.name} writes ${t}`,
           );
-        for (const t of s.dependencies.kafka.consumes)
+        for (const t of s.dependencies.kafka.consumes) {
           assert.ok(
             user.spec.authorization.acls.some((a: Obj) => a.resource.name === t && a.operations.includes('Read')),
             `${s.name} reads ${t}`,
           );
+          assert.ok(
+            user.spec.authorization.acls.some((a: Obj) => a.resource.name === deadLetterTopic(t) && a.operations.includes('Write')),
+            `${s.name} dead-letters ${t}`,
+          );
+        }
         for (const a of user.spec.authorization.acls.filter((x: Obj) => x.resource.type === 'topic'))
           assert.ok(declared.includes(a.resource.name), `${s.name}: ACL on undeclared topic ${a.resource.name}`);
         const topics = objs.filter((o) => o.kind === 'KafkaTopic').map((o) => o.spec.topicName);
@@ -312,16 +337,43 @@ describe('data stores', () => {
       }
     });
 
-    test(`${env.name}: PostgreSQL instances, synchronous replication, backups, pooler`, () => {
+    test(`${env.name}: a consumer gets its group and its dead-letter topic (topic, Write ACL) from its declaration alone`, () => {
+      const consumer = declaration('reader', 9400, { dependencies: { postgres: false, services: [], kafka: { produces: [], consumes: ['ticket-bookings'] } } });
+      const objs = Testing.synth(new KafkaChart(Testing.app(), 'kafka', { environment: env, allServices: [...allServices, consumer] })) as Obj[];
+      const user = objs.find((o) => o.kind === 'KafkaUser' && o.metadata.name === 'reader');
+      const acl = (type: string, name: string | undefined) =>
+        user?.spec.authorization.acls.find((a: Obj) => a.resource.type === type && a.resource.name === name);
+      assert.deepEqual(acl('topic', 'ticket-bookings')?.operations, ['Read', 'Describe']);
+      assert.deepEqual(acl('topic', 'ticket-bookings.dlq')?.operations, ['Write', 'Describe']);
+      assert.deepEqual(acl('group', 'reader')?.operations, ['Read']);
+      assert.ok(acl('cluster', undefined)?.operations.includes('IdempotentWrite'), 'its dead-letter producer is idempotent');
+      const dlq = objs.find((o) => o.kind === 'KafkaTopic' && o.spec.topicName === 'ticket-bookings.dlq');
+      assert.ok(dlq, 'the dead-letter topic exists (auto-creation is off)');
+      const [kafka] = objs.filter((o) => o.kind === 'Kafka');
+      assert.ok(
+        kafka!.spec.kafka.listeners[0].networkPolicyPeers.some((p: Obj) => p.podSelector.matchLabels['app.kubernetes.io/name'] === 'reader'),
+        'its pods may reach the listener',
+      );
+    });
+
+    test(`${env.name}: PostgreSQL instances, synchronous replication, backups through the barman-cloud plugin, PDB only with replicas`, () => {
       const objs = Testing.synth(new PostgresChart(Testing.app(), 'postgres', { environment: env })) as Obj[];
       const cluster = one(objs, 'Cluster');
       assert.equal(cluster.metadata.name, 'ticketing-pg');
       assert.equal(cluster.spec.instances, want.pgInstances);
       assert.equal(cluster.spec.postgresql.synchronous?.number, want.synchronous);
       assert.equal(cluster.spec.storage.size, want.pgStorage);
-      assert.equal(cluster.spec.backup.barmanObjectStore.destinationPath, want.backups);
-      assert.equal(one(objs, 'ScheduledBackup').spec.cluster.name, 'ticketing-pg');
-      assert.equal(one(objs, 'Pooler').spec.cluster.name, 'ticketing-pg');
+      assert.equal(cluster.spec.backup, undefined, 'no in-tree barman (removed in CloudNativePG 1.31)');
+      assert.equal(cluster.spec.enablePDB, want.pgInstances > 1, 'one instance: no PDB, or no node could drain');
+      assert.match(cluster.spec.imageName, /^ghcr\.io\/cloudnative-pg\/postgresql:[0-9.]+-\d+-(minimal|standard)-[a-z]+@sha256:[0-9a-f]{64}$/);
+      const [plugin] = cluster.spec.plugins;
+      assert.deepEqual([plugin.name, plugin.isWALArchiver], ['barman-cloud.cloudnative-pg.io', true]);
+      const store = one(objs, 'ObjectStore');
+      assert.equal(plugin.parameters.barmanObjectName, store.metadata.name);
+      assert.equal(store.spec.configuration.destinationPath, want.backups);
+      const backup = one(objs, 'ScheduledBackup');
+      assert.deepEqual([backup.spec.cluster.name, backup.spec.method, backup.spec.pluginConfiguration.name], ['ticketing-pg', 'plugin', plugin.name]);
+      assert.equal(objs.filter((o) => o.kind === 'Pooler').length, 0, 'no Pooler nothing connects to');
     });
   }
 });

@@ -118,10 +118,9 @@ describe('alert rules (promtool)', () => {
 
 describe('what the alerts watch is scraped', () => {
   for (const env of ['dev', 'prod']) {
-    test(`${env}: CloudNativePG and the pooler have PodMonitors; Kafka brokers and the Kafka Exporter serve metrics to a PodMonitor`, () => {
+    test(`${env}: CloudNativePG has PodMonitors; Kafka brokers and the Kafka Exporter serve metrics to a PodMonitor`, () => {
       const all = loadManifests().filter((m) => m.env === env);
-      for (const m of [...byKind(all, 'Cluster'), ...byKind(all, 'Pooler')])
-        assert.equal(m.object['spec'].monitoring?.enablePodMonitor, true, m.object.metadata.name);
+      for (const m of byKind(all, 'Cluster')) assert.equal(m.object['spec'].monitoring?.enablePodMonitor, true, m.object.metadata.name);
       const kafka = byKind(all, 'Kafka');
       assert.equal(kafka.length, 1);
       const spec = kafka[0]!.object['spec'];

@@ -15,6 +15,10 @@ import { dataStores, endpoints, namespaces } from '../settings.js';
 import { byKind, listFiles, loadManifests, matches, type K8sObject, type Manifest } from './support/manifests.js';
 import { repoRoot } from './support/paths.js';
 import { findKubeLinter } from './support/tools.js';
+import { ownedNamespaces } from '../apps/namespaces.js';
+import { kafkaUsers } from '../lib/kafka-cluster.js';
+import { selectorLabels } from '../lib/labels.js';
+import { release, releasedImages } from '../release.js';
 
 const all = loadManifests();
 const envNames = environments.map((e) => e.name);
@@ -320,6 +324,116 @@ for (const env of envNames) {
           `${id(a)}: destination not allowed`,
         );
       }
+    });
+  });
+}
+
+for (const env of envNames) {
+  describe(`what a real cluster needs, dist/${env}`, () => {
+    const ms = inEnv(env);
+    const policies = byKind(ms, 'NetworkPolicy');
+
+    test('every namespace the platform owns has a default deny of incoming traffic', () => {
+      assert.ok(ownedNamespaces.includes(namespaces.app));
+      for (const namespace of ownedNamespaces) {
+        const deny = policies.filter(
+          (p) =>
+            ns(p.object) === namespace &&
+            Object.keys(p.object.spec.podSelector ?? {}).length === 0 &&
+            p.object.spec.policyTypes?.includes('Ingress') &&
+            !(p.object.spec.ingress ?? []).length,
+        );
+        assert.equal(deny.length, 1, `${namespace}: one NetworkPolicy selecting every pod and admitting nothing`);
+      }
+    });
+
+    test('PostgreSQL accepts only the services that declare it, its own instances, the operator and Prometheus', () => {
+      const [cluster] = byKind(ms, 'Cluster');
+      assert.ok(cluster);
+      const instanceLabels = { 'cnpg.io/cluster': cluster.object.metadata.name };
+      const guards = policies.filter((p) => JSON.stringify(p.object.spec.podSelector.matchLabels) === JSON.stringify(instanceLabels));
+      assert.equal(guards.length, 1, 'one policy for the instances');
+      const peers = guards[0]!.object.spec.ingress.map(
+        (r: { from: { podSelector: { matchLabels: Record<string, string> }; namespaceSelector?: unknown }[] }) => r.from[0]!,
+      );
+      const clients = allServices.filter((x) => x.dependencies.postgres).map((x) => selectorLabels(x.name));
+      const fromPods = peers
+        .filter((p: { namespaceSelector?: unknown }) => !p.namespaceSelector)
+        .map((p: { podSelector: { matchLabels: unknown } }) => p.podSelector.matchLabels);
+      assert.deepEqual(fromPods, [...clients, instanceLabels], 'in the namespace: the declared clients and the instances only');
+      const fromOutside = peers
+        .filter((p: { namespaceSelector?: unknown }) => p.namespaceSelector)
+        .map((p: { namespaceSelector: { matchLabels: Record<string, string> } }) => p.namespaceSelector.matchLabels['kubernetes.io/metadata.name']);
+      assert.deepEqual(fromOutside, [namespaces.cnpg, namespaces.monitoring]);
+      assert.equal(byKind(ms, 'Pooler').length, 0, 'no Pooler: services connect to the primary (max_connections sized for their pools)');
+    });
+
+    test('the Kafka listener admits only the pods of the services that have a KafkaUser', () => {
+      const [kafka] = byKind(ms, 'Kafka');
+      const listener = kafka!.object.spec.kafka.listeners.find((l: { name: string }) => l.name === dataStores.kafka.listener.name);
+      assert.equal(listener.authentication.type, 'scram-sha-512');
+      const users = byKind(ms, 'KafkaUser').map((u) => u.object.metadata.name);
+      assert.deepEqual(
+        users,
+        kafkaUsers(allServices).map((x) => x.name),
+      );
+      assert.deepEqual(
+        listener.networkPolicyPeers.map((p: { podSelector: { matchLabels: Record<string, string> } }) => p.podSelector.matchLabels),
+        users.map((u) => selectorLabels(u)),
+      );
+    });
+
+    test('pods schedule on clusters without zone labels (kind, minikube, bare metal): zone spreading is best effort', () => {
+      for (const { m, pod } of podTemplates(ms)) {
+        for (const c of pod.spec.topologySpreadConstraints ?? []) {
+          if (c.topologyKey === 'topology.kubernetes.io/zone')
+            assert.equal(c.whenUnsatisfiable, 'ScheduleAnyway', `${id(m)}: zone spread must not keep pods Pending`);
+        }
+      }
+    });
+
+    test('no PodDisruptionBudget blocks a node drain: each leaves one pod evictable at the minimum replica count', () => {
+      for (const pdb of byKind(ms, 'PodDisruptionBudget')) {
+        const target = podTemplates(ms).find(({ pod }) => matches(pdb.object.spec.selector.matchLabels, pod.metadata.labels));
+        assert.ok(target, `${id(pdb)} covers no pods`);
+        const hpa = byKind(ms, 'HorizontalPodAutoscaler').find((h) => h.object.spec.scaleTargetRef.name === target.m.object.metadata.name);
+        const minReplicas = hpa?.object.spec.minReplicas ?? target.m.object.spec.replicas ?? 1;
+        const { minAvailable, maxUnavailable } = pdb.object.spec;
+        if (minAvailable !== undefined)
+          assert.ok(Number(minAvailable) < minReplicas, `${id(pdb)}: minAvailable ${minAvailable} with ${minReplicas} replica(s)`);
+        else assert.ok(Number(maxUnavailable) >= 1, `${id(pdb)}: maxUnavailable ${maxUnavailable}`);
+      }
+      for (const c of byKind(ms, 'Cluster')) {
+        assert.equal(c.object.spec.enablePDB, c.object.spec.instances > 1, `${id(c)}: CNPG's PDB on ${c.object.spec.instances} instance(s)`);
+      }
+      const env_ = environments.find((e) => e.name === env)!;
+      const controller = helmAddons.find((a) => a.name === 'ingress-nginx')!.values(env_)['controller'] as {
+        replicaCount: number;
+        podDisruptionBudget: { enabled: boolean };
+      };
+      assert.equal(controller.podDisruptionBudget.enabled, controller.replicaCount > 1, 'ingress-nginx PDB only with replicas');
+    });
+
+    test('the data is never pruned nor deleted with its Application', () => {
+      for (const m of ms.filter((x) => ['Namespace', 'Cluster', 'Kafka', 'KafkaNodePool'].includes(x.object.kind))) {
+        assert.equal(m.object.metadata.annotations?.['argocd.argoproj.io/sync-options'], 'Prune=false,Delete=false', id(m));
+      }
+      assert.ok(ms.some((m) => m.object.kind === 'KafkaNodePool') && ms.some((m) => m.object.kind === 'Namespace'));
+    });
+
+    test("images by digest (the platform's own once their version is released)", (t) => {
+      const images = [
+        ...podTemplates(ms).flatMap(({ m, pod }) => pod.spec.containers.map((c: { image: string }) => ({ where: id(m), image: c.image }))),
+        ...byKind(ms, 'Cluster').map((c) => ({ where: id(c), image: c.object.spec.imageName as string })),
+      ];
+      const own = (image: string) => image.startsWith(`${release.registry}/`);
+      for (const i of images.filter((x) => !own(x.image))) assert.match(i.image, /@sha256:[0-9a-f]{64}$/, `${i.where}: ${i.image}`);
+      const released = releasedImages();
+      if (released.version !== release.version) {
+        t.skip(`${release.version} is not released yet (charts/images.json): run \`npm run release -- <version>\` to build the images and pin them by digest`);
+        return;
+      }
+      for (const i of images.filter((x) => own(x.image))) assert.match(i.image, /@sha256:[0-9a-f]{64}$/, `${i.where}: ${i.image} (run npm run release)`);
     });
   });
 }

@@ -4,10 +4,12 @@
  * through scripts/kafka/pom.xml, so a fresh machine needs only Java and Maven.
  */
 import { spawn } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
+import { createRequire } from 'node:module';
+import { Kafka, logLevel, type AclEntry, type SASLOptions } from 'kafkajs';
+import type { KafkaAcl } from '../../charts/lib/kafka-acls.js';
 import { StackError } from './errors.js';
 import { localDir, repoRoot } from './paths.js';
 import { commandExists, lastLines, runCommand, tailFile } from './commands.js';
@@ -96,6 +98,26 @@ async function ensureMaven(log: Logger | undefined): Promise<void> {
   }
 }
 
+// kafkajs builds these enums in a way Node's CommonJS export detection misses: read them off the module object.
+const { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } = createRequire(import.meta.url)('kafkajs') as typeof import('kafkajs');
+
+/** A SCRAM-SHA-512 login. */
+export interface ScramCredentials {
+  readonly username: string;
+  readonly password: string;
+}
+
+/** A user of the broker (one per service) and what it may do, as the cluster's KafkaUser says. */
+export interface KafkaUser {
+  readonly username: string;
+  readonly acls: readonly KafkaAcl[];
+}
+
+/** The kafkajs `sasl` option of a login. */
+export function saslOptions(credentials: ScramCredentials): SASLOptions {
+  return { mechanism: 'scram-sha-512', username: credentials.username, password: credentials.password };
+}
+
 export interface StartKafkaOptions {
   /** Holds the config, the broker's log and its data; formatted on first use. */
   dataDir: string;
@@ -109,6 +131,14 @@ export interface StartKafkaOptions {
   installation?: KafkaInstallation;
   /** How long to wait for the broker to answer. @default 120 s (a JVM on 2 busy cores can be slow) */
   startTimeoutMs?: number;
+  /**
+   * Authenticate and authorize like the cluster: a SASL_PLAINTEXT listener
+   * with SCRAM-SHA-512, the StandardAuthorizer (deny unless an ACL allows),
+   * one user per entry with its ACLs, and a super user for the tools
+   * (topics, ACLs). Passwords are made per data directory and kept in it.
+   * @default plaintext, no authorization
+   */
+  users?: readonly KafkaUser[];
 }
 
 export interface RunningKafka {
@@ -119,6 +149,10 @@ export interface RunningKafka {
   /** The broker's own log (stdout and stderr of the JVM). */
   readonly logFile: string;
   readonly pid: number;
+  /** The super user (topics, ACLs, users) when the broker authenticates; undefined for a plaintext one. */
+  readonly superUser?: ScramCredentials;
+  /** The login of one of the `users` it was started with. */
+  credentialsOf(username: string): ScramCredentials;
   /** Controlled shutdown (SIGTERM), waits until the JVM has exited. Idempotent. */
   stop(): Promise<void>;
 }
@@ -147,7 +181,13 @@ export async function startKafka(options: StartKafkaOptions): Promise<RunningKaf
   const { java, classpath } = options.installation ?? (await ensureKafkaInstalled({ log }));
 
   mkdirSync(files.data, { recursive: true });
-  writeFileSync(files.config, serverProperties(files.data, port, controllerPort));
+  const secured = options.users !== undefined;
+  const superUser = secured ? { username: superUserName, password: superUserPassword(files.superUserSecret) } : undefined;
+  const credentialsOf = (username: string): ScramCredentials => {
+    if (!superUser || !options.users?.some((u) => u.username === username)) throw new StackError(`Kafka on ${brokers} has no user ${username}.`);
+    return { username, password: derivedPassword(superUser.password, username) };
+  };
+  writeFileSync(files.config, serverProperties(files.data, port, controllerPort, superUser), { mode: 0o600 });
   writeFileSync(files.log4j, log4jProperties);
   const jvmArgs = [
     '-Xms256m',
@@ -159,9 +199,18 @@ export async function startKafka(options: StartKafkaOptions): Promise<RunningKaf
     classpath,
   ];
 
-  if (!existsSync(join(files.data, 'meta.properties'))) {
+  if (secured && existsSync(join(files.data, 'meta.properties')) && !existsSync(files.usersRecord)) {
+    // Formatted before the broker authenticated: its metadata has no SCRAM users (the broker's own included).
+    log(`Kafka's data in ${files.data} predates SCRAM authentication; formatting it anew.`);
+    rmSync(files.data, { recursive: true, force: true });
+    mkdirSync(files.data, { recursive: true });
+  }
+  const formatting = !existsSync(join(files.data, 'meta.properties'));
+  if (formatting) {
     log(`Formatting Kafka storage in ${files.data}…`);
-    const format = await runCommand(java, [...jvmArgs, 'kafka.tools.StorageTool', 'format', '-t', newClusterId(), '-c', files.config]);
+    // SCRAM users are metadata records: the super user (the broker logs in as it) and the services' from the start.
+    const scram = superUser ? [superUser, ...(options.users ?? []).map((u) => credentialsOf(u.username))].flatMap((c) => ['--add-scram', scramRecord(c)]) : [];
+    const format = await runCommand(java, [...jvmArgs, 'kafka.tools.StorageTool', 'format', '-t', newClusterId(), '-c', files.config, ...scram]);
     if (format.code !== 0) {
       throw new StackError(
         `Formatting Kafka storage in ${files.data} failed (exit code ${format.code}). Last lines of its output:`,
@@ -197,7 +246,7 @@ export async function startKafka(options: StartKafkaOptions): Promise<RunningKaf
   };
 
   try {
-    await waitFor(() => describeCluster(brokers), {
+    await waitFor(() => describeCluster(brokers, superUser), {
       what: `Kafka on ${brokers} to answer`,
       timeoutMs: options.startTimeoutMs ?? 120_000,
       intervalMs: 500,
@@ -211,7 +260,57 @@ export async function startKafka(options: StartKafkaOptions): Promise<RunningKaf
     }
     throw error;
   }
-  return { brokers, port, dataDir, logFile: files.log, pid, stop };
+  if (superUser && options.users) {
+    try {
+      const users = options.users.map((u) => credentialsOf(u.username));
+      await ensureUsers({ java, classpath, brokers, superUser, files, users, formatted: formatting });
+      await grantAcls(brokers, superUser, options.users);
+    } catch (error) {
+      await stop();
+      throw error;
+    }
+  }
+  return { brokers, port, dataDir, logFile: files.log, pid, ...(superUser ? { superUser } : {}), credentialsOf, stop };
+}
+
+/** The ACLs of `users` on the broker, as kafkajs entries (the cluster resource is named `kafka-cluster`). */
+export function aclEntries(users: readonly KafkaUser[]): AclEntry[] {
+  const resourceTypes = {
+    topic: AclResourceTypes.TOPIC,
+    group: AclResourceTypes.GROUP,
+    cluster: AclResourceTypes.CLUSTER,
+    transactionalId: AclResourceTypes.TRANSACTIONAL_ID,
+  };
+  const operations: Record<string, AclEntry['operation']> = {
+    Read: AclOperationTypes.READ,
+    Write: AclOperationTypes.WRITE,
+    Create: AclOperationTypes.CREATE,
+    Delete: AclOperationTypes.DELETE,
+    Alter: AclOperationTypes.ALTER,
+    Describe: AclOperationTypes.DESCRIBE,
+    ClusterAction: AclOperationTypes.CLUSTER_ACTION,
+    AlterConfigs: AclOperationTypes.ALTER_CONFIGS,
+    DescribeConfigs: AclOperationTypes.DESCRIBE_CONFIGS,
+    IdempotentWrite: AclOperationTypes.IDEMPOTENT_WRITE,
+    All: AclOperationTypes.ALL,
+  };
+  return users.flatMap((user) =>
+    user.acls.flatMap((acl) =>
+      acl.operations.map((operation) => {
+        const op = operations[operation];
+        if (op === undefined) throw new StackError(`ACL operation ${operation} of ${user.username} has no Kafka equivalent here.`);
+        return {
+          resourceType: resourceTypes[acl.resource.type],
+          resourceName: acl.resource.type === 'cluster' ? 'kafka-cluster' : (acl.resource.name ?? '*'),
+          resourcePatternType: acl.resource.patternType === 'prefix' ? ResourcePatternTypes.PREFIXED : ResourcePatternTypes.LITERAL,
+          principal: `User:${user.username}`,
+          host: '*',
+          operation: op,
+          permissionType: acl.type === 'deny' ? AclPermissionTypes.DENY : AclPermissionTypes.ALLOW,
+        };
+      }),
+    ),
+  );
 }
 
 /** Stops a broker left running on `dataDir` (e.g. by a run that was killed). */
@@ -226,8 +325,8 @@ export async function stopKafkaIfRunning(dataDir: string): Promise<void> {
  * Creates `topic` unless it exists. Returns whether it was created. An
  * existing topic is left as it is, whatever its partition count.
  */
-export async function ensureTopic(brokers: string, topic: string, partitions = 3): Promise<boolean> {
-  const admin = client(brokers).admin();
+export async function ensureTopic(brokers: string, topic: string, partitions = 3, sasl?: ScramCredentials): Promise<boolean> {
+  const admin = client(brokers, sasl).admin();
   try {
     await admin.connect();
   } catch (error) {
@@ -254,7 +353,102 @@ function kafkaFiles(dataDir: string) {
     data: join(dataDir, 'data'),
     log: join(dataDir, 'kafka.log'),
     pid: join(dataDir, 'kafka.pid'),
+    /** The super user's password: made with the data (the broker's metadata holds its SCRAM record). */
+    superUserSecret: join(dataDir, 'super-user.secret'),
+    /** Users whose SCRAM records the metadata already holds. */
+    usersRecord: join(dataDir, 'scram-users.json'),
+    /** The super user's client settings, for Kafka's own tools. */
+    adminClientConfig: join(dataDir, 'admin-client.properties'),
   };
+}
+
+/** The super user the broker and the tools log in as (Strimzi's is the cluster operator's certificate). */
+const superUserName = 'ticketing-admin';
+
+/** The super user of the broker whose data is in `dataDir`, if it authenticates (for tools such as bookings:tail). */
+export function localSuperUser(dataDir: string): ScramCredentials | undefined {
+  const file = kafkaFiles(resolve(dataDir)).superUserSecret;
+  return existsSync(file) ? { username: superUserName, password: readFileSync(file, 'utf8').trim() } : undefined;
+}
+
+function superUserPassword(file: string): string {
+  if (!existsSync(file)) writeFileSync(file, `${randomBytes(24).toString('base64url')}\n`, { mode: 0o600 });
+  return readFileSync(file, 'utf8').trim();
+}
+
+/** A user's password, derived from the super user's: stable for the life of the data directory, never stored. */
+function derivedPassword(superPassword: string, username: string): string {
+  return createHmac('sha256', superPassword).update(`kafka-user:${username}`).digest('base64url');
+}
+
+/** StorageTool / kafka-configs form of a SCRAM-SHA-512 credential (passwords are base64url: no quoting needed). */
+function scramRecord(c: ScramCredentials): string {
+  return `SCRAM-SHA-512=[name=${c.username},password=${c.password}]`;
+}
+
+/**
+ * Adds the SCRAM records of users declared since the data directory was
+ * formatted (a new service), with Kafka's own kafka-configs tool, as the
+ * super user. Those formatted with the data are already there.
+ */
+async function ensureUsers(o: {
+  java: string;
+  classpath: string;
+  brokers: string;
+  superUser: ScramCredentials;
+  files: ReturnType<typeof kafkaFiles>;
+  users: readonly ScramCredentials[];
+  /** Formatted by this start, with every user's record. */
+  formatted: boolean;
+}): Promise<void> {
+  const known = new Set<string>(!o.formatted && existsSync(o.files.usersRecord) ? (JSON.parse(readFileSync(o.files.usersRecord, 'utf8')) as string[]) : []);
+  const missing = o.formatted ? [] : o.users.filter((u) => !known.has(u.username));
+  if (missing.length > 0) {
+    writeFileSync(o.files.adminClientConfig, `security.protocol=SASL_PLAINTEXT\nsasl.mechanism=SCRAM-SHA-512\nsasl.jaas.config=${jaas(o.superUser)}\n`, {
+      mode: 0o600,
+    });
+    for (const user of missing) {
+      const args = [
+        '--bootstrap-server',
+        o.brokers,
+        '--command-config',
+        o.files.adminClientConfig,
+        '--alter',
+        '--entity-type',
+        'users',
+        '--entity-name',
+        user.username,
+      ];
+      const result = await runCommand(o.java, [
+        '-Xmx256m',
+        '-cp',
+        o.classpath,
+        'kafka.admin.ConfigCommand',
+        ...args,
+        '--add-config',
+        `SCRAM-SHA-512=[password=${user.password}]`,
+      ]);
+      if (result.code !== 0) throw new StackError(`Adding Kafka user ${user.username} failed (exit code ${result.code}):`, lastLines(result.output, 15));
+    }
+  }
+  writeFileSync(o.files.usersRecord, JSON.stringify([...new Set([...known, ...o.users.map((u) => u.username)])].sort()));
+}
+
+/** Grants every user its ACLs (creating an ACL that exists is a no-op). */
+async function grantAcls(brokers: string, superUser: ScramCredentials, users: readonly KafkaUser[]): Promise<void> {
+  const entries = aclEntries(users);
+  if (entries.length === 0) return;
+  const admin = client(brokers, superUser).admin();
+  await admin.connect();
+  try {
+    await admin.createAcls({ acl: entries });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+function jaas(c: ScramCredentials): string {
+  return `org.apache.kafka.common.security.scram.ScramLoginModule required username="${c.username}" password="${c.password}";`;
 }
 
 /** The pid in the pid file, if it runs and is really a Kafka broker (pids get reused). */
@@ -268,15 +462,24 @@ function liveKafkaPid(dataDir: string): number | undefined {
   }
 }
 
-function client(brokers: string): Kafka {
+function client(brokers: string, sasl?: ScramCredentials): Kafka {
   // Quiet: a broker that is not up yet is expected while we wait for it.
-  return new Kafka({ clientId: 'local-stack', brokers: [brokers], logLevel: logLevel.NOTHING, connectionTimeout: 3000, retry: { retries: 2 } });
+  return new Kafka({
+    clientId: 'local-stack',
+    brokers: brokers.split(','),
+    ...(sasl ? { sasl: saslOptions(sasl) } : {}),
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 3000,
+    // A topic just created may not be served yet (UNKNOWN_TOPIC_OR_PARTITION while its leader is elected): retry a few times.
+    retry: { retries: 5 },
+  });
 }
 
-async function describeCluster(brokers: string): Promise<boolean> {
+async function describeCluster(brokers: string, sasl?: ScramCredentials): Promise<boolean> {
   const admin = new Kafka({
     clientId: 'local-stack-probe',
     brokers: [brokers],
+    ...(sasl ? { sasl: saslOptions(sasl) } : {}),
     logLevel: logLevel.NOTHING,
     connectionTimeout: 1000,
     retry: { retries: 0 },
@@ -298,19 +501,31 @@ function newClusterId(): string {
   }
 }
 
-function serverProperties(dataDir: string, port: number, controllerPort: number): string {
+function serverProperties(dataDir: string, port: number, controllerPort: number, superUser?: ScramCredentials): string {
+  const client = superUser ? 'SASL_PLAINTEXT' : 'PLAINTEXT';
+  const security = superUser
+    ? `# Like the cluster's Strimzi listener: SCRAM-SHA-512, and nothing is allowed unless an ACL says so.
+sasl.enabled.mechanisms=SCRAM-SHA-512
+sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512
+listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=${jaas(superUser)}
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+allow.everyone.if.no.acl.found=false
+# The controller listener (loopback, controller requests only) is PLAINTEXT: its principal is ANONYMOUS.
+super.users=User:${superUser.username};User:ANONYMOUS
+`
+    : '';
   return `# Written by scripts/local-stack/kafka.ts at every start; edits are overwritten.
 # One JVM is both broker and KRaft controller (no ZooKeeper).
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:${controllerPort}
 controller.listener.names=CONTROLLER
-inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+inter.broker.listener.name=${client}
+listener.security.protocol.map=${client}:${client},CONTROLLER:PLAINTEXT
 # Loopback only: nothing outside this machine can reach the broker.
-listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}
-advertised.listeners=PLAINTEXT://127.0.0.1:${port}
-log.dirs=${dataDir}
+listeners=${client}://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}
+advertised.listeners=${client}://127.0.0.1:${port}
+${security}log.dirs=${dataDir}
 # A single broker can only hold one replica of anything.
 offsets.topic.replication.factor=1
 transaction.state.log.replication.factor=1

@@ -24,31 +24,15 @@ export interface ClusterSpec {
   readonly resources?: ResourceRequirements;
   readonly affinity?: { readonly enablePodAntiAffinity?: boolean; readonly topologyKey?: string; readonly podAntiAffinityType?: 'preferred' | 'required' };
   readonly monitoring?: { readonly enablePodMonitor?: boolean };
-  readonly backup?: {
-    readonly retentionPolicy?: string;
-    readonly barmanObjectStore: {
-      readonly destinationPath: string;
-      readonly endpointURL?: string;
-      readonly s3Credentials: { readonly accessKeyId: SecretKeySelector; readonly secretAccessKey: SecretKeySelector };
-      readonly wal?: { readonly compression?: 'gzip' | 'bzip2' | 'snappy' };
-      readonly data?: { readonly compression?: 'gzip' | 'bzip2' | 'snappy' };
-    };
-  };
+  /** CNPG's own PodDisruptionBudget; off for a single instance, or a node with it can never drain. */
+  readonly enablePDB?: boolean;
+  /** CNPG-I plugins (e.g. barman-cloud as the WAL archiver). */
+  readonly plugins?: readonly { readonly name: string; readonly isWALArchiver?: boolean; readonly parameters?: Record<string, string> }[];
 }
 
 export const CnpgCluster = customResource<ClusterSpec>('postgresql.cnpg.io/v1', 'Cluster');
 /** The rendered Cluster object (what PostgresCluster exposes as `cluster`). */
 export type CnpgCluster = InstanceType<typeof CnpgCluster>;
-
-export interface PoolerSpec {
-  readonly cluster: { readonly name: string };
-  readonly instances: number;
-  readonly type: 'rw' | 'ro';
-  readonly pgbouncer: { readonly poolMode: 'session' | 'transaction'; readonly parameters?: Record<string, string> };
-  readonly monitoring?: { readonly enablePodMonitor?: boolean };
-}
-
-export const CnpgPooler = customResource<PoolerSpec>('postgresql.cnpg.io/v1', 'Pooler');
 
 export interface ScheduledBackupSpec {
   /** Six-field cron (seconds first). */
@@ -57,6 +41,26 @@ export interface ScheduledBackupSpec {
   readonly backupOwnerReference?: 'none' | 'self' | 'cluster';
   readonly method?: 'barmanObjectStore' | 'volumeSnapshot' | 'plugin';
   readonly immediate?: boolean;
+  /** The plugin that takes the backup (method `plugin`). */
+  readonly pluginConfiguration?: { readonly name: string; readonly parameters?: Record<string, string> };
 }
 
 export const CnpgScheduledBackup = customResource<ScheduledBackupSpec>('postgresql.cnpg.io/v1', 'ScheduledBackup');
+
+/**
+ * The barman-cloud plugin's object store (barmancloud.cnpg.io/v1): where base
+ * backups and the WAL archive go. Its CRD ships with the plugin's chart; the
+ * schema tests check it against `objectStoreSchema` below.
+ */
+export interface ObjectStoreSpec {
+  readonly retentionPolicy?: string;
+  readonly configuration: {
+    readonly destinationPath: string;
+    readonly endpointURL?: string;
+    readonly s3Credentials: { readonly accessKeyId: SecretKeySelector; readonly secretAccessKey: SecretKeySelector };
+    readonly wal?: { readonly compression?: 'gzip' | 'bzip2' | 'snappy' };
+    readonly data?: { readonly compression?: 'gzip' | 'bzip2' | 'snappy' };
+  };
+}
+
+export const BarmanObjectStore = customResource<ObjectStoreSpec>('barmancloud.cnpg.io/v1', 'ObjectStore');

@@ -11,6 +11,8 @@ export interface KafkaListener {
   readonly type: 'internal' | 'route' | 'loadbalancer' | 'nodeport' | 'ingress' | 'cluster-ip';
   readonly tls: boolean;
   readonly authentication?: { readonly type: 'scram-sha-512' | 'tls' };
+  /** Who may connect (Strimzi renders the NetworkPolicy); empty or absent: everyone. */
+  readonly networkPolicyPeers?: readonly { readonly podSelector: { readonly matchLabels: Record<string, string> } }[];
 }
 
 export interface KafkaSpec {

@@ -117,7 +117,8 @@ export class ServiceWorkload extends Construct {
         {
           maxSkew: 1,
           topologyKey: 'topology.kubernetes.io/zone',
-          whenUnsatisfiable: 'DoNotSchedule',
+          // Best effort: nodes without zone labels (kind, minikube, bare metal) must still schedule.
+          whenUnsatisfiable: 'ScheduleAnyway',
           labelSelector: { matchLabels: selector },
           matchLabelKeys: ['pod-template-hash'],
         },

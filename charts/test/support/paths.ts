@@ -4,8 +4,10 @@ import { localDir, repoRoot } from '../../../scripts/local-stack/paths.js';
 
 export { localDir, repoRoot };
 
-/** Operator CRDs kept beside the repository (not in it). */
-export const sharedCrdsDir = join(repoRoot, '..', 'shared', 'crds');
+/** Operator CRDs kept beside the repository (not in it): `../shared/crds`, or beside the folder of a git worktree. */
+export const sharedCrdsDir =
+  [join(repoRoot, '..', 'shared', 'crds'), join(repoRoot, '..', '..', 'shared', 'crds')].find((dir) => existsSync(dir)) ??
+  join(repoRoot, '..', 'shared', 'crds');
 
 /** Fails with an explanation when ../shared/crds is absent (e.g. a user's clone). */
 export function requireSharedCrds(): string {

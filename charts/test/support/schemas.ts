@@ -11,18 +11,14 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { declaredSchemas } from './declared-schemas.js';
 import { localDir, requireSharedCrds } from './paths.js';
-
-/** Kubernetes version whose API schemas dist/ is checked against (oldest supported is 1.27; 1.31 has the same shapes for what we use). */
-export const KUBERNETES_MODULE = 'k8s.io/kubernetes@v1.31.4';
-const schemaRoot = join(localDir, 'schemas');
-/** kubeconform -schema-location template for the schemas written here. */
-export const SCHEMA_LOCATION = join(schemaRoot, '{{ .Group }}/{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json');
-const BUILD_MARK = join(schemaRoot, `.built-${KUBERNETES_MODULE.replace(/[^a-z0-9.]/gi, '_')}-v2`);
 
 type Schema = Record<string, unknown>;
 
-function fileFor(group: string, version: string, kind: string): string {
+const objectMetaRef = 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta';
+
+function fileFor(schemaRoot: string, group: string, version: string, kind: string): string {
   // kubeconform's Group is the part before "/" of apiVersion: "v1" for the core group.
   return join(schemaRoot, group === '' ? version : group, `${kind.toLowerCase()}_${version}.json`);
 }
@@ -49,16 +45,16 @@ function strictify(node: unknown): unknown {
   return out;
 }
 
-function kubernetesSwagger(): Schema {
+function kubernetesSwagger(module: string): Schema {
   mkdirSync(localDir, { recursive: true });
-  const out = execFileSync('go', ['mod', 'download', '-json', KUBERNETES_MODULE], {
+  const out = execFileSync('go', ['mod', 'download', '-json', module], {
     cwd: localDir,
     env: { ...process.env, GO111MODULE: 'on' },
     stdio: ['ignore', 'pipe', 'pipe'],
     timeout: 600_000,
   }).toString();
   const info = JSON.parse(out) as { Dir?: string; Error?: string };
-  if (!info.Dir) throw new Error(`go mod download ${KUBERNETES_MODULE} failed: ${info.Error ?? out}`);
+  if (!info.Dir) throw new Error(`go mod download ${module} failed: ${info.Error ?? out}`);
   return JSON.parse(readFileSync(join(info.Dir, 'api', 'openapi-spec', 'swagger.json'), 'utf8')) as Schema;
 }
 
@@ -76,8 +72,15 @@ function collectRefs(node: unknown, into: Set<string>, defs: Record<string, Sche
   }
 }
 
-function writeKubernetesSchemas(): number {
-  const swagger = kubernetesSwagger();
+/** ObjectMeta of this Kubernetes version, strict, with the definitions it refers to: every custom resource's `metadata`. */
+function objectMetaSchema(defs: Record<string, Schema>): Schema {
+  const refs = new Set<string>([objectMetaRef]);
+  collectRefs(defs[objectMetaRef], refs, defs);
+  return { definitions: Object.fromEntries([...refs].sort().map((r) => [r, strictify(defs[r])])) };
+}
+
+function writeKubernetesSchemas(schemaRoot: string, module: string): number {
+  const swagger = kubernetesSwagger(module);
   const defs = structuredClone(swagger['definitions'] as Record<string, Schema>);
   // Types whose JSON form is a string or a number.
   defs['io.k8s.apimachinery.pkg.util.intstr.IntOrString'] = { oneOf: [{ type: 'string' }, { type: 'integer' }] };
@@ -100,16 +103,32 @@ function writeKubernetesSchemas(): number {
       required: [...new Set([...((root['required'] as string[]) ?? []), 'apiVersion', 'kind'])],
       definitions: Object.fromEntries([...refs].sort().map((r) => [r, strictify(defs[r])])),
     };
-    const file = fileFor(group, version, kind);
+    const file = fileFor(schemaRoot, group, version, kind);
     mkdirSync(join(file, '..'), { recursive: true });
     writeFileSync(file, JSON.stringify(schema));
     count++;
     void name;
   }
+  writeFileSync(join(schemaRoot, 'objectmeta.json'), JSON.stringify(objectMetaSchema(defs)));
   return count;
 }
 
-function writeCrdSchemas(crdsDir: string): number {
+/**
+ * A custom resource's schema, strict, with `metadata` checked as the
+ * Kubernetes ObjectMeta (CRDs declare it as a bare object, so a typo such as
+ * `metadata.lables` would otherwise pass).
+ */
+function customResourceSchema(schemaRoot: string, apiVersion: string, kind: string, openApi: Schema): Schema {
+  const meta = JSON.parse(readFileSync(join(schemaRoot, 'objectmeta.json'), 'utf8')) as { definitions: Schema };
+  const root = strictify(openApi) as Schema;
+  const props = { ...(root['properties'] as Schema) };
+  props['apiVersion'] = { type: 'string', enum: [apiVersion] };
+  props['kind'] = { type: 'string', enum: [kind] };
+  props['metadata'] = { $ref: `#/definitions/${objectMetaRef}` };
+  return { ...root, properties: props, required: ['apiVersion', 'kind', ...((root['required'] as string[]) ?? [])], definitions: meta.definitions };
+}
+
+function writeCrdSchemas(schemaRoot: string, crdsDir: string): number {
   let count = 0;
   const walk = (dir: string): string[] =>
     readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : /\.ya?ml$/.test(e.name) ? [join(dir, e.name)] : []));
@@ -123,32 +142,41 @@ function writeCrdSchemas(crdsDir: string): number {
       for (const v of crd.spec.versions) {
         const s = v.schema?.openAPIV3Schema;
         if (!s) continue;
-        const root = strictify(s) as Schema;
-        const props = { ...(root['properties'] as Schema) };
-        props['apiVersion'] = { type: 'string', enum: [`${crd.spec.group}/${v.name}`] };
-        props['kind'] = { type: 'string', enum: [crd.spec.names.kind] };
-        const out = fileFor(crd.spec.group, v.name, crd.spec.names.kind);
+        const out = fileFor(schemaRoot, crd.spec.group, v.name, crd.spec.names.kind);
         mkdirSync(join(out, '..'), { recursive: true });
-        writeFileSync(out, JSON.stringify({ ...root, properties: props, required: ['apiVersion', 'kind', ...((root['required'] as string[]) ?? [])] }));
+        writeFileSync(out, JSON.stringify(customResourceSchema(schemaRoot, `${crd.spec.group}/${v.name}`, crd.spec.names.kind, s)));
         count++;
       }
     }
   }
+  for (const d of declaredSchemas) {
+    const [group, version] = d.apiVersion.split('/') as [string, string];
+    const out = fileFor(schemaRoot, group, version, d.kind);
+    mkdirSync(join(out, '..'), { recursive: true });
+    writeFileSync(out, JSON.stringify(customResourceSchema(schemaRoot, d.apiVersion, d.kind, d.schema)));
+    count++;
+  }
   return count;
 }
 
-/** Builds (once per machine, or when the inputs change) the schema folder; returns the kubeconform template. */
-export function ensureSchemas(): string {
+/**
+ * Builds (once per machine and Kubernetes version, or when the inputs change)
+ * the schema folder of `module` (e.g. k8s.io/kubernetes@v1.34.4); returns its
+ * kubeconform -schema-location template.
+ */
+export function ensureSchemas(module: string): string {
   const crds = requireSharedCrds();
-  if (!existsSync(BUILD_MARK)) {
+  const schemaRoot = join(localDir, 'schemas', module.replace(/[^a-z0-9.@]/gi, '_'));
+  const buildMark = join(schemaRoot, '.built-v3');
+  if (!existsSync(buildMark)) {
     rmSync(schemaRoot, { recursive: true, force: true });
     mkdirSync(schemaRoot, { recursive: true });
-    const k8s = writeKubernetesSchemas();
-    const custom = writeCrdSchemas(crds);
-    writeFileSync(BUILD_MARK, `${k8s} kubernetes + ${custom} CRD schemas\n`);
+    const k8s = writeKubernetesSchemas(schemaRoot, module);
+    const custom = writeCrdSchemas(schemaRoot, crds);
+    writeFileSync(buildMark, `${k8s} kubernetes + ${custom} CRD schemas\n`);
   } else {
     // CRDs are cheap: always refresh them so a changed ../shared/crds is picked up.
-    writeCrdSchemas(crds);
+    writeCrdSchemas(schemaRoot, crds);
   }
-  return SCHEMA_LOCATION;
+  return join(schemaRoot, '{{ .Group }}/{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json');
 }

@@ -12,6 +12,7 @@ import {
   type WriteResult,
 } from '@ticketing/platform';
 import type { Request } from 'express';
+import { startAvailabilityHub } from './availability-stream.js';
 import { cancelBooking, listBookingsOfBuyer, listSalesOfEvent, viewBookingOf } from './bookings.js';
 import { checkout, releaseHold, resolveAbandonedPaymentOf, settlePayment, type CheckoutDeps, type RefundReason, type Settlement } from './checkout.js';
 import { defaultEventCancellationBatchSize } from './event-cancellations.js';
@@ -21,6 +22,7 @@ import { requireOnSaleEvent } from './inventory.js';
 import { createOutbox } from './messages.js';
 import { createBookingMetrics } from './metrics.js';
 import { bookingOpenApi } from './openapi.js';
+import { salesOverview } from './sales.js';
 import { startOutboxRelay } from './outbox-relay.js';
 import { createSimulatedPaymentProvider, type PaymentProvider } from './payment-provider.js';
 import { completeRefunds } from './refunds.js';
@@ -115,8 +117,16 @@ export function createBookingDefinition(options: BookingOptions = {}): ServiceDe
         intervalMs: config.integer('SWEEPER_INTERVAL_MS'),
         eventCancellationBatchSize: options.eventCancellationBatchSize ?? defaultEventCancellationBatchSize,
       });
+      const availabilityHub = startAvailabilityHub({
+        pool,
+        databaseUrl: config.string('DATABASE_URL'),
+        streams: ctx.eventStreams,
+        logger: ctx.logger,
+        maxStreams: config.integer('AVAILABILITY_STREAMS_MAX'),
+      });
       ctx.onShutdown(() => relay.stop());
       ctx.onShutdown(() => sweeper.stop());
+      ctx.onShutdown(() => availabilityHub.stop());
 
       /** Runs a write, then wakes the relay so its messages go out without waiting for a poll. */
       const write = async (req: Request, res: Parameters<typeof writer.run>[1], work: Parameters<typeof writer.run>[3]) => {
@@ -129,6 +139,11 @@ export function createBookingDefinition(options: BookingOptions = {}): ServiceDe
         const { eventId } = inputOf(req).params as { eventId: string };
         const { format, sectionId } = inputOf(req).query as { format: AvailabilityFormat; sectionId?: string };
         sendCacheable(req, res, await availability.answer(eventId, format, sectionId));
+      });
+
+      api.operation('get', '/events/{eventId}/availability/stream', async (req, res) => {
+        const { eventId } = inputOf(req).params as { eventId: string };
+        await availabilityHub.subscribe(req, res, eventId);
       });
 
       api.operation('post', '/holds', buyer, async (req, res) => {
@@ -179,6 +194,10 @@ export function createBookingDefinition(options: BookingOptions = {}): ServiceDe
       api.operation('get', '/events/{eventId}/bookings', seller, async (req, res) => {
         const { eventId } = inputOf(req).params as { eventId: string };
         res.json({ items: await listSalesOfEvent(pool, eventId, principalOf(req)) });
+      });
+
+      api.operation('get', '/partner/sales', seller, async (req, res) => {
+        res.json({ items: await salesOverview(pool, principalOf(req)) });
       });
 
       api.operation('get', '/bookings/{reference}', buyer, async (req, res) => {

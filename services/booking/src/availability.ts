@@ -151,6 +151,18 @@ export function encodeAvailability(snapshot: AvailabilitySnapshot, format: Avail
   }
 }
 
+/** Every seat with its price and status, and the GA sections: the `full` format. */
+export interface Availability {
+  eventId: string;
+  seats: { seatId: string; sectionId: string; category: string; priceCents: number; currency: string; status: SeatStatus }[];
+  generalAdmission: GaAvailability[];
+}
+
+/** The availability as it is now, read straight from the database (no cache): for change feeds that diff it. */
+export async function readAvailability(pool: Pool, eventId: string): Promise<Availability> {
+  return encodeAvailability(await readSnapshot(pool, eventId, undefined), 'full') as Availability;
+}
+
 interface Entry {
   /** When the read behind `snapshot` started (its age counts from then). */
   readAt: number;

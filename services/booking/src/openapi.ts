@@ -1,6 +1,7 @@
 import { idempotencyKeyTtlHours, openApiCommon, withPlatformResponses, type JsonSchema, type OpenApiDocument, type ServiceConfig } from '@ticketing/platform';
 import { bookingReferencePattern } from './booking-reference.js';
 import { simulatedPaymentMethods } from './payment-provider.js';
+import { SALES_OVERVIEW_MAX } from './sales.js';
 import { bookingsTopic } from './service.js';
 
 const { problemResponse, idempotencyKeyHeader, uuidPathParam } = openApiCommon;
@@ -132,6 +133,25 @@ const bookingDocument: OpenApiDocument = {
         },
       },
     },
+    '/events/{eventId}/availability/stream': {
+      get: {
+        operationId: 'streamAvailability',
+        summary: 'Live availability as Server-Sent Events: a `snapshot`, then `changes` as seats are held, sold or released',
+        description:
+          'First event `snapshot` (data: the same document as GET /events/{eventId}/availability), then an event `changes` ' +
+          '(data: `{ eventId, seats: [{ seatId, status }], generalAdmission: [{ sectionId, available }] }`) whenever inventory changes on ' +
+          'any replica, usually within a fraction of a second. A reconnecting client gets a fresh `snapshot`. ' +
+          'Seats of a lapsed hold show as available once the sweeper has expired it (SWEEPER_INTERVAL_MS).',
+        tags: ['inventory'],
+        parameters: [uuidPathParam('eventId', 'Event (showtime) id from the catalog')],
+        responses: {
+          '200': { description: 'The event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } },
+          '400': problemResponse('Malformed event id'),
+          '404': problemResponse('No such event'),
+          '503': problemResponse('This replica has AVAILABILITY_STREAMS_MAX streams open; try again (Retry-After)'),
+        },
+      },
+    },
     '/holds': {
       post: {
         operationId: 'createHold',
@@ -241,6 +261,27 @@ const bookingDocument: OpenApiDocument = {
         responses: { '200': bookingList, ...holdResponses, '404': problemResponse("No such event (or not your organization's)") },
       },
     },
+    '/partner/sales': {
+      get: {
+        operationId: 'salesOverview',
+        summary: "Sold, held and available places and revenue of each of your organization's events (admins: every event), soonest first",
+        description: `At most ${SALES_OVERVIEW_MAX} events. Revenue counts confirmed bookings; cancelled (refunded) ones are not revenue.`,
+        tags: ['bookings'],
+        security: buyerSecurity,
+        responses: {
+          '200': {
+            description: 'One row per event',
+            content: {
+              'application/json': {
+                schema: { type: 'object', required: ['items'], properties: { items: { type: 'array', items: { $ref: '#/components/schemas/EventSales' } } } },
+              },
+            },
+          },
+          '401': holdResponses['401'],
+          '403': holdResponses['403'],
+        },
+      },
+    },
     '/bookings/{reference}': {
       get: {
         operationId: 'getBooking',
@@ -330,6 +371,18 @@ const bookingDocument: OpenApiDocument = {
           amount: { $ref: '#/components/schemas/Money' },
           createdAt: { type: 'string', format: 'date-time' },
           cancelledAt: { type: ['string', 'null'], format: 'date-time' },
+        },
+      },
+      EventSales: {
+        type: 'object',
+        required: ['eventId', 'capacity', 'sold', 'held', 'available', 'revenue'],
+        properties: {
+          eventId: { type: 'string', format: 'uuid' },
+          capacity: { type: 'integer', description: 'Seats plus general-admission places' },
+          sold: { type: 'integer' },
+          held: { type: 'integer' },
+          available: { type: 'integer' },
+          revenue: { $ref: '#/components/schemas/Money' },
         },
       },
       CompactAvailability: availabilityOf({

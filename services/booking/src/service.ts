@@ -87,6 +87,15 @@ export const bookingService = {
       max: 60000,
     },
     {
+      name: 'AVAILABILITY_STREAMS_MAX',
+      description:
+        'Most live availability streams (GET /events/{eventId}/availability/stream) one replica keeps open; past it new ones get 503 with Retry-After.',
+      kind: 'integer',
+      default: '5000',
+      min: 1,
+      max: 100000,
+    },
+    {
       name: 'PAYMENT_WEBHOOK_SECRET',
       description: 'HMAC-SHA256 key the payment provider signs its callbacks with; at least 32 characters.',
       kind: 'string',

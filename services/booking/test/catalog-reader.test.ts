@@ -4,7 +4,7 @@ import { catalogDefinition } from '@ticketing/catalog/app';
 import { createLogger, migrate, platformMigrations } from '@ticketing/platform';
 import { createTestDatabase } from '@ticketing/platform/testing';
 import pg from 'pg';
-import { catalogQueries, eventHasStarted, eventIsCancelled, eventOwnerOf, findCatalogEvent } from '../src/catalog-reader.js';
+import { catalogQueries, eventHasStarted, eventIsCancelled, eventOwnerOf, findCatalogEvent, findEventsOfOwner } from '../src/catalog-reader.js';
 import { seedEvent, type SeededEvent } from '@ticketing/testing';
 
 /**
@@ -39,6 +39,12 @@ describe('what booking reads from the catalog', () => {
     assert.equal(await eventIsCancelled(pool, event.eventId), false);
     assert.equal(await eventOwnerOf(pool, event.eventId), 'org-1');
     assert.equal(await eventOwnerOf(pool, crypto.randomUUID()), undefined);
+    assert.deepEqual(
+      (await findEventsOfOwner(pool, 'org-1', 10)).map((e) => [e.id, e.venueId, e.status]),
+      [[event.eventId, event.venueId, 'on_sale']],
+    );
+    assert.deepEqual(await findEventsOfOwner(pool, 'org-other', 10), []);
+    assert.equal((await findEventsOfOwner(pool, undefined, 10)).length, 1, 'undefined: every owner (admins)');
   });
 
   test('priced seats and general-admission sections of an event', async () => {

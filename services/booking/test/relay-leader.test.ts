@@ -18,6 +18,7 @@ import {
   migrateSchemaOf,
   startBookingHarness,
   testKafkaBrokers,
+  testKafkaSasl,
   waitUntil,
 } from '@ticketing/testing';
 
@@ -95,7 +96,7 @@ describe('outbox relay while Kafka is down', () => {
     const relayPool = createPool(viaProxy.toString(), 4, logger, { statementMs: 1_000 });
     const relay = startOutboxRelay({
       pool: relayPool,
-      kafka: createKafka(testKafkaBrokers(), 'relay-silent-test', logger),
+      kafka: createKafka(testKafkaBrokers(), 'relay-silent-test', logger, testKafkaSasl()),
       logger,
       metrics: relayMetrics(relayPool, logger),
       pollIntervalMs: 50,
@@ -129,7 +130,7 @@ describe('outbox relay while Kafka is down', () => {
     const logger = createLogger({}, 'info', (line) => lines.push(JSON.parse(line)));
     // Bootstrap through a port nobody listens on yet; once it forwards, kafkajs goes on to the broker's advertised address.
     const bootstrapPort = await findFreePort();
-    const kafka = createKafka([`127.0.0.1:${bootstrapPort}`], 'relay-log-test', logger);
+    const kafka = createKafka([`127.0.0.1:${bootstrapPort}`], 'relay-log-test', logger, testKafkaSasl());
     const relayPool = createPool(db.url, 4, logger);
     const metrics = relayMetrics(relayPool, logger);
     const relay = startOutboxRelay({ pool: relayPool, kafka, logger, metrics, pollIntervalMs: 50 });

@@ -190,6 +190,25 @@ const venueSummary = {
   properties: { id: uuid, name: { type: 'string' }, city: { type: 'string' }, address: { type: 'string' }, timezone: { type: 'string' } },
 };
 
+/** At most this many venues or events in one of a partner's lists (the newest / soonest first). */
+export const PARTNER_LIST_MAX = 200;
+
+const partnerList = (operationId: string, summary: string, item: string): Operation => ({
+  operationId,
+  summary,
+  description: `Partners see their organization's, admins their own. At most ${PARTNER_LIST_MAX}.`,
+  tags: ['partners'],
+  security: bearer,
+  responses: {
+    '200': {
+      description: summary,
+      content: { 'application/json': { schema: { type: 'object', required: ['items'], properties: { items: { type: 'array', items: ref(item) } } } } },
+    },
+    '401': problem('No valid bearer token'),
+    '403': problem("The token's role may not do this"),
+  },
+});
+
 /** The catalog's API without the parts that depend on settings. */
 const catalogDocument: OpenApiDocument = {
   openapi: '3.1.0',
@@ -214,6 +233,8 @@ const catalogDocument: OpenApiDocument = {
     '/events': { post: createEvent },
     '/events/{eventId}': { get: getEvent, patch: updateEvent },
     '/events/{eventId}/seat-map': { get: getSeatMap },
+    '/partner/venues': { get: partnerList('listPartnerVenues', 'Your venues, newest first, with the price categories they use', 'PartnerVenue') },
+    '/partner/events': { get: partnerList('listPartnerEvents', 'Your events in every status (drafts too), soonest first', 'Event') },
   },
   components: {
     securitySchemes: { bearerAuth: openApiCommon.bearerAuth },
@@ -348,6 +369,18 @@ const catalogDocument: OpenApiDocument = {
           capacity: { type: 'integer', description: 'Seats plus general-admission places.' },
           sections: { type: 'array', items: ref('Section') },
           createdAt: timestamp,
+        },
+      },
+      PartnerVenue: {
+        allOf: [ref('Venue')],
+        type: 'object',
+        required: ['categories'],
+        properties: {
+          categories: {
+            type: 'array',
+            items: { type: 'string' },
+            description: 'Every price category its seats and areas use: an event needs a tier for each.',
+          },
         },
       },
       Seat: {

@@ -9,6 +9,7 @@ import { createPublicApiDocument, docsPage, publicApiPaths } from './public-api.
 import { createRateLimits } from './rate-limits.js';
 import { gatewayService, gatewayUpstreams, upstreamSettings } from './service.js';
 import { createUpstreamClient, type Upstream } from './upstream.js';
+import { serveWebUi } from './web-ui.js';
 
 /** Hold creation gets its own, stricter budget: the onsale stampede. */
 const isHoldCreation = (req: Request) => req.method === 'POST' && /^\/api\/booking\/holds\/?$/.test(req.originalUrl.split('?')[0]!);
@@ -128,5 +129,6 @@ export const gatewayDefinition: ServiceDefinition = {
         await client.forward(req, res, upstream, rest.startsWith('/') ? rest : `/${rest}`);
       });
     }
+    serveWebUi(router);
   },
 };

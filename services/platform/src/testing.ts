@@ -20,6 +20,29 @@ export function testKafkaBrokers(): string[] {
   return brokers.split(',');
 }
 
+/**
+ * The login to the test Kafka when it authenticates (SCRAM-SHA-512, like the
+ * cluster): TEST_KAFKA_SASL=`scram-sha-512:<user>:<password>` names a user
+ * allowed everything (the broker's super user), so tests create topics and
+ * read them. Unset: a plaintext broker. Every Kafka client of a test gets it
+ * from here (testServiceEnv, createTestTopic, consumeTopic), never on its own.
+ */
+export function testKafkaSasl(): { mechanism: 'scram-sha-512'; username: string; password: string } | undefined {
+  const described = process.env.TEST_KAFKA_SASL;
+  if (!described) return undefined;
+  const [mechanism, username, ...password] = described.split(':');
+  if (mechanism !== 'scram-sha-512' || !username || password.length === 0) {
+    throw new Error('TEST_KAFKA_SASL must be scram-sha-512:<user>:<password>');
+  }
+  return { mechanism, username, password: password.join(':') };
+}
+
+/** A service's Kafka settings (KAFKA_BROKERS and its SASL login) on the test Kafka. */
+export function testKafkaEnv(brokers = process.env.TEST_KAFKA_BROKERS ?? '127.0.0.1:1'): Record<string, string> {
+  const sasl = testKafkaSasl();
+  return { KAFKA_BROKERS: brokers, ...(sasl ? { KAFKA_SASL_USERNAME: sasl.username, KAFKA_SASL_PASSWORD: sasl.password } : {}) };
+}
+
 /** A fresh database on `server` (a superuser URL; default TEST_DATABASE_URL). */
 export async function createTestDatabase(prefix = 't', server = testDatabaseServerUrl()): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `${prefix}_${randomBytes(6).toString('hex')}`;

@@ -5,16 +5,16 @@ import { ensureTopic } from '../../../scripts/local-stack/kafka.js';
 import { createKafka, runConsumer } from '../src/kafka.js';
 import { createLogger } from '../src/log.js';
 import { createMetrics } from '../src/metrics.js';
-import { testKafkaBrokers } from '../src/testing.js';
+import { testKafkaBrokers, testKafkaSasl } from '../src/testing.js';
 
 describe('runConsumer on real Kafka', () => {
   test('processes, retries, dead-letters a message that keeps failing, and reports outcomes and lag', { timeout: 60_000 }, async () => {
     const [broker] = testKafkaBrokers();
     const topic = `consumer-test-${randomUUID().slice(0, 8)}`;
-    await ensureTopic(broker!, topic, 1);
-    await ensureTopic(broker!, `${topic}.dlq`, 1);
+    await ensureTopic(broker!, topic, 1, testKafkaSasl());
+    await ensureTopic(broker!, `${topic}.dlq`, 1, testKafkaSasl());
     const logger = createLogger({}, 'error');
-    const kafka = createKafka(testKafkaBrokers(), 'consumer-test', logger);
+    const kafka = createKafka(testKafkaBrokers(), 'consumer-test', logger, testKafkaSasl());
     const metrics = createMetrics('consumer-test');
     const seen: string[] = [];
     const group = `g-${randomUUID().slice(0, 8)}`;

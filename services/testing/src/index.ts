@@ -3,14 +3,26 @@
  * (throwaway databases, test secrets and tokens, a JSON fetch) is the
  * platform's, re-exported here so a test needs this package alone.
  */
-export { createTestDatabase, http, testAuthEnv, testDatabaseServerUrl, testKafkaBrokers, testSecrets, testToken } from '@ticketing/platform/testing';
+export {
+  createTestDatabase,
+  http,
+  testAuthEnv,
+  testDatabaseServerUrl,
+  testKafkaBrokers,
+  testKafkaEnv,
+  testKafkaSasl,
+  testSecrets,
+  testToken,
+} from '@ticketing/platform/testing';
 export { bookingEnv, startBookingHarness, type BookingHarness } from './booking.js';
 export { eventBody, smallVenue, startCatalog, tokens, type TestCatalog } from './catalog.js';
 export { findFreePort } from '../../../scripts/local-stack/ports.js';
 export { assertInventoryInvariants, lapseHolds, seedEvent, type SeededEvent } from './inventory.js';
 export { consumeTopic, createTestTopic, type ConsumedMessage } from './kafka.js';
+export { openEventStream, type OpenEventStream, type ReceivedEvent } from './event-stream.js';
 export { migrateCatalogSchema, migrateSchemaOf, startCatalogAndBooking, testPool, testServiceEnv, type LocalServices } from './services.js';
 export { startObservedStack, type ObservedStack } from './observed-stack.js';
+export { startPublicStack, type PublicStack, type PublicStackOptions } from './public-stack.js';
 export { testRedisUrl } from './redis.js';
 export { httpUntilAnswered } from './retrying.js';
 export { startUsers, type TestUsers } from './users.js';

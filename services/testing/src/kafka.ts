@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
+import { testKafkaSasl } from '@ticketing/platform/testing';
 import { ensureTopic } from '../../../scripts/local-stack/kafka.js';
 
 /** A fresh topic `<prefix>-<random>` on `brokers` (comma-separated), created with `partitions`. */
 export async function createTestTopic(brokers: string, prefix: string, partitions = 3): Promise<string> {
   const topic = `${prefix}-${randomUUID().slice(0, 8)}`;
-  await ensureTopic(brokers, topic, partitions);
+  await ensureTopic(brokers, topic, partitions, testKafkaSasl());
   return topic;
 }
 
@@ -23,7 +24,8 @@ export async function consumeTopic(
   until: (messages: ConsumedMessage[]) => boolean,
   timeoutMs = 60_000,
 ): Promise<ConsumedMessage[]> {
-  const kafka = new Kafka({ clientId: 'test-consumer', brokers: [brokers].flat(), logLevel: logLevel.NOTHING });
+  const sasl = testKafkaSasl();
+  const kafka = new Kafka({ clientId: 'test-consumer', brokers: [brokers].flat(), ...(sasl ? { sasl } : {}), logLevel: logLevel.NOTHING });
   const consumer = kafka.consumer({ groupId: `test-${randomUUID()}` });
   const messages: ConsumedMessage[] = [];
   await consumer.connect();

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { catalogDefinition } from '@ticketing/catalog/app';
 import { createKafka, createLogger, createMetrics, runConsumer, startService, type RunningService } from '@ticketing/platform';
-import { createTestDatabase, http, testKafkaBrokers, testToken } from '@ticketing/platform/testing';
+import { createTestDatabase, http, testKafkaBrokers, testKafkaSasl, testToken } from '@ticketing/platform/testing';
 import { createBookingDefinition } from '@ticketing/booking/app';
 import { gatewayDefinition } from '@ticketing/gateway/app';
 import { upstreamSettings } from '@ticketing/gateway/service';
@@ -49,8 +49,8 @@ export async function startObservedStack(options: { ruleFiles?: readonly string[
   const db = await createTestDatabase('observed');
   const topic = `ticket-bookings-${randomUUID().slice(0, 8)}`;
   const [broker] = testKafkaBrokers();
-  await ensureTopic(broker!, topic, 1);
-  await ensureTopic(broker!, `${topic}.dlq`, 1);
+  await ensureTopic(broker!, topic, 1, testKafkaSasl());
+  await ensureTopic(broker!, `${topic}.dlq`, 1, testKafkaSasl());
   const env = testServiceEnv(db.url, {
     KAFKA_TOPIC_BOOKINGS: topic,
     HOLD_TTL_SECONDS: String(holdTtlSeconds),
@@ -116,7 +116,7 @@ async function startBookingsConsumer(topic: string): Promise<{ address: string; 
   const logger = createLogger({ service: consumerJob }, 'error');
   const metrics = createMetrics(consumerJob);
   const consumer = await runConsumer({
-    kafka: createKafka(testKafkaBrokers(), consumerJob, logger),
+    kafka: createKafka(testKafkaBrokers(), consumerJob, logger, testKafkaSasl()),
     topic,
     group: consumerJob,
     logger,

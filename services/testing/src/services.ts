@@ -3,18 +3,19 @@ import { catalogDefinition } from '@ticketing/catalog/app';
 import { createBookingDefinition } from '@ticketing/booking/app';
 import { createLogger, migrate, platformMigrations, startService, type RunningService, type ServiceDefinition } from '@ticketing/platform';
 import type { Principal } from '@ticketing/platform';
-import { createTestDatabase, testSecrets, testToken } from '@ticketing/platform/testing';
+import { createTestDatabase, testKafkaEnv, testSecrets, testToken } from '@ticketing/platform/testing';
 import pg from 'pg';
 import { createTestTopic } from './kafka.js';
 
 /**
  * Env for a service under test on 127.0.0.1 (a random port), with the test
- * secrets, on `databaseUrl` and the test Kafka (TEST_KAFKA_BROKERS).
+ * secrets, on `databaseUrl` and the test Kafka (TEST_KAFKA_BROKERS, and its
+ * login when TEST_KAFKA_SASL describes one).
  */
 export function testServiceEnv(databaseUrl: string, overrides: Record<string, string> = {}): Record<string, string> {
   return {
     DATABASE_URL: databaseUrl,
-    KAFKA_BROKERS: process.env.TEST_KAFKA_BROKERS ?? '127.0.0.1:1',
+    ...testKafkaEnv(),
     HOST: '127.0.0.1',
     PORT: '0',
     LOG_LEVEL: 'error',

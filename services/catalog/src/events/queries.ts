@@ -116,6 +116,15 @@ export async function updateEvent(tx: Tx, eventId: string, patch: EventPatch): P
   );
 }
 
+/** The events `ownerId` owns, in every status, soonest first. */
+export async function listEventsOf(db: Pool | Tx, ownerId: string, limit: number): Promise<Event[]> {
+  const { rows } = await db.query<EventRow>(
+    `SELECT ${eventColumns} FROM catalog.events e JOIN catalog.venues v ON v.id = e.venue_id WHERE e.owner_id = $1 ORDER BY e.starts_at, e.id LIMIT $2`,
+    [ownerId, limit],
+  );
+  return rows.map(toEvent);
+}
+
 /** An event's seat map with prices, in the organizer's section order; only `sectionId` when given (404 if not the venue's). */
 export async function loadSeatMap(db: Pool, event: EventRow, sectionId: string | undefined) {
   let sections = await loadSections(db, event.venue_id);

@@ -1,8 +1,9 @@
 import { authenticate, inputOf, principalOf, problems, requireRole } from '@ticketing/platform';
-import { mayManage, type RouteDeps } from '../deps.js';
+import { mayManage, ownerOf, type RouteDeps } from '../deps.js';
+import { PARTNER_LIST_MAX } from '../openapi.js';
 import { categoriesOfVenue, findVenueRow } from '../venues/queries.js';
 import { checkPriceTiers, checkStartsAhead, checkStatusChange, checkTimes, type EventInput, type EventPatch } from './input.js';
-import { findEventRow, findVisibleEvent, insertEvent, loadSeatMap, lockEvent, toEvent, updateEvent } from './queries.js';
+import { findEventRow, findVisibleEvent, insertEvent, listEventsOf, loadSeatMap, lockEvent, toEvent, updateEvent } from './queries.js';
 
 export function registerEventRoutes({ api, pool, writer, verifier }: RouteDeps): void {
   const partner = requireRole(verifier, 'partner', 'admin');
@@ -20,6 +21,10 @@ export function registerEventRoutes({ api, pool, writer, verifier }: RouteDeps):
       const eventId = await insertEvent(tx, venue, input);
       return { status: 201, body: toEvent((await findEventRow(tx, eventId))!), headers: { Location: `/events/${eventId}` } };
     });
+  });
+
+  api.operation('get', '/partner/events', partner, async (req, res) => {
+    res.json({ items: await listEventsOf(pool, ownerOf(principalOf(req)), PARTNER_LIST_MAX) });
   });
 
   api.operation('get', '/events/{eventId}', async (req, res) => {

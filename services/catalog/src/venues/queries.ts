@@ -66,6 +66,12 @@ export async function loadVenue(db: Pool | Tx, venueId: string): Promise<Venue |
   };
 }
 
+/** The venues `ownerId` owns, newest first, each with the price categories it uses. */
+export async function listVenuesOf(db: Pool | Tx, ownerId: string, limit: number): Promise<(Venue & { categories: string[] })[]> {
+  const { rows } = await db.query<{ id: string }>('SELECT id FROM catalog.venues WHERE owner_id = $1 ORDER BY created_at DESC, id LIMIT $2', [ownerId, limit]);
+  return Promise.all(rows.map(async ({ id }) => ({ ...(await loadVenue(db, id))!, categories: [...(await categoriesOfVenue(db, id))].sort() })));
+}
+
 /** Seats of a venue (or one of its sections), in seat-map order. */
 export async function loadSeats(db: Pool | Tx, venueId: string, sectionId?: string): Promise<Seat[]> {
   const { rows } = await db.query<{ id: string; section_id: string; row_label: string; number: number; x: string; y: string; category: string }>(

@@ -1,7 +1,8 @@
 import { inputOf, principalOf, problems, requireRole } from '@ticketing/platform';
 import { ownerOf, type RouteDeps } from '../deps.js';
 import { checkVenueInput, type VenueInput } from './input.js';
-import { findVenueRow, insertVenue, loadSeats, loadVenue, venueHasSection } from './queries.js';
+import { PARTNER_LIST_MAX } from '../openapi.js';
+import { findVenueRow, insertVenue, listVenuesOf, loadSeats, loadVenue, venueHasSection } from './queries.js';
 
 export function registerVenueRoutes({ api, pool, writer, verifier }: RouteDeps): void {
   api.operation('post', '/venues', requireRole(verifier, 'partner', 'admin'), async (req, res) => {
@@ -12,6 +13,10 @@ export function registerVenueRoutes({ api, pool, writer, verifier }: RouteDeps):
       const venueId = await insertVenue(tx, ownerOf(principal), input, map);
       return { status: 201, body: await loadVenue(tx, venueId), headers: { Location: `/venues/${venueId}` } };
     });
+  });
+
+  api.operation('get', '/partner/venues', requireRole(verifier, 'partner', 'admin'), async (req, res) => {
+    res.json({ items: await listVenuesOf(pool, ownerOf(principalOf(req)), PARTNER_LIST_MAX) });
   });
 
   api.operation('get', '/venues/{venueId}', async (req, res) => {

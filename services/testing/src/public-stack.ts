@@ -1,0 +1,120 @@
+/**
+ * The whole platform as a browser meets it: users, catalog and booking in
+ * this process behind a gateway, all on 127.0.0.1. Tokens are the users
+ * service's own (log-in and register through the gateway work as in
+ * production); an admin token is signed with its key, as `npm run token` does.
+ */
+import { randomUUID } from 'node:crypto';
+import { catalogDefinition } from '@ticketing/catalog/app';
+import { createBookingDefinition } from '@ticketing/booking/app';
+import { gatewayDefinition } from '@ticketing/gateway/app';
+import { upstreamSettings } from '@ticketing/gateway/service';
+import { startService, type RunningService } from '@ticketing/platform';
+import { createTestDatabase, http } from '@ticketing/platform/testing';
+import { usersDefinition } from '@ticketing/users/app';
+import { generateSigningKeySet, tokenMintFromSigningKeys } from '@ticketing/users';
+import { createTestTopic } from './kafka.js';
+import { testRedisUrl } from './redis.js';
+import { testServiceEnv } from './services.js';
+import { fastUsersEnv } from './users.js';
+
+export interface PublicStack {
+  /** The gateway: the UI at /, the API at /api/… */
+  url: string;
+  services: { users: RunningService; catalog: RunningService; booking: RunningService; gateway: RunningService };
+  /** A JSON call through the gateway. */
+  call: (method: string, path: string, options?: Parameters<typeof http>[3]) => ReturnType<typeof http>;
+  /** An admin access token of the stack's users service. */
+  adminToken(): Promise<string>;
+  /** A partner account (with its own new organization) that can log in with `password`. */
+  createPartner(options: { email: string; password: string; displayName: string; organization: string }): Promise<{ id: string; organizationId: string }>;
+  /** An access token for an existing account. */
+  logIn(email: string, password: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export interface PublicStackOptions {
+  /** Settings of catalog and booking (e.g. HOLD_TTL_SECONDS). */
+  env?: Record<string, string>;
+  /** Settings of the gateway (e.g. rate limits). */
+  gatewayEnv?: Record<string, string>;
+}
+
+export async function startPublicStack(options: PublicStackOptions = {}): Promise<PublicStack> {
+  const stops: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const step of stops.reverse()) await step().catch(() => undefined);
+  };
+  try {
+    const usersDb = await createTestDatabase('webusers');
+    stops.push(() => usersDb.drop());
+    const signingKeys = generateSigningKeySet();
+    const users = await startService(usersDefinition, {
+      ...testServiceEnv(usersDb.url),
+      USERS_SIGNING_KEYS: signingKeys,
+      ...fastUsersEnv,
+    });
+    stops.push(() => users.stop());
+    const trustUsers = { AUTH_JWKS_URL: users.url };
+
+    const db = await createTestDatabase('web');
+    stops.push(() => db.drop());
+    const topic = await createTestTopic(process.env.TEST_KAFKA_BROKERS ?? '127.0.0.1:1', 'ticket-bookings');
+    const env = testServiceEnv(db.url, {
+      ...trustUsers,
+      KAFKA_TOPIC_BOOKINGS: topic,
+      SWEEPER_INTERVAL_MS: '1000',
+      OUTBOX_POLL_INTERVAL_MS: '200',
+      ...options.env,
+    });
+    const catalog = await startService(catalogDefinition, env);
+    stops.push(() => catalog.stop());
+    const booking = await startService(createBookingDefinition(), env);
+    stops.push(() => booking.stop());
+    const gateway = await startService(gatewayDefinition, {
+      ...process.env,
+      HOST: '127.0.0.1',
+      PORT: '0',
+      LOG_LEVEL: 'error',
+      ...trustUsers,
+      AUTH_ISSUER: env.AUTH_ISSUER!,
+      AUTH_AUDIENCE: env.AUTH_AUDIENCE!,
+      REDIS_URL: testRedisUrl(),
+      RATE_LIMIT_KEY_PREFIX: `web-${randomUUID().slice(0, 8)}`,
+      // A browser test is one client making many calls; the budgets are tested on their own.
+      RATE_LIMIT_PER_IP: '100000',
+      RATE_LIMIT_PER_CLIENT: '100000',
+      RATE_LIMIT_HOLDS_PER_CLIENT: '1000',
+      ...Object.fromEntries([users, catalog, booking].map((s) => [upstreamSettings(s.context.declaration.name).url, s.url])),
+      ...options.gatewayEnv,
+    });
+    stops.push(() => gateway.stop());
+
+    const mint = await tokenMintFromSigningKeys(signingKeys, env);
+    const call: PublicStack['call'] = (method, path, callOptions) => http(gateway.url, method, path, callOptions);
+    const adminToken = () => mint({ sub: randomUUID(), role: 'admin' }, 600);
+    return {
+      url: gateway.url,
+      services: { users, catalog, booking, gateway },
+      call,
+      adminToken,
+      async createPartner({ email, password, displayName, organization }) {
+        const token = await adminToken();
+        const org = await call('POST', '/api/users/organizations', { token, body: { name: organization } });
+        if (org.status !== 201) throw new Error(`creating organization answered ${org.status}: ${JSON.stringify(org.body)}`);
+        const partner = await call('POST', `/api/users/organizations/${org.body.id}/partners`, { token, body: { email, password, displayName } });
+        if (partner.status !== 201) throw new Error(`creating partner answered ${partner.status}: ${JSON.stringify(partner.body)}`);
+        return { id: partner.body.id, organizationId: org.body.id };
+      },
+      async logIn(email, password) {
+        const res = await call('POST', '/api/users/auth/login', { body: { email, password } });
+        if (res.status !== 200) throw new Error(`log-in answered ${res.status}: ${JSON.stringify(res.body)}`);
+        return res.body.accessToken as string;
+      },
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

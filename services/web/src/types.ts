@@ -1,0 +1,91 @@
+/** The shapes of the API answers the pages read (see each service's /openapi.json). */
+
+export interface PriceTier {
+  category: string;
+  priceCents: number;
+  currency: string;
+}
+
+export interface CatalogEvent {
+  id: string;
+  title: string;
+  description: string;
+  startsAt: string;
+  endsAt: string;
+  status: 'draft' | 'on_sale' | 'cancelled';
+  venue: { id: string; name: string; city: string; address: string; timezone: string };
+  priceTiers: PriceTier[];
+}
+
+export interface SearchPage {
+  items: CatalogEvent[];
+  nextCursor: string | null;
+}
+
+export interface MapSeat {
+  id: string;
+  row: string;
+  number: number;
+  x: number;
+  y: number;
+  category: string;
+  priceCents: number;
+}
+
+export interface MapSection {
+  id: string;
+  name: string;
+  kind: 'seated' | 'general_admission';
+  category: string;
+  capacity: number;
+  priceCents?: number;
+  seats: MapSeat[];
+}
+
+export interface SeatMap {
+  eventId: string;
+  status: CatalogEvent['status'];
+  currency: string;
+  venue: CatalogEvent['venue'];
+  priceTiers: PriceTier[];
+  sections: MapSection[];
+}
+
+export type SeatStatus = 'available' | 'held' | 'sold';
+
+export interface Availability {
+  eventId: string;
+  seats: { seatId: string; sectionId: string; category: string; priceCents: number; currency: string; status: SeatStatus }[];
+  generalAdmission: { sectionId: string; category: string; priceCents: number; currency: string; capacity: number; available: number }[];
+}
+
+export interface Money {
+  cents: number;
+  currency: string;
+}
+
+export interface Hold {
+  id: string;
+  eventId: string;
+  status: 'active' | 'converted' | 'expired' | 'released';
+  endReason: string | null;
+  expiresAt: string;
+  extended: boolean;
+  seatIds: string[];
+  generalAdmission: { sectionId: string; quantity: number } | null;
+  amount: Money;
+  bookingReference: string | null;
+  payment: { id: string; status: string } | null;
+}
+
+export interface Booking {
+  id: string;
+  reference: string;
+  eventId: string;
+  status: 'confirmed' | 'cancelled';
+  seatIds: string[];
+  generalAdmission: { sectionId: string; quantity: number } | null;
+  amount: Money;
+  createdAt: string;
+  cancelledAt: string | null;
+}
