@@ -128,9 +128,11 @@ const monitoringCrds = 'monitoring.coreos.com';
 
 export const helmAddons: readonly HelmAddon[] = [
   {
-    // The shared rate-limit counters of the gateway replicas. Counters are
-    // throwaway (a restart only resets the windows), so one pod without
-    // persistence; its NetworkPolicy is rendered in charts/apps/valkey.ts.
+    // The shared rate-limit counters of the gateway replicas, and the queues of
+    // the waiting room. Counters are throwaway; queue places are not, so the
+    // one pod keeps an append-only file on a volume and never evicts a key
+    // (a full Valkey refuses writes: the gateway falls back to local counters,
+    // a join answers 503). Its NetworkPolicy is rendered in charts/apps/valkey.ts.
     name: dataStores.valkey.release,
     repoURL: 'https://valkey.io/valkey-helm/',
     chart: 'valkey',
@@ -151,10 +153,14 @@ export const helmAddons: readonly HelmAddon[] = [
       auth: {
         enabled: true,
         usersExistingSecret: dataStores.valkey.usersSecret,
-        // Least privilege: data commands on the gateway's keys, its scripts, PING; nothing administrative.
-        aclUsers: { default: { permissions: '~gateway-rl:* -@all +@read +@write +@scripting +@connection', passwordKey: 'default' } },
+        // Least privilege: data commands on each client's own keys (the declared default prefixes), its scripts, PING; nothing administrative.
+        aclUsers: {
+          default: { permissions: '~gateway-rl:* -@all +@read +@write +@scripting +@connection', passwordKey: 'default' },
+          'waiting-room': { permissions: '~wr:* -@all +@read +@write +@scripting +@connection +time', passwordKey: 'waiting-room' },
+        },
       },
-      dataStorage: { enabled: false },
+      dataStorage: { enabled: true, requestedSize: '1Gi' },
+      valkeyConfig: ['maxmemory 192mb', 'maxmemory-policy noeviction', 'appendonly yes', 'appendfsync everysec', ''].join('\n'),
       networkPolicy: {},
       resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
     }),

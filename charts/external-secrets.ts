@@ -35,7 +35,14 @@ export function externalSecrets(services: readonly ServiceDeclaration[]): Extern
       createdBy: 'operator (kubectl or External Secrets)',
     },
     ...(services.some((s) => s.dependencies.redis)
-      ? [{ namespace: ns, name: dataStores.valkey.usersSecret, keys: ['default'], createdBy: 'operator (kubectl or External Secrets)' as const }]
+      ? [
+          {
+            namespace: ns,
+            name: dataStores.valkey.usersSecret,
+            keys: ['default', 'waiting-room'],
+            createdBy: 'operator (kubectl or External Secrets)' as const,
+          },
+        ]
       : []),
   ];
   for (const s of services) {

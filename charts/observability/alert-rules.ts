@@ -200,6 +200,28 @@ function bookingRules(s: ServiceDeclaration): AlertRule[] {
   ];
 }
 
+/**
+ * The waiting room: buyers wait while admission should flow (onsale passed,
+ * not sold out, a shopper slot free) yet nobody was admitted for 5 minutes.
+ * A dead scheduler leaves its last gauges behind, so this fires for it too.
+ */
+function waitingRoomRules(s: ServiceDeclaration): AlertRule[] {
+  const sel = `service="${s.name}"`;
+  return [
+    alert('WaitingRoomAdmissionStalled', {
+      expr:
+        `max by (event_id) (waiting_room_queue_length{${sel}}) > 0` +
+        ` and max by (event_id) (waiting_room_admission_flowing{${sel}}) == 1` +
+        ` and sum by (event_id) (increase(waiting_room_admitted_total{${sel}}[5m])) == 0`,
+      for: '5m',
+      severity: 'critical',
+      labels: { service: s.name },
+      summary: 'Buyers wait in a waiting room but nobody is admitted.',
+      description: '{{ $value }} buyers wait for event {{ $labels.event_id }}, admission should flow, and none was admitted for 10 minutes.',
+    }),
+  ];
+}
+
 /** Shared data stores, from their operators' exporters. */
 function dataStoreRules(): AlertRule[] {
   const pg = `namespace="${namespaces.app}", pod=~"${dataStores.postgres.cluster}-[0-9]+"`;
@@ -232,10 +254,12 @@ function dataStoreRules(): AlertRule[] {
 export function alertRuleGroups(services: readonly ServiceDeclaration[]): RuleGroup[] {
   const slo = services.find((s) => s.name === sloService);
   const booking = services.find((s) => s.name === 'booking');
+  const waitingRoom = services.find((s) => s.name === 'waiting-room');
   return [
     { name: 'ticketing.services', rules: services.flatMap(serviceRules) },
     ...(slo ? sloRules(slo) : []),
     ...(booking ? [{ name: 'ticketing.booking', rules: bookingRules(booking) }] : []),
+    ...(waitingRoom ? [{ name: 'ticketing.waiting-room', rules: waitingRoomRules(waitingRoom) }] : []),
     { name: 'ticketing.data-stores', rules: dataStoreRules() },
   ];
 }

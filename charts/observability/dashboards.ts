@@ -151,9 +151,13 @@ function overview(services: readonly ServiceDeclaration[]): Dashboard {
   return numbered(b.build());
 }
 
-function bookingFunnel(booking: ServiceDeclaration): Dashboard {
+function bookingFunnel(booking: ServiceDeclaration, waitingRoom: ServiceDeclaration | undefined): Dashboard {
   const sel = `service="${booking.name}"`;
-  const b = dashboard('ticketing-booking-funnel', 'Ticketing / Booking funnel', 'Holds to confirmed bookings, rejections, payments and what is left to sell.');
+  const b = dashboard(
+    'ticketing-booking-funnel',
+    'Ticketing / Booking funnel',
+    'The waiting room, holds to confirmed bookings, rejections, payments and what is left to sell.',
+  );
   const panels = [
     graph('Holds', units.Short, [{ expr: `sum by (event) (increase(booking_holds_total{${sel}}[$__rate_interval]))`, legend: '{{event}}' }]),
     graph('Bookings', units.Short, [{ expr: `sum by (event) (increase(booking_bookings_total{${sel}}[$__rate_interval]))`, legend: '{{event}}' }]),
@@ -185,7 +189,35 @@ function bookingFunnel(booking: ServiceDeclaration): Dashboard {
   ];
   const row = new RowBuilder('Funnel');
   for (const p of panels) row.withPanel(p);
-  return numbered(b.withRow(row).build());
+  b.withRow(row);
+  if (waitingRoom) b.withRow(waitingRoomRow(waitingRoom, booking));
+  return numbered(b.build());
+}
+
+/** The waiting room of onsales: who waits, who is let in how fast, how long it took, and holds refused for want of a pass. */
+function waitingRoomRow(waitingRoom: ServiceDeclaration, booking: ServiceDeclaration): RowBuilder {
+  const sel = `service="${waitingRoom.name}"`;
+  const row = new RowBuilder('Waiting room');
+  for (const p of [
+    graph('Queue length', units.Short, [{ expr: `max by (event_id) (waiting_room_queue_length{${sel}})`, legend: '{{event_id}}' }]),
+    graph('Admitted per minute', units.Short, [
+      { expr: `sum by (event_id) (rate(waiting_room_admitted_total{${sel}}[$__rate_interval])) * 60`, legend: '{{event_id}}' },
+    ]),
+    graph('Shoppers (admitted, pass valid)', units.Short, [{ expr: `max by (event_id) (waiting_room_shoppers{${sel}})`, legend: '{{event_id}}' }]),
+    graph(
+      'Wait until admission',
+      units.Seconds,
+      [0.5, 0.95].map((q) => ({ expr: quantile(q, 'waiting_room_wait_seconds', sel), legend: `p${q * 100}` })),
+    ),
+    graph('Passes rejected at booking', units.Short, [
+      { expr: `sum by (reason) (increase(booking_waiting_room_passes_rejected_total{service="${booking.name}"}[$__rate_interval]))`, legend: '{{reason}}' },
+    ]),
+    graph('Joins by outcome', units.Short, [
+      { expr: `sum by (outcome) (increase(waiting_room_joins_total{${sel}}[$__rate_interval]))`, legend: '{{outcome}}' },
+    ]),
+  ])
+    row.withPanel(p);
+  return row;
 }
 
 function kafkaAndOutbox(services: readonly ServiceDeclaration[]): Dashboard {
@@ -356,7 +388,14 @@ export function dashboards(services: readonly ServiceDeclaration[]): DashboardDe
   const booking = services.find((s) => s.name === 'booking');
   const built: Dashboard[] = [
     overview(services),
-    ...(booking ? [bookingFunnel(booking)] : []),
+    ...(booking
+      ? [
+          bookingFunnel(
+            booking,
+            services.find((s) => s.name === 'waiting-room'),
+          ),
+        ]
+      : []),
     kafkaAndOutbox(services),
     postgres(services),
     autoscaling(services),

@@ -72,7 +72,7 @@ test('Valkey: pinned chart and image; its NetworkPolicy admits only the services
     assert.match(image.tag, /^\d+\.\d+\.\d+$/, 'image tag pinned');
   }
   const clients = allServices.filter((s) => s.dependencies.redis).map((s) => s.name);
-  assert.deepEqual(clients, ['gateway']);
+  assert.deepEqual(clients, ['waiting-room', 'gateway']);
   for (const env of envNames) {
     const np = byKind(inEnv(env), 'NetworkPolicy').find((p) => p.object.metadata.name === dataStores.valkey.release);
     assert.ok(np, `${env}: Valkey NetworkPolicy`);

@@ -11,8 +11,11 @@ import { localDir } from './paths.js';
 import { loadOrCreateSecrets } from './secrets.js';
 
 export const devSecretsFile = join(localDir, 'dev', 'secrets.env');
-/** Values `npm start` generates for secrets that are not random strings. */
-export const secretGenerators: Readonly<Record<string, () => string>> = { USERS_SIGNING_KEYS: generateSigningKeySet };
+/** Values `npm start` generates for secrets that are not random strings (signing key sets). */
+export const secretGenerators: Readonly<Record<string, () => string>> = {
+  USERS_SIGNING_KEYS: generateSigningKeySet,
+  WAITING_ROOM_SIGNING_KEYS: generateSigningKeySet,
+};
 
 /** A token signed with the local users service's key (from the environment, or the dev secrets file). */
 export async function devToken(principal: Principal, ttlSeconds: number): Promise<string> {

@@ -14,9 +14,24 @@ const configFile = join(repoRoot, 'services/web/vite.config.ts');
 
 export async function buildWebUi(): Promise<void> {
   try {
-    await build({ configFile, logLevel: 'error' });
+    await keepingNodeEnv(() => build({ configFile, logLevel: 'error' }));
   } catch (error) {
     throw new StackError(`Building the web UI (services/web) failed: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * Vite sets process.env.NODE_ENV=production while it builds and leaves it so;
+ * every process started after would inherit it (npm then skips
+ * devDependencies, Express hides error details), so it is put back.
+ */
+async function keepingNodeEnv<T>(run: () => Promise<T>): Promise<T> {
+  const before = process.env['NODE_ENV'];
+  try {
+    return await run();
+  } finally {
+    if (before === undefined) delete process.env['NODE_ENV'];
+    else process.env['NODE_ENV'] = before;
   }
 }
 
@@ -26,7 +41,7 @@ export interface WebUiWatcher {
 
 /** Builds now, then again whenever a file of the UI changes; `onRebuilt` hears of each build (and its errors). */
 export async function watchWebUi(onRebuilt: (error?: Error) => void): Promise<WebUiWatcher> {
-  const watcher = (await build({ configFile, logLevel: 'error', build: { watch: {} } })) as BuildWatcher;
+  const watcher = (await keepingNodeEnv(() => build({ configFile, logLevel: 'error', build: { watch: {} } }))) as BuildWatcher;
   await new Promise<void>((resolve, reject) => {
     let first = true;
     watcher.on('event', (event) => {

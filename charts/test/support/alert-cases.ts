@@ -181,6 +181,32 @@ function bookingCases(): AlertCase[] {
   ];
 }
 
+function waitingRoomCases(): AlertCase[] {
+  const series = (metric: string, values: string) => ({ series: `${metric}{service="waiting-room", pod="waiting-room-1", event_id="e-1"}`, values });
+  const room = (admitted: string, flowing: string) => [
+    series('waiting_room_queue_length', '500x30'),
+    series('waiting_room_admission_flowing', flowing),
+    series('waiting_room_admitted_total', admitted),
+  ];
+  return [
+    {
+      alert: 'WaitingRoomAdmissionStalled',
+      title: '500 wait, admission should flow, the admitted count stands still',
+      input: room('100x30', '1x30'),
+      evalTime: '15m',
+      expect: [{ labels: { service: 'waiting-room', event_id: 'e-1' }, expand: { '{{ $value }}': '500', '{{ $labels.event_id }}': 'e-1' } }],
+    },
+    { alert: 'WaitingRoomAdmissionStalled', title: 'buyers admitted every minute', input: room('100+50x30', '1x30'), evalTime: '15m', expect: [] },
+    {
+      alert: 'WaitingRoomAdmissionStalled',
+      title: 'held back on purpose (every shopper slot taken)',
+      input: room('100x30', '0x30'),
+      evalTime: '15m',
+      expect: [],
+    },
+  ];
+}
+
 function dataStoreCases(): AlertCase[] {
   const pg = (values: string) => [{ series: 'cnpg_collector_up{namespace="ticketing", pod="ticketing-pg-1", cluster="ticketing-pg"}', values }];
   const kafka = (values: string) => [
@@ -213,7 +239,7 @@ function dataStoreCases(): AlertCase[] {
 }
 
 export function alertCases(services: readonly ServiceDeclaration[]): AlertCase[] {
-  return [...services.flatMap((s) => perServiceCases(services, s)), ...sloCases(), ...bookingCases(), ...dataStoreCases()];
+  return [...services.flatMap((s) => perServiceCases(services, s)), ...sloCases(), ...bookingCases(), ...waitingRoomCases(), ...dataStoreCases()];
 }
 
 /** The rule of an alert for one service (or the only one), whose labels and annotations a firing case expects. */

@@ -15,6 +15,7 @@ import type { Request } from 'express';
 import { startAvailabilityHub } from './availability-stream.js';
 import { cancelBooking, listBookingsOfBuyer, listSalesOfEvent, viewBookingOf } from './bookings.js';
 import { checkout, releaseHold, resolveAbandonedPaymentOf, settlePayment, type CheckoutDeps, type RefundReason, type Settlement } from './checkout.js';
+import { startCatalogChangesConsumer } from './catalog-consumer.js';
 import { defaultEventCancellationBatchSize } from './event-cancellations.js';
 import { createHold, viewHoldOf, type HoldDeps, type HoldRequest, type HoldSettings } from './holds.js';
 import { createAvailabilityCache, type AvailabilityFormat } from './availability.js';
@@ -28,6 +29,7 @@ import { createSimulatedPaymentProvider, type PaymentProvider } from './payment-
 import { completeRefunds } from './refunds.js';
 import { bookingService } from './service.js';
 import { startSweeper } from './sweeper.js';
+import { createWaitingRoomGuard } from './waiting-room-guard.js';
 
 const refundReasons: Record<RefundReason, string> = {
   seats_lost: 'the seats were taken after the hold expired',
@@ -102,6 +104,7 @@ export function createBookingDefinition(options: BookingOptions = {}): ServiceDe
       const provider = metrics.instrumentProvider(options.paymentProvider ?? createSimulatedPaymentProvider());
       const deps: CheckoutDeps = { pool, ...holds, provider, paymentTimeoutMs: config.integer('PAYMENT_TIMEOUT_MS') };
       const webhookSecret = config.string('PAYMENT_WEBHOOK_SECRET');
+      const requireAdmission = createWaitingRoomGuard({ pool, jwksUrl: config.string('WAITING_ROOM_JWKS_URL'), registry: ctx.metrics.registry });
 
       const relay = startOutboxRelay({
         pool,
@@ -126,6 +129,16 @@ export function createBookingDefinition(options: BookingOptions = {}): ServiceDe
       });
       ctx.onShutdown(() => relay.stop());
       ctx.onShutdown(() => sweeper.stop());
+      const catalogChanges = startCatalogChangesConsumer({
+        pool,
+        outbox: holds.outbox,
+        kafka: ctx.requireKafka(),
+        topic: config.string('KAFKA_TOPIC_CATALOG'),
+        logger: ctx.logger,
+        metrics: ctx.metrics,
+        onApplied: () => relay.notify(),
+      });
+      ctx.onShutdown(() => catalogChanges.stop());
       ctx.onShutdown(() => availabilityHub.stop());
 
       /** Runs a write, then wakes the relay so its messages go out without waiting for a poll. */
@@ -149,6 +162,7 @@ export function createBookingDefinition(options: BookingOptions = {}): ServiceDe
       api.operation('post', '/holds', buyer, async (req, res) => {
         const request = inputOf(req).body as HoldRequest;
         await requireOnSaleEvent(pool, request.eventId);
+        await requireAdmission(req, request.eventId);
         await write(req, res, async (tx) => {
           const hold = await createHold(tx, holds, principalOf(req).sub, request);
           return { status: 201, body: hold, headers: { Location: `/holds/${hold.id}` } };

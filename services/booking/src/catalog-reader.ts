@@ -8,12 +8,13 @@ import { named } from './statements.js';
  * migrations, so a migration that breaks booking fails there).
  *
  *   catalog.events       id, venue_id, owner_id, status, starts_at
- *   catalog.seats        id, venue_id, section_id, category
+ *   catalog.seats        id, venue_id, section_id, category, closed_at
  *   catalog.sections     id, venue_id, kind, category, capacity
  *   catalog.price_tiers  event_id, category, price_cents, currency
  */
 
-export type CatalogEventStatus = 'draft' | 'on_sale' | 'cancelled';
+/** Only `on_sale` events take holds; the others are the catalog's lifecycle (paused and closed sales refuse new holds). */
+export type CatalogEventStatus = 'draft' | 'scheduled' | 'on_sale' | 'paused' | 'sales_closed' | 'happened' | 'cancelled';
 
 export interface CatalogEvent {
   id: string;
@@ -69,12 +70,27 @@ export const catalogQueries = {
                   FROM catalog.seats s
                   JOIN catalog.sections sec ON sec.id = s.section_id AND sec.kind = 'seated'
                   JOIN catalog.price_tiers p ON p.event_id = $1 AND p.category = s.category
-                 WHERE s.venue_id = $2`,
+                 WHERE s.venue_id = $2 AND s.closed_at IS NULL`,
   /** General-admission sections of the venue `$2`, priced by event `$1`'s tiers: section_id, category, price_cents, currency, capacity. */
   pricedGaSections: `SELECT sec.id AS section_id, sec.category, p.price_cents, p.currency, sec.capacity
                        FROM catalog.sections sec
                        JOIN catalog.price_tiers p ON p.event_id = $1 AND p.category = sec.category
                       WHERE sec.venue_id = $2 AND sec.kind = 'general_admission'`,
+  /** Events `$1` (uuid[]) that are published (not drafts): event_id, venue_id. */
+  publishedEvents: `SELECT id AS event_id, venue_id FROM catalog.events WHERE id = ANY($1::uuid[]) AND status <> 'draft'`,
+  /** Seats of events `$1` (uuid[]) priced by each event's tiers: event_id, seat_id, section_id, category, price_cents, currency. */
+  pricedSeatsOfEvents: `SELECT e.id AS event_id, s.id AS seat_id, s.section_id, s.category, p.price_cents, p.currency
+                          FROM catalog.events e
+                          JOIN catalog.seats s ON s.venue_id = e.venue_id
+                          JOIN catalog.sections sec ON sec.id = s.section_id AND sec.kind = 'seated'
+                          JOIN catalog.price_tiers p ON p.event_id = e.id AND p.category = s.category
+                         WHERE e.id = ANY($1::uuid[]) AND s.closed_at IS NULL`,
+  /** General-admission sections of events `$1` (uuid[]) priced by each event's tiers: event_id, section_id, category, price_cents, currency, capacity. */
+  pricedGaSectionsOfEvents: `SELECT e.id AS event_id, sec.id AS section_id, sec.category, p.price_cents, p.currency, sec.capacity
+                               FROM catalog.events e
+                               JOIN catalog.sections sec ON sec.venue_id = e.venue_id AND sec.kind = 'general_admission'
+                               JOIN catalog.price_tiers p ON p.event_id = e.id AND p.category = sec.category
+                              WHERE e.id = ANY($1::uuid[])`,
   /** Ids of cancelled events: id. */
   cancelledEvents: `SELECT id FROM catalog.events WHERE status = 'cancelled'`,
 } as const;

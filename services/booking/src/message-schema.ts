@@ -61,8 +61,19 @@ const refundData = closedObject(['paymentId', 'holdId', 'buyerId', 'amount', 're
   reason: { type: 'string', description: 'seats_no_longer_available or event_cancelled' },
 });
 
+/** The catalog moved an event a buyer has a booking for: one message per confirmed booking, so notifications can tell each buyer. */
+const timeChangeData = closedObject(['bookingId', 'bookingReference', 'buyerId', 'previousStartsAt', 'previousEndsAt', 'startsAt', 'endsAt'], {
+  bookingId: uuid,
+  bookingReference: { type: 'string', pattern: bookingReferencePattern },
+  buyerId: { type: 'string' },
+  previousStartsAt: { type: 'string', format: 'date-time' },
+  previousEndsAt: { type: 'string', format: 'date-time' },
+  startsAt: { type: 'string', format: 'date-time' },
+  endsAt: { type: 'string', format: 'date-time' },
+});
+
 /** The payload schemas, by name under `$defs`. */
-const dataSchemas = { hold: holdData, booking: bookingData, refund: refundData } as const;
+const dataSchemas = { hold: holdData, booking: bookingData, refund: refundData, timeChange: timeChangeData } as const;
 
 /** Every message type and the payload it carries. */
 export const payloadOfType = {
@@ -73,6 +84,7 @@ export const payloadOfType = {
   'booking.confirmed': 'booking',
   'booking.cancelled': 'booking',
   'payment.refunded': 'refund',
+  'event.time_changed': 'timeChange',
 } as const satisfies Record<string, keyof typeof dataSchemas>;
 
 export type BookingMessageType = keyof typeof payloadOfType;
@@ -81,10 +93,12 @@ export const bookingMessageTypes = Object.keys(payloadOfType) as BookingMessageT
 export type HoldData = FromSchema<typeof holdData>;
 export type BookingData = FromSchema<typeof bookingData>;
 export type RefundData = FromSchema<typeof refundData>;
+export type TimeChangeData = FromSchema<typeof timeChangeData>;
 interface Payloads {
   hold: HoldData;
   booking: BookingData;
   refund: RefundData;
+  timeChange: TimeChangeData;
 }
 /** The `data` of a message of type `T`. */
 export type BookingMessageData<T extends BookingMessageType> = Payloads[(typeof payloadOfType)[T]];

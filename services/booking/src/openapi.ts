@@ -1,3 +1,4 @@
+import { admissionPassHeader } from '@ticketing/platform/admission-pass';
 import { idempotencyKeyTtlHours, openApiCommon, withPlatformResponses, type JsonSchema, type OpenApiDocument, type ServiceConfig } from '@ticketing/platform';
 import { bookingReferencePattern } from './booking-reference.js';
 import { simulatedPaymentMethods } from './payment-provider.js';
@@ -6,6 +7,15 @@ import { bookingsTopic } from './service.js';
 
 const { problemResponse, idempotencyKeyHeader, uuidPathParam } = openApiCommon;
 const buyerSecurity = [{ bearerAuth: [] }];
+/** The waiting room's admission pass, required on events that sell through one (services/platform/src/admission-pass.ts). */
+const admissionPassParam = {
+  name: admissionPassHeader,
+  in: 'header' as const,
+  required: false,
+  description:
+    "Admission pass from the event's waiting room (`pass` of GET /api/waiting-room/events/{eventId}/queue/me); needed only on events with a waiting room.",
+  schema: { type: 'string', maxLength: 4096 },
+};
 
 const holdResponses = {
   '400': problemResponse('Malformed request'),
@@ -159,11 +169,14 @@ const bookingDocument: OpenApiDocument = {
         description: 'The hold lasts HOLD_TTL_SECONDS (default 5 minutes). Seats of an expired hold are free for the next buyer at once.',
         tags: ['holds'],
         security: buyerSecurity,
-        parameters: [idempotencyKeyHeader],
+        parameters: [idempotencyKeyHeader, admissionPassParam],
         requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/HoldRequest' } } } },
         responses: {
           '201': { description: 'Hold created', content: { 'application/json': { schema: { $ref: '#/components/schemas/Hold' } } } },
           ...holdResponses,
+          '403': problemResponse(
+            'Role not allowed; or the event sells through its waiting room and the admission pass is missing, expired, or for another account or event',
+          ),
           '404': problemResponse('No such event'),
           '409': problemResponse('Seats held or sold by someone else, not enough places, event not on sale, or Idempotency-Key in flight'),
           '413': problemResponse('Body too large'),

@@ -3,6 +3,9 @@ import { authEnv, commonEnv, databaseEnv, kafkaEnv, standardPaths, type ServiceD
 /** The Kafka topic booking publishes every hold and booking change to (the default of KAFKA_TOPIC_BOOKINGS). */
 export const bookingsTopic = 'ticket-bookings';
 
+/** The catalog's topic of venue and event changes, which booking applies (the default of KAFKA_TOPIC_CATALOG). */
+export const catalogChangesTopic = 'catalog-changes';
+
 /** Holds, checkout, bookings; the only writer of seat inventory. */
 export const bookingService = {
   name: 'booking',
@@ -20,6 +23,12 @@ export const bookingService = {
       description: 'Topic every booking state change is relayed to (key = event id).',
       kind: 'string',
       default: bookingsTopic,
+    },
+    {
+      name: 'KAFKA_TOPIC_CATALOG',
+      description: 'Topic of catalog changes booking applies: imported events, repriced tiers, moved events.',
+      kind: 'string',
+      default: catalogChangesTopic,
     },
     {
       name: 'HOLD_TTL_SECONDS',
@@ -87,6 +96,14 @@ export const bookingService = {
       max: 60000,
     },
     {
+      name: 'WAITING_ROOM_JWKS_URL',
+      description: "The waiting room's published admission-pass keys (a bare origin means its /.well-known/jwks.json); holds on its events need a pass.",
+      kind: 'url',
+      default: 'http://127.0.0.1:8087',
+      from: 'service-url',
+      service: 'waiting-room',
+    },
+    {
       name: 'AVAILABILITY_STREAMS_MAX',
       description:
         'Most live availability streams (GET /events/{eventId}/availability/stream) one replica keeps open; past it new ones get 503 with Retry-After.',
@@ -105,9 +122,10 @@ export const bookingService = {
   ],
   dependencies: {
     postgres: true,
-    kafka: { produces: [bookingsTopic], consumes: [] },
-    // Fetches the users service's public signing keys (AUTH_JWKS_URL).
-    services: ['users'],
+    // Catalog changes it cannot apply go to catalog-changes.dlq (a consumer's dead-letter topic comes with what it consumes).
+    kafka: { produces: [bookingsTopic], consumes: [catalogChangesTopic] },
+    // Fetches the public keys of access tokens (AUTH_JWKS_URL) and of admission passes (WAITING_ROOM_JWKS_URL).
+    services: ['users', 'waiting-room'],
   },
   resources: {
     requests: { cpu: '200m', memory: '192Mi' },

@@ -6,6 +6,8 @@ export interface RouteDeps {
   pool: Pool;
   writer: IdempotentWriter;
   verifier: TokenVerifier;
+  /** Wakes the catalog-changes relay after a write committed changes. */
+  notifyChanges(): void;
 }
 
 /** Who owns what `principal` creates: a partner's organization; an admin's own id. */

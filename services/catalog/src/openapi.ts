@@ -1,5 +1,7 @@
 import { idempotencyKeyTtlHours, openApiCommon, withPlatformResponses, type OpenApiDocument, type Operation, type ServiceConfig } from '@ticketing/platform';
 import { SEARCH_DEFAULT_PAGE_SIZE } from './search.js';
+import { eventStatuses, publicStatuses } from './events/input.js';
+import { importLimits } from './imports/limits.js';
 import { MAX_SEATS_PER_VENUE } from './venues/input.js';
 
 /**
@@ -23,6 +25,8 @@ const category = {
   pattern: '^[a-z0-9][a-z0-9_-]*$',
   description: 'Price category slug, e.g. `standard`, `vip`, `floor`.',
 };
+const priceCents = { type: 'integer', minimum: 0, maximum: 10_000_000 };
+const currency = { type: 'string', pattern: '^[A-Z]{3}$', description: 'ISO 4217 code.' };
 const coordinate = { type: 'number', minimum: -100_000, maximum: 100_000 };
 const uuid = { type: 'string', format: 'uuid' };
 /** Timestamps the API answers with; inputs use `openApiCommon.dateTime`, which the database accepts. */
@@ -30,6 +34,13 @@ const timestamp = { type: 'string', format: 'date-time' };
 const dateTimeInput = openApiCommon.dateTime;
 
 const problem = openApiCommon.problemResponse;
+const naturalKey = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 100,
+  pattern: '^[A-Za-z0-9][A-Za-z0-9._:/-]*$',
+  description: "A partner's own key, unique in its organization.",
+};
 const bearer = [{ bearerAuth: [] }];
 const json = (schemaName: string, description: string) => ({
   description,
@@ -130,7 +141,7 @@ const searchEvents = (pageSizeMax: number): Operation => ({
       name: 'status',
       in: 'query',
       description: 'Drafts are never listed.',
-      schema: { type: 'string', enum: ['on_sale', 'cancelled'], default: 'on_sale' },
+      schema: { type: 'string', enum: publicStatuses, default: 'on_sale' },
     },
     {
       name: 'limit',
@@ -184,6 +195,145 @@ const getVenueSeats: Operation = {
   responses: { '200': json('VenueSeats', 'Seats ordered by section, then position'), ...readErrors },
 };
 
+const setPriceTier: Operation = {
+  operationId: 'setEventPriceTier',
+  summary: "Add or reprice one of an event's price tiers",
+  description:
+    "Sets the price of `category` (a category the venue's open seats or sections use) in the event's currency. Existing holds " +
+    'and bookings keep the price they were made at; new holds pay the new price. Audited, and published on `catalog-changes` ' +
+    '(`event.tier_added` / `event.tier_repriced`).',
+  tags: ['partners'],
+  security: bearer,
+  parameters: [
+    openApiCommon.uuidPathParam('eventId', 'Event id'),
+    { name: 'category', in: 'path', required: true, description: 'Price category slug.', schema: category },
+    openApiCommon.idempotencyKeyHeader,
+  ],
+  requestBody: { required: true, content: { 'application/json': { schema: ref('PriceTierPatch') } } },
+  responses: { '200': json('Event', 'The updated event'), '404': problem('No such event'), ...writeErrors },
+};
+
+const addSections: Operation = {
+  operationId: 'addVenueSections',
+  summary: 'Add sections (and their seats) to a published venue',
+  description:
+    'The sections are placed below the existing seat map, after its sections; names must be new. Events price the new seats once ' +
+    'they have a tier for their category (`PUT /events/{eventId}/price-tiers/{category}`); until then those seats are not on sale. ' +
+    'Audited and published (`venue.sections_added`).',
+  tags: ['partners'],
+  security: bearer,
+  parameters: [openApiCommon.uuidPathParam('venueId', 'Venue id'), openApiCommon.idempotencyKeyHeader],
+  requestBody: { required: true, content: { 'application/json': { schema: ref('SectionsInput') } } },
+  responses: { '200': json('Venue', 'The venue with its sections'), '404': problem('No such venue'), ...writeErrors },
+};
+
+const closeSeatsOperation: Operation = {
+  operationId: 'closeVenueSeats',
+  summary: 'Close seats of a published venue',
+  description:
+    'Closed seats leave the seat map and are not sold for any event any more. A seat that a buyer holds or has bought for any event ' +
+    'cannot be closed: 409 `seats-in-use`, naming them in `seatIds`, and nothing is closed. Audited and published (`venue.seats_closed`).',
+  tags: ['partners'],
+  security: bearer,
+  parameters: [openApiCommon.uuidPathParam('venueId', 'Venue id'), openApiCommon.idempotencyKeyHeader],
+  requestBody: { required: true, content: { 'application/json': { schema: ref('SeatClosure') } } },
+  responses: { '200': json('ClosedSeats', 'The seats closed now (seats closed before are left out)'), '404': problem('No such venue'), ...writeErrors },
+};
+
+const afterQuery = { name: 'after', in: 'query' as const, description: '`nextAfter` of the previous page.', schema: { type: 'integer', minimum: 0 } };
+const limitQuery = { name: 'limit', in: 'query' as const, description: 'Page size.', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } };
+
+const getEventChanges: Operation = {
+  operationId: 'getEventChanges',
+  summary: "An event's audit trail: who changed what, when",
+  description: 'Oldest first. The same entries are the messages of the `catalog-changes` topic (docs/events.md). Owner and admins only.',
+  tags: ['partners'],
+  security: bearer,
+  parameters: [openApiCommon.uuidPathParam('eventId', 'Event id'), afterQuery, limitQuery],
+  responses: {
+    '200': json('ChangePage', 'One page of changes'),
+    '401': problem('No valid bearer token'),
+    '403': problem('Not a partner or admin'),
+    ...readErrors,
+  },
+};
+
+const getVenueChanges: Operation = {
+  ...getEventChanges,
+  operationId: 'getVenueChanges',
+  summary: "A venue's audit trail",
+  parameters: [openApiCommon.uuidPathParam('venueId', 'Venue id'), afterQuery, limitQuery],
+};
+
+const createImport: Operation = {
+  operationId: 'createImport',
+  summary: 'Upload a file of venues and events (showtimes) to import',
+  description:
+    'The body is the file itself, streamed: `text/csv` (events only) or `application/x-ndjson` (JSON Lines: venues and events), ' +
+    'UTF-8, optionally `Content-Encoding: gzip`; formats in docs/catalog.md. The upload is checked as it arrives (encoding, ' +
+    `line length up to ${importLimits.maxLineBytesDefault} bytes by default, CSV columns, total size) and stored; the import then runs as a job: ` +
+    '`GET /imports/{importId}` reports its progress. Re-sending the same file under the same `importId` answers the existing job (200); ' +
+    'a different file under a used id is a 409. Rows are keyed by their natural `key`: importing a row again changes nothing. ' +
+    '`mode=file` imports nothing if any row is rejected; `mode=batch` commits each batch of `batchSize` rows that has no rejected row.',
+  tags: ['partners'],
+  security: bearer,
+  parameters: [
+    { name: 'importId', in: 'query', description: 'Your id for this import (a UUID); retries with it never import twice.', schema: uuid },
+    {
+      name: 'mode',
+      in: 'query',
+      description: 'All-or-nothing per `file` or per `batch`.',
+      schema: { type: 'string', enum: ['file', 'batch'], default: 'file' },
+    },
+    { name: 'batchSize', in: 'query', description: 'Rows per batch.', schema: { type: 'integer', minimum: 1, maximum: 10_000, default: 1_000 } },
+  ],
+  responses: {
+    '200': json('ImportJob', 'This file was uploaded under this id before: its job'),
+    '202': json('ImportJob', 'Stored; the job runs. `Location` names it'),
+    '400': problem('Empty file or malformed query parameter'),
+    '401': problem('No valid bearer token'),
+    '403': problem('Not a partner or admin'),
+    '409': problem('The import id was used for a different file'),
+    '413': problem('The file (after decompression) is larger than IMPORT_MAX_BYTES'),
+    '415': problem('Not CSV or JSON Lines, not UTF-8, or an unsupported Content-Encoding'),
+    '422': problem('Not valid UTF-8, a line longer than IMPORT_MAX_LINE_BYTES, or CSV columns missing or unknown'),
+  },
+};
+
+const getImport: Operation = {
+  operationId: 'getImport',
+  summary: "An import job's progress and outcome",
+  tags: ['partners'],
+  security: bearer,
+  parameters: [openApiCommon.uuidPathParam('importId', 'Import id')],
+  responses: { '200': json('ImportJob', 'The job'), '401': problem('No valid bearer token'), '403': problem('Not a partner or admin'), ...readErrors },
+};
+
+const getImportRejections: Operation = {
+  operationId: 'getImportRejections',
+  summary: 'The rejected rows of an import: line, field, reason',
+  tags: ['partners'],
+  security: bearer,
+  parameters: [openApiCommon.uuidPathParam('importId', 'Import id'), { ...afterQuery, description: 'Only lines after this one.' }, limitQuery],
+  responses: {
+    '200': json('RejectionPage', 'One page, by line'),
+    '401': problem('No valid bearer token'),
+    '403': problem('Not a partner or admin'),
+    ...readErrors,
+  },
+};
+
+/** What a new event says, in the API and in import files alike. */
+const eventFields = {
+  title: text(200),
+  description: { type: 'string', maxLength: 5_000 },
+  startsAt: dateTimeInput(),
+  endsAt: dateTimeInput('After `startsAt`.'),
+  priceTiers: { type: 'array', minItems: 1, maxItems: 50, items: ref('PriceTier') },
+  status: { type: 'string', enum: ['draft', 'scheduled', 'on_sale'] },
+  salesOpenAt: dateTimeInput('Required for `scheduled`: when sales open by themselves (ahead, before `startsAt`).'),
+};
+
 const venueSummary = {
   type: 'object',
   required: ['id', 'name', 'city', 'address', 'timezone'],
@@ -233,6 +383,14 @@ const catalogDocument: OpenApiDocument = {
     '/events': { post: createEvent },
     '/events/{eventId}': { get: getEvent, patch: updateEvent },
     '/events/{eventId}/seat-map': { get: getSeatMap },
+    '/events/{eventId}/price-tiers/{category}': { put: setPriceTier },
+    '/events/{eventId}/changes': { get: getEventChanges },
+    '/venues/{venueId}/changes': { get: getVenueChanges },
+    '/venues/{venueId}/sections': { post: addSections },
+    '/venues/{venueId}/seats/close': { post: closeSeatsOperation },
+    '/imports': { post: createImport },
+    '/imports/{importId}': { get: getImport },
+    '/imports/{importId}/rejections': { get: getImportRejections },
     '/partner/venues': { get: partnerList('listPartnerVenues', 'Your venues, newest first, with the price categories they use', 'PartnerVenue') },
     '/partner/events': { get: partnerList('listPartnerEvents', 'Your events in every status (drafts too), soonest first', 'Event') },
   },
@@ -316,25 +474,13 @@ const catalogDocument: OpenApiDocument = {
         type: 'object',
         additionalProperties: false,
         required: ['category', 'priceCents', 'currency'],
-        properties: {
-          category,
-          priceCents: { type: 'integer', minimum: 0, maximum: 10_000_000 },
-          currency: { type: 'string', pattern: '^[A-Z]{3}$', description: 'ISO 4217 code.' },
-        },
+        properties: { category, priceCents, currency },
       },
       EventInput: {
         type: 'object',
         additionalProperties: false,
         required: ['venueId', 'title', 'startsAt', 'endsAt', 'priceTiers'],
-        properties: {
-          venueId: uuid,
-          title: text(200),
-          description: { type: 'string', maxLength: 5_000 },
-          startsAt: dateTimeInput(),
-          endsAt: dateTimeInput('After `startsAt`.'),
-          priceTiers: { type: 'array', minItems: 1, maxItems: 50, items: ref('PriceTier') },
-          status: { type: 'string', enum: ['draft', 'on_sale'], default: 'on_sale' },
-        },
+        properties: { venueId: uuid, ...eventFields, status: { ...eventFields.status, default: 'on_sale' } },
       },
       EventPatch: {
         type: 'object',
@@ -345,8 +491,56 @@ const catalogDocument: OpenApiDocument = {
           description: { type: 'string', maxLength: 5_000 },
           startsAt: dateTimeInput(),
           endsAt: dateTimeInput(),
-          status: { type: 'string', enum: ['draft', 'on_sale', 'cancelled'] },
+          status: { type: 'string', enum: eventStatuses.filter((x) => x !== 'happened') },
+          salesOpenAt: dateTimeInput('For `scheduled`: when sales open.'),
         },
+      },
+      SectionsInput: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['sections'],
+        properties: { sections: { type: 'array', minItems: 1, maxItems: 100, items: ref('SectionInput') } },
+      },
+      SeatClosure: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['seatIds'],
+        properties: { seatIds: { type: 'array', minItems: 1, maxItems: 5_000, uniqueItems: true, items: uuid } },
+      },
+      PriceTierPatch: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['priceCents', 'currency'],
+        properties: { priceCents, currency: { ...currency, description: "ISO 4217 code; the event's currency." } },
+      },
+      ImportVenueRecord: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['type', 'key', 'name', 'city', 'sections'],
+        description: 'A JSON Lines venue line: `VenueInput` plus its key.',
+        properties: {
+          type: { const: 'venue' },
+          key: naturalKey,
+          name: text(200),
+          city: text(100),
+          address: { type: 'string', maxLength: 500 },
+          timezone: { type: 'string', minLength: 1, maxLength: 64 },
+          sections: { type: 'array', minItems: 1, maxItems: 100, items: ref('SectionInput') },
+        },
+      },
+      ImportEventRecord: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['type', 'key', 'title', 'startsAt', 'endsAt', 'priceTiers'],
+        description: 'A JSON Lines event (showtime) line, or a CSV row: `EventInput` with a key, naming its venue by `venueKey` or `venueId`.',
+        properties: {
+          type: { const: 'event' },
+          key: naturalKey,
+          venueKey: naturalKey,
+          venueId: uuid,
+          ...eventFields,
+        },
+        oneOf: [{ required: ['venueKey'] }, { required: ['venueId'] }],
       },
 
       // ---- outputs ------------------------------------------------------
@@ -416,7 +610,9 @@ const catalogDocument: OpenApiDocument = {
           description: { type: 'string' },
           startsAt: timestamp,
           endsAt: timestamp,
-          status: { type: 'string', enum: ['draft', 'on_sale', 'cancelled'] },
+          status: { type: 'string', enum: eventStatuses },
+          salesOpenAt: { type: ['string', 'null'], format: 'date-time' },
+          key: { type: ['string', 'null'], description: 'The natural key an import gave the event.' },
           venue: ref('VenueSummary'),
           priceTiers: { type: 'array', items: ref('PriceTierOut') },
           createdAt: timestamp,
@@ -429,6 +625,80 @@ const catalogDocument: OpenApiDocument = {
         properties: {
           items: { type: 'array', items: ref('Event') },
           nextCursor: { type: ['string', 'null'], description: 'Pass as `cursor` for the next page; null on the last page.' },
+        },
+      },
+      Change: {
+        type: 'object',
+        required: ['seq', 'id', 'type', 'schemaVersion', 'occurredAt', 'actor', 'organizationId', 'entity', 'entityId', 'data'],
+        properties: {
+          seq: { type: 'integer' },
+          id: uuid,
+          type: { type: 'string' },
+          schemaVersion: { type: 'integer' },
+          occurredAt: timestamp,
+          actor: { type: 'string', description: 'Token subject of who changed it; `system` for the lifecycle clock.' },
+          organizationId: { type: 'string' },
+          entity: { type: 'string', enum: ['venue', 'event', 'import'] },
+          entityId: uuid,
+          data: { type: 'object' },
+        },
+      },
+      ClosedSeats: {
+        type: 'object',
+        required: ['venueId', 'closed'],
+        properties: { venueId: uuid, closed: { type: 'array', items: uuid } },
+      },
+      ChangePage: {
+        type: 'object',
+        required: ['items', 'nextAfter'],
+        properties: { items: { type: 'array', items: ref('Change') }, nextAfter: { type: ['integer', 'null'] } },
+      },
+      ImportJob: {
+        type: 'object',
+        required: ['id', 'format', 'mode', 'batchSize', 'state', 'bytes', 'rows', 'createdAt'],
+        properties: {
+          id: uuid,
+          format: { type: 'string', enum: ['csv', 'jsonl'] },
+          mode: { type: 'string', enum: ['file', 'batch'] },
+          batchSize: { type: 'integer' },
+          state: {
+            type: 'string',
+            enum: ['queued', 'running', 'imported', 'partially_imported', 'rejected', 'failed'],
+            description:
+              '`imported`: every row is in (new or unchanged); `partially_imported` (batch mode): batches with rejected rows were left out; ' +
+              '`rejected`: nothing was imported; `failed`: the file could not be read to its end (see `error`).',
+          },
+          bytes: { type: 'integer' },
+          rows: {
+            type: 'object',
+            required: ['read', 'accepted', 'unchanged', 'rejected', 'skipped'],
+            properties: {
+              read: { type: 'integer' },
+              accepted: { type: 'integer', description: 'Imported now.' },
+              unchanged: { type: 'integer', description: 'Already imported with the same values (by key).' },
+              rejected: { type: 'integer', description: 'Invalid rows; each is listed at `/imports/{id}/rejections`.' },
+              skipped: { type: 'integer', description: 'Valid rows left out because their batch (or file) had a rejected row.' },
+            },
+          },
+          error: { type: ['string', 'null'] },
+          createdAt: timestamp,
+          startedAt: { type: ['string', 'null'], format: 'date-time' },
+          finishedAt: { type: ['string', 'null'], format: 'date-time' },
+        },
+      },
+      RejectionPage: {
+        type: 'object',
+        required: ['items', 'nextAfter'],
+        properties: {
+          items: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['line', 'field', 'reason'],
+              properties: { line: { type: 'integer' }, field: { type: 'string' }, reason: { type: 'string' } },
+            },
+          },
+          nextAfter: { type: ['integer', 'null'] },
         },
       },
       SeatMapSeat: {
@@ -460,7 +730,7 @@ const catalogDocument: OpenApiDocument = {
         required: ['eventId', 'status', 'currency', 'venue', 'priceTiers', 'sections'],
         properties: {
           eventId: uuid,
-          status: { type: 'string', enum: ['draft', 'on_sale', 'cancelled'] },
+          status: { type: 'string', enum: eventStatuses },
           currency: { type: 'string' },
           venue: ref('VenueSummary'),
           priceTiers: { type: 'array', items: ref('PriceTierOut') },

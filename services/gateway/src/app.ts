@@ -3,6 +3,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import helmet from 'helmet';
 import { Redis } from 'ioredis';
 import type { ServiceDefinition } from '@ticketing/platform';
+import { admissionPassHeader } from '@ticketing/platform/admission-pass';
 import { createEdgeAuth } from './edge-auth.js';
 import { gatewayOpenApi } from './openapi.js';
 import { createPublicApiDocument, docsPage, publicApiPaths } from './public-api.js';
@@ -90,7 +91,7 @@ export const gatewayDefinition: ServiceDefinition = {
       '/api',
       cors({
         origin: (origin, callback) => callback(null, origin !== undefined && allowedOrigins.includes(origin)),
-        allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-Id', 'traceparent'],
+        allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', admissionPassHeader, 'X-Request-Id', 'traceparent'],
         exposedHeaders: ['X-Request-Id', 'Location', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'RateLimit-Policy'],
         maxAge: 600,
       }),

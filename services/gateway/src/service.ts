@@ -1,6 +1,8 @@
+import { analyticsService } from '@ticketing/analytics/service';
 import { bookingService } from '@ticketing/booking/service';
 import { catalogService } from '@ticketing/catalog/service';
 import { usersService } from '@ticketing/users/service';
+import { waitingRoomService } from '@ticketing/waiting-room/service';
 import { authEnv, commonEnv, standardPaths, type EnvSetting, type ServiceDeclaration } from '@ticketing/platform/service-declaration';
 
 /**
@@ -8,7 +10,7 @@ import { authEnv, commonEnv, standardPaths, type EnvSetting, type ServiceDeclara
  * one here adds its route, its URL and timeout settings, its readiness check,
  * its part of the public OpenAPI document and its NetworkPolicy flow.
  */
-export const gatewayUpstreams: readonly ServiceDeclaration[] = [usersService, catalogService, bookingService];
+export const gatewayUpstreams: readonly ServiceDeclaration[] = [usersService, catalogService, bookingService, analyticsService, waitingRoomService];
 
 const settingPrefix = (service: string) => service.toUpperCase().replace(/[^A-Z0-9]/g, '_');
 /** Names of the settings that say where an upstream is and how long a call to it may take. */

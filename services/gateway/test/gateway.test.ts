@@ -1,30 +1,52 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { analyticsOpenApi } from '@ticketing/analytics/openapi';
 import { bookingOpenApi } from '@ticketing/booking/openapi';
 import { catalogOpenApi } from '@ticketing/catalog/openapi';
 import { usersOpenApi } from '@ticketing/users/openapi';
+import { waitingRoomOpenApi } from '@ticketing/waiting-room/openapi';
 import type { OpenApiDocument } from '@ticketing/platform';
-import { type BookingHarness, startBookingHarness, startCatalog, startUsers, type TestCatalog, type TestUsers, tokens } from '@ticketing/testing';
+import {
+  type BookingHarness,
+  startAnalytics,
+  startBookingHarness,
+  startCatalog,
+  startUsers,
+  startWaitingRoomStack,
+  type TestAnalytics,
+  type TestCatalog,
+  type TestUsers,
+  tokens,
+  type WaitingRoomStack,
+} from '@ticketing/testing';
 import { gatewayEnv, startGateway, type TestGateway } from './support.js';
 
 let catalog: TestCatalog;
 let booking: BookingHarness;
 let users: TestUsers;
+let waitingRoom: WaitingRoomStack;
 let gateway: TestGateway;
+let analytics: TestAnalytics;
 const allowedOrigin = 'https://tickets.example.com';
 
 before(async () => {
-  [catalog, booking, users] = await Promise.all([startCatalog(), startBookingHarness(), startUsers()]);
+  [catalog, booking, users, analytics, waitingRoom] = await Promise.all([
+    startCatalog(),
+    startBookingHarness(),
+    startUsers(),
+    startAnalytics(),
+    startWaitingRoomStack(),
+  ]);
   gateway = await startGateway(
     gatewayEnv(
-      { users: users.url, catalog: catalog.url, booking: booking.url },
+      { users: users.url, catalog: catalog.url, booking: booking.url, analytics: analytics.url, 'waiting-room': waitingRoom.url },
       { BODY_LIMIT_KB: '8', CORS_ALLOWED_ORIGINS: `${allowedOrigin}, https://admin.example.com` },
     ),
   );
 });
 after(async () => {
   await gateway?.close();
-  await Promise.all([catalog?.close(), booking?.close(), users?.close()]);
+  await Promise.all([catalog?.close(), booking?.close(), users?.close(), analytics?.close(), waitingRoom?.close()]);
 });
 
 const isProblem = (res: { headers: Headers; body: { status?: number } }, status: number) => {
@@ -126,6 +148,8 @@ describe('the public API document and its docs page', () => {
       ['catalog', catalogOpenApi(catalog.service.context.config)],
       ['booking', bookingOpenApi(booking.service.context.config)],
       ['users', usersOpenApi(users.service.context.config)],
+      ['analytics', analyticsOpenApi(analytics.service.context.config)],
+      ['waiting-room', waitingRoomOpenApi(waitingRoom.replicas[0]!.context.config)],
     ];
     let count = 0;
     for (const [service, doc] of upstreams) {
@@ -179,12 +203,17 @@ describe('a stopped upstream', () => {
     assert.equal(ready.status, 200);
     assert.equal(ready.body.status, 'degraded');
     const byName = Object.fromEntries((ready.body.checks as { name: string; ok: boolean }[]).map((c) => [c.name, c.ok]));
-    assert.deepEqual(byName, { redis: true, users: true, catalog: true, booking: false });
+    assert.deepEqual(byName, { redis: true, users: true, catalog: true, booking: false, analytics: true, 'waiting-room': true });
     // Within OPENAPI_CACHE_SECONDS the merged document comes from the cache, booking included.
     const cached = await gateway.call('GET', '/api/openapi.json');
     assert.ok(cached.body.paths['/api/booking/holds'], 'cached document');
     // Built afresh, it has the catalog and says what is missing.
-    const uncached = await startGateway(gatewayEnv({ users: users.url, catalog: catalog.url, booking: booking.url }, { OPENAPI_CACHE_SECONDS: '0' }));
+    const uncached = await startGateway(
+      gatewayEnv(
+        { users: users.url, catalog: catalog.url, booking: booking.url, analytics: analytics.url, 'waiting-room': waitingRoom.url },
+        { OPENAPI_CACHE_SECONDS: '0' },
+      ),
+    );
     try {
       const doc = await uncached.call('GET', '/api/openapi.json');
       assert.equal(doc.status, 200);

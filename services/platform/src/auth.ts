@@ -50,15 +50,18 @@ export function jwksUrlOf(url: string): URL {
  */
 export const jwksCache = { cooldownMs: 2000, maxAgeMs: 5 * 60_000, timeoutMs: 2000 } as const;
 
+/** The keys of `options`: at hand, or a remote JWKS cached as `jwksCache` says. */
+export function keySetOf(options: { jwksUrl: string } | { keys: JWTVerifyGetKey }): JWTVerifyGetKey {
+  if ('keys' in options) return options.keys;
+  return createRemoteJWKSet(jwksUrlOf(options.jwksUrl), {
+    timeoutDuration: jwksCache.timeoutMs,
+    cooldownDuration: jwksCache.cooldownMs,
+    cacheMaxAge: jwksCache.maxAgeMs,
+  });
+}
+
 export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
-  const keySet =
-    'keys' in options
-      ? options.keys
-      : createRemoteJWKSet(jwksUrlOf(options.jwksUrl), {
-          timeoutDuration: jwksCache.timeoutMs,
-          cooldownDuration: jwksCache.cooldownMs,
-          cacheMaxAge: jwksCache.maxAgeMs,
-        });
+  const keySet = keySetOf(options);
   return {
     async verify(token) {
       let payload: Record<string, unknown>;
@@ -93,7 +96,8 @@ function reasonOf(error: unknown): string {
   return 'malformed token';
 }
 
-function keysUnavailable(error: unknown): boolean {
+/** Whether a verification failed because the key set could not be fetched (our fault: retry later), not because of the token. */
+export function keysUnavailable(error: unknown): boolean {
   if (error instanceof joseErrors.JWKSTimeout || error instanceof joseErrors.JWKSInvalid) return true;
   // jose's generic error is what a non-200 JWKS answer raises; every other JOSEError is about the token.
   if (error instanceof joseErrors.JOSEError) return error.code === 'ERR_JOSE_GENERIC';

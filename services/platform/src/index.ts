@@ -11,3 +11,5 @@ export * from './openapi.js';
 export * from './problem.js';
 export * from './service.js';
 export * from './service-declaration.js';
+export * from './wakeable-sleep.js';
+export * from './admission-pass.js';

@@ -74,6 +74,12 @@ export interface ConsumerOptions {
   deadLetterTopic?: string;
   /** @default false: only messages produced after the group first joins */
   fromBeginning?: boolean;
+  /**
+   * Where each newly assigned partition starts, when the consumer keeps its
+   * offsets with its work (stored-offsets.ts); a partition left out starts at
+   * the group's committed offset. @default none
+   */
+  startPositions?(partitions: number[]): Promise<ReadonlyMap<number, string>>;
 }
 
 /**
@@ -93,11 +99,30 @@ export async function runConsumer(options: ConsumerOptions): Promise<{ stop(): P
   await producer.connect();
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: options.fromBeginning ?? false });
+  // Where the latest assignment starts, per partition: seeked to, and a batch fetched before the seek skips what lies below.
+  let startingAt: Promise<ReadonlyMap<number, string> | undefined> = Promise.resolve(undefined);
+  const { startPositions } = options;
+  if (startPositions) {
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      startingAt = startPositions(payload.memberAssignment[topic] ?? []).then(
+        (positions) => {
+          for (const [partition, offset] of positions) consumer.seek({ topic, partition, offset });
+          return positions;
+        },
+        (error: unknown) => void logger.warn('consumer: stored positions not read; starting at committed offsets', { topic, group, error }),
+      );
+    });
+  }
   await consumer.run({
     eachBatchAutoResolve: false,
     eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+      const startOffset = (await startingAt)?.get(batch.partition);
       for (const message of batch.messages) {
         if (!isRunning() || isStale()) break;
+        if (startOffset !== undefined && BigInt(message.offset) < BigInt(startOffset)) {
+          resolveOffset(message.offset);
+          continue;
+        }
         let lastError: unknown;
         for (let attempt = 1; attempt <= maxAttempts; attempt++) {
           try {

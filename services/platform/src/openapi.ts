@@ -248,6 +248,7 @@ export function createApi(doc: OpenApiDocument, options: ApiOptions = {}) {
 
 export type Api = ReturnType<typeof createApi>;
 
+const retryAfterHeader = { description: 'Seconds to wait before retrying', schema: { type: 'integer', minimum: 0 } };
 const problemContent = { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } };
 
 /**
@@ -287,10 +288,12 @@ export function withPlatformResponses(doc: OpenApiDocument, options: { database:
       if (options.database) {
         responses['503'] ??= {
           description: 'The database is unavailable or overloaded; retry after `Retry-After` seconds',
-          headers: { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer', minimum: 0 } } },
           content: problemContent,
         };
       }
+      // Every 503 the platform gives, whatever its reason, says when to come back.
+      const unavailable = responses['503'] as { headers?: Record<string, unknown> } | undefined;
+      if (unavailable) responses['503'] = { ...unavailable, headers: { 'Retry-After': retryAfterHeader, ...unavailable.headers } };
       const parameters = op.parameters?.map((p) =>
         p.in === 'header' && p.name === openApiCommon.idempotencyKeyHeader.name
           ? { ...p, description: describeIdempotencyKey(options.idempotencyKeyTtlHours) }

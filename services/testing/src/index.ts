@@ -14,9 +14,11 @@ export {
   testSecrets,
   testToken,
 } from '@ticketing/platform/testing';
+export { startAnalytics, type TestAnalytics } from './analytics.js';
 export { bookingEnv, startBookingHarness, type BookingHarness } from './booking.js';
 export { eventBody, smallVenue, startCatalog, tokens, type TestCatalog } from './catalog.js';
 export { findFreePort } from '../../../scripts/local-stack/ports.js';
+export { spawnServiceChild, type ServiceChild } from './service-child.js';
 export { assertInventoryInvariants, lapseHolds, seedEvent, type SeededEvent } from './inventory.js';
 export { consumeTopic, createTestTopic, type ConsumedMessage } from './kafka.js';
 export { openEventStream, type OpenEventStream, type ReceivedEvent } from './event-stream.js';
@@ -27,3 +29,4 @@ export { testRedisUrl } from './redis.js';
 export { httpUntilAnswered } from './retrying.js';
 export { startUsers, type TestUsers } from './users.js';
 export { waitUntil } from './waiting.js';
+export { startWaitingRoomStack, type WaitingRoomStack } from './waiting-room.js';

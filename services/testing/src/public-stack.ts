@@ -14,14 +14,15 @@ import { createTestDatabase, http } from '@ticketing/platform/testing';
 import { usersDefinition } from '@ticketing/users/app';
 import { generateSigningKeySet, tokenMintFromSigningKeys } from '@ticketing/users';
 import { createTestTopic } from './kafka.js';
-import { testRedisUrl } from './redis.js';
-import { testServiceEnv } from './services.js';
+import { createWaitingRoomDefinition } from '@ticketing/waiting-room';
+import { deleteRedisKeys, testRedisUrl } from './redis.js';
+import { migrateSchemaOf, testPool, testServiceEnv } from './services.js';
 import { fastUsersEnv } from './users.js';
 
 export interface PublicStack {
   /** The gateway: the UI at /, the API at /api/… */
   url: string;
-  services: { users: RunningService; catalog: RunningService; booking: RunningService; gateway: RunningService };
+  services: { users: RunningService; catalog: RunningService; booking: RunningService; waitingRoom: RunningService; gateway: RunningService };
   /** A JSON call through the gateway. */
   call: (method: string, path: string, options?: Parameters<typeof http>[3]) => ReturnType<typeof http>;
   /** An admin access token of the stack's users service. */
@@ -69,7 +70,22 @@ export async function startPublicStack(options: PublicStackOptions = {}): Promis
     });
     const catalog = await startService(catalogDefinition, env);
     stops.push(() => catalog.stop());
-    const booking = await startService(createBookingDefinition(), env);
+    // The waiting room reads booking's inventory: its schema first; booking then verifies the room's passes.
+    const pool = testPool(db.url, 2);
+    await migrateSchemaOf(pool, createBookingDefinition()).finally(() => pool.end());
+    const waitingRoomPrefix = `web-wr-${randomUUID().slice(0, 8)}`;
+    const waitingRoom = await startService(createWaitingRoomDefinition(), {
+      ...env,
+      REDIS_URL: testRedisUrl(),
+      WAITING_ROOM_KEY_PREFIX: waitingRoomPrefix,
+      WAITING_ROOM_SIGNING_KEYS: generateSigningKeySet(),
+      SCHEDULER_TICK_MS: '200',
+      SCHEDULER_SYNC_MS: '1000',
+      QUEUE_STREAM_REFRESH_MS: '250',
+    });
+    stops.push(() => waitingRoom.stop());
+    stops.push(() => deleteRedisKeys(waitingRoomPrefix));
+    const booking = await startService(createBookingDefinition(), { ...env, WAITING_ROOM_JWKS_URL: waitingRoom.url });
     stops.push(() => booking.stop());
     const gateway = await startService(gatewayDefinition, {
       ...process.env,
@@ -85,7 +101,7 @@ export async function startPublicStack(options: PublicStackOptions = {}): Promis
       RATE_LIMIT_PER_IP: '100000',
       RATE_LIMIT_PER_CLIENT: '100000',
       RATE_LIMIT_HOLDS_PER_CLIENT: '1000',
-      ...Object.fromEntries([users, catalog, booking].map((s) => [upstreamSettings(s.context.declaration.name).url, s.url])),
+      ...Object.fromEntries([users, catalog, booking, waitingRoom].map((s) => [upstreamSettings(s.context.declaration.name).url, s.url])),
       ...options.gatewayEnv,
     });
     stops.push(() => gateway.stop());
@@ -95,7 +111,7 @@ export async function startPublicStack(options: PublicStackOptions = {}): Promis
     const adminToken = () => mint({ sub: randomUUID(), role: 'admin' }, 600);
     return {
       url: gateway.url,
-      services: { users, catalog, booking, gateway },
+      services: { users, catalog, booking, waitingRoom, gateway },
       call,
       adminToken,
       async createPartner({ email, password, displayName, organization }) {

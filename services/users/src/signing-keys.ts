@@ -16,7 +16,16 @@ export interface SigningKeySet {
   readonly publicJwks: JSONWebKeySet;
   /** Verifies against the published keys, in process (no HTTP round trip to itself). */
   readonly verificationKeys: JWTVerifyGetKey;
-  sign(principal: Principal, claims: { issuer: string; audience: string; ttlSeconds: number }): Promise<string>;
+  sign(principal: Principal, claims: SignedClaims): Promise<string>;
+  /** Any JWT with the active key: `subject`, these extra claims, issuer, audience and lifetime (e.g. the waiting room's admission passes). */
+  signClaims(subject: string, extra: Record<string, unknown>, claims: SignedClaims): Promise<string>;
+}
+
+/** Issuer, audience and lifetime of a signed JWT. */
+export interface SignedClaims {
+  issuer: string;
+  audience: string;
+  ttlSeconds: number;
 }
 
 type SigningJwk = JWK & { kid: string; alg: (typeof tokenAlgorithms)[number]; active?: boolean };
@@ -25,15 +34,15 @@ const privateMembers = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k', 'active', 'key_ops
 
 export class SigningKeyError extends Error {}
 
-function parseKeys(text: string): SigningJwk[] {
+function parseKeys(text: string, setting: string): SigningJwk[] {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
-    throw new SigningKeyError('USERS_SIGNING_KEYS is not JSON (a JWK set: {"keys": [...]})');
+    throw new SigningKeyError(`${setting} is not JSON (a JWK set: {"keys": [...]})`);
   }
   const keys = (parsed as { keys?: unknown }).keys;
-  if (!Array.isArray(keys) || keys.length === 0) throw new SigningKeyError('USERS_SIGNING_KEYS has no "keys"');
+  if (!Array.isArray(keys) || keys.length === 0) throw new SigningKeyError(`${setting} has no "keys"`);
   const kids = new Set<string>();
   for (const key of keys as SigningJwk[]) {
     if (typeof key.kid !== 'string' || key.kid.length === 0) throw new SigningKeyError('every signing key needs a "kid"');
@@ -53,25 +62,28 @@ function publicPartOf(key: SigningJwk): JWK {
   return copy as JWK;
 }
 
-export async function loadSigningKeys(text: string): Promise<SigningKeySet> {
-  const keys = parseKeys(text);
+/** The key set of `setting` (USERS_SIGNING_KEYS, or another service's signing keys in the same form). */
+export async function loadSigningKeys(text: string, setting = 'USERS_SIGNING_KEYS'): Promise<SigningKeySet> {
+  const keys = parseKeys(text, setting);
   const active = keys.find((k) => k.active === true)!;
   const privateKey = (await importJWK({ ...active, active: undefined } as JWK, active.alg)) as CryptoKey;
   const publicJwks: JSONWebKeySet = { keys: keys.map(publicPartOf) };
+  const signClaims = (subject: string, extra: Record<string, unknown>, claims: SignedClaims) =>
+    new SignJWT(extra)
+      .setProtectedHeader({ alg: active.alg, kid: active.kid, typ: 'JWT' })
+      .setIssuer(claims.issuer)
+      .setAudience(claims.audience)
+      .setSubject(subject)
+      .setIssuedAt()
+      .setExpirationTime(Math.floor(Date.now() / 1000) + claims.ttlSeconds)
+      .setJti(randomBytes(12).toString('base64url'))
+      .sign(privateKey);
   return {
     activeKid: active.kid,
     publicJwks,
     verificationKeys: createLocalJWKSet(publicJwks),
-    sign: (principal, claims) =>
-      new SignJWT({ role: principal.role, ...(principal.org ? { org: principal.org } : {}) })
-        .setProtectedHeader({ alg: active.alg, kid: active.kid, typ: 'JWT' })
-        .setIssuer(claims.issuer)
-        .setAudience(claims.audience)
-        .setSubject(principal.sub)
-        .setIssuedAt()
-        .setExpirationTime(Math.floor(Date.now() / 1000) + claims.ttlSeconds)
-        .setJti(randomBytes(12).toString('base64url'))
-        .sign(privateKey),
+    signClaims,
+    sign: (principal, claims) => signClaims(principal.sub, { role: principal.role, ...(principal.org ? { org: principal.org } : {}) }, claims),
   };
 }
 

@@ -51,6 +51,12 @@ function messageOf(status: number, kind: string, problem: Problem, retryAfter: n
       return 'This event is not on sale.';
     case 'event-started':
       return 'This event has already started.';
+    case 'waiting-room-pass-required':
+      return 'This sale goes through a waiting room: join the queue to get your turn.';
+    case 'waiting-room-closed':
+      return 'The queue for this event is closed: it takes nobody new.';
+    case 'sold-out':
+      return 'This event is sold out.';
     case 'invalid-credentials':
       return 'Wrong email or password.';
     case 'too-many-login-attempts':
@@ -114,12 +120,14 @@ export interface CallOptions {
   /** Writes: a fresh key makes a retried request (double click, flaky network) happen once. */
   idempotent?: boolean;
   signal?: AbortSignal;
+  /** Extra request headers (e.g. the waiting room's admission pass). */
+  headers?: Record<string, string>;
 }
 
 /** Calls `/api${path}`; resolves with the JSON body (undefined for 204), rejects with ApiError. */
 export async function api<T>(path: string, options: CallOptions = {}): Promise<T> {
   const send = (session: Session | undefined, key: string | undefined) => {
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
     if (options.body !== undefined) headers['content-type'] = 'application/json';
     if (session) headers['authorization'] = `Bearer ${session.accessToken}`;
     if (key) headers['idempotency-key'] = key;

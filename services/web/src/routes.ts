@@ -26,6 +26,7 @@ const page = (load: () => Promise<{ default: PageComponent }>): PageComponent =>
 export const routes: PageRoute[] = [
   { path: '/', page: page(() => import('./pages/search.js')), access: 'anyone', nav: 'Find events' },
   { path: '/events/:eventId', page: page(() => import('./pages/event.js')), access: 'anyone' },
+  { path: '/events/:eventId/queue', page: page(() => import('./pages/queue.js')), access: ['buyer', 'admin'] },
   { path: '/holds/:holdId', page: page(() => import('./pages/checkout.js')), access: ['buyer', 'admin'] },
   { path: '/bookings', page: page(() => import('./pages/my-bookings.js')), access: ['buyer', 'admin'], nav: 'My bookings' },
   { path: '/bookings/:reference', page: page(() => import('./pages/booking.js')), access: ['buyer', 'admin'] },

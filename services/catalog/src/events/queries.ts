@@ -10,6 +10,10 @@ export interface Event {
   startsAt: string;
   endsAt: string;
   status: EventStatus;
+  /** When a scheduled event goes on sale by itself. */
+  salesOpenAt: string | null;
+  /** The partner's natural key (import files name events by it). */
+  key: string | null;
   venue: { id: string; name: string; city: string; address: string; timezone: string };
   priceTiers: PriceTier[];
   createdAt: string;
@@ -18,7 +22,7 @@ export interface Event {
 
 /** Columns of an event with its venue summary and price tiers; `e` and `v` aliases. */
 export const eventColumns = `
-  e.id, e.owner_id, e.title, e.description, e.starts_at, e.ends_at, e.status, e.created_at, e.updated_at,
+  e.id, e.owner_id, e.title, e.description, e.starts_at, e.ends_at, e.status, e.sales_open_at, e.external_key, e.created_at, e.updated_at,
   v.id AS venue_id, v.name AS venue_name, v.city AS venue_city, v.address AS venue_address, v.timezone AS venue_timezone,
   coalesce((SELECT json_agg(json_build_object('category', p.category, 'priceCents', p.price_cents, 'currency', p.currency)
                             ORDER BY p.category)
@@ -32,6 +36,8 @@ export interface EventRow {
   starts_at: Date;
   ends_at: Date;
   status: EventStatus;
+  sales_open_at: Date | null;
+  external_key: string | null;
   created_at: Date;
   updated_at: Date;
   venue_id: string;
@@ -50,6 +56,8 @@ export function toEvent(row: EventRow): Event {
     startsAt: row.starts_at.toISOString(),
     endsAt: row.ends_at.toISOString(),
     status: row.status,
+    salesOpenAt: row.sales_open_at?.toISOString() ?? null,
+    key: row.external_key,
     venue: { id: row.venue_id, name: row.venue_name, city: row.venue_city, address: row.venue_address, timezone: row.venue_timezone },
     priceTiers: row.price_tiers,
     createdAt: row.created_at.toISOString(),
@@ -78,10 +86,11 @@ export async function findVisibleEvent(db: Pool, eventId: string, principal: Pri
  */
 export async function insertEvent(tx: Tx, venue: VenueRow, input: EventInput): Promise<string> {
   const { rows } = await tx.query<{ id: string }>(
-    `INSERT INTO catalog.events (venue_id, owner_id, title, description, starts_at, ends_at, status)
-     VALUES ($1, $2, $3, $4, date_trunc('milliseconds', $5::timestamptz), date_trunc('milliseconds', $6::timestamptz), $7)
+    `INSERT INTO catalog.events (venue_id, owner_id, title, description, starts_at, ends_at, status, sales_open_at)
+     VALUES ($1, $2, $3, $4, date_trunc('milliseconds', $5::timestamptz), date_trunc('milliseconds', $6::timestamptz), $7,
+             date_trunc('milliseconds', $8::timestamptz))
      RETURNING id`,
-    [venue.id, venue.owner_id, input.title, input.description ?? '', input.startsAt, input.endsAt, input.status ?? 'on_sale'],
+    [venue.id, venue.owner_id, input.title, input.description ?? '', input.startsAt, input.endsAt, input.status ?? 'on_sale', input.salesOpenAt ?? null],
   );
   const eventId = rows[0]!.id;
   const tiers = input.priceTiers;
@@ -93,10 +102,21 @@ export async function insertEvent(tx: Tx, venue: VenueRow, input: EventInput): P
   return eventId;
 }
 
+export interface LockedEvent {
+  owner_id: string;
+  venue_id: string;
+  title: string;
+  description: string;
+  status: EventStatus;
+  starts_at: Date;
+  ends_at: Date;
+  sales_open_at: Date | null;
+}
+
 /** Locks an event row for a change. */
-export async function lockEvent(tx: Tx, eventId: string): Promise<{ owner_id: string; status: EventStatus; starts_at: Date; ends_at: Date } | undefined> {
-  const { rows } = await tx.query<{ owner_id: string; status: EventStatus; starts_at: Date; ends_at: Date }>(
-    'SELECT owner_id, status, starts_at, ends_at FROM catalog.events WHERE id = $1 FOR UPDATE',
+export async function lockEvent(tx: Tx, eventId: string): Promise<LockedEvent | undefined> {
+  const { rows } = await tx.query<LockedEvent>(
+    'SELECT owner_id, venue_id, title, description, status, starts_at, ends_at, sales_open_at FROM catalog.events WHERE id = $1 FOR UPDATE',
     [eventId],
   );
   return rows[0];
@@ -110,9 +130,10 @@ export async function updateEvent(tx: Tx, eventId: string, patch: EventPatch): P
        starts_at   = coalesce(date_trunc('milliseconds', $4::timestamptz), starts_at),
        ends_at     = coalesce(date_trunc('milliseconds', $5::timestamptz), ends_at),
        status      = coalesce($6, status),
+       sales_open_at = CASE WHEN coalesce($6, status) = 'scheduled' THEN coalesce(date_trunc('milliseconds', $7::timestamptz), sales_open_at) ELSE sales_open_at END,
        updated_at  = now()
      WHERE id = $1`,
-    [eventId, patch.title ?? null, patch.description ?? null, patch.startsAt ?? null, patch.endsAt ?? null, patch.status ?? null],
+    [eventId, patch.title ?? null, patch.description ?? null, patch.startsAt ?? null, patch.endsAt ?? null, patch.status ?? null, patch.salesOpenAt ?? null],
   );
 }
 
@@ -133,16 +154,14 @@ export async function loadSeatMap(db: Pool, event: EventRow, sectionId: string |
     if (sections.length === 0) throw problems.notFound(`section ${sectionId} of the event's venue`);
   }
   const prices = new Map(event.price_tiers.map((t) => [t.category, t.priceCents]));
-  const priceOf = (category: string): number => {
-    const price = prices.get(category);
-    // Creation guarantees a tier per used category, and seat maps never change.
-    if (price === undefined) throw new Error(`event ${event.id} has no price for category ${category}`);
-    return price;
-  };
+  // Seats and sections added after publishing are on sale for an event once it prices their category.
+  sections = sections.filter((s) => s.kind === 'seated' || prices.has(s.category));
   const seatsBySection = new Map<string, unknown[]>();
   for (const seat of await loadSeats(db, event.venue_id, sectionId)) {
+    const priceCents = prices.get(seat.category);
+    if (priceCents === undefined) continue;
     const list = seatsBySection.get(seat.sectionId) ?? [];
-    list.push({ id: seat.id, row: seat.row, number: seat.number, x: seat.x, y: seat.y, category: seat.category, priceCents: priceOf(seat.category) });
+    list.push({ id: seat.id, row: seat.row, number: seat.number, x: seat.x, y: seat.y, category: seat.category, priceCents });
     seatsBySection.set(seat.sectionId, list);
   }
   const e = toEvent(event);
@@ -154,8 +173,18 @@ export async function loadSeatMap(db: Pool, event: EventRow, sectionId: string |
     priceTiers: e.priceTiers,
     sections: sections.map((s) => ({
       ...s,
-      ...(s.kind === 'general_admission' ? { priceCents: priceOf(s.category) } : {}),
+      ...(s.kind === 'general_admission' ? { priceCents: prices.get(s.category)! } : {}),
       seats: seatsBySection.get(s.id) ?? [],
     })),
   };
+}
+
+/** Sets the price of one category of an event (a new tier or a new price). */
+export async function upsertPriceTier(tx: Tx, eventId: string, tier: PriceTier): Promise<void> {
+  await tx.query(
+    `INSERT INTO catalog.price_tiers (event_id, category, price_cents, currency) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (event_id, category) DO UPDATE SET price_cents = excluded.price_cents, currency = excluded.currency`,
+    [eventId, tier.category, tier.priceCents, tier.currency],
+  );
+  await tx.query('UPDATE catalog.events SET updated_at = now() WHERE id = $1', [eventId]);
 }

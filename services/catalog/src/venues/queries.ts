@@ -44,9 +44,12 @@ export async function findVenueRow(db: Pool | Tx, venueId: string): Promise<Venu
 }
 
 export async function loadSections(db: Pool | Tx, venueId: string): Promise<Section[]> {
-  const { rows } = await db.query<Section>(`SELECT id, name, kind, category, capacity FROM catalog.sections WHERE venue_id = $1 ORDER BY position, name`, [
-    venueId,
-  ]);
+  const { rows } = await db.query<Section>(
+    `SELECT id, name, kind, category,
+            CASE WHEN kind = 'seated' THEN (SELECT count(*)::int FROM catalog.seats s WHERE s.section_id = sec.id AND s.closed_at IS NULL) ELSE capacity END AS capacity
+       FROM catalog.sections sec WHERE venue_id = $1 ORDER BY position, name`,
+    [venueId],
+  );
   return rows;
 }
 
@@ -77,7 +80,7 @@ export async function loadSeats(db: Pool | Tx, venueId: string, sectionId?: stri
   const { rows } = await db.query<{ id: string; section_id: string; row_label: string; number: number; x: string; y: string; category: string }>(
     `SELECT s.id, s.section_id, s.row_label, s.number, s.x, s.y, s.category
        FROM catalog.seats s JOIN catalog.sections sec ON sec.id = s.section_id
-      WHERE s.venue_id = $1 AND ($2::uuid IS NULL OR s.section_id = $2)
+      WHERE s.venue_id = $1 AND ($2::uuid IS NULL OR s.section_id = $2) AND s.closed_at IS NULL
       ORDER BY sec.position, sec.name, s.y, s.x, s.row_label, s.number`,
     [venueId, sectionId ?? null],
   );
@@ -98,6 +101,12 @@ export async function insertVenue(tx: Tx, ownerId: string, input: VenueInput, ma
     [ownerId, input.name, input.city, input.address ?? '', input.timezone ?? 'UTC'],
   );
   const venueId = rows[0]!.id;
+  await insertSeatMap(tx, venueId, map);
+  return venueId;
+}
+
+/** Inserts sections and their seats into a venue (a new one, or sections added after publishing). */
+export async function insertSeatMap(tx: Tx, venueId: string, map: ExpandedSeatMap): Promise<void> {
   const s = map.sections;
   await tx.query(
     `INSERT INTO catalog.sections (id, venue_id, name, kind, category, capacity, position)
@@ -123,7 +132,32 @@ export async function insertVenue(tx: Tx, ownerId: string, input: VenueInput, ma
       ],
     );
   }
-  return venueId;
+}
+
+/** Where sections added to a venue go: after its last section, below its lowest seat; and how many seats it has. */
+export async function seatMapExtent(tx: Tx, venueId: string): Promise<{ nextPosition: number; nextY: number; seats: number; names: Set<string> }> {
+  const { rows } = await tx.query<{ position: number; y: string; seats: string; names: string[] }>(
+    `SELECT (SELECT coalesce(max(position) + 1, 0) FROM catalog.sections WHERE venue_id = $1) AS position,
+            (SELECT coalesce(max(y) + 2, 0) FROM catalog.seats WHERE venue_id = $1) AS y,
+            (SELECT count(*) FROM catalog.seats WHERE venue_id = $1 AND closed_at IS NULL) AS seats,
+            (SELECT coalesce(array_agg(name), '{}') FROM catalog.sections WHERE venue_id = $1) AS names`,
+    [venueId],
+  );
+  const r = rows[0]!;
+  return { nextPosition: r.position, nextY: Number(r.y), seats: Number(r.seats), names: new Set(r.names) };
+}
+
+/**
+ * Closes open seats of a venue (they stay in the table: bookings refer to
+ * them; a seated section's capacity counts open seats). Returns the seats
+ * that were open.
+ */
+export async function closeSeats(tx: Tx, venueId: string, seatIds: readonly string[]): Promise<string[]> {
+  const { rows } = await tx.query<{ id: string }>(
+    `UPDATE catalog.seats SET closed_at = now() WHERE venue_id = $1 AND id = ANY($2::uuid[]) AND closed_at IS NULL RETURNING id`,
+    [venueId, seatIds],
+  );
+  return rows.map((r) => r.id);
 }
 
 /** Whether the section is part of the venue. */
@@ -135,10 +169,26 @@ export async function venueHasSection(db: Pool | Tx, venueId: string, sectionId:
 /** Price categories the venue's seats and general-admission sections use. */
 export async function categoriesOfVenue(db: Pool | Tx, venueId: string): Promise<Set<string>> {
   const { rows } = await db.query<{ category: string }>(
-    `SELECT category FROM catalog.seats WHERE venue_id = $1
+    `SELECT category FROM catalog.seats WHERE venue_id = $1 AND closed_at IS NULL
      UNION
      SELECT category FROM catalog.sections WHERE venue_id = $1 AND kind = 'general_admission'`,
     [venueId],
   );
   return new Set(rows.map((r) => r.category));
+}
+
+/**
+ * Seats among `seatIds` that some event's buyers hold (unexpired) or bought:
+ * they cannot be closed. Reads booking's inventory (SELECT only), when booking
+ * runs on this database; without it nothing can be in use.
+ */
+export async function seatsInUse(db: Pool | Tx, seatIds: readonly string[]): Promise<string[]> {
+  const { rows: exists } = await db.query<{ present: boolean }>(`SELECT to_regclass('booking.seat_inventory') IS NOT NULL AS present`);
+  if (!exists[0]!.present) return [];
+  const { rows } = await db.query<{ seat_id: string }>(
+    `SELECT DISTINCT seat_id FROM booking.seat_inventory
+      WHERE seat_id = ANY($1::uuid[]) AND (status = 'sold' OR (status = 'held' AND held_until > now())) ORDER BY seat_id`,
+    [seatIds],
+  );
+  return rows.map((r) => r.seat_id);
 }

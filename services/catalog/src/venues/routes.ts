@@ -1,21 +1,112 @@
 import { inputOf, principalOf, problems, requireRole } from '@ticketing/platform';
-import { ownerOf, type RouteDeps } from '../deps.js';
-import { checkVenueInput, type VenueInput } from './input.js';
+import { recordChange, registerChangesRoute } from '../changes/audit.js';
+import { mayManage, ownerOf, type RouteDeps } from '../deps.js';
+import { checkVenueInput, expandSeatMap, MAX_SEATS_PER_VENUE, type VenueInput } from './input.js';
 import { PARTNER_LIST_MAX } from '../openapi.js';
-import { findVenueRow, insertVenue, listVenuesOf, loadSeats, loadVenue, venueHasSection } from './queries.js';
+import {
+  closeSeats,
+  findVenueRow,
+  insertSeatMap,
+  insertVenue,
+  listVenuesOf,
+  loadSeats,
+  loadVenue,
+  seatMapExtent,
+  seatsInUse,
+  venueHasSection,
+} from './queries.js';
 
-export function registerVenueRoutes({ api, pool, writer, verifier }: RouteDeps): void {
-  api.operation('post', '/venues', requireRole(verifier, 'partner', 'admin'), async (req, res) => {
+export function registerVenueRoutes({ api, pool, writer, verifier, notifyChanges }: RouteDeps): void {
+  const partner = requireRole(verifier, 'partner', 'admin');
+  api.operation('post', '/venues', partner, async (req, res) => {
     const principal = principalOf(req);
     const input = inputOf(req).body as VenueInput;
     await writer.run(req, res, principal.sub, async (tx) => {
       const map = checkVenueInput(input);
       const venueId = await insertVenue(tx, ownerOf(principal), input, map);
-      return { status: 201, body: await loadVenue(tx, venueId), headers: { Location: `/venues/${venueId}` } };
+      const venue = await loadVenue(tx, venueId);
+      await recordChange(tx, { actor: principal.sub, ownerId: ownerOf(principal), entity: 'venue', entityId: venueId, type: 'venue.created', data: { venue } });
+      return { status: 201, body: venue, headers: { Location: `/venues/${venueId}` } };
     });
+    notifyChanges();
   });
 
-  api.operation('get', '/partner/venues', requireRole(verifier, 'partner', 'admin'), async (req, res) => {
+  /** Locks a venue `principal` may manage for a seat-map change (404 / 403 otherwise). */
+  async function lockManagedVenue(tx: Parameters<typeof findVenueRow>[0], principal: ReturnType<typeof principalOf>, venueId: string) {
+    const { rows } = await tx.query<{ owner_id: string }>('SELECT owner_id FROM catalog.venues WHERE id = $1 FOR UPDATE', [venueId]);
+    const venue = rows[0];
+    if (!venue) throw problems.notFound(`venue ${venueId}`);
+    if (!mayManage(principal, venue.owner_id)) throw problems.forbidden(`venue ${venueId} belongs to another organization`);
+    return venue;
+  }
+
+  api.operation('post', '/venues/{venueId}/sections', partner, async (req, res) => {
+    const principal = principalOf(req);
+    const { params, body } = inputOf(req);
+    const { venueId } = params as { venueId: string };
+    const { sections } = body as { sections: VenueInput['sections'] };
+    await writer.run(req, res, principal.sub, async (tx) => {
+      const venue = await lockManagedVenue(tx, principal, venueId);
+      const extent = await seatMapExtent(tx, venueId);
+      const taken = sections.flatMap((section, i) =>
+        extent.names.has(section.name) ? [{ field: `body.sections.${i}.name`, message: 'is the name of an existing section' }] : [],
+      );
+      if (taken.length > 0) throw problems.validation(taken);
+      const map = expandSeatMap(sections);
+      if (extent.seats + map.seats.length > MAX_SEATS_PER_VENUE) {
+        throw problems.validation([
+          { field: 'body.sections', message: `would give the venue ${extent.seats + map.seats.length} seats; at most ${MAX_SEATS_PER_VENUE}` },
+        ]);
+      }
+      // Below the existing map, after its sections.
+      map.sections.forEach((section) => (section.position += extent.nextPosition));
+      map.seats.forEach((seat) => (seat.y += extent.nextY));
+      await insertSeatMap(tx, venueId, map);
+      await recordChange(tx, {
+        actor: principal.sub,
+        ownerId: venue.owner_id,
+        entity: 'venue',
+        entityId: venueId,
+        type: 'venue.sections_added',
+        data: { sectionIds: map.sections.map((x) => x.id) },
+      });
+      return { status: 200, body: await loadVenue(tx, venueId) };
+    });
+    notifyChanges();
+  });
+
+  api.operation('post', '/venues/{venueId}/seats/close', partner, async (req, res) => {
+    const principal = principalOf(req);
+    const { params, body } = inputOf(req);
+    const { venueId } = params as { venueId: string };
+    const { seatIds } = body as { seatIds: string[] };
+    await writer.run(req, res, principal.sub, async (tx) => {
+      const venue = await lockManagedVenue(tx, principal, venueId);
+      const inUse = await seatsInUse(tx, seatIds);
+      if (inUse.length > 0) {
+        throw problems.conflict('seats-in-use', 'Seats are held or sold', `seats held or sold for an event cannot be closed: ${inUse.join(', ')}`, {
+          seatIds: inUse,
+        });
+      }
+      const closed = await closeSeats(tx, venueId, seatIds);
+      if (closed.length > 0) {
+        await recordChange(tx, {
+          actor: principal.sub,
+          ownerId: venue.owner_id,
+          entity: 'venue',
+          entityId: venueId,
+          type: 'venue.seats_closed',
+          data: { seatIds: closed },
+        });
+      }
+      return { status: 200, body: { venueId, closed } };
+    });
+    notifyChanges();
+  });
+
+  registerChangesRoute(api, pool, '/venues/{venueId}/changes', partner, async (db, id) => (await findVenueRow(db, id))?.owner_id);
+
+  api.operation('get', '/partner/venues', partner, async (req, res) => {
     res.json({ items: await listVenuesOf(pool, ownerOf(principalOf(req)), PARTNER_LIST_MAX) });
   });
 

@@ -7,6 +7,7 @@ import { Page } from '../components/page.js';
 import { categoryColours, SeatMap } from '../components/seat-map.js';
 import { formatDateTime, formatMoney } from '../format.js';
 import { useLiveAvailability } from '../live-availability.js';
+import { admissionPassHeader, hasWaitingRoom, storedPass } from '../waiting-room.js';
 import { getSession } from '../session.js';
 import type { CatalogEvent, Hold, MapSeat, SeatMap as SeatMapData } from '../types.js';
 import { seatIndex, seatsInOrder } from '../seats.js';
@@ -41,6 +42,11 @@ function EventDetails({ event, map }: { event: CatalogEvent; map: SeatMapData })
   const seatsById = useMemo(() => seatIndex(map), [map]);
   const gaSections = map.sections.filter((s) => s.kind === 'general_admission');
   const onSale = event.status === 'on_sale' && new Date(event.startsAt).getTime() > Date.now();
+  // Whether the sale goes through a waiting room (holds then need the pass of an admitted buyer).
+  const [waitingRoom, setWaitingRoom] = useState(false);
+  useEffect(() => {
+    hasWaitingRoom(event.id).then(setWaitingRoom, () => setWaitingRoom(false));
+  }, [event.id]);
 
   // A seat someone else just took leaves the selection, with a word why.
   useEffect(() => {
@@ -70,10 +76,18 @@ function EventDetails({ event, map }: { event: CatalogEvent; map: SeatMapData })
     setBusy(true);
     setMessage(undefined);
     try {
-      const created = await api<Hold>('/booking/holds', { method: 'POST', body: { eventId: event.id, ...body }, idempotent: true });
+      const pass = storedPass(event.id);
+      const created = await api<Hold>('/booking/holds', {
+        method: 'POST',
+        body: { eventId: event.id, ...body },
+        idempotent: true,
+        ...(pass ? { headers: { [admissionPassHeader]: pass } } : {}),
+      });
       route(`/holds/${created.id}`);
     } catch (error) {
       const failure = error as ApiError;
+      // The sale goes through a waiting room and this buyer has no valid pass (yet): to the queue.
+      if (failure.kind === 'waiting-room-pass-required') return route(`/events/${event.id}/queue`);
       const taken = failure.problem['unavailableSeatIds'];
       if (Array.isArray(taken)) {
         patchLive((current) => {
@@ -111,6 +125,11 @@ function EventDetails({ event, map }: { event: CatalogEvent; map: SeatMapData })
         ))}
       </ul>
       {!onSale && <Notice kind="info">{event.status === 'cancelled' ? 'This event was cancelled.' : 'This event is not on sale.'}</Notice>}
+      {onSale && waitingRoom && !storedPass(event.id) && (
+        <Notice kind="info">
+          This sale goes through a waiting room: <a href={`/events/${event.id}/queue`}>join the queue</a> to get your turn to choose seats.
+        </Notice>
+      )}
       <div aria-live="polite">{message && <Notice kind={message.kind}>{message.text}</Notice>}</div>
 
       {hasSeats && (

@@ -1,0 +1,4 @@
+import { runMain } from '@ticketing/platform';
+import { createAnalyticsDefinition } from './app.js';
+
+runMain(createAnalyticsDefinition());

@@ -1,0 +1,72 @@
+import { bookingsTopic } from '@ticketing/booking/service';
+import { authEnv, commonEnv, databaseEnv, kafkaEnv, standardPaths, type ServiceDeclaration } from '@ticketing/platform/service-declaration';
+
+/** The topic every window update is published to (the default of KAFKA_TOPIC_ANALYTICS_RESULTS). */
+export const analyticsResultsTopic = 'analytics-results';
+
+/** Live sales windows per event, partner reports; consumes ticket-bookings, publishes analytics-results. */
+export const analyticsService = {
+  name: 'analytics',
+  description: `Sales per event in 1-minute windows (consumes ${bookingsTopic}, publishes ${analyticsResultsTopic}), live window stream and partner reports.`,
+  port: 8086,
+  ...standardPaths,
+  entry: 'services/analytics/src/main.ts',
+  env: [
+    ...commonEnv,
+    ...databaseEnv,
+    ...kafkaEnv,
+    ...authEnv,
+    {
+      name: 'KAFKA_TOPIC_BOOKINGS',
+      description: 'Topic the booking changes are read from (key = event id).',
+      kind: 'string',
+      default: bookingsTopic,
+    },
+    {
+      name: 'KAFKA_TOPIC_ANALYTICS_RESULTS',
+      description: 'Topic every window update is published to (key = event id).',
+      kind: 'string',
+      default: analyticsResultsTopic,
+    },
+    {
+      name: 'KAFKA_CONSUMER_GROUP',
+      description: "Consumer group of the stream job; in-cluster the KafkaUser's ACL allows only the declared one.",
+      kind: 'string',
+      default: 'analytics',
+    },
+    {
+      name: 'ANALYTICS_ALLOWED_LATENESS_SECONDS',
+      description:
+        "How long after a window's end (by its partition's watermark) a late message still updates it; later ones only count in the window's tooLateMessages.",
+      kind: 'integer',
+      default: '120',
+      min: 0,
+      max: 86400,
+    },
+    {
+      name: 'ANALYTICS_RELAY_INTERVAL_MS',
+      description: 'How often window updates waiting in the results outbox are looked for when idle.',
+      kind: 'integer',
+      default: '200',
+      min: 10,
+      max: 60000,
+    },
+  ],
+  dependencies: {
+    postgres: true,
+    kafka: { produces: [analyticsResultsTopic], consumes: [bookingsTopic], consumerGroup: 'analytics' },
+    // Fetches the users service's public signing keys (AUTH_JWKS_URL).
+    services: ['users'],
+  },
+  resources: {
+    requests: { cpu: '200m', memory: '192Mi' },
+    limits: { cpu: '1', memory: '384Mi' },
+  },
+  scaling: {
+    // More replicas than ticket-bookings partitions would sit idle.
+    minReplicas: 2,
+    maxReplicas: 6,
+    targetCpuUtilizationPercent: 70,
+  },
+  shutdownGraceSeconds: 30,
+} as const satisfies ServiceDeclaration;

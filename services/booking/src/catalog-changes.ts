@@ -1,0 +1,131 @@
+import { withTransaction, type Pool, type Tx } from '@ticketing/platform';
+import { catalogQueries } from './catalog-reader.js';
+import type { Outbox } from './messages.js';
+
+/**
+ * What booking does with the catalog's messages (topic catalog-changes,
+ * format in docs/events.md), each once (catalog_changes_applied):
+ *   events.imported      inventory for the new published events, in bulk
+ *   event.tier_repriced  new holds pay the new price; holds and bookings keep theirs
+ *   event.time_changed   one event.time_changed on ticket-bookings per confirmed booking
+ *   venue.sections_added, event.tier_added   inventory rows for seats and places now priced
+ *   venue.seats_closed   closed seats leave the inventory of every event (the catalog
+ *                        refuses to close seats that are held or sold)
+ * Inventory rows are touched only in their price (never their status) and
+ * only for seats nobody holds or bought, so the hold and checkout paths
+ * (inventory.ts) keep their invariants.
+ */
+
+export interface CatalogMessage {
+  id: string;
+  type: string;
+  entityId: string;
+  data: Record<string, unknown>;
+}
+
+/** Events per statement when inventory is created in bulk: a large venue's seats times this stays well under the statement timeout. */
+const eventsPerStatement = 10;
+
+/**
+ * Copies the seat maps of published events into inventory, a few events per
+ * statement instead of a round trip per event or seat: the bulk form of
+ * ensureInventory, which still covers any event this misses (drafts
+ * published later).
+ */
+export async function createInventoryInBulk(tx: Tx, eventIds: readonly string[]): Promise<number> {
+  const created = await tx.query<{ event_id: string }>(
+    `INSERT INTO booking.event_inventory (event_id, venue_id)
+     SELECT event_id, venue_id FROM (${catalogQueries.publishedEvents}) e
+     ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
+    [eventIds],
+  );
+  const ids = created.rows.map((r) => r.event_id);
+  for (let i = 0; i < ids.length; i += eventsPerStatement) await addMissingInventory(tx, ids.slice(i, i + eventsPerStatement));
+  return ids.length;
+}
+
+/** Adds the inventory rows events that already have inventory are missing (new sections, newly priced categories). */
+async function addMissingInventory(tx: Tx, eventIds: readonly string[]): Promise<void> {
+  await tx.query(
+    `INSERT INTO booking.seat_inventory (event_id, seat_id, section_id, category, price_cents, currency)
+     SELECT event_id, seat_id, section_id, category, price_cents, currency FROM (${catalogQueries.pricedSeatsOfEvents}) seats
+     ON CONFLICT (event_id, seat_id) DO NOTHING`,
+    [eventIds],
+  );
+  await tx.query(
+    `INSERT INTO booking.ga_inventory (event_id, section_id, category, price_cents, currency, capacity)
+     SELECT event_id, section_id, category, price_cents, currency, capacity FROM (${catalogQueries.pricedGaSectionsOfEvents}) sections
+     ON CONFLICT (event_id, section_id) DO NOTHING`,
+    [eventIds],
+  );
+}
+
+/** Events of a venue whose inventory exists already. */
+async function eventsWithInventory(tx: Tx, venueId: string): Promise<string[]> {
+  const { rows } = await tx.query<{ event_id: string }>('SELECT event_id FROM booking.event_inventory WHERE venue_id = $1', [venueId]);
+  return rows.map((r) => r.event_id);
+}
+
+/** New price for a category's unsold, unheld seats and GA places (held and sold ones keep the price they were taken at). */
+async function reprice(tx: Tx, eventId: string, category: string, priceCents: number): Promise<void> {
+  await tx.query(`UPDATE booking.seat_inventory SET price_cents = $3 WHERE event_id = $1 AND category = $2 AND status = 'available'`, [
+    eventId,
+    category,
+    priceCents,
+  ]);
+  await tx.query('UPDATE booking.ga_inventory SET price_cents = $3 WHERE event_id = $1 AND category = $2', [eventId, category, priceCents]);
+}
+
+async function tellBuyersOfTimeChange(tx: Tx, outbox: Outbox, eventId: string, data: Record<string, unknown>): Promise<void> {
+  const bookings = await tx.query<{ id: string; reference: string; buyer_id: string }>(
+    `SELECT id, reference, buyer_id FROM booking.bookings WHERE event_id = $1 AND status = 'confirmed' ORDER BY id`,
+    [eventId],
+  );
+  for (const b of bookings.rows) {
+    await outbox.enqueue(tx, 'event.time_changed', eventId, {
+      bookingId: b.id,
+      bookingReference: b.reference,
+      buyerId: b.buyer_id,
+      previousStartsAt: String(data['previousStartsAt']),
+      previousEndsAt: String(data['previousEndsAt']),
+      startsAt: String(data['startsAt']),
+      endsAt: String(data['endsAt']),
+    });
+  }
+}
+
+/** Applies one catalog message (once: a redelivered message changes nothing). Returns whether it was new. */
+export async function applyCatalogChange(pool: Pool, outbox: Outbox, message: CatalogMessage): Promise<boolean> {
+  return withTransaction(pool, async (tx) => {
+    const first = await tx.query('INSERT INTO booking.catalog_changes_applied (message_id, type) VALUES ($1, $2) ON CONFLICT DO NOTHING', [
+      message.id,
+      message.type,
+    ]);
+    if (first.rowCount === 0) return false;
+    const { data } = message;
+    switch (message.type) {
+      case 'events.imported':
+        await createInventoryInBulk(tx, data['eventIds'] as string[]);
+        break;
+      case 'event.tier_repriced':
+        await reprice(tx, message.entityId, String(data['category']), Number(data['priceCents']));
+        break;
+      case 'venue.sections_added':
+        await addMissingInventory(tx, await eventsWithInventory(tx, message.entityId));
+        break;
+      case 'event.tier_added':
+        await addMissingInventory(tx, [message.entityId]);
+        break;
+      case 'venue.seats_closed':
+        // Only seats nobody holds: the catalog checked none was held or sold when it closed them.
+        await tx.query(`DELETE FROM booking.seat_inventory WHERE seat_id = ANY($1::uuid[]) AND status = 'available'`, [data['seatIds']]);
+        break;
+      case 'event.time_changed':
+        await tellBuyersOfTimeChange(tx, outbox, message.entityId, data);
+        break;
+      default:
+        break; // Other changes need nothing from booking (status is read from the catalog on every hold).
+    }
+    return true;
+  });
+}

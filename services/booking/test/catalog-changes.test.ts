@@ -1,0 +1,201 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import {
+  consumeTopic,
+  createTestTopic,
+  eventBody,
+  http,
+  smallVenue,
+  startCatalogAndBooking,
+  testDatabaseServerUrl,
+  testKafkaBrokers,
+  testToken,
+  tokens,
+  waitUntil,
+  type LocalServices,
+} from '@ticketing/testing';
+
+/**
+ * Booking applies the catalog's changes (catalog-changes): a repriced tier
+ * reaches new holds but not existing bookings, a moved event tells its
+ * buyers on ticket-bookings, imported events get their inventory in bulk,
+ * and paused or closed sales refuse new holds.
+ */
+describe('booking follows catalog changes', () => {
+  let services: LocalServices;
+  const buyer = testToken('buyer-changes', 'buyer');
+  const brokers = testKafkaBrokers().join(',');
+
+  before(async () => {
+    const catalogTopic = await createTestTopic(brokers, 'catalog-changes');
+    services = await startCatalogAndBooking({
+      databaseServerUrl: testDatabaseServerUrl(),
+      kafkaBrokers: brokers,
+      env: { KAFKA_TOPIC_CATALOG: catalogTopic, CHANGE_RELAY_INTERVAL_MS: '50', IMPORT_POLL_INTERVAL_MS: '50' },
+    });
+  });
+  after(async () => services?.close());
+
+  async function bookedEvent() {
+    const venue = await http(services.catalogUrl, 'POST', '/venues', { token: tokens.alice, body: smallVenue() });
+    const event = await http(services.catalogUrl, 'POST', '/events', { token: tokens.alice, body: eventBody(venue.body.id) });
+    assert.equal(event.status, 201);
+    const eventId = event.body.id as string;
+    const availability = await http(services.bookingUrl, 'GET', `/events/${eventId}/availability`);
+    const seatId = availability.body.seats.find((s: any) => s.category === 'standard').seatId as string;
+    const hold = await http(services.bookingUrl, 'POST', '/holds', { token: buyer, body: { eventId, seatIds: [seatId] } });
+    assert.equal(hold.status, 201, JSON.stringify(hold.body));
+    const paid = await http(services.bookingUrl, 'POST', `/holds/${hold.body.id}/checkout`, { token: buyer, body: { paymentMethod: 'pm_card_approved' } });
+    assert.equal(paid.status, 201, JSON.stringify(paid.body));
+    return { venueId: venue.body.id as string, eventId, seatId, booking: paid.body };
+  }
+
+  test('a repriced tier changes what new holds pay, never what existing bookings paid', async () => {
+    const { eventId, seatId, booking } = await bookedEvent();
+    assert.equal(booking.amount.cents, 5000);
+    const put = await http(services.catalogUrl, 'PUT', `/events/${eventId}/price-tiers/standard`, {
+      token: tokens.alice,
+      body: { priceCents: 7200, currency: 'EUR' },
+    });
+    assert.equal(put.status, 200, JSON.stringify(put.body));
+
+    const prices = await waitUntil('booking applied the new price', async () => {
+      const a = await http(services.bookingUrl, 'GET', `/events/${eventId}/availability`);
+      const standard = a.body.seats.filter((s: any) => s.category === 'standard');
+      return standard.filter((s: any) => s.status === 'available').every((s: any) => s.priceCents === 7200) && standard;
+    });
+    assert.equal(prices.find((s: any) => s.seatId === seatId).priceCents, 5000, 'the sold seat keeps its price');
+    const other = prices.find((s: any) => s.status === 'available').seatId;
+    const hold = await http(services.bookingUrl, 'POST', '/holds', { token: buyer, body: { eventId, seatIds: [other] } });
+    assert.equal(hold.body.amount.cents, 7200);
+
+    const mine = await http(services.bookingUrl, 'GET', `/bookings/${booking.reference}`, { token: buyer });
+    assert.equal(mine.body.amount.cents, 5000);
+    const row = await services.pool.query('SELECT amount_cents FROM booking.bookings WHERE reference = $1', [booking.reference]);
+    assert.equal(row.rows[0].amount_cents, 5000);
+  });
+
+  test('moving an event tells each buyer with a booking on ticket-bookings; pausing refuses new holds', async () => {
+    const { eventId, booking } = await bookedEvent();
+    const moved = await http(services.catalogUrl, 'PATCH', `/events/${eventId}`, {
+      token: tokens.alice,
+      body: { startsAt: '2031-05-08T19:00:00Z', endsAt: '2031-05-08T22:00:00Z' },
+    });
+    assert.equal(moved.status, 200);
+    const messages = await consumeTopic(
+      brokers,
+      services.topic,
+      (all) => all.some((m) => m.value.type === 'event.time_changed' && m.value.eventId === eventId),
+      30_000,
+    );
+    const told = messages.filter((m) => m.value.type === 'event.time_changed' && m.value.eventId === eventId);
+    assert.equal(told.length, 1);
+    assert.deepEqual(told[0]!.value.data, {
+      bookingId: booking.id,
+      bookingReference: booking.reference,
+      buyerId: 'buyer-changes',
+      previousStartsAt: '2031-05-01T19:00:00.000Z',
+      previousEndsAt: '2031-05-01T22:00:00.000Z',
+      startsAt: '2031-05-08T19:00:00.000Z',
+      endsAt: '2031-05-08T22:00:00.000Z',
+    });
+
+    const seatId = (await http(services.bookingUrl, 'GET', `/events/${eventId}/availability`)).body.seats.find((s: any) => s.status === 'available').seatId;
+    for (const [status, holdStatus] of [
+      ['paused', 409],
+      ['on_sale', 201],
+      ['sales_closed', 409],
+    ] as const) {
+      assert.equal((await http(services.catalogUrl, 'PATCH', `/events/${eventId}`, { token: tokens.alice, body: { status } })).status, 200);
+      const hold = await http(services.bookingUrl, 'POST', '/holds', { token: buyer, body: { eventId, seatIds: [seatId] } });
+      assert.equal(hold.status, holdStatus, `${status}: ${JSON.stringify(hold.body)}`);
+      if (hold.status === 201) await http(services.bookingUrl, 'DELETE', `/holds/${hold.body.id}`, { token: buyer });
+    }
+  });
+
+  test('a sold or held seat cannot be closed (409 naming them); free seats close and new sections open for sale', async () => {
+    const { venueId, eventId, seatId: sold } = await bookedEvent();
+    const seats = (await http(services.bookingUrl, 'GET', `/events/${eventId}/availability`)).body.seats.filter((s: any) => s.status === 'available');
+    const [held, free] = [seats[0].seatId as string, seats[1].seatId as string];
+    assert.equal((await http(services.bookingUrl, 'POST', '/holds', { token: buyer, body: { eventId, seatIds: [held] } })).status, 201);
+
+    const close = (seatIds: string[], token = tokens.alice) =>
+      http(services.catalogUrl, 'POST', `/venues/${venueId}/seats/close`, { token, body: { seatIds } });
+    const refused = await close([sold, held, free]);
+    assert.equal(refused.status, 409);
+    assert.equal(refused.body.type, 'https://ticketing.dev/problems/seats-in-use');
+    assert.deepEqual(refused.body.seatIds, [sold, held].sort());
+    assert.equal((await http(services.catalogUrl, 'GET', `/venues/${venueId}/seats`)).body.seats.length, 9);
+    assert.equal((await close([free], tokens.bob)).status, 403);
+
+    const closed = await close([free]);
+    assert.equal(closed.status, 200, JSON.stringify(closed.body));
+    assert.deepEqual(closed.body.closed, [free]);
+    assert.equal((await http(services.catalogUrl, 'GET', `/venues/${venueId}/seats`)).body.seats.length, 8);
+    const seatMapIds = (await http(services.catalogUrl, 'GET', `/events/${eventId}/seat-map`)).body.sections.flatMap((s: any) => s.seats.map((x: any) => x.id));
+    assert.equal(seatMapIds.includes(free), false);
+    await waitUntil('booking dropped the closed seat', async () => {
+      const a = await http(services.bookingUrl, 'GET', `/events/${eventId}/availability`);
+      return a.body.seats.length === 8 && !a.body.seats.some((s: any) => s.seatId === free);
+    });
+
+    // A new section with a new category: on sale for the event once the event prices it.
+    const balcony = { name: 'Balcony', kind: 'seated', category: 'balcony', rows: [{ row: 'A', seats: 3 }] };
+    const added = await http(services.catalogUrl, 'POST', `/venues/${venueId}/sections`, { token: tokens.alice, body: { sections: [balcony] } });
+    assert.equal(added.status, 200, JSON.stringify(added.body));
+    assert.deepEqual(
+      added.body.sections.map((s: any) => [s.name, s.capacity]),
+      [
+        ['Stalls', 8],
+        ['Floor', 100],
+        ['Balcony', 3],
+      ],
+    );
+    assert.equal((await http(services.catalogUrl, 'POST', `/venues/${venueId}/sections`, { token: tokens.alice, body: { sections: [balcony] } })).status, 400);
+    const unpriced = (await http(services.catalogUrl, 'GET', `/events/${eventId}/seat-map`)).body;
+    assert.equal(unpriced.sections.find((s: any) => s.name === 'Balcony').seats.length, 0);
+    const priced = await http(services.catalogUrl, 'PUT', `/events/${eventId}/price-tiers/balcony`, {
+      token: tokens.alice,
+      body: { priceCents: 2500, currency: 'EUR' },
+    });
+    assert.equal(priced.status, 200, JSON.stringify(priced.body));
+    const map = (await http(services.catalogUrl, 'GET', `/events/${eventId}/seat-map`)).body;
+    assert.deepEqual(
+      map.sections.find((s: any) => s.name === 'Balcony').seats.map((x: any) => [x.row, x.number, x.priceCents]),
+      [
+        ['A', 1, 2500],
+        ['A', 2, 2500],
+        ['A', 3, 2500],
+      ],
+    );
+    await waitUntil('booking sells the new section', async () => {
+      const a = await http(services.bookingUrl, 'GET', `/events/${eventId}/availability`);
+      return a.body.seats.filter((s: any) => s.category === 'balcony' && s.priceCents === 2500).length === 3;
+    });
+  });
+
+  test('imported events get their inventory in bulk, before any buyer asks', async () => {
+    const venue = await http(services.catalogUrl, 'POST', '/venues', { token: tokens.alice, body: smallVenue() });
+    const rows = Array.from(
+      { length: 300 },
+      (_, i) =>
+        `bulk-${i},${venue.body.id},Show ${i},,${new Date(Date.UTC(2031, 1, 1) + i * 3_600_000).toISOString()},${new Date(Date.UTC(2031, 1, 1) + i * 3_600_000 + 1_800_000).toISOString()},EUR,vip=9000;standard=5000;floor=3000`,
+    );
+    const res = await fetch(`${services.catalogUrl}/imports`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tokens.alice}`, 'content-type': 'text/csv' },
+      body: ['event_key,venue_id,title,description,starts_at,ends_at,currency,prices', ...rows].join('\n'),
+    });
+    assert.equal(res.status, 202);
+    const inventory = await waitUntil('inventory of the imported events', async () => {
+      const { rows: counts } = await services.pool.query<{ events: string; seats: string; ga: string }>(
+        `SELECT count(DISTINCT ei.event_id) AS events, count(si.seat_id) AS seats, (SELECT count(*) FROM booking.ga_inventory g JOIN catalog.events e ON e.id = g.event_id WHERE e.venue_id = $1) AS ga
+           FROM booking.event_inventory ei JOIN catalog.events e ON e.id = ei.event_id LEFT JOIN booking.seat_inventory si ON si.event_id = ei.event_id
+          WHERE e.venue_id = $1`,
+        [venue.body.id],
+      );
+      return Number(counts[0]!.events) === 300 && counts[0];
+    });
+    assert.deepEqual(inventory, { events: '300', seats: String(300 * 9), ga: '300' });
+  });
+});

@@ -1,0 +1,4 @@
+import { runMain } from '@ticketing/platform';
+import { waitingRoomDefinition } from './app.js';
+
+runMain(waitingRoomDefinition);
