@@ -3,6 +3,7 @@ import {
   principalOf,
   problems,
   requireRole,
+  invalidateOnWrites,
   sendCacheable,
   HttpProblem,
   verifyHmacSignature,
@@ -148,6 +149,8 @@ export function createBookingDefinition(options: BookingOptions = {}): ServiceDe
       };
 
       const availability = createAvailabilityCache(pool, { ttlMs: config.integer('AVAILABILITY_CACHE_MS') });
+      // A buyer who just held, paid or released reads the seat map after their own write (on this replica).
+      api.router.use(invalidateOnWrites(() => availability.invalidate()));
       api.operation('get', '/events/{eventId}/availability', async (req, res) => {
         const { eventId } = inputOf(req).params as { eventId: string };
         const { format, sectionId } = inputOf(req).query as { format: AvailabilityFormat; sectionId?: string };

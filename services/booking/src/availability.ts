@@ -231,6 +231,10 @@ export function createAvailabilityCache(pool: Pool, options: AvailabilityCacheOp
       }
       return answer;
     },
+    /** Drops every snapshot: the next request reads again (after a write through this process). */
+    invalidate(): void {
+      entries.clear();
+    },
     /** Database reads started so far (each serves every request of its interval). */
     databaseReads: () => databaseReads,
   };

@@ -58,6 +58,18 @@ describe('availability: the seat map buyers poll', () => {
     assert.equal(layout.headers.get('cache-control'), 'public, max-age=300');
   });
 
+  test("a buyer's own write shows at once in the seat map this replica serves, cache or not", async () => {
+    const event = await seedEvent(h.pool, { seats: 3 });
+    const statuses = async () => JSON.parse((await get(`${h.url}/events/${event.eventId}/availability?format=compact`)).bytes.toString()).sections[0].status;
+    assert.equal(await statuses(), 'aaa');
+    const buyer = testToken('own-write-buyer', 'buyer');
+    const hold = await http(h.url, 'POST', '/holds', { token: buyer, body: { eventId: event.eventId, seatIds: [event.seatIds[0]] } });
+    assert.equal(hold.status, 201);
+    assert.equal((await statuses()).split('').filter((c: string) => c === 'h').length, 1, 'the hold shows, well within the 10 s snapshot interval');
+    assert.equal((await http(h.url, 'DELETE', `/holds/${hold.body.id}`, { token: buyer })).status, 200);
+    assert.equal(await statuses(), 'aaa', 'and so does the release');
+  });
+
   test('sectionId keeps one section, seated or general admission', async () => {
     const event = await seedEvent(h.pool, { seats: 5, gaCapacity: 40 });
     const base = `${h.url}/events/${event.eventId}/availability`;

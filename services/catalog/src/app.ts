@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { tokenVerifierFrom, type ServiceDefinition } from '@ticketing/platform';
+import { invalidateOnWrites, tokenVerifierFrom, type ServiceDefinition } from '@ticketing/platform';
 import { startChangeRelay } from './changes/relay.js';
 import { startLifecycleClock } from './events/lifecycle.js';
 import { registerEventRoutes } from './events/routes.js';
@@ -50,16 +50,7 @@ export const catalogDefinition: ServiceDefinition = {
     ctx.onShutdown(() => searchCache.stop());
     // A write through this process drops cached searches before its answer goes out, so its
     // client's next search sees it; other processes hear of it through the tables' NOTIFY.
-    ctx.api.router.use((req, res, next) => {
-      if (req.method !== 'GET' && req.method !== 'HEAD') {
-        const end = res.end.bind(res);
-        res.end = ((...args: Parameters<typeof end>) => {
-          searchCache.invalidate();
-          return end(...args);
-        }) as typeof res.end;
-      }
-      next();
-    });
+    ctx.api.router.use(invalidateOnWrites(() => searchCache.invalidate()));
     registerVenueRoutes(deps);
     registerEventRoutes(deps);
     registerImportRoutes({ ...deps, limits: { maxBytes: config.integer('IMPORT_MAX_BYTES'), maxLineBytes }, onQueued: imports.notify });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Request, Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 
 /** A strong ETag for an answer body (or for a version string standing for one). */
 export function etagOf(content: string | Buffer): string {
@@ -30,4 +30,23 @@ export function sendCacheable(req: Request, res: Response, answer: CacheableAnsw
   res.set({ ETag: answer.etag, 'Cache-Control': answer.cacheControl });
   if (matchesEtag(req.get('If-None-Match'), answer.etag)) res.status(304).end();
   else res.type('application/json').send(answer.body);
+}
+
+/**
+ * Middleware that calls `invalidate` as a write (any method but GET/HEAD)
+ * starts sending its answer: the write has committed, and its client cannot
+ * read again before it has the answer, so it never reads a cache from before
+ * its own write.
+ */
+export function invalidateOnWrites(invalidate: () => void): RequestHandler {
+  return (req, res, next) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      const end = res.end.bind(res);
+      res.end = ((...args: Parameters<typeof end>) => {
+        invalidate();
+        return end(...args);
+      }) as typeof res.end;
+    }
+    next();
+  };
 }
