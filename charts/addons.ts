@@ -442,4 +442,24 @@ export const helmAddons: readonly HelmAddon[] = [
       serviceMonitor: { enabled: true },
     }),
   },
+  {
+    // Runs k6 TestRuns inside the cluster, split across runner pods (Apache-2.0). The
+    // project never builds or downloads k6: the runners use the upstream image.
+    name: 'k6-operator',
+    repoURL: 'https://grafana.github.io/helm-charts',
+    chart: 'k6-operator',
+    version: '3.14.2',
+    namespace: namespaces.loadTesting,
+    wave: waves.operators,
+    syncOptions: ['ServerSideApply=true'],
+    reason: 'Runs the in-cluster load tests (TestRuns split across runner pods); Apache-2.0, unlike k6 itself, which only its upstream runner image carries.',
+    chartFacts: {
+      kubeVersion: '>=1.16.0-0',
+      kubeVersionSource: 'the k6-operator chart README (Requirements): Kubernetes >=1.16.0-0',
+      generatedUnlessSet: [],
+      installsCrdsOf: ['k6.io'],
+      rendersCustomResourcesOf: [],
+    },
+    values: () => ({ namespace: { create: false }, installCRDs: true }),
+  },
 ];

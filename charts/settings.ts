@@ -26,6 +26,8 @@ export const namespaces = {
   logging: 'logging',
   certManager: 'cert-manager',
   ingress: 'ingress-nginx',
+  /** The k6-operator and the load tests it runs (TestRuns, runner pods). */
+  loadTesting: 'load-testing',
   /** Where the cluster DNS runs (CoreDNS / kube-dns). */
   dns: 'kube-system',
 } as const;

@@ -7,6 +7,7 @@ import { ArgoAppsChart, type DistChartApp } from './apps/argocd-apps.js';
 import { BootstrapChart } from './apps/bootstrap.js';
 import { CertIssuersChart } from './apps/cert-issuers.js';
 import { KafkaChart } from './apps/kafka.js';
+import { LoadTestingChart, loadTestProfiles } from './apps/load-testing.js';
 import { NamespacesChart } from './apps/namespaces.js';
 import { ObservabilityChart } from './apps/observability.js';
 import { PostgresChart } from './apps/postgres.js';
@@ -20,7 +21,7 @@ export const APPS_CHART = 'argocd-apps';
 export const PROJECT = 'ticketing';
 
 /** The chart files of dist/<env>/ other than the Applications, with how Argo CD syncs each. */
-export function distCharts(services: readonly ServiceDeclaration[]): DistChartApp[] {
+export function distCharts(services: readonly ServiceDeclaration[], env: EnvironmentSettings): DistChartApp[] {
   const crdBacked = ['SkipDryRunOnMissingResource=true'];
   return [
     { id: 'namespaces', wave: waves.namespaces, namespace: namespaces.app, syncOptions: [] },
@@ -30,6 +31,7 @@ export function distCharts(services: readonly ServiceDeclaration[]): DistChartAp
     { id: 'valkey', wave: waves.dataStores, namespace: namespaces.app, syncOptions: [] },
     ...services.map((s) => ({ id: s.name, wave: waves.services, namespace: namespaces.app, syncOptions: crdBacked })),
     { id: 'observability', wave: waves.dashboardsAndAlerts, namespace: namespaces.monitoring, syncOptions: crdBacked },
+    ...(loadTestProfiles[env.name] ? [{ id: 'load-testing', wave: waves.services, namespace: namespaces.loadTesting, syncOptions: [] }] : []),
   ];
 }
 
@@ -41,7 +43,7 @@ function app(outdir: string): App {
 /** Renders one environment into `<root>/dist/<env>/` and `<root>/argocd/<env>/`. */
 export function synthEnvironment(root: string, env: EnvironmentSettings, services: readonly ServiceDeclaration[]): void {
   const dist = app(join(root, 'dist', env.name));
-  const charts = distCharts(services);
+  const charts = distCharts(services, env);
   new ArgoAppsChart(dist, APPS_CHART, { environment: env, project: PROJECT, distCharts: charts });
   new NamespacesChart(dist, 'namespaces');
   new CertIssuersChart(dist, 'cert-issuers', { environment: env });
@@ -50,6 +52,8 @@ export function synthEnvironment(root: string, env: EnvironmentSettings, service
   new ValkeyChart(dist, 'valkey', { allServices: services });
   for (const declaration of services) new ServiceChart(dist, declaration.name, { declaration, allServices: services, environment: env });
   new ObservabilityChart(dist, 'observability', { allServices: services });
+  const profiles = loadTestProfiles[env.name] ?? [];
+  if (profiles.length > 0) new LoadTestingChart(dist, 'load-testing');
   dist.synth();
 
   const bootstrap = app(join(root, 'argocd', env.name));

@@ -8,7 +8,7 @@
  *   CATALOG_URL, BOOKING_URL  base URLs (e.g. http://127.0.0.1:8081, or the ingress hosts of a cluster)
  *   EVENT_ID                  the on-sale event to buy (run.ts --seed creates one)
  *   BUYER_TOKENS              comma-separated buyer bearer tokens; VU n uses token n mod count
- *   SCENARIO                  smoke (default) | onsale
+ *   SCENARIO                  smoke (default) | onsale | spike
  * Optional knobs: SMOKE_VUS (5), SMOKE_DURATION (10s), ONSALE_PEAK_RATE (iterations/s at the plateau, 100 ≈ 400 req/s),
  * ONSALE_RAMP (1m), ONSALE_PLATEAU (3m), ONSALE_RAMP_DOWN (30s), ONSALE_MAX_VUS (600), HOLD_P95_MS (500), GA_SHARE (0.3),
  * DECLINE_SHARE (0.1), RELEASE_SHARE (0.1), SEARCH_CITY (the event's city), ALLOW_RATE_LIMITED (0).
@@ -64,6 +64,24 @@ const scenarios: Record<string, Scenario> = {
     gracefulStop: '30s',
   },
 };
+// The onsale opening: arrivals jump from 1× to 10× in 10 s, stay there, and fall back (open model).
+// With the k6-operator's parallelism the rates are split across the runner pods.
+const spikeBase = num('SPIKE_BASE_RATE', 10);
+scenarios.spike = {
+  executor: 'ramping-arrival-rate',
+  startRate: spikeBase,
+  timeUnit: '1s',
+  preAllocatedVUs: num('SPIKE_PREALLOCATED_VUS', 100),
+  maxVUs: num('SPIKE_MAX_VUS', 1000),
+  stages: [
+    { target: spikeBase, duration: __ENV.SPIKE_WARMUP ?? '30s' },
+    { target: spikeBase * 10, duration: '10s' },
+    { target: spikeBase * 10, duration: __ENV.SPIKE_HOLD ?? '3m' },
+    { target: spikeBase, duration: '10s' },
+    { target: spikeBase, duration: __ENV.SPIKE_COOLDOWN ?? '1m' },
+  ],
+  gracefulStop: '30s',
+};
 const scenario = scenarios[scenarioName];
 if (!scenario) throw new Error(`SCENARIO=${scenarioName}: expected one of ${Object.keys(scenarios).join(', ')}`);
 
@@ -78,6 +96,8 @@ export const options: Options = {
     http_5xx: ['count==0'],
     checks: ['rate>0.99'],
     bookings_confirmed: ['count>0'],
+    // Open-model scenarios: every arrival got a VU (k6 counts the ones it could not start).
+    dropped_iterations: ['count==0'],
   },
   summaryTrendStats: ['avg', 'min', 'med', 'p(90)', 'p(95)', 'p(99)', 'max'],
   userAgent: 'ticketing-onsale-k6/1.0',

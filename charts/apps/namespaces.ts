@@ -17,6 +17,7 @@ const podSecurity: Record<string, 'restricted' | 'baseline' | 'privileged'> = {
   [namespaces.monitoring]: 'privileged', // node-exporter uses host namespaces
   [namespaces.logging]: 'privileged', // promtail reads /var/log/pods from the host
   [namespaces.ingress]: 'baseline',
+  [namespaces.loadTesting]: 'baseline',
 };
 
 /**

@@ -6,6 +6,7 @@ import { PlatformService } from '../lib/platform-service.js';
 import { PublicIngress, edgeRateLimit } from '../lib/public-ingress.js';
 import { imageFor, release } from '../release.js';
 import { namespaces } from '../settings.js';
+import { k6RunnerPodLabels, loadTestProfiles } from './load-testing.js';
 
 export interface ServiceChartProps extends ChartProps {
   readonly declaration: ServiceDeclaration;
@@ -29,6 +30,9 @@ export class ServiceChart extends Chart {
       namespace: namespaces.app,
       replicas: env.scaling(d.scaling),
       resources: env.resources(d.resources),
+      // Where load tests run, their k6 runner pods come in through the public entry, as buyers do.
+      extraCallers:
+        d.publicEntry && loadTestProfiles[env.name] ? [{ name: 'k6-runners', podLabels: { ...k6RunnerPodLabels }, namespace: namespaces.loadTesting }] : [],
     });
     // Only the public entry (the gateway) is reachable from the internet.
     if (!d.publicEntry) return;

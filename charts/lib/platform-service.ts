@@ -27,6 +27,8 @@ export interface PlatformServiceProps {
   readonly replicas: { readonly min: number; readonly max: number };
   /** Requests/limits for this environment. */
   readonly resources: ServiceResources;
+  /** Callers admitted beyond those the declarations imply (e.g. in-cluster load generators). */
+  readonly extraCallers?: readonly PodPeer[];
 }
 
 /** Who may call a service: the ingress controller (the public entry only), Prometheus, and the services that declare it as a dependency. */
@@ -114,7 +116,7 @@ export class PlatformService extends Construct {
       metadata,
       selectorLabels: selector,
       port: d.port,
-      ingress: callers(d, props.allServices),
+      ingress: [...callers(d, props.allServices), ...(props.extraCallers ?? [])],
       egress: dependencies(d, props.allServices),
       ...(d.dependencies.external ? { external: d.dependencies.external } : {}),
     });

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { allServices } from '../../services/services.js';
 import { helmAddons, waves } from '../addons.js';
+import { k6RunnerPodLabels, loadTestProfiles, renderTestRun } from '../apps/load-testing.js';
 import { externalSecrets } from '../external-secrets.js';
 import { environments } from '../environments.js';
 import { dataStores, endpoints, namespaces } from '../settings.js';
@@ -30,9 +31,18 @@ const podTemplates = (ms: Manifest[]) =>
 test('dist/ has one file per chart per environment, named after what it holds', () => {
   for (const env of envNames) {
     const files = listFiles(join(repoRoot, 'dist', env));
-    const expected = ['argocd-apps', 'namespaces', 'cert-issuers', 'postgres', 'kafka', 'valkey', 'observability', ...allServices.map((s) => s.name)].map(
-      (n) => `${n}.k8s.yaml`,
-    );
+    const loadTesting = loadTestProfiles[env] ? ['load-testing'] : [];
+    const expected = [
+      'argocd-apps',
+      'namespaces',
+      'cert-issuers',
+      'postgres',
+      'kafka',
+      'valkey',
+      'observability',
+      ...loadTesting,
+      ...allServices.map((s) => s.name),
+    ].map((n) => `${n}.k8s.yaml`);
     assert.deepEqual(files, [...expected].sort());
     assert.deepEqual(listFiles(join(repoRoot, 'argocd', env)), ['bootstrap.k8s.yaml']);
   }
@@ -204,6 +214,8 @@ for (const env of envNames) {
             const ok =
               (peerNs === namespaces.ingress && name === 'ingress-nginx' && service.publicEntry === true) ||
               (peerNs === namespaces.monitoring && name === 'prometheus') ||
+              // Load tests' k6 runners come in as buyers do: through the public entry, where the environment runs load tests.
+              (peerNs === namespaces.loadTesting && matches(peer.podSelector?.matchLabels ?? {}, k6RunnerPodLabels) && service.publicEntry === true) ||
               (peerNs === undefined && allServices.some((s) => s.name === name && s.dependencies.services.includes(service.name)));
             assert.ok(ok, `${service.name}: ingress from undeclared peer ${JSON.stringify(peer)}`);
           }
@@ -448,4 +460,20 @@ test('kube-linter (when installed)', (t) => {
     const e = error as { stdout?: Buffer; stderr?: Buffer };
     assert.fail(`kube-linter found problems:\n${e.stdout?.toString()}${e.stderr?.toString()}`);
   }
+});
+
+test('load tests: the dev TestRuns split the load across runner pods, use a pinned k6 image and the synced script; production runs none', () => {
+  const spike = renderTestRun('dev', 'spike', allServices, '00000000-0000-4000-8000-000000000001');
+  assert.equal(spike.kind, 'TestRun');
+  assert.equal(spike.metadata.namespace, namespaces.loadTesting);
+  assert.ok(spike.spec.parallelism > 1, 'the spike comes from several pods');
+  assert.match(spike.spec.runner.image, /^grafana\/k6:\d+\.\d+\.\d+$/);
+  const env = Object.fromEntries(spike.spec.runner.env.map((e) => [e.name, e.value]));
+  assert.equal(env.EVENT_ID, '00000000-0000-4000-8000-000000000001');
+  assert.equal(env.SCENARIO, 'spike');
+  assert.match(env.BOOKING_URL!, /^http:\/\/gateway\.ticketing\.svc:\d+\/api\/booking$/);
+  const script = byKind(inEnv('dev'), 'ConfigMap').find((c) => c.object.metadata.name === spike.spec.script.configMap.name);
+  assert.ok(script?.object.data['onsale.ts'].includes('scenarios.spike'), 'the synced ConfigMap holds the k6 script with the spike scenario');
+  assert.throws(() => renderTestRun('prod', 'spike', allServices, 'x'), /runs no load tests/);
+  assert.ok(helmAddons.some((a) => a.chart === 'k6-operator' && /^\d+\.\d+\.\d+$/.test(a.version)));
 });

@@ -344,3 +344,23 @@ async function canConnect(url: string): Promise<boolean> {
     await client.end().catch(() => {});
   }
 }
+
+/**
+ * pgbench, the baseline of `npm run bench`: next to the server binaries
+ * (Debian's postgresql-client ships it there), else on PATH; installs Debian's
+ * postgresql-client when missing and we are root.
+ */
+export async function ensurePgbench(options: { log?: Logger } = {}): Promise<string> {
+  const find = () => {
+    const server = findPostgres();
+    if (server && existsSync(join(server.binDir, 'pgbench'))) return join(server.binDir, 'pgbench');
+    const dir = (process.env['PATH'] ?? '').split(':').find((d) => d && existsSync(join(d, 'pgbench')));
+    return dir ? join(dir, 'pgbench') : undefined;
+  };
+  const found = find();
+  if (found) return found;
+  await aptGetInstall(['postgresql-client'], 'pgbench', options);
+  const installed = find();
+  if (!installed) throw new StackError('apt-get installed postgresql-client but pgbench is still missing.');
+  return installed;
+}

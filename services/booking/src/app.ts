@@ -3,6 +3,8 @@ import {
   principalOf,
   problems,
   requireRole,
+  invalidateOnWrites,
+  sendCacheable,
   HttpProblem,
   verifyHmacSignature,
   tokenVerifierFrom,
@@ -17,7 +19,8 @@ import { checkout, releaseHold, resolveAbandonedPaymentOf, settlePayment, type C
 import { startCatalogChangesConsumer } from './catalog-consumer.js';
 import { defaultEventCancellationBatchSize } from './event-cancellations.js';
 import { createHold, viewHoldOf, type HoldDeps, type HoldRequest, type HoldSettings } from './holds.js';
-import { readAvailability, requireOnSaleEvent } from './inventory.js';
+import { createAvailabilityCache, type AvailabilityFormat } from './availability.js';
+import { requireOnSaleEvent } from './inventory.js';
 import { createOutbox } from './messages.js';
 import { createBookingMetrics } from './metrics.js';
 import { bookingOpenApi } from './openapi.js';
@@ -145,9 +148,13 @@ export function createBookingDefinition(options: BookingOptions = {}): ServiceDe
         relay.notify();
       };
 
+      const availability = createAvailabilityCache(pool, { ttlMs: config.integer('AVAILABILITY_CACHE_MS') });
+      // A buyer who just held, paid or released reads the seat map after their own write (on this replica).
+      api.router.use(invalidateOnWrites(() => availability.invalidate()));
       api.operation('get', '/events/{eventId}/availability', async (req, res) => {
         const { eventId } = inputOf(req).params as { eventId: string };
-        res.json(await readAvailability(pool, eventId));
+        const { format, sectionId } = inputOf(req).query as { format: AvailabilityFormat; sectionId?: string };
+        sendCacheable(req, res, await availability.answer(eventId, format, sectionId));
       });
 
       api.operation('get', '/events/{eventId}/availability/stream', async (req, res) => {

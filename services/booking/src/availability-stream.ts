@@ -18,7 +18,7 @@ import pg from 'pg';
 import type { Request, Response } from 'express';
 import { problems, type Logger, type Pool } from '@ticketing/platform';
 import type { EventStream, EventStreams } from '@ticketing/platform/sse';
-import { readAvailability, type Availability } from './inventory.js';
+import { readAvailability, type Availability } from './availability.js';
 
 export const availabilityChannel = 'booking_availability';
 

@@ -1,4 +1,5 @@
 import type { Pool, Tx } from '@ticketing/platform';
+import { named } from './statements.js';
 
 /**
  * Everything booking reads from the catalog's schema, and nothing else does:
@@ -24,7 +25,7 @@ export interface CatalogEvent {
 
 export async function findCatalogEvent(db: Pool | Tx, eventId: string): Promise<CatalogEvent | undefined> {
   const { rows } = await db.query<{ id: string; venue_id: string; status: CatalogEventStatus; starts_at: Date }>(
-    'SELECT id, venue_id, status, starts_at FROM catalog.events WHERE id = $1',
+    named('find-catalog-event', 'SELECT id, venue_id, status, starts_at FROM catalog.events WHERE id = $1'),
     [eventId],
   );
   const row = rows[0];
@@ -47,13 +48,15 @@ export async function eventIsCancelled(db: Pool | Tx, eventId: string): Promise<
 
 /** The organization that owns the event (its partners see its sales). */
 export async function eventOwnerOf(db: Pool | Tx, eventId: string): Promise<string | undefined> {
-  const { rows } = await db.query<{ owner_id: string }>('SELECT owner_id FROM catalog.events WHERE id = $1', [eventId]);
+  const { rows } = await db.query<{ owner_id: string }>(named('event-owner-of', 'SELECT owner_id FROM catalog.events WHERE id = $1'), [eventId]);
   return rows[0]?.owner_id;
 }
 
 /** Whether the event has started, by the database clock. */
 export async function eventHasStarted(db: Pool | Tx, eventId: string): Promise<boolean> {
-  const { rows } = await db.query<{ started: boolean }>('SELECT starts_at <= now() AS started FROM catalog.events WHERE id = $1', [eventId]);
+  const { rows } = await db.query<{ started: boolean }>(named('event-has-started', 'SELECT starts_at <= now() AS started FROM catalog.events WHERE id = $1'), [
+    eventId,
+  ]);
   return rows[0]?.started === true;
 }
 

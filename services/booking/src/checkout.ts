@@ -8,6 +8,7 @@ import { seatIsFree, sellGaPlaces, sellSeats } from './inventory.js';
 import type { Outbox } from './messages.js';
 import { PaymentTimeoutError, type PaymentProvider } from './payment-provider.js';
 import { completeRefunds, markRefundPending } from './refunds.js';
+import { named } from './statements.js';
 
 export interface PaymentRow {
   id: string;
@@ -44,7 +45,9 @@ export const abandonedAfterSeconds = (deps: CheckoutDeps) => deps.paymentTimeout
 
 /** The hold's payment in progress, if any. */
 export async function pendingPaymentOf(db: Pool | Tx, holdId: string): Promise<string | undefined> {
-  const { rows } = await db.query<{ id: string }>(`SELECT id FROM booking.payments WHERE hold_id = $1 AND status = 'pending'`, [holdId]);
+  const { rows } = await db.query<{ id: string }>(named('pending-payment-of', `SELECT id FROM booking.payments WHERE hold_id = $1 AND status = 'pending'`), [
+    holdId,
+  ]);
   return rows[0]?.id;
 }
 
@@ -62,12 +65,15 @@ export async function checkout(deps: CheckoutDeps, holdId: string, buyerId: stri
     const { hold } = locked;
     // The first attempt's answer may have been lost: a retry gets it again.
     if (hold.status === 'converted') {
-      const booking = await tx.query<BookingRow>('SELECT * FROM booking.bookings WHERE hold_id = $1', [holdId]);
+      const booking = await tx.query<BookingRow>(named('checkout', 'SELECT * FROM booking.bookings WHERE hold_id = $1'), [holdId]);
       if (booking.rows[0]) return { kind: 'booked' as const, booking: await viewBooking(tx, booking.rows[0]) };
     }
     if (hold.status === 'released' && (hold.end_reason === 'payment_declined' || hold.end_reason === 'payment_timeout')) {
       const failed = await tx.query<{ id: string; status: 'declined' | 'timed_out' }>(
-        `SELECT id, status FROM booking.payments WHERE hold_id = $1 AND status IN ('declined', 'timed_out') ORDER BY updated_at DESC LIMIT 1`,
+        named(
+          'checkout-2',
+          `SELECT id, status FROM booking.payments WHERE hold_id = $1 AND status IN ('declined', 'timed_out') ORDER BY updated_at DESC LIMIT 1`,
+        ),
         [holdId],
       );
       if (failed.rows[0]) return { kind: 'failed' as const, paymentId: failed.rows[0].id, status: failed.rows[0].status };
@@ -87,13 +93,10 @@ export async function checkout(deps: CheckoutDeps, holdId: string, buyerId: stri
     }
     await extendForCheckout(tx, deps, locked);
     const id = randomUUID();
-    await tx.query(`INSERT INTO booking.payments (id, hold_id, amount_cents, currency, method, status) VALUES ($1, $2, $3, $4, $5, 'pending')`, [
-      id,
-      holdId,
-      hold.amount_cents,
-      hold.currency,
-      method,
-    ]);
+    await tx.query(
+      named('checkout-3', `INSERT INTO booking.payments (id, hold_id, amount_cents, currency, method, status) VALUES ($1, $2, $3, $4, $5, 'pending')`),
+      [id, holdId, hold.amount_cents, hold.currency, method],
+    );
     return { kind: 'charge' as const, id, amountCents: hold.amount_cents, currency: hold.currency };
   });
   switch (payment.kind) {
@@ -133,9 +136,12 @@ export async function checkout(deps: CheckoutDeps, holdId: string, buyerId: stri
  */
 export async function resolvePendingPayment(deps: CheckoutDeps, paymentId: string): Promise<Settlement> {
   const { rows } = await deps.pool.query<{ status: PaymentRow['status']; abandoned: boolean; outlived: boolean }>(
-    `SELECT p.status, p.updated_at <= now() - make_interval(secs => $2) AS abandoned,
+    named(
+      'resolve-pending-payment',
+      `SELECT p.status, p.updated_at <= now() - make_interval(secs => $2) AS abandoned,
             h.created_at + make_interval(secs => $3) <= now() AS outlived
        FROM booking.payments p JOIN booking.holds h ON h.id = p.hold_id WHERE p.id = $1`,
+    ),
     [paymentId, abandonedAfterSeconds(deps), deps.settings.maxLifetimeSeconds],
   );
   const row = rows[0];
@@ -147,7 +153,9 @@ export async function resolvePendingPayment(deps: CheckoutDeps, paymentId: strin
   if (row.abandoned && (status === 'not_found' || (status === 'pending' && row.outlived))) return settlePayment(deps, paymentId, 'timed_out');
   if (row.abandoned) {
     // Looked up and still open: to the back of the reconciler's queue, so many async payments take turns.
-    await deps.pool.query(`UPDATE booking.payments SET updated_at = now() WHERE id = $1 AND status = 'pending'`, [paymentId]);
+    await deps.pool.query(named('resolve-pending-payment-2', `UPDATE booking.payments SET updated_at = now() WHERE id = $1 AND status = 'pending'`), [
+      paymentId,
+    ]);
   }
   return { kind: 'pending', paymentId };
 }
@@ -165,7 +173,7 @@ export async function releaseHold(tx: Tx, outbox: Outbox, holdId: string, buyerI
 
 /** Before a buyer's release: settles their hold's payment if its outcome is known or its checkout was abandoned, so it does not block for ever. */
 export async function resolveAbandonedPaymentOf(deps: CheckoutDeps, holdId: string, buyerId: string): Promise<void> {
-  const hold = await deps.pool.query('SELECT 1 FROM booking.holds WHERE id = $1 AND buyer_id = $2', [holdId, buyerId]);
+  const hold = await deps.pool.query(named('resolve-abandoned-payment-of', 'SELECT 1 FROM booking.holds WHERE id = $1 AND buyer_id = $2'), [holdId, buyerId]);
   const pending = hold.rowCount ? await pendingPaymentOf(deps.pool, holdId) : undefined;
   if (pending) await resolvePendingPayment(deps, pending);
 }
@@ -182,14 +190,14 @@ export async function settlePayment(deps: CheckoutDeps, paymentId: string, verdi
   // `refundDecided`: this transaction decided the refund, so the provider is asked after commit.
   const { settlement, refundDecided } = await withTransaction(deps.pool, async (tx): Promise<{ settlement: Settlement; refundDecided: boolean }> => {
     const settled = (settlement: Settlement) => ({ settlement, refundDecided: false });
-    const peek = await tx.query<{ hold_id: string }>('SELECT hold_id FROM booking.payments WHERE id = $1', [paymentId]);
+    const peek = await tx.query<{ hold_id: string }>(named('settled', 'SELECT hold_id FROM booking.payments WHERE id = $1'), [paymentId]);
     if (!peek.rows[0]) throw problems.notFound(`payment ${paymentId}`);
     const locked = (await lockHold(tx, peek.rows[0].hold_id))!;
-    const { rows } = await tx.query<PaymentRow>('SELECT * FROM booking.payments WHERE id = $1 FOR UPDATE', [paymentId]);
+    const { rows } = await tx.query<PaymentRow>(named('locked', 'SELECT * FROM booking.payments WHERE id = $1 FOR UPDATE'), [paymentId]);
     const payment = rows[0]!;
 
     if (payment.status === 'approved') {
-      const booking = await tx.query<BookingRow>('SELECT * FROM booking.bookings WHERE payment_id = $1', [paymentId]);
+      const booking = await tx.query<BookingRow>(named('locked-2', 'SELECT * FROM booking.bookings WHERE payment_id = $1'), [paymentId]);
       return settled({ kind: 'confirmed', booking: await viewBooking(tx, booking.rows[0]!), reacquired: false });
     }
     if (payment.status === 'refunded' || payment.status === 'refund_pending') return settled({ kind: 'refunded', paymentId, reason: 'refunded_earlier' });
@@ -197,7 +205,7 @@ export async function settlePayment(deps: CheckoutDeps, paymentId: string, verdi
     if (verdict !== 'approved') {
       // A late decline/timeout for a payment already failed changes nothing.
       if (payment.status !== 'pending') return settled({ kind: 'failed', paymentId, status: payment.status as 'declined' | 'timed_out' });
-      await tx.query('UPDATE booking.payments SET status = $2, updated_at = now() WHERE id = $1', [paymentId, verdict]);
+      await tx.query(named('locked-3', 'UPDATE booking.payments SET status = $2, updated_at = now() WHERE id = $1'), [paymentId, verdict]);
       await endHold(tx, deps.outbox, locked, 'released', verdict === 'declined' ? 'payment_declined' : 'payment_timeout');
       return settled({ kind: 'failed', paymentId, status: verdict });
     }
@@ -250,19 +258,25 @@ async function confirm(tx: Tx, outbox: Outbox, locked: LockedHold, payment: Paym
     );
   }
   const inserted = await tx.query<BookingRow>(
-    `INSERT INTO booking.bookings (id, reference, hold_id, payment_id, event_id, buyer_id, status, amount_cents, currency, ga_section_id, ga_quantity)
+    named(
+      'confirm',
+      `INSERT INTO booking.bookings (id, reference, hold_id, payment_id, event_id, buyer_id, status, amount_cents, currency, ga_section_id, ga_quantity)
      VALUES ($1, $2, $3, $4, $5, $6, 'confirmed', $7, $8, $9, $10) RETURNING *`,
+    ),
     [bookingId, reference, hold.id, payment.id, hold.event_id, hold.buyer_id, payment.amount_cents, payment.currency, hold.ga_section_id, hold.ga_quantity],
   );
   if (!hold.ga_section_id) {
-    await tx.query(`INSERT INTO booking.booking_seats (booking_id, event_id, seat_id) SELECT $1, $2, unnest($3::uuid[])`, [
+    await tx.query(named('confirm-2', `INSERT INTO booking.booking_seats (booking_id, event_id, seat_id) SELECT $1, $2, unnest($3::uuid[])`), [
       bookingId,
       hold.event_id,
       locked.seats.map((s) => s.seat_id),
     ]);
   }
-  await tx.query(`UPDATE booking.holds SET status = 'converted', end_reason = 'booked', ended_at = COALESCE(ended_at, now()) WHERE id = $1`, [hold.id]);
-  await tx.query(`UPDATE booking.payments SET status = 'approved', updated_at = now() WHERE id = $1`, [payment.id]);
+  await tx.query(
+    named('confirm-3', `UPDATE booking.holds SET status = 'converted', end_reason = 'booked', ended_at = COALESCE(ended_at, now()) WHERE id = $1`),
+    [hold.id],
+  );
+  await tx.query(named('confirm-4', `UPDATE booking.payments SET status = 'approved', updated_at = now() WHERE id = $1`), [payment.id]);
   const booking = await viewBooking(tx, inserted.rows[0]!);
   await outbox.enqueue(tx, 'booking.confirmed', hold.event_id, {
     bookingId,

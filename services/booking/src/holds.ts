@@ -13,6 +13,7 @@ import {
   type SeatRow,
 } from './inventory.js';
 import type { BookingMessageData, Outbox } from './messages.js';
+import { named } from './statements.js';
 
 export interface HoldSettings {
   ttlSeconds: number;
@@ -57,17 +58,23 @@ export interface LockedHold {
 }
 
 export async function lockHold(tx: Tx, holdId: string): Promise<LockedHold | undefined> {
-  const peek = await tx.query<{ event_id: string; ga_section_id: string | null }>('SELECT event_id, ga_section_id FROM booking.holds WHERE id = $1', [holdId]);
+  const peek = await tx.query<{ event_id: string; ga_section_id: string | null }>(
+    named('lock-hold', 'SELECT event_id, ga_section_id FROM booking.holds WHERE id = $1'),
+    [holdId],
+  );
   const first = peek.rows[0];
   if (!first) return undefined;
   const ga = first.ga_section_id ? await lockGa(tx, first.event_id, first.ga_section_id) : undefined;
   const seats = first.ga_section_id ? [] : await lockSeatsOfHold(tx, holdId);
-  const { rows } = await tx.query<HoldRow>(`SELECT ${holdColumns} FROM booking.holds WHERE id = $1 FOR UPDATE`, [holdId]);
+  const { rows } = await tx.query<HoldRow>(named('lock-hold-2', `SELECT ${holdColumns} FROM booking.holds WHERE id = $1 FOR UPDATE`), [holdId]);
   return { hold: rows[0]!, seats, ga };
 }
 
 async function seatIdsOfHold(db: Pool | Tx, holdId: string): Promise<string[]> {
-  const { rows } = await db.query<{ seat_id: string }>('SELECT seat_id FROM booking.hold_seats WHERE hold_id = $1 ORDER BY seat_id', [holdId]);
+  const { rows } = await db.query<{ seat_id: string }>(
+    named('seat-ids-of-hold', 'SELECT seat_id FROM booking.hold_seats WHERE hold_id = $1 ORDER BY seat_id'),
+    [holdId],
+  );
   return rows.map((r) => r.seat_id);
 }
 
@@ -92,7 +99,7 @@ function holdData(hold: HoldRow, seatIds: readonly string[], extra: { reason?: s
 export async function endHold(tx: Tx, outbox: Outbox, locked: LockedHold, status: 'expired' | 'released', reason: string): Promise<void> {
   const { hold } = locked;
   if (hold.status !== 'active') return;
-  await tx.query(`UPDATE booking.holds SET status = $2, end_reason = $3, ended_at = now() WHERE id = $1`, [hold.id, status, reason]);
+  await tx.query(named('end-hold', `UPDATE booking.holds SET status = $2, end_reason = $3, ended_at = now() WHERE id = $1`), [hold.id, status, reason]);
   if (hold.ga_section_id) {
     await releaseGaPlaces(tx, hold.event_id, hold.ga_section_id, hold.ga_quantity!);
   } else {
@@ -121,9 +128,12 @@ export async function endHold(tx: Tx, outbox: Outbox, locked: LockedHold, status
 async function expireLapsedHolds(tx: Tx, outbox: Outbox, holdIds: string[]): Promise<HoldRow[]> {
   if (holdIds.length === 0) return [];
   const { rows } = await tx.query<HoldRow>(
-    `UPDATE booking.holds SET status = 'expired', end_reason = 'lapsed', ended_at = now()
+    named(
+      'expire-lapsed-holds',
+      `UPDATE booking.holds SET status = 'expired', end_reason = 'lapsed', ended_at = now()
       WHERE id IN (SELECT id FROM booking.holds WHERE id = ANY($1::uuid[]) AND status = 'active' AND expires_at <= now() ORDER BY id FOR UPDATE)
       RETURNING ${holdColumns}`,
+    ),
     [holdIds],
   );
   for (const hold of rows) {
@@ -141,7 +151,7 @@ async function claimGaPlaces(tx: Tx, outbox: Outbox, eventId: string, ga: GaRow,
   let reclaimed = 0;
   if (ga.capacity - ga.held - ga.sold < quantity) {
     const lapsed = await tx.query<{ id: string }>(
-      `SELECT id FROM booking.holds WHERE event_id = $1 AND ga_section_id = $2 AND status = 'active' AND expires_at <= now()`,
+      named('claim-ga-places', `SELECT id FROM booking.holds WHERE event_id = $1 AND ga_section_id = $2 AND status = 'active' AND expires_at <= now()`),
       [eventId, ga.section_id],
     );
     const expired = await expireLapsedHolds(
@@ -167,9 +177,12 @@ export async function createHold(tx: Tx, { settings, outbox }: HoldDeps, buyerId
   /** Inserts the hold row; its expiry comes from the database clock, as every lapse check does. */
   const insertHold = async (amount: number, currency: string, ga: { sectionId: string; quantity: number } | null) => {
     const { rows } = await tx.query<HoldRow>(
-      `INSERT INTO booking.holds (id, event_id, buyer_id, status, expires_at, amount_cents, currency, ga_section_id, ga_quantity)
+      named(
+        'insert-hold',
+        `INSERT INTO booking.holds (id, event_id, buyer_id, status, expires_at, amount_cents, currency, ga_section_id, ga_quantity)
        VALUES ($1, $2, $3, 'active', now() + make_interval(secs => $4), $5, $6, $7, $8)
        RETURNING ${holdColumns}`,
+      ),
       [holdId, eventId, buyerId, settings.ttlSeconds, amount, currency, ga?.sectionId ?? null, ga?.quantity ?? null],
     );
     return rows[0]!;
@@ -206,8 +219,11 @@ export async function createHold(tx: Tx, { settings, outbox }: HoldDeps, buyerId
     );
     await holdSeats(tx, eventId, seatIds, holdId);
     await tx.query(
-      `INSERT INTO booking.hold_seats (hold_id, event_id, seat_id, price_cents)
+      named(
+        'insert-hold-2',
+        `INSERT INTO booking.hold_seats (hold_id, event_id, seat_id, price_cents)
        SELECT $1, $2, seat.id, seat.price FROM unnest($3::uuid[], $4::int[]) AS seat (id, price)`,
+      ),
       [holdId, eventId, seats.map((s) => s.seat_id), seats.map((s) => s.price_cents)],
     );
   } else {
@@ -237,10 +253,13 @@ export async function extendForCheckout(tx: Tx, { settings, outbox }: HoldDeps, 
   const { hold } = locked;
   if (hold.extended_at || settings.checkoutExtensionSeconds === 0) return;
   const { rows } = await tx.query<{ expires_at: Date }>(
-    `UPDATE booking.holds
+    named(
+      'extend-for-checkout',
+      `UPDATE booking.holds
         SET extended_at = now(),
             expires_at = GREATEST(expires_at, LEAST(now() + make_interval(secs => $2), created_at + make_interval(secs => $3)))
       WHERE id = $1 RETURNING expires_at`,
+    ),
     [hold.id, settings.checkoutExtensionSeconds, settings.maxLifetimeSeconds],
   );
   hold.expires_at = rows[0]!.expires_at;
@@ -292,9 +311,12 @@ export function viewHold(hold: HoldRow, known: Pick<HoldView, 'seatIds' | 'booki
 /** The buyer's view of a hold, loading its seats, booking and latest payment. */
 export async function loadHoldView(db: Pool | Tx, hold: HoldRow): Promise<HoldView> {
   const { rows } = await db.query<{ reference: string | null; payment: { id: string; status: string } | null }>(
-    `SELECT (SELECT reference FROM booking.bookings WHERE hold_id = $1) AS reference,
+    named(
+      'load-hold-view',
+      `SELECT (SELECT reference FROM booking.bookings WHERE hold_id = $1) AS reference,
             (SELECT json_build_object('id', id, 'status', status) FROM booking.payments
               WHERE hold_id = $1 ORDER BY created_at DESC LIMIT 1) AS payment`,
+    ),
     [hold.id],
   );
   return viewHold(hold, {
@@ -306,7 +328,7 @@ export async function loadHoldView(db: Pool | Tx, hold: HoldRow): Promise<HoldVi
 
 /** A buyer's view of one of their holds; 404 for anyone else's. */
 export async function viewHoldOf(db: Pool | Tx, holdId: string, buyerId: string): Promise<HoldView> {
-  const { rows } = await db.query<HoldRow>(`SELECT ${holdColumns} FROM booking.holds WHERE id = $1`, [holdId]);
+  const { rows } = await db.query<HoldRow>(named('view-hold-of', `SELECT ${holdColumns} FROM booking.holds WHERE id = $1`), [holdId]);
   const hold = rows[0];
   if (!hold || hold.buyer_id !== buyerId) throw problems.notFound(`hold ${holdId}`);
   return loadHoldView(db, hold);

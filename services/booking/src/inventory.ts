@@ -1,5 +1,6 @@
 import { problems, withTransaction, type Pool, type Tx } from '@ticketing/platform';
 import { catalogQueries, findCatalogEvent, type CatalogEvent } from './catalog-reader.js';
+import { named } from './statements.js';
 
 /**
  * Inventory rows: this module is their only writer (the verbs below), and
@@ -20,19 +21,25 @@ const initialized = new Set<string>();
 export async function ensureInventory(pool: Pool, event: CatalogEvent): Promise<void> {
   if (initialized.has(event.id)) return;
   await withTransaction(pool, async (tx) => {
-    const inserted = await tx.query('INSERT INTO booking.event_inventory (event_id, venue_id) VALUES ($1, $2) ON CONFLICT (event_id) DO NOTHING', [
-      event.id,
-      event.venueId,
-    ]);
+    const inserted = await tx.query(
+      named('ensure-inventory', 'INSERT INTO booking.event_inventory (event_id, venue_id) VALUES ($1, $2) ON CONFLICT (event_id) DO NOTHING'),
+      [event.id, event.venueId],
+    );
     if (inserted.rowCount !== 1) return;
     await tx.query(
-      `INSERT INTO booking.seat_inventory (event_id, seat_id, section_id, category, price_cents, currency)
+      named(
+        'ensure-inventory-2',
+        `INSERT INTO booking.seat_inventory (event_id, seat_id, section_id, category, price_cents, currency)
        SELECT $1, seat_id, section_id, category, price_cents, currency FROM (${catalogQueries.pricedSeats}) seats`,
+      ),
       [event.id, event.venueId],
     );
     await tx.query(
-      `INSERT INTO booking.ga_inventory (event_id, section_id, category, price_cents, currency, capacity)
+      named(
+        'ensure-inventory-3',
+        `INSERT INTO booking.ga_inventory (event_id, section_id, category, price_cents, currency, capacity)
        SELECT $1, section_id, category, price_cents, currency, capacity FROM (${catalogQueries.pricedGaSections}) sections`,
+      ),
       [event.id, event.venueId],
     );
   });
@@ -71,9 +78,12 @@ const seatColumns = `si.seat_id, si.section_id, si.category, si.price_cents, si.
 /** Locks the given seats of an event, in seat order. */
 export async function lockSeats(tx: Tx, eventId: string, seatIds: readonly string[]): Promise<SeatRow[]> {
   const { rows } = await tx.query<SeatRow>(
-    `SELECT ${seatColumns} FROM booking.seat_inventory si
+    named(
+      'lock-seats',
+      `SELECT ${seatColumns} FROM booking.seat_inventory si
       WHERE si.event_id = $1 AND si.seat_id = ANY($2::uuid[])
       ORDER BY si.seat_id FOR UPDATE`,
+    ),
     [eventId, seatIds],
   );
   return rows;
@@ -82,10 +92,13 @@ export async function lockSeats(tx: Tx, eventId: string, seatIds: readonly strin
 /** Locks every seat a hold ever claimed (whoever holds it now), in seat order. */
 export async function lockSeatsOfHold(tx: Tx, holdId: string): Promise<SeatRow[]> {
   const { rows } = await tx.query<SeatRow>(
-    `SELECT ${seatColumns} FROM booking.seat_inventory si
+    named(
+      'lock-seats-of-hold',
+      `SELECT ${seatColumns} FROM booking.seat_inventory si
        JOIN booking.hold_seats hs ON hs.event_id = si.event_id AND hs.seat_id = si.seat_id
       WHERE hs.hold_id = $1
       ORDER BY si.seat_id FOR UPDATE OF si`,
+    ),
     [holdId],
   );
   return rows;
@@ -94,8 +107,11 @@ export async function lockSeatsOfHold(tx: Tx, holdId: string): Promise<SeatRow[]
 /** Locks the seats of bookings (live or not), in seat order. */
 export async function lockSeatsOfBookings(tx: Tx, bookingIds: readonly string[]): Promise<void> {
   await tx.query(
-    `SELECT 1 FROM booking.seat_inventory si JOIN booking.booking_seats bs ON bs.event_id = si.event_id AND bs.seat_id = si.seat_id
+    named(
+      'lock-seats-of-bookings',
+      `SELECT 1 FROM booking.seat_inventory si JOIN booking.booking_seats bs ON bs.event_id = si.event_id AND bs.seat_id = si.seat_id
       WHERE bs.booking_id = ANY($1::uuid[]) ORDER BY si.seat_id FOR UPDATE OF si`,
+    ),
     [bookingIds],
   );
 }
@@ -107,19 +123,25 @@ export async function lockSeatsOfBookings(tx: Tx, bookingIds: readonly string[])
  */
 export async function lockInventoryOf(tx: Tx, eventId: string, holdIds: readonly string[], bookingIds: readonly string[]): Promise<void> {
   await tx.query(
-    `SELECT 1 FROM booking.seat_inventory si
+    named(
+      'lock-inventory-of',
+      `SELECT 1 FROM booking.seat_inventory si
       WHERE si.event_id = $1 AND si.seat_id IN (
         SELECT seat_id FROM booking.hold_seats WHERE hold_id = ANY($2::uuid[])
         UNION SELECT seat_id FROM booking.booking_seats WHERE booking_id = ANY($3::uuid[]))
       ORDER BY si.seat_id FOR UPDATE`,
+    ),
     [eventId, holdIds, bookingIds],
   );
   await tx.query(
-    `SELECT 1 FROM booking.ga_inventory g
+    named(
+      'lock-inventory-of-2',
+      `SELECT 1 FROM booking.ga_inventory g
       WHERE g.event_id = $1 AND g.section_id IN (
         SELECT ga_section_id FROM booking.holds WHERE id = ANY($2::uuid[]) AND ga_section_id IS NOT NULL
         UNION SELECT ga_section_id FROM booking.bookings WHERE id = ANY($3::uuid[]) AND ga_section_id IS NOT NULL)
       ORDER BY g.section_id FOR UPDATE`,
+    ),
     [eventId, holdIds, bookingIds],
   );
 }
@@ -136,24 +158,27 @@ export async function cancelledEventWork(
   skip: readonly string[] = [],
 ): Promise<{ eventId: string; holdIds: string[]; bookingIds: string[] } | undefined> {
   const events = await db.query<{ id: string }>(
-    `SELECT e.id FROM (${catalogQueries.cancelledEvents}) e
+    named(
+      'cancelled-event-work',
+      `SELECT e.id FROM (${catalogQueries.cancelledEvents}) e
       WHERE NOT (e.id = ANY($1::uuid[]))
         AND (EXISTS (SELECT 1 FROM booking.holds h WHERE h.event_id = e.id AND h.status = 'active')
           OR EXISTS (SELECT 1 FROM booking.bookings b WHERE b.event_id = e.id AND b.status = 'confirmed'))
       LIMIT 1`,
+    ),
     [skip],
   );
   const eventId = events.rows[0]?.id;
   if (!eventId) return undefined;
   // Bookings first: their refunds are what buyers wait for.
-  const bookings = await db.query<{ id: string }>(`SELECT id FROM booking.bookings WHERE event_id = $1 AND status = 'confirmed' ORDER BY id LIMIT $2`, [
-    eventId,
-    limit,
-  ]);
-  const holds = await db.query<{ id: string }>(`SELECT id FROM booking.holds WHERE event_id = $1 AND status = 'active' ORDER BY id LIMIT $2`, [
-    eventId,
-    limit - bookings.rows.length,
-  ]);
+  const bookings = await db.query<{ id: string }>(
+    named('cancelled-event-work-2', `SELECT id FROM booking.bookings WHERE event_id = $1 AND status = 'confirmed' ORDER BY id LIMIT $2`),
+    [eventId, limit],
+  );
+  const holds = await db.query<{ id: string }>(
+    named('cancelled-event-work-3', `SELECT id FROM booking.holds WHERE event_id = $1 AND status = 'active' ORDER BY id LIMIT $2`),
+    [eventId, limit - bookings.rows.length],
+  );
   return { eventId, holdIds: holds.rows.map((r) => r.id), bookingIds: bookings.rows.map((r) => r.id) };
 }
 
@@ -169,8 +194,11 @@ export interface GaRow {
 
 export async function lockGa(tx: Tx, eventId: string, sectionId: string): Promise<GaRow | undefined> {
   const { rows } = await tx.query<GaRow>(
-    `SELECT section_id, category, price_cents, currency, capacity, held, sold
+    named(
+      'lock-ga',
+      `SELECT section_id, category, price_cents, currency, capacity, held, sold
        FROM booking.ga_inventory WHERE event_id = $1 AND section_id = $2 FOR UPDATE`,
+    ),
     [eventId, sectionId],
   );
   return rows[0];
@@ -185,26 +213,36 @@ export const seatIsFree = (seat: SeatRow) => seat.status === 'available' || seat
  */
 export async function holdSeats(tx: Tx, eventId: string, seatIds: readonly string[], holdId: string): Promise<void> {
   await tx.query(
-    `UPDATE booking.seat_inventory
+    named(
+      'hold-seats',
+      `UPDATE booking.seat_inventory
         SET status = 'held', hold_id = $3, booking_id = NULL,
             held_until = (SELECT expires_at FROM booking.holds WHERE id = $3)
       WHERE event_id = $1 AND seat_id = ANY($2::uuid[])`,
+    ),
     [eventId, seatIds, holdId],
   );
 }
 
 /** Moves the seats a hold still holds to the hold's (new) expiry. */
 export async function extendSeatsOfHold(tx: Tx, holdId: string): Promise<void> {
-  await tx.query(`UPDATE booking.seat_inventory SET held_until = (SELECT expires_at FROM booking.holds WHERE id = $1) WHERE hold_id = $1 AND status = 'held'`, [
-    holdId,
-  ]);
+  await tx.query(
+    named(
+      'extend-seats-of-hold',
+      `UPDATE booking.seat_inventory SET held_until = (SELECT expires_at FROM booking.holds WHERE id = $1) WHERE hold_id = $1 AND status = 'held'`,
+    ),
+    [holdId],
+  );
 }
 
 /** Frees the seats a hold still holds (only rows the caller has locked). */
 export async function releaseSeatsOfHold(tx: Tx, holdId: string): Promise<void> {
   await tx.query(
-    `UPDATE booking.seat_inventory SET status = 'available', hold_id = NULL, held_until = NULL
+    named(
+      'release-seats-of-hold',
+      `UPDATE booking.seat_inventory SET status = 'available', hold_id = NULL, held_until = NULL
       WHERE hold_id = $1 AND status = 'held'`,
+    ),
     [holdId],
   );
 }
@@ -212,15 +250,21 @@ export async function releaseSeatsOfHold(tx: Tx, holdId: string): Promise<void> 
 /** Marks locked seats sold to a booking, whoever held them (seats of other lapsed holds are taken over). */
 export async function sellSeats(tx: Tx, eventId: string, seatIds: readonly string[], bookingId: string): Promise<void> {
   await tx.query(
-    `UPDATE booking.seat_inventory SET status = 'sold', booking_id = $2, hold_id = NULL, held_until = NULL
+    named(
+      'sell-seats',
+      `UPDATE booking.seat_inventory SET status = 'sold', booking_id = $2, hold_id = NULL, held_until = NULL
       WHERE event_id = $1 AND seat_id = ANY($3::uuid[])`,
+    ),
     [eventId, bookingId, seatIds],
   );
 }
 
 /** Puts a cancelled booking's seats back on sale. */
 export async function returnSoldSeats(tx: Tx, bookingId: string): Promise<void> {
-  await tx.query(`UPDATE booking.seat_inventory SET status = 'available', booking_id = NULL WHERE booking_id = $1 AND status = 'sold'`, [bookingId]);
+  await tx.query(
+    named('return-sold-seats', `UPDATE booking.seat_inventory SET status = 'available', booking_id = NULL WHERE booking_id = $1 AND status = 'sold'`),
+    [bookingId],
+  );
 }
 
 /**
@@ -229,12 +273,15 @@ export async function returnSoldSeats(tx: Tx, bookingId: string): Promise<void> 
  */
 export async function releaseOrphanedSeats(tx: Tx): Promise<number> {
   const { rowCount } = await tx.query(
-    `UPDATE booking.seat_inventory s SET status = 'available', hold_id = NULL, held_until = NULL
+    named(
+      'release-orphaned-seats',
+      `UPDATE booking.seat_inventory s SET status = 'available', hold_id = NULL, held_until = NULL
        FROM (SELECT si.event_id, si.seat_id FROM booking.seat_inventory si
                JOIN booking.holds h ON h.id = si.hold_id
               WHERE si.status = 'held' AND h.status <> 'active'
               LIMIT 1000 FOR UPDATE OF si SKIP LOCKED) o
       WHERE s.event_id = o.event_id AND s.seat_id = o.seat_id`,
+    ),
   );
   return rowCount ?? 0;
 }
@@ -244,7 +291,7 @@ export async function releaseOrphanedSeats(tx: Tx): Promise<number> {
  * `reclaimed` places of lapsed holds the caller has just expired.
  */
 export async function holdGaPlaces(tx: Tx, ga: GaRow, eventId: string, quantity: number, reclaimed = 0): Promise<void> {
-  await tx.query('UPDATE booking.ga_inventory SET held = held - $3 + $4 WHERE event_id = $1 AND section_id = $2', [
+  await tx.query(named('hold-ga-places', 'UPDATE booking.ga_inventory SET held = held - $3 + $4 WHERE event_id = $1 AND section_id = $2'), [
     eventId,
     ga.section_id,
     reclaimed,
@@ -255,12 +302,16 @@ export async function holdGaPlaces(tx: Tx, ga: GaRow, eventId: string, quantity:
 
 /** Gives back the GA places an ending hold held. */
 export async function releaseGaPlaces(tx: Tx, eventId: string, sectionId: string, quantity: number): Promise<void> {
-  await tx.query('UPDATE booking.ga_inventory SET held = held - $3 WHERE event_id = $1 AND section_id = $2', [eventId, sectionId, quantity]);
+  await tx.query(named('release-ga-places', 'UPDATE booking.ga_inventory SET held = held - $3 WHERE event_id = $1 AND section_id = $2'), [
+    eventId,
+    sectionId,
+    quantity,
+  ]);
 }
 
 /** Sells GA places; `fromHeld` of them were held by the paying hold (0 when its hold ended and they are re-acquired). */
 export async function sellGaPlaces(tx: Tx, eventId: string, sectionId: string, quantity: number, fromHeld: number): Promise<void> {
-  await tx.query(`UPDATE booking.ga_inventory SET held = held - $3, sold = sold + $4 WHERE event_id = $1 AND section_id = $2`, [
+  await tx.query(named('sell-ga-places', `UPDATE booking.ga_inventory SET held = held - $3, sold = sold + $4 WHERE event_id = $1 AND section_id = $2`), [
     eventId,
     sectionId,
     fromHeld,
@@ -270,63 +321,9 @@ export async function sellGaPlaces(tx: Tx, eventId: string, sectionId: string, q
 
 /** Puts a cancelled booking's GA places back on sale. */
 export async function returnSoldGaPlaces(tx: Tx, eventId: string, sectionId: string, quantity: number): Promise<void> {
-  await tx.query('UPDATE booking.ga_inventory SET sold = sold - $3 WHERE event_id = $1 AND section_id = $2', [eventId, sectionId, quantity]);
-}
-
-export interface Availability {
-  eventId: string;
-  seats: { seatId: string; sectionId: string; category: string; priceCents: number; currency: string; status: 'available' | 'held' | 'sold' }[];
-  generalAdmission: { sectionId: string; category: string; priceCents: number; currency: string; capacity: number; available: number }[];
-}
-
-/**
- * What a buyer may pick now. Lapsed holds count as available, matching what
- * a hold request would get; so do GA places of lapsed, unswept holds (a hold
- * request reclaims them).
- */
-export async function readAvailability(pool: Pool, eventId: string): Promise<Availability> {
-  const event = await findCatalogEvent(pool, eventId);
-  if (!event) throw problems.notFound(`event ${eventId}`);
-  await ensureInventory(pool, event);
-  const seats = await pool.query<{
-    seat_id: string;
-    section_id: string;
-    category: string;
-    price_cents: number;
-    currency: string;
-    status: 'available' | 'held' | 'sold';
-  }>(
-    `SELECT seat_id, section_id, category, price_cents, currency,
-            CASE WHEN status = 'held' AND held_until <= now() THEN 'available' ELSE status END AS status
-       FROM booking.seat_inventory WHERE event_id = $1 ORDER BY section_id, seat_id`,
-    [event.id],
-  );
-  const ga = await pool.query<{ section_id: string; category: string; price_cents: number; currency: string; capacity: number; available: number }>(
-    `SELECT g.section_id, g.category, g.price_cents, g.currency, g.capacity,
-            g.capacity - g.sold - g.held + COALESCE((
-              SELECT sum(h.ga_quantity) FROM booking.holds h
-               WHERE h.event_id = g.event_id AND h.ga_section_id = g.section_id
-                 AND h.status = 'active' AND h.expires_at <= now()), 0)::int AS available
-       FROM booking.ga_inventory g WHERE g.event_id = $1 ORDER BY g.section_id`,
-    [event.id],
-  );
-  return {
-    eventId: event.id,
-    seats: seats.rows.map((s) => ({
-      seatId: s.seat_id,
-      sectionId: s.section_id,
-      category: s.category,
-      priceCents: s.price_cents,
-      currency: s.currency,
-      status: s.status,
-    })),
-    generalAdmission: ga.rows.map((g) => ({
-      sectionId: g.section_id,
-      category: g.category,
-      priceCents: g.price_cents,
-      currency: g.currency,
-      capacity: g.capacity,
-      available: g.available,
-    })),
-  };
+  await tx.query(named('return-sold-ga-places', 'UPDATE booking.ga_inventory SET sold = sold - $3 WHERE event_id = $1 AND section_id = $2'), [
+    eventId,
+    sectionId,
+    quantity,
+  ]);
 }

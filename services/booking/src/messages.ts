@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Tx } from '@ticketing/platform';
 import { schemaVersion, type BookingMessage, type BookingMessageData, type BookingMessageType } from './message-schema.js';
+import { named } from './statements.js';
 
 export { bookingMessageTypes, type BookingMessage, type BookingMessageData, type BookingMessageType } from './message-schema.js';
 
@@ -21,7 +22,7 @@ export function createOutbox(topic: string): Outbox {
     topic,
     async enqueue(tx, type, eventId, data) {
       const message: BookingMessage<typeof type> = { id: randomUUID(), type, schemaVersion, occurredAt: new Date().toISOString(), eventId, data };
-      await tx.query(`INSERT INTO booking.outbox (message_id, topic, message_key, type, payload) VALUES ($1, $2, $3, $4, $5::jsonb)`, [
+      await tx.query(named('create-outbox', `INSERT INTO booking.outbox (message_id, topic, message_key, type, payload) VALUES ($1, $2, $3, $4, $5::jsonb)`), [
         message.id,
         topic,
         eventId,

@@ -1,5 +1,5 @@
 import { admissionPassHeader } from '@ticketing/platform/admission-pass';
-import { idempotencyKeyTtlHours, openApiCommon, withPlatformResponses, type OpenApiDocument, type ServiceConfig } from '@ticketing/platform';
+import { idempotencyKeyTtlHours, openApiCommon, withPlatformResponses, type JsonSchema, type OpenApiDocument, type ServiceConfig } from '@ticketing/platform';
 import { bookingReferencePattern } from './booking-reference.js';
 import { simulatedPaymentMethods } from './payment-provider.js';
 import { SALES_OVERVIEW_MAX } from './sales.js';
@@ -72,6 +72,19 @@ const bookingList = {
   },
 };
 
+/** Places of one section, category and price, with what else `extra` says about them. */
+const pricedPlaces = (extra: Record<string, JsonSchema>): JsonSchema => ({
+  type: 'object',
+  properties: { sectionId: { type: 'string' }, category: { type: 'string' }, priceCents: { type: 'integer' }, currency: { type: 'string' }, ...extra },
+});
+/** An availability answer: the event id and `fields`, all required. */
+const availabilityOf = (fields: Record<string, JsonSchema>): JsonSchema => ({
+  type: 'object',
+  required: ['eventId', ...Object.keys(fields)],
+  properties: { eventId: { type: 'string', format: 'uuid' }, ...fields },
+});
+const gaAvailability: JsonSchema = { type: 'array', items: { $ref: '#/components/schemas/GeneralAdmissionAvailability' } };
+
 /** The booking service's API without the parts that depend on settings. */
 const bookingDocument: OpenApiDocument = {
   openapi: '3.1.0',
@@ -89,11 +102,43 @@ const bookingDocument: OpenApiDocument = {
       get: {
         operationId: 'getAvailability',
         summary: 'Seats and general-admission places a buyer can hold now',
+        description:
+          'Served from a per-process snapshot at most AVAILABILITY_CACHE_MS old (a hold is the authority: it answers 409 for a seat taken since). ' +
+          'Answers carry an ETag; send it back in If-None-Match to get 304 Not Modified while nothing changed. ' +
+          'For large venues fetch `format=layout` once (seat ids per group; changes only with the inventory) and poll `format=compact` ' +
+          '(one status character per seat, in the layout order: `a` available, `h` held, `s` sold).',
         tags: ['inventory'],
-        parameters: [uuidPathParam('eventId', 'Event (showtime) id from the catalog')],
+        parameters: [
+          uuidPathParam('eventId', 'Event (showtime) id from the catalog'),
+          {
+            name: 'format',
+            in: 'query',
+            description: 'full: every seat with its price and status; compact: status strings per seat group; layout: seat ids per group',
+            schema: { enum: ['full', 'compact', 'layout'], default: 'full' },
+          },
+          { name: 'sectionId', in: 'query', description: 'Only this section (seated or general admission)', schema: { type: 'string', format: 'uuid' } },
+        ],
         responses: {
-          '200': { description: 'Availability', content: { 'application/json': { schema: { $ref: '#/components/schemas/Availability' } } } },
-          '400': problemResponse('Malformed event id'),
+          '200': {
+            description: 'Availability in the asked format',
+            headers: {
+              ETag: { description: 'Identifies this state; If-None-Match with it answers 304', schema: { type: 'string' } },
+              'Cache-Control': { description: 'public; max-age is the snapshot interval (the layout: 5 minutes)', schema: { type: 'string' } },
+            },
+            content: {
+              'application/json': {
+                schema: {
+                  anyOf: [
+                    { $ref: '#/components/schemas/Availability' },
+                    { $ref: '#/components/schemas/CompactAvailability' },
+                    { $ref: '#/components/schemas/SeatLayout' },
+                  ],
+                },
+              },
+            },
+          },
+          '304': { description: 'Not modified: the If-None-Match ETag is still current' },
+          '400': problemResponse('Malformed event id, section id or format'),
           '404': problemResponse('No such event'),
         },
       },
@@ -353,40 +398,25 @@ const bookingDocument: OpenApiDocument = {
           revenue: { $ref: '#/components/schemas/Money' },
         },
       },
-      Availability: {
-        type: 'object',
-        properties: {
-          eventId: { type: 'string', format: 'uuid' },
-          seats: {
-            type: 'array',
-            items: {
-              type: 'object',
-              properties: {
-                seatId: { type: 'string' },
-                sectionId: { type: 'string' },
-                category: { type: 'string' },
-                priceCents: { type: 'integer' },
-                currency: { type: 'string' },
-                status: { enum: ['available', 'held', 'sold'] },
-              },
-            },
-          },
-          generalAdmission: {
-            type: 'array',
-            items: {
-              type: 'object',
-              properties: {
-                sectionId: { type: 'string' },
-                category: { type: 'string' },
-                priceCents: { type: 'integer' },
-                currency: { type: 'string' },
-                capacity: { type: 'integer' },
-                available: { type: 'integer' },
-              },
-            },
-          },
+      CompactAvailability: availabilityOf({
+        layout: { type: 'string', description: 'Version of the seat layout these status strings follow (`format=layout` names the same)' },
+        sections: {
+          type: 'array',
+          items: pricedPlaces({
+            status: { type: 'string', pattern: '^[ahs]*$', description: "One character per seat of the layout's group: a available, h held, s sold" },
+          }),
         },
-      },
+        generalAdmission: gaAvailability,
+      }),
+      SeatLayout: availabilityOf({
+        layout: { type: 'string' },
+        sections: { type: 'array', items: pricedPlaces({ seatIds: { type: 'array', items: { type: 'string', format: 'uuid' } } }) },
+      }),
+      Availability: availabilityOf({
+        seats: { type: 'array', items: pricedPlaces({ seatId: { type: 'string' }, status: { enum: ['available', 'held', 'sold'] } }) },
+        generalAdmission: gaAvailability,
+      }),
+      GeneralAdmissionAvailability: pricedPlaces({ capacity: { type: 'integer' }, available: { type: 'integer' } }),
     },
   },
 };

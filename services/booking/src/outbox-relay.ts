@@ -1,5 +1,5 @@
 import type { Logger, Pool } from '@ticketing/platform';
-import { createReliableProducer, wakeableSleep } from '@ticketing/platform';
+import { createReliableProducer } from '@ticketing/platform';
 import type { Kafka, Producer } from 'kafkajs';
 import type pg from 'pg';
 import type { BookingMessage } from './messages.js';
@@ -43,9 +43,29 @@ export function startOutboxRelay(deps: { pool: Pool; kafka: Kafka; logger: Logge
   let lockClient: pg.PoolClient | undefined;
   let lockCheckedAt = 0;
   let producer: Producer | undefined;
-  const { sleep, wake } = wakeableSleep();
+  /** Ends the current sleep early; `nudgeable` says whether a write may (a failure's backoff waits for stop only). */
+  let sleeping: { end: () => void; nudgeable: boolean } | undefined;
+  /** A write committed since the relay last looked: set by notify, cleared when a batch query starts. */
+  let nudged = false;
   let failuresInRow = 0;
   let kafkaDown = false;
+
+  /**
+   * Waits `ms`, or less when notified. A nudge that came while the relay was
+   * busy (querying, sending) is not lost: the next sleep returns at once, so
+   * that message goes out now rather than at the next poll.
+   */
+  const sleep = (ms: number, nudgeable = true) =>
+    new Promise<void>((resolve) => {
+      if (stopped || (nudgeable && nudged)) return resolve();
+      const end = () => {
+        clearTimeout(timer);
+        sleeping = undefined;
+        resolve();
+      };
+      const timer = setTimeout(end, ms);
+      sleeping = { end, nudgeable };
+    });
 
   /** Gives up leadership held on `client`: returns the (broken) connection to the pool so it is discarded, not leaked. */
   function loseLeadership(client: pg.PoolClient, error: unknown): void {
@@ -103,6 +123,8 @@ export function startOutboxRelay(deps: { pool: Pool; kafka: Kafka; logger: Logge
 
   /** Publishes one batch; returns how many rows went out. */
   async function relayBatch(): Promise<number> {
+    // Rows committed before this query are in it; a nudge after it needs another round.
+    nudged = false;
     const { rows } = await deps.pool.query<{ id: string; message_id: string; topic: string; message_key: string; type: string; payload: unknown }>(
       `SELECT id, message_id, topic, message_key, type, payload FROM booking.outbox
         WHERE published_at IS NULL ORDER BY id LIMIT $1`,
@@ -151,6 +173,8 @@ export function startOutboxRelay(deps: { pool: Pool; kafka: Kafka; logger: Logge
     while (!stopped) {
       try {
         if (!(await becomeLeader())) {
+          // Another replica relays; a nudge here only makes this one try for the lock again, once.
+          nudged = false;
           await sleep(Math.max(deps.pollIntervalMs, 1_000));
           continue;
         }
@@ -174,17 +198,20 @@ export function startOutboxRelay(deps: { pool: Pool; kafka: Kafka; logger: Logge
           // The lock connection may have died along with the relay's queries: check it next round.
           lockCheckedAt = 0;
         }
-        await sleep(Math.min(5_000, 100 * 2 ** Math.min(failuresInRow, 6)));
+        await sleep(Math.min(5_000, 100 * 2 ** Math.min(failuresInRow, 6)), false);
       }
     }
   })();
 
   return {
     /** Nudges the relay to look now (after a write) instead of at the next poll. */
-    notify: wake,
+    notify: () => {
+      nudged = true;
+      if (sleeping?.nudgeable) sleeping.end();
+    },
     async stop() {
       stopped = true;
-      wake();
+      sleeping?.end();
       await done;
       await producer?.disconnect().catch(() => undefined);
       const client = lockClient;

@@ -90,6 +90,15 @@ export const bookingService = {
       max: 60000,
     },
     {
+      name: 'AVAILABILITY_CACHE_MS',
+      description:
+        "How long one database read of an event's availability serves every request for it in this process (0: concurrent requests still share one read).",
+      kind: 'integer',
+      default: '1000',
+      min: 0,
+      max: 10000,
+    },
+    {
       name: 'PAYMENT_TIMEOUT_MS',
       description: 'How long checkout waits for the payment provider before giving up.',
       kind: 'integer',

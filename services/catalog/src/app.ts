@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { tokenVerifierFrom, type ServiceDefinition } from '@ticketing/platform';
+import { invalidateOnWrites, tokenVerifierFrom, type ServiceDefinition } from '@ticketing/platform';
 import { startChangeRelay } from './changes/relay.js';
 import { startLifecycleClock } from './events/lifecycle.js';
 import { registerEventRoutes } from './events/routes.js';
@@ -8,6 +8,7 @@ import { createRecordValidator } from './imports/records.js';
 import { registerImportRoutes } from './imports/routes.js';
 import { catalogOpenApi } from './openapi.js';
 import { registerSearchRoutes } from './search.js';
+import { createSearchCache } from './search-cache.js';
 import { catalogService } from './service.js';
 import { registerVenueRoutes } from './venues/routes.js';
 
@@ -45,9 +46,14 @@ export const catalogDefinition: ServiceDefinition = {
     ctx.onShutdown(() => clock.stop());
     ctx.onShutdown(() => imports.stop());
     const deps = { api: ctx.api, pool, writer: ctx.requireIdempotency(), verifier: tokenVerifierFrom(config), notifyChanges: relay.notify };
+    const searchCache = createSearchCache({ pool, logger, ttlMs: config.integer('SEARCH_CACHE_MS') });
+    ctx.onShutdown(() => searchCache.stop());
+    // A write through this process drops cached searches before its answer goes out, so its
+    // client's next search sees it; other processes hear of it through the tables' NOTIFY.
+    ctx.api.router.use(invalidateOnWrites(() => searchCache.invalidate()));
     registerVenueRoutes(deps);
     registerEventRoutes(deps);
     registerImportRoutes({ ...deps, limits: { maxBytes: config.integer('IMPORT_MAX_BYTES'), maxLineBytes }, onQueued: imports.notify });
-    registerSearchRoutes({ ...deps, pageSizeMax: ctx.config.integer('SEARCH_PAGE_SIZE_MAX') });
+    registerSearchRoutes({ ...deps, searchCache, pageSizeMax: config.integer('SEARCH_PAGE_SIZE_MAX') });
   },
 };

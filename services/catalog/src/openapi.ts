@@ -153,6 +153,7 @@ const searchEvents = (pageSizeMax: number): Operation => ({
   ],
   responses: {
     '200': json('EventPage', 'One page of matches'),
+    '304': { description: 'Not modified: the If-None-Match ETag is still current' },
     '400': problem('Malformed query parameter or cursor'),
   },
 });

@@ -1,6 +1,7 @@
-import { inputOf, problems } from '@ticketing/platform';
+import { inputOf, problems, sendCacheable, type Pool } from '@ticketing/platform';
 import { eventColumns, toEvent, type EventRow } from './events/queries.js';
 import type { RouteDeps } from './deps.js';
+import type { SearchCache } from './search-cache.js';
 
 /** Page size when `limit` is not given (capped by SEARCH_PAGE_SIZE_MAX). */
 export const SEARCH_DEFAULT_PAGE_SIZE = 20;
@@ -38,7 +39,7 @@ export function decodeCursor(raw: string): Cursor {
   return { startsAt: match[1]!, id: match[2]! };
 }
 
-export function registerSearchRoutes({ api, pool, pageSizeMax }: RouteDeps & { pageSizeMax: number }): void {
+export function registerSearchRoutes({ api, pool, pageSizeMax, searchCache }: RouteDeps & { pageSizeMax: number; searchCache: SearchCache }): void {
   api.operation('get', '/events', async (req, res) => {
     const query = inputOf(req).query as unknown as SearchQuery;
     if (req.query.limit === undefined)
@@ -46,33 +47,42 @@ export function registerSearchRoutes({ api, pool, pageSizeMax }: RouteDeps & { p
     else if (query.limit > pageSizeMax) throw problems.validation([{ field: 'query.limit', message: `must be <= ${pageSizeMax}` }]);
     const cursor = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
 
-    const values: unknown[] = [];
-    const param = (value: unknown) => `$${values.push(value)}`;
-    const where = [`e.status = ${param(query.status)}`];
-    if (query.city !== undefined) where.push(`lower(v.city) = lower(${param(query.city)})`);
-    if (query.from !== undefined) where.push(`e.starts_at >= ${param(query.from)}::timestamptz`);
-    if (query.to !== undefined) where.push(`e.starts_at < ${param(query.to)}::timestamptz`);
-    if (query.q !== undefined) {
-      const tsQuery = `websearch_to_tsquery('simple', ${param(query.q)})`;
-      where.push(`(e.search @@ ${tsQuery} OR to_tsvector('simple', v.name) @@ ${tsQuery})`);
-    }
-    if (cursor) where.push(`(e.starts_at, e.id) > (${param(cursor.startsAt)}::timestamptz, ${param(cursor.id)}::uuid)`);
+    const answer = await searchCache.get(
+      JSON.stringify([query.status, query.city?.toLowerCase(), query.from, query.to, query.q, query.limit, query.cursor]),
+      () => searchEvents(pool, query, cursor),
+    );
+    // Revalidated on every use (a write may land any time); an unchanged answer costs a 304.
+    sendCacheable(req, res, { ...answer, cacheControl: 'public, no-cache' });
+  });
+}
 
-    // One more than a page tells whether there is a next one.
-    const { rows } = await pool.query<EventRow & { cursor_starts_at: string }>(
-      `SELECT ${eventColumns},
+async function searchEvents(pool: Pool, query: SearchQuery, cursor: Cursor | undefined) {
+  const values: unknown[] = [];
+  const param = (value: unknown) => `$${values.push(value)}`;
+  const where = [`e.status = ${param(query.status)}`];
+  if (query.city !== undefined) where.push(`lower(v.city) = lower(${param(query.city)})`);
+  if (query.from !== undefined) where.push(`e.starts_at >= ${param(query.from)}::timestamptz`);
+  if (query.to !== undefined) where.push(`e.starts_at < ${param(query.to)}::timestamptz`);
+  if (query.q !== undefined) {
+    const tsQuery = `websearch_to_tsquery('simple', ${param(query.q)})`;
+    where.push(`(e.search @@ ${tsQuery} OR to_tsvector('simple', v.name) @@ ${tsQuery})`);
+  }
+  if (cursor) where.push(`(e.starts_at, e.id) > (${param(cursor.startsAt)}::timestamptz, ${param(cursor.id)}::uuid)`);
+
+  // One more than a page tells whether there is a next one.
+  const { rows } = await pool.query<EventRow & { cursor_starts_at: string }>(
+    `SELECT ${eventColumns},
               to_char(e.starts_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_starts_at
          FROM catalog.events e JOIN catalog.venues v ON v.id = e.venue_id
         WHERE ${where.join(' AND ')}
         ORDER BY e.starts_at, e.id
         LIMIT ${param(query.limit + 1)}`,
-      values,
-    );
-    const page = rows.slice(0, query.limit);
-    const last = page[page.length - 1];
-    res.json({
-      items: page.map(toEvent),
-      nextCursor: rows.length > query.limit && last ? encodeCursor({ startsAt: last.cursor_starts_at, id: last.id }) : null,
-    });
-  });
+    values,
+  );
+  const page = rows.slice(0, query.limit);
+  const last = page[page.length - 1];
+  return {
+    items: page.map(toEvent),
+    nextCursor: rows.length > query.limit && last ? encodeCursor({ startsAt: last.cursor_starts_at, id: last.id }) : null,
+  };
 }

@@ -78,6 +78,14 @@ export const catalogService = {
       min: 1,
       max: 500,
     },
+    {
+      name: 'SEARCH_CACHE_MS',
+      description: 'Longest a cached search answer is kept; any catalog write drops every cached answer at once.',
+      kind: 'integer',
+      default: '30000',
+      min: 0,
+      max: 600000,
+    },
   ],
   // Fetches the users service's public signing keys (AUTH_JWKS_URL).
   dependencies: { postgres: true, kafka: { produces: [catalogChangesTopic], consumes: [] }, services: ['users'] },

@@ -1,4 +1,5 @@
 export * from './auth.js';
+export * from './cacheable.js';
 export * from './config.js';
 export * from './db.js';
 export * from './http.js';

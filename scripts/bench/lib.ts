@@ -1,0 +1,166 @@
+/**
+ * What the benchmarks share: the services in this process on a throwaway
+ * database, autocannon runs with exact percentiles, pgbench runs of the same
+ * SQL with the same clients, and a count of the statements this process sends.
+ */
+export { lineChartPng, type ChartSeries } from '../local-stack/line-chart.js';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type autocannon from 'autocannon';
+import pg from 'pg';
+import { startCatalogAndBooking, type LocalServices } from '@ticketing/testing';
+import { runCommand } from '../local-stack/commands.js';
+import { StackError } from '../local-stack/errors.js';
+import { logToStderr } from '../local-stack/logging.js';
+import { ensurePgbench } from '../local-stack/postgres.js';
+
+export const log = logToStderr;
+
+/** PostgreSQL (superuser URL) and Kafka the benchmark runs against: those of `npm start` or the test servers. */
+export function benchServers(): { databaseServerUrl: string; kafkaBrokers: string } {
+  const databaseServerUrl = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
+  const kafkaBrokers = process.env.TEST_KAFKA_BROKERS ?? process.env.KAFKA_BROKERS;
+  if (!databaseServerUrl || !kafkaBrokers) {
+    throw new StackError('A benchmark needs PostgreSQL and Kafka: set TEST_DATABASE_URL and TEST_KAFKA_BROKERS (`npm start` prints both).');
+  }
+  return { databaseServerUrl, kafkaBrokers };
+}
+
+/** Catalog and booking in this process, on a fresh database; background loops slowed unless `env` says otherwise. */
+export function startBenchServices(env: Record<string, string> = {}): Promise<LocalServices> {
+  return startCatalogAndBooking({ ...benchServers(), env: { LOG_LEVEL: 'error', SWEEPER_INTERVAL_MS: '600000', ...env } });
+}
+
+/** Counts the statements every pg client of this process sends (the services run in this process). */
+export function countStatements() {
+  const original = pg.Client.prototype.query;
+  let statements = 0;
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    statements++;
+    return (original as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof original;
+  return {
+    count: () => statements,
+    /** Statements sent while `work` ran. */
+    async during<T>(work: () => Promise<T>): Promise<{ result: T; statements: number }> {
+      const before = statements;
+      const result = await work();
+      return { result, statements: statements - before };
+    },
+  };
+}
+
+export interface LoadResult {
+  requests: number;
+  rps: number;
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+  /** Response bytes (headers included) per request. */
+  bytesPerRequest: number;
+  statuses: Record<string, number>;
+  errors: number;
+}
+
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+/** Closed-model load: `connections` clients, each sending the next request when the last answered; autocannon in a worker thread. */
+export async function runLoad(options: {
+  url: string;
+  connections: number;
+  seconds: number;
+  headers?: Record<string, string>;
+  requests?: autocannon.Request[];
+}): Promise<LoadResult> {
+  const run = await new Promise<{ latencies: number[]; statuses: Record<string, number>; durationSeconds: number; bytes: number; errors: number }>(
+    (resolve, reject) => {
+      const worker = new Worker(new URL('./load-worker.mjs', import.meta.url), {
+        workerData: { url: options.url, connections: options.connections, duration: options.seconds, headers: options.headers, requests: options.requests },
+      });
+      worker.once('message', resolve).once('error', reject);
+    },
+  );
+  const { latencies, statuses } = run;
+  latencies.sort((a, b) => a - b);
+  return {
+    requests: latencies.length,
+    rps: latencies.length / (run.durationSeconds || options.seconds),
+    p50Ms: percentile(latencies, 50),
+    p95Ms: percentile(latencies, 95),
+    p99Ms: percentile(latencies, 99),
+    bytesPerRequest: run.bytes / Math.max(1, latencies.length),
+    statuses,
+    errors: run.errors,
+  };
+}
+
+export interface PgbenchResult {
+  tps: number;
+  p50Ms: number;
+  p95Ms: number;
+  transactions: number;
+}
+
+/**
+ * pgbench running `script` (pgbench syntax: \set lines and SQL) with
+ * `clients` clients for `seconds`; percentiles from its per-transaction log.
+ * `prepared` uses the extended protocol with prepared statements, as named
+ * node-postgres queries do.
+ */
+export async function runPgbench(options: {
+  databaseUrl: string;
+  script: string;
+  clients: number;
+  seconds: number;
+  prepared?: boolean;
+}): Promise<PgbenchResult> {
+  const pgbench = await ensurePgbench({ log });
+  const dir = mkdtempSync(join(tmpdir(), 'pgbench-'));
+  try {
+    const scriptFile = join(dir, 'script.sql');
+    writeFileSync(scriptFile, options.script);
+    const args = [
+      '--no-vacuum',
+      `--client=${options.clients}`,
+      `--jobs=${Math.min(options.clients, 2)}`,
+      `--time=${options.seconds}`,
+      `--protocol=${options.prepared === false ? 'simple' : 'prepared'}`,
+      '--log',
+      `--log-prefix=${join(dir, 'tx')}`,
+      `--file=${scriptFile}`,
+      options.databaseUrl,
+    ];
+    const run = await runCommand(pgbench, args, { showOutput: false });
+    if (run.code !== 0) throw new StackError(`pgbench exited ${run.code}`, run.output.slice(-2000));
+    const tps = Number(/tps = ([\d.]+)/.exec(run.output)?.[1]);
+    const latencies: number[] = [];
+    for (const file of readdirSync(dir).filter((f) => f.startsWith('tx'))) {
+      for (const line of readFileSync(join(dir, file), 'utf8').split('\n')) {
+        const fields = line.split(' ');
+        if (fields.length > 3) latencies.push(Number(fields[2]) / 1000);
+      }
+    }
+    latencies.sort((a, b) => a - b);
+    return { tps, p50Ms: percentile(latencies, 50), p95Ms: percentile(latencies, 95), transactions: latencies.length };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** POSTs JSON with a bearer token; the status and the parsed answer. */
+export async function postJson(url: string, token: string, body: unknown): Promise<{ status: number; body: { id: string } }> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as { id: string } };
+}
+
+/** Formats a number for a Markdown table. */
+export const n = (value: number, digits = 0): string => (Number.isFinite(value) ? value.toFixed(digits) : '–');
