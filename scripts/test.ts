@@ -11,9 +11,8 @@
  * TEST_DATABASE_URL / TEST_KAFKA_BROKERS / TEST_REDIS_URL, when set, are used instead of
  * starting servers (e.g. to run tests against servers you keep running);
  * TEST_KAFKA_SASL=scram-sha-512:<user>:<password> is the login of such a Kafka.
- * The throwaway Kafka runs SCRAM-SHA-512 with the services' users and ACLs,
- * like `npm start`'s and the cluster's, and passes its super user on as
- * TEST_KAFKA_SASL; TEST_KAFKA_SCRAM=0 starts it plaintext instead.
+ * TEST_KAFKA_SCRAM=1 starts the throwaway Kafka with SCRAM-SHA-512 and ACLs,
+ * like `npm start`'s, and passes its super user on as TEST_KAFKA_SASL.
  */
 import { spawn } from 'node:child_process';
 import { appendFileSync, mkdirSync, rmSync } from 'node:fs';
@@ -90,7 +89,7 @@ runMain(async () => {
       needKafka
         ? (async () => {
             rmSync(kafkaDir, { recursive: true, force: true });
-            const scram = process.env['TEST_KAFKA_SCRAM'] !== '0';
+            const scram = process.env['TEST_KAFKA_SCRAM'] === '1';
             const kafka = await startKafka({
               dataDir: kafkaDir,
               port: kafkaPort,

@@ -6,7 +6,7 @@ import type { Producer } from 'kafkajs';
 import { createBookingDefinition } from '../src/app.js';
 import { createBookingMetrics } from '../src/metrics.js';
 import { startOutboxRelay } from '../src/outbox-relay.js';
-import { createTestDatabase, createTestTopic, migrateCatalogSchema, migrateSchemaOf, testKafkaBrokers, waitUntil } from '@ticketing/testing';
+import { createTestDatabase, createTestTopic, migrateCatalogSchema, migrateSchemaOf, testKafkaBrokers, testKafkaSasl, waitUntil } from '@ticketing/testing';
 
 describe('outbox relay wake-ups', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -33,10 +33,10 @@ describe('outbox relay wake-ups', () => {
   };
   const published = async (id: string) => (await pool.query('SELECT 1 FROM booking.outbox WHERE id = $1 AND published_at IS NOT NULL', [id])).rowCount === 1;
 
-  test('a write notified while a batch is being sent goes out right after that batch, not at the next poll', async () => {
+  test('a write notified while a batch is being sent goes out right after that batch, not at the next poll', { timeout: 60_000 }, async () => {
     // The real broker, with a gate in front of each send so the test can commit a write mid-send.
     const logger = createLogger({}, 'error');
-    const kafka = createKafka(testKafkaBrokers(), 'relay-wakeup-test', logger);
+    const kafka = createKafka(testKafkaBrokers(), 'relay-wakeup-test', logger, testKafkaSasl());
     let sendStarted!: () => void;
     let inSend = new Promise<void>((resolve) => (sendStarted = resolve));
     let openGate!: () => void;

@@ -7,7 +7,7 @@ import { createKafka, runConsumer } from '../src/kafka.js';
 import { createLogger } from '../src/log.js';
 import { createMetrics } from '../src/metrics.js';
 import { createStoredOffsets } from '../src/stored-offsets.js';
-import { createTestDatabase, testKafkaBrokers } from '../src/testing.js';
+import { createTestDatabase, testKafkaBrokers, testKafkaSasl } from '../src/testing.js';
 
 const logger = createLogger({}, 'error');
 
@@ -63,8 +63,8 @@ describe('offsets stored with the work in PostgreSQL', () => {
   test('runConsumer starts each assigned partition at its stored offset, even in a new group', { timeout: 60_000 }, async () => {
     const [broker] = testKafkaBrokers();
     const topic = `stored-offsets-${randomUUID().slice(0, 8)}`;
-    await ensureTopic(broker!, topic, 2);
-    const kafka = createKafka(testKafkaBrokers(), 'stored-offsets-test', logger);
+    await ensureTopic(broker!, topic, 2, testKafkaSasl());
+    const kafka = createKafka(testKafkaBrokers(), 'stored-offsets-test', logger, testKafkaSasl());
     const producer = kafka.producer();
     await producer.connect();
     for (const partition of [0, 1]) {
