@@ -1,10 +1,11 @@
 /**
- * The whole platform as a browser meets it: users, catalog and booking in
- * this process behind a gateway, all on 127.0.0.1. Tokens are the users
+ * The whole platform as a browser meets it: users, catalog and booking (and,
+ * on request, tickets, notifications and analytics) in this process behind a gateway, all on 127.0.0.1. Tokens are the users
  * service's own (log-in and register through the gateway work as in
  * production); an admin token is signed with its key, as `npm run token` does.
  */
 import { randomUUID } from 'node:crypto';
+import { createAnalyticsDefinition } from '@ticketing/analytics/app';
 import { catalogDefinition } from '@ticketing/catalog/app';
 import { createBookingDefinition } from '@ticketing/booking/app';
 import { gatewayDefinition } from '@ticketing/gateway/app';
@@ -25,7 +26,14 @@ import { fastUsersEnv } from './users.js';
 export interface PublicStack {
   /** The gateway: the UI at /, the API at /api/… */
   url: string;
-  services: { users: RunningService; catalog: RunningService; booking: RunningService; waitingRoom: RunningService; gateway: RunningService };
+  services: {
+    users: RunningService;
+    catalog: RunningService;
+    booking: RunningService;
+    waitingRoom: RunningService;
+    gateway: RunningService;
+    analytics?: RunningService;
+  };
   /** A JSON call through the gateway. */
   call: (method: string, path: string, options?: Parameters<typeof http>[3]) => ReturnType<typeof http>;
   /** An admin access token of the stack's users service. */
@@ -44,6 +52,8 @@ export interface PublicStackOptions {
   gatewayEnv?: Record<string, string>;
   /** Also run tickets and notifications (consuming booking's topic), so tickets and the inbox exist. @default false */
   afterPurchase?: boolean;
+  /** Also run analytics (consuming booking's topic), so the organizer's sales windows and totals exist. @default false */
+  analytics?: boolean;
 }
 
 export async function startPublicStack(options: PublicStackOptions = {}): Promise<PublicStack> {
@@ -92,7 +102,8 @@ export async function startPublicStack(options: PublicStackOptions = {}): Promis
     stops.push(() => deleteRedisKeys(waitingRoomPrefix));
     const booking = await startService(createBookingDefinition(), { ...env, WAITING_ROOM_JWKS_URL: waitingRoom.url });
     stops.push(() => booking.stop());
-    const afterPurchase: RunningService[] = [];
+    const consumers: RunningService[] = [];
+    let analyticsService: RunningService | undefined;
     if (options.afterPurchase) {
       // Their readers of the users' tables find them (empty: this stack's accounts live in the users service's own database).
       const pool = testPool(db.url, 1);
@@ -101,8 +112,19 @@ export async function startPublicStack(options: PublicStackOptions = {}): Promis
       for (const definition of [ticketsDefinition, notificationsDefinition]) {
         const service = await startService(definition, { ...env, TICKETS_SIGNING_KEYS: generateSigningKeySet() });
         stops.push(() => service.stop());
-        afterPurchase.push(service);
+        consumers.push(service);
       }
+    }
+    if (options.analytics) {
+      const results = await createTestTopic(process.env.TEST_KAFKA_BROKERS ?? '127.0.0.1:1', 'analytics-results');
+      const analytics = await startService(createAnalyticsDefinition(), {
+        ...env,
+        KAFKA_TOPIC_ANALYTICS_RESULTS: results,
+        KAFKA_CONSUMER_GROUP: `analytics-${results}`,
+      });
+      stops.push(() => analytics.stop());
+      consumers.push(analytics);
+      analyticsService = analytics;
     }
     const gateway = await startService(gatewayDefinition, {
       ...process.env,
@@ -118,7 +140,7 @@ export async function startPublicStack(options: PublicStackOptions = {}): Promis
       RATE_LIMIT_PER_IP: '100000',
       RATE_LIMIT_PER_CLIENT: '100000',
       RATE_LIMIT_HOLDS_PER_CLIENT: '1000',
-      ...Object.fromEntries([users, catalog, booking, waitingRoom, ...afterPurchase].map((s) => [upstreamSettings(s.context.declaration.name).url, s.url])),
+      ...Object.fromEntries([users, catalog, booking, waitingRoom, ...consumers].map((s) => [upstreamSettings(s.context.declaration.name).url, s.url])),
       ...options.gatewayEnv,
     });
     stops.push(() => gateway.stop());
@@ -128,7 +150,7 @@ export async function startPublicStack(options: PublicStackOptions = {}): Promis
     const adminToken = () => mint({ sub: randomUUID(), role: 'admin' }, 600);
     return {
       url: gateway.url,
-      services: { users, catalog, booking, waitingRoom, gateway },
+      services: { users, catalog, booking, waitingRoom, gateway, ...(analyticsService ? { analytics: analyticsService } : {}) },
       call,
       adminToken,
       async createPartner({ email, password, displayName, organization }) {

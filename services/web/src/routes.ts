@@ -31,6 +31,7 @@ export const routes: PageRoute[] = [
   { path: '/bookings', page: page(() => import('./pages/my-bookings.js')), access: ['buyer', 'admin'], nav: 'My bookings' },
   { path: '/bookings/:reference', page: page(() => import('./pages/booking.js')), access: ['buyer', 'admin'] },
   { path: '/organizer', page: page(() => import('./pages/organizer-events.js')), access: ['partner', 'admin'], nav: 'My events' },
+  { path: '/organizer/events/:eventId/sales', page: page(() => import('./pages/event-sales.js')), access: ['partner', 'admin'] },
   { path: '/organizer/venues/new', page: page(() => import('./pages/venue-editor.js')), access: ['partner', 'admin'], nav: 'New venue' },
   { path: '/organizer/events/new', page: page(() => import('./pages/event-editor.js')), access: ['partner', 'admin'], nav: 'New event' },
   { path: '/login', page: page(() => import('./pages/login.js')), access: 'signed-out' },

@@ -109,3 +109,32 @@ export interface EventSales {
   available: number;
   revenue: Money;
 }
+
+/** Per currency: ISO 4217 code → cents. */
+export type CentsByCurrency = Record<string, number>;
+
+/** The figures of one 1-minute sales window, or of all of an event's windows summed (services/analytics). */
+export interface SalesFigures {
+  ticketsSold: number;
+  ticketsCancelled: number;
+  cancellations: number;
+  holdsCreated: number;
+  holdsConverted: number;
+  revenue: CentsByCurrency;
+  refunds: CentsByCurrency;
+  lateMessages: number;
+  tooLateMessages: number;
+}
+
+/** One revision of one window (schemas/analytics-results.v1.schema.json). */
+export interface SalesWindow extends SalesFigures {
+  eventId: string;
+  windowStart: string;
+  windowEnd: string;
+  revision: number;
+}
+
+export interface SalesTotals extends SalesFigures {
+  eventId: string;
+  windows: number;
+}

@@ -1,12 +1,12 @@
 /**
  * The waiting room of an event, seen from the browser: the buyer's place,
- * kept current by the waiting room's event stream (read with fetch, which can
- * send the bearer token an EventSource cannot), and the admission pass, kept
+ * kept current by the waiting room's event stream (read with the session's
+ * token, see event-stream.ts), and the admission pass, kept
  * in localStorage so a reload or a second tab holds with it.
  */
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError } from './api.js';
-import { getSession } from './session.js';
+import { readEventStream } from './event-stream.js';
 
 export type RoomState = 'before_onsale' | 'admitting' | 'closed' | 'sold_out';
 
@@ -49,31 +49,6 @@ function keepPass(place: Place): void {
 
 export type LivePlace = { place?: Place; error?: ApiError; via: 'stream' | 'polling' };
 
-/** Reads `place` events from the stream until it ends or `signal` aborts. */
-async function follow(eventId: string, signal: AbortSignal, onPlace: (place: Place) => void): Promise<void> {
-  const session = getSession();
-  const res = await fetch(`/api/waiting-room/events/${eventId}/queue/me/stream`, {
-    headers: { accept: 'text/event-stream', ...(session ? { authorization: `Bearer ${session.accessToken}` } : {}) },
-    signal,
-  });
-  if (!res.ok || !res.body) throw new ApiError(res.status, 'stream', 'The live updates are not available.');
-  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '';
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) return;
-    buffer += value;
-    let end: number;
-    while ((end = buffer.indexOf('\n\n')) >= 0) {
-      const frame = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      const event = /^event: (.*)$/m.exec(frame)?.[1];
-      const data = /^data: (.*)$/m.exec(frame)?.[1];
-      if (event === 'place' && data) onPlace(JSON.parse(data) as Place);
-    }
-  }
-}
-
 /**
  * Joins the queue (or gets the existing place back: a reload or a second tab
  * keeps it), then follows the place live. A dropped stream is re-opened after
@@ -97,7 +72,9 @@ export function useLivePlace(eventId: string): LivePlace {
       }
       while (!abort.signal.aborted) {
         try {
-          await follow(eventId, abort.signal, show);
+          await readEventStream(`/waiting-room/events/${eventId}/queue/me/stream`, abort.signal, (event, data) => {
+            if (event === 'place') show(JSON.parse(data) as Place);
+          });
         } catch {
           // dropped or refused: fall through to a plain read and a retry
         }

@@ -15,6 +15,7 @@ const columns = [
   { name: 'Held', number: true },
   { name: 'Available', number: true },
   { name: 'Revenue', number: true },
+  { name: 'Sales per minute' },
 ];
 
 const statusNames: Record<CatalogEvent['status'], string> = { draft: 'Draft', on_sale: 'On sale', cancelled: 'Cancelled' };
@@ -76,6 +77,11 @@ export default function OrganizerEvents() {
                         <td class="number">{sales?.held ?? 0}</td>
                         <td class="number">{sales ? `${sales.available} of ${sales.capacity}` : '–'}</td>
                         <td class="number">{sales && sales.revenue.currency ? formatMoney(sales.revenue.cents, sales.revenue.currency) : '–'}</td>
+                        <td>
+                          <a href={`/organizer/events/${event.id}/sales`}>
+                            Live chart<span class="visually-hidden"> of {event.title}</span>
+                          </a>
+                        </td>
                       </tr>
                     ))}
                   </tbody>
