@@ -65,6 +65,26 @@ function messageOf(status: number, kind: string, problem: Problem, retryAfter: n
       return 'An account with this email already exists. Log in instead?';
     case 'rate-limited':
       return `You are sending requests too quickly.${wait}`;
+    case 'starts-in-past':
+      return 'This event has already started, so it cannot go on sale or be scheduled.';
+    case 'sales-open-in-past':
+      return 'That sales opening time has already passed. Please choose a time in the future.';
+    case 'invalid-status-transition':
+      return `An event cannot go from ${statusWords(problem['from'])} to ${statusWords(problem['to'])}. Reload the page to see its current status.`;
+    case 'event-cancelled':
+      return 'This event is cancelled and can no longer be changed.';
+    case 'event-happened':
+      return 'This event has already happened and can no longer be changed.';
+    case 'mixed-currencies':
+      return `All price tiers of an event use one currency. ${problem.detail ?? ''}`.trim();
+    case 'unknown-category':
+      return `The venue has no seats or places in that category. ${problem.detail ?? ''}`.trim();
+    case 'not-utf8':
+    case 'line-too-long':
+    case 'bad-csv-columns':
+      return `This file cannot be imported: ${problem.detail ?? problem.title ?? kind}.`;
+    case 'file-too-large':
+      return 'This file is too large to import.';
     case 'network':
       return 'Cannot reach the service. Check your connection and try again.';
   }
@@ -74,8 +94,15 @@ function messageOf(status: number, kind: string, problem: Problem, retryAfter: n
   if (status === 403) return 'You are not allowed to do this.';
   if (status === 404) return 'Not found. It may have been removed, or it is not yours.';
   if (status === 400 || status === 422) return problem.detail ? `Please check the form: ${problem.detail}` : 'Please check the form.';
+  if (status === 413) return 'This file is too large to send. Split it into smaller files.';
+  if (status === 415) return problem.detail ? `This file cannot be imported: ${problem.detail}.` : 'This kind of file cannot be imported.';
   if (status >= 500) return 'Something went wrong on our side. Please try again.';
   return problem.detail ?? problem.title ?? `Request failed (${status}).`;
+}
+
+/** "on_sale" → "on sale", for sentences built from a problem's fields. */
+function statusWords(status: unknown): string {
+  return typeof status === 'string' ? status.replace(/_/g, ' ') : 'its status';
 }
 
 async function toError(res: Response): Promise<ApiError> {
@@ -116,7 +143,10 @@ function refreshSession(session: Session): Promise<Session | undefined> {
 
 export interface CallOptions {
   method?: string;
+  /** Sent as JSON. */
   body?: unknown;
+  /** Sent as it is (an uploaded file), with its media type: instead of `body`. */
+  file?: { content: Blob; type: string };
   /** Writes: a fresh key makes a retried request (double click, flaky network) happen once. */
   idempotent?: boolean;
   signal?: AbortSignal;
@@ -129,12 +159,13 @@ export async function api<T>(path: string, options: CallOptions = {}): Promise<T
   const send = (session: Session | undefined, key: string | undefined) => {
     const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
     if (options.body !== undefined) headers['content-type'] = 'application/json';
+    if (options.file) headers['content-type'] = options.file.type;
     if (session) headers['authorization'] = `Bearer ${session.accessToken}`;
     if (key) headers['idempotency-key'] = key;
     return fetch(`/api${path}`, {
       method: options.method ?? 'GET',
       headers,
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      body: options.file ? options.file.content : options.body === undefined ? undefined : JSON.stringify(options.body),
       signal: options.signal,
       // Revalidate with the server (ETag → 304) instead of trusting a stale copy.
       cache: 'no-cache',

@@ -32,8 +32,11 @@ export const routes: PageRoute[] = [
   { path: '/bookings/:reference', page: page(() => import('./pages/booking.js')), access: ['buyer', 'admin'] },
   { path: '/organizer', page: page(() => import('./pages/organizer-events.js')), access: ['partner', 'admin'], nav: 'My events' },
   { path: '/organizer/events/:eventId/sales', page: page(() => import('./pages/event-sales.js')), access: ['partner', 'admin'] },
+  { path: '/organizer/imports', page: page(() => import('./pages/imports.js')), access: ['partner', 'admin'] },
   { path: '/organizer/venues/new', page: page(() => import('./pages/venue-editor.js')), access: ['partner', 'admin'], nav: 'New venue' },
   { path: '/organizer/events/new', page: page(() => import('./pages/event-editor.js')), access: ['partner', 'admin'], nav: 'New event' },
+  // After /organizer/events/new: the first matching path wins.
+  { path: '/organizer/events/:eventId', page: page(() => import('./pages/event-manage.js')), access: ['partner', 'admin'] },
   { path: '/login', page: page(() => import('./pages/login.js')), access: 'signed-out' },
   { path: '/register', page: page(() => import('./pages/register.js')), access: 'signed-out' },
   { path: '/inbox', page: page(() => import('./pages/inbox.js')), access: 'signed-in', nav: 'Inbox' },

@@ -6,13 +6,18 @@ export interface PriceTier {
   currency: string;
 }
 
+/** The event lifecycle (docs/catalog.md, "Lifecycle"). */
+export type EventStatus = 'draft' | 'scheduled' | 'on_sale' | 'paused' | 'sales_closed' | 'happened' | 'cancelled';
+
 export interface CatalogEvent {
   id: string;
   title: string;
   description: string;
   startsAt: string;
   endsAt: string;
-  status: 'draft' | 'on_sale' | 'cancelled';
+  status: EventStatus;
+  /** When a scheduled event goes on sale. */
+  salesOpenAt?: string | null;
   venue: { id: string; name: string; city: string; address: string; timezone: string };
   priceTiers: PriceTier[];
 }
@@ -137,4 +142,30 @@ export interface SalesWindow extends SalesFigures {
 export interface SalesTotals extends SalesFigures {
   eventId: string;
   windows: number;
+}
+
+/** One audit entry of an event or venue: who, when, what. */
+export interface CatalogChange {
+  id: string;
+  type: string;
+  occurredAt: string;
+  actor: string;
+  data: Record<string, unknown>;
+}
+
+export type ImportState = 'queued' | 'running' | 'imported' | 'partially_imported' | 'rejected' | 'failed';
+
+export interface ImportJob {
+  id: string;
+  format: 'csv' | 'jsonl';
+  mode: 'file' | 'batch';
+  state: ImportState;
+  rows: { read: number; accepted: number; unchanged: number; rejected: number; skipped: number };
+  error: string | null;
+}
+
+export interface ImportRejection {
+  line: number;
+  field: string;
+  reason: string;
 }

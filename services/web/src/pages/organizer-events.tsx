@@ -3,6 +3,7 @@ import { api } from '../api.js';
 import { LoadedPage } from '../components/loaded-page.js';
 import { Notice } from '../components/notice.js';
 import { Page } from '../components/page.js';
+import { statusNames } from '../event-status.js';
 import { formatDateTime, formatMoney } from '../format.js';
 import type { CatalogEvent, EventSales } from '../types.js';
 import { useLoad } from '../use-load.js';
@@ -17,8 +18,6 @@ const columns = [
   { name: 'Revenue', number: true },
   { name: 'Sales per minute' },
 ];
-
-const statusNames: Record<CatalogEvent['status'], string> = { draft: 'Draft', on_sale: 'On sale', cancelled: 'Cancelled' };
 
 /** The organizer's events with what each has sold, holds and has left, and its revenue. */
 export default function OrganizerEvents() {
@@ -45,6 +44,9 @@ export default function OrganizerEvents() {
               <a class="button secondary-link" href="/organizer/venues/new">
                 New venue
               </a>
+              <a class="button secondary-link" href="/organizer/imports">
+                Import a file
+              </a>
               <button type="button" class="secondary" onClick={reload}>
                 Refresh figures
               </button>
@@ -69,7 +71,10 @@ export default function OrganizerEvents() {
                         <th scope="row">
                           <a href={`/events/${event.id}`}>{event.title}</a>
                           <br />
-                          <span class="muted">{event.venue.name}</span>
+                          <span class="muted">{event.venue.name}</span>{' '}
+                          <a href={`/organizer/events/${event.id}`} aria-label={`Manage ${event.title}`}>
+                            Manage
+                          </a>
                         </th>
                         <td>{formatDateTime(event.startsAt, event.venue.timezone)}</td>
                         <td>{statusNames[event.status]}</td>

@@ -1,0 +1,177 @@
+/**
+ * An organizer manages events after publishing, in the browser: pauses and
+ * resumes sales, is refused a sales opening in the past and schedules one
+ * ahead, reprices a tier, cancels an event after confirming (its buyer's
+ * booking is then cancelled and refunded), reads the change history, and
+ * imports a CSV with one bad row, following the job to its end.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, test } from 'node:test';
+import type { Browser } from 'playwright-core';
+import { startPublicStack, type PublicStack } from '@ticketing/testing';
+import { checkPage, launchBrowser } from './browser.js';
+import { registerBuyer, seedOnSaleEvent, signedInContext } from './fixtures.js';
+
+let stack: PublicStack;
+let browser: Browser;
+
+before(async () => {
+  [stack, browser] = await Promise.all([startPublicStack(), launchBrowser()]);
+});
+after(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+const days = (n: number) => new Date(Date.now() + n * 86_400_000);
+
+/** Another event of the same partner at the same venue. */
+async function addEvent(token: string, venueId: string, title: string, status: 'on_sale' | 'draft'): Promise<string> {
+  const startsAt = days(40);
+  const res = await stack.call('POST', '/api/catalog/events', {
+    token,
+    headers: { 'idempotency-key': randomUUID() },
+    body: {
+      venueId,
+      title,
+      status,
+      startsAt: startsAt.toISOString(),
+      endsAt: new Date(startsAt.getTime() + 7_200_000).toISOString(),
+      priceTiers: [
+        { category: 'standard', priceCents: 3500, currency: 'EUR' },
+        { category: 'floor', priceCents: 2000, currency: 'EUR' },
+      ],
+    },
+  });
+  assert.equal(res.status, 201, JSON.stringify(res.body));
+  return res.body.id as string;
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+test('an organizer pauses, resumes, schedules, reprices and cancels events, reads their history, and imports a CSV with a bad row', async () => {
+  const { eventId, venueId, partner } = await seedOnSaleEvent(stack, { title: 'Harbour Songs' });
+  const [doomedId, draftId] = await Promise.all([
+    addEvent(partner.token, venueId, 'Harbour Farewell', 'on_sale'),
+    addEvent(partner.token, venueId, 'Harbour Rehearsal', 'draft'),
+  ]);
+
+  // A buyer books a seat of the event that will be cancelled.
+  const buyer = await registerBuyer(stack, 'Bruno');
+  const buyerToken = (buyer.session as { accessToken: string }).accessToken;
+  const seats = await stack.call('GET', `/api/booking/events/${doomedId}/availability`);
+  const hold = await stack.call('POST', '/api/booking/holds', { token: buyerToken, body: { eventId: doomedId, seatIds: [seats.body.seats[0].seatId] } });
+  assert.equal(hold.status, 201, JSON.stringify(hold.body));
+  const booking = await stack.call('POST', `/api/booking/holds/${hold.body.id}/checkout`, { token: buyerToken, body: { paymentMethod: 'pm_card_approved' } });
+  assert.equal(booking.status, 201, JSON.stringify(booking.body));
+
+  const session = await stack.call('POST', '/api/users/auth/login', { body: { email: partner.email, password: partner.password } });
+  const context = await signedInContext(browser, stack, session.body);
+  const page = await context.newPage();
+  await page.goto('/organizer');
+  await page.getByRole('link', { name: 'Manage Harbour Songs' }).click();
+  await page.getByRole('heading', { name: 'Harbour Songs' }).waitFor();
+  const status = page.getByTestId('event-status');
+  assert.equal(await status.textContent(), 'On sale');
+
+  // Pause, then resume: buyers are refused holds while paused.
+  await page.getByRole('button', { name: 'Pause sales' }).click();
+  await page.getByText('The event is now paused.').waitFor();
+  await page.getByRole('button', { name: 'Resume sales' }).waitFor();
+  assert.equal(await status.textContent(), 'Paused');
+  const refused = await stack.call('POST', '/api/booking/holds', { token: buyerToken, body: { eventId, seatIds: [seats.body.seats[0].seatId] } });
+  assert.equal(refused.status, 409);
+  await page.getByRole('button', { name: 'Resume sales' }).click();
+  await page.getByText('The event is now on sale.').waitFor();
+  assert.equal((await stack.call('GET', `/api/catalog/events/${eventId}`)).body.status, 'on_sale');
+
+  // Reprice a tier: the new price shows and the history names both moves and the price change.
+  await page.getByLabel('Category').selectOption('standard');
+  await page.getByLabel('New price (EUR)').fill('42.50');
+  await page.getByRole('button', { name: 'Save price' }).click();
+  await page.getByText('existing bookings keep their price').waitFor();
+  const history = page.getByRole('region', { name: 'Change history' });
+  await history.getByText('Price of standard: €35 → €42.50').waitFor();
+  await history.getByText('Status: on sale → paused').waitFor();
+  await history.getByText('Status: paused → on sale').waitFor();
+  assert.equal(await history.getByRole('cell', { name: 'You' }).count(), 4, 'pause, resume and reprice are by this organizer; creation too');
+  const tiers = (await stack.call('GET', `/api/catalog/events/${eventId}`)).body.priceTiers as { category: string; priceCents: number }[];
+  assert.equal(tiers.find((t) => t.category === 'standard')?.priceCents, 4250);
+  await checkPage(page, 'event-manage');
+
+  // A draft: a sales opening in the past is refused with the API's reason, one ahead is taken.
+  await page.goto(`/organizer/events/${draftId}`);
+  await page.getByRole('heading', { name: 'Harbour Rehearsal' }).waitFor();
+  await page.getByLabel('Open sales at').fill('2020-01-01T10:00');
+  await page.getByRole('button', { name: 'Schedule sales' }).click();
+  await page.getByRole('alert').getByText('That sales opening time has already passed.').waitFor();
+  assert.equal(await page.getByTestId('event-status').textContent(), 'Draft');
+  const opening = days(10).toISOString().slice(0, 10);
+  await page.getByLabel('Open sales at').fill(`${opening}T10:00`);
+  await page.getByRole('button', { name: 'Schedule sales' }).click();
+  await page.getByText(/^Sales open on /).waitFor();
+  await page.getByTestId('event-status').getByText('Scheduled').waitFor();
+  const scheduled = await stack.call('GET', `/api/catalog/events/${draftId}`, { token: partner.token });
+  assert.equal(scheduled.body.status, 'scheduled');
+  const lisbon = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Lisbon', dateStyle: 'short', timeStyle: 'short' });
+  assert.equal(lisbon.format(new Date(scheduled.body.salesOpenAt)), `${opening} 10:00`, 'the time entered is the clock at the venue');
+
+  // Cancel another event: a confirmation step first, saying what happens to bookings.
+  await page.goto(`/organizer/events/${doomedId}`);
+  await page.getByRole('button', { name: 'Cancel event…' }).click();
+  const confirmation = page.getByRole('group', { name: /Cancel “Harbour Farewell”\?/ });
+  await confirmation.getByText('Every booking is refunded and its buyer is notified').waitFor();
+  await checkPage(page, 'event-cancel-confirm');
+  await confirmation.getByRole('button', { name: 'Keep the event' }).click();
+  assert.equal((await stack.call('GET', `/api/catalog/events/${doomedId}`)).body.status, 'on_sale', 'keeping it changes nothing');
+  await page.getByRole('button', { name: 'Cancel event…' }).click();
+  await page.getByRole('button', { name: 'Yes, cancel the event' }).click();
+  await page.getByText('The event is cancelled: its bookings are being refunded and buyers notified.').waitFor();
+  await page.getByText('nothing about it can change any more').waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Save price' }).count(), 0);
+  const cancelled = await until('the booking to be cancelled', async () => {
+    const res = await stack.call('GET', `/api/booking/bookings/${booking.body.reference}`, { token: buyerToken });
+    return res.body.status === 'cancelled' ? res.body : undefined;
+  });
+  assert.ok(cancelled.cancelledAt);
+
+  // Import: three showtimes, the second missing a price; batches of one, so the other two are imported.
+  const at = (n: number) => days(50 + n).toISOString();
+  const csv = [
+    'event_key,venue_id,title,starts_at,ends_at,currency,prices',
+    `matinee-1,${venueId},Harbour Matinee,${at(1)},${at(1.1)},EUR,standard=3000;floor=1500`,
+    `matinee-2,${venueId},Harbour Matinee,${at(2)},${at(2.1)},EUR,standard=3000`,
+    `matinee-3,${venueId},Harbour Matinee,${at(3)},${at(3.1)},EUR,standard=3000;floor=1500`,
+  ].join('\n');
+  await page.goto('/organizer');
+  await page.getByRole('link', { name: 'Import a file' }).click();
+  await page.getByRole('heading', { name: 'Import events' }).waitFor();
+  await page.getByLabel('File (.csv or .jsonl)').setInputFiles({ name: 'matinees.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  await page.getByLabel('Leave out only the batch it is in').check();
+  await page.getByLabel('Rows per batch').fill('1');
+  await checkPage(page, 'import-upload');
+  await page.getByRole('button', { name: 'Upload and import' }).click();
+  await page.getByTestId('import-state').getByText('Partly imported').waitFor({ timeout: 20_000 });
+  const rejected = page.getByRole('region', { name: 'Rejected rows' });
+  const badRow = rejected.getByRole('row', { name: /^3 prices / });
+  await badRow.waitFor();
+  assert.match((await badRow.textContent()) ?? '', /floor/, 'the reason names the unpriced category');
+  const counts = await page.locator('.import-counts').textContent();
+  assert.match(counts ?? '', /Rows read3/);
+  assert.match(counts ?? '', /Accepted2/);
+  assert.match(counts ?? '', /Rejected1/);
+  const importId = new URL(page.url()).searchParams.get('id');
+  const job = await stack.call('GET', `/api/catalog/imports/${importId}`, { token: partner.token });
+  assert.deepEqual(job.body.rows, { read: 3, accepted: 2, unchanged: 0, rejected: 1, skipped: 0 });
+  await checkPage(page, 'import-progress');
+  await context.close();
+});
