@@ -94,6 +94,11 @@ async function recordSale(tx: Tx, message: BookingMessage): Promise<void> {
   );
   const sale = rows[0]!;
   if (sale.organization_id === null) return;
+  // Replicas count different partitions, so two bookings of one buyer can be
+  // counted at once: without this lock each recount misses the other's
+  // uncommitted sale and the later write loses one. Held until commit; the
+  // recount below then sees every sale committed before it.
+  await tx.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', [sale.organization_id, sale.buyer_id]);
   // The buyer's live bookings with the organization, recounted from their (few, indexed) sales.
   await tx.query(
     `WITH live AS (SELECT count(*)::int AS bookings, sum(tickets)::int AS tickets, min(confirmed_at) AS first_at, max(confirmed_at) AS last_at
