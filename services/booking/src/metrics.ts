@@ -1,5 +1,5 @@
-import type { Logger, Metrics, Pool } from '@ticketing/platform';
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { createOutboxRelayMetrics, type Logger, type Metrics, type Pool } from '@ticketing/platform';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import type { BookingMessage } from './messages.js';
 import type { PaymentProvider } from './payment-provider.js';
 
@@ -148,22 +148,10 @@ export function createBookingMetrics(deps: { metrics: Metrics; pool: Pool; logge
     },
   });
 
-  const relay = {
-    published: new Counter({ name: 'booking_outbox_published_total', help: 'Outbox messages acknowledged by Kafka.', registers: [registry] }),
-    failures: new Counter({ name: 'booking_outbox_publish_failures_total', help: 'Failed attempts to publish an outbox batch.', registers: [registry] }),
-    publishDuration: new Histogram({
-      name: 'booking_outbox_publish_duration_seconds',
-      help: 'Time Kafka took to acknowledge one relayed outbox batch.',
-      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-      registers: [registry],
-    }),
-    leader: new Gauge({ name: 'booking_outbox_relay_leader', help: '1 while this replica is the outbox relay leader.', registers: [registry] }),
-    produceErrors: deps.metrics.kafkaProduceErrors,
-  };
+  const relay = createOutboxRelayMetrics(deps.metrics, 'booking_outbox');
 
-  /** The business facts in messages Kafka just acknowledged. */
+  /** The business facts in messages Kafka just acknowledged (the relay counts the messages themselves). */
   function countPublished(messages: readonly Pick<BookingMessage, 'type' | 'data'>[]): void {
-    relay.published.inc(messages.length);
     for (const { type, data: payload } of messages) {
       // The few payload fields counted here; the message types are checked where they are written.
       const data = (payload ?? {}) as { reason?: string; reacquired?: boolean; amount?: { cents: number; currency: string } };

@@ -142,7 +142,7 @@ describe('outbox relay while Kafka is down', () => {
         warnings.map((l) => l.msg),
         ['outbox relay: kafka unreachable; messages wait in the outbox'],
       );
-      const produceErrors = async () => (await metrics.produceErrors.get()).values.find((v) => v.labels.topic === topic)?.value ?? 0;
+      const produceErrors = async () => (await metrics.kafkaProduceErrors.get()).values.find((v) => v.labels.topic === topic)?.value ?? 0;
       assert.ok((await produceErrors()) >= 1, 'each failed attempt counts in kafka_produce_errors_total for the topic');
 
       proxy = net.createServer((client) => {

@@ -2,11 +2,19 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { createKafka, createLogger, createMetrics, createPool, type Pool } from '@ticketing/platform';
-import type { Producer } from 'kafkajs';
 import { createBookingDefinition } from '../src/app.js';
 import { createBookingMetrics } from '../src/metrics.js';
 import { startOutboxRelay } from '../src/outbox-relay.js';
-import { createTestDatabase, createTestTopic, migrateCatalogSchema, migrateSchemaOf, testKafkaBrokers, testKafkaSasl, waitUntil } from '@ticketing/testing';
+import {
+  createTestDatabase,
+  createTestTopic,
+  gateProducerSends,
+  migrateCatalogSchema,
+  migrateSchemaOf,
+  testKafkaBrokers,
+  testKafkaSasl,
+  waitUntil,
+} from '@ticketing/testing';
 
 describe('outbox relay wake-ups', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -37,34 +45,19 @@ describe('outbox relay wake-ups', () => {
     // The real broker, with a gate in front of each send so the test can commit a write mid-send.
     const logger = createLogger({}, 'error');
     const kafka = createKafka(testKafkaBrokers(), 'relay-wakeup-test', logger, testKafkaSasl());
-    let sendStarted!: () => void;
-    let inSend = new Promise<void>((resolve) => (sendStarted = resolve));
-    let openGate!: () => void;
-    const gate = new Promise<void>((resolve) => (openGate = resolve));
-    const producerOf = kafka.producer.bind(kafka);
-    kafka.producer = (config) => {
-      const producer: Producer = producerOf(config);
-      const sendBatch = producer.sendBatch.bind(producer);
-      producer.sendBatch = async (batch) => {
-        sendStarted();
-        await gate;
-        return sendBatch(batch);
-      };
-      return producer;
-    };
+    const gate = gateProducerSends(kafka);
     const pollIntervalMs = 5_000;
     const metrics = createBookingMetrics({ metrics: createMetrics('booking'), pool, logger }).relay;
     const relay = startOutboxRelay({ pool, kafka, logger, metrics, pollIntervalMs });
     try {
       const first = await insertMessage();
       relay.notify();
-      await inSend;
+      await gate.sending;
       // The relay is sending `first`; this commit and its nudge arrive meanwhile.
-      inSend = new Promise<void>((resolve) => (sendStarted = resolve));
       const second = await insertMessage();
       const notifiedAt = Date.now();
       relay.notify();
-      openGate();
+      gate.open();
       await waitUntil('first published', () => published(first), { timeoutMs: 10_000, intervalMs: 20 });
       await waitUntil('second published', () => published(second), { timeoutMs: 2 * pollIntervalMs, intervalMs: 20 });
       const waitedMs = Date.now() - notifiedAt;

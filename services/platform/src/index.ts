@@ -8,6 +8,7 @@ export * from './kafka.js';
 export * from './log.js';
 export * from './metrics.js';
 export * from './openapi.js';
+export * from './outbox-relay.js';
 export * from './problem.js';
 export * from './service.js';
 export * from './service-declaration.js';

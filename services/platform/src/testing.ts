@@ -1,6 +1,7 @@
 import { generateKeyPairSync, randomBytes, sign, type JsonWebKey } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Kafka, Producer } from 'kafkajs';
 import pg from 'pg';
 import { jwksPath, organizationRoles, type Role } from './auth.js';
 
@@ -35,6 +36,31 @@ export function testKafkaSasl(): { mechanism: 'scram-sha-512'; username: string;
     throw new Error('TEST_KAFKA_SASL must be scram-sha-512:<user>:<password>');
   }
   return { mechanism, username, password: password.join(':') };
+}
+
+/**
+ * Holds every batch the producers of `kafka` send until `open()`, so a test
+ * can act while one is in flight (a write committed mid-send, say); the
+ * batches then go to the real broker. `sending` resolves when the first send
+ * began.
+ */
+export function gateProducerSends(kafka: Kafka): { sending: Promise<void>; open(): void } {
+  let sendStarted!: () => void;
+  const sending = new Promise<void>((resolve) => (sendStarted = resolve));
+  let open!: () => void;
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  const producerOf = kafka.producer.bind(kafka);
+  kafka.producer = (config) => {
+    const producer: Producer = producerOf(config);
+    const sendBatch = producer.sendBatch.bind(producer);
+    producer.sendBatch = async (batch) => {
+      sendStarted();
+      await gate;
+      return sendBatch(batch);
+    };
+    return producer;
+  };
+  return { sending, open };
 }
 
 /** A service's Kafka settings (KAFKA_BROKERS and its SASL login) on the test Kafka. */

@@ -5,6 +5,7 @@
  */
 export {
   createTestDatabase,
+  gateProducerSends,
   http,
   testAuthEnv,
   testDatabaseServerUrl,
