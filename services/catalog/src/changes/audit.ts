@@ -62,7 +62,7 @@ export async function recordChange(tx: Tx | Pool, change: Change): Promise<void>
   ]);
 }
 
-interface ChangeRow {
+export interface ChangeRow {
   id: string;
   message_id: string;
   occurred_at: Date;
@@ -88,11 +88,6 @@ export function toMessage(row: ChangeRow): CatalogMessage {
     entityId: row.entity_id,
     data: row.data,
   };
-}
-
-export async function unpublishedChanges(tx: Tx, limit: number): Promise<(CatalogMessage & { seq: string })[]> {
-  const { rows } = await tx.query<ChangeRow>(`SELECT ${changeColumns} FROM catalog.changes WHERE published_at IS NULL ORDER BY id LIMIT $1`, [limit]);
-  return rows.map((r) => ({ ...toMessage(r), seq: r.id }));
 }
 
 /** The audit trail of one venue or event, oldest first, one page after `afterSeq`. */
