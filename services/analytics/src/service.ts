@@ -1,5 +1,5 @@
 import { bookingsTopic } from '@ticketing/booking/service';
-import { authEnv, commonEnv, databaseEnv, kafkaEnv, standardPaths, type ServiceDeclaration } from '@ticketing/platform/service-declaration';
+import { authEnv, commonEnv, databaseEnv, integerSetting, kafkaEnv, standardPaths, type ServiceDeclaration } from '@ticketing/platform/service-declaration';
 
 /** The topic every window update is published to (the default of KAFKA_TOPIC_ANALYTICS_RESULTS). */
 export const analyticsResultsTopic = 'analytics-results';
@@ -34,23 +34,14 @@ export const analyticsService = {
       kind: 'string',
       default: 'analytics',
     },
-    {
-      name: 'ANALYTICS_ALLOWED_LATENESS_SECONDS',
-      description:
-        "How long after a window's end (by its partition's watermark) a late message still updates it; later ones only count in the window's tooLateMessages.",
-      kind: 'integer',
-      default: '120',
-      min: 0,
-      max: 86400,
-    },
-    {
-      name: 'ANALYTICS_RELAY_INTERVAL_MS',
-      description: 'How often window updates waiting in the results outbox are looked for when idle.',
-      kind: 'integer',
-      default: '200',
-      min: 10,
-      max: 60000,
-    },
+    integerSetting(
+      'ANALYTICS_ALLOWED_LATENESS_SECONDS',
+      "How long after a window's end (by its partition's watermark) a late message still updates it; later ones only count in the window's tooLateMessages.",
+      120,
+      0,
+      86400,
+    ),
+    integerSetting('ANALYTICS_RELAY_INTERVAL_MS', 'How often window updates waiting in the results outbox are looked for when idle.', 200, 10, 60000),
   ],
   dependencies: {
     postgres: true,

@@ -1,4 +1,13 @@
-import { authEnv, commonEnv, databaseEnv, kafkaEnv, standardPaths, type EnvSetting, type ServiceDeclaration } from '@ticketing/platform/service-declaration';
+import {
+  authEnv,
+  commonEnv,
+  databaseEnv,
+  integerSetting,
+  kafkaEnv,
+  standardPaths,
+  type EnvSetting,
+  type ServiceDeclaration,
+} from '@ticketing/platform/service-declaration';
 
 /** The Kafka topic booking publishes every hold and booking change to (the default of KAFKA_TOPIC_BOOKINGS). */
 export const bookingsTopic = 'ticket-bookings';
@@ -41,71 +50,20 @@ export const bookingService = {
       kind: 'string',
       default: catalogChangesTopic,
     },
-    {
-      name: 'HOLD_TTL_SECONDS',
-      description: 'How long a new hold keeps its seats.',
-      kind: 'integer',
-      default: '300',
-      min: 5,
-      max: 3600,
-    },
-    {
-      name: 'HOLD_CHECKOUT_EXTENSION_SECONDS',
-      description: 'Extra time granted once, when checkout starts.',
-      kind: 'integer',
-      default: '120',
-      min: 0,
-      max: 900,
-    },
-    {
-      name: 'HOLD_MAX_LIFETIME_SECONDS',
-      description: "Upper bound on a hold's total life, extension included.",
-      kind: 'integer',
-      default: '600',
-      min: 5,
-      max: 7200,
-    },
-    {
-      name: 'HOLD_MAX_PLACES',
-      description: 'Most seats or general-admission places one hold may take.',
-      kind: 'integer',
-      default: '10',
-      min: 1,
-      max: 100,
-    },
-    {
-      name: 'SWEEPER_INTERVAL_MS',
-      description: 'How often lapsed holds are expired and their seats released.',
-      kind: 'integer',
-      default: '5000',
-      min: 100,
-      max: 600000,
-    },
-    {
-      name: 'OUTBOX_POLL_INTERVAL_MS',
-      description: 'How often the outbox relay looks for unpublished messages when idle.',
-      kind: 'integer',
-      default: '250',
-      min: 10,
-      max: 60000,
-    },
-    {
-      name: 'AVAILABILITY_CACHE_MS',
-      description:
-        "How long one database read of an event's availability serves every request for it in this process (0: concurrent requests still share one read).",
-      kind: 'integer',
-      default: '1000',
-      min: 0,
-      max: 10000,
-    },
-    {
-      name: 'PAYMENT_TIMEOUT_MS',
-      description: 'How long checkout waits for the payment provider before giving up.',
-      kind: 'integer',
-      default: '5000',
-      min: 50,
-      max: 60000,
-    },
+    integerSetting('HOLD_TTL_SECONDS', 'How long a new hold keeps its seats.', 300, 5, 3600),
+    integerSetting('HOLD_CHECKOUT_EXTENSION_SECONDS', 'Extra time granted once, when checkout starts.', 120, 0, 900),
+    integerSetting('HOLD_MAX_LIFETIME_SECONDS', "Upper bound on a hold's total life, extension included.", 600, 5, 7200),
+    integerSetting('HOLD_MAX_PLACES', 'Most seats or general-admission places one hold may take.', 10, 1, 100),
+    integerSetting('SWEEPER_INTERVAL_MS', 'How often lapsed holds are expired and their seats released.', 5000, 100, 600000),
+    integerSetting('OUTBOX_POLL_INTERVAL_MS', 'How often the outbox relay looks for unpublished messages when idle.', 250, 10, 60000),
+    integerSetting(
+      'AVAILABILITY_CACHE_MS',
+      "How long one database read of an event's availability serves every request for it in this process (0: concurrent requests still share one read).",
+      1000,
+      0,
+      10000,
+    ),
+    integerSetting('PAYMENT_TIMEOUT_MS', 'How long checkout waits for the payment provider before giving up.', 5000, 50, 60000),
     {
       name: 'WAITING_ROOM_JWKS_URL',
       description: "The waiting room's published admission-pass keys (a bare origin means its /.well-known/jwks.json); holds on its events need a pass.",
@@ -114,15 +72,13 @@ export const bookingService = {
       from: 'service-url',
       service: 'waiting-room',
     },
-    {
-      name: 'AVAILABILITY_STREAMS_MAX',
-      description:
-        'Most live availability streams (GET /events/{eventId}/availability/stream) one replica keeps open; past it new ones get 503 with Retry-After.',
-      kind: 'integer',
-      default: '5000',
-      min: 1,
-      max: 100000,
-    },
+    integerSetting(
+      'AVAILABILITY_STREAMS_MAX',
+      'Most live availability streams (GET /events/{eventId}/availability/stream) one replica keeps open; past it new ones get 503 with Retry-After.',
+      5000,
+      1,
+      100000,
+    ),
     {
       name: 'PAYMENT_WEBHOOK_SECRET',
       description: 'HMAC-SHA256 key the payment provider signs its callbacks with; at least 32 characters.',

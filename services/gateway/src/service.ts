@@ -35,17 +35,14 @@ const upstreamEnv: EnvSetting[] = gatewayUpstreams.flatMap((upstream) => [
     from: 'service-url',
     service: upstream.name,
   },
-  {
-    name: upstreamSettings(upstream.name).timeoutMs,
-    description: `Longest a call to ${upstream.name} may take, retries included, before the gateway answers 504.`,
-    kind: 'integer',
-    default: '10000',
-    min: 50,
-    max: 120000,
-  },
+  integerSetting(
+    upstreamSettings(upstream.name).timeoutMs,
+    `Longest a call to ${upstream.name} may take, retries included, before the gateway answers 504.`,
+    10000,
+    50,
+    120000,
+  ),
 ]);
-
-const integer = integerSetting;
 
 /** The single public entry: routes, edge authentication, shared rate limits, security headers, the whole API's docs. */
 export const gatewayService = {
@@ -71,18 +68,18 @@ export const gatewayService = {
       default: 'gateway-rl',
       minLength: 1,
     },
-    integer('RATE_LIMIT_WINDOW_SECONDS', 'Length of one rate-limit window.', 60, 1, 3600),
-    integer('RATE_LIMIT_PER_IP', 'Requests one client IP may make per window.', 600, 1, 1_000_000),
-    integer('RATE_LIMIT_PER_CLIENT', 'Requests one authenticated client (token subject) may make per window.', 300, 1, 1_000_000),
-    integer(
+    integerSetting('RATE_LIMIT_WINDOW_SECONDS', 'Length of one rate-limit window.', 60, 1, 3600),
+    integerSetting('RATE_LIMIT_PER_IP', 'Requests one client IP may make per window.', 600, 1, 1_000_000),
+    integerSetting('RATE_LIMIT_PER_CLIENT', 'Requests one authenticated client (token subject) may make per window.', 300, 1, 1_000_000),
+    integerSetting(
       'RATE_LIMIT_HOLDS_PER_CLIENT',
       'Hold creations (POST /api/booking/holds) one client, or one IP without a token, may make per window: one bot cannot flood an onsale.',
       10,
       1,
       100_000,
     ),
-    integer('BODY_LIMIT_KB', 'Largest request body the gateway forwards (413 above).', 64, 1, 10_240),
-    integer(
+    integerSetting('BODY_LIMIT_KB', 'Largest request body the gateway forwards (413 above).', 64, 1, 10_240),
+    integerSetting(
       'UPSTREAM_RETRIES',
       'Extra attempts for calls safe to repeat (GET/HEAD, or writes with an Idempotency-Key) on a refused or reset connection or a 502.',
       1,
@@ -95,16 +92,21 @@ export const gatewayService = {
       kind: 'string',
       default: '',
     },
-    integer('HSTS_MAX_AGE_SECONDS', 'Strict-Transport-Security max-age (browsers ignore it over plain HTTP); 0 turns it off.', 31_536_000, 0, 63_072_000),
-    integer('OPENAPI_CACHE_SECONDS', "How long the upstreams' OpenAPI documents are cached for the merged document.", 30, 0, 3600),
-    {
-      name: 'TRUST_PROXY_HOPS',
-      description: 'Proxies in front of the gateway whose X-Forwarded-For is trusted for the client IP (in-cluster: the ingress controller).',
-      kind: 'integer',
-      default: '1',
-      min: 0,
-      max: 5,
-    },
+    integerSetting(
+      'HSTS_MAX_AGE_SECONDS',
+      'Strict-Transport-Security max-age (browsers ignore it over plain HTTP); 0 turns it off.',
+      31_536_000,
+      0,
+      63_072_000,
+    ),
+    integerSetting('OPENAPI_CACHE_SECONDS', "How long the upstreams' OpenAPI documents are cached for the merged document.", 30, 0, 3600),
+    integerSetting(
+      'TRUST_PROXY_HOPS',
+      'Proxies in front of the gateway whose X-Forwarded-For is trusted for the client IP (in-cluster: the ingress controller).',
+      1,
+      0,
+      5,
+    ),
   ],
   dependencies: { postgres: false, redis: true, services: gatewayUpstreams.map((s) => s.name) },
   resources: {

@@ -4,7 +4,6 @@ import { commonEnv, databaseEnv, kafkaEnv, authEnv, standardPaths, integerSettin
 /** The consumer group notifications reads the bookings topic with (its KafkaUser may read only this group). */
 export const notificationsConsumerGroup = 'notifications';
 
-const integer = integerSetting;
 const smtpSubmissionPort = 587;
 
 /** Messages to buyers about their bookings: an inbox in the app, and email. */
@@ -26,15 +25,15 @@ export const notificationsService = {
       kind: 'url',
       default: 'http://127.0.0.1:8080',
     },
-    integer('HOLD_EXPIRY_NOTICE_SECONDS', 'How long before a hold expires its buyer is told so.', 60, 5, 3600),
-    integer('TIMER_INTERVAL_MS', 'How often due hold-expiry notices are looked for (in this service’s own timer table).', 1000, 100, 60000),
+    integerSetting('HOLD_EXPIRY_NOTICE_SECONDS', 'How long before a hold expires its buyer is told so.', 60, 5, 3600),
+    integerSetting('TIMER_INTERVAL_MS', 'How often due hold-expiry notices are looked for (in this service’s own timer table).', 1000, 100, 60000),
     {
       name: 'SMTP_HOST',
       description: 'SMTP server email is sent through. Empty: no email is sent (deliveries wait, the inbox still works).',
       kind: 'string',
       default: '',
     },
-    integer('SMTP_PORT', 'Port of the SMTP server (in-cluster, the NetworkPolicy lets only this default out).', smtpSubmissionPort, 1, 65535),
+    integerSetting('SMTP_PORT', 'Port of the SMTP server (in-cluster, the NetworkPolicy lets only this default out).', smtpSubmissionPort, 1, 65535),
     {
       name: 'SMTP_SECURE',
       description: 'Connect with TLS from the start (port 465); otherwise STARTTLS is used when the server offers it.',
@@ -44,11 +43,11 @@ export const notificationsService = {
     { name: 'SMTP_USERNAME', description: 'SMTP user; empty: no authentication.', kind: 'string', default: '' },
     { name: 'SMTP_PASSWORD', description: 'Password of SMTP_USERNAME.', kind: 'string', default: '', secret: true },
     { name: 'MAIL_FROM', description: 'Sender of every email.', kind: 'string', default: 'Ticketing <tickets@ticketing.dev>', minLength: 3 },
-    integer('SMTP_TIMEOUT_MS', 'Longest one SMTP conversation (connect, greeting, each reply) may take.', 10000, 100, 120000),
-    integer('MAIL_POLL_INTERVAL_MS', 'How often pending email deliveries are looked for.', 1000, 50, 60000),
-    integer('MAIL_MAX_ATTEMPTS', 'Attempts per email before it is recorded as undeliverable.', 8, 1, 100),
-    integer('MAIL_RETRY_INITIAL_MS', 'Wait before the second attempt; doubles with each attempt (with jitter).', 2000, 10, 3600000),
-    integer('MAIL_RETRY_MAX_MS', 'Longest wait between two attempts.', 600000, 10, 86400000),
+    integerSetting('SMTP_TIMEOUT_MS', 'Longest one SMTP conversation (connect, greeting, each reply) may take.', 10000, 100, 120000),
+    integerSetting('MAIL_POLL_INTERVAL_MS', 'How often pending email deliveries are looked for.', 1000, 50, 60000),
+    integerSetting('MAIL_MAX_ATTEMPTS', 'Attempts per email before it is recorded as undeliverable.', 8, 1, 100),
+    integerSetting('MAIL_RETRY_INITIAL_MS', 'Wait before the second attempt; doubles with each attempt (with jitter).', 2000, 10, 3600000),
+    integerSetting('MAIL_RETRY_MAX_MS', 'Longest wait between two attempts.', 600000, 10, 86400000),
   ],
   dependencies: {
     postgres: true,

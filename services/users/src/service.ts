@@ -1,7 +1,5 @@
 import { commonEnv, databaseEnv, standardPaths, integerSetting, tokenClaimsEnv, type ServiceDeclaration } from '@ticketing/platform/service-declaration';
 
-const integer = integerSetting;
-
 /** Accounts, organizations and partners; the only holder of the token signing keys. */
 export const usersService = {
   name: 'users',
@@ -22,25 +20,25 @@ export const usersService = {
       minLength: 32,
       secret: true,
     },
-    integer('ACCESS_TOKEN_TTL_SECONDS', 'Lifetime of an access token (JWT).', 600, 60, 3600),
-    integer('REFRESH_TOKEN_TTL_DAYS', 'Lifetime of a refresh token family without use; each use rotates the token.', 30, 1, 365),
+    integerSetting('ACCESS_TOKEN_TTL_SECONDS', 'Lifetime of an access token (JWT).', 600, 60, 3600),
+    integerSetting('REFRESH_TOKEN_TTL_DAYS', 'Lifetime of a refresh token family without use; each use rotates the token.', 30, 1, 365),
     // OWASP's argon2id baseline: m = 19 MiB, t = 2, p = 1.
-    integer('PASSWORD_ARGON2_MEMORY_KIB', 'argon2id memory cost (KiB).', 19456, 1024, 1048576),
-    integer('PASSWORD_ARGON2_TIME_COST', 'argon2id iterations.', 2, 1, 20),
-    integer('PASSWORD_ARGON2_PARALLELISM', 'argon2id lanes.', 1, 1, 16),
-    integer('LOGIN_FAILURE_WINDOW_SECONDS', 'Failed log-ins count against an account or address for this long after the first one.', 900, 10, 86400),
-    integer(
+    integerSetting('PASSWORD_ARGON2_MEMORY_KIB', 'argon2id memory cost (KiB).', 19456, 1024, 1048576),
+    integerSetting('PASSWORD_ARGON2_TIME_COST', 'argon2id iterations.', 2, 1, 20),
+    integerSetting('PASSWORD_ARGON2_PARALLELISM', 'argon2id lanes.', 1, 1, 16),
+    integerSetting('LOGIN_FAILURE_WINDOW_SECONDS', 'Failed log-ins count against an account or address for this long after the first one.', 900, 10, 86400),
+    integerSetting(
       'LOGIN_SLOWDOWN_AFTER_FAILURES',
       'From this many failures on, each further attempt is answered later (LOGIN_SLOWDOWN_STEP_MS per failure).',
       3,
       1,
       100,
     ),
-    integer('LOGIN_SLOWDOWN_STEP_MS', 'Added delay per failure beyond LOGIN_SLOWDOWN_AFTER_FAILURES (capped at 5 s).', 250, 0, 5000),
-    integer('LOGIN_ACCOUNT_LOCK_AFTER_FAILURES', 'Failures for one email that lock it (429) for LOGIN_LOCK_SECONDS.', 6, 2, 1000),
-    integer('LOGIN_IP_LOCK_AFTER_FAILURES', 'Failures from one client address that lock it (429) for LOGIN_LOCK_SECONDS.', 30, 2, 100000),
-    integer('LOGIN_LOCK_SECONDS', 'How long a lock lasts; answered as Retry-After.', 900, 1, 86400),
-    integer(
+    integerSetting('LOGIN_SLOWDOWN_STEP_MS', 'Added delay per failure beyond LOGIN_SLOWDOWN_AFTER_FAILURES (capped at 5 s).', 250, 0, 5000),
+    integerSetting('LOGIN_ACCOUNT_LOCK_AFTER_FAILURES', 'Failures for one email that lock it (429) for LOGIN_LOCK_SECONDS.', 6, 2, 1000),
+    integerSetting('LOGIN_IP_LOCK_AFTER_FAILURES', 'Failures from one client address that lock it (429) for LOGIN_LOCK_SECONDS.', 30, 2, 100000),
+    integerSetting('LOGIN_LOCK_SECONDS', 'How long a lock lasts; answered as Retry-After.', 900, 1, 86400),
+    integerSetting(
       'TRUSTED_PROXY_HOPS',
       'Proxies in front of the service (the gateway) whose X-Forwarded-For entries are trusted for the client address; 0 uses the socket address.',
       1,

@@ -1,13 +1,4 @@
-import { authEnv, commonEnv, databaseEnv, standardPaths, type EnvSetting, type ServiceDeclaration } from '@ticketing/platform/service-declaration';
-
-const integer = (name: string, description: string, value: number, min: number, max: number): EnvSetting => ({
-  name,
-  description,
-  kind: 'integer',
-  default: String(value),
-  min,
-  max,
-});
+import { authEnv, commonEnv, databaseEnv, integerSetting, standardPaths, type ServiceDeclaration } from '@ticketing/platform/service-declaration';
 
 /** The setting booking reads to find the waiting room's published pass keys. */
 export const passKeysSetting = 'WAITING_ROOM_SIGNING_KEYS';
@@ -51,23 +42,23 @@ export const waitingRoomService = {
       minLength: 32,
       secret: true,
     },
-    integer(
+    integerSetting(
       'SCHEDULER_TICK_MS',
       'How often each replica runs the admission step of every room (the admission rate is kept across ticks and replicas).',
       1000,
       20,
       60_000,
     ),
-    integer(
+    integerSetting(
       'SCHEDULER_SYNC_MS',
       'How often each replica copies the rooms from PostgreSQL to Redis and checks whether their events sold out.',
       5000,
       100,
       600_000,
     ),
-    integer('QUEUE_PLACES_PER_IP', 'Accounts one client address may have queued or admitted per event at once.', 20, 1, 100_000),
-    integer('QUEUE_STREAM_REFRESH_MS', 'How often a replica refreshes the positions of the live streams (SSE) it serves.', 1000, 100, 60_000),
-    integer(
+    integerSetting('QUEUE_PLACES_PER_IP', 'Accounts one client address may have queued or admitted per event at once.', 20, 1, 100_000),
+    integerSetting('QUEUE_STREAM_REFRESH_MS', 'How often a replica refreshes the positions of the live streams (SSE) it serves.', 1000, 100, 60_000),
+    integerSetting(
       'TRUSTED_PROXY_HOPS',
       'Proxies in front of the service (the gateway) whose X-Forwarded-For entries are trusted for the client address; 0 uses the socket address.',
       1,
