@@ -1,26 +1,23 @@
-/** The shapes of the API answers the pages read (see each service's /openapi.json). */
+/**
+ * The shapes of the API answers the pages read: the services' own types where
+ * they export them (type-only imports: nothing of the servers reaches the
+ * bundle), else as each service's /openapi.json describes them.
+ */
+import type { WindowDelta as SalesFigures } from '@ticketing/analytics/windows';
+import type { Event as CatalogEvent } from '@ticketing/catalog/events/queries';
+import type { PriceTier } from '@ticketing/catalog/events/input';
 
-export interface PriceTier {
-  category: string;
-  priceCents: number;
-  currency: string;
-}
-
-/** The event lifecycle (docs/catalog.md, "Lifecycle"). */
-export type EventStatus = 'draft' | 'scheduled' | 'on_sale' | 'paused' | 'sales_closed' | 'happened' | 'cancelled';
-
-export interface CatalogEvent {
-  id: string;
-  title: string;
-  description: string;
-  startsAt: string;
-  endsAt: string;
-  status: EventStatus;
-  /** When a scheduled event goes on sale. */
-  salesOpenAt?: string | null;
-  venue: { id: string; name: string; city: string; address: string; timezone: string };
-  priceTiers: PriceTier[];
-}
+export type { EventTotals as SalesTotals } from '@ticketing/analytics/windows';
+export type { Availability, SeatStatus } from '@ticketing/booking/availability';
+export type { BookingView as Booking } from '@ticketing/booking/bookings';
+export type { HoldView as Hold } from '@ticketing/booking/holds';
+export type { EventSales } from '@ticketing/booking/sales';
+/** EventStatus: the event lifecycle (docs/catalog.md, "Lifecycle"). */
+export type { EventStatus, PriceTier } from '@ticketing/catalog/events/input';
+/** CatalogEvent: an event as the catalog answers it (search, GET /events/{id}). */
+export type { CatalogEvent };
+/** SalesFigures: one 1-minute sales window's figures, or all of an event's windows summed. */
+export type { SalesFigures };
 
 export interface SearchPage {
   items: CatalogEvent[];
@@ -56,45 +53,6 @@ export interface SeatMap {
   sections: MapSection[];
 }
 
-export type SeatStatus = 'available' | 'held' | 'sold';
-
-export interface Availability {
-  eventId: string;
-  seats: { seatId: string; sectionId: string; category: string; priceCents: number; currency: string; status: SeatStatus }[];
-  generalAdmission: { sectionId: string; category: string; priceCents: number; currency: string; capacity: number; available: number }[];
-}
-
-export interface Money {
-  cents: number;
-  currency: string;
-}
-
-export interface Hold {
-  id: string;
-  eventId: string;
-  status: 'active' | 'converted' | 'expired' | 'released';
-  endReason: string | null;
-  expiresAt: string;
-  extended: boolean;
-  seatIds: string[];
-  generalAdmission: { sectionId: string; quantity: number } | null;
-  amount: Money;
-  bookingReference: string | null;
-  payment: { id: string; status: string } | null;
-}
-
-export interface Booking {
-  id: string;
-  reference: string;
-  eventId: string;
-  status: 'confirmed' | 'cancelled';
-  seatIds: string[];
-  generalAdmission: { sectionId: string; quantity: number } | null;
-  amount: Money;
-  createdAt: string;
-  cancelledAt: string | null;
-}
-
 export interface PartnerVenue {
   id: string;
   name: string;
@@ -106,30 +64,8 @@ export interface PartnerVenue {
   categories: string[];
 }
 
-export interface EventSales {
-  eventId: string;
-  capacity: number;
-  sold: number;
-  held: number;
-  available: number;
-  revenue: Money;
-}
-
 /** Per currency: ISO 4217 code → cents. */
 export type CentsByCurrency = Record<string, number>;
-
-/** The figures of one 1-minute sales window, or of all of an event's windows summed (services/analytics). */
-export interface SalesFigures {
-  ticketsSold: number;
-  ticketsCancelled: number;
-  cancellations: number;
-  holdsCreated: number;
-  holdsConverted: number;
-  revenue: CentsByCurrency;
-  refunds: CentsByCurrency;
-  lateMessages: number;
-  tooLateMessages: number;
-}
 
 /** One revision of one window (schemas/analytics-results.v1.schema.json). */
 export interface SalesWindow extends SalesFigures {
@@ -137,11 +73,6 @@ export interface SalesWindow extends SalesFigures {
   windowStart: string;
   windowEnd: string;
   revision: number;
-}
-
-export interface SalesTotals extends SalesFigures {
-  eventId: string;
-  windows: number;
 }
 
 /** One audit entry of an event or venue: who, when, what. */
