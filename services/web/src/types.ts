@@ -5,13 +5,17 @@
  */
 import type { WindowDelta as SalesFigures } from '@ticketing/analytics/windows';
 import type { Event as CatalogEvent } from '@ticketing/catalog/events/queries';
+import type { CatalogMessage } from '@ticketing/catalog/changes/audit';
 import type { PriceTier } from '@ticketing/catalog/events/input';
+import type { ImportFormat, ImportMode, ImportState as CatalogImportState, RowCounts } from '@ticketing/catalog/imports/queries';
+import type { Venue } from '@ticketing/catalog/venues/queries';
 
 export type { EventTotals as SalesTotals } from '@ticketing/analytics/windows';
 export type { Availability, SeatStatus } from '@ticketing/booking/availability';
 export type { BookingView as Booking } from '@ticketing/booking/bookings';
 export type { HoldView as Hold } from '@ticketing/booking/holds';
 export type { EventSales } from '@ticketing/booking/sales';
+export type { Rejection as ImportRejection } from '@ticketing/catalog/imports/records';
 /** EventStatus: the event lifecycle (docs/catalog.md, "Lifecycle"). */
 export type { EventStatus, PriceTier } from '@ticketing/catalog/events/input';
 /** CatalogEvent: an event as the catalog answers it (search, GET /events/{id}). */
@@ -53,16 +57,8 @@ export interface SeatMap {
   sections: MapSection[];
 }
 
-export interface PartnerVenue {
-  id: string;
-  name: string;
-  city: string;
-  address: string;
-  timezone: string;
-  capacity: number;
-  sections: { id: string; name: string; kind: 'seated' | 'general_admission'; category: string; capacity: number }[];
-  categories: string[];
-}
+/** A venue as its partner lists it, with the price categories its sections use. */
+export type PartnerVenue = Venue & { categories: string[] };
 
 /** Per currency: ISO 4217 code → cents. */
 export type CentsByCurrency = Record<string, number>;
@@ -76,27 +72,16 @@ export interface SalesWindow extends SalesFigures {
 }
 
 /** One audit entry of an event or venue: who, when, what. */
-export interface CatalogChange {
-  id: string;
-  type: string;
-  occurredAt: string;
-  actor: string;
-  data: Record<string, unknown>;
-}
+export type CatalogChange = Pick<CatalogMessage, 'id' | 'type' | 'occurredAt' | 'actor' | 'data'>;
 
-export type ImportState = 'queued' | 'running' | 'imported' | 'partially_imported' | 'rejected' | 'failed';
+/** The states of an import job as the pages see it (an upload still under way is never shown). */
+export type ImportState = Exclude<CatalogImportState, 'uploading'>;
 
 export interface ImportJob {
   id: string;
-  format: 'csv' | 'jsonl';
-  mode: 'file' | 'batch';
+  format: ImportFormat;
+  mode: ImportMode;
   state: ImportState;
-  rows: { read: number; accepted: number; unchanged: number; rejected: number; skipped: number };
+  rows: RowCounts;
   error: string | null;
-}
-
-export interface ImportRejection {
-  line: number;
-  field: string;
-  reason: string;
 }
