@@ -64,7 +64,7 @@ export interface OutboxRelayOptions<Row extends OutboxRow> {
   metrics: OutboxRelayMetrics;
   /** Names the relay in its log lines ("outbox relay: became leader"). */
   name: string;
-  /** Advisory lock key naming the leader (any constant, shared by every replica of the service). */
+  /** Advisory lock key naming the leader (any constant, shared by every replica of the service); also the channel other replicas wake it on. */
   lockKey: string;
   /** Schema-qualified outbox table: a bigint `id` in write order and a nullable timestamptz `published_at`. */
   table: string;
@@ -83,7 +83,7 @@ export interface OutboxRelayOptions<Row extends OutboxRow> {
 }
 
 export interface OutboxRelay {
-  /** Wakes the relay to look now (after a write) instead of at the next poll. */
+  /** Wakes the leader to look now (after a write) instead of at the next poll: at once here, by NOTIFY from any other replica. */
   notify(): void;
   /** Stops after the batch under way, and gives up leadership. */
   stop(): Promise<void>;
@@ -112,6 +112,9 @@ async function toKafka<T>(work: Promise<T>): Promise<T> {
  * acknowledged it from all in-sync replicas; if Kafka is down the rows wait
  * and go out, with the same message ids, when it is back. A crash between ack
  * and mark re-sends a message with its original id: consumers deduplicate.
+ * A write on any replica wakes the leader (`notify()`: in-process here, a
+ * NOTIFY it LISTENs for on its lock connection elsewhere), so rows go out at
+ * once rather than at the next poll.
  */
 export function startOutboxRelay<Row extends OutboxRow>(options: OutboxRelayOptions<Row>): OutboxRelay {
   const { pool, logger, metrics, name, lockKey } = options;
@@ -126,12 +129,33 @@ export function startOutboxRelay<Row extends OutboxRow>(options: OutboxRelayOpti
   const pause = wakeableSleep();
   let failuresInRow = 0;
   let kafkaDown = false;
+  const wakeUp = () => pause.wake();
+  /** A NOTIFY to the leader is under way; `again`: another write came meanwhile, so one more follows. */
+  let wakingLeader: { again: boolean } | undefined;
+
+  /** Tells the leader (another replica) of a write: one NOTIFY in flight at a time, however many writes. */
+  function wakeLeader(): void {
+    if (wakingLeader) {
+      wakingLeader.again = true;
+      return;
+    }
+    const waking = (wakingLeader = { again: false });
+    pool
+      .query("SELECT pg_notify($1, '')", [lockKey])
+      // Not told, the leader still finds the rows at its next poll.
+      .catch(() => undefined)
+      .finally(() => {
+        wakingLeader = undefined;
+        if (waking.again && !stopped) wakeLeader();
+      });
+  }
 
   /** Gives up leadership held on `client`: returns the (broken) connection to the pool so it is discarded, not leaked. */
   function loseLeadership(client: pg.PoolClient, error: unknown): void {
     if (lockClient !== client) return;
     lockClient = undefined;
     metrics.leader?.set(0);
+    client.off('notification', wakeUp);
     client.release(error instanceof Error ? error : new Error(`${name} lock connection lost`));
     logger.warn(`${name}: lost leadership; lock connection broke`, { error: (error as Error).message });
   }
@@ -164,6 +188,8 @@ export function startOutboxRelay<Row extends OutboxRow>(options: OutboxRelayOpti
     try {
       const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [lockKey]);
       locked = rows[0]?.locked === true;
+      // Writes on other replicas wake the leader through its lock connection (a failure here frees the lock with the connection).
+      if (locked) await client.query(`LISTEN ${client.escapeIdentifier(lockKey)}`);
     } catch (error) {
       client.off('error', onError);
       client.release(error as Error);
@@ -174,6 +200,7 @@ export function startOutboxRelay<Row extends OutboxRow>(options: OutboxRelayOpti
       client.release();
       return false;
     }
+    client.on('notification', wakeUp);
     lockClient = client;
     lockCheckedAt = Date.now();
     metrics.leader?.set(1);
@@ -259,7 +286,10 @@ export function startOutboxRelay<Row extends OutboxRow>(options: OutboxRelayOpti
   })();
 
   return {
-    notify: () => pause.wake(),
+    notify: () => {
+      pause.wake();
+      if (!lockClient) wakeLeader();
+    },
     async stop() {
       stopped = true;
       pause.stop();
@@ -268,10 +298,15 @@ export function startOutboxRelay<Row extends OutboxRow>(options: OutboxRelayOpti
       const client = lockClient;
       lockClient = undefined;
       if (client) {
-        const unlocked = await client.query('SELECT pg_advisory_unlock(hashtext($1))', [lockKey]).then(
-          () => undefined,
-          (error: unknown) => error as Error,
-        );
+        // The connection goes back to the pool: unlocked and listening to nothing.
+        const unlocked = await client
+          .query('SELECT pg_advisory_unlock(hashtext($1))', [lockKey])
+          .then(() => client.query('UNLISTEN *'))
+          .then(
+            () => undefined,
+            (error: unknown) => error as Error,
+          );
+        client.off('notification', wakeUp);
         client.release(unlocked);
       }
       metrics.leader?.set(0);

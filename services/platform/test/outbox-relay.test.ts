@@ -142,6 +142,38 @@ describe('outbox relay (platform)', () => {
     }
   });
 
+  test('a write notified on a replica that is not the leader wakes the leader at once (NOTIFY on its lock connection)', async () => {
+    const pollIntervalMs = 5_000;
+    const leaderPool = createPool(db.url, 2, logger);
+    const metricsA = createOutboxRelayMetrics(createMetrics('relay-a'), 'relay_test');
+    const relayA = startTestRelay({ pool: leaderPool, metrics: metricsA, pollIntervalMs });
+    let relayB: OutboxRelay | undefined;
+    try {
+      await waitUntil('A leads', async () => (await metricsA.leader.get()).values[0]?.value === 1);
+      relayB = startTestRelay({ pollIntervalMs });
+      // A found nothing and sleeps a whole poll unless woken.
+      await sleep(200);
+      const row = await insertRow(300);
+      const notifiedAt = Date.now();
+      relayB.notify();
+      await waitUntil('the row published', () => published(row), 2 * pollIntervalMs);
+      const waitedMs = Date.now() - notifiedAt;
+      assert.ok(waitedMs < pollIntervalMs / 5, `the row waited ${waitedMs} ms (poll ${pollIntervalMs} ms)`);
+      assert.equal((await metricsA.published.get()).values[0]?.value, 1, 'the leader sent it');
+    } finally {
+      await relayB?.stop();
+      await relayA.stop();
+    }
+    // Every connection of A's pool (its lock connection among them) is back, listening to nothing.
+    const clients = await Promise.all([leaderPool.connect(), leaderPool.connect()]);
+    try {
+      for (const client of clients) assert.deepEqual((await client.query('SELECT pg_listening_channels() AS channel')).rows, []);
+    } finally {
+      for (const client of clients) client.release();
+      await leaderPool.end();
+    }
+  });
+
   test('one leader at a time: when the leader loses its database, the other replica takes over and relays', async () => {
     // Replica A reaches PostgreSQL through a proxy the test can cut, as a crash or a partition would.
     const target = new URL(db.url);
