@@ -168,20 +168,27 @@ export async function postJson(url: string, token: string, body: unknown): Promi
 /** Formats a number for a Markdown table. */
 export const n = (value: number, digits = 0): string => (Number.isFinite(value) ? value.toFixed(digits) : '–');
 
-/** CPU seconds (user + system) of every running process named `postgres`, from /proc. */
-function postgresCpuSeconds(): number {
-  let ticks = 0;
+/** CPU seconds (user + system) of each running process named `postgres`, by pid, from /proc. */
+function postgresCpuSeconds(): Map<string, number> {
+  const byPid = new Map<string, number>();
   for (const pid of readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       if (!stat.includes('(postgres)')) continue;
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime
+      byPid.set(pid, (Number(fields[11]) + Number(fields[12])) / 100); // utime, stime in USER_HZ
     } catch {
       // gone meanwhile
     }
   }
-  return ticks / 100; // USER_HZ
+  return byPid;
+}
+
+/** PostgreSQL's CPU seconds between two readings; a backend that exited in between is missing (so this is a lower bound). */
+function postgresCpuSince(before: Map<string, number>): number {
+  let seconds = 0;
+  for (const [pid, now] of postgresCpuSeconds()) seconds += now - (before.get(pid) ?? 0);
+  return seconds;
 }
 
 /** Busy and total CPU seconds of the whole machine, from /proc/stat. */
@@ -238,7 +245,7 @@ export function measureWhereTimeGoes(pool: pg.Pool, database: string): { stop():
       const total = machine.total - machine0.total;
       const busy = machine.busy - machine0.busy;
       const nodeSeconds = (node.user + node.system) / 1e6;
-      const postgresSeconds = postgresCpuSeconds() - pg0;
+      const postgresSeconds = postgresCpuSince(pg0);
       const pct = (seconds: number) => (total > 0 ? (100 * seconds) / total : NaN);
       const shares = Object.fromEntries(Object.entries(waits).map(([wait, count]) => [wait, samples ? (100 * count) / samples : 0]));
       return {

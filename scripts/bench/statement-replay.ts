@@ -58,7 +58,7 @@ const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  */
 export function pgbenchReplay(
   recorded: readonly RecordedStatement[],
-  options: { seatId: string; eventId: string; seatTable: string; seatSequence: string },
+  options: { seatId?: string | undefined; eventId: string; seatTable: string; seatSequence: string },
 ): PgbenchReplay {
   const fresh = new Map<string, string>(); // recorded value → variable made per transaction
   const defines: Record<string, string> = {};
@@ -66,8 +66,8 @@ export function pgbenchReplay(
   const variableFor = (value: unknown): string | null => {
     if (value === null || value === undefined) return null;
     const text = Array.isArray(value) ? `{${value.map(String).join(',')}}` : typeof value === 'object' ? JSON.stringify(value) : String(value);
-    if (text === options.seatId) return 'seat';
-    if (text === `{${options.seatId}}`) return 'seats';
+    if (options.seatId && text === options.seatId) return 'seat';
+    if (options.seatId && text === `{${options.seatId}}`) return 'seats';
     if ((uuid.test(text) && text !== options.eventId) || /^BK-/.test(text)) {
       let name = fresh.get(text);
       if (!name) {
@@ -94,7 +94,10 @@ export function pgbenchReplay(
       });
     lines.push(`${sql};`);
   }
+  if (!options.seatId) generated.splice(0, 2); // general admission: no seat to draw
   // The sequence in an uncorrelated subquery: drawn once per transaction, not once per row scanned.
-  const next = `(SELECT seat_id::text AS seat FROM ${options.seatTable} WHERE n = (SELECT nextval('${options.seatSequence}'))) AS next`;
-  return { script: `SELECT ${generated.join(', ')} FROM ${next} \\gset\n${lines.join('\n')}\n`, defines, statements: lines.length };
+  const next = options.seatId
+    ? ` FROM (SELECT seat_id::text AS seat FROM ${options.seatTable} WHERE n = (SELECT nextval('${options.seatSequence}'))) AS next`
+    : '';
+  return { script: `SELECT ${generated.join(', ')}${next} \\gset\n${lines.join('\n')}\n`, defines, statements: lines.length };
 }
