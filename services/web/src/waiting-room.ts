@@ -7,24 +7,10 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError } from './api.js';
 import { readEventStream } from './event-stream.js';
+import type { PlaceView as Place } from '@ticketing/waiting-room/places';
 
-export type RoomState = 'before_onsale' | 'admitting' | 'closed' | 'sold_out';
-
-export interface Place {
-  eventId: string;
-  state: 'not_queued' | 'waiting' | 'admitted';
-  room: RoomState;
-  position: number | null;
-  queueLength: number;
-  estimatedWaitSeconds: number | null;
-  estimateBasis: 'admission-rate' | 'shopping-time' | null;
-  provisional: boolean;
-  onsaleAt: string;
-  joinedAt: string | null;
-  admittedAt: string | null;
-  pass: string | null;
-  passExpiresAt: string | null;
-}
+/** A buyer's place as the waiting room answers it (join, ask, every update of its stream). */
+export type { Place };
 
 /** The header booking reads the pass from (services/platform/src/admission-pass.ts). */
 export const admissionPassHeader = 'Waiting-Room-Pass';
