@@ -3,7 +3,10 @@
  * (into .local/, never committed):
  *  - Kubernetes: api/openapi-spec/swagger.json of the k8s.io/kubernetes Go
  *    module (fetched through the Go module proxy into the module cache);
- *  - operators: spec.versions[].schema.openAPIV3Schema of ../shared/crds.
+ *  - operators: spec.versions[].schema.openAPIV3Schema of ../shared/crds, and
+ *    of the CRDs an add-on names in its chartFacts.crdSource (a folder of
+ *    its Go module, fetched through the Go module proxy: the Gateway API,
+ *    Traefik).
  * "Strict" = every object with declared properties rejects unknown fields.
  * Layout matches the kubeconform template in SCHEMA_LOCATION.
  */
@@ -11,6 +14,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { clusterAddons } from '../../addons.js';
 import { declaredSchemas } from './declared-schemas.js';
 import { localDir, requireSharedCrds } from './paths.js';
 
@@ -45,7 +49,8 @@ function strictify(node: unknown): unknown {
   return out;
 }
 
-function kubernetesSwagger(module: string): Schema {
+/** Downloads `module` (path@version) through the Go module proxy into the module cache; its folder there. */
+function goModuleDir(module: string): string {
   mkdirSync(localDir, { recursive: true });
   const out = execFileSync('go', ['mod', 'download', '-json', module], {
     cwd: localDir,
@@ -55,7 +60,23 @@ function kubernetesSwagger(module: string): Schema {
   }).toString();
   const info = JSON.parse(out) as { Dir?: string; Error?: string };
   if (!info.Dir) throw new Error(`go mod download ${module} failed: ${info.Error ?? out}`);
-  return JSON.parse(readFileSync(join(info.Dir, 'api', 'openapi-spec', 'swagger.json'), 'utf8')) as Schema;
+  return info.Dir;
+}
+
+function kubernetesSwagger(module: string): Schema {
+  return JSON.parse(readFileSync(join(goModuleDir(module), 'api', 'openapi-spec', 'swagger.json'), 'utf8')) as Schema;
+}
+
+/** The CRD files of every add-on that names its CRDs' Go module (charts/addons.ts). */
+export function addonCrdFiles(): string[] {
+  return clusterAddons.flatMap((a) => {
+    const source = a.chartFacts.crdSource;
+    if (!source) return [];
+    const dir = join(goModuleDir(source.module), source.dir);
+    const files = readdirSync(dir).filter((f) => source.files.test(f));
+    if (files.length === 0) throw new Error(`${a.name}: no CRD files matching ${source.files} in ${source.module}/${source.dir}`);
+    return files.sort().map((f) => join(dir, f));
+  });
 }
 
 function collectRefs(node: unknown, into: Set<string>, defs: Record<string, Schema>): void {
@@ -132,7 +153,7 @@ function writeCrdSchemas(schemaRoot: string, crdsDir: string): number {
   let count = 0;
   const walk = (dir: string): string[] =>
     readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : /\.ya?ml$/.test(e.name) ? [join(dir, e.name)] : []));
-  for (const file of walk(crdsDir)) {
+  for (const file of [...walk(crdsDir), ...addonCrdFiles()]) {
     for (const doc of parseAllDocuments(readFileSync(file, 'utf8'))) {
       const crd = doc.toJS() as {
         kind?: string;
