@@ -12,7 +12,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { clusterAddons } from '../../addons.js';
 import { declaredSchemas } from './declared-schemas.js';
@@ -149,8 +149,19 @@ function customResourceSchema(schemaRoot: string, apiVersion: string, kind: stri
   return { ...root, properties: props, required: ['apiVersion', 'kind', ...((root['required'] as string[]) ?? [])], definitions: meta.definitions };
 }
 
+/**
+ * Writes the custom resources' schemas; those of the previous run go first
+ * (listed in .crd-files), so a CRD that is no longer a source leaves no schema behind.
+ */
 function writeCrdSchemas(schemaRoot: string, crdsDir: string): number {
-  let count = 0;
+  const written: string[] = [];
+  const listing = join(schemaRoot, '.crd-files');
+  if (existsSync(listing)) for (const f of readFileSync(listing, 'utf8').split('\n').filter(Boolean)) rmSync(join(schemaRoot, f), { force: true });
+  const write = (out: string, schema: Schema) => {
+    mkdirSync(join(out, '..'), { recursive: true });
+    writeFileSync(out, JSON.stringify(schema));
+    written.push(relative(schemaRoot, out));
+  };
   const walk = (dir: string): string[] =>
     readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : /\.ya?ml$/.test(e.name) ? [join(dir, e.name)] : []));
   for (const file of [...walk(crdsDir), ...addonCrdFiles()]) {
@@ -163,21 +174,19 @@ function writeCrdSchemas(schemaRoot: string, crdsDir: string): number {
       for (const v of crd.spec.versions) {
         const s = v.schema?.openAPIV3Schema;
         if (!s) continue;
-        const out = fileFor(schemaRoot, crd.spec.group, v.name, crd.spec.names.kind);
-        mkdirSync(join(out, '..'), { recursive: true });
-        writeFileSync(out, JSON.stringify(customResourceSchema(schemaRoot, `${crd.spec.group}/${v.name}`, crd.spec.names.kind, s)));
-        count++;
+        write(
+          fileFor(schemaRoot, crd.spec.group, v.name, crd.spec.names.kind),
+          customResourceSchema(schemaRoot, `${crd.spec.group}/${v.name}`, crd.spec.names.kind, s),
+        );
       }
     }
   }
   for (const d of declaredSchemas) {
     const [group, version] = d.apiVersion.split('/') as [string, string];
-    const out = fileFor(schemaRoot, group, version, d.kind);
-    mkdirSync(join(out, '..'), { recursive: true });
-    writeFileSync(out, JSON.stringify(customResourceSchema(schemaRoot, d.apiVersion, d.kind, d.schema)));
-    count++;
+    write(fileFor(schemaRoot, group, version, d.kind), customResourceSchema(schemaRoot, d.apiVersion, d.kind, d.schema));
   }
-  return count;
+  writeFileSync(listing, `${written.join('\n')}\n`);
+  return written.length;
 }
 
 /**
