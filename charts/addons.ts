@@ -406,7 +406,9 @@ export const clusterAddons: readonly ClusterAddon[] = [
       // Local: the load balancer keeps the client's address as the source, so
       // the per-IP limits count clients, not nodes.
       service: { spec: { externalTrafficPolicy: 'Local' } },
-      metrics: { prometheus: { serviceMonitor: { enabled: true } } },
+      // A ClusterIP Service for the metrics port (the public one does not expose it); the chart's
+      // check for the ServiceMonitor CRD is off, its CRD arrives in the same wave (SkipDryRunOnMissingResource).
+      metrics: { prometheus: { service: { enabled: true }, serviceMonitor: { enabled: true }, disableAPICheck: true } },
       // JSON lines for Loki; only refused and failed requests (the limits' 429s, 5xx), so an onsale does not flood it.
       log: { format: 'json' },
       accessLog: { enabled: true, format: 'json', filters: { statusCodes: '429,500-599' } },
