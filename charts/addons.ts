@@ -365,7 +365,8 @@ export const clusterAddons: readonly ClusterAddon[] = [
     version: '41.3.0', // Traefik v3.7.11
     namespace: namespaces.edge,
     wave: waves.operators,
-    // Its GatewayClass's CRD comes with the gateway-api add-on, and its ServiceMonitor's with kube-prometheus-stack, in the same wave.
+    // Its ServiceMonitor's CRD comes with kube-prometheus-stack in the same wave (its GatewayClass's with gateway-api, a wave earlier);
+    // its CRDs (with Traefik Hub's) exceed the client-side apply annotation limit.
     syncOptions: ['ServerSideApply=true', 'SkipDryRunOnMissingResource=true'],
     reason:
       'Replaces ingress-nginx (retired in March 2026, no support past Kubernetes 1.34): a maintained Gateway API implementation whose chart supports every Kubernetes of the range; per-client-IP limits as Middlewares.',
@@ -374,7 +375,7 @@ export const clusterAddons: readonly ClusterAddon[] = [
       kubeVersionSource: 'Chart.yaml of traefik/traefik-helm-chart 41.3.0 (Traefik publishes no narrower table)',
       // Only Traefik Hub's admission webhook (hub.apimanagement, off) generates a certificate (genSelfSignedCert).
       generatedUnlessSet: [],
-      installsCrdsOf: [edgeProxy.crdGroup],
+      installsCrdsOf: [edgeProxy.crdGroup, 'hub.traefik.io'],
       crdSource: {
         module: `github.com/traefik/traefik/v3@${edgeProxy.appVersion}`,
         dir: 'docs/content/reference/dynamic-configuration',
