@@ -37,9 +37,9 @@ export interface ClusterAddon {
 export interface ChartFacts {
   /**
    * Kubernetes versions the release supports, as a semver range: Chart.yaml
-   * `kubeVersion` (what Helm enforces), narrowed where the project says a
-   * version is not supported (a retired project's last table). A table that
-   * only lags the newest Kubernetes is noted in `kubeVersionSource`.
+   * `kubeVersion` (what Helm enforces), narrowed to the project's published
+   * support table where it has one: a version the table does not list yet
+   * is not claimed.
    */
   readonly kubeVersion: string;
   /** Where `kubeVersion` comes from. */
@@ -206,9 +206,9 @@ export const clusterAddons: readonly ClusterAddon[] = [
     syncOptions: ['ServerSideApply=true', 'SkipDryRunOnMissingResource=true'],
     reason: 'Operator 1.30.0, the release whose CRDs the manifests are validated against; CNPG-I plugins for backups.',
     chartFacts: {
-      kubeVersion: '>=1.29.0-0',
+      kubeVersion: '>=1.34.0-0 <1.37.0-0',
       kubeVersionSource:
-        'Chart.yaml of cloudnative-pg 0.29.0 (operator 1.30 requires Kubernetes 1.29 or newer); the operator’s support table lists 1.34–1.36 for 1.30.x, 1.37 not yet',
+        'the operator’s support table: 1.34–1.36 for 1.30.x (1.37 not listed yet); Chart.yaml of cloudnative-pg 0.29.0 states >=1.29 (operator 1.30 requires Kubernetes 1.29 or newer)',
       generatedUnlessSet: [],
       installsCrdsOf: ['postgresql.cnpg.io'],
       rendersCustomResourcesOf: [monitoringCrds],
@@ -227,8 +227,8 @@ export const clusterAddons: readonly ClusterAddon[] = [
     syncOptions: ['ServerSideApply=true', 'SkipDryRunOnMissingResource=true'],
     reason: 'The barman-cloud CNPG-I plugin CloudNativePG recommends for object-store backups (in-tree support goes in 1.31).',
     chartFacts: {
-      kubeVersion: '>=1.29.0-0',
-      kubeVersionSource: 'runs inside the CloudNativePG operator (same range); its Chart.yaml states no kubeVersion',
+      kubeVersion: '>=1.34.0-0 <1.37.0-0',
+      kubeVersionSource: 'runs inside the CloudNativePG operator (its support table’s range); its Chart.yaml states no kubeVersion',
       generatedUnlessSet: [],
       installsCrdsOf: ['barmancloud.cnpg.io'],
       rendersCustomResourcesOf: ['cert-manager.io'],
@@ -263,8 +263,8 @@ export const clusterAddons: readonly ClusterAddon[] = [
     syncOptions: ['ServerSideApply=true'],
     reason: 'A supported cert-manager release (1.16 is end of life).',
     chartFacts: {
-      kubeVersion: '>= 1.22.0-0',
-      kubeVersionSource: 'Chart.yaml of cert-manager v1.21.2; its support table lists 1.33–1.36 for 1.21, 1.37 not yet (no later release)',
+      kubeVersion: '>=1.33.0-0 <1.37.0-0',
+      kubeVersionSource: 'cert-manager’s support table: 1.33–1.36 for v1.21 (1.37 not listed yet; no later release); its Chart.yaml states >= 1.22.0-0',
       generatedUnlessSet: [],
       installsCrdsOf: ['cert-manager.io', 'acme.cert-manager.io'],
       rendersCustomResourcesOf: [],
