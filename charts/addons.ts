@@ -4,21 +4,25 @@
  * Bumping a version is a one-line change followed by `npm run synth`.
  */
 import type { EnvironmentSettings } from './environments.js';
-import { consumerLagMetric, dataStores, namespaces, requestRateMetric } from './settings.js';
+import { consumerLagMetric, dataStores, edgeProxy, gatewayApi, namespaces, requestRateMetric } from './settings.js';
 
-export interface HelmAddon {
+export interface ClusterAddon {
   /** Argo CD Application name and Helm release name. */
   readonly name: string;
+  /** The Helm chart repository, or (with `path`) the git repository of plain manifests. */
   readonly repoURL: string;
-  readonly chart: string;
-  /** Pinned chart version (never a range). */
+  /** Chart name in `repoURL`; absent for plain manifests. */
+  readonly chart?: string;
+  /** Folder of plain manifests (with a kustomization) in the git repository `repoURL` at tag `version`; absent for a chart. */
+  readonly path?: string;
+  /** Pinned chart version or git tag (never a range). */
   readonly version: string;
   readonly namespace: string;
   /** Sync wave of the Application (see charts/apps/argocd-apps.ts). */
   readonly wave: number;
   /** Sync options beyond the defaults. */
   readonly syncOptions: readonly string[];
-  /** Helm values for one environment. */
+  /** Helm values for one environment (`{}` for plain manifests). */
   readonly values: (env: EnvironmentSettings) => Record<string, unknown>;
   /** Why this chart at this version (the add-on table of docs/gitops.md). */
   readonly reason: string;
@@ -31,7 +35,12 @@ export interface HelmAddon {
  * (Chart.yaml, README, templates): the tests check the platform against them.
  */
 export interface ChartFacts {
-  /** Kubernetes versions the release supports, as a semver range (Chart.yaml `kubeVersion`, narrowed by a published support table). */
+  /**
+   * Kubernetes versions the release supports, as a semver range: Chart.yaml
+   * `kubeVersion` (what Helm enforces), narrowed to the project's published
+   * support table where it has one: a version the table does not list yet
+   * is not claimed.
+   */
   readonly kubeVersion: string;
   /** Where `kubeVersion` comes from. */
   readonly kubeVersionSource: string;
@@ -43,8 +52,22 @@ export interface ChartFacts {
   readonly generatedUnlessSet: readonly { readonly path: string; readonly generates: string }[];
   /** API groups whose CRDs the chart installs. */
   readonly installsCrdsOf: readonly string[];
+  /**
+   * Where the schema test reads the CRDs of this release (when they are not
+   * among the shared ones): a folder of the project's Go module, at the tag
+   * of the release, fetched through the Go module proxy.
+   */
+  readonly crdSource?: GoModuleCrds;
   /** API groups of the custom resources it renders with the values above (their CRDs may come from another add-on). */
   readonly rendersCustomResourcesOf: readonly string[];
+}
+
+/** CRD files in a Go module: `<module>@<version>`, a folder of it, and which of its files are CRDs. */
+export interface GoModuleCrds {
+  readonly module: string;
+  readonly dir: string;
+  /** File names (in `dir`) that hold CRDs. */
+  readonly files: RegExp;
 }
 
 /** Sync waves, in the order the platform comes up. */
@@ -133,7 +156,7 @@ export const barmanCloudPlugin = 'barman-cloud.cloudnative-pg.io';
 
 const monitoringCrds = 'monitoring.coreos.com';
 
-export const helmAddons: readonly HelmAddon[] = [
+export const clusterAddons: readonly ClusterAddon[] = [
   {
     // The shared rate-limit counters of the gateway replicas, and the queues of
     // the waiting room. Counters are throwaway; queue places are not, so the
@@ -183,8 +206,9 @@ export const helmAddons: readonly HelmAddon[] = [
     syncOptions: ['ServerSideApply=true', 'SkipDryRunOnMissingResource=true'],
     reason: 'Operator 1.30.0, the release whose CRDs the manifests are validated against; CNPG-I plugins for backups.',
     chartFacts: {
-      kubeVersion: '>=1.29.0-0',
-      kubeVersionSource: 'cloudnative-pg chart 0.29.0: operator 1.30 requires Kubernetes 1.29 or newer',
+      kubeVersion: '>=1.34.0-0 <1.37.0-0',
+      kubeVersionSource:
+        'the operator’s support table: 1.34–1.36 for 1.30.x (1.37 not listed yet); Chart.yaml of cloudnative-pg 0.29.0 states >=1.29 (operator 1.30 requires Kubernetes 1.29 or newer)',
       generatedUnlessSet: [],
       installsCrdsOf: ['postgresql.cnpg.io'],
       rendersCustomResourcesOf: [monitoringCrds],
@@ -203,8 +227,8 @@ export const helmAddons: readonly HelmAddon[] = [
     syncOptions: ['ServerSideApply=true', 'SkipDryRunOnMissingResource=true'],
     reason: 'The barman-cloud CNPG-I plugin CloudNativePG recommends for object-store backups (in-tree support goes in 1.31).',
     chartFacts: {
-      kubeVersion: '>=1.29.0-0',
-      kubeVersionSource: 'runs inside the CloudNativePG operator (same range); its Chart.yaml states no kubeVersion',
+      kubeVersion: '>=1.34.0-0 <1.37.0-0',
+      kubeVersionSource: 'runs inside the CloudNativePG operator (its support table’s range); its Chart.yaml states no kubeVersion',
       generatedUnlessSet: [],
       installsCrdsOf: ['barmancloud.cnpg.io'],
       rendersCustomResourcesOf: ['cert-manager.io'],
@@ -239,13 +263,18 @@ export const helmAddons: readonly HelmAddon[] = [
     syncOptions: ['ServerSideApply=true'],
     reason: 'A supported cert-manager release (1.16 is end of life).',
     chartFacts: {
-      kubeVersion: '>= 1.22.0-0',
-      kubeVersionSource: 'Chart.yaml of cert-manager',
+      kubeVersion: '>=1.33.0-0 <1.37.0-0',
+      kubeVersionSource: 'cert-manager’s support table: 1.33–1.36 for v1.21 (1.37 not listed yet; no later release); its Chart.yaml states >= 1.22.0-0',
       generatedUnlessSet: [],
       installsCrdsOf: ['cert-manager.io', 'acme.cert-manager.io'],
       rendersCustomResourcesOf: [],
     },
-    values: () => ({ crds: { enabled: true, keep: true }, prometheus: { enabled: true, servicemonitor: { enabled: false } } }),
+    values: () => ({
+      crds: { enabled: true, keep: true },
+      prometheus: { enabled: true, servicemonitor: { enabled: false } },
+      // Gateway API support: the HTTP-01 solver answers through an HTTPRoute on the public Gateway.
+      config: { apiVersion: 'controller.config.cert-manager.io/v1alpha1', kind: 'ControllerConfiguration', enableGatewayAPI: true },
+    }),
   },
   {
     name: 'kube-prometheus-stack',
@@ -303,35 +332,87 @@ export const helmAddons: readonly HelmAddon[] = [
     }),
   },
   {
-    name: 'ingress-nginx',
-    repoURL: 'https://kubernetes.github.io/ingress-nginx',
-    chart: 'ingress-nginx',
-    version: '4.14.3', // controller v1.14.3
-    namespace: namespaces.ingress,
-    wave: waves.operators,
-    syncOptions: ['SkipDryRunOnMissingResource=true'],
-    reason:
-      'Fixes CVE-2025-1974 (IngressNightmare) and the CVEs after it; the last line of releases: the project was retired in March 2026, so the move to a Gateway API implementation is due.',
+    // The Gateway API itself (GatewayClass, Gateway, HTTPRoute…): Kubernetes
+    // does not ship these CRDs and the Traefik chart no longer carries them.
+    name: 'gateway-api',
+    repoURL: gatewayApi.repository,
+    path: 'config/crd',
+    version: gatewayApi.version,
+    namespace: namespaces.edge,
+    // Before cert-manager, which looks for the Gateway API when it starts (its HTTP-01 solver uses it).
+    wave: waves.namespaces,
+    // Its CRDs exceed the client-side apply annotation limit.
+    syncOptions: ['ServerSideApply=true'],
+    reason: 'The standard-channel Gateway API CRDs the edge proxy implements (v1.6, the release Traefik 3.7 is built against).',
     chartFacts: {
-      kubeVersion: '>=1.30.0-0 <1.35.0-0',
-      kubeVersionSource: 'ingress-nginx README, supported versions table: controller v1.14 on Kubernetes 1.30–1.34 (Chart.yaml: >=1.21.0-0)',
+      kubeVersion: '>=1.30.0-0',
+      kubeVersionSource:
+        'Gateway API versioning policy (at least the 5 most recent Kubernetes minors, no upper bound); its safe-upgrade ValidatingAdmissionPolicy needs admissionregistration.k8s.io/v1 (Kubernetes 1.30)',
       generatedUnlessSet: [],
-      installsCrdsOf: [],
-      rendersCustomResourcesOf: [monitoringCrds],
+      installsCrdsOf: [gatewayApi.group],
+      crdSource: { module: `sigs.k8s.io/gateway-api@${gatewayApi.version}`, dir: 'config/crd/standard', files: /^gateway\.networking\.k8s\.io_.*\.yaml$/ },
+      rendersCustomResourcesOf: [],
+    },
+    values: () => ({}),
+  },
+  {
+    // The edge proxy: the Gateway API implementation that terminates TLS for
+    // the public hosts and passes requests to the gateway service
+    // (charts/lib/public-gateway.ts renders the Gateway and its routes).
+    name: edgeProxy.release,
+    repoURL: 'https://traefik.github.io/charts',
+    chart: 'traefik',
+    version: '41.3.0', // Traefik v3.7.11
+    namespace: namespaces.edge,
+    wave: waves.operators,
+    // Its ServiceMonitor's CRD comes with kube-prometheus-stack in the same wave (its GatewayClass's with gateway-api, a wave earlier);
+    // its CRDs (with Traefik Hub's) exceed the client-side apply annotation limit.
+    syncOptions: ['ServerSideApply=true', 'SkipDryRunOnMissingResource=true'],
+    reason:
+      'Replaces ingress-nginx (retired in March 2026, no support past Kubernetes 1.34): a maintained Gateway API implementation whose chart supports every Kubernetes of the range; per-client-IP limits as Middlewares.',
+    chartFacts: {
+      kubeVersion: '>=1.25.0-0',
+      kubeVersionSource: 'Chart.yaml of traefik/traefik-helm-chart 41.3.0 (Traefik publishes no narrower table)',
+      // Only Traefik Hub's admission webhook (hub.apimanagement, off) generates a certificate (genSelfSignedCert).
+      generatedUnlessSet: [],
+      installsCrdsOf: [edgeProxy.crdGroup, 'hub.traefik.io'],
+      crdSource: {
+        module: `github.com/traefik/traefik/v3@${edgeProxy.appVersion}`,
+        dir: 'docs/content/reference/dynamic-configuration',
+        files: /^traefik\.io_.*\.yaml$/,
+      },
+      rendersCustomResourcesOf: [gatewayApi.group, monitoringCrds],
     },
     values: (env) => ({
-      controller: {
-        replicaCount: env.ingressController.replicas,
-        ingressClassResource: { name: 'nginx', default: true },
-        // Local: the load balancer keeps the client's address as the source, so
-        // the per-IP limits count clients, not nodes. Forwarded headers sent by
-        // clients are not trusted (nothing sits in front of the controller);
-        // the controller sets X-Forwarded-For for the gateway (TRUST_PROXY_HOPS=1).
-        service: { externalTrafficPolicy: 'Local' },
-        config: { 'use-forwarded-headers': 'false', 'limit-req-status-code': '429', 'limit-conn-status-code': '429' },
-        metrics: { enabled: true, serviceMonitor: { enabled: true } },
-        podDisruptionBudget: { enabled: env.ingressController.podDisruptionBudget, maxUnavailable: 1 },
+      deployment: { replicas: env.edgeProxy.replicas },
+      podDisruptionBudget: { enabled: env.edgeProxy.podDisruptionBudget, maxUnavailable: 1 },
+      // Gateway API only: the routes are the Gateway's (Middlewares, read by the CRD provider, hold the limits).
+      providers: {
+        kubernetesGateway: { enabled: true },
+        kubernetesCRD: { enabled: true, allowCrossNamespace: false },
+        kubernetesIngress: { enabled: false },
       },
+      ingressClass: { enabled: false },
+      gatewayClass: { enabled: true, name: edgeProxy.gatewayClass },
+      // The platform renders its own Gateway (in the services' namespace).
+      gateway: { enabled: false },
+      ingressRoute: { dashboard: { enabled: false } },
+      // Forwarded headers sent by clients are not trusted (nothing sits in
+      // front of the proxy): Traefik replaces them and sets X-Forwarded-For to
+      // the connection's address, the one hop the gateway trusts (TRUST_PROXY_HOPS=1).
+      ports: {
+        [edgeProxy.entryPoints.http.name]: { forwardedHeaders: { trustedIPs: [], insecure: false } },
+        [edgeProxy.entryPoints.https.name]: { forwardedHeaders: { trustedIPs: [], insecure: false } },
+      },
+      // Local: the load balancer keeps the client's address as the source, so
+      // the per-IP limits count clients, not nodes.
+      service: { spec: { externalTrafficPolicy: 'Local' } },
+      // A ClusterIP Service for the metrics port (the public one does not expose it); the chart's
+      // check for the ServiceMonitor CRD is off, its CRD arrives in the same wave (SkipDryRunOnMissingResource).
+      metrics: { prometheus: { service: { enabled: true }, serviceMonitor: { enabled: true }, disableAPICheck: true } },
+      // JSON lines for Loki; only refused and failed requests (the limits' 429s, 5xx), so an onsale does not flood it.
+      log: { format: 'json' },
+      accessLog: { enabled: true, format: 'json', filters: { statusCodes: '429,500-599' } },
     }),
   },
   {
@@ -352,8 +433,8 @@ export const helmAddons: readonly HelmAddon[] = [
       rendersCustomResourcesOf: [],
     },
     values: (env) => ({
-      replicas: env.ingressController.podDisruptionBudget ? 2 : 1,
-      podDisruptionBudget: { enabled: env.ingressController.podDisruptionBudget, maxUnavailable: 1 },
+      replicas: env.edgeProxy.podDisruptionBudget ? 2 : 1,
+      podDisruptionBudget: { enabled: env.edgeProxy.podDisruptionBudget, maxUnavailable: 1 },
     }),
   },
   {

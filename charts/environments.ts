@@ -15,16 +15,16 @@ export interface EnvironmentSettings {
   readonly name: 'dev' | 'prod';
   /** Public DNS domain; service `x` is served at `x.<domain>`. */
   readonly domain: string;
-  /** cert-manager ClusterIssuer that signs the Ingress certificate. */
+  /** cert-manager ClusterIssuer that signs the public hosts' certificates. */
   readonly clusterIssuer: { readonly name: string; readonly acmeServer: string; readonly email: string };
   /** Replica range of each service's HPA, from its declared scaling. */
   readonly scaling: (declared: ServiceScaling) => { readonly min: number; readonly max: number };
   /** Requests/limits of each service, from its declared resources. */
   readonly resources: (declared: ServiceResources) => ServiceResources;
-  /** Concurrent connections ingress-nginx allows one client IP (its request rate follows the gateway's, see edgeRateLimit). */
+  /** Requests in flight the edge proxy allows one client IP (its request rate follows the gateway's, see edgeRateLimit). */
   readonly edgeConnectionsPerIp: number;
-  /** ingress-nginx controller pods, and whether a PodDisruptionBudget keeps all but one of them up during node drains. */
-  readonly ingressController: { readonly replicas: number; readonly podDisruptionBudget: boolean };
+  /** Edge proxy (Traefik) pods, and whether a PodDisruptionBudget keeps all but one of them up during node drains. */
+  readonly edgeProxy: { readonly replicas: number; readonly podDisruptionBudget: boolean };
   readonly postgres: PostgresClusterSettings;
   readonly kafka: KafkaClusterSettings;
   readonly observability: {
@@ -60,7 +60,7 @@ export const environments: readonly EnvironmentSettings[] = [
     // Half the requests (dense dev nodes), same limits.
     resources: (r) => scaleQuantities(r, 0.5),
     edgeConnectionsPerIp: 50,
-    ingressController: { replicas: 1, podDisruptionBudget: false },
+    edgeProxy: { replicas: 1, podDisruptionBudget: false },
     postgres: {
       instances: 1,
       storageSize: '5Gi',
@@ -94,7 +94,7 @@ export const environments: readonly EnvironmentSettings[] = [
     scaling: (s) => ({ min: s.minReplicas, max: s.maxReplicas }),
     resources: (r) => r,
     edgeConnectionsPerIp: 20,
-    ingressController: { replicas: 3, podDisruptionBudget: true },
+    edgeProxy: { replicas: 3, podDisruptionBudget: true },
     postgres: {
       instances: 3,
       synchronousStandbys: 1,

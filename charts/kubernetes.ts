@@ -7,20 +7,20 @@
  */
 export const supportedKubernetes = {
   /** Oldest minor version, `1.<minor>`. */
-  lowest: '1.32',
+  lowest: '1.35',
   /** Newest minor version. */
-  highest: '1.34',
+  highest: '1.36',
   /**
    * The Go module whose api/openapi-spec/swagger.json holds each end's API
    * schemas (a patch release of that minor, fetched through the Go module proxy).
    */
   schemaModules: {
-    '1.32': 'k8s.io/kubernetes@v1.32.13',
-    '1.34': 'k8s.io/kubernetes@v1.34.4',
+    '1.35': 'k8s.io/kubernetes@v1.35.4',
+    '1.36': 'k8s.io/kubernetes@v1.36.3',
   },
 } as const;
 
-/** Every minor version of the range, lowest first (`1.32`, `1.33`, `1.34`). */
+/** Every minor version of the range, lowest first (`1.35`, `1.36`). */
 export function supportedMinorVersions(): string[] {
   const minor = (v: string) => Number(v.split('.')[1]);
   const out: string[] = [];

@@ -25,12 +25,40 @@ export const namespaces = {
   monitoring: 'monitoring',
   logging: 'logging',
   certManager: 'cert-manager',
-  ingress: 'ingress-nginx',
+  /** The edge proxy (Traefik), the Gateway API implementation in front of the gateway service. */
+  edge: 'traefik',
   /** The k6-operator and the load tests it runs (TestRuns, runner pods). */
   loadTesting: 'load-testing',
   /** Where the cluster DNS runs (CoreDNS / kube-dns). */
   dns: 'kube-system',
 } as const;
+
+/** The Gateway API release whose CRDs the cluster gets (charts/addons.ts) and the schema test reads. */
+export const gatewayApi = {
+  repository: 'https://github.com/kubernetes-sigs/gateway-api',
+  version: 'v1.6.1',
+  group: 'gateway.networking.k8s.io',
+} as const;
+
+/** The edge proxy (Traefik): what its chart names and where its entry points listen. */
+export const edgeProxy = {
+  /** Helm release (and Argo CD Application) name. */
+  release: 'traefik',
+  /** The Traefik release of the pinned chart (its CRDs are read from this tag). */
+  appVersion: 'v3.7.11',
+  /** The GatewayClass the chart creates; the Gateway names it. */
+  gatewayClass: 'traefik',
+  /** API group of its Middleware CRD (rate limits on routes). */
+  crdGroup: 'traefik.io',
+  /**
+   * The chart's entry points: a Gateway listener's port must be one of them
+   * (the container port; the Service exposes 80 and 443).
+   */
+  entryPoints: { http: { name: 'web', port: 8000 }, https: { name: 'websecure', port: 8443 } },
+} as const;
+
+/** The one Gateway of an environment: the public entry's host (charts/apps/service.ts); cert-manager's HTTP-01 solver attaches to it. */
+export const publicGateway = { name: 'public', namespace: namespaces.app } as const;
 
 /** Names of the shared data stores the services depend on. */
 export const dataStores = {
@@ -69,7 +97,8 @@ export const endpoints = {
 /** Pods of the add-ons that connect to the platform's pods (NetworkPolicy peers). */
 export const addonPods = {
   prometheus: { podLabels: { 'app.kubernetes.io/name': 'prometheus' }, namespace: namespaces.monitoring },
-  ingressController: { podLabels: { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' }, namespace: namespaces.ingress },
+  /** The edge proxy's pods (the chart's selector labels: name, `<release>-<namespace>`). */
+  edgeProxy: { podLabels: { 'app.kubernetes.io/name': 'traefik', 'app.kubernetes.io/instance': 'traefik-traefik' }, namespace: namespaces.edge },
   cnpgOperator: { podLabels: { 'app.kubernetes.io/name': 'cloudnative-pg' }, namespace: namespaces.cnpg },
 } as const;
 

@@ -1,6 +1,6 @@
 import { Chart, type ChartProps } from 'cdk8s';
 import type { Construct } from 'constructs';
-import { helmAddons } from '../addons.js';
+import { clusterAddons } from '../addons.js';
 import type { EnvironmentSettings } from '../environments.js';
 import { ArgoApplication } from '../lib/argo-application.js';
 import { argocdLabels, distFileSource, namespaces } from '../settings.js';
@@ -23,7 +23,8 @@ export interface ArgoAppsChartProps extends ChartProps {
 }
 
 /**
- * The children of the root app-of-apps: one Application per Helm add-on and
+ * The children of the root app-of-apps: one Application per add-on (a Helm
+ * chart, or a folder of manifests in a git repository at a tag) and
  * one per chart file of dist/<env>/, ordered by sync wave:
  * namespaces → operators/CRDs → data stores/topics → services → dashboards/alerts.
  */
@@ -32,7 +33,7 @@ export class ArgoAppsChart extends Chart {
     super(scope, id, props);
     const env = props.environment;
     const labels = argocdLabels(env.name);
-    for (const addon of helmAddons) {
+    for (const addon of clusterAddons) {
       new ArgoApplication(this, addon.name, {
         name: addon.name,
         argocdNamespace: namespaces.argocd,
@@ -41,12 +42,9 @@ export class ArgoAppsChart extends Chart {
         syncWave: addon.wave,
         syncOptions: addon.syncOptions,
         labels,
-        source: {
-          repoURL: addon.repoURL,
-          chart: addon.chart,
-          targetRevision: addon.version,
-          helm: { releaseName: addon.name, valuesObject: addon.values(env) },
-        },
+        source: addon.chart
+          ? { repoURL: addon.repoURL, chart: addon.chart, targetRevision: addon.version, helm: { releaseName: addon.name, valuesObject: addon.values(env) } }
+          : { repoURL: addon.repoURL, targetRevision: addon.version, path: addon.path! },
       });
     }
     for (const chart of props.distCharts) {

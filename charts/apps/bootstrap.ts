@@ -1,7 +1,7 @@
 import { ApiObject, Chart, type ChartProps } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { AppProject } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1/AppProject';
-import { helmAddons } from '../addons.js';
+import { clusterAddons } from '../addons.js';
 import type { EnvironmentSettings } from '../environments.js';
 import { ArgoApplication } from '../lib/argo-application.js';
 import { argocdLabels, distFileSource, gitRepository, namespaces } from '../settings.js';
@@ -23,7 +23,10 @@ const clusterResources = [
   { group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration' },
   { group: 'admissionregistration.k8s.io', kind: 'MutatingWebhookConfiguration' },
   { group: 'apiregistration.k8s.io', kind: 'APIService' },
-  { group: 'networking.k8s.io', kind: 'IngressClass' },
+  // The Gateway API release's safe-upgrade policy (gateway-api add-on) and the edge proxy's GatewayClass.
+  { group: 'admissionregistration.k8s.io', kind: 'ValidatingAdmissionPolicy' },
+  { group: 'admissionregistration.k8s.io', kind: 'ValidatingAdmissionPolicyBinding' },
+  { group: 'gateway.networking.k8s.io', kind: 'GatewayClass' },
   { group: 'cert-manager.io', kind: 'ClusterIssuer' },
 ];
 
@@ -37,12 +40,12 @@ export class BootstrapChart extends Chart {
     super(scope, id, props);
     const env = props.environment;
     const labels = argocdLabels(env.name);
-    const destinations = [...new Set([namespaces.argocd, ...Object.values(namespaces), ...helmAddons.map((a) => a.namespace)])].sort();
+    const destinations = [...new Set([namespaces.argocd, ...Object.values(namespaces), ...clusterAddons.map((a) => a.namespace)])].sort();
     const project = new AppProject({
       metadata: { name: props.project, namespace: namespaces.argocd, labels },
       spec: {
         description: `Ticketing platform (${env.name}): everything rendered into dist/${env.name} and its Helm add-ons.`,
-        sourceRepos: [gitRepository.url, ...[...new Set(helmAddons.map((a) => a.repoURL))].sort()],
+        sourceRepos: [gitRepository.url, ...[...new Set(clusterAddons.map((a) => a.repoURL))].sort()],
         destinations: destinations.map((namespace) => ({ server: 'https://kubernetes.default.svc', namespace })),
         clusterResourceWhitelist: clusterResources,
         namespaceResourceWhitelist: [{ group: '*', kind: '*' }],

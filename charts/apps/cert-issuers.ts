@@ -2,13 +2,14 @@ import { ApiObject, Chart, type ChartProps } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { ClusterIssuer } from '@kubernetes-models/cert-manager/cert-manager.io/v1/ClusterIssuer';
 import type { EnvironmentSettings } from '../environments.js';
-import { partOf } from '../settings.js';
+import { gatewayListeners } from '../lib/public-gateway.js';
+import { partOf, publicGateway } from '../settings.js';
 
 export interface CertIssuersChartProps extends ChartProps {
   readonly environment: EnvironmentSettings;
 }
 
-/** The ACME ClusterIssuer the Ingresses name in `cert-manager.io/cluster-issuer`. */
+/** The ACME ClusterIssuer of the public Gateway's Certificate. */
 export class CertIssuersChart extends Chart {
   constructor(scope: Construct, id: string, props: CertIssuersChartProps) {
     super(scope, id, props);
@@ -21,7 +22,16 @@ export class CertIssuersChart extends Chart {
           email: issuer.email,
           // cert-manager creates this Secret (the ACME account key) itself.
           privateKeySecretRef: { name: `${issuer.name}-account-key` },
-          solvers: [{ http01: { ingress: { class: 'nginx' } } }],
+          // HTTP-01 through the public Gateway's plain-HTTP listener (cert-manager's Gateway API support, charts/addons.ts).
+          solvers: [
+            {
+              http01: {
+                gatewayHTTPRoute: {
+                  parentRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', ...publicGateway, sectionName: gatewayListeners.http }],
+                },
+              },
+            },
+          ],
         },
       },
     });

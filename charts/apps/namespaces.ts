@@ -16,7 +16,7 @@ const podSecurity: Record<string, 'restricted' | 'baseline' | 'privileged'> = {
   [namespaces.certManager]: 'restricted',
   [namespaces.monitoring]: 'privileged', // node-exporter uses host namespaces
   [namespaces.logging]: 'privileged', // promtail reads /var/log/pods from the host
-  [namespaces.ingress]: 'baseline',
+  [namespaces.edge]: 'restricted',
   [namespaces.loadTesting]: 'baseline',
 };
 
@@ -47,11 +47,11 @@ export class NamespacesChart extends Chart {
         metadata: { name: 'default-deny-ingress', namespace, labels: { 'app.kubernetes.io/part-of': partOf } },
       });
     }
-    // cert-manager's HTTP-01 solver pods answer the ACME challenge through the ingress controller.
+    // cert-manager's HTTP-01 solver pods answer the ACME challenge through the edge proxy (an HTTPRoute cert-manager adds to the Gateway).
     new IngressAllowPolicy(this, 'acme-http01-solver', {
       metadata: { name: 'acme-http01-solver', namespace: namespaces.app, labels: { 'app.kubernetes.io/part-of': partOf } },
       podLabels: { 'acme.cert-manager.io/http01-solver': 'true' },
-      from: [{ ...addonPods.ingressController, ports: [8089] }],
+      from: [{ ...addonPods.edgeProxy, ports: [8089] }],
     });
   }
 }

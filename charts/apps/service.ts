@@ -3,9 +3,9 @@ import type { Construct } from 'constructs';
 import type { ServiceDeclaration } from '@ticketing/platform/service-declaration';
 import type { EnvironmentSettings } from '../environments.js';
 import { PlatformService } from '../lib/platform-service.js';
-import { PublicIngress, edgeRateLimit } from '../lib/public-ingress.js';
+import { PublicGateway, edgeRateLimit } from '../lib/public-gateway.js';
 import { imageFor, release } from '../release.js';
-import { namespaces } from '../settings.js';
+import { edgeProxy, namespaces, publicGateway } from '../settings.js';
 import { k6RunnerPodLabels, loadTestProfiles } from './load-testing.js';
 
 export interface ServiceChartProps extends ChartProps {
@@ -36,14 +36,14 @@ export class ServiceChart extends Chart {
     });
     // Only the public entry (the gateway) is reachable from the internet.
     if (!d.publicEntry) return;
-    new PublicIngress(this, 'ingress', {
-      name: d.name,
-      namespace: namespaces.app,
+    new PublicGateway(this, 'public-gateway', {
+      ...publicGateway,
       host: `${d.name}.${env.domain}`,
       service: this.platformService.workload.service,
       port: d.port,
       clusterIssuer: env.clusterIssuer.name,
       rateLimit: edgeRateLimit(d, env.edgeConnectionsPerIp),
+      edgeProxy: { gatewayClassName: edgeProxy.gatewayClass, httpPort: edgeProxy.entryPoints.http.port, httpsPort: edgeProxy.entryPoints.https.port },
       labels: { 'app.kubernetes.io/name': d.name },
     });
   }

@@ -31,10 +31,10 @@ export interface PlatformServiceProps {
   readonly extraCallers?: readonly PodPeer[];
 }
 
-/** Who may call a service: the ingress controller (the public entry only), Prometheus, and the services that declare it as a dependency. */
+/** Who may call a service: the edge proxy (the public entry only), Prometheus, and the services that declare it as a dependency. */
 function callers(d: ServiceDeclaration, all: readonly ServiceDeclaration[]): PodPeer[] {
   return [
-    ...(d.publicEntry ? [{ name: 'ingress-controller', ...addonPods.ingressController }] : []),
+    ...(d.publicEntry ? [{ name: 'edge-proxy', ...addonPods.edgeProxy }] : []),
     { name: 'prometheus', ...addonPods.prometheus },
     ...all.filter((s) => s.dependencies.services.includes(d.name)).map((s) => ({ name: s.name, podLabels: selectorLabels(s.name) })),
   ];

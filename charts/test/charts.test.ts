@@ -9,7 +9,7 @@ import { describe, test } from 'node:test';
 import { Testing } from 'cdk8s';
 import type { ServiceDeclaration } from '@ticketing/platform/service-declaration';
 import { allServices } from '../../services/services.js';
-import { helmAddons } from '../addons.js';
+import { clusterAddons } from '../addons.js';
 import { KafkaChart } from '../apps/kafka.js';
 import { deadLetterTopic } from '../lib/kafka-acls.js';
 import { PostgresChart } from '../apps/postgres.js';
@@ -62,16 +62,16 @@ describe('what differs per environment', () => {
       replicas: [1, 3],
       host: 'sized.dev.tickets.example.com',
       issuer: 'letsencrypt-staging',
-      connections: '50',
-      ingressController: { replicas: 1, pdb: false },
+      connections: 50,
+      edgeProxy: { replicas: 1, pdb: false },
     },
     prod: {
       resources: { requests: { cpu: '250m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } },
       replicas: [3, 10],
       host: 'sized.tickets.example.com',
       issuer: 'letsencrypt-prod',
-      connections: '20',
-      ingressController: { replicas: 3, pdb: true },
+      connections: 20,
+      edgeProxy: { replicas: 3, pdb: true },
     },
   } as const;
 
@@ -82,19 +82,29 @@ describe('what differs per environment', () => {
       assert.deepEqual(container(objs).resources, want.resources);
       const hpa = one(objs, 'HorizontalPodAutoscaler');
       assert.deepEqual([hpa.spec.minReplicas, hpa.spec.maxReplicas], want.replicas);
-      const ing = one(objs, 'Ingress');
-      assert.equal(ing.spec.rules[0].host, want.host);
-      assert.equal(ing.metadata.annotations['cert-manager.io/cluster-issuer'], want.issuer);
+      const gateway = one(objs, 'Gateway');
+      assert.deepEqual(
+        gateway.spec.listeners.map((l: Obj) => [l.name, l.protocol, l.port, l.hostname]),
+        [
+          ['http', 'HTTP', 8000, want.host],
+          ['https', 'HTTPS', 8443, want.host],
+        ],
+      );
+      assert.equal(gateway.spec.gatewayClassName, 'traefik');
+      const certificate = one(objs, 'Certificate');
+      assert.deepEqual(certificate.spec.dnsNames, [want.host]);
+      assert.equal(certificate.spec.issuerRef.name, want.issuer);
+      assert.deepEqual(gateway.spec.listeners[1].tls.certificateRefs, [{ group: '', kind: 'Secret', name: certificate.spec.secretName }]);
       // The gateway's budget (600 per 60 s per IP): the same average rate, the whole window's budget as a burst.
-      assert.equal(ing.metadata.annotations['nginx.ingress.kubernetes.io/limit-rps'], '10');
-      assert.equal(ing.metadata.annotations['nginx.ingress.kubernetes.io/limit-burst-multiplier'], '60');
-      assert.equal(ing.metadata.annotations['nginx.ingress.kubernetes.io/limit-connections'], want.connections);
+      const middleware = (name: string) => objs.find((o) => o.kind === 'Middleware' && o.metadata.name === name)!.spec;
+      assert.deepEqual(middleware('public-rate-limit'), { rateLimit: { average: 600, period: '60s', burst: 600 } });
+      assert.deepEqual(middleware('public-in-flight'), { inFlightReq: { amount: want.connections } });
     });
 
-    test(`${env.name}: ingress-nginx controller replicas and PodDisruptionBudget`, () => {
-      const controller = helmAddons.find((a) => a.name === 'ingress-nginx')!.values(env)['controller'] as Obj;
-      assert.equal(controller.replicaCount, want.ingressController.replicas);
-      assert.equal(controller.podDisruptionBudget.enabled, want.ingressController.pdb);
+    test(`${env.name}: edge proxy replicas and PodDisruptionBudget`, () => {
+      const values = clusterAddons.find((a) => a.name === 'traefik')!.values(env) as Obj;
+      assert.equal(values.deployment.replicas, want.edgeProxy.replicas);
+      assert.equal(values.podDisruptionBudget.enabled, want.edgeProxy.pdb);
     });
   }
 
@@ -145,7 +155,7 @@ describe('a made-up service with every kind of setting and dependency', () => {
     assert.equal(objs.filter((o) => o.kind === 'Secret').length, 0, 'no Secret objects (values) rendered');
   });
 
-  test('NetworkPolicy: exactly DNS and the declared dependencies out; Prometheus and callers in (not the ingress controller)', () => {
+  test('NetworkPolicy: exactly DNS and the declared dependencies out; Prometheus and callers in (not the edge proxy)', () => {
     const egress = one(renderService(caller, 'prod', services), 'NetworkPolicy').spec.egress.map((r: Obj) => [
       r.to[0].podSelector.matchLabels,
       r.ports.map((p: Obj) => `${p.protocol}/${p.port}`),
@@ -167,7 +177,7 @@ describe('a made-up service with every kind of setting and dependency', () => {
     ]);
   });
 
-  test('only the public entry gets an Ingress, and only it admits the ingress controller', () => {
+  test('only the public entry gets a Gateway and routes, and only it admits the edge proxy', () => {
     const entry = declaration('entry', 9200, {
       publicEntry: true,
       dependencies: { postgres: false, services: ['target'] },
@@ -177,16 +187,28 @@ describe('a made-up service with every kind of setting and dependency', () => {
       ],
     });
     const withEntry = [target, caller, entry];
-    assert.equal(renderService(target, 'prod', withEntry).filter((o) => o.kind === 'Ingress').length, 0);
-    assert.equal(renderService(caller, 'prod', withEntry).filter((o) => o.kind === 'Ingress').length, 0);
+    const edgeKinds = ['Gateway', 'HTTPRoute', 'Middleware', 'Certificate'];
+    assert.equal(renderService(target, 'prod', withEntry).filter((o) => edgeKinds.includes(o.kind)).length, 0);
+    assert.equal(renderService(caller, 'prod', withEntry).filter((o) => edgeKinds.includes(o.kind)).length, 0);
     const objs = renderService(entry, 'prod', withEntry);
-    assert.equal(one(objs, 'Ingress').spec.rules[0].http.paths[0].backend.service.name, 'entry');
-    // 25 per 10 s: 3 per second (rounded up), bursts of 3 × 9 ≥ 25.
-    assert.equal(one(objs, 'Ingress').metadata.annotations['nginx.ingress.kubernetes.io/limit-rps'], '3');
-    assert.equal(one(objs, 'Ingress').metadata.annotations['nginx.ingress.kubernetes.io/limit-burst-multiplier'], '9');
+    const routes = objs.filter((o) => o.kind === 'HTTPRoute');
+    const https = routes.find((r) => r.spec.parentRefs[0].sectionName === 'https')!;
+    assert.deepEqual(https.spec.rules[0].backendRefs, [{ group: '', kind: 'Service', name: 'entry', port: 9200 }]);
+    // Both limits apply on the route, to every request (Middlewares by extension reference).
+    assert.deepEqual(
+      https.spec.rules[0].filters.map((f: Obj) => `${f.type} ${f.extensionRef.kind}/${f.extensionRef.name}`),
+      ['ExtensionRef Middleware/public-in-flight', 'ExtensionRef Middleware/public-rate-limit'],
+    );
+    // 25 per 10 s, all 25 at once at most.
+    const rateLimit = objs.find((o) => o.kind === 'Middleware' && o.metadata.name === 'public-rate-limit')!;
+    assert.deepEqual(rateLimit.spec.rateLimit, { average: 25, period: '10s', burst: 25 });
+    // Plain HTTP only redirects (cert-manager adds its own route for the ACME challenge).
+    const http = routes.find((r) => r.spec.parentRefs[0].sectionName === 'http')!;
+    assert.deepEqual(http.spec.rules[0].filters, [{ type: 'RequestRedirect', requestRedirect: { scheme: 'https', statusCode: 301 } }]);
+    assert.equal(http.spec.rules[0].backendRefs, undefined);
     assert.throws(() => renderService(declaration('bare-entry', 9300, { publicEntry: true }), 'prod'), /must declare RATE_LIMIT_PER_IP/);
     const from = one(objs, 'NetworkPolicy').spec.ingress.map((r: Obj) => r.from[0].podSelector.matchLabels);
-    assert.deepEqual(from[0], { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' });
+    assert.deepEqual(from[0], { 'app.kubernetes.io/name': 'traefik', 'app.kubernetes.io/instance': 'traefik-traefik' });
     const targetFrom = one(renderService(target, 'prod', withEntry), 'NetworkPolicy').spec.ingress.map((r: Obj) => r.from[0].podSelector.matchLabels);
     assert.ok(
       targetFrom.some((l: Obj) => l['app.kubernetes.io/name'] === 'entry'),
@@ -217,7 +239,7 @@ describe('a made-up service with every kind of setting and dependency', () => {
       { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } },
       { type: 'Pods', pods: { metric: { name: 'kafka_consumer_lag_messages' }, target: { type: 'AverageValue', averageValue: 400 } } },
     ]);
-    const rule = helmAddons.find((a) => a.name === 'prometheus-adapter')!.values(environment('prod')) as { rules: { custom: { name: { as: string } }[] } };
+    const rule = clusterAddons.find((a) => a.name === 'prometheus-adapter')!.values(environment('prod')) as { rules: { custom: { name: { as: string } }[] } };
     assert.ok(
       rule.rules.custom.some((r) => r.name.as === 'kafka_consumer_lag_messages'),
       'prometheus-adapter serves the lag metric',

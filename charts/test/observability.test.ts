@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { stringify } from 'yaml';
 import { allServices } from '../../services/services.js';
-import { helmAddons } from '../addons.js';
+import { clusterAddons } from '../addons.js';
 import { environments } from '../environments.js';
 import { alertNames, alertRuleGroups, runbookName, runbookUrl } from '../observability/alert-rules.js';
 import { promqlExpressions } from '../observability/promql.js';
@@ -139,10 +139,10 @@ describe('what the alerts watch is scraped', () => {
 });
 
 describe('log shipping', () => {
-  const addon = (name: string) => helmAddons.find((a) => a.name === name)!;
+  const addon = (name: string) => clusterAddons.find((a) => a.name === name)!;
   test('Grafana Alloy (not promtail) ships to the Loki gateway with namespace, app and pod as the only labels', () => {
     assert.equal(
-      helmAddons.find((a) => a.name === 'promtail'),
+      clusterAddons.find((a) => a.name === 'promtail'),
       undefined,
     );
     const alloy = addon('alloy');

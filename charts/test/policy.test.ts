@@ -7,11 +7,11 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { allServices } from '../../services/services.js';
-import { helmAddons, waves } from '../addons.js';
+import { clusterAddons, waves } from '../addons.js';
 import { k6RunnerPodLabels, loadTestProfiles, renderTestRun } from '../apps/load-testing.js';
 import { externalSecrets } from '../external-secrets.js';
 import { environments } from '../environments.js';
-import { dataStores, endpoints, namespaces } from '../settings.js';
+import { addonPods, dataStores, edgeProxy, endpoints, namespaces, publicGateway } from '../settings.js';
 import { byKind, listFiles, loadManifests, matches, type K8sObject, type Manifest } from './support/manifests.js';
 import { repoRoot } from './support/paths.js';
 import { findKubeLinter } from './support/tools.js';
@@ -48,24 +48,65 @@ test('dist/ has one file per chart per environment, named after what it holds', 
   }
 });
 
-test('the public Ingress points only at the public entry; nothing else is reachable from outside', () => {
+test('the public routes point only at the public entry, through the rate limits; nothing else is reachable from outside', () => {
   const publicEntries = allServices.filter((s) => s.publicEntry).map((s) => s.name);
   assert.deepEqual(publicEntries, ['gateway']);
+  const gatewayService = allServices.find((s) => s.name === 'gateway')!;
+  const declared = (name: string) => Number(gatewayService.env.find((e) => e.name === name)!.default);
   for (const env of envNames) {
-    const ingresses = byKind(inEnv(env), 'Ingress');
-    assert.ok(ingresses.length > 0, `${env}: an Ingress`);
-    for (const i of ingresses) {
-      const backends = (i.object.spec.rules ?? []).flatMap((r: { http: { paths: { backend: { service: { name: string } } }[] } }) =>
-        r.http.paths.map((p) => p.backend.service.name),
-      );
-      assert.deepEqual([...new Set(backends)], publicEntries, id(i));
+    const objs = inEnv(env);
+    assert.equal(byKind(objs, 'Ingress').length, 0, `${env}: no Ingress (the edge is the Gateway API)`);
+    const gateways = byKind(objs, 'Gateway');
+    assert.deepEqual(
+      gateways.map((g) => `${g.object.metadata.namespace}/${g.object.metadata.name} ${g.object.spec.gatewayClassName}`),
+      [`${publicGateway.namespace}/${publicGateway.name} ${edgeProxy.gatewayClass}`],
+    );
+    const routes = byKind(objs, 'HTTPRoute');
+    assert.ok(
+      routes.some((r) => r.object.spec.rules.some((rule: { backendRefs?: unknown[] }) => rule.backendRefs)),
+      `${env}: a route to the public entry`,
+    );
+    for (const r of routes) {
+      for (const parent of r.object.spec.parentRefs) assert.equal(parent.name, publicGateway.name, id(r));
+      for (const rule of r.object.spec.rules as { backendRefs?: { name: string }[]; filters?: { extensionRef?: { name: string } }[] }[]) {
+        if (!rule.backendRefs) continue;
+        assert.deepEqual([...new Set(rule.backendRefs.map((b) => b.name))], publicEntries, id(r));
+        // Every request to the entry passes the per-client-IP limits, which match the gateway service's own.
+        const limits = (rule.filters ?? []).map((f) => byKind(objs, 'Middleware').find((m) => m.object.metadata.name === f.extensionRef?.name)?.object.spec);
+        assert.deepEqual(
+          limits.find((l) => l?.rateLimit)?.rateLimit,
+          { average: declared('RATE_LIMIT_PER_IP'), period: `${declared('RATE_LIMIT_WINDOW_SECONDS')}s`, burst: declared('RATE_LIMIT_PER_IP') },
+          `${id(r)}: the edge's rate limit per client IP is the gateway's`,
+        );
+        assert.ok(
+          limits.some((l) => l?.inFlightReq?.amount > 0),
+          `${id(r)}: a limit of requests in flight per client IP`,
+        );
+      }
     }
-    for (const svc of byKind(inEnv(env), 'Service')) assert.ok([undefined, 'ClusterIP'].includes(svc.object.spec.type), `${id(svc)}: ClusterIP only`);
+    for (const svc of byKind(objs, 'Service')) assert.ok([undefined, 'ClusterIP'].includes(svc.object.spec.type), `${id(svc)}: ClusterIP only`);
   }
 });
 
+test('client IPs reach the gateway: the edge keeps the source address, trusts no forwarded headers from clients, and the gateway trusts the one hop the edge adds', () => {
+  const edge = clusterAddons.find((a) => a.name === edgeProxy.release)!;
+  for (const env of environments) {
+    const values = edge.values(env) as {
+      service: { spec: { externalTrafficPolicy: string } };
+      ports: Record<string, { forwardedHeaders: { trustedIPs: string[]; insecure: boolean }; proxyProtocol?: unknown }>;
+    };
+    assert.equal(values.service.spec.externalTrafficPolicy, 'Local', `${env.name}: the load balancer must not replace the client address with a node's`);
+    for (const entryPoint of Object.values(edgeProxy.entryPoints)) {
+      assert.deepEqual(values.ports[entryPoint.name]?.forwardedHeaders, { trustedIPs: [], insecure: false }, `${env.name}: ${entryPoint.name}`);
+      assert.equal(values.ports[entryPoint.name]?.proxyProtocol, undefined);
+    }
+  }
+  const hops = allServices.find((s) => s.publicEntry)!.env.find((e) => e.name === 'TRUST_PROXY_HOPS');
+  assert.equal(hops?.default, '1', 'the gateway takes the client from the one X-Forwarded-For entry the edge proxy writes');
+});
+
 test('Valkey: pinned chart and image; its NetworkPolicy admits only the services that declare Redis', () => {
-  const valkey = helmAddons.find((a) => a.name === dataStores.valkey.release)!;
+  const valkey = clusterAddons.find((a) => a.name === dataStores.valkey.release)!;
   assert.match(valkey.version, /^\d+\.\d+\.\d+$/);
   for (const env of environments) {
     const image = valkey.values(env)['image'] as { tag: string };
@@ -114,7 +155,7 @@ describe('workloads', () => {
 
 test('nothing anywhere references :latest, and Helm charts are pinned', () => {
   for (const m of all) assert.doesNotMatch(JSON.stringify(m.object), /:latest"/, id(m));
-  for (const a of helmAddons) assert.match(a.version, /^v?\d+\.\d+\.\d+$/, `${a.name} chart version must be exact`);
+  for (const a of clusterAddons) assert.match(a.version, /^v?\d+\.\d+\.\d+$/, `${a.name} chart version must be exact`);
 });
 
 for (const env of envNames) {
@@ -205,14 +246,14 @@ for (const env of envNames) {
         // A server outside the cluster: any address, its declared port only.
         for (const server of service.dependencies.external ?? []) expected.add(`external 0.0.0.0/0 TCP/${server.port}`);
         assert.deepEqual([...flows].sort(), [...expected].sort(), `${service.name}: egress flows ≠ declared dependencies`);
-        // Ingress: only Prometheus and declared callers, on the service port; the ingress controller only to the public entry.
+        // Ingress: only Prometheus and declared callers, on the service port; the edge proxy only to the public entry.
         for (const rule of np.object.spec.ingress ?? []) {
           assert.deepEqual(rule.ports, [{ port: service.port, protocol: 'TCP' }]);
           for (const peer of rule.from) {
             const name = peer.podSelector?.matchLabels?.['app.kubernetes.io/name'];
             const peerNs = peer.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'];
             const ok =
-              (peerNs === namespaces.ingress && name === 'ingress-nginx' && service.publicEntry === true) ||
+              (peerNs === namespaces.edge && matches(peer.podSelector?.matchLabels ?? {}, addonPods.edgeProxy.podLabels) && service.publicEntry === true) ||
               (peerNs === namespaces.monitoring && name === 'prometheus') ||
               // Load tests' k6 runners come in as buyers do: through the public entry, where the environment runs load tests.
               (peerNs === namespaces.loadTesting && matches(peer.podSelector?.matchLabels ?? {}, k6RunnerPodLabels) && service.publicEntry === true) ||
@@ -412,11 +453,11 @@ for (const env of envNames) {
         assert.equal(c.object.spec.enablePDB, c.object.spec.instances > 1, `${id(c)}: CNPG's PDB on ${c.object.spec.instances} instance(s)`);
       }
       const env_ = environments.find((e) => e.name === env)!;
-      const controller = helmAddons.find((a) => a.name === 'ingress-nginx')!.values(env_)['controller'] as {
-        replicaCount: number;
+      const edge = clusterAddons.find((a) => a.name === edgeProxy.release)!.values(env_) as {
+        deployment: { replicas: number };
         podDisruptionBudget: { enabled: boolean };
       };
-      assert.equal(controller.podDisruptionBudget.enabled, controller.replicaCount > 1, 'ingress-nginx PDB only with replicas');
+      assert.equal(edge.podDisruptionBudget.enabled, edge.deployment.replicas > 1, 'edge proxy PDB only with replicas');
     });
 
     test('the data is never pruned nor deleted with its Application', () => {
@@ -475,5 +516,5 @@ test('load tests: the dev TestRuns split the load across runner pods, use a pinn
   const script = byKind(inEnv('dev'), 'ConfigMap').find((c) => c.object.metadata.name === spike.spec.script.configMap.name);
   assert.ok(script?.object.data['onsale.ts'].includes('scenarios.spike'), 'the synced ConfigMap holds the k6 script with the spike scenario');
   assert.throws(() => renderTestRun('prod', 'spike', allServices, 'x'), /runs no load tests/);
-  assert.ok(helmAddons.some((a) => a.chart === 'k6-operator' && /^\d+\.\d+\.\d+$/.test(a.version)));
+  assert.ok(clusterAddons.some((a) => a.chart === 'k6-operator' && /^\d+\.\d+\.\d+$/.test(a.version)));
 });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { Certificate } from '@kubernetes-models/cert-manager/cert-manager.io/v1/Certificate';
 import { ClusterIssuer } from '@kubernetes-models/cert-manager/cert-manager.io/v1/ClusterIssuer';
 import { supportedKubernetes } from '../kubernetes.js';
 import { byKind, listFiles, loadManifests } from './support/manifests.js';
@@ -13,7 +14,7 @@ import { ensureGoTool, kubeconform } from './support/tools.js';
  * Kinds without a CRD in ../shared/crds: validated with their typed model
  * (which carries the upstream schema) instead of kubeconform.
  */
-const validatedByModel = { ClusterIssuer } as const;
+const validatedByModel = { ClusterIssuer, Certificate } as const;
 
 type Report = { resources: { filename: string; kind: string; name: string; status: string; msg: string }[] };
 
@@ -65,6 +66,10 @@ for (const version of [supportedKubernetes.lowest, supportedKubernetes.highest])
         'apiVersion: kafka.strimzi.io/v1\nkind: KafkaTopic\nmetadata: {name: x, lables: {a: b}}\nspec: {partitions: 1, replicas: 1}\n',
         'apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata: {name: x, annotations: {a: b}, bogusField: 1}\nspec: {instances: 1}\n',
         'apiVersion: barmancloud.cnpg.io/v1\nkind: ObjectStore\nmetadata: {name: x}\nspec: {configuration: {destinationPath: "s3://b/", bogusField: 1}}\n',
+        // The edge: Gateway API (sigs.k8s.io/gateway-api) and Traefik's Middleware (its Go module), both through the Go proxy.
+        'apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: x}\nspec: {gatewayClassName: c, listeners: [{name: h, protocol: HTTP, port: 8000, bogusField: 1}]}\n',
+        'apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: x, lables: {a: b}}\nspec: {hostnames: [a.example.com]}\n',
+        'apiVersion: traefik.io/v1alpha1\nkind: Middleware\nmetadata: {name: x}\nspec: {rateLimit: {average: 1, bogusField: 1}}\n',
       ];
       for (const doc of bogus) {
         const run = await kubeconformRun(schemaLocation, ['-'], doc);
@@ -83,7 +88,11 @@ for (const version of [supportedKubernetes.lowest, supportedKubernetes.highest])
 }
 
 test('kinds without a shared CRD validate against their typed model', () => {
-  for (const m of byKind(loadManifests(), 'ClusterIssuer')) {
-    assert.doesNotThrow(() => new ClusterIssuer(m.object as never).validate(), `${m.file} ClusterIssuer/${m.object.metadata.name}`);
+  const manifests = loadManifests();
+  assert.ok(byKind(manifests, 'Certificate').length > 0, 'the public Gateway has a Certificate');
+  for (const [kind, Model] of Object.entries(validatedByModel)) {
+    for (const m of byKind(manifests, kind)) {
+      assert.doesNotThrow(() => new Model(m.object as never).validate(), `${m.file} ${kind}/${m.object.metadata.name}`);
+    }
   }
 });

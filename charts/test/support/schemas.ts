@@ -3,14 +3,18 @@
  * (into .local/, never committed):
  *  - Kubernetes: api/openapi-spec/swagger.json of the k8s.io/kubernetes Go
  *    module (fetched through the Go module proxy into the module cache);
- *  - operators: spec.versions[].schema.openAPIV3Schema of ../shared/crds.
+ *  - operators: spec.versions[].schema.openAPIV3Schema of ../shared/crds, and
+ *    of the CRDs an add-on names in its chartFacts.crdSource (a folder of
+ *    its Go module, fetched through the Go module proxy: the Gateway API,
+ *    Traefik).
  * "Strict" = every object with declared properties rejects unknown fields.
  * Layout matches the kubeconform template in SCHEMA_LOCATION.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { clusterAddons } from '../../addons.js';
 import { declaredSchemas } from './declared-schemas.js';
 import { localDir, requireSharedCrds } from './paths.js';
 
@@ -45,7 +49,8 @@ function strictify(node: unknown): unknown {
   return out;
 }
 
-function kubernetesSwagger(module: string): Schema {
+/** Downloads `module` (path@version) through the Go module proxy into the module cache; its folder there. */
+function goModuleDir(module: string): string {
   mkdirSync(localDir, { recursive: true });
   const out = execFileSync('go', ['mod', 'download', '-json', module], {
     cwd: localDir,
@@ -55,7 +60,23 @@ function kubernetesSwagger(module: string): Schema {
   }).toString();
   const info = JSON.parse(out) as { Dir?: string; Error?: string };
   if (!info.Dir) throw new Error(`go mod download ${module} failed: ${info.Error ?? out}`);
-  return JSON.parse(readFileSync(join(info.Dir, 'api', 'openapi-spec', 'swagger.json'), 'utf8')) as Schema;
+  return info.Dir;
+}
+
+function kubernetesSwagger(module: string): Schema {
+  return JSON.parse(readFileSync(join(goModuleDir(module), 'api', 'openapi-spec', 'swagger.json'), 'utf8')) as Schema;
+}
+
+/** The CRD files of every add-on that names its CRDs' Go module (charts/addons.ts). */
+export function addonCrdFiles(): string[] {
+  return clusterAddons.flatMap((a) => {
+    const source = a.chartFacts.crdSource;
+    if (!source) return [];
+    const dir = join(goModuleDir(source.module), source.dir);
+    const files = readdirSync(dir).filter((f) => source.files.test(f));
+    if (files.length === 0) throw new Error(`${a.name}: no CRD files matching ${source.files} in ${source.module}/${source.dir}`);
+    return files.sort().map((f) => join(dir, f));
+  });
 }
 
 function collectRefs(node: unknown, into: Set<string>, defs: Record<string, Schema>): void {
@@ -128,11 +149,22 @@ function customResourceSchema(schemaRoot: string, apiVersion: string, kind: stri
   return { ...root, properties: props, required: ['apiVersion', 'kind', ...((root['required'] as string[]) ?? [])], definitions: meta.definitions };
 }
 
+/**
+ * Writes the custom resources' schemas; those of the previous run go first
+ * (listed in .crd-files), so a CRD that is no longer a source leaves no schema behind.
+ */
 function writeCrdSchemas(schemaRoot: string, crdsDir: string): number {
-  let count = 0;
+  const written: string[] = [];
+  const listing = join(schemaRoot, '.crd-files');
+  if (existsSync(listing)) for (const f of readFileSync(listing, 'utf8').split('\n').filter(Boolean)) rmSync(join(schemaRoot, f), { force: true });
+  const write = (out: string, schema: Schema) => {
+    mkdirSync(join(out, '..'), { recursive: true });
+    writeFileSync(out, JSON.stringify(schema));
+    written.push(relative(schemaRoot, out));
+  };
   const walk = (dir: string): string[] =>
     readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : /\.ya?ml$/.test(e.name) ? [join(dir, e.name)] : []));
-  for (const file of walk(crdsDir)) {
+  for (const file of [...walk(crdsDir), ...addonCrdFiles()]) {
     for (const doc of parseAllDocuments(readFileSync(file, 'utf8'))) {
       const crd = doc.toJS() as {
         kind?: string;
@@ -142,21 +174,19 @@ function writeCrdSchemas(schemaRoot: string, crdsDir: string): number {
       for (const v of crd.spec.versions) {
         const s = v.schema?.openAPIV3Schema;
         if (!s) continue;
-        const out = fileFor(schemaRoot, crd.spec.group, v.name, crd.spec.names.kind);
-        mkdirSync(join(out, '..'), { recursive: true });
-        writeFileSync(out, JSON.stringify(customResourceSchema(schemaRoot, `${crd.spec.group}/${v.name}`, crd.spec.names.kind, s)));
-        count++;
+        write(
+          fileFor(schemaRoot, crd.spec.group, v.name, crd.spec.names.kind),
+          customResourceSchema(schemaRoot, `${crd.spec.group}/${v.name}`, crd.spec.names.kind, s),
+        );
       }
     }
   }
   for (const d of declaredSchemas) {
     const [group, version] = d.apiVersion.split('/') as [string, string];
-    const out = fileFor(schemaRoot, group, version, d.kind);
-    mkdirSync(join(out, '..'), { recursive: true });
-    writeFileSync(out, JSON.stringify(customResourceSchema(schemaRoot, d.apiVersion, d.kind, d.schema)));
-    count++;
+    write(fileFor(schemaRoot, group, version, d.kind), customResourceSchema(schemaRoot, d.apiVersion, d.kind, d.schema));
   }
-  return count;
+  writeFileSync(listing, `${written.join('\n')}\n`);
+  return written.length;
 }
 
 /**

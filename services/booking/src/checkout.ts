@@ -4,7 +4,7 @@ import { newBookingReference } from './booking-reference.js';
 import { viewBooking, type BookingRow, type BookingView } from './bookings.js';
 import { endHold, extendForCheckout, loadHoldView, lockHold, type HoldDeps, type HoldView, type LockedHold } from './holds.js';
 import { eventIsCancelled } from './catalog-reader.js';
-import { seatIsFree, sellGaPlaces, sellSeats } from './inventory.js';
+import { seatIsFree } from './inventory.js';
 import type { Outbox } from './messages.js';
 import { PaymentTimeoutError, type PaymentProvider } from './payment-provider.js';
 import { completeRefunds, markRefundPending } from './refunds.js';
@@ -246,38 +246,46 @@ async function confirm(tx: Tx, outbox: Outbox, locked: LockedHold, payment: Paym
   const bookingId = randomUUID();
   const reference = newBookingReference();
   const reacquired = !stillOurs || hold.lapsed;
-  if (hold.ga_section_id) {
-    await sellGaPlaces(tx, hold.event_id, hold.ga_section_id, hold.ga_quantity!, stillOurs ? hold.ga_quantity! : 0);
-  } else {
-    // Seats held by other lapsed holds are taken over; the sweeper records those holds' expiry.
-    await sellSeats(
-      tx,
-      hold.event_id,
-      locked.seats.map((s) => s.seat_id),
-      bookingId,
-    );
-  }
+  const seatIds = hold.ga_section_id ? [] : locked.seats.map((s) => s.seat_id);
+  // Every write of a sale in one round trip: the booking, its seats sold (seats of other lapsed
+  // holds taken over) or its GA places moved from held to sold (`fromHeld` is 0 when the hold
+  // ended and they are re-acquired), its lines, the hold converted and the payment approved.
   const inserted = await tx.query<BookingRow>(
     named(
       'confirm',
-      `INSERT INTO booking.bookings (id, reference, hold_id, payment_id, event_id, buyer_id, status, amount_cents, currency, ga_section_id, ga_quantity)
-     VALUES ($1, $2, $3, $4, $5, $6, 'confirmed', $7, $8, $9, $10) RETURNING *`,
+      `WITH booking AS (
+         INSERT INTO booking.bookings (id, reference, hold_id, payment_id, event_id, buyer_id, status, amount_cents, currency, ga_section_id, ga_quantity)
+         VALUES ($1, $2, $3, $4, $5, $6, 'confirmed', $7, $8, $9, $10) RETURNING *
+       ), sold_seats AS (
+         UPDATE booking.seat_inventory SET status = 'sold', booking_id = $1, hold_id = NULL, held_until = NULL
+          WHERE event_id = $5 AND seat_id = ANY($11::uuid[])
+       ), lines AS (
+         INSERT INTO booking.booking_seats (booking_id, event_id, seat_id) SELECT $1, $5, unnest($11::uuid[])
+       ), sold_places AS (
+         UPDATE booking.ga_inventory SET held = held - $12, sold = sold + $10 WHERE event_id = $5 AND section_id = $9
+       ), converted AS (
+         UPDATE booking.holds SET status = 'converted', end_reason = 'booked', ended_at = COALESCE(ended_at, now()) WHERE id = $3
+       ), approved AS (
+         UPDATE booking.payments SET status = 'approved', updated_at = now() WHERE id = $4
+       )
+       SELECT * FROM booking`,
     ),
-    [bookingId, reference, hold.id, payment.id, hold.event_id, hold.buyer_id, payment.amount_cents, payment.currency, hold.ga_section_id, hold.ga_quantity],
-  );
-  if (!hold.ga_section_id) {
-    await tx.query(named('confirm-2', `INSERT INTO booking.booking_seats (booking_id, event_id, seat_id) SELECT $1, $2, unnest($3::uuid[])`), [
+    [
       bookingId,
+      reference,
+      hold.id,
+      payment.id,
       hold.event_id,
-      locked.seats.map((s) => s.seat_id),
-    ]);
-  }
-  await tx.query(
-    named('confirm-3', `UPDATE booking.holds SET status = 'converted', end_reason = 'booked', ended_at = COALESCE(ended_at, now()) WHERE id = $1`),
-    [hold.id],
+      hold.buyer_id,
+      payment.amount_cents,
+      payment.currency,
+      hold.ga_section_id,
+      hold.ga_quantity,
+      seatIds,
+      hold.ga_section_id && stillOurs ? hold.ga_quantity! : 0,
+    ],
   );
-  await tx.query(named('confirm-4', `UPDATE booking.payments SET status = 'approved', updated_at = now() WHERE id = $1`), [payment.id]);
-  const booking = await viewBooking(tx, inserted.rows[0]!, hold.ga_section_id ? [] : locked.seats.map((s) => s.seat_id));
+  const booking = await viewBooking(tx, inserted.rows[0]!, seatIds);
   await outbox.enqueue(tx, 'booking.confirmed', hold.event_id, {
     bookingId,
     bookingReference: reference,

@@ -1,17 +1,5 @@
 import { problems, type Pool, type Tx } from '@ticketing/platform';
-import {
-  extendSeatsOfHold,
-  holdGaPlaces,
-  holdSeats,
-  lockGa,
-  lockSeats,
-  lockSeatsOfHold,
-  releaseGaPlaces,
-  releaseSeatsOfHold,
-  seatIsFree,
-  type GaRow,
-  type SeatRow,
-} from './inventory.js';
+import { holdGaPlaces, lockGa, lockSeats, lockSeatsOfHold, releaseGaPlaces, releaseSeatsOfHold, seatIsFree, type GaRow, type SeatRow } from './inventory.js';
 import type { BookingMessageData, Outbox } from './messages.js';
 import { named } from './statements.js';
 
@@ -174,6 +162,8 @@ async function claimGaPlaces(tx: Tx, outbox: Outbox, eventId: string, ga: GaRow,
 export async function createHold(tx: Tx, { settings, outbox }: HoldDeps, buyerId: string, request: HoldRequest): Promise<HoldView> {
   const { eventId } = request;
   const holdId = crypto.randomUUID();
+  const holdValues = (amount: number, currency: string, ga: { sectionId: string; quantity: number } | null) =>
+    [holdId, eventId, buyerId, settings.ttlSeconds, amount, currency, ga?.sectionId ?? null, ga?.quantity ?? null] as const;
   /** Inserts the hold row; its expiry comes from the database clock, as every lapse check does. */
   const insertHold = async (amount: number, currency: string, ga: { sectionId: string; quantity: number } | null) => {
     const { rows } = await tx.query<HoldRow>(
@@ -183,7 +173,7 @@ export async function createHold(tx: Tx, { settings, outbox }: HoldDeps, buyerId
        VALUES ($1, $2, $3, 'active', now() + make_interval(secs => $4), $5, $6, $7, $8)
        RETURNING ${holdColumns}`,
       ),
-      [holdId, eventId, buyerId, settings.ttlSeconds, amount, currency, ga?.sectionId ?? null, ga?.quantity ?? null],
+      [...holdValues(amount, currency, ga)],
     );
     return rows[0]!;
   };
@@ -212,20 +202,35 @@ export async function createHold(tx: Tx, { settings, outbox }: HoldDeps, buyerId
       throw problems.unprocessable('mixed-currencies', 'Mixed currencies', 'the selected seats are priced in different currencies');
     }
     await expireLapsedHolds(tx, outbox, [...new Set(seats.filter((s) => s.lapsed && s.hold_id).map((s) => s.hold_id!))]);
-    hold = await insertHold(
-      seats.reduce((sum, s) => sum + s.price_cents, 0),
-      seats[0]!.currency,
-      null,
-    );
-    await holdSeats(tx, eventId, seatIds, holdId);
-    await tx.query(
+    // The hold, its seats marked held until its expiry (copied in SQL: a JS Date would drop the
+    // microseconds and the seats would lapse a moment before their hold) and its lines: one round trip.
+    const { rows } = await tx.query<HoldRow>(
       named(
-        'insert-hold-2',
-        `INSERT INTO booking.hold_seats (hold_id, event_id, seat_id, price_cents)
-       SELECT $1, $2, seat.id, seat.price FROM unnest($3::uuid[], $4::int[]) AS seat (id, price)`,
+        'insert-seat-hold',
+        `WITH hold AS (
+           INSERT INTO booking.holds (id, event_id, buyer_id, status, expires_at, amount_cents, currency, ga_section_id, ga_quantity)
+           VALUES ($1, $2, $3, 'active', now() + make_interval(secs => $4), $5, $6, $7, $8)
+           RETURNING ${holdColumns}
+         ), held AS (
+           UPDATE booking.seat_inventory si SET status = 'held', hold_id = hold.id, booking_id = NULL, held_until = hold.expires_at
+             FROM hold WHERE si.event_id = $2 AND si.seat_id = ANY($9::uuid[])
+         ), lines AS (
+           INSERT INTO booking.hold_seats (hold_id, event_id, seat_id, price_cents)
+           SELECT $1, $2, seat.id, seat.price FROM unnest($9::uuid[], $10::int[]) AS seat (id, price)
+         )
+         SELECT * FROM hold`,
       ),
-      [holdId, eventId, seats.map((s) => s.seat_id), seats.map((s) => s.price_cents)],
+      [
+        ...holdValues(
+          seats.reduce((sum, s) => sum + s.price_cents, 0),
+          seats[0]!.currency,
+          null,
+        ),
+        seats.map((s) => s.seat_id),
+        seats.map((s) => s.price_cents),
+      ],
     );
+    hold = rows[0]!;
   } else {
     const { sectionId, quantity } = request.generalAdmission;
     if (quantity > settings.maxPlaces) throw problems.badRequest(`a hold may take at most ${settings.maxPlaces} places`);
@@ -252,19 +257,24 @@ export async function createHold(tx: Tx, { settings, outbox }: HoldDeps, buyerId
 export async function extendForCheckout(tx: Tx, { settings, outbox }: HoldDeps, locked: LockedHold): Promise<void> {
   const { hold } = locked;
   if (hold.extended_at || settings.checkoutExtensionSeconds === 0) return;
+  // The hold's new expiry and its seats' (GA places have no expiry of their own), in one round trip.
   const { rows } = await tx.query<{ expires_at: Date }>(
     named(
       'extend-for-checkout',
-      `UPDATE booking.holds
-        SET extended_at = now(),
-            expires_at = GREATEST(expires_at, LEAST(now() + make_interval(secs => $2), created_at + make_interval(secs => $3)))
-      WHERE id = $1 RETURNING expires_at`,
+      `WITH extended AS (
+         UPDATE booking.holds
+            SET extended_at = now(),
+                expires_at = GREATEST(expires_at, LEAST(now() + make_interval(secs => $2), created_at + make_interval(secs => $3)))
+          WHERE id = $1 RETURNING expires_at
+       ), seats AS (
+         UPDATE booking.seat_inventory si SET held_until = extended.expires_at FROM extended WHERE si.hold_id = $1 AND si.status = 'held'
+       )
+       SELECT expires_at FROM extended`,
     ),
     [hold.id, settings.checkoutExtensionSeconds, settings.maxLifetimeSeconds],
   );
   hold.expires_at = rows[0]!.expires_at;
   hold.extended_at = new Date();
-  if (!hold.ga_section_id) await extendSeatsOfHold(tx, hold.id);
   await outbox.enqueue(
     tx,
     'hold.extended',

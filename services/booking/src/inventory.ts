@@ -207,34 +207,6 @@ export async function lockGa(tx: Tx, eventId: string, sectionId: string): Promis
 /** Seat is free for a new claim: available, or held by a hold whose time is up. */
 export const seatIsFree = (seat: SeatRow) => seat.status === 'available' || seat.lapsed;
 
-/**
- * Marks seats held by a hold until its expiry, copied in SQL: a JS Date would
- * drop the microseconds and the seats would lapse a moment before their hold.
- */
-export async function holdSeats(tx: Tx, eventId: string, seatIds: readonly string[], holdId: string): Promise<void> {
-  await tx.query(
-    named(
-      'hold-seats',
-      `UPDATE booking.seat_inventory
-        SET status = 'held', hold_id = $3, booking_id = NULL,
-            held_until = (SELECT expires_at FROM booking.holds WHERE id = $3)
-      WHERE event_id = $1 AND seat_id = ANY($2::uuid[])`,
-    ),
-    [eventId, seatIds, holdId],
-  );
-}
-
-/** Moves the seats a hold still holds to the hold's (new) expiry. */
-export async function extendSeatsOfHold(tx: Tx, holdId: string): Promise<void> {
-  await tx.query(
-    named(
-      'extend-seats-of-hold',
-      `UPDATE booking.seat_inventory SET held_until = (SELECT expires_at FROM booking.holds WHERE id = $1) WHERE hold_id = $1 AND status = 'held'`,
-    ),
-    [holdId],
-  );
-}
-
 /** Frees the seats a hold still holds (only rows the caller has locked). */
 export async function releaseSeatsOfHold(tx: Tx, holdId: string): Promise<void> {
   await tx.query(
@@ -244,18 +216,6 @@ export async function releaseSeatsOfHold(tx: Tx, holdId: string): Promise<void> 
       WHERE hold_id = $1 AND status = 'held'`,
     ),
     [holdId],
-  );
-}
-
-/** Marks locked seats sold to a booking, whoever held them (seats of other lapsed holds are taken over). */
-export async function sellSeats(tx: Tx, eventId: string, seatIds: readonly string[], bookingId: string): Promise<void> {
-  await tx.query(
-    named(
-      'sell-seats',
-      `UPDATE booking.seat_inventory SET status = 'sold', booking_id = $2, hold_id = NULL, held_until = NULL
-      WHERE event_id = $1 AND seat_id = ANY($3::uuid[])`,
-    ),
-    [eventId, bookingId, seatIds],
   );
 }
 
@@ -305,16 +265,6 @@ export async function releaseGaPlaces(tx: Tx, eventId: string, sectionId: string
   await tx.query(named('release-ga-places', 'UPDATE booking.ga_inventory SET held = held - $3 WHERE event_id = $1 AND section_id = $2'), [
     eventId,
     sectionId,
-    quantity,
-  ]);
-}
-
-/** Sells GA places; `fromHeld` of them were held by the paying hold (0 when its hold ended and they are re-acquired). */
-export async function sellGaPlaces(tx: Tx, eventId: string, sectionId: string, quantity: number, fromHeld: number): Promise<void> {
-  await tx.query(named('sell-ga-places', `UPDATE booking.ga_inventory SET held = held - $3, sold = sold + $4 WHERE event_id = $1 AND section_id = $2`), [
-    eventId,
-    sectionId,
-    fromHeld,
     quantity,
   ]);
 }

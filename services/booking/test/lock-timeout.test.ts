@@ -53,9 +53,11 @@ describe('one row locked by an idle session', () => {
       });
       await Promise.all([...victims, ...buyers]);
 
-      assert.ok(others.length >= 40, `only ${others.length} other holds went through in 5 s`);
+      // Stalled behind the lock, each of them would take the whole lock timeout (2 s): at most 10 in 5 s, a median of 2,000 ms.
+      // Not stalled, they take what a hold takes on this machine, well under half of that even when it is busy.
+      assert.ok(others.length >= 20, `only ${others.length} other holds went through in 5 s`);
       assert.deepEqual([...new Set(others.map((r) => r.status))], [201]);
-      assert.ok(median(others.map((r) => r.ms)) < 250, `median other hold took ${median(others.map((r) => r.ms))} ms`);
+      assert.ok(median(others.map((r) => r.ms)) < 1_000, `median other hold took ${median(others.map((r) => r.ms))} ms`);
 
       assert.ok(blocked.length > 0);
       for (const r of blocked) {
