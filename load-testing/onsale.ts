@@ -7,7 +7,7 @@
  * It creates nothing and targets only the URLs it is given:
  *   CATALOG_URL, BOOKING_URL  base URLs (the gateway's /api/catalog and /api/booking in a cluster)
  *   EVENT_ID                  the on-sale event (npm run load seeds one)
- *   BUYER_TOKENS              comma-separated buyer bearer tokens; VU n uses token n mod count
+ *   BUYER_TOKENS              comma-separated buyer bearer tokens; iteration n is buyer n mod count
  *   SCENARIO                  smoke (default) | browse | spike | soak
  * and the scenario's knobs (load-testing/README.md), e.g. SPIKE_BASE_RATE=40.
  *
@@ -19,7 +19,7 @@ import exec from 'k6/execution';
 import http from 'k6/http';
 import { Counter, Rate } from 'k6/metrics';
 import type { Options } from 'k6/options';
-import { classify, iterationRandom, k6Options, scenario as defineScenario, targetOf, type PlannedRequest, type Target } from './scenarios.ts';
+import { buyerOf, classify, iterationRandom, k6Options, scenario as defineScenario, targetOf, type PlannedRequest, type Target } from './scenarios.ts';
 
 const scenario = defineScenario((__ENV.SCENARIO ?? 'smoke').toLowerCase(), __ENV);
 
@@ -98,11 +98,12 @@ export default function onsale(setup: Setup): void {
     for (const outcome of Object.keys(scenario.thresholds.minOutcomes)) outcomes.add(0, { outcome });
     primed = true;
   }
-  const vu = exec.vu.idInTest - 1;
-  const token = setup.tokens[vu % setup.tokens.length]!;
+  // Numbered across the test: unique even when several runner pods split it.
+  const iteration = exec.scenario.iterationInTest;
+  const token = buyerOf(setup.tokens, iteration);
   const flow = scenario.flow({
     target: setup.target,
-    random: iterationRandom(scenario.data.seed, vu, exec.vu.iterationInScenario),
+    random: iterationRandom(scenario.data.seed, iteration),
     count: (name) => outcomes.add(1, { outcome: name }),
   });
   for (let step = flow.next(); !step.done;) step = flow.next(send(setup, step.value, token));

@@ -34,6 +34,8 @@ runMain(async () => {
   const { values } = parseArgs({
     options: {
       scenario: { type: 'string', default: 'smoke' },
+      // The default already; kept so `npm run load -- --local` still works.
+      local: { type: 'boolean', default: false },
       engine: { type: 'string' },
       set: { type: 'string', multiple: true, default: [] },
       'catalog-url': { type: 'string' },
@@ -61,6 +63,7 @@ runMain(async () => {
     knobs[match[1]!] = match[2]!;
   }
   const remote = values['catalog-url'] !== undefined || values['booking-url'] !== undefined;
+  if (remote && values.local) throw new StackError('--local starts its own services; leave out --catalog-url / --booking-url.');
   const engine = values.engine ?? (remote ? 'k6' : 'local');
   if (engine !== 'local' && engine !== 'k6') throw new StackError(`--engine ${engine}: expected local or k6.\n${usage}`);
   const maxRequests = values['max-requests'] === undefined ? undefined : Number(values['max-requests']);

@@ -87,7 +87,7 @@ function problemType(body: unknown): string {
 /** What a flow can ask of the engine besides requests. */
 export interface FlowContext {
   target: Target;
-  /** Seeded pseudo-random numbers in [0, 1), distinct per VU and iteration. */
+  /** Seeded pseudo-random numbers in [0, 1), distinct per iteration (iterationRandom). */
   random(): number;
   /** Counts a flow-level outcome (e.g. `sold-out`: nothing left to hold). */
   count(name: string): void;
@@ -143,7 +143,7 @@ export interface SeedData {
   seed: number;
   seats: number;
   gaCapacity: number;
-  /** Distinct buyer tokens; VU n uses buyer n mod buyers. */
+  /** Distinct buyer tokens; iteration n is buyer n mod buyers. */
   buyers: number;
 }
 
@@ -444,7 +444,7 @@ export function scenario(name: string, knobs: Knobs = {}): Scenario {
       };
     case 'spike': {
       // The onsale opening: arrivals jump from 1× to 10× within 10 s; many buyers race for one limited event.
-      const base = knob(knobs, 'SPIKE_BASE_RATE', 2);
+      const base = knob(knobs, 'SPIKE_BASE_RATE', 3);
       return {
         name,
         description: 'onsale opening: arrivals from 1× to 10× within 10 s, buyers racing for one limited event, holding and paying',
@@ -554,10 +554,17 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-/** The random numbers of one iteration: the same seed, VU and iteration always give the same sequence. */
-export function iterationRandom(seed: number, vu: number, iteration: number): () => number {
-  return seededRandom(Math.imul(seed, 0x9e3779b1) ^ Math.imul(vu + 1, 0x85ebca6b) ^ Math.imul(iteration + 1, 0xc2b2ae35));
+/**
+ * The random numbers of one iteration, numbered across the whole run (every
+ * VU and, in k6, every runner pod): the same seed and iteration always give
+ * the same sequence.
+ */
+export function iterationRandom(seed: number, iteration: number): () => number {
+  return seededRandom(Math.imul(seed, 0x9e3779b1) ^ Math.imul(iteration + 1, 0x85ebca6b));
 }
+
+/** The buyer of an iteration: one token for the whole iteration, buyers taking turns. */
+export const buyerOf = <T>(tokens: readonly T[], iteration: number): T => tokens[iteration % tokens.length]!;
 
 const cities = ['Loadville', 'Stresston', 'Spikeburg', 'Soakford'];
 

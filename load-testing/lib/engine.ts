@@ -11,7 +11,17 @@
  */
 import { Agent, request } from 'undici';
 import { StackError } from '../../scripts/local-stack/errors.js';
-import { classify, iterationRandom, profileSeconds, type Answer, type ArrivalStage, type PlannedRequest, type Scenario, type Target } from '../scenarios.js';
+import {
+  buyerOf,
+  classify,
+  iterationRandom,
+  profileSeconds,
+  type Answer,
+  type ArrivalStage,
+  type PlannedRequest,
+  type Scenario,
+  type Target,
+} from '../scenarios.js';
 import { RunRecorder, type RunResult } from './results.js';
 
 export interface EngineTarget {
@@ -110,9 +120,11 @@ export async function runLocal(scenario: Scenario, target: EngineTarget, options
     return { status, body, outcome };
   }
 
-  async function iterate(vu: number, iteration: number): Promise<void> {
-    const token = target.buyerTokens[vu % target.buyerTokens.length]!;
-    const flow = scenario.flow({ target: target.target, random: iterationRandom(scenario.data.seed, vu, iteration), count: (name) => recorder.count(name) });
+  let iterationsStarted = 0;
+  async function iterate(): Promise<void> {
+    const iteration = iterationsStarted++;
+    const token = buyerOf(target.buyerTokens, iteration);
+    const flow = scenario.flow({ target: target.target, random: iterationRandom(scenario.data.seed, iteration), count: (name) => recorder.count(name) });
     for (let step = flow.next(); !step.done;) {
       const answer = await send(step.value, token);
       if (hardStop.signal.aborted) {
@@ -153,26 +165,24 @@ export async function runLocal(scenario: Scenario, target: EngineTarget, options
       for (let vu = 0; vu < profile.vus; vu += 1) {
         track(
           (async () => {
-            for (let i = 0; (profile.iterations === undefined || i < profile.iterations) && mayStart(); i += 1) await iterate(vu, i);
+            for (let i = 0; (profile.iterations === undefined || i < profile.iterations) && mayStart(); i += 1) await iterate();
           })(),
         );
       }
     } else {
-      const free = Array.from({ length: profile.maxVUs }, (_, i) => profile.maxVUs - 1 - i); // a stack: lowest VU first
-      const iterationsOf = new Array<number>(profile.maxVUs).fill(0);
+      let free = profile.maxVUs;
       let fired = 0;
       await new Promise<void>((resolve) => {
         const tick = setInterval(() => {
           const due = Math.floor(arrivalsBy(profile.startRate, profile.stages, Math.min(elapsed(), totalSeconds!)));
           for (; fired < due; fired += 1) {
             if (!mayStart()) break;
-            const vu = free.pop();
-            if (vu === undefined) {
+            if (free === 0) {
               recorder.iterations.dropped += 1;
               continue;
             }
-            const iteration = iterationsOf[vu]!++;
-            track(iterate(vu, iteration).finally(() => free.push(vu)));
+            free -= 1;
+            track(iterate().finally(() => (free += 1)));
           }
           if (!mayStart() || elapsed() >= totalSeconds!) {
             clearInterval(tick);

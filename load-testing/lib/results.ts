@@ -87,7 +87,7 @@ export class RunRecorder {
   result(durationSeconds: number): RunResult {
     const requests: Record<string, RequestStats> = {};
     for (const [name, stats] of [...this.stats].sort(([a], [b]) => a.localeCompare(b))) {
-      const sorted = [...(this.latencies.get(name) ?? [])].sort((a, b) => a - b);
+      const sorted = (this.latencies.get(name) ?? []).map((v) => Math.round(v * 10) / 10).sort((a, b) => a - b);
       requests[name] = {
         ...stats,
         latencyMs: sorted.length ? { p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99), max: sorted.at(-1)! } : undefined,

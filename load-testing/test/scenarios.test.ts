@@ -4,6 +4,7 @@ import { arrivalsBy } from '../lib/engine.js';
 import { fromK6Summary } from '../lib/k6.js';
 import { evaluateThresholds, formatSummary, RunRecorder, type RunResult } from '../lib/results.js';
 import {
+  buyerOf,
   classify,
   iterationRandom,
   k6Options,
@@ -137,12 +138,16 @@ describe('scenarios', () => {
     assert.equal(run([0, 0, 0.05], held), 'DELETE /holds/{id}');
   });
 
-  test('seeded: the same VU and iteration draw the same numbers, others differ', () => {
-    const draw = (vu: number, iteration: number) => Array.from({ length: 5 }, iterationRandom(7, vu, iteration));
-    assert.deepEqual(draw(1, 2), draw(1, 2));
-    assert.notDeepEqual(draw(1, 2), draw(1, 3));
-    assert.notDeepEqual(draw(1, 2), draw(2, 2));
+  test('seeded: the same seed and iteration draw the same numbers, others differ; buyers take turns', () => {
+    const draw = (seed: number, iteration: number) => Array.from({ length: 5 }, iterationRandom(seed, iteration));
+    assert.deepEqual(draw(7, 2), draw(7, 2));
+    assert.notDeepEqual(draw(7, 2), draw(7, 3));
+    assert.notDeepEqual(draw(7, 2), draw(8, 2));
     assert.ok(draw(3, 4).every((n) => n >= 0 && n < 1));
+    assert.deepEqual(
+      [0, 1, 2, 3].map((i) => buyerOf(['a', 'b', 'c'], i)),
+      ['a', 'b', 'c', 'a'],
+    );
   });
 
   test('spike: 1× to 10× within 10 s as an open profile; knobs scale it; k6 gets a ramping-arrival-rate executor and the thresholds', () => {
