@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { promisify } from 'node:util';
 import { createRequire } from 'node:module';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { describe, test } from 'node:test';
 import { testDatabaseServerUrl, testKafkaBrokers } from '@ticketing/testing';
 import { findK6 } from '../../scripts/local-stack/k6.js';
@@ -14,6 +17,7 @@ import { runOnsale } from '../lib/run-onsale.js';
  * checks every run ends with: the inventory invariants and exactly one
  * booking.confirmed message per booking.
  */
+const execFileAsync = promisify(execFile);
 const services = () => ({ kind: 'in-process' as const, databaseServerUrl: testDatabaseServerUrl(), kafkaBrokers: testKafkaBrokers().join(',') });
 
 describe('onsale scenarios (local engine)', () => {
@@ -57,6 +61,34 @@ describe('onsale scenarios (local engine)', () => {
     assert.equal(report.result.outcomes['confirmed'], report.inventory?.confirmedBookings, report.summary);
     assert.equal(report.kafka?.bookings, report.inventory?.confirmedBookings);
     assert.equal(report.result.iterations.completed, 75, report.summary);
+  });
+
+  test('npm run load: a crossed threshold exits 99, names the threshold and writes the JSON report', { timeout: 90_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'load-run-'));
+    try {
+      const json = join(dir, 'smoke.json');
+      // Limits of a thousandth of a millisecond: every hold is too slow.
+      const run = await execFileAsync(
+        process.execPath,
+        ['--conditions=development', '--import', 'tsx', 'load-testing/run.ts', '--scenario', 'smoke', '--set', 'LATENCY_SCALE=0.000001', '--json', json],
+        {
+          cwd: resolve(import.meta.dirname, '..', '..'),
+          env: { ...process.env, TEST_DATABASE_URL: testDatabaseServerUrl(), TEST_KAFKA_BROKERS: testKafkaBrokers().join(',') },
+        },
+      ).then(
+        (r) => ({ code: 0, stdout: r.stdout }),
+        (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
+      );
+      assert.equal(run.code, 99, run.stdout);
+      assert.match(run.stdout, /^p95 POST \/holds .* CROSSED$/m);
+      assert.match(run.stdout, /^invariants: no seat sold twice/m, 'the invariants are checked whatever the thresholds say');
+      const report = JSON.parse(readFileSync(json, 'utf8')) as { exitCode: number; thresholds: { threshold: string; ok: boolean }[] };
+      assert.equal(report.exitCode, 99);
+      assert.equal(report.thresholds.find((c) => c.threshold === 'p95 POST /holds')?.ok, false);
+      assert.equal(report.thresholds.find((c) => c.threshold === 'outcome confirmed')?.ok, true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('the local engine refuses targets other than this machine', () => {
