@@ -11,8 +11,9 @@
  * TEST_DATABASE_URL / TEST_KAFKA_BROKERS / TEST_REDIS_URL, when set, are used instead of
  * starting servers (e.g. to run tests against servers you keep running);
  * TEST_KAFKA_SASL=scram-sha-512:<user>:<password> is the login of such a Kafka.
- * TEST_KAFKA_SCRAM=1 starts the throwaway Kafka with SCRAM-SHA-512 and ACLs,
- * like `npm start`'s, and passes its super user on as TEST_KAFKA_SASL.
+ * The throwaway Kafka runs SCRAM-SHA-512 with the services' users and ACLs,
+ * like `npm start`'s and the cluster's, and passes its super user on as
+ * TEST_KAFKA_SASL; TEST_KAFKA_SCRAM=0 starts it plaintext instead.
  */
 import { spawn } from 'node:child_process';
 import { appendFileSync, mkdirSync, rmSync } from 'node:fs';
@@ -41,6 +42,8 @@ const kafkaPort = 59092;
 const redisPort = 56379;
 // Machine-wide, like the ports it guards: runs from two checkouts queue too.
 const lockFile = join(tmpdir(), `ticketing-npm-test-${postgresPort}.lock`);
+/** The longest a test file may run: the slowest takes about one minute on 2 cores. */
+const fileTimeoutMs = 5 * 60_000;
 const log = logToStderr;
 
 runMain(async () => {
@@ -89,13 +92,13 @@ runMain(async () => {
       needKafka
         ? (async () => {
             rmSync(kafkaDir, { recursive: true, force: true });
-            const scram = process.env['TEST_KAFKA_SCRAM'] === '1';
+            const scram = process.env['TEST_KAFKA_SCRAM'] !== '0';
             const kafka = await startKafka({
               dataDir: kafkaDir,
               port: kafkaPort,
               log,
               installation: kafkaInstallation,
-              // Loaded only here: the plain run needs no service declarations.
+              // Loaded only here: a plaintext run needs no service declarations.
               ...(scram ? { users: await scramUsers() } : {}),
             });
             stops.push(() => kafka.stop());
@@ -169,6 +172,9 @@ function runTests(files: readonly string[], env: NodeJS.ProcessEnv): Promise<num
       ...(nodeAtLeast(20, 10) ? ['--test-concurrency=1'] : []),
       // A test that forgets to close a pool or a Kafka client must not hang CI.
       ...(nodeAtLeast(20, 14) ? ['--test-force-exit'] : []),
+      // Nor may one that waits for ever: a file still running after this is
+      // failed ("timed out") and the run goes on to the next file and the summary.
+      ...(nodeAtLeast(20, 11) ? [`--test-timeout=${fileTimeoutMs}`] : []),
       ...files,
     ],
     env,

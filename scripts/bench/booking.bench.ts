@@ -1,93 +1,198 @@
 /**
- * `npm run bench -- booking`: seat bookings through the HTTP API (hold one
- * seat, pay it) with 8, 16 and 32 buyers at a time, each for a few seconds:
- * confirmed bookings/s, p95 of a whole booking, the CPU this process (booking
- * and catalog in-process) spends per booking, and the statements and commits
- * booking sends per booking. A PNG of the throughput/latency curve.
+ * `npm run bench -- booking`: bookings through the HTTP API (hold, then pay)
+ * with 8, 16 and 32 buyers at a time, each for a few seconds, in two flows:
+ * one seat each on a large venue, and one general-admission place each on a
+ * single section (every hold and sale updates that section's one counter
+ * row: the hot event's queue). Against pgbench replaying the statements of
+ * one recorded booking of the same flow with the same number of clients
+ * (statement-replay.ts). Per row: confirmed bookings/s, p50/p95 of a whole
+ * booking, CPU per booking, statements per booking, and where the time goes
+ * (CPU of node, PostgreSQL and the rest; the sessions' wait events).
+ * A PNG of the throughput/latency curves.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { seedEvent } from '@ticketing/testing';
+import { migrateSchemaOf, seedEvent, type SeededEvent } from '@ticketing/testing';
+import { waitingRoomDefinition } from '@ticketing/waiting-room/app';
 import { StackError, runMain } from '../local-stack/errors.js';
 import { repoRoot } from '../local-stack/paths.js';
-import { countStatements, lineChartPng, log, n, percentile, postJson, startBenchServices } from './lib.js';
-import { benchmarksFile, machineLine, writeBenchmarkSection } from './report.js';
+import {
+  countStatements,
+  lineChartPng,
+  log,
+  measureWhereTimeGoes,
+  n,
+  percentile,
+  postJson,
+  runPgbench,
+  startBenchServices,
+  topWaits,
+  type WhereTimeGoes,
+} from './lib.js';
+import { machineLine, writeBenchmarkSection } from './report.js';
+import { pgbenchReplay, recordStatements } from './statement-replay.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 8);
 const levels = (process.env.BENCH_CLIENTS ?? '8,16,32').split(',').map(Number);
-const label = process.env.BENCH_LABEL ?? 'this commit';
-/** Rows of other code versions already in the section (BENCH_LABEL names this one): before/after in one table. */
-const keptRows = (): string[] => {
-  const text = existsSync(benchmarksFile) ? readFileSync(benchmarksFile, 'utf8') : '';
-  const section = /<!-- bench:booking -->([\s\S]*?)<!-- \/bench:booking -->/.exec(text)?.[1] ?? '';
-  return section.split('\n').filter((line) => /^\| [^|]+ \| \d+ \|/.test(line) && !line.startsWith(`| ${label} |`));
-};
+
+interface Measured {
+  rate: number;
+  p50: number;
+  p95: number;
+  limits: WhereTimeGoes;
+}
 
 runMain(async () => {
   const counter = countStatements();
-  const kept = keptRows();
   const local = await startBenchServices({ DATABASE_POOL_MAX: '40' });
   try {
-    const event = await seedEvent(local.pool, { seats: 60_000 });
-    // The first read copies the event's inventory from the catalog: not part of any booking.
-    await fetch(`${local.bookingUrl}/events/${event.eventId}/availability?format=compact`).then((r) => r.arrayBuffer());
-    let nextSeat = 0;
+    // As in production, where the waiting room's schema exists: every hold asks it whether the event has a room.
+    await migrateSchemaOf(local.pool, waitingRoomDefinition);
+    const database = new URL(local.databaseUrl).pathname.slice(1);
     const post = (path: string, token: string, body: unknown) => postJson(`${local.bookingUrl}${path}`, token, body);
+    const bookWith = async (token: string, holdBody: Record<string, unknown>): Promise<void> => {
+      const hold = await post('/holds', token, holdBody);
+      if (hold.status !== 201) throw new StackError(`hold answered ${hold.status}: ${JSON.stringify(hold.body)}`);
+      const paid = await post(`/holds/${hold.body.id}/checkout`, token, { paymentMethod: 'pm_card_approved' });
+      if (paid.status !== 201) throw new StackError(`checkout answered ${paid.status}: ${JSON.stringify(paid.body)}`);
+    };
+
+    const seated = await seedEvent(local.pool, { seats: 60_000, gaCapacity: 1 });
+    const ga = await seedEvent(local.pool, { seats: 1, gaCapacity: 1_000_000 });
+    let nextSeat = 0;
+    const flows: { name: string; what: string; event: SeededEvent; book(token: string): Promise<void> }[] = [
+      {
+        name: 'seats',
+        what: 'one seat each, 60,000 seats',
+        event: seated,
+        book: (token) => {
+          const seat = seated.seatIds[nextSeat++];
+          if (!seat) throw new StackError('ran out of seats: lower BENCH_SECONDS');
+          return bookWith(token, { eventId: seated.eventId, seatIds: [seat] });
+        },
+      },
+      {
+        name: 'GA',
+        what: 'one place each on one general-admission section',
+        event: ga,
+        book: (token) => bookWith(token, { eventId: ga.eventId, generalAdmission: { sectionId: ga.gaSectionId, quantity: 1 } }),
+      },
+    ];
+
     const rows: string[] = [];
-    const curve: { x: number; y: number }[] = [];
-    for (const clients of levels) {
-      log(`${clients} buyers for ${seconds} s…`);
-      const latencies: number[] = [];
-      const deadline = performance.now() + seconds * 1000;
-      const cpuBefore = process.cpuUsage();
-      const statementsBefore = counter.count();
-      const started = performance.now();
-      await Promise.all(
-        Array.from({ length: clients }, async (_, b) => {
-          const token = local.mintToken({ sub: `bench-booking-${clients}-${b}`, role: 'buyer' }, 3600);
-          while (performance.now() < deadline) {
-            const seat = event.seatIds[nextSeat++];
-            if (!seat) throw new StackError('ran out of seats: lower BENCH_SECONDS');
-            const t0 = performance.now();
-            const hold = await post('/holds', token, { eventId: event.eventId, seatIds: [seat] });
-            if (hold.status !== 201) throw new StackError(`hold answered ${hold.status}: ${JSON.stringify(hold.body)}`);
-            const paid = await post(`/holds/${hold.body.id}/checkout`, token, { paymentMethod: 'pm_card_approved' });
-            if (paid.status !== 201) throw new StackError(`checkout answered ${paid.status}: ${JSON.stringify(paid.body)}`);
-            latencies.push(performance.now() - t0);
-          }
-        }),
-      );
-      const elapsed = (performance.now() - started) / 1000;
-      const cpu = process.cpuUsage(cpuBefore);
-      const statements = counter.count() - statementsBefore;
-      latencies.sort((a, b) => a - b);
-      const rate = latencies.length / elapsed;
-      rows.push(
-        `| ${label} | ${clients} | ${n(rate)} | ${n(percentile(latencies, 50), 1)} | ${n(percentile(latencies, 95), 1)} | ${n((cpu.user + cpu.system) / 1000 / latencies.length, 1)} | ${n(statements / latencies.length, 1)} |`,
-      );
-      curve.push({ x: rate, y: percentile(latencies, 95) });
+    const limitRows: string[] = [];
+    const series: { name: string; color: string; points: { x: number; y: number }[] }[] = [];
+    const colors = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728'];
+    let statementsOfOne = '';
+    for (const flow of flows) {
+      // The first read copies the event's inventory from the catalog: not part of any booking.
+      await fetch(`${local.bookingUrl}/events/${flow.event.eventId}/availability?format=compact`).then((r) => r.arrayBuffer());
+      // One booking recorded after a warm-up (every named statement prepared, nothing left to copy).
+      const recorder = local.mintToken({ sub: `bench-recorded-${flow.name}`, role: 'buyer' }, 3600);
+      await flow.book(recorder);
+      const recordedSeat = flow.name === 'seats' ? seated.seatIds[nextSeat] : undefined;
+      const recorded = await recordStatements(() => flow.book(recorder));
+
+      const api: (Measured & { clients: number; cpuMs: number; statements: number })[] = [];
+      for (const clients of levels) {
+        log(`API, ${flow.name}: ${clients} buyers for ${seconds} s…`);
+        const latencies: number[] = [];
+        const deadline = performance.now() + seconds * 1000;
+        const cpuBefore = process.cpuUsage();
+        const statementsBefore = counter.count();
+        const measuring = measureWhereTimeGoes(local.pool, database);
+        const started = performance.now();
+        await Promise.all(
+          Array.from({ length: clients }, async (_, b) => {
+            const token = local.mintToken({ sub: `bench-${flow.name}-${clients}-${b}`, role: 'buyer' }, 3600);
+            while (performance.now() < deadline) {
+              const t0 = performance.now();
+              await flow.book(token);
+              latencies.push(performance.now() - t0);
+            }
+          }),
+        );
+        const elapsed = (performance.now() - started) / 1000;
+        const cpu = process.cpuUsage(cpuBefore);
+        const limits = await measuring.stop();
+        latencies.sort((a, b) => a - b);
+        api.push({
+          clients,
+          rate: latencies.length / elapsed,
+          p50: percentile(latencies, 50),
+          p95: percentile(latencies, 95),
+          cpuMs: (cpu.user + cpu.system) / 1000 / latencies.length,
+          statements: (counter.count() - statementsBefore) / latencies.length,
+          limits,
+        });
+      }
+
+      // pgbench books what the API left: the next free seats in order, or places of the same section.
+      const seatTable = `bench_seats_${flow.name.toLowerCase()}`;
+      const seatSequence = `${seatTable}_sequence`;
+      await local.pool.query(`CREATE TABLE ${seatTable} (n bigint PRIMARY KEY, seat_id uuid NOT NULL)`);
+      await local.pool.query(`CREATE SEQUENCE ${seatSequence}`);
+      await local.pool.query(`INSERT INTO ${seatTable} SELECT ordinality, seat FROM unnest($1::uuid[]) WITH ORDINALITY AS t (seat, ordinality)`, [
+        flow.name === 'seats' ? seated.seatIds.slice(nextSeat) : [],
+      ]);
+      const replay = pgbenchReplay(recorded, { seatId: recordedSeat, eventId: flow.event.eventId, seatTable, seatSequence });
+      statementsOfOne += `${flow.name}: ${replay.statements}; `;
+      const baseline: Measured[] = [];
+      for (const clients of levels) {
+        log(`pgbench, ${flow.name}: ${clients} clients for ${seconds} s…`);
+        const measuring = measureWhereTimeGoes(local.pool, database);
+        const run = await runPgbench({ databaseUrl: local.databaseUrl, script: replay.script, defines: replay.defines, clients, seconds, prepared: true });
+        baseline.push({ rate: run.tps, p50: run.p50Ms, p95: run.p95Ms, limits: await measuring.stop() });
+      }
+
+      const cpuSplit = (l: WhereTimeGoes) => `${n(l.cpuPercent.node)} / ${n(l.cpuPercent.postgres)} / ${n(l.cpuPercent.other)} / ${n(l.cpuPercent.idle)}`;
+      api.forEach((r, i) => {
+        const b = baseline[i]!;
+        rows.push(
+          `| ${flow.name} | ${r.clients} | ${n(r.rate)} | ${n(r.p50, 1)} | ${n(r.p95, 1)} | ${n(r.cpuMs, 1)} | ${n(r.statements, 1)} | ${n(b.rate)} | ${n(b.p95, 1)} | **${n(r.rate / b.rate, 2)}** |`,
+        );
+        limitRows.push(`| ${flow.name}, API | ${r.clients} | ${cpuSplit(r.limits)} | ${topWaits(r.limits.waits)} |`);
+        limitRows.push(`| ${flow.name}, pgbench | ${r.clients} | ${cpuSplit(b.limits)} | ${topWaits(b.limits.waits)} |`);
+      });
+      series.push({ name: `${flow.name}: HTTP API`, color: colors[series.length]!, points: api.map((r) => ({ x: r.rate, y: r.p95 })) });
+      series.push({ name: `${flow.name}: pgbench`, color: colors[series.length]!, points: baseline.map((r) => ({ x: r.rate, y: r.p95 })) });
     }
+
+    const oversold = await local.pool.query<{ count: string }>(
+      `SELECT count(*) FROM booking.ga_inventory WHERE sold + held > capacity
+       UNION ALL SELECT count(*) FROM (SELECT seat_id FROM booking.booking_seats GROUP BY event_id, seat_id HAVING count(*) > 1) twice`,
+    );
+    const oversells = oversold.rows.reduce((sum, r) => sum + Number(r.count), 0);
+    if (oversells > 0) throw new StackError(`${oversells} oversold sections or seats sold twice`);
+
     writeFileSync(
       join(repoRoot, 'docs', 'benchmarks', 'booking.png'),
       lineChartPng({
-        title: 'Seat booking (hold + checkout): throughput vs p95',
+        title: 'Bookings (hold + checkout): throughput vs p95',
         xLabel: 'confirmed bookings per second',
         yLabel: 'p95 of a booking (ms)',
-        series: [{ name: `${levels.join('/')} buyers`, color: '#1f77b4', points: curve }],
+        series,
       }),
     );
     writeBenchmarkSection(
       'booking',
       `## Seat booking through the API
 
-\`npm run bench -- booking\` · ${machineLine()} · each row: that many buyers booking one seat each (hold, then pay), back to back, for ${seconds} s; catalog and booking in this process (CPU is the whole process's).
+\`npm run bench -- booking\` · ${machineLine()} · each row: that many buyers booking (hold, then pay), back to back, for ${seconds} s — **seats**: ${flows[0]!.what}; **GA**: ${flows[1]!.what}; catalog and booking in this process (CPU is the whole process's, the load generator's included); then pgbench with as many clients.
 
-| code | buyers | bookings/s | p50 ms | p95 ms | CPU ms per booking | statements per booking |
-| --- | ---: | ---: | ---: | ---: | ---: | ---: |
-${[...kept, ...rows].join('\n')}
+| flow | buyers | bookings/s | p50 ms | p95 ms | CPU ms per booking | statements per booking | pgbench bookings/s | pgbench p95 ms | API / pgbench |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+${rows.join('\n')}
 
-Rows of another code version (its label) were measured in an earlier run of this benchmark on the same machine; \`BENCH_LABEL=<label>\` names a run's rows.
-Statements per booking count every statement this process sent (BEGIN and COMMIT included; the relay's and the idempotency store's too), divided by the bookings.
+- The baseline is booking's own SQL: the statements one booking of the flow sent through the API (${statementsOfOne.replace(/; $/, '')}; recorded from this process's database clients, BEGIN and COMMIT included, the relays' background statements left out), replayed by pgbench with the same texts, prepared, one booking per pgbench transaction. Each transaction first draws its seat and new ids in one extra statement (\`scripts/bench/statement-replay.ts\`).
+- Statements per booking (API) count every statement this process sent (BEGIN and COMMIT, the outbox relay's too), divided by the bookings.
+- No seat sold twice and no section over capacity after all runs (checked in SQL; the benchmark fails otherwise).
+
+**Where the time goes** (during each row: CPU of the whole machine from /proc, 100 % = both cores; the database sessions' wait events sampled every 100 ms from pg_stat_activity, \`CPU\` = running, not waiting):
+
+| run | clients | CPU % node / postgres / other / idle | what active sessions did |
+| --- | ---: | --- | --- |
+${limitRows.join('\n')}
 
 ![booking curve](benchmarks/booking.png)`,
     );

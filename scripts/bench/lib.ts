@@ -118,6 +118,8 @@ export async function runPgbench(options: {
   clients: number;
   seconds: number;
   prepared?: boolean;
+  /** `--define` variables the script reads as `:name`. */
+  defines?: Record<string, string>;
 }): Promise<PgbenchResult> {
   const pgbench = await ensurePgbench({ log });
   const dir = mkdtempSync(join(tmpdir(), 'pgbench-'));
@@ -133,6 +135,7 @@ export async function runPgbench(options: {
       '--log',
       `--log-prefix=${join(dir, 'tx')}`,
       `--file=${scriptFile}`,
+      ...Object.entries(options.defines ?? {}).map(([name, value]) => `--define=${name}=${value}`),
       options.databaseUrl,
     ];
     const run = await runCommand(pgbench, args, { showOutput: false });
@@ -164,3 +167,105 @@ export async function postJson(url: string, token: string, body: unknown): Promi
 
 /** Formats a number for a Markdown table. */
 export const n = (value: number, digits = 0): string => (Number.isFinite(value) ? value.toFixed(digits) : '–');
+
+/** CPU seconds (user + system) of each running process named `postgres`, by pid, from /proc. */
+function postgresCpuSeconds(): Map<string, number> {
+  const byPid = new Map<string, number>();
+  for (const pid of readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (!stat.includes('(postgres)')) continue;
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      byPid.set(pid, (Number(fields[11]) + Number(fields[12])) / 100); // utime, stime in USER_HZ
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return byPid;
+}
+
+/** PostgreSQL's CPU seconds between two readings; a backend that exited in between is missing (so this is a lower bound). */
+function postgresCpuSince(before: Map<string, number>): number {
+  let seconds = 0;
+  for (const [pid, now] of postgresCpuSeconds()) seconds += now - (before.get(pid) ?? 0);
+  return seconds;
+}
+
+/** Busy and total CPU seconds of the whole machine, from /proc/stat. */
+function machineCpuSeconds(): { busy: number; total: number } {
+  const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
+  const values = fields.map(Number);
+  const idle = (values[3] ?? 0) + (values[4] ?? 0);
+  const total = values.reduce((a, b) => a + b, 0);
+  return { busy: (total - idle) / 100, total: total / 100 };
+}
+
+export interface WhereTimeGoes {
+  /** Share of the machine's CPU (all cores = 100 %) used by this process, by PostgreSQL, and by anything else (pgbench, other work). */
+  cpuPercent: { node: number; postgres: number; other: number; idle: number };
+  /** What the database's active sessions were waiting for, as a share of samples (`CPU` = not waiting). */
+  waits: Record<string, number>;
+}
+
+/**
+ * Measures what limits a run while it goes: CPU of this process, of
+ * PostgreSQL and of the rest of the machine, and pg_stat_activity's wait
+ * events of the sessions on `database` sampled every 100 ms.
+ */
+export function measureWhereTimeGoes(pool: pg.Pool, database: string): { stop(): Promise<WhereTimeGoes> } {
+  const node0 = process.cpuUsage();
+  const pg0 = postgresCpuSeconds();
+  const machine0 = machineCpuSeconds();
+  const waits: Record<string, number> = {};
+  let samples = 0;
+  let stopped = false;
+  const sampling = (async () => {
+    while (!stopped) {
+      const { rows } = await pool
+        .query<{ wait: string }>(
+          `SELECT coalesce(wait_event_type || ':' || wait_event, 'CPU') AS wait FROM pg_stat_activity
+            WHERE datname = $1 AND state = 'active' AND pid <> pg_backend_pid()`,
+          [database],
+        )
+        .catch((error: Error) => {
+          log(`sampling pg_stat_activity failed: ${error.message}`);
+          return { rows: [] };
+        });
+      for (const { wait } of rows) waits[wait] = (waits[wait] ?? 0) + 1;
+      samples += rows.length;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await sampling;
+      const node = process.cpuUsage(node0);
+      const machine = machineCpuSeconds();
+      const total = machine.total - machine0.total;
+      const busy = machine.busy - machine0.busy;
+      const nodeSeconds = (node.user + node.system) / 1e6;
+      const postgresSeconds = postgresCpuSince(pg0);
+      const pct = (seconds: number) => (total > 0 ? (100 * seconds) / total : NaN);
+      const shares = Object.fromEntries(Object.entries(waits).map(([wait, count]) => [wait, samples ? (100 * count) / samples : 0]));
+      return {
+        cpuPercent: {
+          node: pct(nodeSeconds),
+          postgres: pct(postgresSeconds),
+          other: pct(Math.max(0, busy - nodeSeconds - postgresSeconds)),
+          idle: pct(total - busy),
+        },
+        waits: shares,
+      };
+    },
+  };
+}
+
+/** The largest wait shares, as `CPU 71 %, Lock:transactionid 12 %`. */
+export function topWaits(waits: Record<string, number>, count = 3): string {
+  return Object.entries(waits)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, count)
+    .map(([wait, share]) => `${wait} ${share.toFixed(0)} %`)
+    .join(', ');
+}

@@ -537,6 +537,9 @@ auto.create.topics.enable=false
 num.partitions=3
 # Consumers in tests join at once; no reason to wait for more members.
 group.initial.rebalance.delay.ms=0
+# A test run creates hundreds of small topics: each partition's index files are
+# preallocated at this size (sparse where the file system allows; 10 MiB by default).
+log.index.size.max.bytes=1048576
 `;
 }
 

@@ -3,6 +3,7 @@ import { eventHasStarted, eventOwnerOf } from './catalog-reader.js';
 import { lockGa, lockSeatsOfBookings, returnSoldGaPlaces, returnSoldSeats } from './inventory.js';
 import type { Outbox } from './messages.js';
 import { markRefundPending } from './refunds.js';
+import { named } from './statements.js';
 
 export interface BookingRow {
   id: string;
@@ -63,14 +64,21 @@ export async function listSalesOfEvent(db: Pool | Tx, eventId: string, requester
   return listBookings(db, { eventId });
 }
 
-export async function viewBooking(db: Pool | Tx, booking: BookingRow): Promise<BookingView> {
-  const seats = await db.query<{ seat_id: string }>('SELECT seat_id FROM booking.booking_seats WHERE booking_id = $1 ORDER BY seat_id', [booking.id]);
+/** What the API shows of a booking; `knownSeatIds`, when the caller just wrote them, spares reading them back. */
+export async function viewBooking(db: Pool | Tx, booking: BookingRow, knownSeatIds?: readonly string[]): Promise<BookingView> {
+  const seatIds = knownSeatIds
+    ? [...knownSeatIds].sort()
+    : (
+        await db.query<{ seat_id: string }>(named('seats-of-booking', 'SELECT seat_id FROM booking.booking_seats WHERE booking_id = $1 ORDER BY seat_id'), [
+          booking.id,
+        ])
+      ).rows.map((r) => r.seat_id);
   return {
     id: booking.id,
     reference: booking.reference,
     eventId: booking.event_id,
     status: booking.status,
-    seatIds: seats.rows.map((r) => r.seat_id),
+    seatIds,
     generalAdmission: booking.ga_section_id ? { sectionId: booking.ga_section_id, quantity: booking.ga_quantity! } : null,
     amount: { cents: booking.amount_cents, currency: booking.currency },
     createdAt: booking.created_at.toISOString(),

@@ -277,7 +277,7 @@ async function confirm(tx: Tx, outbox: Outbox, locked: LockedHold, payment: Paym
     [hold.id],
   );
   await tx.query(named('confirm-4', `UPDATE booking.payments SET status = 'approved', updated_at = now() WHERE id = $1`), [payment.id]);
-  const booking = await viewBooking(tx, inserted.rows[0]!);
+  const booking = await viewBooking(tx, inserted.rows[0]!, hold.ga_section_id ? [] : locked.seats.map((s) => s.seat_id));
   await outbox.enqueue(tx, 'booking.confirmed', hold.event_id, {
     bookingId,
     bookingReference: reference,

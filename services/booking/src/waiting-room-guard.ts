@@ -6,6 +6,7 @@
  * which it owns) and the pass check against its published keys.
  */
 import { HttpProblem, principalOf, problems, type Pool } from '@ticketing/platform';
+import { named } from './statements.js';
 import { admissionPassHeader, createAdmissionPassVerifier, passRejections, type PassRejection } from '@ticketing/platform/admission-pass';
 import type { Request } from 'express';
 import { Counter, type Registry } from 'prom-client';
@@ -15,7 +16,10 @@ const undefinedTable = '42P01';
 /** Whether the event has a waiting room. Before the waiting room's schema exists no event has one. */
 async function hasWaitingRoom(pool: Pool, eventId: string): Promise<boolean> {
   try {
-    const { rows } = await pool.query<{ exists: boolean }>('SELECT EXISTS (SELECT 1 FROM waiting_room.rooms WHERE event_id = $1) AS exists', [eventId]);
+    const { rows } = await pool.query<{ exists: boolean }>(
+      named('has-waiting-room', 'SELECT EXISTS (SELECT 1 FROM waiting_room.rooms WHERE event_id = $1) AS exists'),
+      [eventId],
+    );
     return rows[0]?.exists === true;
   } catch (error) {
     if ((error as { code?: string }).code === undefinedTable) return false;

@@ -22,7 +22,8 @@ describe('one row locked by an idle session', () => {
     assert.equal((await hold('warm-up', { seatIds: [event.seatIds[199]] })).status, 201);
 
     // An operator's psql session: locks one seat and stays idle in its transaction.
-    const psql = new pg.Client({ connectionString: h.databaseUrl });
+    // Bounded, unlike a real psql: if something else held the row, the test fails instead of waiting for ever.
+    const psql = new pg.Client({ connectionString: h.databaseUrl, statement_timeout: 10_000, query_timeout: 15_000 });
     await psql.connect();
     psql.on('error', () => undefined);
     await psql.query('BEGIN');

@@ -113,12 +113,15 @@ export function testToken(sub: string, role: Role, options: TestTokenOptions = {
   );
 }
 
-/** Small fetch wrapper for JSON APIs in tests. */
+/**
+ * Small fetch wrapper for JSON APIs in tests. A request that gets no answer
+ * within `timeoutMs` fails naming itself, instead of hanging the test file.
+ */
 export async function http(
   baseUrl: string,
   method: string,
   path: string,
-  options: { token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {},
+  options: { token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string>; /** @default 30000 */ timeoutMs?: number } = {},
 ): Promise<{ status: number; body: any; headers: Headers }> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
@@ -127,8 +130,16 @@ export async function http(
     body = JSON.stringify(options.body);
     headers['content-type'] ??= 'application/json';
   }
-  const res = await fetch(`${baseUrl}${path}`, { method, headers, body });
-  const text = await res.text();
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  let res: Response;
+  let text: string;
+  try {
+    res = await fetch(`${baseUrl}${path}`, { method, headers, body, signal: AbortSignal.timeout(timeoutMs) });
+    text = await res.text();
+  } catch (error) {
+    if ((error as Error).name !== 'TimeoutError') throw error;
+    throw new Error(`${method} ${baseUrl}${path} got no answer within ${timeoutMs} ms`);
+  }
   let parsed: unknown = text;
   try {
     parsed = text ? JSON.parse(text) : undefined;

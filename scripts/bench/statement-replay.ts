@@ -1,0 +1,103 @@
+/**
+ * The baseline of the booking benchmark: the statements one booking sends
+ * through the API, recorded from this process's pg clients, replayed by
+ * pgbench with the same texts (prepared, as booking's named statements are).
+ *
+ * Values that must be new for every booking (the ids booking generates, the
+ * booking reference, the seat) come from one small statement at the start of
+ * each pgbench transaction; the others are the recorded values, passed as
+ * pgbench variables so each statement text stays exactly what booking sent.
+ */
+import pg from 'pg';
+
+export interface RecordedStatement {
+  text: string;
+  values: readonly unknown[];
+}
+
+/** Records what this process's pg clients send while `work` runs. */
+export async function recordStatements(work: () => Promise<void>): Promise<RecordedStatement[]> {
+  const recorded: RecordedStatement[] = [];
+  const original = pg.Client.prototype.query;
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    const [first, second] = args as [unknown, unknown];
+    if (typeof first === 'string') recorded.push({ text: first, values: Array.isArray(second) ? second : [] });
+    else if (first && typeof first === 'object' && 'text' in first) {
+      const config = first as pg.QueryConfig;
+      recorded.push({ text: config.text, values: config.values ?? (Array.isArray(second) ? second : []) });
+    }
+    return (original as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof original;
+  try {
+    await work();
+  } finally {
+    pg.Client.prototype.query = original;
+  }
+  return recorded;
+}
+
+/** Background loops (the outbox and catalog-change relays) run beside requests: not part of a booking's own SQL. */
+const background = /published_at IS NULL|SET published_at|pg_try_advisory|pg_advisory/;
+
+export interface PgbenchReplay {
+  /** The pgbench script: one booking per transaction. */
+  script: string;
+  /** `--define` variables: the recorded values that stay the same. */
+  defines: Record<string, string>;
+  /** Statements of one booking in the script (BEGIN and COMMIT included; the value statement not). */
+  statements: number;
+}
+
+const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Turns one recorded booking into a pgbench script. `seatId` is the seat it
+ * booked: each replay takes the next seat of `seatTable` (n, seat_id) through
+ * `seatSequence` instead; `eventId` stays; every other uuid and the booking
+ * reference (`BK-…`) are generated anew per transaction.
+ */
+export function pgbenchReplay(
+  recorded: readonly RecordedStatement[],
+  options: { seatId?: string | undefined; eventId: string; seatTable: string; seatSequence: string },
+): PgbenchReplay {
+  const fresh = new Map<string, string>(); // recorded value → variable made per transaction
+  const defines: Record<string, string> = {};
+  const generated: string[] = ['next.seat', `'{' || next.seat || '}' AS seats`];
+  const variableFor = (value: unknown): string | null => {
+    if (value === null || value === undefined) return null;
+    const text = Array.isArray(value) ? `{${value.map(String).join(',')}}` : typeof value === 'object' ? JSON.stringify(value) : String(value);
+    if (options.seatId && text === options.seatId) return 'seat';
+    if (options.seatId && text === `{${options.seatId}}`) return 'seats';
+    if ((uuid.test(text) && text !== options.eventId) || /^BK-/.test(text)) {
+      let name = fresh.get(text);
+      if (!name) {
+        name = `v${fresh.size + 1}`;
+        fresh.set(text, name);
+        generated.push(uuid.test(text) ? `gen_random_uuid() AS ${name}` : `'BK-' || upper(substr(md5(random()::text), 1, 9)) AS ${name}`);
+      }
+      return name;
+    }
+    const name = `c${Object.keys(defines).length + 1}`;
+    defines[name] = text;
+    return name;
+  };
+  const lines: string[] = [];
+  for (const { text, values } of recorded.filter((s) => !background.test(s.text))) {
+    const names = values.map(variableFor);
+    // $10 before $1: replace the longest placeholders first.
+    const sql = text
+      .replace(/\s+/g, ' ')
+      .trim()
+      .replace(/\$(\d+)/g, (_, index: string) => {
+        const name = names[Number(index) - 1];
+        return name === null || name === undefined ? 'NULL' : `:${name}`;
+      });
+    lines.push(`${sql};`);
+  }
+  if (!options.seatId) generated.splice(0, 2); // general admission: no seat to draw
+  // The sequence in an uncorrelated subquery: drawn once per transaction, not once per row scanned.
+  const next = options.seatId
+    ? ` FROM (SELECT seat_id::text AS seat FROM ${options.seatTable} WHERE n = (SELECT nextval('${options.seatSequence}'))) AS next`
+    : '';
+  return { script: `SELECT ${generated.join(', ')}${next} \\gset\n${lines.join('\n')}\n`, defines, statements: lines.length };
+}
