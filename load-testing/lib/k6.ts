@@ -99,7 +99,8 @@ export function fromK6Summary(scenario: string, thresholds: Thresholds, summary:
     scenario,
     engine: 'k6',
     durationSeconds: rate > 0 ? totalRequests / rate : 0,
-    iterations: { completed: m['iterations']?.count ?? 0, dropped: m['dropped_iterations']?.count ?? 0, interrupted: m['interrupted_iterations']?.count ?? 0 },
+    // k6 counts iterations cut off at the end only in its own summary (printed above), not as a metric.
+    iterations: { completed: m['iterations']?.count ?? 0, dropped: m['dropped_iterations']?.count ?? 0, interrupted: 0 },
     requests,
     // Counted per scenario request (setup()'s look at the event is not one).
     totals: { requests: (m['request_errors']?.passes ?? 0) + (m['request_errors']?.fails ?? 0), errors: m['request_errors']?.passes ?? 0 },

@@ -96,7 +96,7 @@ export class RunRecorder {
     return {
       scenario: this.scenario,
       engine: 'local',
-      durationSeconds,
+      durationSeconds: Math.round(durationSeconds * 1000) / 1000,
       iterations: { ...this.iterations },
       requests,
       totals: { requests: this.requests, errors: this.errors },
