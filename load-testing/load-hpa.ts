@@ -19,11 +19,12 @@ import { parseArgs } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
 import { tokenMintFromSigningKeys } from '@ticketing/users/signing-keys';
 import { allServices } from '../services/services.js';
-import { k6TokensSecret, renderTestRun } from '../charts/apps/load-testing.js';
+import { findLoadTestProfile, k6TokensSecret, renderTestRun } from '../charts/apps/load-testing.js';
 import { namespaces } from '../charts/settings.js';
 import { StackError, runMain } from '../scripts/local-stack/errors.js';
 import { lineChartPng } from '../scripts/local-stack/line-chart.js';
 import { localDir } from '../scripts/local-stack/paths.js';
+import { scenario } from './scenarios.js';
 import { analyseHpaTimeline, formatHpaReport, type DeploymentObject, type HpaObject, type Sample } from './hpa/timeline.js';
 import { mintBuyerTokens, mintPartnerToken, seedOnsaleEvent } from './lib/onsale.js';
 
@@ -37,9 +38,9 @@ runMain(async () => {
       'event-id': { type: 'string' },
       seed: { type: 'boolean', default: false },
       'gateway-url': { type: 'string' },
-      seats: { type: 'string', default: '20000' },
-      ga: { type: 'string', default: '10000' },
-      buyers: { type: 'string', default: '2000' },
+      seats: { type: 'string' },
+      ga: { type: 'string' },
+      buyers: { type: 'string' },
       context: { type: 'string' },
       interval: { type: 'string', default: '10' },
       cooldown: { type: 'string', default: '480' },
@@ -73,18 +74,23 @@ runMain(async () => {
   if (!signingKeys) throw new StackError(`No signing keys: set USERS_SIGNING_KEYS or let this context read secret users-secrets in ${app}.`);
   const mint = await tokenMintFromSigningKeys(signingKeys);
 
+  // The profile's scenario says what to seed and how many buyers; --seats / --ga / --buyers override it.
+  const profile = findLoadTestProfile(values.env, values.profile);
+  const { data } = scenario(profile.scenario, {
+    ...profile.env,
+    ...(values.seats === undefined ? {} : { SEATS: values.seats }),
+    ...(values.ga === undefined ? {} : { GA: values.ga }),
+    ...(values.buyers === undefined ? {} : { BUYERS: values.buyers }),
+  });
+
   let eventId = values['event-id'];
   if (!eventId) {
     if (!values.seed || !values['gateway-url']) throw new StackError('Give --event-id ID, or --seed with --gateway-url https://<the environment domain>.');
-    const seeded = await seedOnsaleEvent(`${values['gateway-url'].replace(/\/+$/, '')}/api/catalog`, await mintPartnerToken(mint), {
-      seats: Number(values.seats),
-      gaCapacity: Number(values.ga),
-    });
-    eventId = seeded.eventId;
-    log(`seeded event ${eventId}: ${seeded.seats} seats, ${seeded.gaCapacity} GA places`);
+    ({ eventId } = await seedOnsaleEvent(`${values['gateway-url'].replace(/\/+$/, '')}/api/catalog`, await mintPartnerToken(mint), data));
+    log(`seeded event ${eventId}: ${data.seats} seats, ${data.gaCapacity} GA places`);
   }
   const testRun = renderTestRun(values.env, values.profile, allServices, eventId);
-  const buyerTokens = await mintBuyerTokens(mint, Number(values.buyers));
+  const buyerTokens = await mintBuyerTokens(mint, data.buyers);
 
   const secret = { metadata: { name: k6TokensSecret, namespace: loadNs }, stringData: { BUYER_TOKENS: buyerTokens.join(',') } };
   await core.deleteNamespacedSecret({ name: k6TokensSecret, namespace: loadNs }).catch(ignoreNotFound);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { allServices } from '../../services/services.js';
 import { clusterAddons, waves } from '../addons.js';
-import { k6RunnerPodLabels, loadTestProfiles, renderTestRun } from '../apps/load-testing.js';
+import { k6RunnerPodLabels, k6ScriptFiles, loadTestProfiles, renderTestRun } from '../apps/load-testing.js';
 import { externalSecrets } from '../external-secrets.js';
 import { environments } from '../environments.js';
 import { addonPods, dataStores, edgeProxy, endpoints, namespaces, publicGateway } from '../settings.js';
@@ -514,7 +514,15 @@ test('load tests: the dev TestRuns split the load across runner pods, use a pinn
   assert.equal(env.SCENARIO, 'spike');
   assert.match(env.BOOKING_URL!, /^http:\/\/gateway\.ticketing\.svc:\d+\/api\/booking$/);
   const script = byKind(inEnv('dev'), 'ConfigMap').find((c) => c.object.metadata.name === spike.spec.script.configMap.name);
-  assert.ok(script?.object.data['onsale.ts'].includes('scenarios.spike'), 'the synced ConfigMap holds the k6 script with the spike scenario');
+  const files = script?.object.data as Record<string, string>;
+  assert.ok(files[spike.spec.script.configMap.file]?.includes("from './scenarios.ts'"), 'the synced ConfigMap holds the k6 script');
+  assert.ok(files['scenarios.ts']?.includes("case 'spike'"), 'and the scenarios module it imports, with the spike scenario');
+  // Every relative import of every shipped file is shipped too (k6 resolves them in the mounted directory).
+  for (const [file, text] of Object.entries(files)) {
+    for (const [, imported] of text.matchAll(/\sfrom\s+'\.\/([^']+)'/g))
+      assert.ok(files[imported!] !== undefined, `${file} imports ./${imported}, which is not in the ConfigMap`);
+  }
+  assert.deepEqual(Object.keys(k6ScriptFiles()), ['onsale.ts', 'scenarios.ts']);
   assert.throws(() => renderTestRun('prod', 'spike', allServices, 'x'), /runs no load tests/);
   assert.ok(clusterAddons.some((a) => a.chart === 'k6-operator' && /^\d+\.\d+\.\d+$/.test(a.version)));
 });

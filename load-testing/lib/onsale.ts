@@ -1,77 +1,35 @@
 /**
- * Node-side helpers of the onsale load test, shared by run.ts and the test:
- * start catalog + booking in-process on a throwaway database, seed an event
- * through the catalog API, run k6 (a k6 you installed; clusters) and check
- * the inventory in PostgreSQL. The autocannon generator (local runs, the
- * default) is in autocannon-onsale.ts.
+ * Node-side helpers of the onsale load runs, shared by run.ts, load-hpa.ts and
+ * the tests: seed a scenario's event through the catalog API, mint buyer
+ * tokens, and the checks after every run: the inventory invariants straight
+ * in PostgreSQL and exactly one booking.confirmed message on Kafka per
+ * confirmed booking.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import type { Principal } from '@ticketing/platform/auth';
+import { assertInventoryInvariants, consumeTopic, type ConsumedMessage } from '@ticketing/testing';
 import pg from 'pg';
 
 import { StackError } from '../../scripts/local-stack/errors.js';
-import { findK6 } from '../../scripts/local-stack/k6.js';
-import { runCommand } from '../../scripts/local-stack/commands.js';
-import type { OnsaleCounts, OnsaleTarget } from './autocannon-onsale.js';
-import { assertInventoryInvariants } from '@ticketing/testing';
-
-export const onsaleScript = resolve(import.meta.dirname, '..', 'onsale.ts');
+import { seedRequests, targetOf, type SeedData, type Target } from '../scenarios.js';
 
 // ---------------------------------------------------------------- seeding and tokens
 
-export interface SeedOptions {
-  /** Seated places, laid out in rows of 25. @default 500 */
-  seats?: number;
-  /** General-admission places. @default 300 */
-  gaCapacity?: number;
-  city?: string;
+/** Creates the scenario's venue and on-sale event through the catalog API (as a partner); returns the run's target. */
+export async function seedOnsaleEvent(catalogUrl: string, partnerToken: string, data: SeedData): Promise<Target> {
+  const { venue, event } = seedRequests(data, crypto.randomUUID().slice(0, 8), Date.now());
+  const createdVenue = await postJson(catalogUrl, '/venues', partnerToken, venue);
+  const created = await postJson(catalogUrl, '/events', partnerToken, event(createdVenue.id));
+  return targetOfEvent(catalogUrl, created.id);
 }
 
-/** Creates a venue and an on-sale event through the catalog API (as a partner); returns the event id. */
-export async function seedOnsaleEvent(
-  catalogUrl: string,
-  partnerToken: string,
-  options: SeedOptions = {},
-): Promise<{ eventId: string; venueId: string; seats: number; gaCapacity: number }> {
-  const seats = options.seats ?? 500;
-  const gaCapacity = options.gaCapacity ?? 300;
-  const perRow = 25;
-  const rows = Array.from({ length: Math.ceil(seats / perRow) }, (_, i) => ({
-    row: rowLabel(i),
-    seats: Math.min(perRow, seats - i * perRow),
-  }));
-  const stamp = new Date().toISOString();
-  const venue = await postJson(catalogUrl, '/venues', partnerToken, {
-    name: `Onsale Arena ${stamp}`,
-    city: options.city ?? 'Loadville',
-    sections: [
-      ...(seats > 0 ? [{ name: 'Stalls', kind: 'seated', category: 'standard', rows }] : []),
-      ...(gaCapacity > 0 ? [{ name: 'Floor', kind: 'general_admission', category: 'floor', capacity: gaCapacity }] : []),
-    ],
-  });
-  const startsAt = new Date(Date.now() + 30 * 24 * 3600 * 1000);
-  startsAt.setUTCMinutes(0, 0, 0);
-  const event = await postJson(catalogUrl, '/events', partnerToken, {
-    venueId: venue.id,
-    title: `Onsale load test ${stamp}`,
-    description: 'Created by load-testing/run.ts',
-    startsAt: startsAt.toISOString(),
-    endsAt: new Date(startsAt.getTime() + 3 * 3600 * 1000).toISOString(),
-    priceTiers: [
-      ...(seats > 0 ? [{ category: 'standard', priceCents: 4500, currency: 'EUR' }] : []),
-      ...(gaCapacity > 0 ? [{ category: 'floor', priceCents: 2500, currency: 'EUR' }] : []),
-    ],
-  });
-  return { eventId: event.id, venueId: venue.id, seats, gaCapacity };
-}
-
-/** A, B, …, Z, AA, AB, … */
-function rowLabel(index: number): string {
-  let label = '';
-  for (let n = index + 1; n > 0; n = Math.floor((n - 1) / 26)) label = String.fromCharCode(65 + ((n - 1) % 26)) + label;
-  return label;
+/** The target of an existing event: it must be on sale. */
+export async function targetOfEvent(catalogUrl: string, eventId: string): Promise<Target> {
+  const response = await fetch(`${catalogUrl}/events/${eventId}`, { signal: AbortSignal.timeout(10_000) });
+  const text = await response.text();
+  if (response.status !== 200) throw new StackError(`GET ${catalogUrl}/events/${eventId} answered ${response.status}: ${text.slice(0, 300)}`);
+  const event = JSON.parse(text) as Parameters<typeof targetOf>[0] & { status: string };
+  if (event.status !== 'on_sale') throw new StackError(`event ${eventId} is ${event.status}, not on_sale`);
+  return targetOf(event);
 }
 
 async function postJson(baseUrl: string, path: string, token: string, body: unknown): Promise<{ id: string }> {
@@ -97,98 +55,6 @@ export function mintBuyerTokens(mint: TokenMint, count: number, ttlSeconds = 3 *
 
 export async function mintPartnerToken(mint: TokenMint): Promise<string> {
   return mint({ sub: 'load-test-partner', role: 'partner', org: 'load-test-organization' }, 3600);
-}
-
-// ---------------------------------------------------------------- k6
-
-export type K6Target = OnsaleTarget;
-
-export interface K6Run {
-  code: number;
-  /** k6's end-of-test summary (--summary-export), if it got that far. */
-  summary: K6Summary | undefined;
-  output: string;
-}
-
-/** The parts of k6's --summary-export JSON we read. */
-export interface K6Summary {
-  metrics: Record<
-    string,
-    { count?: number; rate?: number; value?: number; passes?: number; fails?: number; 'p(95)'?: number; thresholds?: Record<string, boolean> }
-  >;
-}
-
-/**
- * Runs load-testing/onsale.ts with the k6 you installed (K6_BINARY, or k6 on
- * PATH; a StackError says how to get it otherwise). Stops it (SIGINT, then
- * SIGKILL) after `timeoutMs`. Output goes to our stderr when `echo` is set.
- */
-export async function runK6(target: K6Target, options: { scenario: string; env?: Record<string, string>; timeoutMs: number; echo?: boolean }): Promise<K6Run> {
-  const k6 = findK6();
-  const dir = mkdtempSync(join(tmpdir(), 'k6-onsale-'));
-  const summaryFile = join(dir, 'summary.json');
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    CATALOG_URL: target.catalogUrl,
-    BUYER_TOKENS: target.buyerTokens.join(','),
-    BOOKING_URL: target.bookingUrl,
-    EVENT_ID: target.eventId,
-    SCENARIO: options.scenario,
-    K6_NO_USAGE_REPORT: 'true',
-    ...options.env,
-  };
-  try {
-    // k6 reads the env itself (`__ENV`); -e would put tokens on the command line.
-    const { code, output } = await runCommand(k6, ['run', '--quiet', '--include-system-env-vars', '--summary-export', summaryFile, onsaleScript], {
-      env,
-      showOutput: options.echo,
-      timeoutMs: options.timeoutMs,
-      // Ctrl-C on the runner stops k6 too.
-      detached: false,
-    });
-    let summary: K6Summary | undefined;
-    try {
-      summary = JSON.parse(readFileSync(summaryFile, 'utf8')) as K6Summary;
-    } catch {
-      summary = undefined;
-    }
-    return { code, summary, output };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/** A counter's total in a k6 summary (0 when k6 never recorded it). */
-export function counter(summary: K6Summary | undefined, name: string): number {
-  return summary?.metrics[name]?.count ?? 0;
-}
-
-/** k6's summary in the generator-neutral shape the report and checks use. */
-export function k6Counts(run: K6Run): OnsaleCounts {
-  const m = run.summary?.metrics ?? {};
-  const requests = counter(run.summary, 'http_reqs');
-  return {
-    requests,
-    requestsPerSecond: m['http_reqs']?.rate ?? 0,
-    durationSeconds: requests / Math.max(m['http_reqs']?.rate ?? 1, 0.001),
-    statusCounts: {},
-    unexpected: Math.round((m['http_req_failed']?.value ?? 0) * requests),
-    http5xx: counter(run.summary, 'http_5xx'),
-    http429: counter(run.summary, 'http_429'),
-    errors: 0,
-    holdP95Ms: m['http_req_duration{name:POST /holds}']?.['p(95)'],
-    bookingP97_5Ms: undefined,
-    holdAttempts: counter(run.summary, 'hold_outcomes'),
-    holdsCreated: counter(run.summary, 'holds_created'),
-    bookingsConfirmed: counter(run.summary, 'bookings_confirmed'),
-    seatsBooked: counter(run.summary, 'seats_booked'),
-    gaPlacesBooked: counter(run.summary, 'ga_places_booked'),
-    paymentsDeclined: counter(run.summary, 'payments_declined'),
-    holdsReleased: counter(run.summary, 'holds_released'),
-    soldOutFlows: counter(run.summary, 'sold_out_iterations'),
-    // k6 lets iterations finish (gracefulStop) before it stops.
-    cutOff: 0,
-  };
 }
 
 // ---------------------------------------------------------------- invariants
@@ -260,36 +126,51 @@ export async function checkInventory(pool: pg.Pool, eventId: string): Promise<In
   };
 }
 
-/** One human-readable block: what the load generator counted and what the database holds. */
-export function formatReport(generator: string, counts: OnsaleCounts, inventory: InventoryReport | undefined, exitCode?: number): string {
-  const ms = (value: number | undefined): string => (value === undefined ? 'n/a' : `${value.toFixed(1)} ms`);
-  const statuses = Object.entries(counts.statusCounts)
-    .map(([status, n]) => `${status}×${n}`)
-    .join(' ');
-  const lines = [
-    ...(exitCode === undefined
-      ? []
-      : [
-          `${generator} exit code${' '.repeat(Math.max(1, 13 - generator.length))}${exitCode}${generator === 'k6' && exitCode === 99 ? ' (thresholds crossed)' : ''}`,
-        ]),
-    `requests              ${counts.requests} in ${counts.durationSeconds.toFixed(1)} s (${counts.requestsPerSecond.toFixed(1)}/s)${statuses ? `: ${statuses}` : ''}`,
-    `unexpected            ${counts.unexpected} unexpected statuses, ${counts.http5xx} 5xx, ${counts.http429} 429, ${counts.errors} connection errors/timeouts`,
-    `latency               holds p95 ${ms(counts.holdP95Ms)}${counts.bookingP97_5Ms === undefined ? '' : `, booking p97.5 ${ms(counts.bookingP97_5Ms)}`}`,
-    `holds                 ${counts.holdsCreated} created of ${counts.holdAttempts} tried (the rest 409: seats taken / not enough places)`,
-    `bookings (${generator})${' '.repeat(Math.max(1, 11 - generator.length))}${counts.bookingsConfirmed} confirmed (${counts.seatsBooked} seats + ${counts.gaPlacesBooked} GA places), ${counts.paymentsDeclined} declined, ${counts.holdsReleased} released, ${counts.soldOutFlows} sold-out looks`,
-    ...(counts.cutOff > 0
-      ? [`cut off               ${counts.cutOff} checkouts/releases unanswered at the time limit (the database may hold up to that many more)`]
-      : []),
-  ];
-  if (inventory) {
-    lines.push(
-      `bookings (database)   ${inventory.confirmedBookings} confirmed: ${inventory.bookedSeats} seats + ${inventory.bookedGaPlaces} GA places`,
-      `seat inventory        ${JSON.stringify(inventory.seats)}`,
-      `GA inventory          ${inventory.ga.map((g) => `${g.sold} sold + ${g.held} held of ${g.capacity}`).join('; ')}`,
-      `holds                 ${JSON.stringify(inventory.holdsByStatus)}`,
-      `outbox                ${JSON.stringify(inventory.outboxByType)}`,
-      'invariants            OK: no seat sold twice, GA not oversold, every booking has its booking.confirmed message',
-    );
-  }
-  return lines.join('\n');
+export interface KafkaReport {
+  bookings: number;
+  confirmedMessages: number;
+}
+
+/**
+ * Every booking of the event (confirmed, or confirmed and cancelled since) has
+ * exactly one booking.confirmed message on the bookings topic, and no message
+ * names a booking that does not exist. Waits up to `timeoutMs` for the relay.
+ */
+export async function checkConfirmedOnKafka(
+  pool: pg.Pool,
+  brokers: string | string[],
+  topic: string,
+  eventId: string,
+  timeoutMs = 30_000,
+): Promise<KafkaReport> {
+  const { rows } = await pool.query<{ id: string }>('SELECT id FROM booking.bookings WHERE event_id = $1', [eventId]);
+  const expected = new Set(rows.map((r) => r.id));
+  const confirmedOf = (messages: ConsumedMessage[]) =>
+    messages.filter((m) => m.value.type === 'booking.confirmed' && m.key === eventId).map((m) => String(m.value.data['bookingId']));
+  const messages = confirmedOf(
+    await consumeTopic(brokers, topic, (m) => new Set(confirmedOf(m)).size >= expected.size, expected.size === 0 ? 1000 : timeoutMs),
+  );
+  const perBooking = new Map<string, number>();
+  for (const id of messages) perBooking.set(id, (perBooking.get(id) ?? 0) + 1);
+  const problems: string[] = [];
+  const missing = [...expected].filter((id) => !perBooking.has(id));
+  const twice = [...perBooking].filter(([, n]) => n > 1);
+  const unknown = [...perBooking.keys()].filter((id) => !expected.has(id));
+  if (missing.length) problems.push(`${missing.length} bookings without a booking.confirmed message on ${topic} (e.g. ${missing[0]})`);
+  if (twice.length) problems.push(`${twice.length} bookings confirmed on ${topic} more than once (e.g. ${twice[0]![0]} ×${twice[0]![1]})`);
+  if (unknown.length) problems.push(`${unknown.length} booking.confirmed messages for bookings the database does not have (e.g. ${unknown[0]})`);
+  if (problems.length > 0) throw new Error(`Kafka invariant broken: ${problems.join('; ')}`);
+  return { bookings: expected.size, confirmedMessages: messages.length };
+}
+
+/** The lines of the summary that say what the checks after the run found. */
+export function formatInvariants(inventory: InventoryReport, kafka: KafkaReport | undefined): string {
+  return [
+    `database: ${inventory.confirmedBookings} bookings confirmed (${inventory.bookedSeats} seats + ${inventory.bookedGaPlaces} GA places); ` +
+      `seats ${JSON.stringify(inventory.seats)}; GA ${inventory.ga.map((g) => `${g.sold} sold + ${g.held} held of ${g.capacity}`).join('; ') || 'none'}`,
+    'invariants: no seat sold twice, GA not oversold, counters agree with holds and bookings, every booking has its outbox message',
+    kafka
+      ? `kafka: ${kafka.confirmedMessages} booking.confirmed messages for ${kafka.bookings} bookings, exactly one each`
+      : 'kafka: not checked (no brokers given)',
+  ].join('\n');
 }

@@ -1,79 +1,97 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { promisify } from 'node:util';
 import { createRequire } from 'node:module';
-import { resolve } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { join, resolve } from 'node:path';
+import { describe, test } from 'node:test';
+import { testDatabaseServerUrl, testKafkaBrokers } from '@ticketing/testing';
 import { findK6 } from '../../scripts/local-stack/k6.js';
-import { assertLoopbackUrl, onsaleProblems, runAutocannonOnsale } from '../lib/autocannon-onsale.js';
-import { checkInventory, formatReport, mintBuyerTokens, mintPartnerToken, seedOnsaleEvent } from '../lib/onsale.js';
-import { type ConsumedMessage, consumeTopic, type LocalServices, startCatalogAndBooking, testDatabaseServerUrl, testKafkaBrokers } from '@ticketing/testing';
+import { assertLoopbackUrl } from '../lib/engine.js';
+import { runOnsale } from '../lib/run-onsale.js';
 
 /**
- * The onsale with autocannon against catalog + booking running in-process on
- * 127.0.0.1, on the real test PostgreSQL and Kafka. The venue is small enough
- * (120 seats, 80 GA places) that 8 buyers sell most of it and collide on
- * seats, so the invariants are checked under contention. Bounded: 150
- * responses per connection, 40 s at most.
+ * Scenarios end to end with the local engine against catalog + booking
+ * in-process on 127.0.0.1, on the real test PostgreSQL and Kafka, with the
+ * checks every run ends with: the inventory invariants and exactly one
+ * booking.confirmed message per booking.
  */
-describe('onsale load test (autocannon)', () => {
-  let services: LocalServices;
-  let eventId: string;
+const execFileAsync = promisify(execFile);
+const services = () => ({ kind: 'in-process' as const, databaseServerUrl: testDatabaseServerUrl(), kafkaBrokers: testKafkaBrokers().join(',') });
 
-  before(
-    async () => {
-      services = await startCatalogAndBooking({ databaseServerUrl: testDatabaseServerUrl(), kafkaBrokers: testKafkaBrokers().join(',') });
-      ({ eventId } = await seedOnsaleEvent(services.catalogUrl, await mintPartnerToken(services.mintToken), { seats: 120, gaCapacity: 80 }));
-    },
-    { timeout: 120_000 },
-  );
-  after(async () => {
-    await services?.close();
+describe('onsale scenarios (local engine)', () => {
+  test('smoke: every public endpoint answered as expected, thresholds held, invariants kept', { timeout: 90_000 }, async (t) => {
+    const report = await runOnsale({ scenario: 'smoke', knobs: { LATENCY_SCALE: '4' }, engine: 'local', services: services() });
+    t.diagnostic(report.summary);
+    assert.equal(report.exitCode, 0, report.summary);
+    assert.equal(report.invariantError, undefined);
+    assert.deepEqual(Object.keys(report.result.requests).sort(), [
+      'DELETE /holds/{id}',
+      'GET /bookings',
+      'GET /bookings/{reference}',
+      'GET /events',
+      'GET /events/{id}',
+      'GET /events/{id}/availability',
+      'GET /events/{id}/availability?format=compact',
+      'GET /events/{id}/availability?format=layout',
+      'GET /holds/{id}',
+      'POST /bookings/{reference}/cancel',
+      'POST /holds',
+      'POST /holds/{id}/checkout',
+    ]);
+    assert.deepEqual(report.result.requests['POST /holds/{id}/checkout']!.statuses, { 201: 1, 402: 1 });
+    assert.equal(report.result.totals.errors, 0);
+    // The one booking was cancelled; it was still confirmed once, on Kafka too.
+    assert.equal(report.inventory?.confirmedBookings, 0);
+    assert.deepEqual(report.kafka, { bookings: 1, confirmedMessages: 1 });
   });
 
-  test(
-    'no 5xx, bookings confirmed, what the buyers saw is what the database holds, no seat sold twice, one booking.confirmed each on Kafka',
-    { timeout: 120_000 },
-    async (t) => {
-      const counts = await runAutocannonOnsale(
-        { catalogUrl: services.catalogUrl, bookingUrl: services.bookingUrl, eventId, buyerTokens: await mintBuyerTokens(services.mintToken, 8) },
-        { buyers: 8, durationSeconds: 40, requestsPerConnection: 150 },
-      );
-      const inventory = await checkInventory(services.pool, eventId); // throws on a broken invariant
-      const report = formatReport('autocannon', counts, inventory);
-      t.diagnostic(report);
-      assert.deepEqual(onsaleProblems(counts, { holdP95Ms: 2000 }), [], report);
-      assert.equal(counts.http5xx, 0, report);
-      assert.ok(counts.bookingsConfirmed > 0, `no booking confirmed\n${report}`);
-      // Bounded by requests per connection, so no response was cut off: the counts are exact.
-      assert.equal(counts.cutOff, 0, `the time limit cut the run short\n${report}`);
-      assert.equal(inventory.confirmedBookings, counts.bookingsConfirmed, report);
-      assert.equal(inventory.bookedSeats, counts.seatsBooked, report);
-      assert.equal(inventory.bookedGaPlaces, counts.gaPlacesBooked, report);
-      assert.equal(inventory.seats['sold'] ?? 0, inventory.bookedSeats, report);
-      assert.ok(
-        inventory.ga.every((g) => g.sold + g.held <= g.capacity),
-        report,
-      );
-      assert.ok(counts.holdAttempts > counts.holdsCreated, `buyers never collided, so contention went untested\n${report}`);
+  test('buyers arriving at a rate race for a small venue: 409s counted apart, nothing oversold, one message per booking', { timeout: 90_000 }, async (t) => {
+    // The soak profile, shortened and crowded: 50 buyers/s for 1.5 s on 10 seats and 4 GA places.
+    const report = await runOnsale({
+      scenario: 'soak',
+      knobs: { SOAK_RATE: '50', SOAK_DURATION: '1.5s', SEATS: '10', GA: '4', GA_SHARE: '0.5', BUYERS: '30', LATENCY_SCALE: '8' },
+      engine: 'local',
+      services: services(),
+    });
+    t.diagnostic(report.summary);
+    assert.equal(report.exitCode, 0, report.summary);
+    assert.ok((report.result.outcomes['seats-taken'] ?? 0) > 0, `buyers never collided\n${report.summary}`);
+    assert.equal(report.result.outcomes['confirmed'], report.inventory?.confirmedBookings, report.summary);
+    assert.equal(report.kafka?.bookings, report.inventory?.confirmedBookings);
+    assert.equal(report.result.iterations.completed, 75, report.summary);
+  });
 
-      // Every confirmed booking reached Kafka exactly once.
-      const { rows } = await services.pool.query<{ id: string }>(`SELECT id FROM booking.bookings WHERE event_id = $1 AND status = 'confirmed'`, [eventId]);
-      const confirmedOnKafka = (messages: ConsumedMessage[]): ConsumedMessage[] => messages.filter((m) => m.value.type === 'booking.confirmed');
-      const messages = await consumeTopic(testKafkaBrokers(), services.topic, (m) => confirmedOnKafka(m).length >= rows.length, 60_000);
-      const perBooking = new Map<string, number>();
-      for (const m of confirmedOnKafka(messages)) {
-        const bookingId = String(m.value.data['bookingId']);
-        perBooking.set(bookingId, (perBooking.get(bookingId) ?? 0) + 1);
-      }
-      assert.deepEqual([...perBooking.keys()].sort(), rows.map((r) => r.id).sort(), 'booking.confirmed messages ≠ confirmed bookings');
-      assert.ok(
-        [...perBooking.values()].every((n) => n === 1),
-        `a booking.confirmed was sent twice: ${JSON.stringify([...perBooking])}`,
+  test('npm run load: a crossed threshold exits 99, names the threshold and writes the JSON report', { timeout: 90_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'load-run-'));
+    try {
+      const json = join(dir, 'smoke.json');
+      // Limits of a thousandth of a millisecond: every hold is too slow.
+      const run = await execFileAsync(
+        process.execPath,
+        ['--conditions=development', '--import', 'tsx', 'load-testing/run.ts', '--scenario', 'smoke', '--set', 'LATENCY_SCALE=0.000001', '--json', json],
+        {
+          cwd: resolve(import.meta.dirname, '..', '..'),
+          env: { ...process.env, TEST_DATABASE_URL: testDatabaseServerUrl(), TEST_KAFKA_BROKERS: testKafkaBrokers().join(',') },
+        },
+      ).then(
+        (r) => ({ code: 0, stdout: r.stdout }),
+        (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
       );
-    },
-  );
+      assert.equal(run.code, 99, run.stdout);
+      assert.match(run.stdout, /^p95 POST \/holds .* CROSSED$/m);
+      assert.match(run.stdout, /^invariants: no seat sold twice/m, 'the invariants are checked whatever the thresholds say');
+      const report = JSON.parse(readFileSync(json, 'utf8')) as { exitCode: number; thresholds: { threshold: string; ok: boolean }[] };
+      assert.equal(report.exitCode, 99);
+      assert.equal(report.thresholds.find((c) => c.threshold === 'p95 POST /holds')?.ok, false);
+      assert.equal(report.thresholds.find((c) => c.threshold === 'outcome confirmed')?.ok, true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
-  test('autocannon refuses targets other than this machine', () => {
+  test('the local engine refuses targets other than this machine', () => {
     assert.doesNotThrow(() => assertLoopbackUrl('http://127.0.0.1:8082'));
     assert.throws(() => assertLoopbackUrl('https://booking.dev.tickets.example.com'), /loopback addresses only/);
     assert.throws(() => assertLoopbackUrl('http://10.0.0.5:8082'), /loopback addresses only/);
@@ -84,10 +102,16 @@ describe('onsale load test (autocannon)', () => {
     assert.throws(() => findK6({ K6_BINARY: '/nonexistent/k6' }), /K6_BINARY=\/nonexistent\/k6 does not exist/);
   });
 
-  test("the k6 script type-checks against k6's types", { timeout: 60_000 }, () => {
+  test("the k6 script and the scenarios it imports type-check against k6's types", { timeout: 60_000 }, () => {
     const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
     const root = resolve(import.meta.dirname, '..', '..');
-    const result = spawnSync(process.execPath, [tsc, '-p', 'load-testing/tsconfig.json', '--pretty', 'false'], { cwd: root, encoding: 'utf8' });
+    const result = spawnSync(process.execPath, [tsc, '-p', 'load-testing/tsconfig.json', '--pretty', 'false', '--listFilesOnly'], {
+      cwd: root,
+      encoding: 'utf8',
+    });
     assert.equal(result.status, 0, `${result.stdout}${result.stderr}`);
+    assert.match(result.stdout, /load-testing\/scenarios\.ts/, 'the scenarios are part of the k6 program');
+    const check = spawnSync(process.execPath, [tsc, '-p', 'load-testing/tsconfig.json', '--pretty', 'false'], { cwd: root, encoding: 'utf8' });
+    assert.equal(check.status, 0, `${check.stdout}${check.stderr}`);
   });
 });

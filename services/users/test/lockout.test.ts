@@ -88,7 +88,7 @@ describe('timing class', () => {
     const knownMs: number[] = [];
     const unknownMs: number[] = [];
     const malformedMs: number[] = [];
-    for (let i = 0; i < 5; i += 1) {
+    for (let i = 0; i < 9; i += 1) {
       const k = await time(known.account.email, 'wrong password!');
       const u = await time(`ghost-${i}@example.test`, 'wrong password!');
       assert.deepEqual([k.status, u.status], [401, 401]);
@@ -99,6 +99,8 @@ describe('timing class', () => {
     }
     const [k, u, floor] = [median(knownMs), median(unknownMs), median(malformedMs)];
     assert.ok(u > floor * 3 && k > floor * 3, `argon2 dominates: known ${k} ms, unknown ${u} ms, no hashing ${floor} ms`);
-    assert.ok(u / k > 0.6 && u / k < 1.6, `same timing class: known ${k} ms, unknown ${u} ms`);
+    // Without the dummy verification an unknown email would answer near the floor, a twentieth of a known one;
+    // the band is wide because a busy machine (CI beside other work) makes single logins vary by 2–3×.
+    assert.ok(u / k > 1 / 3 && u / k < 3, `same timing class: known ${k} ms, unknown ${u} ms`);
   });
 });
