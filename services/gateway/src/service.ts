@@ -110,8 +110,8 @@ export const gatewayService = {
   ],
   dependencies: { postgres: false, redis: true, services: gatewayUpstreams.map((s) => s.name) },
   resources: {
-    requests: { cpu: '100m', memory: '128Mi' },
-    limits: { cpu: '1', memory: '256Mi' },
+    requests: { cpu: '100m', memory: '192Mi' },
+    limits: { cpu: '1', memory: '384Mi' },
   },
   scaling: {
     minReplicas: 2,

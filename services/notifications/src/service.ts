@@ -58,8 +58,8 @@ export const notificationsService = {
     external: [{ name: 'smtp', port: smtpSubmissionPort }],
   },
   resources: {
-    requests: { cpu: '100m', memory: '128Mi' },
-    limits: { cpu: '500m', memory: '256Mi' },
+    requests: { cpu: '100m', memory: '192Mi' },
+    limits: { cpu: '500m', memory: '384Mi' },
   },
   scaling: {
     minReplicas: 2,

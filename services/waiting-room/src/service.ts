@@ -73,8 +73,8 @@ export const waitingRoomService = {
     services: ['users'],
   },
   resources: {
-    requests: { cpu: '100m', memory: '128Mi' },
-    limits: { cpu: '1', memory: '256Mi' },
+    requests: { cpu: '100m', memory: '192Mi' },
+    limits: { cpu: '1', memory: '384Mi' },
   },
   scaling: {
     minReplicas: 2,
