@@ -81,6 +81,7 @@ runMain(async () => {
 
     const rows: string[] = [];
     const limitRows: string[] = [];
+    const readings: string[] = [];
     const series: { name: string; color: string; points: { x: number; y: number }[] }[] = [];
     const colors = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728'];
     let statementsOfOne = '';
@@ -154,6 +155,13 @@ runMain(async () => {
         limitRows.push(`| ${flow.name}, API | ${r.clients} | ${cpuSplit(r.limits)} | ${topWaits(r.limits.waits)} |`);
         limitRows.push(`| ${flow.name}, pgbench | ${r.clients} | ${cpuSplit(b.limits)} | ${topWaits(b.limits.waits)} |`);
       });
+      const lockShare = (l: WhereTimeGoes) => Object.entries(l.waits).reduce((sum, [wait, share]) => sum + (wait.startsWith('Lock:') ? share : 0), 0);
+      const busiest = api[api.length - 1]!;
+      readings.push(
+        `- **${flow.name}**: at ${busiest.clients} buyers this process used ${n(busiest.limits.cpuPercent.node)} % of the machine (one core is 50 %: node runs JavaScript on one thread) ` +
+          `and PostgreSQL ${n(busiest.limits.cpuPercent.postgres)} %; ${n(lockShare(busiest.limits))} % of the active sessions' samples were waiting for a row or transaction lock ` +
+          `(pgbench, same statements: ${n(lockShare(baseline[baseline.length - 1]!.limits))} %).`,
+      );
       series.push({ name: `${flow.name}: HTTP API`, color: colors[series.length]!, points: api.map((r) => ({ x: r.rate, y: r.p95 })) });
       series.push({ name: `${flow.name}: pgbench`, color: colors[series.length]!, points: baseline.map((r) => ({ x: r.rate, y: r.p95 })) });
     }
@@ -193,6 +201,10 @@ ${rows.join('\n')}
 | run | clients | CPU % node / postgres / other / idle | what active sessions did |
 | --- | ---: | --- | --- |
 ${limitRows.join('\n')}
+
+What the busiest row of each flow shows:
+
+${readings.join('\n')}
 
 ![booking curve](benchmarks/booking.png)`,
     );

@@ -184,10 +184,16 @@ function postgresCpuSeconds(): Map<string, number> {
   return byPid;
 }
 
-/** PostgreSQL's CPU seconds between two readings; a backend that exited in between is missing (so this is a lower bound). */
-function postgresCpuSince(before: Map<string, number>): number {
+/**
+ * PostgreSQL's CPU seconds since `before`, from readings taken along the way
+ * (`seen`: the last reading of every backend), so a backend that exited before
+ * the end (pgbench's, when it finishes) still counts what it used until the
+ * last reading.
+ */
+function postgresCpuSince(before: Map<string, number>, seen: Map<string, number>): number {
+  for (const [pid, now] of postgresCpuSeconds()) seen.set(pid, now);
   let seconds = 0;
-  for (const [pid, now] of postgresCpuSeconds()) seconds += now - (before.get(pid) ?? 0);
+  for (const [pid, last] of seen) seconds += last - (before.get(pid) ?? 0);
   return seconds;
 }
 
@@ -217,10 +223,12 @@ export function measureWhereTimeGoes(pool: pg.Pool, database: string): { stop():
   const pg0 = postgresCpuSeconds();
   const machine0 = machineCpuSeconds();
   const waits: Record<string, number> = {};
+  const seen = new Map<string, number>();
   let samples = 0;
   let stopped = false;
   const sampling = (async () => {
     while (!stopped) {
+      for (const [pid, now] of postgresCpuSeconds()) seen.set(pid, now);
       const { rows } = await pool
         .query<{ wait: string }>(
           `SELECT coalesce(wait_event_type || ':' || wait_event, 'CPU') AS wait FROM pg_stat_activity
@@ -245,7 +253,7 @@ export function measureWhereTimeGoes(pool: pg.Pool, database: string): { stop():
       const total = machine.total - machine0.total;
       const busy = machine.busy - machine0.busy;
       const nodeSeconds = (node.user + node.system) / 1e6;
-      const postgresSeconds = postgresCpuSince(pg0);
+      const postgresSeconds = postgresCpuSince(pg0, seen);
       const pct = (seconds: number) => (total > 0 ? (100 * seconds) / total : NaN);
       const shares = Object.fromEntries(Object.entries(waits).map(([wait, count]) => [wait, samples ? (100 * count) / samples : 0]));
       return {
