@@ -51,6 +51,49 @@ export async function pendingPaymentOf(db: Pool | Tx, holdId: string): Promise<s
   return rows[0]?.id;
 }
 
+/** The first transaction of a checkout: the hold checked and extended, a pending payment recorded. */
+async function startCheckout(deps: CheckoutDeps, tx: Tx, holdId: string, buyerId: string, method: string, lock: { gaSection?: boolean }) {
+  const locked = await lockHold(tx, holdId, lock);
+  if (!locked || locked.hold.buyer_id !== buyerId) throw problems.notFound(`hold ${holdId}`);
+  const { hold } = locked;
+  // The first attempt's answer may have been lost: a retry gets it again.
+  if (hold.status === 'converted') {
+    const booking = await tx.query<BookingRow>(named('checkout', 'SELECT * FROM booking.bookings WHERE hold_id = $1'), [holdId]);
+    if (booking.rows[0]) return { kind: 'booked' as const, booking: await viewBooking(tx, booking.rows[0]) };
+  }
+  if (hold.status === 'released' && (hold.end_reason === 'payment_declined' || hold.end_reason === 'payment_timeout')) {
+    const failed = await tx.query<{ id: string; status: 'declined' | 'timed_out' }>(
+      named(
+        'checkout-2',
+        `SELECT id, status FROM booking.payments WHERE hold_id = $1 AND status IN ('declined', 'timed_out') ORDER BY updated_at DESC LIMIT 1`,
+      ),
+      [holdId],
+    );
+    if (failed.rows[0]) return { kind: 'failed' as const, paymentId: failed.rows[0].id, status: failed.rows[0].status };
+  }
+  if (hold.status !== 'active') {
+    throw problems.conflict('hold-not-active', 'Hold is not active', `hold ${holdId} is ${hold.status}`, { holdStatus: hold.status });
+  }
+  const pending = await pendingPaymentOf(tx, holdId);
+  if (pending) return { kind: 'attach' as const, id: pending };
+  if (await eventIsCancelled(tx, hold.event_id)) {
+    throw problems.conflict('event-cancelled', 'Event is cancelled', `event ${hold.event_id} was cancelled; its holds are being released`);
+  }
+  if (hold.lapsed) {
+    if (hold.ga_section_id && !locked.ga) return { kind: 'needs-ga-section' as const };
+    // Record the expiry now (the buyer learns of it); refused after commit.
+    await endHold(tx, deps.outbox, locked, 'expired', 'lapsed');
+    return { kind: 'expired' as const };
+  }
+  await extendForCheckout(tx, deps, locked);
+  const id = randomUUID();
+  await tx.query(
+    named('checkout-3', `INSERT INTO booking.payments (id, hold_id, amount_cents, currency, method, status) VALUES ($1, $2, $3, $4, $5, 'pending')`),
+    [id, holdId, hold.amount_cents, hold.currency, method],
+  );
+  return { kind: 'charge' as const, id, amountCents: hold.amount_cents, currency: hold.currency };
+}
+
 /**
  * Checkout: extends the hold once, records a pending payment, asks the
  * provider, then settles. The provider call happens outside any transaction
@@ -59,46 +102,11 @@ export async function pendingPaymentOf(db: Pool | Tx, holdId: string): Promise<s
  * payment in progress is attached to (its outcome, or 202 while unknown).
  */
 export async function checkout(deps: CheckoutDeps, holdId: string, buyerId: string, method: string): Promise<Settlement> {
-  const payment = await withTransaction(deps.pool, async (tx) => {
-    const locked = await lockHold(tx, holdId);
-    if (!locked || locked.hold.buyer_id !== buyerId) throw problems.notFound(`hold ${holdId}`);
-    const { hold } = locked;
-    // The first attempt's answer may have been lost: a retry gets it again.
-    if (hold.status === 'converted') {
-      const booking = await tx.query<BookingRow>(named('checkout', 'SELECT * FROM booking.bookings WHERE hold_id = $1'), [holdId]);
-      if (booking.rows[0]) return { kind: 'booked' as const, booking: await viewBooking(tx, booking.rows[0]) };
-    }
-    if (hold.status === 'released' && (hold.end_reason === 'payment_declined' || hold.end_reason === 'payment_timeout')) {
-      const failed = await tx.query<{ id: string; status: 'declined' | 'timed_out' }>(
-        named(
-          'checkout-2',
-          `SELECT id, status FROM booking.payments WHERE hold_id = $1 AND status IN ('declined', 'timed_out') ORDER BY updated_at DESC LIMIT 1`,
-        ),
-        [holdId],
-      );
-      if (failed.rows[0]) return { kind: 'failed' as const, paymentId: failed.rows[0].id, status: failed.rows[0].status };
-    }
-    if (hold.status !== 'active') {
-      throw problems.conflict('hold-not-active', 'Hold is not active', `hold ${holdId} is ${hold.status}`, { holdStatus: hold.status });
-    }
-    const pending = await pendingPaymentOf(tx, holdId);
-    if (pending) return { kind: 'attach' as const, id: pending };
-    if (await eventIsCancelled(tx, hold.event_id)) {
-      throw problems.conflict('event-cancelled', 'Event is cancelled', `event ${hold.event_id} was cancelled; its holds are being released`);
-    }
-    if (hold.lapsed) {
-      // Record the expiry now (the buyer learns of it); refused after commit.
-      await endHold(tx, deps.outbox, locked, 'expired', 'lapsed');
-      return { kind: 'expired' as const };
-    }
-    await extendForCheckout(tx, deps, locked);
-    const id = randomUUID();
-    await tx.query(
-      named('checkout-3', `INSERT INTO booking.payments (id, hold_id, amount_cents, currency, method, status) VALUES ($1, $2, $3, $4, $5, 'pending')`),
-      [id, holdId, hold.amount_cents, hold.currency, method],
-    );
-    return { kind: 'charge' as const, id, amountCents: hold.amount_cents, currency: hold.currency };
-  });
+  // Extending a GA hold and recording its payment change no places, so the section's row (which
+  // every booking of the section queues on) is not locked; only a lapsed hold, whose places go
+  // back, needs it: then the transaction runs again with it, in the standard lock order.
+  let payment = await withTransaction(deps.pool, (tx) => startCheckout(deps, tx, holdId, buyerId, method, { gaSection: false }));
+  if (payment.kind === 'needs-ga-section') payment = await withTransaction(deps.pool, (tx) => startCheckout(deps, tx, holdId, buyerId, method, {}));
   switch (payment.kind) {
     case 'booked':
       return { kind: 'confirmed', booking: payment.booking, reacquired: false };
@@ -108,6 +116,8 @@ export async function checkout(deps: CheckoutDeps, holdId: string, buyerId: stri
       return resolvePendingPayment(deps, payment.id);
     case 'expired':
       throw problems.conflict('hold-expired', 'Hold expired', `hold ${holdId} expired before checkout started; hold the seats again`);
+    case 'needs-ga-section':
+      throw new Error('checkout asked for the GA section lock it already held'); // cannot happen: the second run locks it
   }
 
   let outcome: 'approved' | 'declined' | 'pending' | 'timed_out';

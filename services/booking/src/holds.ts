@@ -42,17 +42,24 @@ const holdColumns = `id, event_id, buyer_id, status, end_reason, created_at, exp
 export interface LockedHold {
   hold: HoldRow;
   seats: SeatRow[];
+  /** Undefined for a seated hold, and for a GA hold locked without its section (`gaSection: false`). */
   ga: GaRow | undefined;
 }
 
-export async function lockHold(tx: Tx, holdId: string): Promise<LockedHold | undefined> {
+/**
+ * Locks a hold and its inventory rows in the standard order (inventory
+ * first). `gaSection: false` leaves a GA hold's section row alone, for work
+ * that changes no places: every hold, checkout and sale of a section queues
+ * on that one row, so a transaction that does not need it must not hold it.
+ */
+export async function lockHold(tx: Tx, holdId: string, options: { gaSection?: boolean } = {}): Promise<LockedHold | undefined> {
   const peek = await tx.query<{ event_id: string; ga_section_id: string | null }>(
     named('lock-hold', 'SELECT event_id, ga_section_id FROM booking.holds WHERE id = $1'),
     [holdId],
   );
   const first = peek.rows[0];
   if (!first) return undefined;
-  const ga = first.ga_section_id ? await lockGa(tx, first.event_id, first.ga_section_id) : undefined;
+  const ga = first.ga_section_id && options.gaSection !== false ? await lockGa(tx, first.event_id, first.ga_section_id) : undefined;
   const seats = first.ga_section_id ? [] : await lockSeatsOfHold(tx, holdId);
   const { rows } = await tx.query<HoldRow>(named('lock-hold-2', `SELECT ${holdColumns} FROM booking.holds WHERE id = $1 FOR UPDATE`), [holdId]);
   return { hold: rows[0]!, seats, ga };

@@ -186,6 +186,27 @@ describe('checkout and bookings', () => {
     );
   });
 
+  test('general admission: checkout of a hold that lapsed gives its places back and answers 409 hold-expired', async () => {
+    const event = await seedEvent(h.pool, { seats: 1, gaCapacity: 4 });
+    const held = await http(h.url, 'POST', '/holds', {
+      token: buyer,
+      body: { eventId: event.eventId, generalAdmission: { sectionId: event.gaSectionId, quantity: 3 } },
+    });
+    assert.equal(held.status, 201);
+    await lapseHolds(h.pool, { holdId: held.body.id });
+    // The first checkout transaction leaves the section's row unlocked; a lapsed hold's places go back, so it runs again with it.
+    const paid = await http(h.url, 'POST', `/holds/${held.body.id}/checkout`, { token: buyer, body: { paymentMethod: 'pm_card_approved' } });
+    assert.equal(paid.status, 409, JSON.stringify(paid.body));
+    assert.match(paid.body.type, /hold-expired/);
+    const inventory = await assertInventoryInvariants(h.pool, event.eventId);
+    assert.deepEqual(
+      inventory.ga.map((g) => [g.held, g.sold]),
+      [[0, 0]],
+    );
+    const { rows } = await h.pool.query(`SELECT status, end_reason FROM booking.holds WHERE id = $1`, [held.body.id]);
+    assert.deepEqual(rows[0], { status: 'expired', end_reason: 'lapsed' });
+  });
+
   /** The service's own checkout dependencies, with the test's provider. */
   const deps = (): CheckoutDeps => ({ pool: h.service.context.requirePool(), ...holdDeps(h.service.context.config), provider, paymentTimeoutMs: 300 });
 
