@@ -33,6 +33,8 @@ describe('checkout and bookings', () => {
     assert.equal(res.status, 201, JSON.stringify(res.body));
     return res.body;
   };
+  const holdGa = (eventId: string, sectionId: string, quantity: number) =>
+    http(h.url, 'POST', '/holds', { token: buyer, body: { eventId, generalAdmission: { sectionId, quantity } } });
 
   test('approved payment turns the hold into a booking with a readable reference', async () => {
     const event = await seedEvent(h.pool, { seats: 4, priceCents: 4000 });
@@ -165,10 +167,7 @@ describe('checkout and bookings', () => {
 
   test('general admission: book, then cancel gives the places back', async () => {
     const event = await seedEvent(h.pool, { seats: 1, gaCapacity: 3 });
-    const held = await http(h.url, 'POST', '/holds', {
-      token: buyer,
-      body: { eventId: event.eventId, generalAdmission: { sectionId: event.gaSectionId, quantity: 3 } },
-    });
+    const held = await holdGa(event.eventId, event.gaSectionId, 3);
     assert.equal(held.status, 201);
     assert.deepEqual(held.body.amount, { cents: 7500, currency: 'EUR' });
     const paid = await http(h.url, 'POST', `/holds/${held.body.id}/checkout`, { token: buyer, body: { paymentMethod: 'pm_card_approved' } });
@@ -188,10 +187,7 @@ describe('checkout and bookings', () => {
 
   test('general admission: checkout of a hold that lapsed gives its places back and answers 409 hold-expired', async () => {
     const event = await seedEvent(h.pool, { seats: 1, gaCapacity: 4 });
-    const held = await http(h.url, 'POST', '/holds', {
-      token: buyer,
-      body: { eventId: event.eventId, generalAdmission: { sectionId: event.gaSectionId, quantity: 3 } },
-    });
+    const held = await holdGa(event.eventId, event.gaSectionId, 3);
     assert.equal(held.status, 201);
     await lapseHolds(h.pool, { holdId: held.body.id });
     // The first checkout transaction leaves the section's row unlocked; a lapsed hold's places go back, so it runs again with it.
