@@ -206,6 +206,8 @@ What the busiest row of each flow shows:
 
 ${readings.join('\n')}
 
+Before and after, GA (same benchmark, same machine, 2026-12-02): while a GA checkout's first transaction also locked the section's row, 56 / 71 / 69 bookings/s at 8 / 16 / 32 buyers (p95 210 / 403 / 1016 ms); since it does not (commit 552c579), the rows above. The row is still the limit: the hold and the sale hold its lock across several statements each; counter slices claimed with SKIP LOCKED, or the claim folded into one statement just before COMMIT, are the next step.
+
 ![booking curve](benchmarks/booking.png)`,
     );
   } finally {
