@@ -241,17 +241,37 @@ export async function createHold(tx: Tx, { settings, outbox }: HoldDeps, buyerId
   } else {
     const { sectionId, quantity } = request.generalAdmission;
     if (quantity > settings.maxPlaces) throw problems.badRequest(`a hold may take at most ${settings.maxPlaces} places`);
-    const ga = await lockGa(tx, eventId, sectionId);
-    if (!ga) {
-      throw problems.unprocessable('unknown-section', 'Unknown section', `event ${eventId} has no general-admission section ${sectionId}`);
+    // Every hold of a section queues on its one counter row: claim the places and write the hold in one
+    // statement, so the row stays locked only until COMMIT. When it answers nothing (unknown section, or
+    // too few places left) the careful path below says which, reclaiming lapsed holds' places first.
+    const quick = await tx.query<HoldRow>(
+      named(
+        'claim-ga-hold',
+        `WITH claim AS (
+           UPDATE booking.ga_inventory SET held = held + $6
+            WHERE event_id = $2 AND section_id = $5 AND capacity - held - sold >= $6
+           RETURNING price_cents, currency
+         )
+         INSERT INTO booking.holds (id, event_id, buyer_id, status, expires_at, amount_cents, currency, ga_section_id, ga_quantity)
+         SELECT $1, $2, $3, 'active', now() + make_interval(secs => $4), claim.price_cents * $6, claim.currency, $5, $6 FROM claim
+         RETURNING ${holdColumns}`,
+      ),
+      [holdId, eventId, buyerId, settings.ttlSeconds, sectionId, quantity],
+    );
+    if (quick.rows[0]) hold = quick.rows[0];
+    else {
+      const ga = await lockGa(tx, eventId, sectionId);
+      if (!ga) {
+        throw problems.unprocessable('unknown-section', 'Unknown section', `event ${eventId} has no general-admission section ${sectionId}`);
+      }
+      const claimed = await claimGaPlaces(tx, outbox, eventId, ga, quantity);
+      if (claimed !== true) {
+        throw problems.conflict('not-enough-places', 'Not enough places', `only ${claimed} places are left in this section`, {
+          availablePlaces: claimed,
+        });
+      }
+      hold = await insertHold(ga.price_cents * quantity, ga.currency, { sectionId, quantity });
     }
-    const claimed = await claimGaPlaces(tx, outbox, eventId, ga, quantity);
-    if (claimed !== true) {
-      throw problems.conflict('not-enough-places', 'Not enough places', `only ${claimed} places are left in this section`, {
-        availablePlaces: claimed,
-      });
-    }
-    hold = await insertHold(ga.price_cents * quantity, ga.currency, { sectionId, quantity });
   }
   await outbox.enqueue(tx, 'hold.created', eventId, holdData(hold, seatIds));
   return viewHold(hold, { seatIds, bookingReference: null, payment: null });
