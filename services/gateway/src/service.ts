@@ -102,7 +102,7 @@ export const gatewayService = {
     integerSetting('OPENAPI_CACHE_SECONDS', "How long the upstreams' OpenAPI documents are cached for the merged document.", 30, 0, 3600),
     integerSetting(
       'TRUST_PROXY_HOPS',
-      'Proxies in front of the gateway whose X-Forwarded-For is trusted for the client IP (in-cluster: the ingress controller).',
+      'Proxies in front of the gateway whose X-Forwarded-For is trusted for the client IP (in-cluster: the edge proxy, Traefik, behind the public Gateway).',
       1,
       0,
       5,
