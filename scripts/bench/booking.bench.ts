@@ -136,7 +136,13 @@ runMain(async () => {
       await local.pool.query(`INSERT INTO ${seatTable} SELECT ordinality, seat FROM unnest($1::uuid[]) WITH ORDINALITY AS t (seat, ordinality)`, [
         flow.name === 'seats' ? seated.seatIds.slice(nextSeat) : [],
       ]);
-      const replay = pgbenchReplay(recorded, { seatId: recordedSeat, eventId: flow.event.eventId, seatTable, seatSequence });
+      const replay = pgbenchReplay(recorded, {
+        seatId: recordedSeat,
+        eventId: flow.event.eventId,
+        sectionId: flow.name === 'GA' ? ga.gaSectionId : undefined,
+        seatTable,
+        seatSequence,
+      });
       statementsOfOne += `${flow.name}: ${replay.statements}; `;
       const baseline: Measured[] = [];
       for (const clients of levels) {
@@ -206,7 +212,7 @@ What the busiest row of each flow shows:
 
 ${readings.join('\n')}
 
-Before and after, GA (same benchmark, same machine, 2026-12-02): while a GA checkout's first transaction also locked the section's row, 56 / 71 / 69 bookings/s at 8 / 16 / 32 buyers (p95 210 / 403 / 1016 ms); since it does not (commit 552c579), the rows above. The row is still the limit: the hold and the sale hold its lock across several statements each; counter slices claimed with SKIP LOCKED, or the claim folded into one statement just before COMMIT, are the next step.
+Before and after, GA through the API (same benchmark, same machine, 2026-12-02, 8 / 16 / 32 buyers): 56 / 71 / 69 bookings/s (p95 210 / 403 / 1016 ms) while a GA checkout's first transaction also locked the section's row; 110 / 95 / 92 (p95 108 / 339 / 854 ms) once it did not (552c579); the rows above add the hold claiming its places and writing itself in one statement (b9aad1c), no gain beyond run-to-run noise: the sale still locks the row for its whole transaction, and pgbench on the same statements queues on it too (the lock waits above), so counter slices claimed with SKIP LOCKED are the next step. Those earlier runs' GA pgbench column is not comparable: the replay then drew a new section id per transaction, so it never touched the section's row.
 
 ![booking curve](benchmarks/booking.png)`,
     );

@@ -53,12 +53,13 @@ const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /**
  * Turns one recorded booking into a pgbench script. `seatId` is the seat it
  * booked: each replay takes the next seat of `seatTable` (n, seat_id) through
- * `seatSequence` instead; `eventId` stays; every other uuid and the booking
- * reference (`BK-…`) are generated anew per transaction.
+ * `seatSequence` instead; `eventId` and `sectionId` (a GA booking's section)
+ * stay; every other uuid and the booking reference (`BK-…`) are generated
+ * anew per transaction.
  */
 export function pgbenchReplay(
   recorded: readonly RecordedStatement[],
-  options: { seatId?: string | undefined; eventId: string; seatTable: string; seatSequence: string },
+  options: { seatId?: string | undefined; eventId: string; sectionId?: string; seatTable: string; seatSequence: string },
 ): PgbenchReplay {
   const fresh = new Map<string, string>(); // recorded value → variable made per transaction
   const defines: Record<string, string> = {};
@@ -68,7 +69,9 @@ export function pgbenchReplay(
     const text = Array.isArray(value) ? `{${value.map(String).join(',')}}` : typeof value === 'object' ? JSON.stringify(value) : String(value);
     if (options.seatId && text === options.seatId) return 'seat';
     if (options.seatId && text === `{${options.seatId}}`) return 'seats';
-    if ((uuid.test(text) && text !== options.eventId) || /^BK-/.test(text)) {
+    // The event and its GA section are the same for every booking; every other id is the booking's own.
+    const shared = text === options.eventId || text === options.sectionId;
+    if ((uuid.test(text) && !shared) || /^BK-/.test(text)) {
       let name = fresh.get(text);
       if (!name) {
         name = `v${fresh.size + 1}`;
