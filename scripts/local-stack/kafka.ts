@@ -3,7 +3,6 @@
  * JVM) for the local stack and the tests. The jars come from Maven Central
  * through scripts/kafka/pom.xml, so a fresh machine needs only Java and Maven.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn } from 'node:child_process';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -339,16 +338,15 @@ export async function ensureTopic(brokers: string, topic: string, partitions = 3
     const created = await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }] });
     // Leaders are elected a moment after creation; on a busy machine longer than kafkajs's own
     // wait (its metadata then answers "does not host this topic-partition"), so wait here.
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const leaders = await admin.fetchTopicMetadata({ topics: [topic] }).then(
-        ({ topics }) => topics[0]?.partitions.filter((p) => p.leader >= 0).length ?? 0,
-        () => 0,
-      );
-      if (leaders === partitions) return created;
-      if (Date.now() > deadline) throw new StackError(`Topic ${topic} has no leader for every partition 30 s after it was created.`);
-      await sleep(250);
-    }
+    await waitFor(
+      () =>
+        admin.fetchTopicMetadata({ topics: [topic] }).then(
+          ({ topics }) => topics[0]?.partitions.filter((p) => p.leader >= 0).length === partitions,
+          () => false,
+        ),
+      { what: `a leader for every partition of topic ${topic}`, timeoutMs: 30_000 },
+    );
+    return created;
   } finally {
     await admin.disconnect();
   }
