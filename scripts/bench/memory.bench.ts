@@ -9,14 +9,17 @@
  * otherwise starts one (and stops it after).
  */
 import { spawn } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { procStatusMiB } from '@ticketing/testing';
 import { tokenMintFromSigningKeys } from '@ticketing/users/signing-keys';
+import { memoryMebibytes } from '../../charts/lib/quantity.js';
 import { allServices } from '../../services/services.js';
 import { runOnsale } from '../../load-testing/lib/run-onsale.js';
 import { StackError, runMain } from '../local-stack/errors.js';
 import { localDir, repoRoot } from '../local-stack/paths.js';
+import { isProcessAlive } from '../local-stack/pids.js';
 import { parseEnvFile } from '../local-stack/secrets.js';
 import { log, n } from './lib.js';
 import { machineLine, writeBenchmarkSection } from './report.js';
@@ -30,31 +33,18 @@ const ready = () =>
     () => false,
   );
 
-/** The pid of each declared service's process: the one whose command line runs its entry file. */
+/** The pid of each service `npm start` runs, from the pid file it writes (`<pid> <entry>` per line). */
 function servicePids(): Map<string, number> {
   const pids = new Map<string, number>();
-  for (const pid of readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) {
-    let cmdline: string;
-    try {
-      cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    } catch {
-      continue;
-    }
-    const service = allServices.find((s) => cmdline.split('\0').some((arg) => arg.endsWith(s.entry)));
-    if (service) pids.set(service.name, Number(pid));
+  for (const line of readFileSync(join(localDir, 'dev', 'services.pids'), 'utf8')
+    .split('\n')
+    .filter(Boolean)) {
+    const [pid, entry] = line.split(' ');
+    const service = allServices.find((s) => s.entry === entry);
+    if (service && isProcessAlive(Number(pid))) pids.set(service.name, Number(pid));
   }
   return pids;
 }
-
-const statusMiB = (pid: number, field: 'VmRSS' | 'VmHWM') =>
-  Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
-
-/** Kubernetes quantities such as 192Mi, 1Gi, in MiB. */
-const mib = (quantity: string) => {
-  const match = /^(\d+)(Mi|Gi)$/.exec(quantity);
-  if (!match) throw new StackError(`cannot read the memory quantity ${quantity}`);
-  return Number(match[1]) * (match[2] === 'Gi' ? 1024 : 1);
-};
 
 runMain(async () => {
   let started: ReturnType<typeof spawn> | undefined;
@@ -77,7 +67,7 @@ runMain(async () => {
     if (missing.length > 0) throw new StackError(`no process found for ${missing.join(', ')}: is this npm start's stack?`);
     // Settled: start-up's allocations collected, connections opened.
     await sleep(10_000);
-    const idle = new Map([...pids].map(([name, pid]) => [name, statusMiB(pid, 'VmRSS')]));
+    const idle = new Map([...pids].map(([name, pid]) => [name, procStatusMiB(pid, 'VmRSS')]));
 
     const secrets = parseEnvFile(readFileSync(join(localDir, 'dev', 'secrets.env'), 'utf8'));
     const signingKeys = process.env.USERS_SIGNING_KEYS || secrets.USERS_SIGNING_KEYS;
@@ -86,7 +76,7 @@ runMain(async () => {
     let sampling = true;
     const sampler = (async () => {
       while (sampling) {
-        for (const [name, pid] of pids) peak.set(name, Math.max(peak.get(name) ?? 0, statusMiB(pid, 'VmRSS')));
+        for (const [name, pid] of pids) peak.set(name, Math.max(peak.get(name) ?? 0, procStatusMiB(pid, 'VmRSS')));
         await sleep(250);
       }
     })();
@@ -106,8 +96,8 @@ runMain(async () => {
     await sampler;
 
     const rows = allServices.map((s) => {
-      const request = mib(s.resources.requests.memory);
-      const limit = mib(s.resources.limits.memory);
+      const request = memoryMebibytes(s.resources.requests.memory);
+      const limit = memoryMebibytes(s.resources.limits.memory);
       const top = peak.get(s.name)!;
       const verdict = top > limit ? '**over the limit**' : top > request ? 'over the request' : 'within the request';
       return `| ${s.name} | ${n(idle.get(s.name)!)} | ${n(top)} | ${s.resources.requests.memory} / ${s.resources.limits.memory} | ${verdict} |`;

@@ -20,7 +20,7 @@ export { bookingMessage, startAfterPurchaseHarness, type AfterPurchaseHarness } 
 export { bookingEnv, startBookingHarness, type BookingHarness } from './booking.js';
 export { eventBody, smallVenue, startCatalog, tokens, type TestCatalog } from './catalog.js';
 export { findFreePort } from '../../../scripts/local-stack/ports.js';
-export { spawnServiceChild, type ServiceChild } from './service-child.js';
+export { procStatusMiB, spawnServiceChild, type ServiceChild } from './service-child.js';
 export { assertInventoryInvariants, lapseHolds, seedEvent, type SeededEvent } from './inventory.js';
 export { consumeTopic, createTestTopic, readTopic, type ConsumedMessage, type RawRecord } from './kafka.js';
 export { openEventStream, type OpenEventStream, type ReceivedEvent } from './event-stream.js';

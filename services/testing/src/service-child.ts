@@ -19,7 +19,8 @@ export interface ServiceChild {
   kill(signal: NodeJS.Signals): Promise<string>;
 }
 
-function procStatusMiB(pid: number, field: string): number {
+/** A memory field of /proc/<pid>/status (VmRSS: resident now, VmHWM: peak), in MiB. */
+export function procStatusMiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return Number(match?.[1] ?? 0) / 1024;
 }
