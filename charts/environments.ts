@@ -1,4 +1,4 @@
-import type { ServiceResources, ServiceScaling } from '@ticketing/platform/service-declaration';
+import type { ServiceDeclaration, ServiceResources, ServiceScaling } from '@ticketing/platform/service-declaration';
 import type { PostgresClusterSettings } from './lib/postgres-cluster.js';
 import type { KafkaClusterSettings } from './lib/kafka-cluster.js';
 import { cpuMillis, memoryMebibytes } from './lib/quantity.js';
@@ -33,6 +33,50 @@ export interface EnvironmentSettings {
     readonly lokiStorageSize: string;
     readonly lokiRetention: string;
   };
+  /**
+   * The SMTP relay email to buyers goes out through. The credentials are not
+   * here: SMTP_USERNAME and SMTP_PASSWORD are keys of the service's Secret
+   * (`notifications-secrets`, charts/external-secrets.ts), created in each
+   * environment's cluster.
+   */
+  readonly mail: {
+    readonly smtpHost: string;
+    readonly smtpPort: number;
+    /** TLS from the first byte (port 465); otherwise STARTTLS, which `smtpRequireTls` insists on. */
+    readonly smtpSecure: boolean;
+    readonly smtpRequireTls: boolean;
+    /** Sender of every email, e.g. `Ticketing <tickets@tickets.example.com>`. */
+    readonly from: string;
+  };
+}
+
+/** Where people reach the platform in `env`: the public entry's host (the web UI and `/api/…`). */
+export function publicBaseUrl(env: EnvironmentSettings, services: readonly ServiceDeclaration[]): string {
+  const entry = services.find((s) => s.publicEntry);
+  if (!entry) throw new Error('no service is the public entry');
+  return `https://${entry.name}.${env.domain}`;
+}
+
+/**
+ * The plain values an environment gives to the settings a service declares
+ * (the rest keep their declared defaults): the public URL links to buyers
+ * start with, and the SMTP relay. Secrets are never among them.
+ */
+export function environmentSettingValues(
+  env: EnvironmentSettings,
+  service: ServiceDeclaration,
+  services: readonly ServiceDeclaration[],
+): Record<string, string> {
+  const values: Record<string, () => string> = {
+    PUBLIC_BASE_URL: () => publicBaseUrl(env, services),
+    SMTP_HOST: () => env.mail.smtpHost,
+    SMTP_PORT: () => String(env.mail.smtpPort),
+    SMTP_SECURE: () => String(env.mail.smtpSecure),
+    SMTP_REQUIRE_TLS: () => String(env.mail.smtpRequireTls),
+    MAIL_FROM: () => env.mail.from,
+  };
+  const declared = new Set(service.env.map((e) => e.name));
+  return Object.fromEntries(Object.entries(values).flatMap(([name, value]) => (declared.has(name) ? [[name, value()]] : [])));
 }
 
 function scaleQuantities(r: ServiceResources, factor: number): ServiceResources {
@@ -80,6 +124,13 @@ export const environments: readonly EnvironmentSettings[] = [
       resources: { requests: { cpu: '250m', memory: '1Gi' }, limits: { cpu: '1', memory: '1Gi' } },
       topicReplicas: 1,
     },
+    mail: {
+      smtpHost: 'email-smtp.eu-central-1.amazonaws.com',
+      smtpPort: 587,
+      smtpSecure: false,
+      smtpRequireTls: true,
+      from: 'Ticketing (dev) <tickets@dev.tickets.example.com>',
+    },
     observability: {
       prometheusRetention: '3d',
       prometheusStorageSize: '10Gi',
@@ -114,6 +165,13 @@ export const environments: readonly EnvironmentSettings[] = [
       storageSize: '200Gi',
       resources: { requests: { cpu: '1', memory: '4Gi' }, limits: { cpu: '2', memory: '4Gi' } },
       topicReplicas: 3,
+    },
+    mail: {
+      smtpHost: 'email-smtp.eu-central-1.amazonaws.com',
+      smtpPort: 587,
+      smtpSecure: false,
+      smtpRequireTls: true,
+      from: 'Ticketing <tickets@tickets.example.com>',
     },
     observability: {
       prometheusRetention: '15d',

@@ -1,7 +1,7 @@
 import { Chart, type ChartProps } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { ServiceDeclaration } from '@ticketing/platform/service-declaration';
-import type { EnvironmentSettings } from '../environments.js';
+import { environmentSettingValues, type EnvironmentSettings } from '../environments.js';
 import { PlatformService } from '../lib/platform-service.js';
 import { PublicGateway, edgeRateLimit } from '../lib/public-gateway.js';
 import { imageFor, release } from '../release.js';
@@ -30,6 +30,7 @@ export class ServiceChart extends Chart {
       namespace: namespaces.app,
       replicas: env.scaling(d.scaling),
       resources: env.resources(d.resources),
+      settingValues: environmentSettingValues(env, d, props.allServices),
       // Where load tests run, their k6 runner pods come in through the public entry, as buyers do.
       extraCallers:
         d.publicEntry && loadTestProfiles[env.name] ? [{ name: 'k6-runners', podLabels: { ...k6RunnerPodLabels }, namespace: namespaces.loadTesting }] : [],

@@ -29,6 +29,8 @@ export interface PlatformServiceProps {
   readonly resources: ServiceResources;
   /** Callers admitted beyond those the declarations imply (e.g. in-cluster load generators). */
   readonly extraCallers?: readonly PodPeer[];
+  /** This environment's values of plain settings (charts/environments.ts). @default none */
+  readonly settingValues?: Readonly<Record<string, string>>;
 }
 
 /** Who may call a service: the edge proxy (the public entry only), Prometheus, and the services that declare it as a dependency. */
@@ -66,6 +68,14 @@ function dependencies(d: ServiceDeclaration, all: readonly ServiceDeclaration[])
   ];
 }
 
+/** The servers outside the cluster, each on the port its setting has in this environment. */
+function externalPorts(d: ServiceDeclaration, values: Readonly<Record<string, string>>): { name: string; port: number }[] {
+  return (d.dependencies.external ?? []).map(({ name, port, portSetting }) => ({
+    name,
+    port: portSetting && values[portSetting] ? Number(values[portSetting]) : port,
+  }));
+}
+
 /**
  * One service of the platform, rendered from its declaration: its settings
  * (ConfigMap, Secret refs), workload (ServiceAccount, Deployment, Service),
@@ -89,6 +99,7 @@ export class PlatformService extends Construct {
       allServices: props.allServices,
       endpoints: { postgresUriSecret: endpoints.postgresAppSecret, kafkaBootstrap: endpoints.kafkaBootstrap, servicesNamespace: props.namespace },
       metadata,
+      ...(props.settingValues ? { values: props.settingValues } : {}),
     });
     this.workload = new ServiceWorkload(this, 'workload', {
       declaration: d,
@@ -118,7 +129,7 @@ export class PlatformService extends Construct {
       port: d.port,
       ingress: [...callers(d, props.allServices), ...(props.extraCallers ?? [])],
       egress: dependencies(d, props.allServices),
-      ...(d.dependencies.external ? { external: d.dependencies.external } : {}),
+      ...(d.dependencies.external ? { external: externalPorts(d, this.config.plainValues) } : {}),
     });
     new ServiceMonitoring(this, 'monitoring', { metadata, selectorLabels: selector, path: d.metricsPath });
   }

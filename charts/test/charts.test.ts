@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Testing } from 'cdk8s';
+import { createConsumerMetrics, createMetrics } from '@ticketing/platform/metrics';
 import type { ServiceDeclaration } from '@ticketing/platform/service-declaration';
 import { allServices } from '../../services/services.js';
 import { clusterAddons } from '../addons.js';
@@ -16,6 +17,7 @@ import { PostgresChart } from '../apps/postgres.js';
 import { ServiceChart } from '../apps/service.js';
 import { environment, environments } from '../environments.js';
 import { imageFor, release } from '../release.js';
+import { consumerLagMetric } from '../settings.js';
 
 type Obj = Record<string, any>;
 
@@ -248,11 +250,87 @@ describe('a made-up service with every kind of setting and dependency', () => {
     assert.throws(() => renderService(idle, 'prod', [idle]), /scales on consumer lag but consumes no topic/);
   });
 
+  test('HPA: tickets, notifications and analytics scale on CPU and on their consumer lag, the metric prometheus-adapter makes of the gauge runConsumer exports', async () => {
+    const registry = createMetrics('lag-check').registry;
+    createConsumerMetrics(registry).position('ticket-bookings', 'g', 0, '10', '4');
+    assert.match(
+      await registry.metrics(),
+      new RegExp(`^${consumerLagMetric.sourceGauge}\\{[^}]*partition="0"[^}]*\\} 5$`, 'm'),
+      'the gauge the services export',
+    );
+    const adapter = clusterAddons.find((a) => a.name === 'prometheus-adapter')!;
+    for (const env of environments) {
+      const rules = (adapter.values(env) as { rules: { custom: { seriesQuery: string; name: { matches: string; as: string } }[] } }).rules.custom;
+      const rule = rules.find((r) => r.name.as === consumerLagMetric.name);
+      assert.ok(rule?.seriesQuery.startsWith(`${consumerLagMetric.sourceGauge}{`) && rule.name.matches === `^${consumerLagMetric.sourceGauge}$`, env.name);
+      for (const name of ['tickets', 'notifications', 'analytics']) {
+        const service = allServices.find((s) => s.name === name)!;
+        const metrics = one(renderService(service, env.name), 'HorizontalPodAutoscaler').spec.metrics as Obj[];
+        assert.deepEqual(
+          metrics.map((m) => m.resource?.name ?? m.pods.metric.name),
+          ['cpu', ...(service.scaling.targetRequestsPerSecondPerPod === undefined ? [] : ['http_requests_per_second']), consumerLagMetric.name],
+          `${env.name}: ${name}`,
+        );
+      }
+    }
+  });
+
   test('NetworkPolicy: a server outside the cluster is reachable on its declared port only', () => {
     const mailer = declaration('mailer', 9005, { dependencies: { postgres: false, services: [], external: [{ name: 'smtp', port: 587 }] } });
     const policy = one(renderService(mailer, 'prod', [mailer]), 'NetworkPolicy');
     const outside = policy.spec.egress.filter((rule: Obj) => rule.to.some((peer: Obj) => peer.ipBlock));
     assert.deepEqual(outside, [{ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ port: 587, protocol: 'TCP' }] }]);
+  });
+
+  for (const env of environments) {
+    test(`${env.name}: notifications gets the environment's SMTP relay and public URL; the relay's credentials only as Secret references`, () => {
+      const notifications = allServices.find((s) => s.name === 'notifications')!;
+      const objs = renderService(notifications, env.name);
+      const data = one(objs, 'ConfigMap').data as Record<string, string>;
+      assert.deepEqual(
+        [data.SMTP_HOST, data.SMTP_PORT, data.SMTP_SECURE, data.SMTP_REQUIRE_TLS, data.MAIL_FROM],
+        [env.mail.smtpHost, String(env.mail.smtpPort), String(env.mail.smtpSecure), String(env.mail.smtpRequireTls), env.mail.from],
+      );
+      assert.equal(data.PUBLIC_BASE_URL, `https://gateway.${env.domain}`, 'links in emails lead to the public host, not a developer machine');
+      assert.ok(!('SMTP_USERNAME' in data) && !('SMTP_PASSWORD' in data), 'no credential in the ConfigMap');
+      const envVars = container(objs).env as Obj[];
+      for (const name of ['SMTP_USERNAME', 'SMTP_PASSWORD']) {
+        assert.deepEqual(envVars.find((e) => e.name === name)?.valueFrom, { secretKeyRef: { key: name, name: 'notifications-secrets', optional: false } });
+      }
+      const outside = one(objs, 'NetworkPolicy').spec.egress.filter((rule: Obj) => rule.to.some((peer: Obj) => peer.ipBlock));
+      assert.deepEqual(
+        outside.map((rule: Obj) => rule.ports),
+        [[{ port: env.mail.smtpPort, protocol: 'TCP' }]],
+      );
+    });
+  }
+
+  test('an environment moves an external port with its setting, and cannot set a secret or a value the service refuses', () => {
+    const portSetting = { name: 'SMTP_PORT', description: 'port', kind: 'integer' as const, default: '587', min: 1, max: 65535 };
+    const mailer = declaration('mailer', 9006, {
+      env: [portSetting],
+      dependencies: { postgres: false, services: [], external: [{ name: 'smtp', port: 587, portSetting: 'SMTP_PORT' }] },
+    });
+    // The real environments set SMTP_PORT to 587; a made-up one on 465 shows the policy follows the value.
+    const prod = environment('prod');
+    const on465 = { ...prod, mail: { ...prod.mail, smtpPort: 465, smtpSecure: true } };
+    const objs = Testing.synth(new ServiceChart(Testing.app(), 'mailer', { declaration: mailer, allServices: [mailer], environment: on465 })) as Obj[];
+    assert.equal(one(objs, 'ConfigMap').data.SMTP_PORT, '465');
+    const outside = one(objs, 'NetworkPolicy').spec.egress.filter((rule: Obj) => rule.to.some((peer: Obj) => peer.ipBlock));
+    assert.deepEqual(outside[0].ports, [{ port: 465, protocol: 'TCP' }]);
+
+    const withSecret = declaration('mailer', 9006, {
+      env: [portSetting, { name: 'SMTP_HOST', description: 'host', kind: 'string', default: '', secret: true }],
+    });
+    assert.throws(
+      () => new ServiceChart(Testing.app(), 'mailer', { declaration: withSecret, allServices: [withSecret], environment: prod }),
+      /SMTP_HOST is not a plain setting/,
+    );
+    const badPort = { ...prod, mail: { ...prod.mail, smtpPort: 70000 } };
+    assert.throws(
+      () => new ServiceChart(Testing.app(), 'mailer', { declaration: mailer, allServices: [mailer], environment: badPort }),
+      /SMTP_PORT: must be <= 65535/,
+    );
   });
 
   test('a setting with neither default, from nor secret fails the synth', () => {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { ApiObjectMetadata } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { parseSetting } from '@ticketing/platform/config';
 import type { EnvSetting, ServiceDeclaration } from '@ticketing/platform/service-declaration';
 
 /** Name of the Secret holding a service's own credentials (created outside git). */
@@ -27,6 +28,22 @@ export interface ServiceConfigProps {
   readonly endpoints: PlatformEndpoints;
   /** Namespace and labels of the ConfigMap; its name is `<service>-config`. */
   readonly metadata: ApiObjectMetadata;
+  /** This environment's values of plain settings (instead of their defaults); each checked as the service checks it at start. @default none */
+  readonly values?: Readonly<Record<string, string>>;
+}
+
+/** The environment's value of a plain setting, checked: a value the service would refuse, or one for a secret, fails the synth. */
+function environmentValue(service: ServiceDeclaration, name: string, raw: string): string {
+  const setting = service.env.find((e) => e.name === name);
+  if (!setting) throw new Error(`${service.name}: the environment sets ${name}, which the service does not declare`);
+  if (setting.secret || setting.from || setting.localOnly)
+    throw new Error(`${service.name}: ${name} is not a plain setting; an environment cannot set it in dist/`);
+  try {
+    parseSetting(setting, raw);
+  } catch (error) {
+    throw new Error(`${service.name}: ${(error as Error).message}`);
+  }
+  return raw;
 }
 
 /** How one declared env setting is supplied in-cluster. */
@@ -48,6 +65,8 @@ function envSource(service: ServiceDeclaration, setting: EnvSetting, props: Serv
     if (!target) throw new Error(`${service.name}: ${setting.name} names unknown service "${setting.service}"`);
     return { kind: 'configmap', value: `http://${target.name}.${props.endpoints.servicesNamespace}.svc.cluster.local:${target.port}` };
   }
+  const value = props.values?.[setting.name];
+  if (value !== undefined) return { kind: 'configmap', value };
   if (setting.default === undefined) {
     throw new Error(`${service.name}: ${setting.name} has no default, no 'from' and is not secret: the chart cannot supply it`);
   }
@@ -64,10 +83,13 @@ export class ServiceConfig extends Construct {
   public readonly envVariables: Record<string, kplus.EnvValue> = {};
   /** Hash of the plain values: a pod annotation, so a changed setting rolls the pods. */
   public readonly checksum: string;
+  /** The rendered value of each plain setting, by name. */
+  public readonly plainValues: Readonly<Record<string, string>>;
 
   constructor(scope: Construct, id: string, props: ServiceConfigProps) {
     super(scope, id);
     const d = props.declaration;
+    for (const [name, raw] of Object.entries(props.values ?? {})) environmentValue(d, name, raw);
     const plain: Record<string, string> = {};
     const secretRefs: { name: string; secretName: string; key: string }[] = [];
     for (const setting of d.env) {
@@ -77,6 +99,7 @@ export class ServiceConfig extends Construct {
     }
     this.configMap = new kplus.ConfigMap(this, 'config', { metadata: { ...props.metadata, name: `${d.name}-config` }, data: plain });
     this.checksum = createHash('sha256').update(JSON.stringify(plain)).digest('hex');
+    this.plainValues = plain;
 
     for (const name of Object.keys(plain)) this.envVariables[name] = kplus.EnvValue.fromConfigMap(this.configMap, name, { optional: false });
     const secrets = new Map<string, kplus.ISecret>();

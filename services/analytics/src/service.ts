@@ -58,6 +58,8 @@ export const analyticsService = {
     minReplicas: 2,
     maxReplicas: 6,
     targetCpuUtilizationPercent: 70,
+    // An onsale's burst of booking messages: more replicas (up to the partitions) count it sooner.
+    targetConsumerLagPerPod: 500,
   },
   shutdownGraceSeconds: 30,
 } as const satisfies ServiceDeclaration;

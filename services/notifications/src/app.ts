@@ -33,6 +33,7 @@ export const notificationsDefinition: ServiceDefinition = {
       host: config.string('SMTP_HOST'),
       port: config.integer('SMTP_PORT'),
       secure: config.boolean('SMTP_SECURE'),
+      requireTls: config.boolean('SMTP_REQUIRE_TLS'),
       username: config.string('SMTP_USERNAME'),
       password: config.string('SMTP_PASSWORD'),
       from: config.string('MAIL_FROM'),

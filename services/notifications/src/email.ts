@@ -7,6 +7,7 @@ export interface EmailSettings {
   host: string;
   port: number;
   secure: boolean;
+  requireTls: boolean;
   username: string;
   password: string;
   from: string;
@@ -21,7 +22,7 @@ interface ClaimedDelivery {
   attempts: number;
   subject: string;
   body: string;
-  link: string | null;
+  page_link: string | null;
 }
 
 /**
@@ -39,6 +40,7 @@ export function createTransport(settings: EmailSettings): Transporter {
     host: settings.host,
     port: settings.port,
     secure: settings.secure,
+    requireTLS: settings.requireTls,
     ...(settings.username ? { auth: { user: settings.username, pass: settings.password } } : {}),
     connectionTimeout: settings.timeoutMs,
     greetingTimeout: settings.timeoutMs,
@@ -71,7 +73,7 @@ export async function sendDueEmails(
      UPDATE notifications.deliveries d SET attempts = d.attempts + 1, next_attempt_at = now() + make_interval(secs => $2)
        FROM due, notifications.notifications n
       WHERE d.notification_id = due.notification_id AND d.channel = 'email' AND n.id = d.notification_id
-     RETURNING d.notification_id, d.address, d.attempts, n.subject, n.body, n.link`,
+     RETURNING d.notification_id, d.address, d.attempts, n.subject, n.body, n.page_link`,
     [batch, claimFor],
   );
   for (const delivery of rows) {
@@ -81,7 +83,7 @@ export async function sendDueEmails(
         to: delivery.address,
         subject: delivery.subject,
         text: delivery.body,
-        html: htmlOf(delivery.body, delivery.link),
+        html: htmlOf(delivery.body, delivery.page_link),
         messageId: `<${delivery.notification_id}@notifications.ticketing>`,
       });
       await pool.query(

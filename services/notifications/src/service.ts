@@ -21,7 +21,8 @@ export const notificationsService = {
     bookingsTopicConsumerEnv,
     {
       name: 'PUBLIC_BASE_URL',
-      description: 'Where buyers reach the platform (the gateway); links in messages (the tickets PDF) start with it.',
+      description:
+        "Where buyers reach the platform (the gateway, which serves the web UI): links in messages (a booking's page, the tickets PDF) start with it.",
       kind: 'url',
       default: 'http://127.0.0.1:8080',
     },
@@ -33,14 +34,21 @@ export const notificationsService = {
       kind: 'string',
       default: '',
     },
-    integerSetting('SMTP_PORT', 'Port of the SMTP server (in-cluster, the NetworkPolicy lets only this default out).', smtpSubmissionPort, 1, 65535),
+    integerSetting('SMTP_PORT', 'Port of the SMTP server (in-cluster, the NetworkPolicy lets only this port out).', smtpSubmissionPort, 1, 65535),
     {
       name: 'SMTP_SECURE',
       description: 'Connect with TLS from the start (port 465); otherwise STARTTLS is used when the server offers it.',
       kind: 'boolean',
       default: 'false',
     },
-    { name: 'SMTP_USERNAME', description: 'SMTP user; empty: no authentication.', kind: 'string', default: '' },
+    {
+      name: 'SMTP_REQUIRE_TLS',
+      description:
+        'Refuse to send unless the connection is encrypted (STARTTLS is required when SMTP_SECURE is false), so credentials and mail never cross in clear.',
+      kind: 'boolean',
+      default: 'false',
+    },
+    { name: 'SMTP_USERNAME', description: 'SMTP user; empty: no authentication.', kind: 'string', default: '', secret: true },
     { name: 'SMTP_PASSWORD', description: 'Password of SMTP_USERNAME.', kind: 'string', default: '', secret: true },
     { name: 'MAIL_FROM', description: 'Sender of every email.', kind: 'string', default: 'Ticketing <tickets@ticketing.dev>', minLength: 3 },
     integerSetting('SMTP_TIMEOUT_MS', 'Longest one SMTP conversation (connect, greeting, each reply) may take.', 10000, 100, 120000),
@@ -54,8 +62,8 @@ export const notificationsService = {
     kafka: bookingsConsumer(notificationsConsumerGroup),
     // Fetches the users service's public signing keys (AUTH_JWKS_URL).
     services: ['users'],
-    // The SMTP relay (SMTP_HOST) is outside the cluster; submission port, as SMTP_PORT's default.
-    external: [{ name: 'smtp', port: smtpSubmissionPort }],
+    // The SMTP relay (SMTP_HOST) is outside the cluster, on the port SMTP_PORT has in each environment.
+    external: [{ name: 'smtp', port: smtpSubmissionPort, portSetting: 'SMTP_PORT' }],
   },
   resources: {
     requests: { cpu: '100m', memory: '192Mi' },

@@ -22,7 +22,8 @@ export interface ServiceConfig {
   list(name: string): readonly string[];
 }
 
-function parseSetting(setting: EnvSetting, raw: string): ConfigValue {
+/** Parses and checks one raw value of `setting`; throws a ConfigError naming it (the charts check per-environment values with it too). */
+export function parseSetting(setting: EnvSetting, raw: string): ConfigValue {
   const { name } = setting;
   switch (setting.kind) {
     case 'integer': {

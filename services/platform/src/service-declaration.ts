@@ -58,7 +58,16 @@ export interface ServiceDependencies {
    * Servers outside the cluster it connects to (e.g. an SMTP relay), by TCP
    * port: the NetworkPolicy allows any address, on these ports only. @default none
    */
-  readonly external?: readonly { readonly name: string; readonly port: number }[];
+  readonly external?: readonly ExternalServer[];
+}
+
+/** A server outside the cluster a service connects to. */
+export interface ExternalServer {
+  readonly name: string;
+  /** TCP port; with `portSetting`, the port when that setting keeps its default. */
+  readonly port: number;
+  /** The integer setting that holds the port: an environment that sets it (charts/environments.ts) moves the NetworkPolicy's port with it. */
+  readonly portSetting?: string;
 }
 
 export interface ServiceScaling {
