@@ -165,7 +165,15 @@ describe('a booking made through the gateway', () => {
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const mails = smtp.received.filter((m) => m.to.includes('alice@example.test'));
     assert.equal(mails.length, 1, 'exactly one email');
-    assert.ok(mails[0]!.raw.includes(paid.reference) && mails[0]!.raw.includes(pdfUrl), 'with the reference and the PDF link');
+    // The email links to the booking's page in the UI (a mail client has no bearer token for the PDF itself); the gateway serves it.
+    const pageUrl = `${gateway.url}/bookings/${paid.reference}`;
+    assert.ok(mails[0]!.raw.includes(paid.reference) && mails[0]!.raw.includes(pageUrl), 'with the reference and the link to the booking page');
+    assert.ok(!mails[0]!.raw.includes(pdfUrl), 'not the PDF URL, which answers 401 without a token');
+    assert.equal((await fetch(pdfUrl)).status, 401);
+    const opened = await fetch(pageUrl, { headers: { accept: 'text/html' } });
+    assert.equal(opened.status, 200);
+    assert.match(opened.headers.get('content-type') ?? '', /^text\/html/);
+    assert.match(await opened.text(), /<div id="app"|<script/, 'the web UI, which downloads the PDF after log-in');
     const entries = await inbox();
     assert.deepEqual(
       entries.map((n: { kind: string; link: string }) => [n.kind, n.link]),

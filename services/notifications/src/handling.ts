@@ -5,13 +5,23 @@ import { notify } from './inbox.js';
 import { cancelHoldTimer, scheduleHoldTimer } from './timers.js';
 
 export interface HandlingSettings {
-  /** Where buyers reach the gateway: the tickets PDF link starts here. */
+  /** Where buyers reach the gateway and the web UI: links in messages start here. */
   publicBaseUrl: string;
   holdExpiryNoticeSeconds: number;
 }
 
-/** Where a buyer downloads a booking's tickets, through the gateway. */
-export const ticketsPdfLink = (publicBaseUrl: string, bookingId: string) => `${publicBaseUrl.replace(/\/$/, '')}/api/tickets/bookings/${bookingId}/tickets.pdf`;
+const base = (publicBaseUrl: string) => publicBaseUrl.replace(/\/$/, '');
+
+/** The tickets PDF in the API, through the gateway (with the buyer's bearer token: the inbox's download). */
+export const ticketsPdfLink = (publicBaseUrl: string, bookingId: string) => `${base(publicBaseUrl)}/api/tickets/bookings/${bookingId}/tickets.pdf`;
+
+/**
+ * The booking's page in the web UI (services/web, route /bookings/:reference):
+ * what an email links to. A mail client has no token, so the page asks its
+ * reader to log in, returns to the booking and downloads the PDF with the
+ * session; anyone but the buyer (or an admin) is refused by the API.
+ */
+export const bookingPageLink = (publicBaseUrl: string, reference: string) => `${base(publicBaseUrl)}/bookings/${encodeURIComponent(reference)}`;
 
 /**
  * What a booking message means for the buyer, inside the consumer's
@@ -36,7 +46,12 @@ export async function applyBookingMessage(tx: Tx, message: BookingMessage, setti
       kind: 'booking-confirmed',
       about: `booking-confirmed:${bookingId}`,
       eventId,
-      context: { reference: bookingReference, amount, link: ticketsPdfLink(settings.publicBaseUrl, bookingId) },
+      context: {
+        reference: bookingReference,
+        amount,
+        link: ticketsPdfLink(settings.publicBaseUrl, bookingId),
+        pageLink: bookingPageLink(settings.publicBaseUrl, bookingReference),
+      },
     });
   } else if (isOfType(message, 'booking.cancelled')) {
     const { bookingId, bookingReference, buyerId, amount } = message.data;

@@ -18,9 +18,9 @@ export async function notify(
   const event = await findEventSummary(tx, input.eventId);
   const message = render(input.kind, { ...input.context, name: contact?.displayName, event });
   const { rows } = await tx.query<{ id: string }>(
-    `INSERT INTO notifications.notifications (recipient_id, kind, about, subject, body, link) VALUES ($1, $2, $3, $4, $5, $6)
+    `INSERT INTO notifications.notifications (recipient_id, kind, about, subject, body, link, page_link) VALUES ($1, $2, $3, $4, $5, $6, $7)
      ON CONFLICT (about) DO NOTHING RETURNING id`,
-    [input.recipientId, input.kind, input.about, message.subject, message.text, input.context.link ?? null],
+    [input.recipientId, input.kind, input.about, message.subject, message.text, input.context.link ?? null, input.context.pageLink ?? null],
   );
   const id = rows[0]?.id;
   if (!id) return false;

@@ -8,7 +8,10 @@ export interface TemplateContext {
   event: EventSummary | undefined;
   reference?: string;
   amount?: { cents: number; currency: string };
+  /** The API resource (the tickets PDF), for the inbox. */
   link?: string;
+  /** The web page an email sends its reader to (the booking's page). */
+  pageLink?: string;
   expiresAt?: Date;
 }
 
@@ -29,7 +32,11 @@ const eventLine = (event: EventSummary | undefined) => (event ? `${event.title},
 const templates: Record<NotificationKind, (c: TemplateContext) => Rendered> = {
   'booking-confirmed': (c) => ({
     subject: `Your tickets for ${c.event?.title ?? 'your event'} (${c.reference})`,
-    text: [`Booking ${c.reference} is confirmed: ${eventLine(c.event)}.`, `You paid ${money(c.amount)}.`, `Your tickets (PDF): ${c.link}`].join('\n'),
+    text: [
+      `Booking ${c.reference} is confirmed: ${eventLine(c.event)}.`,
+      `You paid ${money(c.amount)}.`,
+      `Your tickets (PDF) are on your booking page: ${c.pageLink}`,
+    ].join('\n'),
   }),
   'booking-cancelled': (c) => ({
     subject: `Booking ${c.reference} is cancelled`,
@@ -53,11 +60,11 @@ export function render(kind: NotificationKind, context: TemplateContext): Render
 
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-/** The HTML part of an email: the same text, escaped, its link clickable. */
-export function htmlOf(text: string, link: string | null): string {
+/** The HTML part of an email: the same text, escaped, with a button to the page it is about. */
+export function htmlOf(text: string, pageLink: string | null): string {
   const paragraphs = text
     .trim()
     .split('\n')
     .map((line) => `<p>${escapeHtml(line)}</p>`);
-  return `<!doctype html><html><body>${paragraphs.join('')}${link ? `<p><a href="${escapeHtml(link)}">Download your tickets</a></p>` : ''}</body></html>`;
+  return `<!doctype html><html><body>${paragraphs.join('')}${pageLink ? `<p><a href="${escapeHtml(pageLink)}">Get your tickets</a></p>` : ''}</body></html>`;
 }

@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import type { RunningService } from '@ticketing/platform';
 import { bookingMessage, http, startAfterPurchaseHarness, startSmtp, testToken, waitUntil, type AfterPurchaseHarness, type TestSmtp } from '@ticketing/testing';
 import { notificationsDefinition } from '../src/app.js';
+import { createTransport } from '../src/email.js';
 
 let harness: AfterPurchaseHarness;
 let smtp: TestSmtp;
@@ -50,31 +51,39 @@ const booking = (buyerId: string) => ({
 });
 
 describe('booking messages become one inbox entry and one email', () => {
-  test('a confirmed booking delivered three times: one email to the buyer with the reference and PDF link, one inbox entry', { timeout: 30_000 }, async () => {
-    const data = booking(anaId);
-    const message = bookingMessage('booking.confirmed', harness.event.eventId, data);
-    await harness.publish([message, message]);
-    await waitUntil('the email', async () => mailsMentioning(data.bookingReference).length > 0);
-    await harness.publish([message]);
-    await waitUntil('the third copy to be skipped', async () => {
-      const { rows } = await harness.pool.query(`SELECT 1 FROM notifications.consumed_messages WHERE message_id = $1`, [message.id]);
-      const text = await (await fetch(`${notifications.url}/metrics`)).text();
-      return rows.length === 1 && /kafka_consumer_messages_total\{[^}]*outcome="duplicate"[^}]*\} 2/.test(text);
-    });
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    const mails = mailsMentioning(data.bookingReference);
-    assert.equal(mails.length, 1, 'exactly one email');
-    assert.deepEqual(mails[0]!.to, ['ana@example.test']);
-    assert.match(mails[0]!.raw, /^To: ana@example\.test/m);
-    assert.match(mails[0]!.raw, /Hello Ana Lima/);
-    assert.ok(mails[0]!.raw.includes(`https://tickets.example/api/tickets/bookings/${data.bookingId}/tickets.pdf`));
-    assert.match(mails[0]!.raw, /Test Night/, 'names the event');
-    const entries = (await inbox(anaId)).filter((n: { subject: string }) => n.subject.includes(data.bookingReference));
-    assert.equal(entries.length, 1, 'exactly one inbox entry');
-    assert.equal(entries[0].kind, 'booking-confirmed');
-    assert.equal(entries[0].link, `https://tickets.example/api/tickets/bookings/${data.bookingId}/tickets.pdf`);
-    assert.deepEqual(await inbox(randomUUID()), [], "nobody else's inbox has it");
-  });
+  test(
+    'a confirmed booking delivered three times: one email to the buyer with the reference and the link to its booking page, one inbox entry',
+    { timeout: 30_000 },
+    async () => {
+      const data = booking(anaId);
+      const message = bookingMessage('booking.confirmed', harness.event.eventId, data);
+      await harness.publish([message, message]);
+      await waitUntil('the email', async () => mailsMentioning(data.bookingReference).length > 0);
+      await harness.publish([message]);
+      await waitUntil('the third copy to be skipped', async () => {
+        const { rows } = await harness.pool.query(`SELECT 1 FROM notifications.consumed_messages WHERE message_id = $1`, [message.id]);
+        const text = await (await fetch(`${notifications.url}/metrics`)).text();
+        return rows.length === 1 && /kafka_consumer_messages_total\{[^}]*outcome="duplicate"[^}]*\} 2/.test(text);
+      });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const mails = mailsMentioning(data.bookingReference);
+      assert.equal(mails.length, 1, 'exactly one email');
+      assert.deepEqual(mails[0]!.to, ['ana@example.test']);
+      assert.match(mails[0]!.raw, /^To: ana@example\.test/m);
+      assert.match(mails[0]!.raw, /Hello Ana Lima/);
+      // A mail client has no bearer token: the email sends its reader to the booking's page in the web UI, which downloads the PDF after log-in.
+      const page = `https://tickets.example/bookings/${data.bookingReference}`;
+      assert.ok(mails[0]!.raw.includes(`Your tickets (PDF) are on your booking page: ${page}`), 'the text part names the page');
+      assert.ok(mails[0]!.raw.replaceAll('=3D', '=').includes(`<a href="${page}">Get your tickets</a>`), 'the HTML part (quoted-printable) links to it');
+      assert.ok(!mails[0]!.raw.includes('/api/tickets/'), 'no link that needs a bearer token');
+      assert.match(mails[0]!.raw, /Test Night/, 'names the event');
+      const entries = (await inbox(anaId)).filter((n: { subject: string }) => n.subject.includes(data.bookingReference));
+      assert.equal(entries.length, 1, 'exactly one inbox entry');
+      assert.equal(entries[0].kind, 'booking-confirmed');
+      assert.equal(entries[0].link, `https://tickets.example/api/tickets/bookings/${data.bookingId}/tickets.pdf`);
+      assert.deepEqual(await inbox(randomUUID()), [], "nobody else's inbox has it");
+    },
+  );
 
   test('SMTP down, then up: the email is retried with backoff and delivered once', { timeout: 30_000 }, async () => {
     await smtp.stop();
@@ -116,6 +125,19 @@ describe('booking messages become one inbox entry and one email', () => {
     assert.equal((await delivery(`refund-issued:${paymentId}`)).attempts, 1, 'never tried again');
     assert.equal((await inbox(goneId))[0]?.kind, 'refund-issued');
   });
+});
+
+test('SMTP_REQUIRE_TLS: a server that offers no STARTTLS gets nothing, neither credentials nor mail', { timeout: 30_000 }, async () => {
+  const settings = { host: '127.0.0.1', port: smtp.port, secure: false, username: '', password: '', from: 'x@example.test', timeoutMs: 2000 };
+  const mail = { from: settings.from, to: 'tls@example.test', subject: 'tls', text: 'tls' };
+  const strict = createTransport({ ...settings, requireTls: true, maxAttempts: 1, retry: { initialMs: 10, maxMs: 10 } });
+  await assert.rejects(strict.sendMail(mail), /STARTTLS|TLS/i);
+  strict.close();
+  assert.equal(smtp.received.filter((m) => m.to.includes('tls@example.test')).length, 0);
+  const lenient = createTransport({ ...settings, requireTls: false, maxAttempts: 1, retry: { initialMs: 10, maxMs: 10 } });
+  await lenient.sendMail(mail);
+  lenient.close();
+  assert.equal(smtp.received.filter((m) => m.to.includes('tls@example.test')).length, 1, 'the same server takes it when TLS is not required');
 });
 
 describe('"your hold expires in one minute"', () => {
