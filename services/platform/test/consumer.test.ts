@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ensureTopic } from '../../../scripts/local-stack/kafka.js';
 import type { KafkaMessage } from 'kafkajs';
 import { createPool, migrate, platformMigrations, type Pool, type Tx } from '../src/db.js';
-import { replayDeadLetters } from '../src/dead-letters.js';
 import { backoffDelayMs, createKafka, messageIdOf, runConsumer } from '../src/kafka.js';
 import { createLogger } from '../src/log.js';
 import { createMetrics } from '../src/metrics.js';
@@ -16,6 +18,24 @@ async function waitUntil(what: string, probe: () => Promise<boolean>, timeoutMs 
   for (const deadline = Date.now() + timeoutMs; !(await probe()); await sleep(100)) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
   }
+}
+
+const repoRoot = path.resolve(import.meta.dirname, '../../..');
+
+/** `npm run -s dlq:replay -- <args>` as an operator types it, against the test broker; resolves with what it printed. */
+async function dlqReplay(...args: string[]): Promise<string> {
+  const sasl = testKafkaSasl();
+  const { stdout } = await promisify(execFile)('npm', ['run', '-s', 'dlq:replay', '--', ...args], {
+    cwd: repoRoot,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      KAFKA_BROKERS: testKafkaBrokers().join(','),
+      ...(sasl ? { KAFKA_SASL_USERNAME: sasl.username, KAFKA_SASL_PASSWORD: sasl.password } : {}),
+    },
+    timeout: 60_000,
+  });
+  return stdout.trim().split('\n').at(-1) ?? '';
 }
 
 describe('runConsumer on real Kafka', () => {
@@ -179,12 +199,15 @@ describe('runConsumer with a database: effectively once', () => {
       await waitUntil('the message to be dead-lettered', async () => (await admin.fetchTopicOffsets(`${topic}.dlq`)).some((p) => p.high !== '0'));
       await admin.disconnect();
       fixed = true;
-      assert.deepEqual(await replayDeadLetters({ kafka, deadLetterTopic: `${topic}.dlq`, group: 'another-group', logger }), { replayed: 0, skipped: 1 });
-      assert.deepEqual(await replayDeadLetters({ kafka, deadLetterTopic: `${topic}.dlq`, group, dryRun: true, logger }), { replayed: 1, skipped: 0 });
-      assert.deepEqual(await replayDeadLetters({ kafka, deadLetterTopic: `${topic}.dlq`, group, logger }), { replayed: 1, skipped: 0 });
+      const dlq = `${topic}.dlq`;
+      assert.equal(await dlqReplay('--group', 'another-group', '--topic', dlq), 'replayed 0, left 1 of other groups');
+      assert.equal(await dlqReplay('--group', group, '--topic', dlq, '--dry-run'), 'would replay 1, left 0 of other groups');
+      assert.deepEqual(await effects(), [], 'a dry run sends nothing');
+      assert.equal(await dlqReplay('--group', group, '--topic', dlq), 'replayed 1, left 0 of other groups');
       await waitUntil('the replayed message', async () => (await effects()).length === 1);
       assert.deepEqual(await effects(), [{ message_id: 'm-parked', value: 'parked' }], 'the original message id travels with it');
-      assert.deepEqual(await replayDeadLetters({ kafka, deadLetterTopic: `${topic}.dlq`, group, logger }), { replayed: 0, skipped: 0 });
+      assert.equal(await dlqReplay('--group', group, '--topic', dlq), 'replayed 0, left 0 of other groups', 'a second run sends nothing again');
+      await assert.rejects(dlqReplay('--topic', dlq), /Usage: npm run dlq:replay/, 'without --group or --all it says how to call it');
     } finally {
       await producer.disconnect();
       await consumer.stop();
