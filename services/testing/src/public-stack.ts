@@ -52,6 +52,8 @@ export interface PublicStackOptions {
   gatewayEnv?: Record<string, string>;
   /** Also run tickets and notifications (consuming booking's topic), so tickets and the inbox exist. @default false */
   afterPurchase?: boolean;
+  /** With `afterPurchase`: settings of the notifications service (e.g. SMTP_HOST and SMTP_PORT of a test's SMTP server). @default none */
+  notificationsEnv?: Record<string, string>;
   /** Also run analytics (consuming booking's topic), so the organizer's sales windows and totals exist. @default false */
   analytics?: boolean;
 }
@@ -62,8 +64,12 @@ export async function startPublicStack(options: PublicStackOptions = {}): Promis
     for (const step of stops.reverse()) await step().catch(() => undefined);
   };
   try {
-    const usersDb = await createTestDatabase('webusers');
-    stops.push(() => usersDb.drop());
+    const db = await createTestDatabase('web');
+    stops.push(() => db.drop());
+    // After a purchase, tickets and notifications read the buyer's name and address from the users' tables:
+    // one database for all, as in a deployment. Otherwise users keep a database of their own.
+    const usersDb = options.afterPurchase ? db : await createTestDatabase('webusers');
+    if (usersDb !== db) stops.push(() => usersDb.drop());
     const signingKeys = generateSigningKeySet();
     const users = await startService(usersDefinition, {
       ...testServiceEnv(usersDb.url),
@@ -73,8 +79,6 @@ export async function startPublicStack(options: PublicStackOptions = {}): Promis
     stops.push(() => users.stop());
     const trustUsers = { AUTH_JWKS_URL: users.url };
 
-    const db = await createTestDatabase('web');
-    stops.push(() => db.drop());
     const topic = await createTestTopic(process.env.TEST_KAFKA_BROKERS ?? '127.0.0.1:1', 'ticket-bookings');
     const env = testServiceEnv(db.url, {
       ...trustUsers,
@@ -105,12 +109,10 @@ export async function startPublicStack(options: PublicStackOptions = {}): Promis
     const consumers: RunningService[] = [];
     let analyticsService: RunningService | undefined;
     if (options.afterPurchase) {
-      // Their readers of the users' tables find them (empty: this stack's accounts live in the users service's own database).
-      const pool = testPool(db.url, 1);
-      await migrateSchemaOf(pool, usersDefinition).finally(() => pool.end());
       await ensureTopic(process.env.TEST_KAFKA_BROKERS ?? '127.0.0.1:1', `${topic}.dlq`, 1, testKafkaSasl());
       for (const definition of [ticketsDefinition, notificationsDefinition]) {
-        const service = await startService(definition, { ...env, TICKETS_SIGNING_KEYS: generateSigningKeySet() });
+        const own = definition === notificationsDefinition ? options.notificationsEnv : undefined;
+        const service = await startService(definition, { ...env, TICKETS_SIGNING_KEYS: generateSigningKeySet(), ...own });
         stops.push(() => service.stop());
         consumers.push(service);
       }

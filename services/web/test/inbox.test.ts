@@ -1,26 +1,32 @@
 /**
- * After a purchase, in a real Chromium: the buyer's inbox shows the one
- * confirmation the notifications service recorded, marks it read when opened,
- * and downloads the tickets PDF with the buyer's session.
+ * After a purchase, in a real Chromium: a booking made in the UI yields a PDF
+ * whose QR codes the door admits once, one email and one inbox entry; the
+ * buyer's inbox shows the confirmation, marks it read when opened, and
+ * downloads the tickets PDF with the buyer's session; the email's link leads
+ * a signed-out reader to the booking's page and its PDF after log-in.
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { startPublicStack, waitUntil, type PublicStack } from '@ticketing/testing';
+import { qrCodesOfPdf, startPublicStack, startSmtp, waitUntil, type PublicStack, type TestSmtp } from '@ticketing/testing';
 import { checkPage, launchBrowser } from './browser.js';
 import { registerBuyer, seedOnSaleEvent, signedInContext } from './fixtures.js';
 
 let stack: PublicStack;
 let browser: Browser;
+let smtp: TestSmtp;
 
 before(async () => {
-  [stack, browser] = await Promise.all([startPublicStack({ afterPurchase: true }), launchBrowser()]);
+  smtp = await startSmtp();
+  const notificationsEnv = { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(smtp.port), MAIL_POLL_INTERVAL_MS: '100' };
+  [stack, browser] = await Promise.all([startPublicStack({ afterPurchase: true, notificationsEnv }), launchBrowser()]);
 });
 after(async () => {
   await browser?.close();
   await stack?.stop();
+  await smtp?.stop();
 });
 
 /** A new buyer books `seats` seats of a new event through the API; resolves once the confirmation is in their inbox. */
@@ -45,14 +51,53 @@ async function bookedAndConfirmed(title: string, name: string, seats: number) {
 }
 
 /** Clicks "Download tickets (PDF)" until the tickets are issued; the file saved is a PDF. */
-async function downloadsTicketsPdf(page: Page): Promise<void> {
+async function downloadsTicketsPdf(page: Page): Promise<Buffer> {
   const pdf = await waitUntil('the tickets PDF', async () => {
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download tickets (PDF)' }).click()]);
     const file = await download.path();
     return file ? readFile(file) : undefined;
   });
   assert.equal(pdf.subarray(0, 5).toString(), '%PDF-');
+  return pdf;
 }
+
+test('a booking made in the UI: its PDF from the confirmation page, QR codes the door admits once, one email, one inbox entry', async () => {
+  const seeded = await seedOnSaleEvent(stack, { title: 'Harbour Lights' });
+  const buyer = await registerBuyer(stack, 'Beatriz');
+  const context = await signedInContext(browser, stack, buyer.session);
+  const page = await context.newPage();
+  await page.goto(`/events/${seeded.eventId}`);
+  await page.getByRole('checkbox', { name: 'Row A, seat 1, standard, 35 EUR, available' }).click();
+  await page.getByRole('checkbox', { name: 'Row A, seat 2, standard, 35 EUR, available' }).click();
+  await page.getByRole('button', { name: 'Hold 2 seats' }).click();
+  await page.getByLabel('Card that is approved').check();
+  await page.getByRole('button', { name: /^Pay/ }).click();
+  await page.getByRole('heading', { name: 'Booking confirmed' }).waitFor();
+  const reference = (await page.locator('.reference').textContent())!;
+
+  const codes = await qrCodesOfPdf(await downloadsTicketsPdf(page));
+  assert.equal(codes.length, 2, 'one QR code per seat');
+  for (const code of codes) {
+    const scan = (gate: string) => stack.call('POST', `/api/tickets/events/${seeded.eventId}/check-ins`, { token: seeded.partner.token, body: { code, gate } });
+    assert.equal((await scan('north')).status, 200, 'admitted');
+    const again = await scan('south');
+    assert.deepEqual([again.status, again.body.reason], [409, 'already-admitted']);
+  }
+
+  const token = (buyer.session as { accessToken: string }).accessToken;
+  await waitUntil('the email', async () => smtp.received.some((m) => m.to.includes(buyer.email)));
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  const mails = smtp.received.filter((m) => m.to.includes(buyer.email));
+  assert.equal(mails.length, 1, 'exactly one email');
+  assert.ok(mails[0]!.raw.includes(reference));
+  const entries = (await stack.call('GET', '/api/notifications/me/notifications', { token })).body.items as { kind: string }[];
+  assert.deepEqual(
+    entries.map((e) => e.kind),
+    ['booking-confirmed'],
+    'exactly one inbox entry',
+  );
+  await context.close();
+});
 
 test('inbox: the booking confirmation, read when opened, with its tickets PDF', async () => {
   const { buyer, token, reference } = await bookedAndConfirmed('Fado by the River', 'Inês', 2);
