@@ -1,4 +1,4 @@
-/** The QR codes of a rendered PDF, read the way a phone camera at the door reads them. */
+/** What a rendered PDF shows: its QR codes, read the way a phone camera at the door reads them, and its text. */
 import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -18,10 +18,8 @@ const jsQR = jsQRModule.default;
  */
 export async function qrCodesOfPdf(pdf: Buffer): Promise<(string | undefined)[]> {
   const pdftoppm = await ensurePdftoppmInstalled();
-  const dir = await mkdtemp(path.join(tmpdir(), 'receipt-'));
-  try {
-    await writeFile(path.join(dir, 'receipt.pdf'), pdf);
-    await promisify(execFile)(pdftoppm, ['-r', '100', '-png', path.join(dir, 'receipt.pdf'), path.join(dir, 'page')]);
+  return withPdfFile(pdf, async (file, dir) => {
+    await promisify(execFile)(pdftoppm, ['-r', '100', '-png', file, path.join(dir, 'page')]);
     const pages = (await readdir(dir)).filter((f) => f.endsWith('.png')).sort();
     return Promise.all(
       pages.map(async (page) => {
@@ -29,6 +27,26 @@ export async function qrCodesOfPdf(pdf: Buffer): Promise<(string | undefined)[]>
         return jsQR(new Uint8ClampedArray(image.data), image.width, image.height)?.data;
       }),
     );
+  });
+}
+
+/** The text of each page of `pdf`, as poppler's pdftotext extracts it (installed with pdftoppm). */
+export async function pageTextsOfPdf(pdf: Buffer): Promise<string[]> {
+  await ensurePdftoppmInstalled();
+  return withPdfFile(pdf, async (file) => {
+    const { stdout } = await promisify(execFile)('pdftotext', ['-layout', file, '-']);
+    // Each page ends with a form feed.
+    return stdout.split('\f').slice(0, -1);
+  });
+}
+
+/** Runs `work` on `pdf` written to a file in a temporary folder of its own, removed afterwards. */
+async function withPdfFile<T>(pdf: Buffer, work: (file: string, dir: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'receipt-'));
+  try {
+    const file = path.join(dir, 'receipt.pdf');
+    await writeFile(file, pdf);
+    return await work(file, dir);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -4,14 +4,26 @@ import { after, before, describe, test } from 'node:test';
 import { compactVerify, createLocalJWKSet } from 'jose';
 import type { RunningService } from '@ticketing/platform';
 import { generateSigningKeySet } from '@ticketing/platform/signing-keys';
-import { bookingMessage, http, qrCodesOfPdf, seedEvent, startAfterPurchaseHarness, testToken, waitUntil, type AfterPurchaseHarness } from '@ticketing/testing';
+import {
+  bookingMessage,
+  http,
+  pageTextsOfPdf,
+  qrCodesOfPdf,
+  seedEvent,
+  startAfterPurchaseHarness,
+  testToken,
+  waitUntil,
+  type AfterPurchaseHarness,
+} from '@ticketing/testing';
 import { ticketsDefinition } from '../src/app.js';
+import { loadTicketCodes } from '../src/ticket-codes.js';
 import { readDeadLetters } from './support.js';
 
 let harness: AfterPurchaseHarness;
 let tickets: RunningService;
 let buyerId: string;
 let buyer: string;
+const signingKeys = generateSigningKeySet();
 const admin = testToken('tickets-admin', 'admin');
 const staff = testToken('door-1', 'staff', { org: 'org-1' });
 const otherStaff = testToken('door-9', 'staff', { org: 'org-9' });
@@ -20,7 +32,7 @@ before(async () => {
   harness = await startAfterPurchaseHarness();
   buyerId = await harness.addAccount('ana@example.test', 'Ana Lima');
   buyer = testToken(buyerId, 'buyer');
-  tickets = await harness.start(ticketsDefinition, { TICKETS_SIGNING_KEYS: generateSigningKeySet() });
+  tickets = await harness.start(ticketsDefinition, { TICKETS_SIGNING_KEYS: signingKeys });
 });
 after(async () => harness?.close());
 
@@ -87,8 +99,25 @@ describe('the PDF', () => {
     const pdf = await fetch(`${tickets.url}/bookings/${message.data.bookingId}/tickets.pdf`, { headers: { authorization: `Bearer ${buyer}` } });
     assert.equal(pdf.status, 200);
     assert.equal(pdf.headers.get('content-type'), 'application/pdf');
-    const codes = await qrCodesOfPdf(Buffer.from(await pdf.arrayBuffer()));
+    const file = Buffer.from(await pdf.arrayBuffer());
+    const codes = await qrCodesOfPdf(file);
     assert.equal(codes.length, 3, 'one page per ticket');
+    // Each page names the event, the venue, the date and time where it happens, the seat or area, the buyer and the booking reference.
+    const pages = await pageTextsOfPdf(file);
+    const localStart = new Intl.DateTimeFormat('en-GB', { dateStyle: 'full', timeStyle: 'short', timeZone: 'UTC' }).format(new Date(booking.startsAt));
+    assert.equal(pages.length, 3);
+    pages.forEach((text, i) => {
+      for (const shown of [
+        'Test Night',
+        'Test Hall, Lisbon',
+        booking.tickets[i].label,
+        'Buyer: Ana Lima',
+        `Booking ${message.data.bookingReference}`,
+        `ticket ${i + 1} of 3`,
+      ])
+        assert.ok(text.includes(shown), `page ${i + 1} shows "${shown}":\n${text}`);
+      assert.ok(text.includes(`${localStart} (UTC)`), `page ${i + 1} shows the date and time at the venue (UTC here)`);
+    });
     const keys = createLocalJWKSet((await call('GET', '/.well-known/ticket-keys.json')).body);
     const claims = await Promise.all(
       codes.map(async (code) => {
@@ -143,6 +172,10 @@ describe('check-in', () => {
     assert.deepEqual([forged.status, forged.body.reason], [422, 'bad-signature']);
     const garbage = await scan(harness.event.eventId, 'hello');
     assert.deepEqual([garbage.status, garbage.body.reason], [422, 'bad-signature']);
+    // Signed with the service's own key, for a ticket that was never issued.
+    const neverIssued = await (await loadTicketCodes(signingKeys)).sign({ tid: randomUUID(), eid: harness.event.eventId });
+    const unknown = await scan(harness.event.eventId, neverIssued);
+    assert.deepEqual([unknown.status, unknown.body.reason, unknown.body.type], [404, 'unknown', 'https://ticketing.dev/problems/ticket-unknown']);
     const other = await seedEvent(harness.pool, { seats: 1 });
     const elsewhere = await scan(other.eventId, ticket.code);
     assert.deepEqual([elsewhere.status, elsewhere.body.reason], [422, 'other-event']);
