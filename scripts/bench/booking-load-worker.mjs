@@ -1,5 +1,5 @@
 /**
- * The booking benchmark's buyers, in a worker thread: `clients` buyers, each
+ * The booking benchmark's buyers, in a worker thread: one per token, each
  * holding then paying, back to back, until `seconds` have passed. In a thread
  * of its own so the load generator's CPU is not the services' (they run in
  * the benchmark's main thread), as pgbench's client is a process of its own.
@@ -8,11 +8,12 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { Pool } from 'undici';
 
-const { origin, tokens, seconds, eventId, seatIds, gaSectionId } = workerData;
-const pool = new Pool(origin, { connections: tokens.length, pipelining: 1 });
+const { origins, tokens, seconds, eventId, seatIds, gaSectionId } = workerData;
+// Buyers take turns over the replicas' origins, as a load balancer would spread them.
+const pools = origins.map((origin) => new Pool(origin, { connections: Math.ceil(tokens.length / origins.length), pipelining: 1 }));
 let nextSeat = 0;
 
-async function post(path, token, body) {
+async function post(pool, path, token, body) {
   const res = await pool.request({
     path,
     method: 'POST',
@@ -36,11 +37,12 @@ const deadline = performance.now() + seconds * 1000;
 const started = performance.now();
 try {
   await Promise.all(
-    tokens.map(async (token) => {
+    tokens.map(async (token, buyer) => {
+      const pool = pools[buyer % pools.length];
       while (performance.now() < deadline) {
         const t0 = performance.now();
-        const hold = await post('/holds', token, holdBody());
-        await post(`/holds/${hold.id}/checkout`, token, { paymentMethod: 'pm_card_approved' });
+        const hold = await post(pool, '/holds', token, holdBody());
+        await post(pool, `/holds/${hold.id}/checkout`, token, { paymentMethod: 'pm_card_approved' });
         latencies.push(performance.now() - t0);
       }
     }),
@@ -49,5 +51,5 @@ try {
 } catch (error) {
   parentPort.postMessage({ error: error instanceof Error ? error.message : String(error) });
 } finally {
-  await pool.close();
+  await Promise.all(pools.map((pool) => pool.close()));
 }

@@ -15,14 +15,19 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { migrateSchemaOf, seedEvent, type SeededEvent } from '@ticketing/testing';
 import { waitingRoomDefinition } from '@ticketing/waiting-room/app';
+import { bookingService } from '@ticketing/booking/service';
 import { StackError, runMain } from '../local-stack/errors.js';
 import { repoRoot } from '../local-stack/paths.js';
+import { findFreePort } from '../local-stack/ports.js';
+import { spawnService } from '../local-stack/service-process.js';
+import { waitFor } from '../local-stack/waiting.js';
 import {
   countStatements,
   lineChartPng,
   log,
   mainThreadCpuSeconds,
   measureWhereTimeGoes,
+  processCpuSeconds,
   n,
   percentile,
   postJson,
@@ -39,7 +44,7 @@ const levels = (process.env.BENCH_CLIENTS ?? '8,16,32').split(',').map(Number);
 
 /** Runs the buyers in a worker thread (booking-load-worker.mjs); their latencies, and how many of `seatIds` they took. */
 function runBuyers(options: {
-  origin: string;
+  origins: string[];
   tokens: string[];
   seconds: number;
   eventId: string;
@@ -53,6 +58,31 @@ function runBuyers(options: {
       else resolve(result);
     });
   });
+}
+
+/** Another booking replica in a child process, on the same database and topic as `env` says; its URL and pid. */
+async function startBookingReplica(env: Record<string, string>): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
+  const port = await findFreePort();
+  const child = spawnService({
+    name: 'booking-2',
+    command: process.execPath,
+    args: ['--conditions=development', '--import', 'tsx', bookingService.entry],
+    cwd: repoRoot,
+    env: { PATH: process.env.PATH ?? '', ...env, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'error' },
+    output: process.stderr,
+  });
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitFor(`${url}${bookingService.health.readiness}`, {
+      what: 'the second booking replica',
+      timeoutMs: 60_000,
+      failIf: () => (child.exitStatus() ? new StackError(`the second booking replica stopped (${child.exitStatus()})`, child.recentOutput()) : undefined),
+    });
+  } catch (error) {
+    await child.stop(5_000);
+    throw error;
+  }
+  return { url, pid: child.pid, stop: () => child.stop(10_000) };
 }
 
 interface Measured {
@@ -103,7 +133,7 @@ runMain(async () => {
     const limitRows: string[] = [];
     const readings: string[] = [];
     const series: { name: string; color: string; points: { x: number; y: number }[] }[] = [];
-    const colors = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728'];
+    const colors = ['#1f77b4', '#ff7f0e', '#9467bd', '#2ca02c', '#d62728'];
     let statementsOfOne = '';
     for (const flow of flows) {
       // The first read copies the event's inventory from the catalog: not part of any booking.
@@ -114,34 +144,47 @@ runMain(async () => {
       const recordedSeat = flow.name === 'seats' ? seated.seatIds[nextSeat] : undefined;
       const recorded = await recordStatements(() => flow.book(recorder));
 
-      const api: (Measured & { clients: number; cpuMs: number; statements: number })[] = [];
-      for (const clients of levels) {
-        log(`API, ${flow.name}: ${clients} buyers for ${seconds} s…`);
-        const cpuBefore = mainThreadCpuSeconds();
+      type ApiRow = Measured & { clients: number; cpuMs: number; statements: number };
+      /** `clients` buyers against `origins` (booking replicas: this process's, then children `replicaPids`). */
+      const measureApi = async (clients: number, origins: string[], replicaPids: number[]): Promise<ApiRow> => {
+        log(`API, ${flow.name}: ${clients} buyers on ${origins.length} booking replica(s) for ${seconds} s…`);
+        const servicesCpu = () => mainThreadCpuSeconds() + replicaPids.reduce((sum, pid) => sum + processCpuSeconds(pid), 0);
+        const cpuBefore = servicesCpu();
         const statementsBefore = counter.count();
-        const measuring = measureWhereTimeGoes(local.pool, database);
+        const measuring = measureWhereTimeGoes(local.pool, database, { servicePids: replicaPids });
         const run = await runBuyers({
-          origin: local.bookingUrl,
+          origins,
           tokens: Array.from({ length: clients }, (_, b) => local.mintToken({ sub: `bench-${flow.name}-${clients}-${b}`, role: 'buyer' }, 3600)),
           seconds,
           eventId: flow.event.eventId,
           ...(flow.name === 'GA' ? { gaSectionId: ga.gaSectionId } : { seatIds: seated.seatIds.slice(nextSeat) }),
         });
         nextSeat += run.seatsUsed;
-        const { latencies } = run;
-        const elapsed = run.elapsedSeconds;
-        const cpuSeconds = mainThreadCpuSeconds() - cpuBefore;
+        const cpuSeconds = servicesCpu() - cpuBefore;
         const limits = await measuring.stop();
-        latencies.sort((a, b) => a - b);
-        api.push({
+        const latencies = run.latencies.sort((a, b) => a - b);
+        return {
           clients,
-          rate: latencies.length / elapsed,
+          rate: latencies.length / run.elapsedSeconds,
           p50: percentile(latencies, 50),
           p95: percentile(latencies, 95),
           cpuMs: (cpuSeconds * 1000) / latencies.length,
-          statements: (counter.count() - statementsBefore) / latencies.length,
+          // A child replica's statements are not counted here.
+          statements: replicaPids.length === 0 ? (counter.count() - statementsBefore) / latencies.length : NaN,
           limits,
-        });
+        };
+      };
+      const api: ApiRow[] = [];
+      for (const clients of levels) api.push(await measureApi(clients, [local.bookingUrl], []));
+      // One node thread is what limits a replica: a second replica (as the HPA adds them) shows what the machine gives beyond it.
+      const twoReplicas: ApiRow[] = [];
+      if (flow.name === 'seats') {
+        const replica = await startBookingReplica(local.env);
+        try {
+          for (const clients of levels) twoReplicas.push(await measureApi(clients, [local.bookingUrl, replica.url], [replica.pid]));
+        } finally {
+          await replica.stop();
+        }
       }
 
       // pgbench books what the API left: the next free seats in order, or places of the same section.
@@ -170,14 +213,17 @@ runMain(async () => {
 
       const cpuSplit = (l: WhereTimeGoes) =>
         `${n(l.cpuPercent.node)} / ${n(l.cpuPercent.nodeOther)} / ${n(l.cpuPercent.postgres)} / ${n(l.cpuPercent.other)} / ${n(l.cpuPercent.idle)}`;
-      api.forEach((r, i) => {
-        const b = baseline[i]!;
-        rows.push(
-          `| ${flow.name} | ${r.clients} | ${n(r.rate)} | ${n(r.p50, 1)} | ${n(r.p95, 1)} | ${n(r.cpuMs, 1)} | ${n(r.statements, 1)} | ${n(b.rate)} | ${n(b.p95, 1)} | **${n(r.rate / b.rate, 2)}** |`,
-        );
-        limitRows.push(`| ${flow.name}, API | ${r.clients} | ${cpuSplit(r.limits)} | ${topWaits(r.limits.waits)} |`);
-        limitRows.push(`| ${flow.name}, pgbench | ${r.clients} | ${cpuSplit(b.limits)} | ${topWaits(b.limits.waits)} |`);
-      });
+      const addRows = (label: string, measured: ApiRow[]) =>
+        measured.forEach((r, i) => {
+          const b = baseline[i]!;
+          rows.push(
+            `| ${label} | ${r.clients} | ${n(r.rate)} | ${n(r.p50, 1)} | ${n(r.p95, 1)} | ${n(r.cpuMs, 1)} | ${n(r.statements, 1)} | ${n(b.rate)} | ${n(b.p95, 1)} | **${n(r.rate / b.rate, 2)}** |`,
+          );
+          limitRows.push(`| ${label}, API | ${r.clients} | ${cpuSplit(r.limits)} | ${topWaits(r.limits.waits)} |`);
+        });
+      addRows(flow.name, api);
+      addRows(`${flow.name}, 2 booking replicas`, twoReplicas);
+      baseline.forEach((b, i) => limitRows.push(`| ${flow.name}, pgbench | ${levels[i]} | ${cpuSplit(b.limits)} | ${topWaits(b.limits.waits)} |`));
       const lockShare = (l: WhereTimeGoes) => Object.entries(l.waits).reduce((sum, [wait, share]) => sum + (wait.startsWith('Lock:') ? share : 0), 0);
       const busiest = api[api.length - 1]!;
       readings.push(
@@ -187,6 +233,9 @@ runMain(async () => {
       );
       series.push({ name: `${flow.name}: HTTP API`, color: colors[series.length]!, points: api.map((r) => ({ x: r.rate, y: r.p95 })) });
       series.push({ name: `${flow.name}: pgbench`, color: colors[series.length]!, points: baseline.map((r) => ({ x: r.rate, y: r.p95 })) });
+      if (twoReplicas.length > 0) {
+        series.push({ name: `${flow.name}: HTTP API, 2 replicas`, color: colors[series.length]!, points: twoReplicas.map((r) => ({ x: r.rate, y: r.p95 })) });
+      }
     }
 
     const oversold = await local.pool.query<{ count: string }>(

@@ -189,6 +189,11 @@ function statCpuSeconds(file: string): number | undefined {
   }
 }
 
+/** CPU seconds a process has used so far (0 once it is gone). */
+export function processCpuSeconds(pid: number): number {
+  return statCpuSeconds(`/proc/${pid}/stat`) ?? 0;
+}
+
 /** CPU seconds of this process's main thread: the services' event loop (load generators run in worker threads). */
 export function mainThreadCpuSeconds(): number {
   return statCpuSeconds(`/proc/self/task/${process.pid}/stat`) ?? NaN;
@@ -206,7 +211,7 @@ function machineCpuSeconds(): { busy: number; total: number } {
 export interface WhereTimeGoes {
   /**
    * Share of the machine's CPU (all cores = 100 %) used by this process's main
-   * thread (`node`: the services), by the rest of this process (`nodeOther`:
+   * thread and service replicas in child processes (`node`: the services), by the rest of this process (`nodeOther`:
    * load-generator threads, garbage collection, libuv), by PostgreSQL, and by
    * anything else (pgbench, other work).
    */
@@ -224,9 +229,16 @@ export interface WhereTimeGoes {
  * the services' thread little. A backend that exits (pgbench's, when it
  * finishes) still counts what it used until its last reading.
  */
-export function measureWhereTimeGoes(pool: pg.Pool, database: string): { stop(): Promise<WhereTimeGoes> } {
+export function measureWhereTimeGoes(
+  pool: pg.Pool,
+  database: string,
+  options: { /** Service replicas in child processes: counted with this process's main thread. */ servicePids?: number[] } = {},
+): { stop(): Promise<WhereTimeGoes> } {
+  const replicas = options.servicePids ?? [];
+  const replicasCpu = () => replicas.reduce((sum, pid) => sum + processCpuSeconds(pid), 0);
   const process0 = process.cpuUsage();
   const main0 = mainThreadCpuSeconds();
+  const replicas0 = replicasCpu();
   const machine0 = machineCpuSeconds();
   const first = new Map<string, number>();
   const last = new Map<string, number>();
@@ -275,16 +287,17 @@ export function measureWhereTimeGoes(pool: pg.Pool, database: string): { stop():
       const busy = machine.busy - machine0.busy;
       const processSeconds = (processCpu.user + processCpu.system) / 1e6;
       const mainSeconds = mainThreadCpuSeconds() - main0;
+      const replicaSeconds = replicasCpu() - replicas0;
       let postgresSeconds = 0;
       for (const [pid, seconds] of last) postgresSeconds += seconds - first.get(pid)!;
       const pct = (seconds: number) => (total > 0 ? (100 * seconds) / total : NaN);
       const shares = Object.fromEntries(Object.entries(waits).map(([wait, count]) => [wait, samples ? (100 * count) / samples : 0]));
       return {
         cpuPercent: {
-          node: pct(mainSeconds),
+          node: pct(mainSeconds + replicaSeconds),
           nodeOther: pct(Math.max(0, processSeconds - mainSeconds)),
           postgres: pct(postgresSeconds),
-          other: pct(Math.max(0, busy - processSeconds - postgresSeconds)),
+          other: pct(Math.max(0, busy - processSeconds - replicaSeconds - postgresSeconds)),
           idle: pct(total - busy),
         },
         waits: shares,
