@@ -5,12 +5,11 @@
  * what buyers may not open, by link or by typed URL.
  */
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { startPublicStack, type PublicStack } from '@ticketing/testing';
 import { checkPage, desktop, launchBrowser } from './browser.js';
-import { registerBuyer, seedOnSaleEvent, signedInContext } from './fixtures.js';
+import { partnerInBrowser, registerBuyer, seedOnSaleEvent, signedInContext } from './fixtures.js';
 
 let stack: PublicStack;
 let browser: Browser;
@@ -24,15 +23,12 @@ after(async () => {
 });
 
 test('an organizer creates a venue and an event in the browser; a buyer finds it and sees its seat map', async () => {
-  const email = `organizer-${randomUUID().slice(0, 6)}@example.com`;
-  await stack.createPartner({ email, password: 'a long partner password', displayName: 'Olga Organizer', organization: 'Riverside Events' });
   // The organizer's own clock is not the venue's.
-  const context = await browser.newContext({ viewport: desktop, baseURL: stack.url, timezoneId: 'America/New_York' });
-  const page = await context.newPage();
-  await page.goto('/login');
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill('a long partner password');
-  await page.getByRole('button', { name: 'Log in' }).click();
+  const { email, password, context, page } = await partnerInBrowser(browser, stack, {
+    displayName: 'Olga Organizer',
+    organization: 'Riverside Events',
+    timezoneId: 'America/New_York',
+  });
   await page.getByRole('heading', { name: 'My events' }).waitFor();
   await page.getByText('You have no events yet').waitFor();
 
@@ -70,7 +66,7 @@ test('an organizer creates a venue and an event in the browser; a buyer finds it
 
   await page.getByText('“Riverside Jazz Night” is created.').waitFor();
   // 20:00 at the venue (Brussels, summer time) whatever the organizer's own clock says.
-  const created = await stack.call('GET', `/api/catalog/partner/events`, { token: await stack.logIn(email, 'a long partner password') });
+  const created = await stack.call('GET', `/api/catalog/partner/events`, { token: await stack.logIn(email, password) });
   assert.equal(created.body.items[0].startsAt, '2031-07-01T18:00:00.000Z');
   const row = page.getByRole('row', { name: /Riverside Jazz Night/ });
   await row.getByRole('cell', { name: '96 of 96' }).waitFor();
@@ -133,4 +129,23 @@ test("a buyer cannot open another buyer's booking, a hold of theirs, or any orga
   await anonymousPage.getByRole('heading', { name: 'Please log in' }).waitFor();
   assert.equal(await anonymousPage.getByRole('link', { name: 'Log in' }).last().getAttribute('href'), '/login?next=%2Forganizer');
   await Promise.all([context.close(), anonymous.close()]);
+});
+
+test("on a computer whose clock is UTC, the venue editor offers and saves UTC (Chromium's own list of zones lacks it)", async () => {
+  const { email, password, context, page } = await partnerInBrowser(browser, stack, {
+    displayName: 'Uma UTC',
+    organization: 'UTC Events',
+    timezoneId: 'UTC',
+    next: '/organizer/venues/new',
+  });
+  await page.getByRole('heading', { name: 'New venue' }).waitFor();
+  assert.equal(await page.getByLabel('Time zone').inputValue(), 'UTC');
+  await page.getByLabel('Venue name').fill('Meridian Hall');
+  await page.getByLabel('City').fill('London');
+  await page.getByRole('button', { name: 'Save venue' }).click();
+  await page.getByRole('heading', { name: 'New event' }).waitFor();
+  await page.getByText('Local time at the venue (UTC).').waitFor();
+  const venues = await stack.call('GET', '/api/catalog/partner/venues', { token: await stack.logIn(email, password) });
+  assert.equal(venues.body.items[0].timezone, 'UTC');
+  await context.close();
 });

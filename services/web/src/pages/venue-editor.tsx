@@ -33,8 +33,10 @@ const newSeated = (name: string): SectionDraft => ({
 });
 const newStanding = (name: string): SectionDraft => ({ key: key(), kind: 'general_admission', name, category: 'floor', capacity: 100 });
 
-const timeZones = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : ['UTC'];
 const ownTimeZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+const knownTimeZones = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : [];
+/** Chromium's list leaves out UTC (and other aliases): a browser on such a clock would otherwise show an empty choice. */
+const timeZones = knownTimeZones.includes(ownTimeZone) ? knownTimeZones : [ownTimeZone, ...knownTimeZones];
 
 /**
  * The seat map as the catalog will lay it out (sections stacked top to
