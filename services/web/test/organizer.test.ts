@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { startPublicStack, type PublicStack } from '@ticketing/testing';
-import { checkPage, desktop, launchBrowser } from './browser.js';
+import { checkPage, desktop, launchBrowser, phone } from './browser.js';
 import { partnerInBrowser, registerBuyer, seedOnSaleEvent, signedInContext } from './fixtures.js';
 
 let stack: PublicStack;
@@ -90,6 +90,14 @@ test('an organizer creates a venue and an event in the browser; a buyer finds it
   await page.getByRole('button', { name: 'Refresh figures' }).click();
   await row.getByRole('cell', { name: '95 of 96' }).waitFor();
   await row.getByRole('cell', { name: '€40' }).waitFor();
+  // On a phone every figure is on the screen (one card per event), none beyond its right edge.
+  const figures = await Promise.all(['95 of 96', '€40'].map((name) => row.getByRole('cell', { name }).elementHandle()));
+  await page.setViewportSize(phone);
+  for (const figure of figures) {
+    const box = await figure!.boundingBox();
+    assert.ok(box && box.x + box.width <= phone.width, `${await figure!.textContent()} ends within ${phone.width} px`);
+  }
+  await page.setViewportSize(desktop);
   await Promise.all([context.close(), buyerContext.close()]);
 });
 
