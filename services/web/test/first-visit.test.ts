@@ -5,11 +5,13 @@
  * seat still picked, hold it, pay and get the booking reference.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { startPublicStack, type PublicStack } from '@ticketing/testing';
 import { ensureDemoCatalog, demoEvents, demoVenue } from '../../../scripts/local-stack/demo-catalog.js';
-import { checkPage, desktop, launchBrowser } from './browser.js';
+import { assertAccessible, checkPage, desktop, launchBrowser, phone, screenshotDir, screenshots } from './browser.js';
 
 let stack: PublicStack;
 let browser: Browser;
@@ -45,6 +47,7 @@ test('the front page lists the demo events; a newcomer registers on the way and 
   await seat('available').click();
   await page.getByRole('heading', { name: 'Standing floor' }).waitFor();
   await page.getByText('floor, €20 each. 150 places left.').waitFor();
+  for (const tier of ['premium: €55', 'standard: €35', 'balcony: €25', 'floor: €20']) await page.getByRole('listitem').filter({ hasText: tier }).waitFor();
   await checkPage(page, 'event-demo');
   await page.getByRole('button', { name: 'Hold 1 seat' }).click();
 
@@ -69,4 +72,41 @@ test('the front page lists the demo events; a newcomer registers on the way and 
   assert.match((await page.locator('.reference').textContent()) ?? '', /^BK-[A-Z0-9]{4}-[A-Z0-9]{4}$/);
   assert.deepEqual(problems, []);
   await context.close();
+});
+
+test('on a phone: the search text field has a row of its own, and the seat map opens at its middle, facing the stage', async () => {
+  const page = await browser.newPage({ viewport: phone, baseURL: stack.url });
+  await page.goto('/');
+  await page.getByText(`Showing ${demoEvents.length} events.`).waitFor();
+  for (const size of [phone, desktop]) {
+    await page.setViewportSize(size);
+    const [field, form] = await Promise.all([page.getByLabel('What').boundingBox(), page.getByRole('search').boundingBox()]);
+    assert.ok(field && form && field.width >= form.width - 1, `at ${size.width} px the text field is ${field?.width} of ${form?.width} px wide`);
+  }
+  await page.setViewportSize(phone);
+  await page.getByRole('link', { name: demoEvents[0].title }).click();
+  await page.getByRole('checkbox', { name: /^Row A, seat 1,/ }).waitFor();
+  const scroll = await page.evaluate(`(() => {
+    const el = document.querySelector('.seat-map-scroll');
+    return { left: el.scrollLeft, room: el.scrollWidth - el.clientWidth };
+  })()`);
+  const { left, room } = scroll as { left: number; room: number };
+  assert.ok(room > 0, 'the map is wider than a phone');
+  assert.ok(Math.abs(left - room / 2) <= 2, `scrolled to ${left} of ${room}`);
+  await page.close();
+});
+
+test('the checks every page gets can fail: axe-core finds an unnamed control; screenshots are written at both sizes', async () => {
+  const page = await browser.newPage({ viewport: desktop });
+  await page.setContent('<!doctype html><html lang="en"><title>t</title><main><input type="text"><button></button></main></html>');
+  await assert.rejects(assertAccessible(page, 'a bad page'), /critical button-name|serious label|critical label/);
+  await screenshots(page, 'self-check');
+  for (const [label, size] of [
+    ['desktop', desktop],
+    ['phone', phone],
+  ] as const) {
+    const png = readFileSync(join(screenshotDir, `self-check.${label}.png`));
+    assert.equal(png.readUInt32BE(16), size.width, `${label} screenshot width`);
+  }
+  await page.close();
 });
