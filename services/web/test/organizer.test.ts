@@ -49,6 +49,9 @@ test('an organizer creates a venue and an event in the browser; a buyer finds it
   await page.getByLabel('Capacity (places)').fill('80');
   await page.getByText('16 seats and 80 standing places.').waitFor();
   assert.equal(await page.locator('svg.seat-map circle').count(), 16, 'the preview draws every seat');
+  // Shorter rows are centred on the widest (the default): row V's 4 seats start one seat step in from rows A and B.
+  const firstOfRow = (n: number) => page.locator('svg.seat-map g').nth(n).locator('circle').first().getAttribute('cx');
+  assert.equal(Number(await firstOfRow(2)) - Number(await firstOfRow(0)), 28);
   await checkPage(page, 'venue-editor');
   await page.getByRole('button', { name: 'Save venue' }).click();
 
@@ -68,6 +71,11 @@ test('an organizer creates a venue and an event in the browser; a buyer finds it
   // 20:00 at the venue (Brussels, summer time) whatever the organizer's own clock says.
   const created = await stack.call('GET', `/api/catalog/partner/events`, { token: await stack.logIn(email, password) });
   assert.equal(created.body.items[0].startsAt, '2031-07-01T18:00:00.000Z');
+  const seatMap = await stack.call('GET', `/api/catalog/events/${created.body.items[0].id}/seat-map`);
+  const rowStarts = Object.fromEntries(
+    ['A', 'V'].map((row) => [row, Math.min(...seatMap.body.sections[0].seats.filter((s: { row: string }) => s.row === row).map((s: { x: number }) => s.x))]),
+  );
+  assert.deepEqual(rowStarts, { A: 0, V: 1 }, 'saved as previewed');
   const row = page.getByRole('row', { name: /Riverside Jazz Night/ });
   await row.getByRole('cell', { name: '96 of 96' }).waitFor();
   await checkPage(page, 'organizer-events');
