@@ -9,8 +9,10 @@ import type { Outbox } from './messages.js';
  *   event.tier_repriced  new holds pay the new price; holds and bookings keep theirs
  *   event.time_changed   one event.time_changed on ticket-bookings per confirmed booking
  *   venue.sections_added, event.tier_added   inventory rows for seats and places now priced
- *   venue.seats_closed   closed seats leave the inventory of every event (the catalog
- *                        refuses to close seats that are held or sold)
+ *   venue.seats_closed   closed seats leave the inventory of every event: booking removed
+ *                        them already when the catalog closed them (retire_seats,
+ *                        migrations/004); this catches rows copied from the catalog
+ *                        while that close committed
  * Inventory rows are touched only in their price (never their status) and
  * only for seats nobody holds or bought, so the hold and checkout paths
  * (inventory.ts) keep their invariants.
@@ -117,7 +119,7 @@ export async function applyCatalogChange(pool: Pool, outbox: Outbox, message: Ca
         await addMissingInventory(tx, [message.entityId]);
         break;
       case 'venue.seats_closed':
-        // Only seats nobody holds: the catalog checked none was held or sold when it closed them.
+        // Only seats nobody holds: retire_seats refused the close of any held or sold.
         await tx.query(`DELETE FROM booking.seat_inventory WHERE seat_id = ANY($1::uuid[]) AND status = 'available'`, [data['seatIds']]);
         break;
       case 'event.time_changed':

@@ -178,17 +178,15 @@ export async function categoriesOfVenue(db: Pool | Tx, venueId: string): Promise
 }
 
 /**
- * Seats among `seatIds` that some event's buyers hold (unexpired) or bought:
- * they cannot be closed. Reads booking's inventory (SELECT only), when booking
- * runs on this database; without it nothing can be in use.
+ * Asks booking to let go of seats about to close, inside the closing
+ * transaction: booking decides under its inventory row locks
+ * (booking.retire_seats, booking's migration 004) and either removes them
+ * from every event's inventory or answers the seats held or sold, which
+ * cannot close. Without booking on this database nothing can be in use.
  */
-export async function seatsInUse(db: Pool | Tx, seatIds: readonly string[]): Promise<string[]> {
-  const { rows: exists } = await db.query<{ present: boolean }>(`SELECT to_regclass('booking.seat_inventory') IS NOT NULL AS present`);
+export async function retireSeatsInBooking(tx: Tx, venueId: string, seatIds: readonly string[]): Promise<string[]> {
+  const { rows: exists } = await tx.query<{ present: boolean }>(`SELECT to_regprocedure('booking.retire_seats(uuid, uuid[])') IS NOT NULL AS present`);
   if (!exists[0]!.present) return [];
-  const { rows } = await db.query<{ seat_id: string }>(
-    `SELECT DISTINCT seat_id FROM booking.seat_inventory
-      WHERE seat_id = ANY($1::uuid[]) AND (status = 'sold' OR (status = 'held' AND held_until > now())) ORDER BY seat_id`,
-    [seatIds],
-  );
-  return rows.map((r) => r.seat_id);
+  const { rows } = await tx.query<{ in_use: string[] }>('SELECT booking.retire_seats($1, $2::uuid[]) AS in_use', [venueId, seatIds]);
+  return rows[0]!.in_use;
 }

@@ -12,7 +12,7 @@ import {
   loadSeats,
   loadVenue,
   seatMapExtent,
-  seatsInUse,
+  retireSeatsInBooking,
   venueHasSection,
 } from './queries.js';
 
@@ -82,7 +82,7 @@ export function registerVenueRoutes({ api, pool, writer, verifier, notifyChanges
     const { seatIds } = body as { seatIds: string[] };
     await writer.run(req, res, principal.sub, async (tx) => {
       const venue = await lockManagedVenue(tx, principal, venueId);
-      const inUse = await seatsInUse(tx, seatIds);
+      const inUse = await retireSeatsInBooking(tx, venueId, seatIds);
       if (inUse.length > 0) {
         throw problems.conflict('seats-in-use', 'Seats are held or sold', `seats held or sold for an event cannot be closed: ${inUse.join(', ')}`, {
           seatIds: inUse,
