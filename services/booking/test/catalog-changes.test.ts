@@ -156,6 +156,9 @@ describe('booking follows catalog changes', () => {
     assert.deepEqual(refused.body.seatIds, [sold, held].sort());
     assert.equal((await http(services.catalogUrl, 'GET', `/venues/${venueId}/seats`)).body.seats.length, 9);
     assert.equal((await close([free], tokens.bob)).status, 403);
+    const foreignSection = { name: 'Bob box', kind: 'seated', category: 'standard', rows: [{ row: 'Z', seats: 2 }] };
+    const bobAdds = await http(services.catalogUrl, 'POST', `/venues/${venueId}/sections`, { token: tokens.bob, body: { sections: [foreignSection] } });
+    assert.equal(bobAdds.status, 403, 'another organization cannot add sections to the venue');
 
     const closed = await close([free]);
     assert.equal(closed.status, 200, JSON.stringify(closed.body));
