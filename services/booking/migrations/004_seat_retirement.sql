@@ -1,28 +1,32 @@
--- Seats the catalog closes leave booking's inventory in the catalog's own
--- transaction, decided here under booking's row locks: the catalog calls
--- retire_seats before it marks the seats closed and commits only when the
--- answer is empty. A seat sold or held (unexpired) is refused and named, and
--- nothing changes; otherwise its inventory rows (every event of the venue)
--- are removed, so a hold racing the close either got the seat first (and the
--- close is refused) or finds it gone. Rows are locked in (event_id, seat_id)
--- order: inventory first, in seat order within an event, as every writer.
+-- Seats and general-admission sections the catalog closes leave booking's
+-- inventory in the catalog's own transaction, decided here under booking's
+-- row locks: the catalog calls retire_places before it marks them closed and
+-- commits only when both answers are empty. A seat sold or held (unexpired),
+-- or a GA section with places held or sold, is refused and named, and nothing
+-- changes; otherwise their inventory rows (every event of the venue) are
+-- removed, so a hold racing the close either got there first (and the close
+-- is refused) or finds them gone. Rows are locked inventory first, in
+-- (event_id, seat_id) and (event_id, section_id) order, as every writer.
 CREATE INDEX event_inventory_venue ON event_inventory (venue_id);
 
-CREATE FUNCTION retire_seats(venue uuid, seat_ids uuid[]) RETURNS uuid[]
+CREATE FUNCTION retire_places(venue uuid, seat_ids uuid[], ga_section_ids uuid[], OUT seats_in_use uuid[], OUT sections_in_use uuid[])
 LANGUAGE plpgsql AS $$
 DECLARE
-  in_use uuid[];
+  events uuid[] := ARRAY(SELECT ei.event_id FROM booking.event_inventory ei WHERE ei.venue_id = venue);
 BEGIN
-  PERFORM 1 FROM booking.seat_inventory si
-    WHERE si.event_id IN (SELECT ei.event_id FROM booking.event_inventory ei WHERE ei.venue_id = venue) AND si.seat_id = ANY (seat_ids)
+  PERFORM 1 FROM booking.seat_inventory si WHERE si.event_id = ANY (events) AND si.seat_id = ANY (seat_ids)
     ORDER BY si.event_id, si.seat_id FOR UPDATE;
-  SELECT coalesce(array_agg(DISTINCT si.seat_id ORDER BY si.seat_id), '{}') INTO in_use FROM booking.seat_inventory si
-    WHERE si.event_id IN (SELECT ei.event_id FROM booking.event_inventory ei WHERE ei.venue_id = venue) AND si.seat_id = ANY (seat_ids)
-      AND (si.status = 'sold' OR (si.status = 'held' AND si.held_until > now()));
-  IF cardinality(in_use) = 0 THEN
-    DELETE FROM booking.seat_inventory si
-      WHERE si.event_id IN (SELECT ei.event_id FROM booking.event_inventory ei WHERE ei.venue_id = venue) AND si.seat_id = ANY (seat_ids);
+  PERFORM 1 FROM booking.ga_inventory g WHERE g.event_id = ANY (events) AND g.section_id = ANY (ga_section_ids)
+    ORDER BY g.event_id, g.section_id FOR UPDATE;
+
+  SELECT coalesce(array_agg(DISTINCT si.seat_id ORDER BY si.seat_id), '{}') INTO seats_in_use FROM booking.seat_inventory si
+   WHERE si.event_id = ANY (events) AND si.seat_id = ANY (seat_ids) AND (si.status = 'sold' OR (si.status = 'held' AND si.held_until > now()));
+  SELECT coalesce(array_agg(DISTINCT g.section_id ORDER BY g.section_id), '{}') INTO sections_in_use FROM booking.ga_inventory g
+   WHERE g.event_id = ANY (events) AND g.section_id = ANY (ga_section_ids) AND (g.held > 0 OR g.sold > 0);
+
+  IF cardinality(seats_in_use) = 0 AND cardinality(sections_in_use) = 0 THEN
+    DELETE FROM booking.seat_inventory si WHERE si.event_id = ANY (events) AND si.seat_id = ANY (seat_ids);
+    DELETE FROM booking.ga_inventory g WHERE g.event_id = ANY (events) AND g.section_id = ANY (ga_section_ids);
   END IF;
-  RETURN in_use;
 END
 $$;

@@ -10,9 +10,11 @@ import type { Outbox } from './messages.js';
  *   event.time_changed   one event.time_changed on ticket-bookings per confirmed booking
  *   venue.sections_added, event.tier_added   inventory rows for seats and places now priced
  *   venue.seats_closed   closed seats leave the inventory of every event: booking removed
- *                        them already when the catalog closed them (retire_seats,
+ *                        them already when the catalog closed them (retire_places,
  *                        migrations/004); this catches rows copied from the catalog
  *                        while that close committed
+ *   venue.sections_closed  the same for closed sections: their seats, and GA counters
+ *                        nobody holds places of (retire_places did it at the close)
  * Inventory rows are touched only in their price (never their status) and
  * only for seats nobody holds or bought, so the hold and checkout paths
  * (inventory.ts) keep their invariants.
@@ -119,8 +121,12 @@ export async function applyCatalogChange(pool: Pool, outbox: Outbox, message: Ca
         await addMissingInventory(tx, [message.entityId]);
         break;
       case 'venue.seats_closed':
-        // Only seats nobody holds: retire_seats refused the close of any held or sold.
+        // Only seats nobody holds: retire_places refused the close of any held or sold.
         await tx.query(`DELETE FROM booking.seat_inventory WHERE seat_id = ANY($1::uuid[]) AND status = 'available'`, [data['seatIds']]);
+        break;
+      case 'venue.sections_closed':
+        await tx.query(`DELETE FROM booking.seat_inventory WHERE seat_id = ANY($1::uuid[]) AND status = 'available'`, [data['seatIds']]);
+        await tx.query('DELETE FROM booking.ga_inventory WHERE section_id = ANY($1::uuid[]) AND held = 0 AND sold = 0', [data['sectionIds']]);
         break;
       case 'event.time_changed':
         await tellBuyersOfTimeChange(tx, outbox, message.entityId, data);

@@ -206,6 +206,66 @@ describe('booking follows catalog changes', () => {
     });
   });
 
+  test('a section with places held or sold cannot be closed (409 naming it); free sections close with their seats, everywhere', async () => {
+    const { venueId, eventId, seatId: sold } = await bookedEvent();
+    const [stalls, floor] = (await http(services.catalogUrl, 'GET', `/venues/${venueId}`)).body.sections.map((s: any) => s.id as string);
+    const gaHold = await http(services.bookingUrl, 'POST', '/holds', { token: buyer, body: { eventId, generalAdmission: { sectionId: floor, quantity: 2 } } });
+    assert.equal(gaHold.status, 201, JSON.stringify(gaHold.body));
+    const close = (sectionIds: string[], token = tokens.alice) =>
+      http(services.catalogUrl, 'POST', `/venues/${venueId}/sections/close`, { token, body: { sectionIds } });
+
+    const refused = await close([stalls, floor]);
+    assert.equal(refused.status, 409, JSON.stringify(refused.body));
+    assert.equal(refused.body.type, 'https://ticketing.dev/problems/sections-in-use');
+    assert.deepEqual(refused.body.sectionIds, [stalls, floor].sort());
+    assert.deepEqual(refused.body.seatIds, [sold]);
+    assert.equal((await close([floor], tokens.bob)).status, 403);
+    const otherVenue = (await http(services.catalogUrl, 'POST', '/venues', { token: tokens.alice, body: smallVenue() })).body.sections[0].id;
+    assert.equal((await close([otherVenue])).status, 400);
+    assert.equal((await http(services.catalogUrl, 'GET', `/venues/${venueId}`)).body.sections.length, 2, 'nothing closed');
+
+    // Once the places are released the floor closes: gone from the venue, the event's seat map and booking's inventory.
+    assert.equal((await http(services.bookingUrl, 'DELETE', `/holds/${gaHold.body.id}`, { token: buyer })).status, 200);
+    const closed = await close([floor]);
+    assert.equal(closed.status, 200, JSON.stringify(closed.body));
+    assert.deepEqual(closed.body.closed, [floor]);
+    assert.deepEqual((await close([floor])).body.closed, [], 'closing again changes nothing');
+    assert.deepEqual(
+      (await http(services.catalogUrl, 'GET', `/venues/${venueId}`)).body.sections.map((s: any) => s.id),
+      [stalls],
+    );
+    const seatMap = await http(services.catalogUrl, 'GET', `/events/${eventId}/seat-map`);
+    assert.equal(
+      seatMap.body.sections.some((s: any) => s.id === floor),
+      false,
+    );
+    const availability = await http(services.bookingUrl, 'GET', `/events/${eventId}/availability`);
+    assert.deepEqual(availability.body.generalAdmission, []);
+    const late = await http(services.bookingUrl, 'POST', '/holds', { token: buyer, body: { eventId, generalAdmission: { sectionId: floor, quantity: 1 } } });
+    assert.notEqual(late.status, 201, 'a closed section takes no holds');
+
+    // A seated section nobody holds closes with its seats.
+    const balcony = { name: 'Upper', kind: 'seated', category: 'standard', rows: [{ row: 'U', seats: 2 }] };
+    const added = await http(services.catalogUrl, 'POST', `/venues/${venueId}/sections`, { token: tokens.alice, body: { sections: [balcony] } });
+    const upper = added.body.sections.find((s: any) => s.name === 'Upper').id as string;
+    await waitUntil('booking added the new seats', async () => {
+      const a = await http(services.bookingUrl, 'GET', `/events/${eventId}/availability`);
+      return a.body.seats.filter((s: any) => s.sectionId === upper).length === 2;
+    });
+    assert.deepEqual((await close([upper])).body.closed, [upper]);
+    const seatsLeft = await services.pool.query('SELECT count(*)::int AS n FROM booking.seat_inventory WHERE section_id = $1', [upper]);
+    assert.equal(seatsLeft.rows[0].n, 0);
+    const changes = await http(services.catalogUrl, 'GET', `/venues/${venueId}/changes`, { token: tokens.alice });
+    const audited = changes.body.items.filter((c: any) => c.type === 'venue.sections_closed');
+    assert.deepEqual(
+      audited.map((c: any) => [c.actor, c.data.sectionIds]),
+      [
+        ['partner-alice', [floor]],
+        ['partner-alice', [upper]],
+      ],
+    );
+  });
+
   test('imported events get their inventory in bulk, before any buyer asks', async () => {
     const venue = await http(services.catalogUrl, 'POST', '/venues', { token: tokens.alice, body: smallVenue() });
     const rows = Array.from(
@@ -239,7 +299,7 @@ describe('booking follows catalog changes', () => {
   }
 
   // A hold racing a seat close: booking decides under its inventory row locks, in the catalog's
-  // transaction (booking.retire_seats), so a seat is either held and the close refused, or closed and
+  // transaction (booking.retire_places), so a seat is either held and the close refused, or closed and
   // the hold refused; never both.
   test('a hold arriving after the close checked booking, before it committed, is refused; the seat is closed everywhere', async () => {
     const { venueId, eventId, seatId } = await eventWithSeat();
