@@ -12,15 +12,22 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { migrateSchemaOf, seedEvent, type SeededEvent } from '@ticketing/testing';
 import { waitingRoomDefinition } from '@ticketing/waiting-room/app';
+import { bookingService } from '@ticketing/booking/service';
 import { StackError, runMain } from '../local-stack/errors.js';
 import { repoRoot } from '../local-stack/paths.js';
+import { findFreePort } from '../local-stack/ports.js';
+import { spawnService } from '../local-stack/service-process.js';
+import { waitFor } from '../local-stack/waiting.js';
 import {
   countStatements,
   lineChartPng,
   log,
+  mainThreadCpuSeconds,
   measureWhereTimeGoes,
+  processCpuSeconds,
   n,
   percentile,
   postJson,
@@ -34,6 +41,49 @@ import { pgbenchReplay, recordStatements } from './statement-replay.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 8);
 const levels = (process.env.BENCH_CLIENTS ?? '8,16,32').split(',').map(Number);
+
+/** Runs the buyers in a worker thread (booking-load-worker.mjs); their latencies, and how many of `seatIds` they took. */
+function runBuyers(options: {
+  origins: string[];
+  tokens: string[];
+  seconds: number;
+  eventId: string;
+  seatIds?: string[];
+  gaSectionId?: string;
+}): Promise<{ latencies: number[]; elapsedSeconds: number; seatsUsed: number }> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./booking-load-worker.mjs', import.meta.url), { workerData: options });
+    worker.once('error', reject).once('message', (result: { error?: string; latencies: number[]; elapsedSeconds: number; seatsUsed: number }) => {
+      if (result.error) reject(new StackError(`a buyer's booking failed: ${result.error}`));
+      else resolve(result);
+    });
+  });
+}
+
+/** Another booking replica in a child process, on the same database and topic as `env` says; its URL and pid. */
+async function startBookingReplica(env: Record<string, string>): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
+  const port = await findFreePort();
+  const child = spawnService({
+    name: 'booking-2',
+    command: process.execPath,
+    args: ['--conditions=development', '--import', 'tsx', bookingService.entry],
+    cwd: repoRoot,
+    env: { PATH: process.env.PATH ?? '', ...env, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'error' },
+    output: process.stderr,
+  });
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitFor(`${url}${bookingService.health.readiness}`, {
+      what: 'the second booking replica',
+      timeoutMs: 60_000,
+      failIf: () => (child.exitStatus() ? new StackError(`the second booking replica stopped (${child.exitStatus()})`, child.recentOutput()) : undefined),
+    });
+  } catch (error) {
+    await child.stop(5_000);
+    throw error;
+  }
+  return { url, pid: child.pid, stop: () => child.stop(10_000) };
+}
 
 interface Measured {
   rate: number;
@@ -83,7 +133,7 @@ runMain(async () => {
     const limitRows: string[] = [];
     const readings: string[] = [];
     const series: { name: string; color: string; points: { x: number; y: number }[] }[] = [];
-    const colors = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728'];
+    const colors = ['#1f77b4', '#ff7f0e', '#9467bd', '#2ca02c', '#d62728'];
     let statementsOfOne = '';
     for (const flow of flows) {
       // The first read copies the event's inventory from the catalog: not part of any booking.
@@ -94,38 +144,47 @@ runMain(async () => {
       const recordedSeat = flow.name === 'seats' ? seated.seatIds[nextSeat] : undefined;
       const recorded = await recordStatements(() => flow.book(recorder));
 
-      const api: (Measured & { clients: number; cpuMs: number; statements: number })[] = [];
-      for (const clients of levels) {
-        log(`API, ${flow.name}: ${clients} buyers for ${seconds} s…`);
-        const latencies: number[] = [];
-        const deadline = performance.now() + seconds * 1000;
-        const cpuBefore = process.cpuUsage();
+      type ApiRow = Measured & { clients: number; cpuMs: number; statements: number };
+      /** `clients` buyers against `origins` (booking replicas: this process's, then children `replicaPids`). */
+      const measureApi = async (clients: number, origins: string[], replicaPids: number[]): Promise<ApiRow> => {
+        log(`API, ${flow.name}: ${clients} buyers on ${origins.length} booking replica(s) for ${seconds} s…`);
+        const servicesCpu = () => mainThreadCpuSeconds() + replicaPids.reduce((sum, pid) => sum + processCpuSeconds(pid), 0);
+        const cpuBefore = servicesCpu();
         const statementsBefore = counter.count();
-        const measuring = measureWhereTimeGoes(local.pool, database);
-        const started = performance.now();
-        await Promise.all(
-          Array.from({ length: clients }, async (_, b) => {
-            const token = local.mintToken({ sub: `bench-${flow.name}-${clients}-${b}`, role: 'buyer' }, 3600);
-            while (performance.now() < deadline) {
-              const t0 = performance.now();
-              await flow.book(token);
-              latencies.push(performance.now() - t0);
-            }
-          }),
-        );
-        const elapsed = (performance.now() - started) / 1000;
-        const cpu = process.cpuUsage(cpuBefore);
+        const measuring = measureWhereTimeGoes(local.pool, database, { servicePids: replicaPids });
+        const run = await runBuyers({
+          origins,
+          tokens: Array.from({ length: clients }, (_, b) => local.mintToken({ sub: `bench-${flow.name}-${clients}-${b}`, role: 'buyer' }, 3600)),
+          seconds,
+          eventId: flow.event.eventId,
+          ...(flow.name === 'GA' ? { gaSectionId: ga.gaSectionId } : { seatIds: seated.seatIds.slice(nextSeat) }),
+        });
+        nextSeat += run.seatsUsed;
+        const cpuSeconds = servicesCpu() - cpuBefore;
         const limits = await measuring.stop();
-        latencies.sort((a, b) => a - b);
-        api.push({
+        const latencies = run.latencies.sort((a, b) => a - b);
+        return {
           clients,
-          rate: latencies.length / elapsed,
+          rate: latencies.length / run.elapsedSeconds,
           p50: percentile(latencies, 50),
           p95: percentile(latencies, 95),
-          cpuMs: (cpu.user + cpu.system) / 1000 / latencies.length,
-          statements: (counter.count() - statementsBefore) / latencies.length,
+          cpuMs: (cpuSeconds * 1000) / latencies.length,
+          // A child replica's statements are not counted here.
+          statements: replicaPids.length === 0 ? (counter.count() - statementsBefore) / latencies.length : NaN,
           limits,
-        });
+        };
+      };
+      const api: ApiRow[] = [];
+      for (const clients of levels) api.push(await measureApi(clients, [local.bookingUrl], []));
+      // One node thread is what limits a replica: a second replica (as the HPA adds them) shows what the machine gives beyond it.
+      const twoReplicas: ApiRow[] = [];
+      if (flow.name === 'seats') {
+        const replica = await startBookingReplica(local.env);
+        try {
+          for (const clients of levels) twoReplicas.push(await measureApi(clients, [local.bookingUrl, replica.url], [replica.pid]));
+        } finally {
+          await replica.stop();
+        }
       }
 
       // pgbench books what the API left: the next free seats in order, or places of the same section.
@@ -152,24 +211,31 @@ runMain(async () => {
         baseline.push({ rate: run.tps, p50: run.p50Ms, p95: run.p95Ms, limits: await measuring.stop() });
       }
 
-      const cpuSplit = (l: WhereTimeGoes) => `${n(l.cpuPercent.node)} / ${n(l.cpuPercent.postgres)} / ${n(l.cpuPercent.other)} / ${n(l.cpuPercent.idle)}`;
-      api.forEach((r, i) => {
-        const b = baseline[i]!;
-        rows.push(
-          `| ${flow.name} | ${r.clients} | ${n(r.rate)} | ${n(r.p50, 1)} | ${n(r.p95, 1)} | ${n(r.cpuMs, 1)} | ${n(r.statements, 1)} | ${n(b.rate)} | ${n(b.p95, 1)} | **${n(r.rate / b.rate, 2)}** |`,
-        );
-        limitRows.push(`| ${flow.name}, API | ${r.clients} | ${cpuSplit(r.limits)} | ${topWaits(r.limits.waits)} |`);
-        limitRows.push(`| ${flow.name}, pgbench | ${r.clients} | ${cpuSplit(b.limits)} | ${topWaits(b.limits.waits)} |`);
-      });
+      const cpuSplit = (l: WhereTimeGoes) =>
+        `${n(l.cpuPercent.node)} / ${n(l.cpuPercent.nodeOther)} / ${n(l.cpuPercent.postgres)} / ${n(l.cpuPercent.other)} / ${n(l.cpuPercent.idle)}`;
+      const addRows = (label: string, measured: ApiRow[]) =>
+        measured.forEach((r, i) => {
+          const b = baseline[i]!;
+          rows.push(
+            `| ${label} | ${r.clients} | ${n(r.rate)} | ${n(r.p50, 1)} | ${n(r.p95, 1)} | ${n(r.cpuMs, 1)} | ${n(r.statements, 1)} | ${n(b.rate)} | ${n(b.p95, 1)} | **${n(r.rate / b.rate, 2)}** |`,
+          );
+          limitRows.push(`| ${label}, API | ${r.clients} | ${cpuSplit(r.limits)} | ${topWaits(r.limits.waits)} |`);
+        });
+      addRows(flow.name, api);
+      addRows(`${flow.name}, 2 booking replicas`, twoReplicas);
+      baseline.forEach((b, i) => limitRows.push(`| ${flow.name}, pgbench | ${levels[i]} | ${cpuSplit(b.limits)} | ${topWaits(b.limits.waits)} |`));
       const lockShare = (l: WhereTimeGoes) => Object.entries(l.waits).reduce((sum, [wait, share]) => sum + (wait.startsWith('Lock:') ? share : 0), 0);
       const busiest = api[api.length - 1]!;
       readings.push(
-        `- **${flow.name}**: at ${busiest.clients} buyers this process used ${n(busiest.limits.cpuPercent.node)} % of the machine (one core is 50 %: node runs JavaScript on one thread) ` +
+        `- **${flow.name}**: at ${busiest.clients} buyers the services' thread used ${n(busiest.limits.cpuPercent.node)} % of the machine (one core is 50 %: node runs their JavaScript on one thread) ` +
           `and PostgreSQL ${n(busiest.limits.cpuPercent.postgres)} %; ${n(lockShare(busiest.limits))} % of the active sessions' samples were waiting for a row or transaction lock ` +
           `(pgbench, same statements: ${n(lockShare(baseline[baseline.length - 1]!.limits))} %).`,
       );
       series.push({ name: `${flow.name}: HTTP API`, color: colors[series.length]!, points: api.map((r) => ({ x: r.rate, y: r.p95 })) });
       series.push({ name: `${flow.name}: pgbench`, color: colors[series.length]!, points: baseline.map((r) => ({ x: r.rate, y: r.p95 })) });
+      if (twoReplicas.length > 0) {
+        series.push({ name: `${flow.name}: HTTP API, 2 replicas`, color: colors[series.length]!, points: twoReplicas.map((r) => ({ x: r.rate, y: r.p95 })) });
+      }
     }
 
     const oversold = await local.pool.query<{ count: string }>(
@@ -192,7 +258,7 @@ runMain(async () => {
       'booking',
       `## Seat booking through the API
 
-\`npm run bench -- booking\` · ${machineLine()} · each row: that many buyers booking (hold, then pay), back to back, for ${seconds} s — **seats**: ${flows[0]!.what}; **GA**: ${flows[1]!.what}; catalog and booking in this process (CPU is the whole process's, the load generator's included); then pgbench with as many clients.
+\`npm run bench -- booking\` · ${machineLine()} · each row: that many buyers booking (hold, then pay), back to back, for ${seconds} s — **seats**: ${flows[0]!.what}; **GA**: ${flows[1]!.what}; catalog and booking in this process's main thread, the buyers in a worker thread (CPU per booking is the main thread's: the services'); then pgbench with as many clients.
 
 | flow | buyers | bookings/s | p50 ms | p95 ms | CPU ms per booking | statements per booking | pgbench bookings/s | pgbench p95 ms | API / pgbench |
 | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
@@ -204,7 +270,7 @@ ${rows.join('\n')}
 
 **Where the time goes** (during each row: CPU of the whole machine from /proc, 100 % = both cores; the database sessions' wait events sampled every 100 ms from pg_stat_activity, \`CPU\` = running, not waiting):
 
-| run | clients | CPU % node / postgres / other / idle | what active sessions did |
+| run | clients | CPU % services' thread / load generator and rest of the process / postgres / other / idle | what active sessions did |
 | --- | ---: | --- | --- |
 ${limitRows.join('\n')}
 

@@ -33,14 +33,33 @@ export function startBenchServices(env: Record<string, string> = {}): Promise<Lo
   return startCatalogAndBooking({ ...benchServers(), env: { LOG_LEVEL: 'error', SWEEPER_INTERVAL_MS: '600000', ...env } });
 }
 
-/** Counts the statements every pg client of this process sends (the services run in this process). */
+/** What a pg client of this process was asked to run: the query's text or config, and its values. */
+export type QueryCall = [first: unknown, second: unknown];
+
+const queryListeners = new Set<(call: QueryCall) => void>();
+let queriesWrapped = false;
+
+/**
+ * Calls `listener` with every query any pg client of this process sends
+ * (the services run in this process) until the returned function is called.
+ * One wrapper around pg's Client.query serves every listener.
+ */
+export function onEveryQuery(listener: (call: QueryCall) => void): () => void {
+  if (!queriesWrapped) {
+    const original = pg.Client.prototype.query;
+    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+      for (const notify of queryListeners) notify([args[0], args[1]]);
+      return (original as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof original;
+    queriesWrapped = true;
+  }
+  queryListeners.add(listener);
+  return () => void queryListeners.delete(listener);
+}
+/** Counts the statements every pg client of this process sends. */
 export function countStatements() {
-  const original = pg.Client.prototype.query;
   let statements = 0;
-  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-    statements++;
-    return (original as (...a: unknown[]) => unknown).apply(this, args);
-  } as typeof original;
+  onEveryQuery(() => void statements++);
   return {
     count: () => statements,
     /** Statements sent while `work` ran. */
@@ -168,33 +187,35 @@ export async function postJson(url: string, token: string, body: unknown): Promi
 /** Formats a number for a Markdown table. */
 export const n = (value: number, digits = 0): string => (Number.isFinite(value) ? value.toFixed(digits) : '–');
 
-/** CPU seconds (user + system) of each running process named `postgres`, by pid, from /proc. */
-function postgresCpuSeconds(): Map<string, number> {
+/** CPU seconds (user + system) of each of `pids` that is still running, from /proc. */
+function cpuSecondsOf(pids: Iterable<string>): Map<string, number> {
   const byPid = new Map<string, number>();
-  for (const pid of readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      if (!stat.includes('(postgres)')) continue;
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      byPid.set(pid, (Number(fields[11]) + Number(fields[12])) / 100); // utime, stime in USER_HZ
-    } catch {
-      // gone meanwhile
-    }
+  for (const pid of pids) {
+    const seconds = statCpuSeconds(`/proc/${pid}/stat`);
+    if (seconds !== undefined) byPid.set(pid, seconds);
   }
   return byPid;
 }
 
-/**
- * PostgreSQL's CPU seconds since `before`, from readings taken along the way
- * (`seen`: the last reading of every backend), so a backend that exited before
- * the end (pgbench's, when it finishes) still counts what it used until the
- * last reading.
- */
-function postgresCpuSince(before: Map<string, number>, seen: Map<string, number>): number {
-  for (const [pid, now] of postgresCpuSeconds()) seen.set(pid, now);
-  let seconds = 0;
-  for (const [pid, last] of seen) seconds += last - (before.get(pid) ?? 0);
-  return seconds;
+/** utime + stime of a /proc stat file in seconds, or undefined when the process or thread is gone. */
+function statCpuSeconds(file: string): number | undefined {
+  try {
+    const stat = readFileSync(file, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in USER_HZ
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU seconds a process has used so far (0 once it is gone). */
+export function processCpuSeconds(pid: number): number {
+  return statCpuSeconds(`/proc/${pid}/stat`) ?? 0;
+}
+
+/** CPU seconds of this process's main thread: the services' event loop (load generators run in worker threads). */
+export function mainThreadCpuSeconds(): number {
+  return statCpuSeconds(`/proc/self/task/${process.pid}/stat`) ?? NaN;
 }
 
 /** Busy and total CPU seconds of the whole machine, from /proc/stat. */
@@ -207,8 +228,13 @@ function machineCpuSeconds(): { busy: number; total: number } {
 }
 
 export interface WhereTimeGoes {
-  /** Share of the machine's CPU (all cores = 100 %) used by this process, by PostgreSQL, and by anything else (pgbench, other work). */
-  cpuPercent: { node: number; postgres: number; other: number; idle: number };
+  /**
+   * Share of the machine's CPU (all cores = 100 %) used by this process's main
+   * thread and service replicas in child processes (`node`: the services), by the rest of this process (`nodeOther`:
+   * load-generator threads, garbage collection, libuv), by PostgreSQL, and by
+   * anything else (pgbench, other work).
+   */
+  cpuPercent: { node: number; nodeOther: number; postgres: number; other: number; idle: number };
   /** What the database's active sessions were waiting for, as a share of samples (`CPU` = not waiting). */
   waits: Record<string, number>;
 }
@@ -216,31 +242,56 @@ export interface WhereTimeGoes {
 /**
  * Measures what limits a run while it goes: CPU of this process, of
  * PostgreSQL and of the rest of the machine, and pg_stat_activity's wait
- * events of the sessions on `database` sampled every 100 ms.
+ * events of the sessions on `database` sampled every 100 ms. PostgreSQL's
+ * processes are the ones pg_stat_activity lists (backends and background
+ * workers); each sample reads only their /proc entries, so measuring costs
+ * the services' thread little. A backend that exits (pgbench's, when it
+ * finishes) still counts what it used until its last reading.
  */
-export function measureWhereTimeGoes(pool: pg.Pool, database: string): { stop(): Promise<WhereTimeGoes> } {
-  const node0 = process.cpuUsage();
-  const pg0 = postgresCpuSeconds();
+export function measureWhereTimeGoes(
+  pool: pg.Pool,
+  database: string,
+  options: { /** Service replicas in child processes: counted with this process's main thread. */ servicePids?: number[] } = {},
+): { stop(): Promise<WhereTimeGoes> } {
+  const replicas = options.servicePids ?? [];
+  const replicasCpu = () => replicas.reduce((sum, pid) => sum + processCpuSeconds(pid), 0);
+  const process0 = process.cpuUsage();
+  const main0 = mainThreadCpuSeconds();
+  const replicas0 = replicasCpu();
   const machine0 = machineCpuSeconds();
+  const first = new Map<string, number>();
+  const last = new Map<string, number>();
   const waits: Record<string, number> = {};
-  const seen = new Map<string, number>();
   let samples = 0;
+  let samplesTaken = 0;
   let stopped = false;
+  const sample = async (): Promise<void> => {
+    const { rows } = await pool
+      .query<{ pid: number; wait: string | null }>(
+        `SELECT pid, CASE WHEN datname = $1 AND state = 'active' AND pid <> pg_backend_pid()
+                          THEN coalesce(wait_event_type || ':' || wait_event, 'CPU') END AS wait
+           FROM pg_stat_activity`,
+        [database],
+      )
+      .catch((error: Error) => {
+        log(`sampling pg_stat_activity failed: ${error.message}`);
+        return { rows: [] };
+      });
+    for (const [pid, seconds] of cpuSecondsOf(rows.map((r) => String(r.pid)))) {
+      // A process that was not there at the first sample started during the run: all its CPU counts.
+      if (!first.has(pid)) first.set(pid, samplesTaken === 0 ? seconds : 0);
+      last.set(pid, seconds);
+    }
+    samplesTaken++;
+    for (const { wait } of rows) {
+      if (wait === null) continue;
+      waits[wait] = (waits[wait] ?? 0) + 1;
+      samples++;
+    }
+  };
   const sampling = (async () => {
     while (!stopped) {
-      for (const [pid, now] of postgresCpuSeconds()) seen.set(pid, now);
-      const { rows } = await pool
-        .query<{ wait: string }>(
-          `SELECT coalesce(wait_event_type || ':' || wait_event, 'CPU') AS wait FROM pg_stat_activity
-            WHERE datname = $1 AND state = 'active' AND pid <> pg_backend_pid()`,
-          [database],
-        )
-        .catch((error: Error) => {
-          log(`sampling pg_stat_activity failed: ${error.message}`);
-          return { rows: [] };
-        });
-      for (const { wait } of rows) waits[wait] = (waits[wait] ?? 0) + 1;
-      samples += rows.length;
+      await sample();
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   })();
@@ -248,19 +299,24 @@ export function measureWhereTimeGoes(pool: pg.Pool, database: string): { stop():
     async stop() {
       stopped = true;
       await sampling;
-      const node = process.cpuUsage(node0);
+      await sample();
+      const processCpu = process.cpuUsage(process0);
       const machine = machineCpuSeconds();
       const total = machine.total - machine0.total;
       const busy = machine.busy - machine0.busy;
-      const nodeSeconds = (node.user + node.system) / 1e6;
-      const postgresSeconds = postgresCpuSince(pg0, seen);
+      const processSeconds = (processCpu.user + processCpu.system) / 1e6;
+      const mainSeconds = mainThreadCpuSeconds() - main0;
+      const replicaSeconds = replicasCpu() - replicas0;
+      let postgresSeconds = 0;
+      for (const [pid, seconds] of last) postgresSeconds += seconds - first.get(pid)!;
       const pct = (seconds: number) => (total > 0 ? (100 * seconds) / total : NaN);
       const shares = Object.fromEntries(Object.entries(waits).map(([wait, count]) => [wait, samples ? (100 * count) / samples : 0]));
       return {
         cpuPercent: {
-          node: pct(nodeSeconds),
+          node: pct(mainSeconds + replicaSeconds),
+          nodeOther: pct(Math.max(0, processSeconds - mainSeconds)),
           postgres: pct(postgresSeconds),
-          other: pct(Math.max(0, busy - nodeSeconds - postgresSeconds)),
+          other: pct(Math.max(0, busy - processSeconds - replicaSeconds - postgresSeconds)),
           idle: pct(total - busy),
         },
         waits: shares,

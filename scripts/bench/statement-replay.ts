@@ -8,7 +8,8 @@
  * each pgbench transaction; the others are the recorded values, passed as
  * pgbench variables so each statement text stays exactly what booking sent.
  */
-import pg from 'pg';
+import type pg from 'pg';
+import { onEveryQuery } from './lib.js';
 
 export interface RecordedStatement {
   text: string;
@@ -18,20 +19,17 @@ export interface RecordedStatement {
 /** Records what this process's pg clients send while `work` runs. */
 export async function recordStatements(work: () => Promise<void>): Promise<RecordedStatement[]> {
   const recorded: RecordedStatement[] = [];
-  const original = pg.Client.prototype.query;
-  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-    const [first, second] = args as [unknown, unknown];
+  const stop = onEveryQuery(([first, second]) => {
     if (typeof first === 'string') recorded.push({ text: first, values: Array.isArray(second) ? second : [] });
     else if (first && typeof first === 'object' && 'text' in first) {
       const config = first as pg.QueryConfig;
       recorded.push({ text: config.text, values: config.values ?? (Array.isArray(second) ? second : []) });
     }
-    return (original as (...a: unknown[]) => unknown).apply(this, args);
-  } as typeof original;
+  });
   try {
     await work();
   } finally {
-    pg.Client.prototype.query = original;
+    stop();
   }
   return recorded;
 }

@@ -62,10 +62,31 @@ export function keySetOf(options: { jwksUrl: string } | { keys: JWTVerifyGetKey 
   });
 }
 
+/**
+ * Tokens verified recently, so a buyer's every request does not pay for a
+ * signature check again (an EdDSA verification is the largest CPU cost of a
+ * hold after the database's round trips). An entry is kept until the token
+ * expires, but never longer than jose keeps a fetched key set
+ * (`jwksCache.maxAgeMs`): a key withdrawn from the JWKS stops being honoured
+ * as soon as it would without this cache. Bounded; the least recently used
+ * go first.
+ */
+export const verifiedTokenCache = { maxEntries: 5000, maxAgeMs: jwksCache.maxAgeMs } as const;
+
 export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
   const keySet = keySetOf(options);
+  const verified = new Map<string, { principal: Principal; validUntil: number }>();
   return {
     async verify(token) {
+      const now = Date.now();
+      const cached = verified.get(token);
+      if (cached) {
+        verified.delete(token);
+        if (now < cached.validUntil) {
+          verified.set(token, cached);
+          return cached.principal;
+        }
+      }
       let payload: Record<string, unknown>;
       try {
         ({ payload } = await jwtVerify(token, keySet, {
@@ -79,14 +100,22 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
         if (keysUnavailable(error)) throw problems.unavailable('the signing keys cannot be fetched from the users service', 5, 'jwks-unavailable');
         throw problems.unauthorized(reasonOf(error));
       }
-      const { sub, role, org } = payload;
-      if (typeof sub !== 'string' || sub.length === 0 || sub.length > 200) throw problems.unauthorized('token has no subject');
-      if (typeof role !== 'string' || !roles.includes(role as Role)) throw problems.unauthorized('token has no valid role');
-      const scoped = organizationRoles.includes(role as Role);
-      if (scoped && (typeof org !== 'string' || org.length === 0)) throw problems.unauthorized(`${role} token has no organization`);
-      return scoped ? { sub, role: role as Role, org: org as string } : { sub, role: role as Role };
+      const principal = principalOfClaims(payload);
+      verified.set(token, { principal, validUntil: Math.min((payload.exp as number) * 1000, now + verifiedTokenCache.maxAgeMs) });
+      if (verified.size > verifiedTokenCache.maxEntries) verified.delete(verified.keys().next().value!);
+      return principal;
     },
   };
+}
+
+/** The principal a verified token's claims name; a 401 problem when they name none. */
+function principalOfClaims(payload: Record<string, unknown>): Principal {
+  const { sub, role, org } = payload;
+  if (typeof sub !== 'string' || sub.length === 0 || sub.length > 200) throw problems.unauthorized('token has no subject');
+  if (typeof role !== 'string' || !roles.includes(role as Role)) throw problems.unauthorized('token has no valid role');
+  const scoped = organizationRoles.includes(role as Role);
+  if (scoped && (typeof org !== 'string' || org.length === 0)) throw problems.unauthorized(`${role} token has no organization`);
+  return scoped ? { sub, role: role as Role, org: org as string } : { sub, role: role as Role };
 }
 
 /** A reason for the client that names the failed check, never the key material. */

@@ -214,9 +214,15 @@ export async function runConsumer(options: ConsumerOptions): Promise<RunningCons
     metrics.handled(topic, group, 'dead_lettered');
   };
 
-  await producer.connect();
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: options.fromBeginning ?? false });
+  try {
+    await producer.connect();
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: options.fromBeginning ?? false });
+  } catch (error) {
+    // A caller that retries (a topic not created yet) must not leave two live clients behind per attempt.
+    await Promise.allSettled([consumer.disconnect(), producer.disconnect()]);
+    throw error;
+  }
   // Where the latest assignment starts, per partition: seeked to, and a batch fetched before the seek skips what lies below.
   let startingAt: Promise<ReadonlyMap<number, string> | undefined> = Promise.resolve(undefined);
   const { startPositions } = options;

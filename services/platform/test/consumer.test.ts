@@ -192,6 +192,39 @@ describe('runConsumer with a database: effectively once', () => {
   });
 });
 
+test('a consumer that cannot start (its topic does not exist) leaves no Kafka client connected', { timeout: 60_000 }, async () => {
+  const logger = createLogger({}, 'error');
+  const kafka = createKafka(testKafkaBrokers(), 'consumer-start-test', logger, testKafkaSasl());
+  const connected = new Set<string>();
+  for (const kind of ['producer', 'consumer'] as const) {
+    const create = kafka[kind].bind(kafka) as (...args: unknown[]) => { connect(): Promise<void>; disconnect(): Promise<void> };
+    (kafka as unknown as Record<string, unknown>)[kind] = (...args: unknown[]) => {
+      const client = create(...args);
+      const [connect, disconnect] = [client.connect.bind(client), client.disconnect.bind(client)];
+      client.connect = async () => {
+        await connect();
+        connected.add(kind);
+      };
+      client.disconnect = async () => {
+        await disconnect();
+        connected.delete(kind);
+      };
+      return client;
+    };
+  }
+  await assert.rejects(
+    runConsumer({
+      kafka,
+      topic: `missing-${randomUUID().slice(0, 8)}`,
+      group: `g-${randomUUID().slice(0, 8)}`,
+      logger,
+      metrics: createMetrics('t'),
+      handle: async () => {},
+    }),
+  );
+  assert.deepEqual([...connected], [], 'clients left connected after a failed start');
+});
+
 test('backoff doubles up to its cap, with half of each delay random', () => {
   const backoff = { initialMs: 100, maxMs: 1_000 };
   assert.deepEqual(

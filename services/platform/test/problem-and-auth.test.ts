@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import { createHmac } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { importJWK } from 'jose';
 import { createTokenVerifier } from '../src/auth.js';
 import { HttpProblem } from '../src/problem.js';
 import { signTestJws, testAuthEnv, testIssuerKid, testIssuerPublicJwk, testToken } from '../src/testing.js';
@@ -45,6 +46,31 @@ describe('bearer tokens (JWKS)', () => {
     assert.equal((await refusal(signTestJws(header, { ...claims, role: 'root' }))).detail, 'token has no valid role');
     assert.equal((await refusal(signTestJws(header, { ...claims, role: 'partner' }))).detail, 'partner token has no organization');
     assert.equal((await refusal('not-a-token')).status, 401);
+  });
+
+  test('a verified token is not checked again until it expires; its expiry still counts', async () => {
+    const publicKey = await importJWK(testIssuerPublicJwk, 'EdDSA');
+    let keyLookups = 0;
+    const counting = createTokenVerifier({
+      keys: async () => {
+        keyLookups++;
+        return publicKey;
+      },
+      issuer: testAuthEnv.AUTH_ISSUER,
+      audience: testAuthEnv.AUTH_AUDIENCE,
+    });
+    const token = testToken('alice', 'buyer');
+    for (let i = 0; i < 3; i++) assert.deepEqual(await counting.verify(token), { sub: 'alice', role: 'buyer' });
+    assert.equal(keyLookups, 1, 'the signature of a token already verified was checked again');
+    await counting.verify(testToken('bob', 'buyer'));
+    assert.equal(keyLookups, 2, 'another token is verified on its own');
+    const [h, , sig] = token.split('.');
+    const forged = Buffer.from(JSON.stringify({ ...claims, role: 'admin' })).toString('base64url');
+    await assert.rejects(counting.verify(`${h}.${forged}.${sig}`), (e: unknown) => e instanceof HttpProblem && e.detail === 'bad signature');
+    const shortLived = testToken('carol', 'buyer', { ttlSeconds: 1 });
+    await counting.verify(shortLived);
+    await new Promise((resolve) => setTimeout(resolve, 2100 - (Date.now() % 1000)));
+    await assert.rejects(counting.verify(shortLived), (e: unknown) => e instanceof HttpProblem && e.status === 401 && e.detail === 'token expired');
   });
 
   test('keys that cannot be fetched are a 503 with Retry-After, not a 401', async () => {

@@ -49,6 +49,8 @@ export interface LocalServices {
   databaseUrl: string;
   pool: pg.Pool;
   topic: string;
+  /** The settings catalog and booking run with (a benchmark starts another booking replica with them). */
+  env: Record<string, string>;
   /** A token these services accept (from the test issuer they trust). */
   mintToken(principal: Principal, ttlSeconds: number): string;
   close(): Promise<void>;
@@ -93,6 +95,7 @@ export async function startCatalogAndBooking(options: {
       databaseUrl: db.url,
       pool,
       topic,
+      env,
       mintToken: (p, ttlSeconds) => testToken(p.sub, p.role, { ttlSeconds, ...(p.org ? { org: p.org } : {}) }),
       close,
     };

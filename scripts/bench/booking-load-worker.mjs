@@ -1,0 +1,55 @@
+/**
+ * The booking benchmark's buyers, in a worker thread: one per token, each
+ * holding then paying, back to back, until `seconds` have passed. In a thread
+ * of its own so the load generator's CPU is not the services' (they run in
+ * the benchmark's main thread), as pgbench's client is a process of its own.
+ * Posts every booking's latency back; a non-2xx answer stops the run.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { Pool } from 'undici';
+
+const { origins, tokens, seconds, eventId, seatIds, gaSectionId } = workerData;
+// Buyers take turns over the replicas' origins, as a load balancer would spread them.
+const pools = origins.map((origin) => new Pool(origin, { connections: Math.ceil(tokens.length / origins.length), pipelining: 1 }));
+let nextSeat = 0;
+
+async function post(pool, path, token, body) {
+  const res = await pool.request({
+    path,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify(body),
+  });
+  const answer = await res.body.json();
+  if (res.statusCode !== 201) throw new Error(`${path} answered ${res.statusCode}: ${JSON.stringify(answer)}`);
+  return answer;
+}
+
+function holdBody() {
+  if (gaSectionId) return { eventId, generalAdmission: { sectionId: gaSectionId, quantity: 1 } };
+  const seat = seatIds[nextSeat++];
+  if (!seat) throw new Error('ran out of seats: lower BENCH_SECONDS');
+  return { eventId, seatIds: [seat] };
+}
+
+const latencies = [];
+const deadline = performance.now() + seconds * 1000;
+const started = performance.now();
+try {
+  await Promise.all(
+    tokens.map(async (token, buyer) => {
+      const pool = pools[buyer % pools.length];
+      while (performance.now() < deadline) {
+        const t0 = performance.now();
+        const hold = await post(pool, '/holds', token, holdBody());
+        await post(pool, `/holds/${hold.id}/checkout`, token, { paymentMethod: 'pm_card_approved' });
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  parentPort.postMessage({ latencies, elapsedSeconds: (performance.now() - started) / 1000, seatsUsed: nextSeat });
+} catch (error) {
+  parentPort.postMessage({ error: error instanceof Error ? error.message : String(error) });
+} finally {
+  await Promise.all(pools.map((pool) => pool.close()));
+}
