@@ -1,5 +1,6 @@
 import { withTransaction, type Pool, type Tx } from '@ticketing/platform';
 import { catalogQueries } from './catalog-reader.js';
+import { shareVenueCopyLock } from './inventory.js';
 import type { Outbox } from './messages.js';
 
 /**
@@ -48,8 +49,15 @@ export async function createInventoryInBulk(tx: Tx, eventIds: readonly string[])
   return ids.length;
 }
 
+/** Venues of events that have inventory. */
+async function venuesOf(tx: Tx, eventIds: readonly string[]): Promise<string[]> {
+  const { rows } = await tx.query<{ venue_id: string }>('SELECT DISTINCT venue_id FROM booking.event_inventory WHERE event_id = ANY($1::uuid[])', [eventIds]);
+  return rows.map((r) => r.venue_id);
+}
+
 /** Adds the inventory rows events that already have inventory are missing (new sections, newly priced categories). */
 async function addMissingInventory(tx: Tx, eventIds: readonly string[]): Promise<void> {
+  await shareVenueCopyLock(tx, await venuesOf(tx, eventIds));
   await tx.query(
     `INSERT INTO booking.seat_inventory (event_id, seat_id, section_id, category, price_cents, currency)
      SELECT event_id, seat_id, section_id, category, price_cents, currency FROM (${catalogQueries.pricedSeatsOfEvents}) seats

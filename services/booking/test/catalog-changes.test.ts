@@ -298,23 +298,24 @@ describe('booking follows catalog changes', () => {
     return Number(rows[0]!.n);
   }
 
-  // A hold racing a seat close: booking decides under its inventory row locks, in the catalog's
-  // transaction (booking.retire_places), so a seat is either held and the close refused, or closed and
-  // the hold refused; never both.
-  test('a hold arriving after the close checked booking, before it committed, is refused; the seat is closed everywhere', async () => {
-    const { venueId, eventId, seatId } = await eventWithSeat();
-    // Stretch the close's transaction: it cannot mark the seat closed while this lock is held,
-    // so everything booking decides for it is decided and uncommitted when the hold arrives.
+  type Answer = Awaited<ReturnType<typeof http>>;
+
+  /**
+   * Closes `seatId` with the close's transaction stretched (it cannot mark the seat closed while
+   * a lock of the test's is held, so all booking decides for it is decided and uncommitted), sends
+   * `hold` in that moment, lets the close finish once the hold waits or was answered, and returns both answers.
+   */
+  async function holdDuringClose(venueId: string, seatId: string, hold: () => Promise<Answer>): Promise<[Answer, Answer]> {
     const blocker = await services.pool.connect();
-    let closing: Promise<Awaited<ReturnType<typeof http>>> | undefined;
-    let holding: Promise<Awaited<ReturnType<typeof http>>> | undefined;
+    let closing: Promise<Answer> | undefined;
+    let holding: Promise<Answer> | undefined;
     try {
       await blocker.query('BEGIN');
       await blocker.query('SELECT 1 FROM catalog.seats WHERE id = $1 FOR UPDATE', [seatId]);
       closing = http(services.catalogUrl, 'POST', `/venues/${venueId}/seats/close`, { token: tokens.alice, body: { seatIds: [seatId] } });
       await waitUntil('the close waits on the seat row', async () => (await lockWaiters()) >= 1, { intervalMs: 20 });
-      holding = http(services.bookingUrl, 'POST', '/holds', { token: buyer, body: { eventId, seatIds: [seatId] } });
-      // The hold either waits for the close (booking's rows are locked) or, if nothing stops it, is answered at once.
+      holding = hold();
+      // The hold either waits for the close or, if nothing stops it, is answered at once.
       let answered = false;
       void holding.then(() => (answered = true));
       await waitUntil('the hold waits for the close, or was answered', async () => answered || (await lockWaiters()) >= 2, { intervalMs: 20 });
@@ -322,7 +323,17 @@ describe('booking follows catalog changes', () => {
       await blocker.query('ROLLBACK');
       blocker.release();
     }
-    const [closed, hold] = await Promise.all([closing!, holding!]);
+    return Promise.all([closing!, holding!]);
+  }
+
+  // A hold racing a seat close: booking decides under its inventory row locks, in the catalog's
+  // transaction (booking.retire_places), so a seat is either held and the close refused, or closed and
+  // the hold refused; never both.
+  test('a hold arriving after the close checked booking, before it committed, is refused; the seat is closed everywhere', async () => {
+    const { venueId, eventId, seatId } = await eventWithSeat();
+    const [closed, hold] = await holdDuringClose(venueId, seatId, () =>
+      http(services.bookingUrl, 'POST', '/holds', { token: buyer, body: { eventId, seatIds: [seatId] } }),
+    );
 
     assert.equal(closed.status, 200, JSON.stringify(closed.body));
     assert.deepEqual(closed.body.closed, [seatId]);
@@ -366,5 +377,21 @@ describe('booking follows catalog changes', () => {
     assert.ok(seats.includes(seatId), 'the held seat stays in the seat map');
     const { rows } = await services.pool.query('SELECT status FROM booking.seat_inventory WHERE seat_id = $1', [seatId]);
     assert.deepEqual(rows, [{ status: 'held' }]);
+  });
+
+  test("a first buyer's copy of the seat map racing a close never brings the closed seat back", async () => {
+    const { venueId, seatId } = await eventWithSeat();
+    // A second event at the venue whose inventory booking has not copied yet: its first hold copies it.
+    const fresh = await http(services.catalogUrl, 'POST', '/events', { token: tokens.alice, body: eventBody(venueId) });
+    assert.equal(fresh.status, 201);
+    const freshEvent = fresh.body.id as string;
+    const [closed, hold] = await holdDuringClose(venueId, seatId, () =>
+      http(services.bookingUrl, 'POST', '/holds', { token: buyer, body: { eventId: freshEvent, seatIds: [seatId] } }),
+    );
+    assert.equal(closed.status, 200, JSON.stringify(closed.body));
+    assert.notEqual(hold.status, 201, `the closed seat was copied and held: ${JSON.stringify(hold.body)}`);
+    assert.equal(hold.status, 422, JSON.stringify(hold.body));
+    const { rows } = await services.pool.query('SELECT status FROM booking.seat_inventory WHERE event_id = $1 AND seat_id = $2', [freshEvent, seatId]);
+    assert.deepEqual(rows, []);
   });
 });
