@@ -29,7 +29,9 @@ import { loadOrCreateSecrets } from './local-stack/secrets.js';
 import { ensureRedisInstalled, startRedis, stopRedisIfRunning } from './local-stack/redis.js';
 import { watchWebUi } from './local-stack/web-ui.js';
 import { ensureDemoOrganizer } from './local-stack/demo-organizer.js';
+import { ensureDemoCatalog, demoVenue, type DemoCatalog } from './local-stack/demo-catalog.js';
 import { usersService } from '@ticketing/users/service';
+import { catalogService } from '@ticketing/catalog/service';
 
 const devDir = join(localDir, 'dev');
 const postgresDir = join(devDir, 'postgres');
@@ -189,6 +191,19 @@ runMain(async () => {
       log(`Could not prepare the demo organizer account: ${(error as Error).message}`);
       return undefined;
     });
+    // Events to buy at on the first visit: the organizer's demo venue and events, made once through the catalog's API.
+    const demoCatalog = organizer
+      ? await ensureDemoCatalog({ usersUrl: `http://127.0.0.1:${usersService.port}`, catalogUrl: `http://127.0.0.1:${catalogService.port}`, ...organizer })
+          .then((catalog) => {
+            const created = catalog.events.filter((e) => e.created).length;
+            if (created > 0) log(`Created ${created} demo event${created === 1 ? '' : 's'} at ${demoVenue.name}, ${demoVenue.city}.`);
+            return catalog;
+          })
+          .catch((error: unknown) => {
+            log(`Could not prepare the demo events: ${(error as Error).message}`);
+            return undefined;
+          })
+      : undefined;
     printBanner(
       services.map((s) => s.declaration),
       databaseUrl,
@@ -197,6 +212,7 @@ runMain(async () => {
       prometheus.url,
       await exampleTokens(),
       organizer,
+      demoCatalog,
     );
 
     // Run until asked to stop, or until a service dies on its own.
@@ -369,6 +385,7 @@ function printBanner(
   prometheusUrl: string,
   tokens: readonly string[],
   organizer: { email: string; password: string } | undefined,
+  demoCatalog: DemoCatalog | undefined,
 ): void {
   const width = Math.max(...services.map((s) => s.name.length), 10);
   const rule = '─'.repeat(78);
@@ -378,6 +395,9 @@ function printBanner(
     rule,
     ` Web UI: ${gateway}/   (open it in a browser; rebuilt when services/web changes)`,
     ...(organizer ? [`   organizer log-in: ${organizer.email} / ${organizer.password}   (buyers: register on the page)`] : []),
+    ...(demoCatalog
+      ? [`   on sale: ${demoCatalog.events.length} demo events at ${demoVenue.name}, ${demoVenue.city} (the organizer's; seated and standing)`]
+      : []),
     ` Gateway (the public API): ${gateway}/api/<service>/…   docs: ${gateway}/api/docs/`,
     ' The local stack is up. Ctrl-C stops everything.',
     '',

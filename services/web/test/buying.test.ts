@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { startPublicStack, type PublicStack } from '@ticketing/testing';
 import { checkPage, desktop, launchBrowser } from './browser.js';
-import { seedOnSaleEvent } from './fixtures.js';
+import { registerBuyer, seedOnSaleEvent, signedInContext } from './fixtures.js';
 
 let stack: PublicStack;
 let browser: Browser;
@@ -123,4 +123,25 @@ test('search by date range, and "More events" for the next page', async () => {
   await page.getByText('Showing 3 events.').waitFor();
   assert.deepEqual(await page.locator('.event-card h2').allTextContents(), ['Harbour Series night 3', 'Harbour Series night 4', 'Harbour Series night 5']);
   await page.close();
+});
+
+test('a quantity of standing places → hold → pay: the confirmation names them and the next buyer sees fewer places left', async () => {
+  const buyer = await registerBuyer(stack, 'Gus');
+  const context = await signedInContext(browser, stack, buyer.session);
+  const page = await context.newPage();
+  await page.goto(`/events/${eventId}`);
+  const floor = page.getByRole('listitem').filter({ has: page.getByRole('heading', { name: 'Floor' }) });
+  await floor.getByText('50 places left.').waitFor();
+  await floor.getByLabel('Places').fill('3');
+  await floor.getByRole('button', { name: 'Hold 3 places in Floor' }).click();
+  await page.waitForURL('**/holds/*');
+  await page.getByText('3 × Floor').waitFor();
+  await page.getByRole('button', { name: 'Pay €60' }).click();
+  await page.getByRole('heading', { name: 'Booking confirmed' }).waitFor();
+  await page.getByText('3 × Floor').waitFor();
+
+  const other = await browser.newPage({ viewport: desktop, baseURL: stack.url });
+  await other.goto(`/events/${eventId}`);
+  await other.getByText('47 places left.').waitFor();
+  await Promise.all([other.close(), context.close()]);
 });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Browser, BrowserContext } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { PublicStack } from '@ticketing/testing';
 import { desktop } from './browser.js';
 
@@ -65,4 +65,22 @@ export async function signedInContext(browser: Browser, stack: PublicStack, sess
     [new URL(stack.url).origin, JSON.stringify(session)] as const,
   );
   return context;
+}
+
+/** A new partner (own organization) logged in through the log-in page in a browser whose clock is `timezoneId`; lands on `next`. */
+export async function partnerInBrowser(
+  browser: Browser,
+  stack: PublicStack,
+  options: { displayName: string; organization: string; timezoneId: string; next?: string },
+): Promise<{ email: string; password: string; context: BrowserContext; page: Page }> {
+  const email = `organizer-${randomUUID().slice(0, 6)}@example.com`;
+  const password = 'a long partner password';
+  await stack.createPartner({ email, password, displayName: options.displayName, organization: options.organization });
+  const context = await browser.newContext({ viewport: desktop, baseURL: stack.url, timezoneId: options.timezoneId });
+  const page = await context.newPage();
+  await page.goto(options.next ? `/login?next=${encodeURIComponent(options.next)}` : '/login');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  return { email, password, context, page };
 }

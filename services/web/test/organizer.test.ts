@@ -5,12 +5,11 @@
  * what buyers may not open, by link or by typed URL.
  */
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { startPublicStack, type PublicStack } from '@ticketing/testing';
-import { checkPage, desktop, launchBrowser } from './browser.js';
-import { registerBuyer, seedOnSaleEvent, signedInContext } from './fixtures.js';
+import { checkPage, desktop, launchBrowser, phone } from './browser.js';
+import { partnerInBrowser, registerBuyer, seedOnSaleEvent, signedInContext } from './fixtures.js';
 
 let stack: PublicStack;
 let browser: Browser;
@@ -24,15 +23,12 @@ after(async () => {
 });
 
 test('an organizer creates a venue and an event in the browser; a buyer finds it and sees its seat map', async () => {
-  const email = `organizer-${randomUUID().slice(0, 6)}@example.com`;
-  await stack.createPartner({ email, password: 'a long partner password', displayName: 'Olga Organizer', organization: 'Riverside Events' });
   // The organizer's own clock is not the venue's.
-  const context = await browser.newContext({ viewport: desktop, baseURL: stack.url, timezoneId: 'America/New_York' });
-  const page = await context.newPage();
-  await page.goto('/login');
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill('a long partner password');
-  await page.getByRole('button', { name: 'Log in' }).click();
+  const { email, password, context, page } = await partnerInBrowser(browser, stack, {
+    displayName: 'Olga Organizer',
+    organization: 'Riverside Events',
+    timezoneId: 'America/New_York',
+  });
   await page.getByRole('heading', { name: 'My events' }).waitFor();
   await page.getByText('You have no events yet').waitFor();
 
@@ -53,6 +49,9 @@ test('an organizer creates a venue and an event in the browser; a buyer finds it
   await page.getByLabel('Capacity (places)').fill('80');
   await page.getByText('16 seats and 80 standing places.').waitFor();
   assert.equal(await page.locator('svg.seat-map circle').count(), 16, 'the preview draws every seat');
+  // Shorter rows are centred on the widest (the default): row V's 4 seats start one seat step in from rows A and B.
+  const firstOfRow = (n: number) => page.locator('svg.seat-map g').nth(n).locator('circle').first().getAttribute('cx');
+  assert.equal(Number(await firstOfRow(2)) - Number(await firstOfRow(0)), 28);
   await checkPage(page, 'venue-editor');
   await page.getByRole('button', { name: 'Save venue' }).click();
 
@@ -70,8 +69,13 @@ test('an organizer creates a venue and an event in the browser; a buyer finds it
 
   await page.getByText('“Riverside Jazz Night” is created.').waitFor();
   // 20:00 at the venue (Brussels, summer time) whatever the organizer's own clock says.
-  const created = await stack.call('GET', `/api/catalog/partner/events`, { token: await stack.logIn(email, 'a long partner password') });
+  const created = await stack.call('GET', `/api/catalog/partner/events`, { token: await stack.logIn(email, password) });
   assert.equal(created.body.items[0].startsAt, '2031-07-01T18:00:00.000Z');
+  const seatMap = await stack.call('GET', `/api/catalog/events/${created.body.items[0].id}/seat-map`);
+  const rowStarts = Object.fromEntries(
+    ['A', 'V'].map((row) => [row, Math.min(...seatMap.body.sections[0].seats.filter((s: { row: string }) => s.row === row).map((s: { x: number }) => s.x))]),
+  );
+  assert.deepEqual(rowStarts, { A: 0, V: 1 }, 'saved as previewed');
   const row = page.getByRole('row', { name: /Riverside Jazz Night/ });
   await row.getByRole('cell', { name: '96 of 96' }).waitFor();
   await checkPage(page, 'organizer-events');
@@ -94,6 +98,14 @@ test('an organizer creates a venue and an event in the browser; a buyer finds it
   await page.getByRole('button', { name: 'Refresh figures' }).click();
   await row.getByRole('cell', { name: '95 of 96' }).waitFor();
   await row.getByRole('cell', { name: '€40' }).waitFor();
+  // On a phone every figure is on the screen (one card per event), none beyond its right edge.
+  const figures = await Promise.all(['95 of 96', '€40'].map((name) => row.getByRole('cell', { name }).elementHandle()));
+  await page.setViewportSize(phone);
+  for (const figure of figures) {
+    const box = await figure!.boundingBox();
+    assert.ok(box && box.x + box.width <= phone.width, `${await figure!.textContent()} ends within ${phone.width} px`);
+  }
+  await page.setViewportSize(desktop);
   await Promise.all([context.close(), buyerContext.close()]);
 });
 
@@ -133,4 +145,23 @@ test("a buyer cannot open another buyer's booking, a hold of theirs, or any orga
   await anonymousPage.getByRole('heading', { name: 'Please log in' }).waitFor();
   assert.equal(await anonymousPage.getByRole('link', { name: 'Log in' }).last().getAttribute('href'), '/login?next=%2Forganizer');
   await Promise.all([context.close(), anonymous.close()]);
+});
+
+test("on a computer whose clock is UTC, the venue editor offers and saves UTC (Chromium's own list of zones lacks it)", async () => {
+  const { email, password, context, page } = await partnerInBrowser(browser, stack, {
+    displayName: 'Uma UTC',
+    organization: 'UTC Events',
+    timezoneId: 'UTC',
+    next: '/organizer/venues/new',
+  });
+  await page.getByRole('heading', { name: 'New venue' }).waitFor();
+  assert.equal(await page.getByLabel('Time zone').inputValue(), 'UTC');
+  await page.getByLabel('Venue name').fill('Meridian Hall');
+  await page.getByLabel('City').fill('London');
+  await page.getByRole('button', { name: 'Save venue' }).click();
+  await page.getByRole('heading', { name: 'New event' }).waitFor();
+  await page.getByText('Local time at the venue (UTC).').waitFor();
+  const venues = await stack.call('GET', '/api/catalog/partner/venues', { token: await stack.logIn(email, password) });
+  assert.equal(venues.body.items[0].timezone, 'UTC');
+  await context.close();
 });

@@ -13,6 +13,11 @@ export function nextUrl(query: Record<string, string>, session: Session): string
   return session.account.role === 'partner' ? '/organizer' : '/';
 }
 
+/** `path` passing on the page to return to (`?next=`), for the links between log-in and registration. */
+export function keepingNext(path: string, query: Record<string, string>): string {
+  return query['next'] ? `${path}?next=${encodeURIComponent(query['next'])}` : path;
+}
+
 /**
  * Log-in and registration: a form that posts its fields to `path`, keeps the
  * session it answers with, and goes on to the page that sent the person here.

@@ -4,7 +4,7 @@
  * move between seats, Space or Enter picks one) and is named for a screen
  * reader, e.g. "Row B, seat 7, standard, 35 EUR, available".
  */
-import { useMemo, useRef, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { spokenMoney } from '../format.js';
 import type { MapSeat, SeatMap as SeatMapData, SeatStatus } from '../types.js';
 
@@ -46,6 +46,12 @@ export function SeatMap({
   const { seats, rows, bounds } = useMemo(() => layout(map), [map]);
   const [focusId, setFocusId] = useState<string | undefined>(seats[0]?.id);
   const svg = useRef<SVGSVGElement>(null);
+  const scroller = useRef<HTMLDivElement>(null);
+  // A map wider than the screen (a phone) opens at its middle, facing the stage, cut off on both sides so it reads as scrollable.
+  useEffect(() => {
+    const el = scroller.current;
+    if (el) el.scrollLeft = (el.scrollWidth - el.clientWidth) / 2;
+  }, [bounds]);
   if (seats.length === 0) return null;
 
   const statusOf = (seatId: string): SeatStatus => statuses.get(seatId) ?? 'sold';
@@ -77,11 +83,12 @@ export function SeatMap({
     }
   };
 
-  const width = (bounds.maxX - bounds.minX + 3) * unit;
+  // Two seat steps of margin on either side (the row labels sit in the left one), so STAGE is centred over the seats.
+  const width = (bounds.maxX - bounds.minX + 4) * unit;
   const height = (bounds.maxY - bounds.minY + 2) * unit + sectionLabelSpace(rows);
   const sectionsShown = new Set<string>();
   return (
-    <div class="seat-map-scroll">
+    <div class="seat-map-scroll" ref={scroller}>
       <svg
         ref={svg}
         class="seat-map"

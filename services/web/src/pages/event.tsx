@@ -34,7 +34,8 @@ export default function EventPage({ eventId }: { eventId: string }) {
 function EventDetails({ event, map }: { event: CatalogEvent; map: SeatMapData }) {
   const { route, url } = useLocation();
   const [live, patchLive, liveFailure] = useLiveAvailability(event.id);
-  const [selected, setSelected] = useState<Set<string>>(new Set());
+  // Seats picked before logging in are picked again on the way back (the lost-seat check below drops any taken meanwhile).
+  const [selected, setSelected] = useState<Set<string>>(() => takePendingSelection(event.id));
   const [message, setMessage] = useState<{ kind: 'error' | 'info'; text: string }>();
   const [busy, setBusy] = useState(false);
   const [quantities, setQuantities] = useState<Record<string, number>>({});
@@ -70,6 +71,7 @@ function EventDetails({ event, map }: { event: CatalogEvent; map: SeatMapData })
 
   const hold = async (body: { seatIds: string[] } | { generalAdmission: { sectionId: string; quantity: number } }) => {
     if (!getSession()) {
+      if ('seatIds' in body) keepPendingSelection(event.id, body.seatIds);
       route(`/login?next=${encodeURIComponent(url)}`);
       return;
     }
@@ -205,6 +207,24 @@ function EventDetails({ event, map }: { event: CatalogEvent; map: SeatMapData })
       )}
     </Page>
   );
+}
+
+const pendingKey = (eventId: string) => `ticketing.pending-seats.${eventId}`;
+
+function keepPendingSelection(eventId: string, seatIds: string[]): void {
+  sessionStorage.setItem(pendingKey(eventId), JSON.stringify(seatIds));
+}
+
+function takePendingSelection(eventId: string): Set<string> {
+  const kept = sessionStorage.getItem(pendingKey(eventId));
+  if (!kept || !getSession()) return new Set();
+  sessionStorage.removeItem(pendingKey(eventId));
+  try {
+    const ids: unknown = JSON.parse(kept);
+    return new Set(Array.isArray(ids) ? ids.filter((id): id is string => typeof id === 'string') : []);
+  } catch {
+    return new Set();
+  }
 }
 
 function describeSeat(seat: MapSeat | undefined): string {

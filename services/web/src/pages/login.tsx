@@ -1,5 +1,5 @@
 import { useLocation } from 'preact-iso';
-import { AccountForm } from '../components/account-form.js';
+import { AccountForm, keepingNext } from '../components/account-form.js';
 import { Field } from '../components/form.js';
 
 export default function Login() {
@@ -11,7 +11,7 @@ export default function Login() {
         <Field id="password" label="Password" type="password" autocomplete="current-password" required />
       </AccountForm>
       <p class="page">
-        New here? <a href={`/register${query['next'] ? `?next=${encodeURIComponent(query['next'])}` : ''}`}>Create an account</a>
+        New here? <a href={keepingNext('/register', query)}>Create an account</a>
       </p>
     </>
   );

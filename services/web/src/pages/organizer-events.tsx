@@ -54,7 +54,7 @@ export default function OrganizerEvents() {
             {rows.length === 0 ? (
               <p>You have no events yet. Create a venue first, then an event at it.</p>
             ) : (
-              <div class="table-scroll" tabIndex={0} role="region" aria-label="Your events and their sales">
+              <div class="table-scroll table-cards" tabIndex={0} role="region" aria-label="Your events and their sales">
                 <table>
                   <thead>
                     <tr>
@@ -76,13 +76,21 @@ export default function OrganizerEvents() {
                             Manage
                           </a>
                         </th>
-                        <td>{formatDateTime(event.startsAt, event.venue.timezone)}</td>
-                        <td>{statusNames[event.status]}</td>
-                        <td class="number">{sales?.sold ?? 0}</td>
-                        <td class="number">{sales?.held ?? 0}</td>
-                        <td class="number">{sales ? `${sales.available} of ${sales.capacity}` : '–'}</td>
-                        <td class="number">{sales && sales.revenue.currency ? formatMoney(sales.revenue.cents, sales.revenue.currency) : '–'}</td>
-                        <td>
+                        <td data-label={columns[1]!.name}>{formatDateTime(event.startsAt, event.venue.timezone)}</td>
+                        <td data-label={columns[2]!.name}>{statusNames[event.status]}</td>
+                        <td data-label={columns[3]!.name} class="number">
+                          {sales?.sold ?? 0}
+                        </td>
+                        <td data-label={columns[4]!.name} class="number">
+                          {sales?.held ?? 0}
+                        </td>
+                        <td data-label={columns[5]!.name} class="number">
+                          {sales ? `${sales.available} of ${sales.capacity}` : '–'}
+                        </td>
+                        <td data-label={columns[6]!.name} class="number">
+                          {sales && sales.revenue.currency ? formatMoney(sales.revenue.cents, sales.revenue.currency) : '–'}
+                        </td>
+                        <td data-label={columns[7]!.name}>
                           <a href={`/organizer/events/${event.id}/sales`}>
                             Live chart<span class="visually-hidden"> of {event.title}</span>
                           </a>

@@ -1,7 +1,9 @@
-import { AccountForm } from '../components/account-form.js';
+import { useLocation } from 'preact-iso';
+import { AccountForm, keepingNext } from '../components/account-form.js';
 import { Field } from '../components/form.js';
 
 export default function Register() {
+  const { query } = useLocation();
   return (
     <>
       <AccountForm
@@ -25,7 +27,7 @@ export default function Register() {
         />
       </AccountForm>
       <p class="page">
-        Already registered? <a href="/login">Log in</a>
+        Already registered? <a href={keepingNext('/login', query)}>Log in</a>
       </p>
     </>
   );

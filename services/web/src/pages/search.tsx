@@ -69,7 +69,7 @@ export default function SearchEvents() {
     <Page title="Find events">
       {query['deleted'] === '1' && <Notice kind="success">Your account is deleted. Thank you for having been with us.</Notice>}
       <form class="search-form" role="search" onSubmit={submit}>
-        <div class="field">
+        <div class="field field-wide">
           <label for="search-q">What</label>
           <input type="search" placeholder="Artist, event or venue" {...field('q')} />
         </div>

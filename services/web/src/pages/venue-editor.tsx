@@ -17,7 +17,7 @@ interface RowDraft {
 }
 
 type SectionDraft =
-  | { key: number; kind: 'seated'; name: string; category: string; rows: RowDraft[] }
+  | { key: number; kind: 'seated'; name: string; category: string; rows: RowDraft[]; centred: boolean }
   | { key: number; kind: 'general_admission'; name: string; category: string; capacity: number };
 
 let nextKey = 1;
@@ -30,15 +30,24 @@ const newSeated = (name: string): SectionDraft => ({
   name,
   category: 'standard',
   rows: ['A', 'B', 'C'].map((label) => ({ key: key(), label, seats: 10, category: '' })),
+  centred: true,
 });
+
+/** A row's shift to the right: centred on the section's widest row, or none (every row starts at the left). */
+function rowOffset(section: Extract<SectionDraft, { kind: 'seated' }>, row: RowDraft): number {
+  if (!section.centred) return 0;
+  return (Math.max(...section.rows.map((r) => r.seats)) - row.seats) / 2;
+}
 const newStanding = (name: string): SectionDraft => ({ key: key(), kind: 'general_admission', name, category: 'floor', capacity: 100 });
 
-const timeZones = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : ['UTC'];
 const ownTimeZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+const knownTimeZones = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : [];
+/** Chromium's list leaves out UTC (and other aliases): a browser on such a clock would otherwise show an empty choice. */
+const timeZones = knownTimeZones.includes(ownTimeZone) ? knownTimeZones : [ownTimeZone, ...knownTimeZones];
 
 /**
  * The seat map as the catalog will lay it out (sections stacked top to
- * bottom, one row apart; seat n of a row at x = n - 1), for the preview.
+ * bottom, one row apart; seat n of a row at x = offset + n - 1), for the preview.
  */
 function previewOf(name: string, sections: SectionDraft[]): SeatMapData {
   let y = 0;
@@ -51,7 +60,7 @@ function previewOf(name: string, sections: SectionDraft[]): SeatMapData {
         id: `${section.key}-${row.key}-${k}`,
         row: row.label || '?',
         number: k + 1,
-        x: k,
+        x: rowOffset(section, row) + k,
         y: y + rowIndex,
         category: row.category || section.category,
         priceCents: 0,
@@ -106,7 +115,12 @@ export default function VenueEditor() {
                 name: s.name,
                 kind: s.kind,
                 category: s.category,
-                rows: s.rows.map((r) => ({ row: r.label, seats: r.seats, ...(r.category ? { category: r.category } : {}) })),
+                rows: s.rows.map((r) => ({
+                  row: r.label,
+                  seats: r.seats,
+                  ...(rowOffset(s, r) ? { offset: rowOffset(s, r) } : {}),
+                  ...(r.category ? { category: r.category } : {}),
+                })),
               }
             : { name: s.name, kind: s.kind, category: s.category, capacity: s.capacity },
         ),
@@ -220,6 +234,15 @@ export default function VenueEditor() {
                     </li>
                   ))}
                 </ul>
+                <p class="radio">
+                  <input
+                    type="checkbox"
+                    id={`s${section.key}-centred`}
+                    checked={section.centred}
+                    onChange={(e) => update(i, { centred: (e.currentTarget as HTMLInputElement).checked })}
+                  />
+                  <label for={`s${section.key}-centred`}>Centre shorter rows on the widest one</label>
+                </p>
                 <button
                   type="button"
                   class="secondary"
