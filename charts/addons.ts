@@ -3,8 +3,13 @@
  * with pinned chart versions and their values kept here (per environment).
  * Bumping a version is a one-line change followed by `npm run synth`.
  */
+import { requestTimeoutSecondsOf } from '@ticketing/platform/service-declaration';
+import { allServices } from '../services/services.js';
 import type { EnvironmentSettings } from './environments.js';
 import { consumerLagMetric, dataStores, edgeProxy, gatewayApi, namespaces, requestRateMetric } from './settings.js';
+
+/** Seconds the edge lets one request take: what the public entry's own server allows. */
+const publicEntryRequestSeconds = requestTimeoutSecondsOf(allServices.find((s) => s.publicEntry) ?? {});
 
 export interface ClusterAddon {
   /** Argo CD Application name and Helm release name. */
@@ -400,10 +405,14 @@ export const clusterAddons: readonly ClusterAddon[] = [
       // Forwarded headers sent by clients are not trusted (nothing sits in
       // front of the proxy): Traefik replaces them and sets X-Forwarded-For to
       // the connection's address, the one hop the gateway trusts (TRUST_PROXY_HOPS=1).
-      ports: {
-        [edgeProxy.entryPoints.http.name]: { forwardedHeaders: { trustedIPs: [], insecure: false } },
-        [edgeProxy.entryPoints.https.name]: { forwardedHeaders: { trustedIPs: [], insecure: false } },
-      },
+      // A whole request may take as long as the public entry's longest streamed upload (an import file),
+      // not Traefik's default 60 s; no body size limit is set here (the gateway bounds each route).
+      ports: Object.fromEntries(
+        [edgeProxy.entryPoints.http.name, edgeProxy.entryPoints.https.name].map((port) => [
+          port,
+          { forwardedHeaders: { trustedIPs: [], insecure: false }, transport: { respondingTimeouts: { readTimeout: `${publicEntryRequestSeconds}s` } } },
+        ]),
+      ),
       // Local: the load balancer keeps the client's address as the source, so
       // the per-IP limits count clients, not nodes.
       service: { spec: { externalTrafficPolicy: 'Local' } },

@@ -1,5 +1,6 @@
 import { withTransaction, type Pool, type Tx } from '@ticketing/platform';
 import { catalogQueries } from './catalog-reader.js';
+import { shareVenueCopyLock } from './inventory.js';
 import type { Outbox } from './messages.js';
 
 /**
@@ -9,8 +10,12 @@ import type { Outbox } from './messages.js';
  *   event.tier_repriced  new holds pay the new price; holds and bookings keep theirs
  *   event.time_changed   one event.time_changed on ticket-bookings per confirmed booking
  *   venue.sections_added, event.tier_added   inventory rows for seats and places now priced
- *   venue.seats_closed   closed seats leave the inventory of every event (the catalog
- *                        refuses to close seats that are held or sold)
+ *   venue.seats_closed   closed seats leave the inventory of every event: booking removed
+ *                        them already when the catalog closed them (retire_places,
+ *                        migrations/004); this catches rows copied from the catalog
+ *                        while that close committed
+ *   venue.sections_closed  the same for closed sections: their seats, and GA counters
+ *                        nobody holds places of (retire_places did it at the close)
  * Inventory rows are touched only in their price (never their status) and
  * only for seats nobody holds or bought, so the hold and checkout paths
  * (inventory.ts) keep their invariants.
@@ -44,8 +49,15 @@ export async function createInventoryInBulk(tx: Tx, eventIds: readonly string[])
   return ids.length;
 }
 
+/** Venues of events that have inventory. */
+async function venuesOf(tx: Tx, eventIds: readonly string[]): Promise<string[]> {
+  const { rows } = await tx.query<{ venue_id: string }>('SELECT DISTINCT venue_id FROM booking.event_inventory WHERE event_id = ANY($1::uuid[])', [eventIds]);
+  return rows.map((r) => r.venue_id);
+}
+
 /** Adds the inventory rows events that already have inventory are missing (new sections, newly priced categories). */
 async function addMissingInventory(tx: Tx, eventIds: readonly string[]): Promise<void> {
+  await shareVenueCopyLock(tx, await venuesOf(tx, eventIds));
   await tx.query(
     `INSERT INTO booking.seat_inventory (event_id, seat_id, section_id, category, price_cents, currency)
      SELECT event_id, seat_id, section_id, category, price_cents, currency FROM (${catalogQueries.pricedSeatsOfEvents}) seats
@@ -117,8 +129,12 @@ export async function applyCatalogChange(pool: Pool, outbox: Outbox, message: Ca
         await addMissingInventory(tx, [message.entityId]);
         break;
       case 'venue.seats_closed':
-        // Only seats nobody holds: the catalog checked none was held or sold when it closed them.
+        // Only seats nobody holds: retire_places refused the close of any held or sold.
         await tx.query(`DELETE FROM booking.seat_inventory WHERE seat_id = ANY($1::uuid[]) AND status = 'available'`, [data['seatIds']]);
+        break;
+      case 'venue.sections_closed':
+        await tx.query(`DELETE FROM booking.seat_inventory WHERE seat_id = ANY($1::uuid[]) AND status = 'available'`, [data['seatIds']]);
+        await tx.query('DELETE FROM booking.ga_inventory WHERE section_id = ANY($1::uuid[]) AND held = 0 AND sold = 0', [data['sectionIds']]);
         break;
       case 'event.time_changed':
         await tellBuyersOfTimeChange(tx, outbox, message.entityId, data);

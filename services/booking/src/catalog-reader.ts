@@ -9,7 +9,7 @@ import { named } from './statements.js';
  *
  *   catalog.events       id, venue_id, owner_id, status, starts_at
  *   catalog.seats        id, venue_id, section_id, category, closed_at
- *   catalog.sections     id, venue_id, kind, category, capacity
+ *   catalog.sections     id, venue_id, kind, category, capacity, closed_at
  *   catalog.price_tiers  event_id, category, price_cents, currency
  */
 
@@ -75,7 +75,7 @@ export const catalogQueries = {
   pricedGaSections: `SELECT sec.id AS section_id, sec.category, p.price_cents, p.currency, sec.capacity
                        FROM catalog.sections sec
                        JOIN catalog.price_tiers p ON p.event_id = $1 AND p.category = sec.category
-                      WHERE sec.venue_id = $2 AND sec.kind = 'general_admission'`,
+                      WHERE sec.venue_id = $2 AND sec.kind = 'general_admission' AND sec.closed_at IS NULL`,
   /** Events `$1` (uuid[]) that are published (not drafts): event_id, venue_id. */
   publishedEvents: `SELECT id AS event_id, venue_id FROM catalog.events WHERE id = ANY($1::uuid[]) AND status <> 'draft'`,
   /** Seats of events `$1` (uuid[]) priced by each event's tiers: event_id, seat_id, section_id, category, price_cents, currency. */
@@ -88,7 +88,7 @@ export const catalogQueries = {
   /** General-admission sections of events `$1` (uuid[]) priced by each event's tiers: event_id, section_id, category, price_cents, currency, capacity. */
   pricedGaSectionsOfEvents: `SELECT e.id AS event_id, sec.id AS section_id, sec.category, p.price_cents, p.currency, sec.capacity
                                FROM catalog.events e
-                               JOIN catalog.sections sec ON sec.venue_id = e.venue_id AND sec.kind = 'general_admission'
+                               JOIN catalog.sections sec ON sec.venue_id = e.venue_id AND sec.kind = 'general_admission' AND sec.closed_at IS NULL
                                JOIN catalog.price_tiers p ON p.event_id = e.id AND p.category = sec.category
                               WHERE e.id = ANY($1::uuid[])`,
   /** Ids of cancelled events: id. */

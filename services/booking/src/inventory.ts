@@ -14,6 +14,24 @@ import { named } from './statements.js';
 const initialized = new Set<string>();
 
 /**
+ * Copies from the catalog (a first buyer's, an import's, a new section's)
+ * share a lock on the venue that a seat or section close takes exclusively
+ * (booking.retire_places, migrations/004): a copy either runs before the
+ * close (whose retirement then sees and removes the copied rows) or after it
+ * has committed (and reads the seats as closed), never across it.
+ */
+export async function shareVenueCopyLock(tx: Tx, venueIds: readonly string[]): Promise<void> {
+  await tx.query(
+    named(
+      'venue-copy-lock',
+      `SELECT pg_advisory_xact_lock_shared(hashtextextended('booking.venue-inventory:' || v::text, 0))
+         FROM (SELECT DISTINCT unnest($1::uuid[]) AS v ORDER BY 1) venues`,
+    ),
+    [venueIds],
+  );
+}
+
+/**
  * Copies an event's seat map and GA capacities (priced by its tiers) from the
  * catalog into inventory, once. Concurrent first buyers wait on the
  * event_inventory primary key; only the first one copies.
@@ -26,6 +44,7 @@ export async function ensureInventory(pool: Pool, event: CatalogEvent): Promise<
       [event.id, event.venueId],
     );
     if (inserted.rowCount !== 1) return;
+    await shareVenueCopyLock(tx, [event.venueId]);
     await tx.query(
       named(
         'ensure-inventory-2',

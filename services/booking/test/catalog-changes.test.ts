@@ -19,7 +19,8 @@ import {
  * Booking applies the catalog's changes (catalog-changes): a repriced tier
  * reaches new holds but not existing bookings, a moved event tells its
  * buyers on ticket-bookings, imported events get their inventory in bulk,
- * and paused or closed sales refuse new holds.
+ * paused or closed sales refuse new holds, a cancelled event refunds its
+ * buyers, and a seat close racing a hold never leaves a closed seat held.
  */
 describe('booking follows catalog changes', () => {
   let services: LocalServices;
@@ -31,23 +32,29 @@ describe('booking follows catalog changes', () => {
     services = await startCatalogAndBooking({
       databaseServerUrl: testDatabaseServerUrl(),
       kafkaBrokers: brokers,
-      env: { KAFKA_TOPIC_CATALOG: catalogTopic, CHANGE_RELAY_INTERVAL_MS: '50', IMPORT_POLL_INTERVAL_MS: '50' },
+      env: { KAFKA_TOPIC_CATALOG: catalogTopic, CHANGE_RELAY_INTERVAL_MS: '50', IMPORT_POLL_INTERVAL_MS: '50', SWEEPER_INTERVAL_MS: '200' },
     });
   });
   after(async () => services?.close());
 
-  async function bookedEvent() {
+  /** A published event of a new venue of alice's, and one of its available standard seats. */
+  async function eventWithSeat() {
     const venue = await http(services.catalogUrl, 'POST', '/venues', { token: tokens.alice, body: smallVenue() });
     const event = await http(services.catalogUrl, 'POST', '/events', { token: tokens.alice, body: eventBody(venue.body.id) });
     assert.equal(event.status, 201);
     const eventId = event.body.id as string;
     const availability = await http(services.bookingUrl, 'GET', `/events/${eventId}/availability`);
     const seatId = availability.body.seats.find((s: any) => s.category === 'standard').seatId as string;
+    return { venueId: venue.body.id as string, eventId, seatId };
+  }
+
+  async function bookedEvent() {
+    const { venueId, eventId, seatId } = await eventWithSeat();
     const hold = await http(services.bookingUrl, 'POST', '/holds', { token: buyer, body: { eventId, seatIds: [seatId] } });
     assert.equal(hold.status, 201, JSON.stringify(hold.body));
     const paid = await http(services.bookingUrl, 'POST', `/holds/${hold.body.id}/checkout`, { token: buyer, body: { paymentMethod: 'pm_card_approved' } });
     assert.equal(paid.status, 201, JSON.stringify(paid.body));
-    return { venueId: venue.body.id as string, eventId, seatId, booking: paid.body };
+    return { venueId, eventId, seatId, booking: paid.body };
   }
 
   test('a repriced tier changes what new holds pay, never what existing bookings paid', async () => {
@@ -113,6 +120,28 @@ describe('booking follows catalog changes', () => {
     }
   });
 
+  test('an organizer cancelling an event (lifecycle API) refunds every booking and tells each buyer on ticket-bookings', async () => {
+    const { eventId, booking } = await bookedEvent();
+    const cancelled = await http(services.catalogUrl, 'PATCH', `/events/${eventId}`, { token: tokens.alice, body: { status: 'cancelled' } });
+    assert.equal(cancelled.status, 200, JSON.stringify(cancelled.body));
+    await waitUntil('the booking is cancelled and its payment refunded', async () => {
+      const { rows } = await services.pool.query(
+        `SELECT b.status, p.status AS payment FROM booking.bookings b JOIN booking.payments p ON p.id = b.payment_id WHERE b.reference = $1`,
+        [booking.reference],
+      );
+      return rows[0]?.status === 'cancelled' && rows[0]?.payment === 'refunded';
+    });
+    const messages = await consumeTopic(
+      brokers,
+      services.topic,
+      (all) => all.some((m) => m.value.type === 'booking.cancelled' && m.value.data.bookingReference === booking.reference),
+      30_000,
+    );
+    const told = messages.find((m) => m.value.type === 'booking.cancelled' && m.value.data.bookingReference === booking.reference)!;
+    assert.equal(told.value.data.reason, 'event_cancelled');
+    assert.equal((await http(services.bookingUrl, 'GET', `/bookings/${booking.reference}`, { token: buyer })).body.status, 'cancelled');
+  });
+
   test('a sold or held seat cannot be closed (409 naming them); free seats close and new sections open for sale', async () => {
     const { venueId, eventId, seatId: sold } = await bookedEvent();
     const seats = (await http(services.bookingUrl, 'GET', `/events/${eventId}/availability`)).body.seats.filter((s: any) => s.status === 'available');
@@ -127,6 +156,9 @@ describe('booking follows catalog changes', () => {
     assert.deepEqual(refused.body.seatIds, [sold, held].sort());
     assert.equal((await http(services.catalogUrl, 'GET', `/venues/${venueId}/seats`)).body.seats.length, 9);
     assert.equal((await close([free], tokens.bob)).status, 403);
+    const foreignSection = { name: 'Bob box', kind: 'seated', category: 'standard', rows: [{ row: 'Z', seats: 2 }] };
+    const bobAdds = await http(services.catalogUrl, 'POST', `/venues/${venueId}/sections`, { token: tokens.bob, body: { sections: [foreignSection] } });
+    assert.equal(bobAdds.status, 403, 'another organization cannot add sections to the venue');
 
     const closed = await close([free]);
     assert.equal(closed.status, 200, JSON.stringify(closed.body));
@@ -174,6 +206,66 @@ describe('booking follows catalog changes', () => {
     });
   });
 
+  test('a section with places held or sold cannot be closed (409 naming it); free sections close with their seats, everywhere', async () => {
+    const { venueId, eventId, seatId: sold } = await bookedEvent();
+    const [stalls, floor] = (await http(services.catalogUrl, 'GET', `/venues/${venueId}`)).body.sections.map((s: any) => s.id as string);
+    const gaHold = await http(services.bookingUrl, 'POST', '/holds', { token: buyer, body: { eventId, generalAdmission: { sectionId: floor, quantity: 2 } } });
+    assert.equal(gaHold.status, 201, JSON.stringify(gaHold.body));
+    const close = (sectionIds: string[], token = tokens.alice) =>
+      http(services.catalogUrl, 'POST', `/venues/${venueId}/sections/close`, { token, body: { sectionIds } });
+
+    const refused = await close([stalls, floor]);
+    assert.equal(refused.status, 409, JSON.stringify(refused.body));
+    assert.equal(refused.body.type, 'https://ticketing.dev/problems/sections-in-use');
+    assert.deepEqual(refused.body.sectionIds, [stalls, floor].sort());
+    assert.deepEqual(refused.body.seatIds, [sold]);
+    assert.equal((await close([floor], tokens.bob)).status, 403);
+    const otherVenue = (await http(services.catalogUrl, 'POST', '/venues', { token: tokens.alice, body: smallVenue() })).body.sections[0].id;
+    assert.equal((await close([otherVenue])).status, 400);
+    assert.equal((await http(services.catalogUrl, 'GET', `/venues/${venueId}`)).body.sections.length, 2, 'nothing closed');
+
+    // Once the places are released the floor closes: gone from the venue, the event's seat map and booking's inventory.
+    assert.equal((await http(services.bookingUrl, 'DELETE', `/holds/${gaHold.body.id}`, { token: buyer })).status, 200);
+    const closed = await close([floor]);
+    assert.equal(closed.status, 200, JSON.stringify(closed.body));
+    assert.deepEqual(closed.body.closed, [floor]);
+    assert.deepEqual((await close([floor])).body.closed, [], 'closing again changes nothing');
+    assert.deepEqual(
+      (await http(services.catalogUrl, 'GET', `/venues/${venueId}`)).body.sections.map((s: any) => s.id),
+      [stalls],
+    );
+    const seatMap = await http(services.catalogUrl, 'GET', `/events/${eventId}/seat-map`);
+    assert.equal(
+      seatMap.body.sections.some((s: any) => s.id === floor),
+      false,
+    );
+    const availability = await http(services.bookingUrl, 'GET', `/events/${eventId}/availability`);
+    assert.deepEqual(availability.body.generalAdmission, []);
+    const late = await http(services.bookingUrl, 'POST', '/holds', { token: buyer, body: { eventId, generalAdmission: { sectionId: floor, quantity: 1 } } });
+    assert.notEqual(late.status, 201, 'a closed section takes no holds');
+
+    // A seated section nobody holds closes with its seats.
+    const balcony = { name: 'Upper', kind: 'seated', category: 'standard', rows: [{ row: 'U', seats: 2 }] };
+    const added = await http(services.catalogUrl, 'POST', `/venues/${venueId}/sections`, { token: tokens.alice, body: { sections: [balcony] } });
+    const upper = added.body.sections.find((s: any) => s.name === 'Upper').id as string;
+    await waitUntil('booking added the new seats', async () => {
+      const a = await http(services.bookingUrl, 'GET', `/events/${eventId}/availability`);
+      return a.body.seats.filter((s: any) => s.sectionId === upper).length === 2;
+    });
+    assert.deepEqual((await close([upper])).body.closed, [upper]);
+    const seatsLeft = await services.pool.query('SELECT count(*)::int AS n FROM booking.seat_inventory WHERE section_id = $1', [upper]);
+    assert.equal(seatsLeft.rows[0].n, 0);
+    const changes = await http(services.catalogUrl, 'GET', `/venues/${venueId}/changes`, { token: tokens.alice });
+    const audited = changes.body.items.filter((c: any) => c.type === 'venue.sections_closed');
+    assert.deepEqual(
+      audited.map((c: any) => [c.actor, c.data.sectionIds]),
+      [
+        ['partner-alice', [floor]],
+        ['partner-alice', [upper]],
+      ],
+    );
+  });
+
   test('imported events get their inventory in bulk, before any buyer asks', async () => {
     const venue = await http(services.catalogUrl, 'POST', '/venues', { token: tokens.alice, body: smallVenue() });
     const rows = Array.from(
@@ -197,5 +289,109 @@ describe('booking follows catalog changes', () => {
       return Number(counts[0]!.events) === 300 && counts[0];
     });
     assert.deepEqual(inventory, { events: '300', seats: String(300 * 9), ga: '300' });
+  });
+  /** Backends of this database waiting for a lock. */
+  async function lockWaiters(): Promise<number> {
+    const { rows } = await services.pool.query<{ n: string }>(
+      `SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+    );
+    return Number(rows[0]!.n);
+  }
+
+  type Answer = Awaited<ReturnType<typeof http>>;
+
+  /**
+   * Closes `seatId` with the close's transaction stretched (it cannot mark the seat closed while
+   * a lock of the test's is held, so all booking decides for it is decided and uncommitted), sends
+   * `hold` in that moment, lets the close finish once the hold waits or was answered, and returns both answers.
+   */
+  async function holdDuringClose(venueId: string, seatId: string, hold: () => Promise<Answer>): Promise<[Answer, Answer]> {
+    const blocker = await services.pool.connect();
+    let closing: Promise<Answer> | undefined;
+    let holding: Promise<Answer> | undefined;
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query('SELECT 1 FROM catalog.seats WHERE id = $1 FOR UPDATE', [seatId]);
+      closing = http(services.catalogUrl, 'POST', `/venues/${venueId}/seats/close`, { token: tokens.alice, body: { seatIds: [seatId] } });
+      await waitUntil('the close waits on the seat row', async () => (await lockWaiters()) >= 1, { intervalMs: 20 });
+      holding = hold();
+      // The hold either waits for the close or, if nothing stops it, is answered at once.
+      let answered = false;
+      void holding.then(() => (answered = true));
+      await waitUntil('the hold waits for the close, or was answered', async () => answered || (await lockWaiters()) >= 2, { intervalMs: 20 });
+    } finally {
+      await blocker.query('ROLLBACK');
+      blocker.release();
+    }
+    return Promise.all([closing!, holding!]);
+  }
+
+  // A hold racing a seat close: booking decides under its inventory row locks, in the catalog's
+  // transaction (booking.retire_places), so a seat is either held and the close refused, or closed and
+  // the hold refused; never both.
+  test('a hold arriving after the close checked booking, before it committed, is refused; the seat is closed everywhere', async () => {
+    const { venueId, eventId, seatId } = await eventWithSeat();
+    const [closed, hold] = await holdDuringClose(venueId, seatId, () =>
+      http(services.bookingUrl, 'POST', '/holds', { token: buyer, body: { eventId, seatIds: [seatId] } }),
+    );
+
+    assert.equal(closed.status, 200, JSON.stringify(closed.body));
+    assert.deepEqual(closed.body.closed, [seatId]);
+    assert.notEqual(hold.status, 201, `the closed seat was held: ${JSON.stringify(hold.body)}`);
+    // The seat is no longer part of the event.
+    assert.equal(hold.status, 422, JSON.stringify(hold.body));
+    assert.deepEqual(hold.body.unknownSeatIds, [seatId]);
+    const { rows } = await services.pool.query('SELECT status FROM booking.seat_inventory WHERE seat_id = $1', [seatId]);
+    assert.deepEqual(rows, [], 'the closed seat left the inventory');
+    const availability = await http(services.bookingUrl, 'GET', `/events/${eventId}/availability`);
+    assert.equal(
+      availability.body.seats.some((s: any) => s.seatId === seatId),
+      false,
+    );
+  });
+
+  test('a close arriving while a hold is committing waits for it and is refused, naming the seat', async () => {
+    const { venueId, eventId, seatId } = await eventWithSeat();
+    // A hold mid-transaction, as the hold statement leaves it: the seat's inventory row locked and marked held, not yet committed.
+    const hold = await services.pool.connect();
+    let closing: Promise<Awaited<ReturnType<typeof http>>> | undefined;
+    try {
+      await hold.query('BEGIN');
+      await hold.query(
+        `UPDATE booking.seat_inventory SET status = 'held', hold_id = gen_random_uuid(), held_until = now() + interval '10 minutes'
+          WHERE event_id = $1 AND seat_id = $2`,
+        [eventId, seatId],
+      );
+      closing = http(services.catalogUrl, 'POST', `/venues/${venueId}/seats/close`, { token: tokens.alice, body: { seatIds: [seatId] } });
+      await waitUntil('the close waits for the hold', async () => (await lockWaiters()) >= 1, { intervalMs: 20 });
+      await hold.query('COMMIT');
+    } finally {
+      await hold.query('ROLLBACK').catch(() => undefined);
+      hold.release();
+    }
+    const refused = await closing;
+    assert.equal(refused.status, 409, JSON.stringify(refused.body));
+    assert.equal(refused.body.type, 'https://ticketing.dev/problems/seats-in-use');
+    assert.deepEqual(refused.body.seatIds, [seatId]);
+    const seats = (await http(services.catalogUrl, 'GET', `/venues/${venueId}/seats`)).body.seats.map((s: any) => s.id);
+    assert.ok(seats.includes(seatId), 'the held seat stays in the seat map');
+    const { rows } = await services.pool.query('SELECT status FROM booking.seat_inventory WHERE seat_id = $1', [seatId]);
+    assert.deepEqual(rows, [{ status: 'held' }]);
+  });
+
+  test("a first buyer's copy of the seat map racing a close never brings the closed seat back", async () => {
+    const { venueId, seatId } = await eventWithSeat();
+    // A second event at the venue whose inventory booking has not copied yet: its first hold copies it.
+    const fresh = await http(services.catalogUrl, 'POST', '/events', { token: tokens.alice, body: eventBody(venueId) });
+    assert.equal(fresh.status, 201);
+    const freshEvent = fresh.body.id as string;
+    const [closed, hold] = await holdDuringClose(venueId, seatId, () =>
+      http(services.bookingUrl, 'POST', '/holds', { token: buyer, body: { eventId: freshEvent, seatIds: [seatId] } }),
+    );
+    assert.equal(closed.status, 200, JSON.stringify(closed.body));
+    assert.notEqual(hold.status, 201, `the closed seat was copied and held: ${JSON.stringify(hold.body)}`);
+    assert.equal(hold.status, 422, JSON.stringify(hold.body));
+    const { rows } = await services.pool.query('SELECT status FROM booking.seat_inventory WHERE event_id = $1 AND seat_id = $2', [freshEvent, seatId]);
+    assert.deepEqual(rows, []);
   });
 });

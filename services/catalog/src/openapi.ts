@@ -240,6 +240,24 @@ const closeSeatsOperation: Operation = {
   responses: { '200': json('ClosedSeats', 'The seats closed now (seats closed before are left out)'), '404': problem('No such venue'), ...writeErrors },
 };
 
+const closeSectionsOperation: Operation = {
+  operationId: 'closeVenueSections',
+  summary: 'Close sections of a published venue',
+  description:
+    'Closed sections (with their seats) leave the seat map and are not sold for any event any more. A section with places that a buyer ' +
+    'holds or has bought for any event (a general-admission hold not yet swept counts) cannot be closed: 409 `sections-in-use`, naming them ' +
+    'in `sectionIds` (and the seats in `seatIds`), and nothing is closed. A section of another venue is 400. Audited and published (`venue.sections_closed`).',
+  tags: ['partners'],
+  security: bearer,
+  parameters: [openApiCommon.uuidPathParam('venueId', 'Venue id'), openApiCommon.idempotencyKeyHeader],
+  requestBody: { required: true, content: { 'application/json': { schema: ref('SectionClosure') } } },
+  responses: {
+    '200': json('ClosedSections', 'The sections closed now (sections closed before are left out)'),
+    '404': problem('No such venue'),
+    ...writeErrors,
+  },
+};
+
 const afterQuery = { name: 'after', in: 'query' as const, description: '`nextAfter` of the previous page.', schema: { type: 'integer', minimum: 0 } };
 const limitQuery = { name: 'limit', in: 'query' as const, description: 'Page size.', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } };
 
@@ -388,6 +406,7 @@ const catalogDocument: OpenApiDocument = {
     '/venues/{venueId}/changes': { get: getVenueChanges },
     '/venues/{venueId}/sections': { post: addSections },
     '/venues/{venueId}/seats/close': { post: closeSeatsOperation },
+    '/venues/{venueId}/sections/close': { post: closeSectionsOperation },
     '/imports': { post: createImport },
     '/imports/{importId}': { get: getImport },
     '/imports/{importId}/rejections': { get: getImportRejections },
@@ -506,6 +525,12 @@ const catalogDocument: OpenApiDocument = {
         additionalProperties: false,
         required: ['seatIds'],
         properties: { seatIds: { type: 'array', minItems: 1, maxItems: 5_000, uniqueItems: true, items: uuid } },
+      },
+      SectionClosure: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['sectionIds'],
+        properties: { sectionIds: { type: 'array', minItems: 1, maxItems: 100, uniqueItems: true, items: uuid } },
       },
       PriceTierPatch: {
         type: 'object',
@@ -644,6 +669,11 @@ const catalogDocument: OpenApiDocument = {
         },
       },
       ClosedSeats: {
+        type: 'object',
+        required: ['venueId', 'closed'],
+        properties: { venueId: uuid, closed: { type: 'array', items: uuid } },
+      },
+      ClosedSections: {
         type: 'object',
         required: ['venueId', 'closed'],
         properties: { venueId: uuid, closed: { type: 'array', items: uuid } },

@@ -52,4 +52,6 @@ export const catalogService = {
     targetRequestsPerSecondPerPod: 200,
   },
   shutdownGraceSeconds: 20,
+  // An import file is streamed to the database as it arrives; ten minutes carry the largest over a modest link.
+  streamedUploads: [{ method: 'post', path: '/imports', maxBytes: importLimits.maxBytesDefault, timeoutSeconds: 600 }],
 } as const satisfies ServiceDeclaration;

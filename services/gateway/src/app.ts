@@ -8,8 +8,8 @@ import { createEdgeAuth } from './edge-auth.js';
 import { gatewayOpenApi } from './openapi.js';
 import { createPublicApiDocument, docsPage, publicApiPaths } from './public-api.js';
 import { createRateLimits } from './rate-limits.js';
-import { gatewayService, gatewayUpstreams, upstreamSettings } from './service.js';
-import { createUpstreamClient, type Upstream } from './upstream.js';
+import { gatewayService, gatewayStreamedUploads, gatewayUpstreams, upstreamSettings } from './service.js';
+import { createUpstreamClient, uploadTooLarge, type Upstream } from './upstream.js';
 import { serveWebUi } from './web-ui.js';
 
 /** Hold creation gets its own, stricter budget: the onsale stampede. */
@@ -120,6 +120,27 @@ export const gatewayDefinition: ServiceDefinition = {
       res.json(await publicApiDocument());
     });
     router.use(publicApiPaths.docs, docsPage());
+
+    // Streamed-upload routes (an import file) bypass the body limit: forwarded as they arrive under their own cap and budget.
+    const uploadLimitBytes = config.integer('STREAMED_UPLOAD_LIMIT_MB') * 1_048_576;
+    for (const route of gatewayStreamedUploads) {
+      const upstream = upstreams.find((u) => u.name === route.upstream)!;
+      const streamed = { maxBytes: Math.min(route.maxBytes, uploadLimitBytes), timeoutMs: route.timeoutSeconds * 1000 };
+      router[route.method](route.path, async (req: Request, res: Response) => {
+        if (Number(req.get('content-length') ?? 0) > streamed.maxBytes) {
+          // Said up front: refused before a byte is forwarded, and the connection is not kept for the rest.
+          res.set('Connection', 'close');
+          throw uploadTooLarge(streamed.maxBytes);
+        }
+        try {
+          await client.forward(req, res, upstream, req.url.slice(`/api/${upstream.name}`.length), streamed);
+        } catch (error) {
+          // Over the cap half-way: the client is still sending; the answer ends the connection instead of reading the rest.
+          if ((error as { status?: number }).status === 413) res.set('Connection', 'close');
+          throw error;
+        }
+      });
+    }
 
     const readBody = express.raw({ limit: `${config.integer('BODY_LIMIT_KB')}kb`, type: () => true });
     for (const upstream of upstreams) {

@@ -22,6 +22,12 @@ export const gatewayUpstreams: readonly ServiceDeclaration[] = [
   waitingRoomService,
 ];
 
+/** The upstreams' streamed-upload routes, as the gateway serves them (`/api/<service><path>`). */
+export const gatewayStreamedUploads = gatewayUpstreams.flatMap((upstream) =>
+  (upstream.streamedUploads ?? []).map((upload) => ({ ...upload, upstream: upstream.name, path: `/api/${upstream.name}${upload.path}` })),
+);
+const mebibyte = 1_048_576;
+
 const settingPrefix = (service: string) => service.toUpperCase().replace(/[^A-Z0-9]/g, '_');
 /** Names of the settings that say where an upstream is and how long a call to it may take. */
 export const upstreamSettings = (service: string) => ({ url: `${settingPrefix(service)}_URL`, timeoutMs: `${settingPrefix(service)}_TIMEOUT_MS` });
@@ -78,7 +84,14 @@ export const gatewayService = {
       1,
       100_000,
     ),
-    integerSetting('BODY_LIMIT_KB', 'Largest request body the gateway forwards (413 above).', 64, 1, 10_240),
+    integerSetting('BODY_LIMIT_KB', 'Largest request body the gateway forwards (413 above), but on streamed-upload routes.', 64, 1, 10_240),
+    integerSetting(
+      'STREAMED_UPLOAD_LIMIT_MB',
+      `Largest body of a streamed-upload route (${gatewayStreamedUploads.map((u) => `${u.method.toUpperCase()} ${u.path}`).join(', ')}), forwarded as it arrives, never held whole (413 above; the route's own declared cap applies too).`,
+      Math.ceil(Math.max(...gatewayStreamedUploads.map((u) => u.maxBytes)) / mebibyte),
+      1,
+      2_048,
+    ),
     integerSetting(
       'UPSTREAM_RETRIES',
       'Extra attempts for calls safe to repeat (GET/HEAD, or writes with an Idempotency-Key) on a refused or reset connection or a 502.',
@@ -121,4 +134,6 @@ export const gatewayService = {
   },
   shutdownGraceSeconds: 20,
   publicEntry: true,
+  // Its server and the edge in front of it allow these as long as the upstream does.
+  streamedUploads: gatewayStreamedUploads.map(({ method, path, maxBytes, timeoutSeconds }) => ({ method, path, maxBytes, timeoutSeconds })),
 } as const satisfies ServiceDeclaration;

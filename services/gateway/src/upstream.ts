@@ -1,4 +1,5 @@
 import type { Request, Response } from 'express';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Agent, RetryAgent, errors, request, type Dispatcher } from 'undici';
 import { HttpProblem, problems } from '@ticketing/platform/problem';
@@ -33,9 +34,36 @@ export function isSafeToRetry(req: Request): boolean {
   return req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS' || req.get('idempotency-key') !== undefined;
 }
 
+/** A body forwarded as it arrives (a streamed-upload route): at most `maxBytes`, the whole call within `timeoutMs`. */
+export interface StreamedBody {
+  maxBytes: number;
+  timeoutMs: number;
+}
+
+/** The problem of a streamed body over its cap. */
+export const uploadTooLarge = (maxBytes: number) =>
+  new HttpProblem(413, 'too-large', 'Request body too large', `the body is larger than ${maxBytes} bytes, the most this route accepts`, { maxBytes });
+
+/** Passes the request body through, failing it once more than `maxBytes` went past (never holding more than a chunk). */
+function boundedBody(req: Request, maxBytes: number): Transform {
+  let bytes = 0;
+  const counted = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      bytes += chunk.length;
+      done(bytes > maxBytes ? uploadTooLarge(maxBytes) : null, chunk);
+    },
+  });
+  req.once('error', (error) => counted.destroy(error));
+  return req.pipe(counted);
+}
+
 export interface UpstreamClient {
-  /** Forwards `req` to `upstream` at `path` (with query) and streams the answer back. */
-  forward(req: Request, res: Response, upstream: Upstream, path: string): Promise<void>;
+  /**
+   * Forwards `req` to `upstream` at `path` (with query) and streams the answer
+   * back. The body is the one already read (`req.body`), or with `streamed`
+   * the request itself, passed on as it arrives.
+   */
+  forward(req: Request, res: Response, upstream: Upstream, path: string, streamed?: StreamedBody): Promise<void>;
   /** GET of a JSON document (health, OpenAPI), bounded by `timeoutMs`. */
   getJson(url: string, timeoutMs: number): Promise<{ status: number; body: unknown }>;
   close(): Promise<void>;
@@ -57,7 +85,7 @@ export function createUpstreamClient(options: { retries: number }): UpstreamClie
     throwOnError: false,
   });
 
-  async function forward(req: Request, res: Response, upstream: Upstream, path: string): Promise<void> {
+  async function forward(req: Request, res: Response, upstream: Upstream, path: string, streamed?: StreamedBody): Promise<void> {
     const headers: Record<string, string | string[]> = {};
     for (const [name, value] of Object.entries(req.headers)) if (value !== undefined && !notForwarded.has(name)) headers[name] = value;
     if (req.id) headers['x-request-id'] = req.id;
@@ -68,22 +96,24 @@ export function createUpstreamClient(options: { retries: number }): UpstreamClie
     if (client) headers['x-forwarded-for'] = client;
     headers['x-forwarded-proto'] = req.protocol;
 
-    const body = Buffer.isBuffer(req.body) && req.body.length > 0 ? req.body : undefined;
+    // A streamed body can be sent once only: never through the retrying agent.
+    const body = streamed ? boundedBody(req, streamed.maxBytes) : Buffer.isBuffer(req.body) && req.body.length > 0 ? req.body : undefined;
+    const timeoutMs = streamed?.timeoutMs ?? upstream.timeoutMs;
     const abandoned = new AbortController();
     res.once('close', () => abandoned.abort());
     // The budget bounds a whole answer, except an event stream's: that one is
     // bounded until its headers arrive and then lives as long as the client stays.
     const timedOut = new AbortController();
-    const budget = setTimeout(() => timedOut.abort(new DOMException('upstream budget spent', 'TimeoutError')), upstream.timeoutMs);
+    const budget = setTimeout(() => timedOut.abort(new DOMException('upstream budget spent', 'TimeoutError')), timeoutMs);
     res.once('close', () => clearTimeout(budget));
     const signal = AbortSignal.any([timedOut.signal, abandoned.signal]);
-    const dispatcher: Dispatcher = isSafeToRetry(req) ? retrying : agent;
+    const dispatcher: Dispatcher = !streamed && isSafeToRetry(req) ? retrying : agent;
 
     let answer: Dispatcher.ResponseData;
     try {
       answer = await request(new URL(path, upstream.baseUrl), { method: req.method as Dispatcher.HttpMethod, headers, body, signal, dispatcher });
     } catch (error) {
-      throw upstreamProblem(error, upstream, signal);
+      throw upstreamProblem(error, { ...upstream, timeoutMs }, signal);
     }
     if (String(answer.headers['content-type'] ?? '').startsWith('text/event-stream')) clearTimeout(budget);
     res.status(answer.statusCode);
@@ -114,6 +144,8 @@ export function createUpstreamClient(options: { retries: number }): UpstreamClie
 
 /** Why a call got no answer, as the client sees it: slow → 504, down → 503, anything else broken → 502. */
 function upstreamProblem(error: unknown, upstream: Upstream, signal: AbortSignal): HttpProblem {
+  // The client's own fault on the way in (a streamed body over its cap).
+  if (error instanceof HttpProblem) return error;
   const code = (error as { code?: string }).code;
   if (signal.aborted && (signal.reason as Error | undefined)?.name === 'TimeoutError') {
     return new HttpProblem(504, 'upstream-timeout', 'Upstream timeout', `${upstream.name} did not answer within ${upstream.timeoutMs} ms`, {

@@ -123,7 +123,28 @@ export interface ServiceDeclaration {
    * only from inside the cluster. @default false
    */
   readonly publicEntry?: boolean;
+  /**
+   * Routes that take a large body as a stream (never read whole): the
+   * gateway forwards these as streams under their own size cap and time
+   * budget instead of its small JSON body limit, the edge proxy lets a
+   * request run that long, and the service's server accepts one that long.
+   */
+  readonly streamedUploads?: readonly StreamedUpload[];
 }
+
+/** One streamed-upload route of a service (its own path, without `/api/<service>`). */
+export interface StreamedUpload {
+  readonly method: 'post' | 'put';
+  readonly path: string;
+  /** Largest body, in bytes, as it travels (the service may bound it further, e.g. after decompression). */
+  readonly maxBytes: number;
+  /** Longest a whole upload may take, body and answer. */
+  readonly timeoutSeconds: number;
+}
+
+/** Seconds a server must allow for receiving one whole request: 30, or the longest streamed upload it declares. */
+export const requestTimeoutSecondsOf = (declaration: Pick<ServiceDeclaration, 'streamedUploads'>): number =>
+  Math.max(30, ...(declaration.streamedUploads ?? []).map((u) => u.timeoutSeconds));
 
 /** An integer setting with its default and inclusive bounds. */
 export const integerSetting = (name: string, description: string, value: number, min: number, max: number): EnvSetting => ({

@@ -11,7 +11,7 @@ import { createLogger, type Logger, type LogLevel } from './log.js';
 import { createMetrics, instrumentPool, type Metrics } from './metrics.js';
 import { createApi, type Api, type OpenApiDocument } from './openapi.js';
 import { HttpProblem, problems } from './problem.js';
-import type { ServiceDeclaration } from './service-declaration.js';
+import { requestTimeoutSecondsOf, type ServiceDeclaration } from './service-declaration.js';
 import { createEventStreams, type EventStreams } from './sse.js';
 
 /**
@@ -152,7 +152,7 @@ function required<T>(value: T | undefined, missing: string): T {
 }
 
 /** Listens on HOST:PORT with timeouts that keep slow clients from holding sockets (or shutdown). */
-async function listen(app: Express, config: ServiceConfig): Promise<Server> {
+async function listen(app: Express, config: ServiceConfig, declaration: ServiceDeclaration): Promise<Server> {
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.port, config.string('HOST'));
     s.once('listening', () => resolve(s));
@@ -161,7 +161,8 @@ async function listen(app: Express, config: ServiceConfig): Promise<Server> {
     });
   });
   server.on('clientError', answerClientError);
-  server.requestTimeout = 30_000;
+  // A whole request must arrive in time; a declared streamed upload (a large import file) gets its own budget.
+  server.requestTimeout = requestTimeoutSecondsOf(declaration) * 1000;
   server.headersTimeout = 10_000;
   server.keepAliveTimeout = 5_000;
   return server;
@@ -251,7 +252,7 @@ export async function startService(definition: ServiceDefinition, env: NodeJS.Pr
   app.use(api.router);
   finish();
 
-  const server = await listen(app, config);
+  const server = await listen(app, config, declaration);
   const port = (server.address() as AddressInfo).port;
   const host = config.string('HOST') === '0.0.0.0' ? '127.0.0.1' : config.string('HOST');
   logger.info('listening', { port, host: config.string('HOST') });

@@ -20,6 +20,7 @@ export type CatalogChangeType =
   | 'venue.sections_added'
   | 'venue.seats_added'
   | 'venue.seats_closed'
+  | 'venue.sections_closed'
   | 'event.created'
   | 'event.updated'
   | 'event.time_changed'

@@ -159,9 +159,16 @@ class FileChecker {
   }
 }
 
-/** A failure of gunzip is the client's: its body is not valid gzip. */
-function gzipProblem(error: unknown): unknown {
-  return (error as { code?: string }).code?.startsWith('Z_') ? problems.badRequest('the body is not valid gzip') : error;
+/**
+ * Failures of the body that are the client's: not valid gzip, or the upload
+ * cut off half-way (its connection reset, which is no database outage).
+ */
+function bodyProblem(error: unknown, req: Request): unknown {
+  if ((error as { code?: string }).code?.startsWith('Z_')) return problems.badRequest('the body is not valid gzip');
+  if (!(error instanceof HttpProblem) && !req.complete && (error as { code?: string }).code === 'ECONNRESET') {
+    return problems.badRequest('the upload was cut off before its end');
+  }
+  return error;
 }
 
 export interface UploadRequest {
@@ -187,7 +194,7 @@ export async function receiveUpload(pool: Pool, req: Request, request: UploadReq
     try {
       for await (const chunk of body) checker.update(chunk as Buffer);
     } catch (error) {
-      throw gzipProblem(error);
+      throw bodyProblem(error, req);
     }
     const digest = checker.finish();
     if (existing.owner_id !== request.ownerId || existing.content_sha256 !== digest || existing.format !== format || existing.state === 'uploading') {
@@ -237,6 +244,6 @@ export async function receiveUpload(pool: Pool, req: Request, request: UploadReq
     return { status: 202, job: toImportJob(rows[0]!) };
   } catch (error) {
     await pool.query('DELETE FROM catalog.imports WHERE id = $1', [importId]).catch(() => undefined);
-    throw gzipProblem(error);
+    throw bodyProblem(error, req);
   }
 }

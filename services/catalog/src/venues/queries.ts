@@ -47,7 +47,7 @@ export async function loadSections(db: Pool | Tx, venueId: string): Promise<Sect
   const { rows } = await db.query<Section>(
     `SELECT id, name, kind, category,
             CASE WHEN kind = 'seated' THEN (SELECT count(*)::int FROM catalog.seats s WHERE s.section_id = sec.id AND s.closed_at IS NULL) ELSE capacity END AS capacity
-       FROM catalog.sections sec WHERE venue_id = $1 ORDER BY position, name`,
+       FROM catalog.sections sec WHERE venue_id = $1 AND closed_at IS NULL ORDER BY position, name`,
     [venueId],
   );
   return rows;
@@ -160,9 +160,9 @@ export async function closeSeats(tx: Tx, venueId: string, seatIds: readonly stri
   return rows.map((r) => r.id);
 }
 
-/** Whether the section is part of the venue. */
+/** Whether the section is part of the venue (and open). */
 export async function venueHasSection(db: Pool | Tx, venueId: string, sectionId: string): Promise<boolean> {
-  const { rowCount } = await db.query('SELECT 1 FROM catalog.sections WHERE id = $1 AND venue_id = $2', [sectionId, venueId]);
+  const { rowCount } = await db.query('SELECT 1 FROM catalog.sections WHERE id = $1 AND venue_id = $2 AND closed_at IS NULL', [sectionId, venueId]);
   return rowCount !== 0;
 }
 
@@ -171,24 +171,54 @@ export async function categoriesOfVenue(db: Pool | Tx, venueId: string): Promise
   const { rows } = await db.query<{ category: string }>(
     `SELECT category FROM catalog.seats WHERE venue_id = $1 AND closed_at IS NULL
      UNION
-     SELECT category FROM catalog.sections WHERE venue_id = $1 AND kind = 'general_admission'`,
+     SELECT category FROM catalog.sections WHERE venue_id = $1 AND kind = 'general_admission' AND closed_at IS NULL`,
     [venueId],
   );
   return new Set(rows.map((r) => r.category));
 }
 
 /**
- * Seats among `seatIds` that some event's buyers hold (unexpired) or bought:
- * they cannot be closed. Reads booking's inventory (SELECT only), when booking
- * runs on this database; without it nothing can be in use.
+ * Asks booking to let go of seats and general-admission sections about to
+ * close, inside the closing transaction: booking decides under its inventory
+ * row locks (booking.retire_places, booking's migration 004) and either
+ * removes them from every event's inventory or answers those with places
+ * held or sold, which cannot close (then it changed nothing). Without booking
+ * on this database nothing can be in use.
  */
-export async function seatsInUse(db: Pool | Tx, seatIds: readonly string[]): Promise<string[]> {
-  const { rows: exists } = await db.query<{ present: boolean }>(`SELECT to_regclass('booking.seat_inventory') IS NOT NULL AS present`);
-  if (!exists[0]!.present) return [];
-  const { rows } = await db.query<{ seat_id: string }>(
-    `SELECT DISTINCT seat_id FROM booking.seat_inventory
-      WHERE seat_id = ANY($1::uuid[]) AND (status = 'sold' OR (status = 'held' AND held_until > now())) ORDER BY seat_id`,
-    [seatIds],
+export async function retireInBooking(
+  tx: Tx,
+  venueId: string,
+  places: { seatIds: readonly string[]; gaSectionIds: readonly string[] },
+): Promise<{ seatsInUse: string[]; sectionsInUse: string[] }> {
+  const { rows: exists } = await tx.query<{ present: boolean }>(`SELECT to_regprocedure('booking.retire_places(uuid, uuid[], uuid[])') IS NOT NULL AS present`);
+  if (!exists[0]!.present) return { seatsInUse: [], sectionsInUse: [] };
+  const { rows } = await tx.query<{ seats_in_use: string[]; sections_in_use: string[] }>(
+    'SELECT seats_in_use, sections_in_use FROM booking.retire_places($1, $2::uuid[], $3::uuid[])',
+    [venueId, places.seatIds, places.gaSectionIds],
   );
-  return rows.map((r) => r.seat_id);
+  return { seatsInUse: rows[0]!.seats_in_use, sectionsInUse: rows[0]!.sections_in_use };
+}
+
+/** Open sections of the venue among `sectionIds`, with the open seats of the seated ones. */
+export async function openSectionsOf(tx: Tx, venueId: string, sectionIds: readonly string[]) {
+  const { rows } = await tx.query<{ id: string; kind: 'seated' | 'general_admission'; seat_ids: string[] }>(
+    `SELECT sec.id, sec.kind,
+            coalesce((SELECT array_agg(s.id ORDER BY s.id) FROM catalog.seats s WHERE s.section_id = sec.id AND s.closed_at IS NULL), '{}') AS seat_ids
+       FROM catalog.sections sec WHERE sec.venue_id = $1 AND sec.id = ANY($2::uuid[]) AND sec.closed_at IS NULL ORDER BY sec.id`,
+    [venueId, sectionIds],
+  );
+  return rows.map((r) => ({ id: r.id, kind: r.kind, seatIds: r.seat_ids }));
+}
+
+/** Sections among `sectionIds` that are no part of the venue at all. */
+export async function foreignSectionsOf(tx: Tx, venueId: string, sectionIds: readonly string[]): Promise<string[]> {
+  const { rows } = await tx.query<{ id: string }>(
+    'SELECT u.id FROM unnest($2::uuid[]) AS u(id) WHERE NOT EXISTS (SELECT 1 FROM catalog.sections sec WHERE sec.id = u.id AND sec.venue_id = $1) ORDER BY u.id',
+    [venueId, sectionIds],
+  );
+  return rows.map((r) => r.id);
+}
+
+export async function markSectionsClosed(tx: Tx, sectionIds: readonly string[]): Promise<void> {
+  await tx.query('UPDATE catalog.sections SET closed_at = now() WHERE id = ANY($1::uuid[]) AND closed_at IS NULL', [sectionIds]);
 }

@@ -6,13 +6,16 @@ import { PARTNER_LIST_MAX } from '../openapi.js';
 import {
   closeSeats,
   findVenueRow,
+  foreignSectionsOf,
+  markSectionsClosed,
+  openSectionsOf,
   insertSeatMap,
   insertVenue,
   listVenuesOf,
   loadSeats,
   loadVenue,
   seatMapExtent,
-  seatsInUse,
+  retireInBooking,
   venueHasSection,
 } from './queries.js';
 
@@ -82,7 +85,7 @@ export function registerVenueRoutes({ api, pool, writer, verifier, notifyChanges
     const { seatIds } = body as { seatIds: string[] };
     await writer.run(req, res, principal.sub, async (tx) => {
       const venue = await lockManagedVenue(tx, principal, venueId);
-      const inUse = await seatsInUse(tx, seatIds);
+      const { seatsInUse: inUse } = await retireInBooking(tx, venueId, { seatIds, gaSectionIds: [] });
       if (inUse.length > 0) {
         throw problems.conflict('seats-in-use', 'Seats are held or sold', `seats held or sold for an event cannot be closed: ${inUse.join(', ')}`, {
           seatIds: inUse,
@@ -97,6 +100,58 @@ export function registerVenueRoutes({ api, pool, writer, verifier, notifyChanges
           entityId: venueId,
           type: 'venue.seats_closed',
           data: { seatIds: closed },
+        });
+      }
+      return { status: 200, body: { venueId, closed } };
+    });
+    notifyChanges();
+  });
+
+  api.operation('post', '/venues/{venueId}/sections/close', partner, async (req, res) => {
+    const principal = principalOf(req);
+    const { params, body } = inputOf(req);
+    const { venueId } = params as { venueId: string };
+    const { sectionIds } = body as { sectionIds: string[] };
+    await writer.run(req, res, principal.sub, async (tx) => {
+      const venue = await lockManagedVenue(tx, principal, venueId);
+      const foreign = await foreignSectionsOf(tx, venueId, sectionIds);
+      if (foreign.length > 0) {
+        throw problems.validation(
+          foreign.map((id) => ({ field: `body.sectionIds.${sectionIds.indexOf(id)}`, message: `${id} is not a section of this venue` })),
+        );
+      }
+      const open = await openSectionsOf(tx, venueId, sectionIds);
+      const seatIds = open.flatMap((section) => section.seatIds);
+      // Booking decides, under its row locks and in this transaction, for both kinds at once: all close or none.
+      const { seatsInUse, sectionsInUse } = await retireInBooking(tx, venueId, {
+        seatIds,
+        gaSectionIds: open.filter((section) => section.kind === 'general_admission').map((section) => section.id),
+      });
+      const inUse = open
+        .filter((section) => sectionsInUse.includes(section.id) || section.seatIds.some((id) => seatsInUse.includes(id)))
+        .map((section) => section.id);
+      if (inUse.length > 0) {
+        throw problems.conflict(
+          'sections-in-use',
+          'Sections are held or sold',
+          `sections with places held or sold for an event cannot be closed: ${inUse.join(', ')}`,
+          {
+            sectionIds: inUse,
+            seatIds: seatsInUse,
+          },
+        );
+      }
+      const closed = open.map((section) => section.id);
+      if (closed.length > 0) {
+        await closeSeats(tx, venueId, seatIds);
+        await markSectionsClosed(tx, closed);
+        await recordChange(tx, {
+          actor: principal.sub,
+          ownerId: venue.owner_id,
+          entity: 'venue',
+          entityId: venueId,
+          type: 'venue.sections_closed',
+          data: { sectionIds: closed, seatIds },
         });
       }
       return { status: 200, body: { venueId, closed } };
