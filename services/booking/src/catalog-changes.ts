@@ -1,6 +1,6 @@
 import { withTransaction, type Pool, type Tx } from '@ticketing/platform';
 import { catalogQueries } from './catalog-reader.js';
-import { shareVenueCopyLock } from './inventory.js';
+import { shareVenueCopyLock, takeVenueCopyLock } from './inventory.js';
 import type { Outbox } from './messages.js';
 
 /**
@@ -9,7 +9,9 @@ import type { Outbox } from './messages.js';
  *   events.imported      inventory for the new published events, in bulk
  *   event.tier_repriced  new holds pay the new price; holds and bookings keep theirs
  *   event.time_changed   one event.time_changed on ticket-bookings per confirmed booking
- *   venue.sections_added, event.tier_added   inventory rows for seats and places now priced
+ *   venue.sections_added, venue.seats_added   inventory rows for the new seats and places,
+ *                        for every event of the venue that has inventory and prices them
+ *   event.tier_added     inventory rows for the seats and places now priced
  *   venue.seats_closed   closed seats leave the inventory of every event: booking removed
  *                        them already when the catalog closed them (retire_places,
  *                        migrations/004); this catches rows copied from the catalog
@@ -30,6 +32,13 @@ export interface CatalogMessage {
 
 /** Events per statement when inventory is created in bulk: a large venue's seats times this stays well under the statement timeout. */
 const eventsPerStatement = 10;
+/** Inventory rows one statement writes at most when seats are added: a large venue (20,000 seats) times eventsPerStatement. */
+const rowsPerStatement = 200_000;
+
+/** Runs `write` for consecutive slices of `ids` of `size`. */
+async function inBatches(ids: readonly string[], size: number, write: (batch: readonly string[]) => Promise<unknown>): Promise<void> {
+  for (let i = 0; i < ids.length; i += size) await write(ids.slice(i, i + size));
+}
 
 /**
  * Copies the seat maps of published events into inventory, a few events per
@@ -45,7 +54,7 @@ export async function createInventoryInBulk(tx: Tx, eventIds: readonly string[])
     [eventIds],
   );
   const ids = created.rows.map((r) => r.event_id);
-  for (let i = 0; i < ids.length; i += eventsPerStatement) await addMissingInventory(tx, ids.slice(i, i + eventsPerStatement));
+  await inBatches(ids, eventsPerStatement, (batch) => addMissingInventory(tx, batch));
   return ids.length;
 }
 
@@ -74,8 +83,33 @@ async function addMissingInventory(tx: Tx, eventIds: readonly string[]): Promise
 
 /** Events of a venue whose inventory exists already. */
 async function eventsWithInventory(tx: Tx, venueId: string): Promise<string[]> {
-  const { rows } = await tx.query<{ event_id: string }>('SELECT event_id FROM booking.event_inventory WHERE venue_id = $1', [venueId]);
+  const { rows } = await tx.query<{ event_id: string }>('SELECT event_id FROM booking.event_inventory WHERE venue_id = $1 ORDER BY event_id', [venueId]);
   return rows.map((r) => r.event_id);
+}
+
+/**
+ * Places the catalog added to a venue after publishing go into the inventory
+ * of every event of the venue that has one, priced by each event's tier for
+ * their category (an event without that tier gets them with it, tier_added):
+ * the seats `seatIds`, or without them every seat and GA counter the events
+ * lack (new sections); one statement per batch of events. Under the venue's
+ * copy lock held exclusively, so a first buyer's or an import's copy racing
+ * this neither loses nor doubles them (takeVenueCopyLock).
+ */
+async function addPlacesToVenueInventory(tx: Tx, venueId: string, seatIds?: readonly string[]): Promise<void> {
+  await takeVenueCopyLock(tx, venueId);
+  const events = await eventsWithInventory(tx, venueId);
+  if (seatIds === undefined) return inBatches(events, eventsPerStatement, (batch) => addMissingInventory(tx, batch));
+  if (seatIds.length === 0) return;
+  await inBatches(events, Math.max(1, Math.floor(rowsPerStatement / seatIds.length)), (batch) =>
+    tx.query(
+      `INSERT INTO booking.seat_inventory (event_id, seat_id, section_id, category, price_cents, currency)
+       SELECT event_id, seat_id, section_id, category, price_cents, currency FROM (${catalogQueries.pricedSeatsOfEvents}) seats
+        WHERE seat_id = ANY($2::uuid[])
+       ON CONFLICT (event_id, seat_id) DO NOTHING`,
+      [batch, seatIds],
+    ),
+  );
 }
 
 /** New price for a category's unsold, unheld seats and GA places (held and sold ones keep the price they were taken at). */
@@ -123,7 +157,10 @@ export async function applyCatalogChange(pool: Pool, outbox: Outbox, message: Ca
         await reprice(tx, message.entityId, String(data['category']), Number(data['priceCents']));
         break;
       case 'venue.sections_added':
-        await addMissingInventory(tx, await eventsWithInventory(tx, message.entityId));
+        await addPlacesToVenueInventory(tx, message.entityId);
+        break;
+      case 'venue.seats_added':
+        await addPlacesToVenueInventory(tx, message.entityId, data['seatIds'] as string[]);
         break;
       case 'event.tier_added':
         await addMissingInventory(tx, [message.entityId]);

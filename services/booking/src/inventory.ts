@@ -13,6 +13,9 @@ import { named } from './statements.js';
 
 const initialized = new Set<string>();
 
+/** The advisory lock of venue `v` that copies of its seat map share (same key as booking.retire_places, migrations/004). */
+const venueCopyLockKey = `hashtextextended('booking.venue-inventory:' || v::text, 0)`;
+
 /**
  * Copies from the catalog (a first buyer's, an import's, a new section's)
  * share a lock on the venue that a seat or section close takes exclusively
@@ -22,13 +25,21 @@ const initialized = new Set<string>();
  */
 export async function shareVenueCopyLock(tx: Tx, venueIds: readonly string[]): Promise<void> {
   await tx.query(
-    named(
-      'venue-copy-lock',
-      `SELECT pg_advisory_xact_lock_shared(hashtextextended('booking.venue-inventory:' || v::text, 0))
-         FROM (SELECT DISTINCT unnest($1::uuid[]) AS v ORDER BY 1) venues`,
-    ),
+    named('venue-copy-lock', `SELECT pg_advisory_xact_lock_shared(${venueCopyLockKey}) FROM (SELECT DISTINCT unnest($1::uuid[]) AS v ORDER BY 1) venues`),
     [venueIds],
   );
+}
+
+/**
+ * Takes the venue's copy lock exclusively, before adding seats or sections
+ * the catalog has committed to the inventory of the venue's events: copies
+ * under way (whose event_inventory rows are not visible yet) finish first, so
+ * the events read after this include theirs; copies starting later wait, and
+ * then read the new seats themselves. Neither misses them, and the inventory
+ * primary keys keep both from adding them twice.
+ */
+export async function takeVenueCopyLock(tx: Tx, venueId: string): Promise<void> {
+  await tx.query(`SELECT pg_advisory_xact_lock(${venueCopyLockKey}) FROM (SELECT $1::uuid AS v) venue`, [venueId]);
 }
 
 /**

@@ -14,21 +14,25 @@ import {
   waitUntil,
   type LocalServices,
 } from '@ticketing/testing';
+import { catalogQueries } from '../src/catalog-reader.js';
+import { shareVenueCopyLock } from '../src/inventory.js';
 
 /**
  * Booking applies the catalog's changes (catalog-changes): a repriced tier
  * reaches new holds but not existing bookings, a moved event tells its
  * buyers on ticket-bookings, imported events get their inventory in bulk,
  * paused or closed sales refuse new holds, a cancelled event refunds its
- * buyers, and a seat close racing a hold never leaves a closed seat held.
+ * buyers, a seat close racing a hold never leaves a closed seat held, and
+ * seats added to a section go on sale for every event of the venue.
  */
 describe('booking follows catalog changes', () => {
   let services: LocalServices;
+  let catalogTopic: string;
   const buyer = testToken('buyer-changes', 'buyer');
   const brokers = testKafkaBrokers().join(',');
 
   before(async () => {
-    const catalogTopic = await createTestTopic(brokers, 'catalog-changes');
+    catalogTopic = await createTestTopic(brokers, 'catalog-changes');
     services = await startCatalogAndBooking({
       databaseServerUrl: testDatabaseServerUrl(),
       kafkaBrokers: brokers,
@@ -264,6 +268,158 @@ describe('booking follows catalog changes', () => {
         ['partner-alice', [upper]],
       ],
     );
+  });
+
+  /** Adds rows to the venue's Stalls section; returns the new seats. */
+  async function addSeats(venueId: string, rows: unknown[]) {
+    const stalls = (await http(services.catalogUrl, 'GET', `/venues/${venueId}`)).body.sections.find((s: any) => s.name === 'Stalls').id as string;
+    const added = await http(services.catalogUrl, 'POST', `/venues/${venueId}/sections/${stalls}/seats`, { token: tokens.alice, body: { rows } });
+    assert.equal(added.status, 200, JSON.stringify(added.body));
+    return { stalls, seats: added.body.seats as { id: string; row: string; number: number; category: string }[] };
+  }
+
+  test("seats added to a section go on sale for every event with inventory at that event's prices, and for new events; published", async () => {
+    const { venueId, eventId } = await eventWithSeat();
+    const dearer = await http(services.catalogUrl, 'POST', '/events', {
+      token: tokens.alice,
+      body: eventBody(venueId, {
+        startsAt: '2031-06-01T19:00:00Z',
+        endsAt: '2031-06-01T22:00:00Z',
+        priceTiers: [
+          { category: 'vip', priceCents: 9900, currency: 'EUR' },
+          { category: 'standard', priceCents: 6100, currency: 'EUR' },
+          { category: 'floor', priceCents: 3000, currency: 'EUR' },
+        ],
+      }),
+    });
+    assert.equal(dearer.status, 201);
+    assert.equal((await http(services.bookingUrl, 'GET', `/events/${dearer.body.id}/availability`)).body.seats.length, 9, 'its inventory exists');
+
+    const { stalls, seats } = await addSeats(venueId, [
+      { row: 'C', seats: 3 },
+      { row: 'A', seats: 1 },
+    ]);
+    const ids = seats.map((s) => s.id);
+    for (const [event, standard, vip] of [
+      [eventId, 5000, 9000],
+      [dearer.body.id as string, 6100, 9900],
+    ] as const) {
+      const added = await waitUntil('booking sells the new seats', async () => {
+        const a = await http(services.bookingUrl, 'GET', `/events/${event}/availability`);
+        const mine = a.body.seats.filter((s: any) => ids.includes(s.seatId));
+        return mine.length === 4 && mine;
+      });
+      assert.deepEqual(
+        added.map((s: any) => [s.sectionId, s.status, s.category, s.priceCents]).sort(),
+        [
+          [stalls, 'available', 'standard', standard],
+          [stalls, 'available', 'standard', standard],
+          [stalls, 'available', 'standard', standard],
+          [stalls, 'available', 'vip', vip],
+        ].sort(),
+      );
+    }
+    const hold = await http(services.bookingUrl, 'POST', '/holds', { token: buyer, body: { eventId, seatIds: ids } });
+    assert.equal(hold.status, 201, JSON.stringify(hold.body));
+    assert.equal(hold.body.amount.cents, 3 * 5000 + 9000);
+    const { rows: inventory } = await services.pool.query(
+      'SELECT count(*)::int AS n, count(DISTINCT (event_id, seat_id))::int AS distinct_rows FROM booking.seat_inventory WHERE seat_id = ANY($1::uuid[])',
+      [ids],
+    );
+    assert.deepEqual(inventory, [{ n: 8, distinct_rows: 8 }], 'one row per seat and event with inventory');
+
+    // An event created afterwards has them from its first copy.
+    const later = await http(services.catalogUrl, 'POST', '/events', {
+      token: tokens.alice,
+      body: eventBody(venueId, { startsAt: '2031-07-01T19:00:00Z', endsAt: '2031-07-01T22:00:00Z' }),
+    });
+    const laterSeats = (await http(services.bookingUrl, 'GET', `/events/${later.body.id}/availability`)).body.seats;
+    assert.equal(laterSeats.length, 13);
+    const laterHold = await http(services.bookingUrl, 'POST', '/holds', { token: buyer, body: { eventId: later.body.id, seatIds: [ids[0]] } });
+    assert.equal(laterHold.status, 201, JSON.stringify(laterHold.body));
+
+    const messages = await consumeTopic(brokers, catalogTopic, (all) => all.some((m) => m.value.type === 'venue.seats_added' && m.value.entityId === venueId));
+    const message = messages.find((m) => m.value.type === 'venue.seats_added' && m.value.entityId === venueId)!;
+    assert.equal(message.key, venueId);
+    assert.equal(message.headerId, message.value.id);
+    assert.deepEqual(
+      { entity: message.value.entity, actor: message.value.actor, organizationId: message.value.organizationId, data: message.value.data },
+      { entity: 'venue', actor: 'partner-alice', organizationId: 'org-alice', data: { sectionId: stalls, seatIds: ids } },
+    );
+    const audit = await http(services.catalogUrl, 'GET', `/venues/${venueId}/changes`, { token: tokens.alice });
+    assert.deepEqual(
+      audit.body.items.filter((c: any) => c.type === 'venue.seats_added').map((c: any) => c.id),
+      [message.value.id],
+    );
+  });
+
+  test('a closed seat added again is on sale again, the same seat', async () => {
+    const { venueId, eventId, seatId } = await eventWithSeat();
+    const seat = (await http(services.catalogUrl, 'GET', `/venues/${venueId}/seats`)).body.seats.find((s: any) => s.id === seatId);
+    const closed = await http(services.catalogUrl, 'POST', `/venues/${venueId}/seats/close`, { token: tokens.alice, body: { seatIds: [seatId] } });
+    assert.deepEqual(closed.body.closed, [seatId]);
+    await waitUntil('booking dropped the closed seat', async () => {
+      const a = await http(services.bookingUrl, 'GET', `/events/${eventId}/availability`);
+      return !a.body.seats.some((s: any) => s.seatId === seatId);
+    });
+    const { seats } = await addSeats(venueId, [{ row: seat.row, seats: 1, firstNumber: seat.number }]);
+    assert.deepEqual(
+      seats.map((s) => s.id),
+      [seatId],
+    );
+    await waitUntil('booking sells the seat again', async () => {
+      const a = await http(services.bookingUrl, 'GET', `/events/${eventId}/availability`);
+      return a.body.seats.some((s: any) => s.seatId === seatId && s.status === 'available');
+    });
+    const hold = await http(services.bookingUrl, 'POST', '/holds', { token: buyer, body: { eventId, seatIds: [seatId] } });
+    assert.equal(hold.status, 201, JSON.stringify(hold.body));
+  });
+
+  test("seats added while a first buyer's copy of the seat map is committing reach that event too, once", async () => {
+    const { venueId } = await eventWithSeat();
+    const fresh = await http(services.catalogUrl, 'POST', '/events', { token: tokens.alice, body: eventBody(venueId) });
+    assert.equal(fresh.status, 201);
+    const freshEvent = fresh.body.id as string;
+    const applied = async () =>
+      Number((await services.pool.query(`SELECT count(*) AS n FROM booking.catalog_changes_applied WHERE type = 'venue.seats_added'`)).rows[0].n);
+    const appliedBefore = await applied();
+
+    // A first buyer's copy (as ensureInventory runs it) that has read the seat map before the seats were added and not committed yet.
+    const copy = await services.pool.connect();
+    let seats: { id: string }[] = [];
+    try {
+      await copy.query('BEGIN');
+      await copy.query('INSERT INTO booking.event_inventory (event_id, venue_id) VALUES ($1, $2)', [freshEvent, venueId]);
+      await shareVenueCopyLock(copy, [venueId]);
+      await copy.query(
+        `INSERT INTO booking.seat_inventory (event_id, seat_id, section_id, category, price_cents, currency)
+         SELECT $1, seat_id, section_id, category, price_cents, currency FROM (${catalogQueries.pricedSeats}) seats`,
+        [freshEvent, venueId],
+      );
+      ({ seats } = await addSeats(venueId, [{ row: 'C', seats: 2 }]));
+      await waitUntil('booking applies the change or waits for the copy', async () => (await lockWaiters()) >= 1 || (await applied()) > appliedBefore, {
+        intervalMs: 20,
+      });
+      await copy.query('COMMIT');
+    } finally {
+      await copy.query('ROLLBACK').catch(() => undefined);
+      copy.release();
+    }
+    const ids = seats.map((s) => s.id);
+    const rows = await waitUntil(
+      'the copied event has the new seats',
+      async () => {
+        const { rows } = await services.pool.query('SELECT seat_id FROM booking.seat_inventory WHERE event_id = $1 AND seat_id = ANY($2::uuid[])', [
+          freshEvent,
+          ids,
+        ]);
+        return rows.length >= 2 && rows;
+      },
+      { timeoutMs: 10_000 },
+    );
+    assert.equal(rows.length, 2);
+    const hold = await http(services.bookingUrl, 'POST', '/holds', { token: buyer, body: { eventId: freshEvent, seatIds: ids } });
+    assert.equal(hold.status, 201, JSON.stringify(hold.body));
   });
 
   test('imported events get their inventory in bulk, before any buyer asks', async () => {

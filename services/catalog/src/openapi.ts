@@ -29,6 +29,13 @@ const priceCents = { type: 'integer', minimum: 0, maximum: 10_000_000 };
 const currency = { type: 'string', pattern: '^[A-Z]{3}$', description: 'ISO 4217 code.' };
 const coordinate = { type: 'number', minimum: -100_000, maximum: 100_000 };
 const uuid = { type: 'string', format: 'uuid' };
+const point = (description: string) => ({
+  type: 'object',
+  additionalProperties: false,
+  required: ['x', 'y'],
+  properties: { x: coordinate, y: coordinate },
+  description,
+});
 /** Timestamps the API answers with; inputs use `openApiCommon.dateTime`, which the database accepts. */
 const timestamp = { type: 'string', format: 'date-time' };
 const dateTimeInput = openApiCommon.dateTime;
@@ -74,7 +81,7 @@ const createVenue: Operation = {
     'Seated sections are given as rows (`{ row, seats, category? }`) that the server expands into numbered seats with ' +
     'coordinates: seat `n` of the row at index `i` sits at `x = origin.x + offset + (n - firstNumber)`, `y = origin.y + i`. ' +
     'Without an `origin`, sections are stacked top to bottom one row apart. At most 100 sections and ' +
-    `${MAX_SEATS_PER_VENUE} seats. The seat map cannot be changed afterwards (events and bookings refer to its seats).`,
+    `${MAX_SEATS_PER_VENUE} seats. Afterwards sections and seats can be added and closed (the operations below), never deleted: bookings refer to them.`,
   tags: ['partners'],
   security: bearer,
   parameters: [openApiCommon.idempotencyKeyHeader],
@@ -225,6 +232,28 @@ const addSections: Operation = {
   parameters: [openApiCommon.uuidPathParam('venueId', 'Venue id'), openApiCommon.idempotencyKeyHeader],
   requestBody: { required: true, content: { 'application/json': { schema: ref('SectionsInput') } } },
   responses: { '200': json('Venue', 'The venue with its sections'), '404': problem('No such venue'), ...writeErrors },
+};
+
+const addSeats: Operation = {
+  operationId: 'addVenueSeats',
+  summary: 'Add seats to a seated section of a published venue',
+  description:
+    'Rows as in `SeatedSectionInput`. A row whose label the section has continues that row: same `y`, one seat unit per number from ' +
+    'its seats (plus `offset`), its category, numbered after its last seat unless `firstNumber` is given (e.g. `{"row": "A", "seats": 2}` ' +
+    'adds A11 and A12 to a row A of 10). New rows are laid out from `origin`, by default at the left edge of the section one row below its ' +
+    "lowest, numbered from 1, in the section's category. A row's `category` overrides either. The seats go on sale for every event of the venue that prices " +
+    'their category, at the price of that event. A seat the section has already (an open seat at the same row and number) is 409 `seats-exist`, ' +
+    'naming them in `seats`, and nothing is added; a closed seat there opens again (same id). A closed section is 409 `section-closed`, a general-admission one 409 ' +
+    '`section-not-seated`; a section of another venue is 404. Audited and published (`venue.seats_added`).',
+  tags: ['partners'],
+  security: bearer,
+  parameters: [
+    openApiCommon.uuidPathParam('venueId', 'Venue id'),
+    openApiCommon.uuidPathParam('sectionId', 'Section id (a seated section of the venue)'),
+    openApiCommon.idempotencyKeyHeader,
+  ],
+  requestBody: { required: true, content: { 'application/json': { schema: ref('SeatRowsInput') } } },
+  responses: { '200': json('AddedSeats', 'The seats added, with their ids'), '404': problem('No such venue or section'), ...writeErrors },
 };
 
 const closeSeatsOperation: Operation = {
@@ -405,6 +434,7 @@ const catalogDocument: OpenApiDocument = {
     '/events/{eventId}/changes': { get: getEventChanges },
     '/venues/{venueId}/changes': { get: getVenueChanges },
     '/venues/{venueId}/sections': { post: addSections },
+    '/venues/{venueId}/sections/{sectionId}/seats': { post: addSeats },
     '/venues/{venueId}/seats/close': { post: closeSeatsOperation },
     '/venues/{venueId}/sections/close': { post: closeSectionsOperation },
     '/imports': { post: createImport },
@@ -439,13 +469,7 @@ const catalogDocument: OpenApiDocument = {
           name: text(100, 'Unique in the venue.'),
           kind: { const: 'seated' },
           category: { ...category, description: 'Default price category of its rows.' },
-          origin: {
-            type: 'object',
-            additionalProperties: false,
-            required: ['x', 'y'],
-            properties: { x: coordinate, y: coordinate },
-            description: 'Position of the first seat of the first row.',
-          },
+          origin: point('Position of the first seat of the first row.'),
           rows: { type: 'array', minItems: 1, maxItems: 500, items: ref('RowInput') },
         },
       },
@@ -519,6 +543,15 @@ const catalogDocument: OpenApiDocument = {
         additionalProperties: false,
         required: ['sections'],
         properties: { sections: { type: 'array', minItems: 1, maxItems: 100, items: ref('SectionInput') } },
+      },
+      SeatRowsInput: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['rows'],
+        properties: {
+          rows: { type: 'array', minItems: 1, maxItems: 500, items: ref('RowInput') },
+          origin: point('Position of the first seat of the first new row (rows continuing existing ones keep their place).'),
+        },
       },
       SeatClosure: {
         type: 'object',
@@ -667,6 +700,11 @@ const catalogDocument: OpenApiDocument = {
           entityId: uuid,
           data: { type: 'object' },
         },
+      },
+      AddedSeats: {
+        type: 'object',
+        required: ['venueId', 'sectionId', 'seats'],
+        properties: { venueId: uuid, sectionId: uuid, seats: { type: 'array', items: ref('Seat') } },
       },
       ClosedSeats: {
         type: 'object',

@@ -149,6 +149,155 @@ describe('venues', () => {
   });
 });
 
+describe('seats added to a section after publishing', () => {
+  const seatsOf = async (venueId: string, sectionId: string) =>
+    (await catalog.call('GET', `/venues/${venueId}/seats?sectionId=${sectionId}`)).body.seats.map((s: any) => [s.row, s.number, s.x, s.y, s.category]);
+
+  test('a new row goes below the section and an existing row continues after its last seat; audited', async () => {
+    const venue = await createVenue();
+    const stalls = venue.sections[0]!.id;
+    const add = (body: unknown, token = tokens.alice) => catalog.call('POST', `/venues/${venue.id}/sections/${stalls}/seats`, { token, body });
+    // Stalls: row A (vip) 1-4 at y 0, x 0..3; row B 1-5 at y 1, x -0.5..3.5.
+    const added = await add({
+      rows: [
+        { row: 'C', seats: 3 },
+        { row: 'A', seats: 2 },
+      ],
+    });
+    assert.equal(added.status, 200, JSON.stringify(added.body));
+    assert.equal(added.body.venueId, venue.id);
+    assert.equal(added.body.sectionId, stalls);
+    assert.deepEqual(
+      added.body.seats.map((s: any) => [s.row, s.number, s.x, s.y, s.category]),
+      [
+        ['A', 5, 4, 0, 'vip'],
+        ['A', 6, 5, 0, 'vip'],
+        ['C', 1, -0.5, 2, 'standard'],
+        ['C', 2, 0.5, 2, 'standard'],
+        ['C', 3, 1.5, 2, 'standard'],
+      ],
+    );
+    assert.equal((await seatsOf(venue.id, stalls)).length, 14);
+    const after = await catalog.call('GET', `/venues/${venue.id}`);
+    assert.deepEqual(
+      after.body.sections.map((s: any) => [s.name, s.capacity]),
+      [
+        ['Stalls', 14],
+        ['Floor', 100],
+      ],
+    );
+    assert.equal(after.body.capacity, 114);
+
+    // An explicit origin, firstNumber, offset and category.
+    const placed = await add({ origin: { x: 10, y: 20 }, rows: [{ row: 'D', seats: 2, firstNumber: 7, offset: 0.5, category: 'vip' }] });
+    assert.equal(placed.status, 200, JSON.stringify(placed.body));
+    assert.deepEqual(
+      placed.body.seats.map((s: any) => [s.row, s.number, s.x, s.y, s.category]),
+      [
+        ['D', 7, 10.5, 20, 'vip'],
+        ['D', 8, 11.5, 20, 'vip'],
+      ],
+    );
+
+    const changes = await catalog.call('GET', `/venues/${venue.id}/changes`, { token: tokens.alice });
+    const audited = changes.body.items.filter((c: any) => c.type === 'venue.seats_added');
+    assert.deepEqual(
+      audited.map((c: any) => [c.actor, c.organizationId, c.entity, c.entityId, c.data.sectionId, c.data.seatIds]),
+      [
+        ['partner-alice', 'org-alice', 'venue', venue.id, stalls, added.body.seats.map((s: any) => s.id)],
+        ['partner-alice', 'org-alice', 'venue', venue.id, stalls, placed.body.seats.map((s: any) => s.id)],
+      ],
+    );
+    assert.ok(!Number.isNaN(Date.parse(audited[0].occurredAt)));
+  });
+
+  test('a seat the section has is 409 naming it and nothing is added; a closed seat opens again', async () => {
+    const venue = await createVenue();
+    const stalls = venue.sections[0]!.id;
+    const add = (body: unknown) => catalog.call('POST', `/venues/${venue.id}/sections/${stalls}/seats`, { token: tokens.alice, body });
+    const before = await catalog.call('GET', `/venues/${venue.id}/seats?sectionId=${stalls}`);
+    const a4 = before.body.seats.find((s: any) => s.row === 'A' && s.number === 4);
+    const b1 = before.body.seats.find((s: any) => s.row === 'B' && s.number === 1);
+
+    const taken = await add({
+      rows: [
+        { row: 'A', seats: 3, firstNumber: 4 },
+        { row: 'B', seats: 1, firstNumber: 1 },
+        { row: 'E', seats: 2 },
+      ],
+    });
+    assert.equal(taken.status, 409, JSON.stringify(taken.body));
+    assert.equal(taken.headers.get('content-type'), 'application/problem+json; charset=utf-8');
+    assert.equal(taken.body.type, 'https://ticketing.dev/problems/seats-exist');
+    assert.deepEqual(taken.body.seats, [
+      { id: a4.id, row: 'A', number: 4 },
+      { id: b1.id, row: 'B', number: 1 },
+    ]);
+    assert.match(taken.body.detail, /A 4, B 1/);
+    assert.equal((await seatsOf(venue.id, stalls)).length, 9, 'nothing was added');
+
+    const closed = await catalog.call('POST', `/venues/${venue.id}/seats/close`, { token: tokens.alice, body: { seatIds: [a4.id] } });
+    assert.deepEqual(closed.body.closed, [a4.id]);
+    const again = await add({ rows: [{ row: 'A', seats: 1, firstNumber: 4 }] });
+    assert.equal(again.status, 200, JSON.stringify(again.body));
+    assert.equal(again.body.seats[0].id, a4.id, 'the closed seat itself opens again');
+    assert.deepEqual(
+      again.body.seats.map((s: any) => [s.row, s.number, s.x, s.y, s.category]),
+      [['A', 4, 3, 0, 'vip']],
+    );
+  });
+
+  test('bad input is 400; another organization 403; unknown sections 404; closed and general-admission sections 409', async () => {
+    const venue = await createVenue();
+    const [stalls, floor] = venue.sections.map((s) => s.id);
+    const add = (sectionId: string, body: unknown, token: string | undefined = tokens.alice, venueId = venue.id) =>
+      catalog.call('POST', `/venues/${venueId}/sections/${sectionId}/seats`, { token, body });
+    const row = { rows: [{ row: 'Z', seats: 1 }] };
+
+    const repeated = await add(stalls!, {
+      rows: [
+        { row: 'D', seats: 1 },
+        { row: 'D', seats: 1, firstNumber: 2 },
+      ],
+    });
+    assert.equal(repeated.status, 400);
+    assert.deepEqual(
+      repeated.body.errors.map((e: any) => e.field),
+      ['body.rows.1.row'],
+    );
+    for (const body of [{}, { rows: [] }, { rows: [{ row: 'Z', seats: 0 }] }, { rows: [{ row: 'Z Z', seats: 1 }] }, { ...row, extra: 1 }]) {
+      const bad = await add(stalls!, body);
+      assert.equal(bad.status, 400, JSON.stringify(body));
+      assert.equal(bad.body.type, 'https://ticketing.dev/problems/validation');
+    }
+    const tooMany = await add(stalls!, { rows: Array.from({ length: 40 }, (_, i) => ({ row: `N${i}`, seats: 500 })) });
+    assert.equal(tooMany.status, 400);
+    assert.match(tooMany.body.detail, /at most 20000/);
+    assert.equal((await add(stalls!, row, 'not.a.token')).status, 401);
+    assert.equal((await add(stalls!, row, tokens.buyer)).status, 403);
+    const foreign = await add(stalls!, row, tokens.bob);
+    assert.equal(foreign.status, 403);
+    assert.equal(foreign.body.type, 'https://ticketing.dev/problems/forbidden');
+    assert.equal((await add(stalls!, row, tokens.admin)).status, 200, 'admins may');
+
+    assert.equal((await add('00000000-0000-4000-8000-000000000000', row)).status, 404);
+    const other = await createVenue();
+    assert.equal((await add(other.sections[0]!.id, row)).status, 404, 'a section of another venue');
+    assert.equal((await add(stalls!, row, tokens.alice, '00000000-0000-4000-8000-000000000000')).status, 404);
+    assert.equal((await add('not-a-uuid', row)).status, 400);
+
+    const ga = await add(floor!, row);
+    assert.equal(ga.status, 409);
+    assert.equal(ga.body.type, 'https://ticketing.dev/problems/section-not-seated');
+    const closing = await catalog.call('POST', `/venues/${other.id}/sections/close`, { token: tokens.alice, body: { sectionIds: [other.sections[0]!.id] } });
+    assert.equal(closing.status, 200, JSON.stringify(closing.body));
+    const closed = await add(other.sections[0]!.id, row, tokens.alice, other.id);
+    assert.equal(closed.status, 409);
+    assert.equal(closed.body.type, 'https://ticketing.dev/problems/section-closed');
+    assert.equal((await seatsOf(venue.id, stalls!)).length, 10, 'only the admin added a seat');
+  });
+});
+
 describe('events', () => {
   test('a partner creates an event at its organization venue; buyers read it and its seat map', async () => {
     const venue = await createVenue();

@@ -6,7 +6,7 @@ import type { Seat, Section } from './queries.js';
 export const MAX_SEATS_PER_VENUE = 20_000;
 
 /** Shapes of the OpenAPI input schemas; the validator has checked them before these types apply. */
-interface RowInput {
+export interface RowInput {
   row: string;
   seats: number;
   firstNumber?: number;
@@ -42,6 +42,16 @@ export interface ExpandedSeatMap {
 
 type FieldError = { field: string; message: string };
 
+/** Rows whose label an earlier row of `rows` has, as errors of `field`.<index>.row. */
+function repeatedRowLabels(rows: readonly RowInput[], field: string, message: string): FieldError[] {
+  const labels = new Set<string>();
+  return rows.flatMap((row, j) => {
+    const repeated = labels.has(row.row);
+    labels.add(row.row);
+    return repeated ? [{ field: `${field}.${j}.row`, message }] : [];
+  });
+}
+
 /**
  * Turns the compact seat map of a request into sections and seats with
  * coordinates, and checks what the JSON Schema cannot: unique names and row
@@ -55,12 +65,8 @@ export function expandSeatMap(input: VenueInput['sections']): ExpandedSeatMap {
     if (names.has(section.name)) errors.push({ field: `body.sections.${i}.name`, message: 'is the name of an earlier section' });
     names.add(section.name);
     if (section.kind !== 'seated') return;
-    const labels = new Set<string>();
-    section.rows.forEach((row, j) => {
-      if (labels.has(row.row)) errors.push({ field: `body.sections.${i}.rows.${j}.row`, message: 'is the label of an earlier row of this section' });
-      labels.add(row.row);
-      totalSeats += row.seats;
-    });
+    errors.push(...repeatedRowLabels(section.rows, `body.sections.${i}.rows`, 'is the label of an earlier row of this section'));
+    totalSeats += section.rows.reduce((sum, row) => sum + row.seats, 0);
   });
   if (totalSeats > MAX_SEATS_PER_VENUE) {
     errors.push({ field: 'body.sections', message: `has ${totalSeats} seats; a venue may have at most ${MAX_SEATS_PER_VENUE}` });
@@ -95,6 +101,50 @@ export function expandSeatMap(input: VenueInput['sections']): ExpandedSeatMap {
     out.sections.push({ id, name: section.name, kind: section.kind, category: section.category, capacity, position });
   });
   return out;
+}
+
+/** Seats added to an existing seated section: rows, new or continuing existing ones (`SeatRowsInput`). */
+export interface SeatRowsInput {
+  rows: RowInput[];
+  origin?: { x: number; y: number };
+}
+
+/** Where a seated section's seats are: its left edge, its lowest row, and one seat of each row label. */
+export interface SectionGeometry {
+  category: string;
+  minX: number;
+  maxY: number;
+  rows: Map<string, { number: number; x: number; y: number; category: string; lastNumber: number }>;
+}
+
+/**
+ * Expands rows added to a seated section into seats. A row whose label the
+ * section has continues it (its `y`, one seat unit per number from its seats,
+ * plus `offset`; its category; numbered after its last seat unless
+ * `firstNumber` says otherwise); new rows are laid out as a section's rows
+ * from `origin`, by default the section's left edge, one row below its
+ * lowest (the section's category). A row's `category` overrides either.
+ * Checks what the schema cannot: each label once per request.
+ */
+export function expandAddedRows(sectionId: string, section: SectionGeometry, input: SeatRowsInput): Omit<Seat, 'id'>[] {
+  const errors = repeatedRowLabels(input.rows, 'body.rows', 'is the label of an earlier row of this request');
+  if (errors.length > 0) throw problems.validation(errors);
+
+  const origin = input.origin ?? { x: section.minX, y: section.maxY + 1 };
+  const seats: Omit<Seat, 'id'>[] = [];
+  let newRows = 0;
+  for (const row of input.rows) {
+    const existing = section.rows.get(row.row);
+    const first = row.firstNumber ?? (existing ? existing.lastNumber + 1 : 1);
+    const y = existing ? existing.y : origin.y + newRows++;
+    // x of seat `first`: continuing the row's spacing, or from the origin.
+    const x0 = (existing ? existing.x + (first - existing.number) : origin.x) + (row.offset ?? 0);
+    const category = row.category ?? existing?.category ?? section.category;
+    for (let k = 0; k < row.seats; k++) {
+      seats.push({ sectionId, row: row.row, number: first + k, x: x0 + k, y, category });
+    }
+  }
+  return seats;
 }
 
 /** Checks what the schema cannot (time zone name, seat map rules) and expands the seat map. */

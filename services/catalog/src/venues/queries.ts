@@ -1,5 +1,5 @@
 import type { Pool, Tx } from '@ticketing/platform';
-import type { ExpandedSeatMap, VenueInput } from './input.js';
+import type { ExpandedSeatMap, SectionGeometry, VenueInput } from './input.js';
 
 export interface Section {
   id: string;
@@ -75,24 +75,36 @@ export async function listVenuesOf(db: Pool | Tx, ownerId: string, limit: number
   return Promise.all(rows.map(async ({ id }) => ({ ...(await loadVenue(db, id))!, categories: [...(await categoriesOfVenue(db, id))].sort() })));
 }
 
+interface SeatRecord {
+  id: string;
+  section_id: string;
+  row_label: string;
+  number: number;
+  x: string;
+  y: string;
+  category: string;
+}
+const seatColumns = 's.id, s.section_id, s.row_label, s.number, s.x, s.y, s.category';
+const toSeat = (r: SeatRecord): Seat => ({
+  id: r.id,
+  sectionId: r.section_id,
+  row: r.row_label,
+  number: r.number,
+  x: Number(r.x),
+  y: Number(r.y),
+  category: r.category,
+});
+
 /** Seats of a venue (or one of its sections), in seat-map order. */
 export async function loadSeats(db: Pool | Tx, venueId: string, sectionId?: string): Promise<Seat[]> {
-  const { rows } = await db.query<{ id: string; section_id: string; row_label: string; number: number; x: string; y: string; category: string }>(
-    `SELECT s.id, s.section_id, s.row_label, s.number, s.x, s.y, s.category
+  const { rows } = await db.query<SeatRecord>(
+    `SELECT ${seatColumns}
        FROM catalog.seats s JOIN catalog.sections sec ON sec.id = s.section_id
       WHERE s.venue_id = $1 AND ($2::uuid IS NULL OR s.section_id = $2) AND s.closed_at IS NULL
       ORDER BY sec.position, sec.name, s.y, s.x, s.row_label, s.number`,
     [venueId, sectionId ?? null],
   );
-  return rows.map((r) => ({
-    id: r.id,
-    sectionId: r.section_id,
-    row: r.row_label,
-    number: r.number,
-    x: Number(r.x),
-    y: Number(r.y),
-    category: r.category,
-  }));
+  return rows.map(toSeat);
 }
 
 export async function insertVenue(tx: Tx, ownerId: string, input: VenueInput, map: ExpandedSeatMap): Promise<string> {
@@ -114,24 +126,35 @@ export async function insertSeatMap(tx: Tx, venueId: string, map: ExpandedSeatMa
        FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::int[], $7::int[]) AS u(id, name, kind, category, capacity, position)`,
     [venueId, s.map((x) => x.id), s.map((x) => x.name), s.map((x) => x.kind), s.map((x) => x.category), s.map((x) => x.capacity), s.map((x) => x.position)],
   );
-  const seats = map.seats;
-  if (seats.length > 0) {
-    // One statement for the whole map: up to 20,000 rows in a few hundred ms.
-    await tx.query(
-      `INSERT INTO catalog.seats (venue_id, section_id, row_label, number, x, y, category)
-       SELECT $1, u.section_id, u.row_label, u.number, u.x, u.y, u.category
-         FROM unnest($2::uuid[], $3::text[], $4::int[], $5::numeric[], $6::numeric[], $7::text[]) AS u(section_id, row_label, number, x, y, category)`,
-      [
-        venueId,
-        seats.map((x) => x.sectionId),
-        seats.map((x) => x.row),
-        seats.map((x) => x.number),
-        seats.map((x) => x.x),
-        seats.map((x) => x.y),
-        seats.map((x) => x.category),
-      ],
-    );
-  }
+  await insertSeats(tx, venueId, map.seats);
+}
+
+/**
+ * Inserts seats into a venue's sections in one statement (20,000 rows in a
+ * few hundred ms). With `reopenClosed`, a closed seat at the same section,
+ * row and number opens again in its new place and category instead (same id:
+ * it stays the seat that bookings named); open ones there are the caller's
+ * to refuse first.
+ */
+export async function insertSeats(tx: Tx, venueId: string, seats: readonly Omit<Seat, 'id'>[], { reopenClosed = false } = {}): Promise<void> {
+  if (seats.length === 0) return;
+  const reopen = `ON CONFLICT (section_id, row_label, number) DO UPDATE SET closed_at = NULL, x = excluded.x, y = excluded.y, category = excluded.category
+                    WHERE seats.closed_at IS NOT NULL`;
+  await tx.query(
+    `INSERT INTO catalog.seats AS seats (venue_id, section_id, row_label, number, x, y, category)
+     SELECT $1, u.section_id, u.row_label, u.number, u.x, u.y, u.category
+       FROM unnest($2::uuid[], $3::text[], $4::int[], $5::numeric[], $6::numeric[], $7::text[]) AS u(section_id, row_label, number, x, y, category)
+     ${reopenClosed ? reopen : ''}`,
+    [
+      venueId,
+      seats.map((x) => x.sectionId),
+      seats.map((x) => x.row),
+      seats.map((x) => x.number),
+      seats.map((x) => x.x),
+      seats.map((x) => x.y),
+      seats.map((x) => x.category),
+    ],
+  );
 }
 
 /** Where sections added to a venue go: after its last section, below its lowest seat; and how many seats it has. */
@@ -158,6 +181,49 @@ export async function closeSeats(tx: Tx, venueId: string, seatIds: readonly stri
     [venueId, seatIds],
   );
   return rows.map((r) => r.id);
+}
+
+/** A section of the venue, open or closed, with where its seats are (seats closed earlier count: new rows go below them). */
+export async function findSectionGeometry(
+  tx: Tx,
+  venueId: string,
+  sectionId: string,
+): Promise<(SectionGeometry & { kind: Section['kind']; closed: boolean }) | undefined> {
+  const { rows } = await tx.query<{ kind: Section['kind']; category: string; closed: boolean; min_x: string | null; max_y: string | null }>(
+    `SELECT kind, category, closed_at IS NOT NULL AS closed,
+            (SELECT min(x) FROM catalog.seats WHERE section_id = sec.id) AS min_x,
+            (SELECT max(y) FROM catalog.seats WHERE section_id = sec.id) AS max_y
+       FROM catalog.sections sec WHERE id = $1 AND venue_id = $2`,
+    [sectionId, venueId],
+  );
+  const section = rows[0];
+  if (!section) return undefined;
+  // Per row label: its open seat with the lowest number (where the row continues from) and its highest number.
+  const seats = await tx.query<{ row_label: string; number: number; x: string; y: string; category: string; last_number: number }>(
+    `SELECT DISTINCT ON (row_label) row_label, number, x, y, category, max(number) OVER (PARTITION BY row_label) AS last_number
+       FROM catalog.seats WHERE section_id = $1
+      ORDER BY row_label, closed_at IS NOT NULL, number`,
+    [sectionId],
+  );
+  return {
+    kind: section.kind,
+    category: section.category,
+    closed: section.closed,
+    minX: Number(section.min_x ?? 0),
+    maxY: Number(section.max_y ?? -1),
+    rows: new Map(seats.rows.map((r) => [r.row_label, { number: r.number, x: Number(r.x), y: Number(r.y), category: r.category, lastNumber: r.last_number }])),
+  };
+}
+
+/** Open seats of a section at any of the given row labels and numbers, in row and number order. */
+export async function openSeatsAt(tx: Tx, sectionId: string, places: readonly Pick<Seat, 'row' | 'number'>[]): Promise<Seat[]> {
+  const { rows } = await tx.query<SeatRecord>(
+    `SELECT ${seatColumns} FROM catalog.seats s
+       JOIN unnest($2::text[], $3::int[]) AS u(row_label, number) ON u.row_label = s.row_label AND u.number = s.number
+      WHERE s.section_id = $1 AND s.closed_at IS NULL ORDER BY s.row_label, s.number`,
+    [sectionId, places.map((p) => p.row), places.map((p) => p.number)],
+  );
+  return rows.map(toSeat);
 }
 
 /** Whether the section is part of the venue (and open). */

@@ -1,15 +1,18 @@
 import { inputOf, principalOf, problems, requireRole } from '@ticketing/platform';
 import { recordChange, registerChangesRoute } from '../changes/audit.js';
 import { mayManage, ownerOf, type RouteDeps } from '../deps.js';
-import { checkVenueInput, expandSeatMap, MAX_SEATS_PER_VENUE, type VenueInput } from './input.js';
+import { checkVenueInput, expandAddedRows, expandSeatMap, MAX_SEATS_PER_VENUE, type SeatRowsInput, type VenueInput } from './input.js';
 import { PARTNER_LIST_MAX } from '../openapi.js';
 import {
   closeSeats,
+  findSectionGeometry,
   findVenueRow,
   foreignSectionsOf,
   markSectionsClosed,
   openSectionsOf,
+  openSeatsAt,
   insertSeatMap,
+  insertSeats,
   insertVenue,
   listVenuesOf,
   loadSeats,
@@ -74,6 +77,50 @@ export function registerVenueRoutes({ api, pool, writer, verifier, notifyChanges
         data: { sectionIds: map.sections.map((x) => x.id) },
       });
       return { status: 200, body: await loadVenue(tx, venueId) };
+    });
+    notifyChanges();
+  });
+
+  api.operation('post', '/venues/{venueId}/sections/{sectionId}/seats', partner, async (req, res) => {
+    const principal = principalOf(req);
+    const { params, body } = inputOf(req);
+    const { venueId, sectionId } = params as { venueId: string; sectionId: string };
+    const input = body as SeatRowsInput;
+    await writer.run(req, res, principal.sub, async (tx) => {
+      const venue = await lockManagedVenue(tx, principal, venueId);
+      const section = await findSectionGeometry(tx, venueId, sectionId);
+      if (!section) throw problems.notFound(`section ${sectionId} of venue ${venueId}`);
+      if (section.closed) throw problems.conflict('section-closed', 'Section is closed', `section ${sectionId} is closed; add a section instead`);
+      if (section.kind !== 'seated') {
+        throw problems.conflict('section-not-seated', 'Section has no seats', `section ${sectionId} is general admission: it has a capacity, not seats`);
+      }
+      const { seats: open } = await seatMapExtent(tx, venueId);
+      const total = open + input.rows.reduce((sum, row) => sum + row.seats, 0);
+      if (total > MAX_SEATS_PER_VENUE) {
+        throw problems.validation([{ field: 'body.rows', message: `would give the venue ${total} seats; at most ${MAX_SEATS_PER_VENUE}` }]);
+      }
+      const seats = expandAddedRows(sectionId, section, input);
+      // The venue row lock above serializes seat-map changes, so this check cannot race another add.
+      const taken = await openSeatsAt(tx, sectionId, seats);
+      if (taken.length > 0) {
+        throw problems.conflict(
+          'seats-exist',
+          'Seats exist already',
+          `section ${sectionId} has these seats already: ${taken.map((seat) => `${seat.row} ${seat.number}`).join(', ')}`,
+          { seats: taken.map(({ id, row, number }) => ({ id, row, number })) },
+        );
+      }
+      await insertSeats(tx, venueId, seats, { reopenClosed: true });
+      const added = await openSeatsAt(tx, sectionId, seats);
+      await recordChange(tx, {
+        actor: principal.sub,
+        ownerId: venue.owner_id,
+        entity: 'venue',
+        entityId: venueId,
+        type: 'venue.seats_added',
+        data: { sectionId, seatIds: added.map((seat) => seat.id) },
+      });
+      return { status: 200, body: { venueId, sectionId, seats: added } };
     });
     notifyChanges();
   });
