@@ -322,7 +322,9 @@ const pick = <T>(ctx: FlowContext, items: readonly T[]): T => items[Math.floor(c
 function chooseSeats(ctx: FlowContext, availability: AvailabilityFull, quantity: number): string[] | undefined {
   const free = availability.seats.filter((s) => s.status === 'available').map((s) => s.seatId);
   if (free.length < quantity) return undefined;
-  const start = Math.floor(ctx.random() * (free.length - quantity + 1));
+  // Half the buyers take the best seats left (the first free block, an onsale's "best available"), the
+  // others a random block: the race for the front rows is what an onsale is.
+  const start = ctx.random() < 0.5 ? 0 : Math.floor(ctx.random() * (free.length - quantity + 1));
   return free.slice(start, start + quantity);
 }
 
@@ -444,11 +446,12 @@ export function scenario(name: string, knobs: Knobs = {}): Scenario {
       };
     case 'spike': {
       // The onsale opening: arrivals jump from 1× to 10× within 10 s; many buyers race for one limited event.
-      const base = knob(knobs, 'SPIKE_BASE_RATE', 3);
+      const base = knob(knobs, 'SPIKE_BASE_RATE', 5);
       return {
         name,
         description: 'onsale opening: arrivals from 1× to 10× within 10 s, buyers racing for one limited event, holding and paying',
-        data: data(60, 40, 200),
+        // Enough places to last into the peak (sold out during it at the default rates), so the race happens at 10×.
+        data: data(300, 200, 200),
         profile: {
           kind: 'open',
           startRate: base,

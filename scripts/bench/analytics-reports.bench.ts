@@ -6,7 +6,7 @@
  * TEST_DATABASE_URL or DATABASE_URL (a superuser URL; `npm start` prints it).
  */
 import { createAnalyticsDefinition } from '@ticketing/analytics/app';
-import { reportNames, runReport } from '@ticketing/analytics/reports';
+import { recountEventMonthSales, reportNames, runReport } from '@ticketing/analytics/reports';
 import { createLogger, createPool, migrate, platformMigrations } from '@ticketing/platform';
 import { createTestDatabase } from '@ticketing/platform/testing';
 import { StackError, runMain } from '../local-stack/errors.js';
@@ -49,10 +49,10 @@ runMain(async () => {
       INSERT INTO analytics.buyer_sales (organization_id, buyer_id, bookings, tickets, first_booking_at, last_booking_at)
       SELECT organization_id, buyer_id, count(*), sum(tickets), min(confirmed_at), max(confirmed_at)
         FROM analytics.sales WHERE cancelled_at IS NULL GROUP BY organization_id, buyer_id`);
+    await recountEventMonthSales(pool);
     // What autovacuum does on a live store: statistics, and the visibility map index-only scans need.
-    await pool.query('VACUUM ANALYZE analytics.sales');
-    await pool.query('VACUUM ANALYZE analytics.event_facts');
-    await pool.query('VACUUM ANALYZE analytics.buyer_sales');
+    for (const table of ['sales', 'event_facts', 'buyer_sales', 'event_month_sales']) await pool.query(`VACUUM ANALYZE analytics.${table}`);
+    const { rows: rollup } = await pool.query<{ n: string }>("SELECT count(*) AS n FROM analytics.event_month_sales WHERE organization_id = 'org-0'");
     const loadSeconds = (performance.now() - started) / 1000;
     const { rows: sizes } = await pool.query<{ organization_id: string; n: string }>(
       "SELECT organization_id, count(*) AS n FROM analytics.sales WHERE organization_id = 'org-0' AND cancelled_at IS NULL GROUP BY 1",
@@ -78,7 +78,7 @@ runMain(async () => {
       process.stderr.write(`${name}: p50 ${p50.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms (${rows} rows)\n`);
     }
     const { rows: plan } = await pool.query<{ 'QUERY PLAN': string }>(
-      `EXPLAIN SELECT city, currency, count(*) FROM analytics.sales WHERE organization_id = 'org-0' AND cancelled_at IS NULL GROUP BY city, currency`,
+      `EXPLAIN SELECT city, currency, sum(bookings) FROM analytics.event_month_sales WHERE organization_id = 'org-0' GROUP BY city, currency`,
     );
     writeBenchmarkSection(
       'analytics-reports',
@@ -94,14 +94,20 @@ ${runs} timed runs after 3 warm-ups, one at a time. Goal: each under ${goalMs} m
 | --- | ---: | ---: | ---: | --- |
 ${lines.join('\n')}
 
-Each reads only its organization's live rows from a partial covering index
-(\`${
+Each reads only its organization's rows of the rollup the stream job keeps with every sale
+(\`analytics.event_month_sales\`: ${Number(rollup[0]?.n ?? 0).toLocaleString('en')} rows of live bookings per event, currency and month
+for this organization; repeat customers read \`analytics.buyer_sales\`); the plan for revenue by city:
+\`${
         plan
-          .find((l) => /Index Only Scan/.test(l['QUERY PLAN']))
+          .find((l) => /Scan/.test(l['QUERY PLAN']))
           ?.['QUERY PLAN'].trim()
           .replace(/^->\s*/, '')
-          .replace(/\s+\(cost.*$/, '') ?? 'see migrations/001_analytics.sql'
-      }\` for revenue by city).
+          .replace(/\s+\(cost.*$/, '') ?? 'see migrations/002_event_month_sales.sql'
+      }\`.
+
+Before the rollup, every report grouped the organization's live bookings per request, from a partial
+covering index each: 115–162 ms p50 and 146–229 ms p95 on this store (top events over the goal in a
+quiet run on 2026-12-02); the repeat-customers report already read its rollup (2 ms).
 
 ${machineLine()}`,
     );

@@ -1,13 +1,14 @@
-import { withTransaction, type Pool } from '@ticketing/platform';
+import type { Pool } from '@ticketing/platform';
 
 /**
- * Partner reports over the analytics store (analytics.sales, one row per
- * booking, analytics.event_facts, and analytics.buyer_sales kept with
- * them): live bookings only (a cancelled booking leaves every report),
- * every booking whether or not its message was late for its window. One row
- * per group and currency; amounts in cents. Each query reads its
- * organization's rows from one partial covering index
- * (migrations/001_analytics.sql).
+ * Partner reports over the analytics store: the rollups the stream job keeps
+ * with every sale it records (analytics.event_month_sales: live bookings per
+ * event, currency and month; analytics.buyer_sales: per buyer) and
+ * analytics.event_facts. Live bookings only (a cancelled booking leaves every
+ * report), every booking whether or not its message was late for its window.
+ * One row per group and currency; amounts in cents. Each query reads its
+ * organization's rollup rows (a few per event and month) from their primary
+ * key, so a report's cost follows the organization's events, not its bookings.
  */
 export const reportNames = ['revenue-by-venue', 'revenue-by-city', 'revenue-by-month', 'repeat-customers', 'top-events'] as const;
 export type ReportName = (typeof reportNames)[number];
@@ -27,26 +28,28 @@ interface ReportQuery {
   ranked?: boolean;
 }
 
-/** Bookings, tickets and revenue of each group; `$1` is the organization. */
-const revenueTotals = 'count(*)::int AS bookings, sum(tickets)::int AS tickets, sum(amount_cents)::bigint AS "revenueCents"';
-const live = 'organization_id = $1 AND cancelled_at IS NULL';
+/** Bookings, tickets and revenue of each group of event_month_sales rows; `$1` is the organization. */
+const revenueTotals = 'sum(bookings)::int AS bookings, sum(tickets)::int AS tickets, sum(revenue_cents)::bigint AS "revenueCents"';
+const ofOrganization = 'FROM analytics.event_month_sales WHERE organization_id = $1';
+/** Groups whose bookings were all cancelled are no part of a report. */
+const live = 'HAVING sum(bookings) > 0';
 
 const queries: Record<ReportName, ReportQuery> = {
   'revenue-by-venue': {
     columns: ['venueId', 'venueName', 'city', 'currency', 'bookings', 'tickets', 'revenueCents'],
     sql: `SELECT t.venue_id AS "venueId", v.venue_name AS "venueName", v.city, t.currency, t.bookings, t.tickets, t."revenueCents"
-            FROM (SELECT venue_id, currency, ${revenueTotals} FROM analytics.sales WHERE ${live} GROUP BY venue_id, currency) t
+            FROM (SELECT venue_id, currency, ${revenueTotals} ${ofOrganization} GROUP BY venue_id, currency ${live}) t
             LEFT JOIN LATERAL (SELECT venue_name, city FROM analytics.event_facts f WHERE f.venue_id = t.venue_id LIMIT 1) v ON true
            ORDER BY t."revenueCents" DESC, t.venue_id, t.currency`,
   },
   'revenue-by-city': {
     columns: ['city', 'currency', 'bookings', 'tickets', 'revenueCents'],
-    sql: `SELECT city, currency, ${revenueTotals} FROM analytics.sales WHERE ${live} GROUP BY city, currency ORDER BY "revenueCents" DESC, city, currency`,
+    sql: `SELECT city, currency, ${revenueTotals} ${ofOrganization} GROUP BY city, currency ${live} ORDER BY "revenueCents" DESC, city, currency`,
   },
   'revenue-by-month': {
     columns: ['month', 'currency', 'bookings', 'tickets', 'revenueCents'],
-    sql: `SELECT to_char(confirmed_month, 'YYYY-MM') AS month, currency, ${revenueTotals}
-            FROM analytics.sales WHERE ${live} GROUP BY confirmed_month, currency ORDER BY month, currency`,
+    sql: `SELECT to_char(month, 'YYYY-MM') AS month, currency, ${revenueTotals}
+            ${ofOrganization} GROUP BY 1, currency ${live} ORDER BY month, currency`,
   },
   'repeat-customers': {
     columns: ['buyerId', 'bookings', 'tickets', 'firstBookingAt', 'lastBookingAt'],
@@ -61,7 +64,7 @@ const queries: Record<ReportName, ReportQuery> = {
     columns: ['eventId', 'title', 'startsAt', 'currency', 'bookings', 'tickets', 'revenueCents'],
     sql: `SELECT t.event_id AS "eventId", f.title, to_char(f.starts_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS "startsAt",
                  t.currency, t.bookings, t.tickets, t."revenueCents"
-            FROM (SELECT event_id, currency, ${revenueTotals} FROM analytics.sales WHERE ${live} GROUP BY event_id, currency
+            FROM (SELECT event_id, currency, ${revenueTotals} ${ofOrganization} GROUP BY event_id, currency ${live}
                   ORDER BY "revenueCents" DESC, event_id, currency LIMIT $2) t
             LEFT JOIN analytics.event_facts f ON f.event_id = t.event_id
            ORDER BY t."revenueCents" DESC, t.event_id, t.currency`,
@@ -69,17 +72,27 @@ const queries: Record<ReportName, ReportQuery> = {
   },
 };
 
+/**
+ * Rebuilds event_month_sales from the per-booking sales (what the stream job
+ * keeps it as, one sale at a time): for a store filled some other way, such as
+ * the benchmark's generated one.
+ */
+export async function recountEventMonthSales(pool: Pool): Promise<void> {
+  await pool.query('TRUNCATE analytics.event_month_sales');
+  await pool.query(
+    `INSERT INTO analytics.event_month_sales (organization_id, event_id, currency, month, venue_id, city, bookings, tickets, revenue_cents)
+     SELECT organization_id, event_id, currency, confirmed_month, min(venue_id::text)::uuid, min(city), count(*), sum(tickets), sum(amount_cents)
+       FROM analytics.sales WHERE organization_id IS NOT NULL AND cancelled_at IS NULL AND confirmed_month IS NOT NULL
+      GROUP BY organization_id, event_id, currency, confirmed_month`,
+  );
+}
+
 /** Most rows of a ranked report (repeat customers, top events). */
 export const defaultReportLimit = 100;
 
 export async function runReport(pool: Pool, name: ReportName, organizationId: string, limit = defaultReportLimit): Promise<Report> {
   const { sql, columns, ranked } = queries[name];
-  const { rows } = await withTransaction(pool, async (tx) => {
-    // A report aggregates up to hundreds of thousands of index entries: room to hash and sort in memory,
-    // and index reads priced as the SSD-backed store serves them.
-    await tx.query("SET LOCAL work_mem = '64MB'; SET LOCAL random_page_cost = 1.1");
-    return tx.query<Record<string, string | number | null>>(sql, ranked ? [organizationId, limit] : [organizationId]);
-  });
+  const { rows } = await pool.query<Record<string, string | number | null>>(sql, ranked ? [organizationId, limit] : [organizationId]);
   // bigint sums arrive as strings; amounts in cents fit a double exactly far beyond any real total.
   const numeric = new Set(['bookings', 'tickets', 'revenueCents']);
   return {

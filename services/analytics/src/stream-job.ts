@@ -67,20 +67,76 @@ async function recordEventFacts(tx: Tx, eventId: string): Promise<boolean> {
   return rows.length > 0;
 }
 
-/** Keeps the per-booking sales fact the reports read (every confirmed or cancelled booking, on time or not). */
+/** What one sale adds to event_month_sales: its group and figures; none unless live (confirmed, not cancelled) and of a known organization. */
+interface SaleContribution {
+  organization_id: string | null;
+  event_id: string;
+  currency: string;
+  month: string | null;
+  venue_id: string | null;
+  city: string | null;
+  amount_cents: string;
+  tickets: number;
+  live: boolean;
+}
+
+const contributionColumns = `organization_id, event_id, currency, to_char(confirmed_month, 'YYYY-MM-DD') AS month, venue_id, city, amount_cents, tickets,
+  (organization_id IS NOT NULL AND cancelled_at IS NULL AND confirmed_month IS NOT NULL) AS live`;
+
+/** Takes a sale's old contribution out of event_month_sales and puts its new one in, as one change per group. */
+async function moveContribution(tx: Tx, before: SaleContribution | undefined, after: SaleContribution): Promise<void> {
+  const deltas = new Map<string, { sale: SaleContribution; bookings: number; tickets: number; cents: bigint }>();
+  const add = (sale: SaleContribution | undefined, sign: 1 | -1) => {
+    if (!sale?.live) return;
+    const key = [sale.organization_id, sale.event_id, sale.currency, sale.month].join('|');
+    const delta = deltas.get(key) ?? { sale, bookings: 0, tickets: 0, cents: 0n };
+    delta.bookings += sign;
+    delta.tickets += sign * sale.tickets;
+    delta.cents += BigInt(sign) * BigInt(sale.amount_cents);
+    deltas.set(key, delta);
+  };
+  add(before, -1);
+  add(after, 1);
+  const changes = [...deltas.values()].filter((d) => d.bookings !== 0 || d.tickets !== 0 || d.cents !== 0n);
+  if (changes.length === 0) return;
+  await tx.query(
+    `INSERT INTO analytics.event_month_sales AS r (organization_id, event_id, currency, month, venue_id, city, bookings, tickets, revenue_cents)
+     SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::date[], $5::uuid[], $6::text[], $7::int[], $8::bigint[], $9::bigint[])
+     ON CONFLICT (organization_id, event_id, currency, month) DO UPDATE
+       SET bookings = r.bookings + EXCLUDED.bookings, tickets = r.tickets + EXCLUDED.tickets, revenue_cents = r.revenue_cents + EXCLUDED.revenue_cents`,
+    [
+      changes.map((d) => d.sale.organization_id),
+      changes.map((d) => d.sale.event_id),
+      changes.map((d) => d.sale.currency),
+      changes.map((d) => d.sale.month),
+      changes.map((d) => d.sale.venue_id),
+      changes.map((d) => d.sale.city),
+      changes.map((d) => d.bookings),
+      changes.map((d) => d.tickets),
+      changes.map((d) => d.cents.toString()),
+    ],
+  );
+}
+
+/** Keeps the per-booking sales fact the reports read (every confirmed or cancelled booking, on time or not) and the rollups made of it. */
 async function recordSale(tx: Tx, message: BookingMessage): Promise<void> {
   if (message.type !== 'booking.confirmed' && message.type !== 'booking.cancelled') return;
   const data = message.data as BookingData;
   const confirmed = message.type === 'booking.confirmed';
+  // One booking's messages are counted one at a time, also by two replicas during a rebalance (a row lock
+  // cannot wait for a row not inserted yet); then what the sale counted in event_month_sales before this
+  // message is read after the lock (a statement of its own: its snapshot must follow the lock) and taken back below.
+  await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`analytics.sale:${data.bookingId}`]);
+  const before = await tx.query<SaleContribution>(`SELECT ${contributionColumns} FROM analytics.sales WHERE booking_id = $1`, [data.bookingId]);
   // A cancellation read before its confirmation (another replay order) inserts the row already cancelled.
-  const { rows } = await tx.query<{ organization_id: string | null; buyer_id: string }>(
+  const { rows } = await tx.query<{ organization_id: string | null; buyer_id: string } & SaleContribution>(
     `INSERT INTO analytics.sales (booking_id, event_id, organization_id, venue_id, city, buyer_id, currency, amount_cents, tickets, confirmed_at, cancelled_at)
      SELECT $1, $2, f.organization_id, f.venue_id, f.city, $3, $4, $5, $6, $7, $8
        FROM (SELECT 1) one LEFT JOIN analytics.event_facts f ON f.event_id = $2
      ON CONFLICT (booking_id) DO UPDATE SET
        confirmed_at = coalesce(EXCLUDED.confirmed_at, analytics.sales.confirmed_at),
        cancelled_at = coalesce(EXCLUDED.cancelled_at, analytics.sales.cancelled_at)
-     RETURNING organization_id, buyer_id`,
+     RETURNING buyer_id, ${contributionColumns}`,
     [
       data.bookingId,
       message.eventId,
@@ -93,6 +149,7 @@ async function recordSale(tx: Tx, message: BookingMessage): Promise<void> {
     ],
   );
   const sale = rows[0]!;
+  await moveContribution(tx, before.rows[0], sale);
   if (sale.organization_id === null) return;
   // Replicas count different partitions, so two bookings of one buyer can be
   // counted at once: without this lock each recount misses the other's
