@@ -3,7 +3,7 @@
  * machine: a virtualenv per tool under the git-ignored .local/, the pinned
  * version from PyPI through pip. Later runs find it at once.
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -31,6 +31,8 @@ const markerOf = (tool: PythonTool) => join(venvOf(tool), `.installed-${tool.ver
 /** Waits for the install lock: test files run in parallel and may all need the tool. */
 async function lockInstall(tool: PythonTool, timeoutMs: number) {
   const deadline = Date.now() + timeoutMs;
+  // The lock file lives beside the venv, in .local/, which a fresh clone does not have yet.
+  mkdirSync(localDir, { recursive: true });
   for (;;) {
     try {
       return acquireLock(`${venvOf(tool)}.lock`, `an install of ${tool.package}`);
