@@ -174,7 +174,11 @@ export async function runLocal(scenario: Scenario, target: EngineTarget, options
       let fired = 0;
       await new Promise<void>((resolve) => {
         const tick = setInterval(() => {
-          const due = Math.floor(arrivalsBy(profile.startRate, profile.stages, Math.min(elapsed(), totalSeconds!)));
+          // One reading of the clock per tick: with two, a tick just before the end could stop the
+          // scheduler without starting the arrivals due in its last instant.
+          const now = elapsed();
+          // (The epsilon: an integral that should be whole, 75, may come out as 74.99999999.)
+          const due = Math.floor(arrivalsBy(profile.startRate, profile.stages, Math.min(now, totalSeconds!)) + 1e-9);
           for (; fired < due; fired += 1) {
             if (!mayStart()) break;
             if (free === 0) {
@@ -184,7 +188,7 @@ export async function runLocal(scenario: Scenario, target: EngineTarget, options
             free -= 1;
             track(iterate().finally(() => (free += 1)));
           }
-          if (!mayStart() || elapsed() >= totalSeconds!) {
+          if (!mayStart() || now >= totalSeconds!) {
             clearInterval(tick);
             resolve();
           }
