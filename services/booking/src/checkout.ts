@@ -5,7 +5,7 @@ import { viewBooking, type BookingRow, type BookingView } from './bookings.js';
 import { endHold, extendForCheckout, loadHoldView, lockHold, type HoldDeps, type HoldView, type LockedHold } from './holds.js';
 import { eventIsCancelled } from './catalog-reader.js';
 import { seatIsFree } from './inventory.js';
-import type { Outbox } from './messages.js';
+import { outboxInsert, type Outbox } from './messages.js';
 import { PaymentTimeoutError, type PaymentProvider } from './payment-provider.js';
 import { completeRefunds, markRefundPending } from './refunds.js';
 import { named } from './statements.js';
@@ -197,12 +197,42 @@ export async function resolveAbandonedPaymentOf(deps: CheckoutDeps, holdId: stri
  * Idempotent: a verdict for a settled payment returns the earlier settlement.
  */
 export async function settlePayment(deps: CheckoutDeps, paymentId: string, verdict: 'approved' | 'declined' | 'timed_out'): Promise<Settlement> {
+  try {
+    return await settleOnce(deps, paymentId, verdict, { gaSection: false });
+  } catch (error) {
+    if (!(error instanceof NeedsSectionLock)) throw error;
+    return settleOnce(deps, paymentId, verdict, {});
+  }
+}
+
+/**
+ * Thrown (rolling the transaction back before it wrote anything) when a GA settlement locked
+ * without its section's row must give places back or count them: it runs again with the row
+ * locked first, in the standard lock order.
+ */
+class NeedsSectionLock extends Error {}
+
+/**
+ * One settlement transaction. The approval of an active GA hold only moves its places from held
+ * to sold, so its section's row (which every hold and sale of the section queues on) is first
+ * locked by the sale's own write, just before COMMIT; the rarer outcomes need it locked first.
+ */
+async function settleOnce(
+  deps: CheckoutDeps,
+  paymentId: string,
+  verdict: 'approved' | 'declined' | 'timed_out',
+  lock: { gaSection?: boolean },
+): Promise<Settlement> {
   // `refundDecided`: this transaction decided the refund, so the provider is asked after commit.
   const { settlement, refundDecided } = await withTransaction(deps.pool, async (tx): Promise<{ settlement: Settlement; refundDecided: boolean }> => {
     const settled = (settlement: Settlement) => ({ settlement, refundDecided: false });
-    const peek = await tx.query<{ hold_id: string }>(named('settled', 'SELECT hold_id FROM booking.payments WHERE id = $1'), [paymentId]);
-    if (!peek.rows[0]) throw problems.notFound(`payment ${paymentId}`);
-    const locked = (await lockHold(tx, peek.rows[0].hold_id))!;
+    const peek = await tx.query<{ hold_id: string; event_id: string; ga_section_id: string | null }>(
+      named('settled', 'SELECT p.hold_id, h.event_id, h.ga_section_id FROM booking.payments p JOIN booking.holds h ON h.id = p.hold_id WHERE p.id = $1'),
+      [paymentId],
+    );
+    const found = peek.rows[0];
+    if (!found) throw problems.notFound(`payment ${paymentId}`);
+    const locked = (await lockHold(tx, found.hold_id, { ...lock, known: found }))!;
     const { rows } = await tx.query<PaymentRow>(named('locked', 'SELECT * FROM booking.payments WHERE id = $1 FOR UPDATE'), [paymentId]);
     const payment = rows[0]!;
 
@@ -212,14 +242,18 @@ export async function settlePayment(deps: CheckoutDeps, paymentId: string, verdi
     }
     if (payment.status === 'refunded' || payment.status === 'refund_pending') return settled({ kind: 'refunded', paymentId, reason: 'refunded_earlier' });
 
+    const { hold } = locked;
+    const withoutSection = hold.ga_section_id !== null && !locked.ga;
     if (verdict !== 'approved') {
       // A late decline/timeout for a payment already failed changes nothing.
       if (payment.status !== 'pending') return settled({ kind: 'failed', paymentId, status: payment.status as 'declined' | 'timed_out' });
+      if (withoutSection && hold.status === 'active') throw new NeedsSectionLock();
       await tx.query(named('locked-3', 'UPDATE booking.payments SET status = $2, updated_at = now() WHERE id = $1'), [paymentId, verdict]);
       await endHold(tx, deps.outbox, locked, 'released', verdict === 'declined' ? 'payment_declined' : 'payment_timeout');
       return settled({ kind: 'failed', paymentId, status: verdict });
     }
     // Approved: pending, or a late approval after we gave up (declined/timed_out).
+    if (withoutSection && (hold.status !== 'active' || hold.lapsed)) throw new NeedsSectionLock();
     const settlement = await confirm(tx, deps.outbox, locked, payment);
     return { settlement, refundDecided: settlement.kind === 'refunded' };
   });
@@ -232,15 +266,16 @@ async function confirm(tx: Tx, outbox: Outbox, locked: LockedHold, payment: Paym
   const stillOurs = hold.status === 'active';
   let canBook: boolean;
   if (hold.ga_section_id) {
-    const ga = locked.ga!;
-    // An active hold (even lapsed) still counts its places in `held`.
-    canBook = stillOurs || ga.capacity - ga.held - ga.sold >= hold.ga_quantity!;
+    // An active hold (even lapsed) still counts its places in `held`; an ended one's section row is locked.
+    canBook = stillOurs || locked.ga!.capacity - locked.ga!.held - locked.ga!.sold >= hold.ga_quantity!;
   } else {
     canBook = locked.seats.every((seat) => (seat.status === 'held' && seat.hold_id === hold.id) || seatIsFree(seat));
   }
   // An approval for a cancelled event is refunded: nothing may be sold for it.
   const cancelled = await eventIsCancelled(tx, hold.event_id);
   if (!canBook || cancelled) {
+    if (hold.ga_section_id && !locked.ga) throw new NeedsSectionLock(); // its places go back
+
     await markRefundPending(tx, payment.id);
     await endHold(tx, outbox, locked, stillOurs && hold.lapsed && !cancelled ? 'expired' : 'released', cancelled ? 'event_cancelled' : 'seats_lost');
     await outbox.enqueue(tx, 'payment.refunded', hold.event_id, {
@@ -257,9 +292,22 @@ async function confirm(tx: Tx, outbox: Outbox, locked: LockedHold, payment: Paym
   const reference = newBookingReference();
   const reacquired = !stillOurs || hold.lapsed;
   const seatIds = hold.ga_section_id ? [] : locked.seats.map((s) => s.seat_id);
+  const generalAdmission = hold.ga_section_id ? { sectionId: hold.ga_section_id, quantity: hold.ga_quantity! } : null;
+  const confirmed = outbox.compose('booking.confirmed', hold.event_id, {
+    bookingId,
+    bookingReference: reference,
+    holdId: hold.id,
+    buyerId: hold.buyer_id,
+    paymentId: payment.id,
+    seatIds: [...seatIds].sort(),
+    generalAdmission,
+    amount: { cents: payment.amount_cents, currency: payment.currency },
+    reacquired,
+  });
   // Every write of a sale in one round trip: the booking, its seats sold (seats of other lapsed
   // holds taken over) or its GA places moved from held to sold (`fromHeld` is 0 when the hold
-  // ended and they are re-acquired), its lines, the hold converted and the payment approved.
+  // ended and they are re-acquired), its lines, the hold converted, the payment approved and the
+  // message. A GA sale locks its section's row here, so the row stays locked only until COMMIT.
   const inserted = await tx.query<BookingRow>(
     named(
       'confirm',
@@ -277,6 +325,8 @@ async function confirm(tx: Tx, outbox: Outbox, locked: LockedHold, payment: Paym
          UPDATE booking.holds SET status = 'converted', end_reason = 'booked', ended_at = COALESCE(ended_at, now()) WHERE id = $3
        ), approved AS (
          UPDATE booking.payments SET status = 'approved', updated_at = now() WHERE id = $4
+       ), message AS (
+         ${outboxInsert(13)}
        )
        SELECT * FROM booking`,
     ),
@@ -293,19 +343,9 @@ async function confirm(tx: Tx, outbox: Outbox, locked: LockedHold, payment: Paym
       hold.ga_quantity,
       seatIds,
       hold.ga_section_id && stillOurs ? hold.ga_quantity! : 0,
+      ...confirmed.values,
     ],
   );
   const booking = await viewBooking(tx, inserted.rows[0]!, seatIds);
-  await outbox.enqueue(tx, 'booking.confirmed', hold.event_id, {
-    bookingId,
-    bookingReference: reference,
-    holdId: hold.id,
-    buyerId: hold.buyer_id,
-    paymentId: payment.id,
-    seatIds: booking.seatIds,
-    generalAdmission: booking.generalAdmission,
-    amount: booking.amount,
-    reacquired,
-  });
   return { kind: 'confirmed', booking, reacquired };
 }

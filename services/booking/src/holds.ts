@@ -38,6 +38,12 @@ export type HoldRequest = { eventId: string; seatIds: string[] } | { eventId: st
 const holdColumns = `id, event_id, buyer_id, status, end_reason, created_at, expires_at, extended_at,
   amount_cents, currency, ga_section_id, ga_quantity, (status = 'active' AND expires_at <= now()) AS lapsed`;
 
+/** Where a hold's places are: what lockHold() must know before it locks them; never changes. */
+export interface HoldPlaces {
+  event_id: string;
+  ga_section_id: string | null;
+}
+
 /** A hold with its inventory rows, all locked in the standard order. */
 export interface LockedHold {
   hold: HoldRow;
@@ -52,17 +58,22 @@ export interface LockedHold {
  * that changes no places: every hold, checkout and sale of a section queues
  * on that one row, so a transaction that does not need it must not hold it.
  */
-export async function lockHold(tx: Tx, holdId: string, options: { gaSection?: boolean } = {}): Promise<LockedHold | undefined> {
-  const peek = await tx.query<{ event_id: string; ga_section_id: string | null }>(
-    named('lock-hold', 'SELECT event_id, ga_section_id FROM booking.holds WHERE id = $1'),
-    [holdId],
-  );
-  const first = peek.rows[0];
+export async function lockHold(tx: Tx, holdId: string, options: { gaSection?: boolean; known?: HoldPlaces } = {}): Promise<LockedHold | undefined> {
+  const lockHoldRow = async () =>
+    (await tx.query<HoldRow>(named('lock-hold-2', `SELECT ${holdColumns} FROM booking.holds WHERE id = $1 FOR UPDATE`), [holdId])).rows[0];
+  // Without the section's row, nothing needs to be known first: a GA hold has no seats to lock.
+  if (options.gaSection === false && !options.known) {
+    const seats = await lockSeatsOfHold(tx, holdId);
+    const hold = await lockHoldRow();
+    return hold && { hold, seats, ga: undefined };
+  }
+  const first =
+    options.known ?? (await tx.query<HoldPlaces>(named('lock-hold', 'SELECT event_id, ga_section_id FROM booking.holds WHERE id = $1'), [holdId])).rows[0];
   if (!first) return undefined;
   const ga = first.ga_section_id && options.gaSection !== false ? await lockGa(tx, first.event_id, first.ga_section_id) : undefined;
   const seats = first.ga_section_id ? [] : await lockSeatsOfHold(tx, holdId);
-  const { rows } = await tx.query<HoldRow>(named('lock-hold-2', `SELECT ${holdColumns} FROM booking.holds WHERE id = $1 FOR UPDATE`), [holdId]);
-  return { hold: rows[0]!, seats, ga };
+  const hold = await lockHoldRow();
+  return hold && { hold, seats, ga };
 }
 
 async function seatIdsOfHold(db: Pool | Tx, holdId: string): Promise<string[]> {

@@ -15,20 +15,31 @@ export interface Outbox {
   readonly topic: string;
   /** Writes a message keyed by `eventId` inside the caller's transaction. */
   enqueue<T extends BookingMessageType>(tx: Tx, type: T, eventId: string, data: BookingMessageData<T>): Promise<BookingMessage<T>>;
+  /**
+   * A message and its outbox row's values, for a statement that writes the row itself with
+   * outboxInsert(): one round trip less on a hot path.
+   */
+  compose<T extends BookingMessageType>(type: T, eventId: string, data: BookingMessageData<T>): { message: BookingMessage<T>; values: OutboxValues };
 }
 
+/** message_id, topic, message_key, type, payload (JSON). */
+export type OutboxValues = [string, string, string, string, string];
+
+/** Inserts one outbox row from five parameters starting at `$first`, in the order of OutboxValues. */
+export const outboxInsert = (first: number) =>
+  `INSERT INTO booking.outbox (message_id, topic, message_key, type, payload) VALUES ($${first}, $${first + 1}, $${first + 2}, $${first + 3}, $${first + 4}::jsonb)`;
+
 export function createOutbox(topic: string): Outbox {
+  const compose: Outbox['compose'] = (type, eventId, data) => {
+    const message: BookingMessage<typeof type> = { id: randomUUID(), type, schemaVersion, occurredAt: new Date().toISOString(), eventId, data };
+    return { message, values: [message.id, topic, eventId, type, JSON.stringify(message)] };
+  };
   return {
     topic,
+    compose,
     async enqueue(tx, type, eventId, data) {
-      const message: BookingMessage<typeof type> = { id: randomUUID(), type, schemaVersion, occurredAt: new Date().toISOString(), eventId, data };
-      await tx.query(named('create-outbox', `INSERT INTO booking.outbox (message_id, topic, message_key, type, payload) VALUES ($1, $2, $3, $4, $5::jsonb)`), [
-        message.id,
-        topic,
-        eventId,
-        type,
-        JSON.stringify(message),
-      ]);
+      const { message, values } = compose(type, eventId, data);
+      await tx.query(named('create-outbox', outboxInsert(1)), values);
       return message;
     },
   };

@@ -3,7 +3,7 @@ import { createHmac } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { holdDeps } from '../src/app.js';
 import { bookingReferencePattern } from '../src/booking-reference.js';
-import type { CheckoutDeps } from '../src/checkout.js';
+import { settlePayment, type CheckoutDeps } from '../src/checkout.js';
 import { createSimulatedPaymentProvider } from '../src/payment-provider.js';
 import { reconcilePayments } from '../src/reconciler.js';
 import { retryPendingRefunds } from '../src/refunds.js';
@@ -205,6 +205,36 @@ describe('checkout and bookings', () => {
 
   /** The service's own checkout dependencies, with the test's provider. */
   const deps = (): CheckoutDeps => ({ pool: h.service.context.requirePool(), ...holdDeps(h.service.context.config), provider, paymentTimeoutMs: 300 });
+
+  test('general admission: a settlement that gives places back or counts them runs with the section locked first', async () => {
+    const event = await seedEvent(h.pool, { seats: 1, gaCapacity: 5 });
+    const places = async () => (await assertInventoryInvariants(h.pool, event.eventId)).ga.map((g) => [g.held, g.sold]);
+    // Declined: the hold's places go back.
+    const declined = await holdGa(event.eventId, event.gaSectionId, 2);
+    const declinedPayment = await orphanPayment(declined.body.id, 'pm_card_declined', 0);
+    assert.deepEqual(await settlePayment(deps(), declinedPayment, 'declined'), { kind: 'failed', paymentId: declinedPayment, status: 'declined' });
+    assert.deepEqual(await places(), [[0, 0]]);
+    // Approved after the hold lapsed: sold from what it still held.
+    const lapsed = await holdGa(event.eventId, event.gaSectionId, 2);
+    const lapsedPayment = await orphanPayment(lapsed.body.id, 'pm_card_approved', 0);
+    await lapseHolds(h.pool, { holdId: lapsed.body.id });
+    const late = await settlePayment(deps(), lapsedPayment, 'approved');
+    assert.equal(late.kind, 'confirmed');
+    assert.equal(late.kind === 'confirmed' && late.reacquired, true);
+    assert.deepEqual(await places(), [[0, 2]]);
+    // Approved while active: places move from held to sold, and the message is written with the sale.
+    const active = await holdGa(event.eventId, event.gaSectionId, 3);
+    const activePayment = await orphanPayment(active.body.id, 'pm_card_approved', 0);
+    const sold = await settlePayment(deps(), activePayment, 'approved');
+    assert.equal(sold.kind, 'confirmed');
+    assert.deepEqual(await places(), [[0, 5]]);
+    const { rows } = await h.pool.query(`SELECT payload FROM booking.outbox WHERE type = 'booking.confirmed' AND payload->'data'->>'paymentId' = $1`, [
+      activePayment,
+    ]);
+    assert.equal(rows.length, 1);
+    assert.deepEqual(rows[0].payload.data.generalAdmission, { sectionId: event.gaSectionId, quantity: 3 });
+    assert.equal(rows[0].payload.data.bookingReference, sold.kind === 'confirmed' && sold.booking.reference);
+  });
 
   /** Writes a pending payment as a checkout killed right after its first transaction leaves it, `ageSeconds` old. */
   async function orphanPayment(holdId: string, method: string, ageSeconds = 3600): Promise<string> {
