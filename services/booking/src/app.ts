@@ -123,10 +123,10 @@ export function createBookingDefinition(options: BookingOptions = {}): ServiceDe
       });
       const availabilityHub = startAvailabilityHub({
         pool,
-        databaseUrl: config.string('DATABASE_URL'),
         streams: ctx.eventStreams,
         logger: ctx.logger,
         maxStreams: config.integer('AVAILABILITY_STREAMS_MAX'),
+        intervalMs: config.integer('AVAILABILITY_STREAM_INTERVAL_MS'),
       });
       ctx.onShutdown(() => relay.stop());
       ctx.onShutdown(() => sweeper.stop());

@@ -2,25 +2,22 @@
  * Live availability: Server-Sent Events of one event's seats and
  * general-admission places, for seat maps that change while a buyer looks.
  *
- * How a change made on any replica reaches streams on every replica: a
- * trigger on the inventory tables NOTIFYs channel `booking_availability` with
- * the event id inside the writing transaction (migration 003), so the message
- * exists exactly when the change has committed. Every replica LISTENs on one
- * connection of its own. Per event it then reads availability once (not once
- * per client), diffs it against what its streams were last sent, and sends
- * only the seats that changed. Chosen over a Kafka consumer per replica: no
- * consumer group per pod to create and rebalance, no relay delay, and nothing
- * can be announced that was rolled back; the database is already every
- * replica's source of truth. A dropped LISTEN connection is re-opened and
- * every watched event re-read, so nothing missed while it was down stays stale.
+ * How a change made on any replica reaches streams on every replica: each
+ * replica reads the availability of every event it has streams open for once
+ * per interval (setting AVAILABILITY_STREAM_INTERVAL_MS; not once per client),
+ * diffs it against what its streams were last sent, and sends only the seats
+ * that changed. Reading committed state covers every writer (holds, checkout,
+ * the sweeper, cancellations, catalog changes, an operator's SQL), announces
+ * nothing that was rolled back, and costs a bounded number of reads per event
+ * however busy the onsale. Chosen over NOTIFY from the writing transactions
+ * (the first design): PostgreSQL serializes the commits of every transaction
+ * that notifies on one cluster-wide lock held through the commit's WAL flush,
+ * so every hold and sale queued behind the one before it (docs/benchmarks.md).
  */
-import pg from 'pg';
 import type { Request, Response } from 'express';
 import { problems, type Logger, type Pool } from '@ticketing/platform';
 import type { EventStream, EventStreams } from '@ticketing/platform/sse';
 import { readAvailability, type Availability } from './availability.js';
-
-export const availabilityChannel = 'booking_availability';
 
 /** What a stream is sent after its first `snapshot`: only what changed. */
 export interface AvailabilityChanges {
@@ -35,9 +32,8 @@ interface Watched {
   last: Availability | undefined;
   /** The first read (before any stream is opened), shared by concurrent first subscribers. */
   ready: Promise<void>;
+  /** A read is under way: the next interval skips this event rather than queue another. */
   reading: boolean;
-  /** A notification arrived during a read: read again when it is done. */
-  again: boolean;
 }
 
 export interface AvailabilityHub {
@@ -62,79 +58,39 @@ export function diffAvailability(before: Availability, after: Availability): Ava
 
 export function startAvailabilityHub(options: {
   pool: Pool;
-  databaseUrl: string;
   streams: EventStreams;
   logger: Logger;
   maxStreams: number;
-  /** Delay before re-opening a lost LISTEN connection. @default 1000 */
-  reconnectMs?: number;
+  /** How often each watched event is read again. */
+  intervalMs: number;
 }): AvailabilityHub {
   const { pool, streams, logger } = options;
   const watched = new Map<string, Watched>();
   let open = 0;
-  let stopped = false;
-  let listener: pg.Client | undefined;
-  let reconnectTimer: ReturnType<typeof setTimeout> | undefined;
 
   async function refresh(eventId: string, w: Watched): Promise<void> {
-    if (w.reading) {
-      w.again = true;
-      return;
-    }
+    if (w.reading) return;
     w.reading = true;
     try {
-      do {
-        w.again = false;
-        const next = await readAvailability(pool, eventId);
-        if (w.last) {
-          const changes = diffAvailability(w.last, next);
-          if (changes.seats.length > 0 || changes.generalAdmission.length > 0) for (const stream of w.streams) stream.send('changes', changes);
-        }
-        w.last = next;
-      } while (w.again && !stopped);
+      const next = await readAvailability(pool, eventId);
+      if (w.last) {
+        const changes = diffAvailability(w.last, next);
+        if (changes.seats.length > 0 || changes.generalAdmission.length > 0) for (const stream of w.streams) stream.send('changes', changes);
+      }
+      w.last = next;
     } finally {
       w.reading = false;
     }
   }
 
-  const refreshLogged = (eventId: string, w: Watched) =>
-    refresh(eventId, w).catch((error: unknown) => logger.warn('availability refresh failed', { eventId, error: (error as Error).message }));
-
-  async function listen(): Promise<void> {
-    const client = new pg.Client({ connectionString: options.databaseUrl, application_name: 'booking-availability-listener' });
-    const lost = (why: string) => {
-      if (listener !== client) return;
-      listener = undefined;
-      client.removeAllListeners('notification');
-      void client.end().catch(() => undefined);
-      if (stopped) return;
-      logger.warn('availability listener lost; reconnecting', { why });
-      reconnectTimer = setTimeout(() => void connect(), options.reconnectMs ?? 1_000);
-    };
-    client.on('error', (error) => lost(error.message));
-    client.on('end', () => lost('connection ended'));
-    client.on('notification', (message) => {
-      const eventId = message.payload;
-      const w = eventId ? watched.get(eventId) : undefined;
-      if (eventId && w) void refreshLogged(eventId, w);
-    });
-    await client.connect();
-    await client.query(`LISTEN ${availabilityChannel}`);
-    listener = client;
-    // Changes made while no connection listened: re-read everything watched.
-    for (const [eventId, w] of watched) void refreshLogged(eventId, w);
-  }
-
-  async function connect(): Promise<void> {
-    try {
-      await listen();
-    } catch (error) {
-      if (stopped) return;
-      logger.warn('availability listener could not connect; retrying', { error: (error as Error).message });
-      reconnectTimer = setTimeout(() => void connect(), options.reconnectMs ?? 1_000);
+  const poll = setInterval(() => {
+    for (const [eventId, w] of watched) {
+      // Before its first read has answered, an event has nothing to diff against.
+      if (!w.last) continue;
+      refresh(eventId, w).catch((error: unknown) => logger.warn('availability refresh failed', { eventId, error: (error as Error).message }));
     }
-  }
-  void connect();
+  }, options.intervalMs);
+  poll.unref();
 
   return {
     get watchedEvents() {
@@ -144,7 +100,7 @@ export function startAvailabilityHub(options: {
       if (open >= options.maxStreams) throw problems.unavailable('this replica has as many live availability streams open as it may', 5, 'streams-exhausted');
       let w = watched.get(eventId);
       if (!w) {
-        const created: Watched = { streams: new Set(), last: undefined, ready: Promise.resolve(), reading: false, again: false };
+        const created: Watched = { streams: new Set(), last: undefined, ready: Promise.resolve(), reading: false };
         created.ready = refresh(eventId, created);
         watched.set(eventId, created);
         w = created;
@@ -164,11 +120,7 @@ export function startAvailabilityHub(options: {
       });
     },
     async stop() {
-      stopped = true;
-      clearTimeout(reconnectTimer);
-      const client = listener;
-      listener = undefined;
-      await client?.end().catch(() => undefined);
+      clearInterval(poll);
     },
   };
 }

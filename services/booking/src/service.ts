@@ -73,6 +73,13 @@ export const bookingService = {
       service: 'waiting-room',
     },
     integerSetting(
+      'AVAILABILITY_STREAM_INTERVAL_MS',
+      'How often a replica reads again the availability of each event it has live streams open for, and sends them what changed (one read per event, however many streams).',
+      500,
+      50,
+      10000,
+    ),
+    integerSetting(
       'AVAILABILITY_STREAMS_MAX',
       'Most live availability streams (GET /events/{eventId}/availability/stream) one replica keeps open; past it new ones get 503 with Retry-After.',
       5000,
