@@ -17,7 +17,7 @@
 import type { Request, Response } from 'express';
 import { problems, type Logger, type Pool } from '@ticketing/platform';
 import type { EventStream, EventStreams } from '@ticketing/platform/sse';
-import { readAvailability, type Availability } from './availability.js';
+import { readAvailability, type Availability, type Layout } from './availability.js';
 
 /** What a stream is sent after its first `snapshot`: only what changed. */
 export interface AvailabilityChanges {
@@ -30,6 +30,8 @@ interface Watched {
   streams: Set<EventStream>;
   /** What every stream of this event was last sent. */
   last: Availability | undefined;
+  /** The seat layout of the last read: later reads fetch only statuses while it fits. */
+  layout: Layout | undefined;
   /** The first read (before any stream is opened), shared by concurrent first subscribers. */
   ready: Promise<void>;
   /** A read is under way: the next interval skips this event rather than queue another. */
@@ -72,7 +74,8 @@ export function startAvailabilityHub(options: {
     if (w.reading) return;
     w.reading = true;
     try {
-      const next = await readAvailability(pool, eventId);
+      const { availability: next, layout } = await readAvailability(pool, eventId, w.layout);
+      w.layout = layout;
       if (w.last) {
         const changes = diffAvailability(w.last, next);
         if (changes.seats.length > 0 || changes.generalAdmission.length > 0) for (const stream of w.streams) stream.send('changes', changes);
@@ -100,7 +103,7 @@ export function startAvailabilityHub(options: {
       if (open >= options.maxStreams) throw problems.unavailable('this replica has as many live availability streams open as it may', 5, 'streams-exhausted');
       let w = watched.get(eventId);
       if (!w) {
-        const created: Watched = { streams: new Set(), last: undefined, ready: Promise.resolve(), reading: false };
+        const created: Watched = { streams: new Set(), last: undefined, layout: undefined, ready: Promise.resolve(), reading: false };
         created.ready = refresh(eventId, created);
         watched.set(eventId, created);
         w = created;

@@ -29,7 +29,7 @@ export interface SeatGroup {
   seatIds: string[];
 }
 
-interface Layout {
+export interface Layout {
   /** Changes whenever the seats or their grouping do; compact answers name it. */
   version: string;
   groups: SeatGroup[];
@@ -158,9 +158,14 @@ export interface Availability {
   generalAdmission: GaAvailability[];
 }
 
-/** The availability as it is now, read straight from the database (no cache): for change feeds that diff it. */
-export async function readAvailability(pool: Pool, eventId: string): Promise<Availability> {
-  return encodeAvailability(await readSnapshot(pool, eventId, undefined), 'full') as Availability;
+/**
+ * The availability as it is now, read straight from the database (no cache):
+ * for change feeds that diff it. `known` is the layout an earlier read
+ * returned: while it still fits, only the statuses are read (one statement).
+ */
+export async function readAvailability(pool: Pool, eventId: string, known?: Layout): Promise<{ availability: Availability; layout: Layout }> {
+  const snapshot = await readSnapshot(pool, eventId, known);
+  return { availability: encodeAvailability(snapshot, 'full') as Availability, layout: snapshot.layout };
 }
 
 interface Entry {
