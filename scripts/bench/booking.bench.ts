@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { migrateSchemaOf, seedEvent, type SeededEvent } from '@ticketing/testing';
 import { waitingRoomDefinition } from '@ticketing/waiting-room/app';
+import { simulatedProviderLatencyMs } from '@ticketing/booking/payment-provider';
 import { bookingService } from '@ticketing/booking/service';
 import { StackError, runMain } from '../local-stack/errors.js';
 import { repoRoot } from '../local-stack/paths.js';
@@ -202,6 +203,7 @@ runMain(async () => {
         sectionId: flow.name === 'GA' ? ga.gaSectionId : undefined,
         seatTable,
         seatSequence,
+        providerPauseMs: simulatedProviderLatencyMs,
       });
       statementsOfOne += `${flow.name}: ${replay.statements}; `;
       const baseline: Measured[] = [];
@@ -286,9 +288,14 @@ What the busiest row of each flow shows:
 
 ${readings.join('\n')}
 
-Before and after, seats through the API (same benchmark, same machine, quiet, 8 / 16 / 32 buyers): 89–116 bookings/s = 0.20–0.37× pgbench with the buyers' HTTP client in the services' thread, where it took about a quarter of that thread's CPU and PostgreSQL's CPU was read by scanning every process in /proc ten times a second on that same thread; the rows above run the buyers in a worker thread and read only PostgreSQL's own processes, and verified tokens are remembered (an EdDSA check per request saved). With one replica the services' thread now uses about 60 % of one core and 14–18 % of the machine idles: a booking is 27 statements in three transactions, each round trip waited for in turn, so no single resource is full; a second replica fills the machine (0.42× at 32 buyers). The CPU per booking in the reading above (the API's against pgbench's) caps the ratio on this machine at about 0.44×: reaching 0.5× needs fewer round trips per booking, not a faster thread.
+**What changed, and what each change did** (this benchmark, 8 / 16 / 32 buyers, one booking replica unless said; the machine it ran on changed on 2026-12-02 from an AMD EPYC to the Intel Xeon above, so compare figures within one item):
 
-Before and after, GA through the API (same benchmark, same machine, 2026-12-02, 8 / 16 / 32 buyers): 56 / 71 / 69 bookings/s (p95 210 / 403 / 1016 ms) while a GA checkout's first transaction also locked the section's row; 110 / 95 / 92 (p95 108 / 339 / 854 ms) once it did not (552c579); the rows above add the hold claiming its places and writing itself in one statement (b9aad1c), no gain beyond run-to-run noise: the sale still locks the row for its whole transaction, and pgbench on the same statements queues on it too (the lock waits above), so counter slices claimed with SKIP LOCKED are the next step. Those earlier runs' GA pgbench column is not comparable: the replay then drew a new section id per transaction, so it never touched the section's row.
+- *Buyers off the services' thread* (AMD): 89–116 bookings/s = 0.20–0.37× with the buyers' HTTP client in the services' thread (about a quarter of its CPU) and PostgreSQL's CPU read by scanning every process in /proc on that same thread; after, buyers in a worker thread, only PostgreSQL's processes read, verified tokens remembered (an EdDSA check per request saved): 79–141 bookings/s, 0.19–0.37×; a second replica 0.25–0.42×.
+- *Fewer round trips* (Intel, 0adae89): a sale writes its \`booking.confirmed\` message in its own statement, a settlement finds its hold's places in one join, checkout locks a hold without looking it up first: seats 27 → 24 statements, GA 25 → 22; 121 / 165 / 170 bookings/s (0.26 / 0.39 / 0.46×; pgbench 468 / 417 / 367).
+- *No NOTIFY in the writing transactions* (Intel, 474c4be): the live-availability trigger NOTIFYed inside every hold and sale, and PostgreSQL serializes the commits of notifying transactions on one cluster-wide lock held through the WAL flush: 64 % of the API's and 93 % of pgbench's active sessions waited on it (\`Lock:object\`) at 32 clients. Streams now read the events they show twice a second instead. Seats 149 / 199 / 219 bookings/s (+23–29 %; p95 185 ms at 32 buyers, was 232); pgbench on the same statements gained more (676 / 664 / 548), so the ratio fell to 0.22 / 0.30 / 0.40×. GA 177 / 182 / 161 (was 164 / 154 / 161).
+- *The baseline waits for the payment provider too* (this version): the API waits for the simulated provider (${simulatedProviderLatencyMs} ms) between the payment's commit and its settlement; the replay now pauses as long at the same place (\`\\sleep\`), so both run the same booking. Before, pgbench skipped that wait, which at 8 and 16 clients (not yet CPU-bound) counted as the API's overhead.
+
+What limits it now: at the most buyers, the machine's CPU (both cores; what idles is the one node thread's and PostgreSQL's turns not overlapping). Through the API a booking costs about twice the CPU it costs under pgbench (the reading above), a third of the services' thread's share of it in the kernel's loopback TCP writes of its 24 statements (\`--cpu-prof\`: 25 % of the thread's busy time in \`writev\`), then HTTP parsing and answering, Kafka produce requests, and node-postgres parsing rows. So on two cores the ratio is highest while the CPU has room (the fewest buyers) and falls as the CPU fills, towards the bound in the reading above; a second replica adds CPU per booking more than bookings. GA's remaining limit is the section row every hold and sale updates (\`Lock:transactionid\`, in pgbench too).
 
 ![booking curve](benchmarks/booking.png)`,
     );

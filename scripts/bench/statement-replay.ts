@@ -57,7 +57,15 @@ const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  */
 export function pgbenchReplay(
   recorded: readonly RecordedStatement[],
-  options: { seatId?: string | undefined; eventId: string; sectionId?: string; seatTable: string; seatSequence: string },
+  options: {
+    seatId?: string | undefined;
+    eventId: string;
+    sectionId?: string;
+    seatTable: string;
+    seatSequence: string;
+    /** Paused after the transaction that records a pending payment, where the API waits for the payment provider's answer. @default 0 */
+    providerPauseMs?: number;
+  },
 ): PgbenchReplay {
   const fresh = new Map<string, string>(); // recorded value → variable made per transaction
   const defines: Record<string, string> = {};
@@ -83,6 +91,7 @@ export function pgbenchReplay(
     return name;
   };
   const lines: string[] = [];
+  let paymentRecorded = false;
   for (const { text, values } of recorded.filter((s) => !background.test(s.text))) {
     const names = values.map(variableFor);
     // $10 before $1: replace the longest placeholders first.
@@ -94,11 +103,20 @@ export function pgbenchReplay(
         return name === null || name === undefined ? 'NULL' : `:${name}`;
       });
     lines.push(`${sql};`);
+    if (/^INSERT INTO booking\.payments\b/.test(sql)) paymentRecorded = true;
+    if (paymentRecorded && sql === 'COMMIT' && options.providerPauseMs) {
+      lines.push(`\\sleep ${options.providerPauseMs} ms`);
+      paymentRecorded = false;
+    }
   }
   if (!options.seatId) generated.splice(0, 2); // general admission: no seat to draw
   // The sequence in an uncorrelated subquery: drawn once per transaction, not once per row scanned.
   const next = options.seatId
     ? ` FROM (SELECT seat_id::text AS seat FROM ${options.seatTable} WHERE n = (SELECT nextval('${options.seatSequence}'))) AS next`
     : '';
-  return { script: `SELECT ${generated.join(', ')}${next} \\gset\n${lines.join('\n')}\n`, defines, statements: lines.length };
+  return {
+    script: `SELECT ${generated.join(', ')}${next} \\gset\n${lines.join('\n')}\n`,
+    defines,
+    statements: lines.filter((line) => !line.startsWith('\\')).length,
+  };
 }

@@ -40,8 +40,11 @@ export interface SimulatedPaymentProvider extends PaymentProvider {
   complete(paymentId: string, outcome: 'approved' | 'declined'): void;
 }
 
+/** How long the simulated provider takes to answer a charge, by default. */
+export const simulatedProviderLatencyMs = 20;
+
 export function createSimulatedPaymentProvider(options: { latencyMs?: number } = {}): SimulatedPaymentProvider {
-  const latencyMs = options.latencyMs ?? 20;
+  const latencyMs = options.latencyMs ?? simulatedProviderLatencyMs;
   const refunds: string[] = [];
   // What it charged, by payment id, as a real provider's ledger remembers.
   const charges = new Map<string, ChargeOutcome>();
