@@ -1,6 +1,6 @@
 import { problems, type Pool, type Principal, type Tx } from '@ticketing/platform';
 import { eventHasStarted, eventOwnerOf } from './catalog-reader.js';
-import { lockGa, lockSeatsOfBookings, returnSoldGaPlaces, returnSoldSeats } from './inventory.js';
+import { generalAdmissionOf, lockGa, lockSeatsOfBookings, returnSoldGaPlaces, returnSoldSeats } from './inventory.js';
 import type { Outbox } from './messages.js';
 import { markRefundPending } from './refunds.js';
 import { named } from './statements.js';
@@ -79,7 +79,7 @@ export async function viewBooking(db: Pool | Tx, booking: BookingRow, knownSeatI
     eventId: booking.event_id,
     status: booking.status,
     seatIds,
-    generalAdmission: booking.ga_section_id ? { sectionId: booking.ga_section_id, quantity: booking.ga_quantity! } : null,
+    generalAdmission: generalAdmissionOf(booking),
     amount: { cents: booking.amount_cents, currency: booking.currency },
     createdAt: booking.created_at.toISOString(),
     cancelledAt: booking.cancelled_at?.toISOString() ?? null,

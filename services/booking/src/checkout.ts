@@ -4,7 +4,7 @@ import { newBookingReference } from './booking-reference.js';
 import { viewBooking, type BookingRow, type BookingView } from './bookings.js';
 import { endHold, extendForCheckout, loadHoldView, lockHold, type HoldDeps, type HoldView, type LockedHold } from './holds.js';
 import { eventIsCancelled } from './catalog-reader.js';
-import { seatIsFree } from './inventory.js';
+import { generalAdmissionOf, seatIsFree } from './inventory.js';
 import { outboxInsert, type Outbox } from './messages.js';
 import { PaymentTimeoutError, type PaymentProvider } from './payment-provider.js';
 import { completeRefunds, markRefundPending } from './refunds.js';
@@ -275,7 +275,6 @@ async function confirm(tx: Tx, outbox: Outbox, locked: LockedHold, payment: Paym
   const cancelled = await eventIsCancelled(tx, hold.event_id);
   if (!canBook || cancelled) {
     if (hold.ga_section_id && !locked.ga) throw new NeedsSectionLock(); // its places go back
-
     await markRefundPending(tx, payment.id);
     await endHold(tx, outbox, locked, stillOurs && hold.lapsed && !cancelled ? 'expired' : 'released', cancelled ? 'event_cancelled' : 'seats_lost');
     await outbox.enqueue(tx, 'payment.refunded', hold.event_id, {
@@ -292,7 +291,7 @@ async function confirm(tx: Tx, outbox: Outbox, locked: LockedHold, payment: Paym
   const reference = newBookingReference();
   const reacquired = !stillOurs || hold.lapsed;
   const seatIds = hold.ga_section_id ? [] : locked.seats.map((s) => s.seat_id);
-  const generalAdmission = hold.ga_section_id ? { sectionId: hold.ga_section_id, quantity: hold.ga_quantity! } : null;
+  const generalAdmission = generalAdmissionOf(hold);
   const confirmed = outbox.compose('booking.confirmed', hold.event_id, {
     bookingId,
     bookingReference: reference,

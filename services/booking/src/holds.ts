@@ -1,5 +1,16 @@
 import { problems, type Pool, type Tx } from '@ticketing/platform';
-import { holdGaPlaces, lockGa, lockSeats, lockSeatsOfHold, releaseGaPlaces, releaseSeatsOfHold, seatIsFree, type GaRow, type SeatRow } from './inventory.js';
+import {
+  generalAdmissionOf,
+  holdGaPlaces,
+  lockGa,
+  lockSeats,
+  lockSeatsOfHold,
+  releaseGaPlaces,
+  releaseSeatsOfHold,
+  seatIsFree,
+  type GaRow,
+  type SeatRow,
+} from './inventory.js';
 import type { BookingMessageData, Outbox } from './messages.js';
 import { named } from './statements.js';
 
@@ -90,7 +101,7 @@ function holdData(hold: HoldRow, seatIds: readonly string[], extra: { reason?: s
     holdId: hold.id,
     buyerId: hold.buyer_id,
     seatIds: [...seatIds],
-    generalAdmission: hold.ga_section_id ? { sectionId: hold.ga_section_id, quantity: hold.ga_quantity! } : null,
+    generalAdmission: generalAdmissionOf(hold),
     amount: { cents: hold.amount_cents, currency: hold.currency },
     expiresAt: hold.expires_at.toISOString(),
     ...extra,
@@ -349,7 +360,7 @@ export function viewHold(hold: HoldRow, known: Pick<HoldView, 'seatIds' | 'booki
     expiresAt: hold.expires_at.toISOString(),
     extended: hold.extended_at !== null,
     seatIds: known.seatIds,
-    generalAdmission: hold.ga_section_id ? { sectionId: hold.ga_section_id, quantity: hold.ga_quantity! } : null,
+    generalAdmission: generalAdmissionOf(hold),
     amount: { cents: hold.amount_cents, currency: hold.currency },
     bookingReference: known.bookingReference,
     payment: known.payment,

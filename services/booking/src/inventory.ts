@@ -234,6 +234,11 @@ export async function lockGa(tx: Tx, eventId: string, sectionId: string): Promis
   return rows[0];
 }
 
+/** The general-admission places of a hold or booking row as the API and its messages show them; null for seats. */
+export function generalAdmissionOf(row: { ga_section_id: string | null; ga_quantity: number | null }): { sectionId: string; quantity: number } | null {
+  return row.ga_section_id ? { sectionId: row.ga_section_id, quantity: row.ga_quantity! } : null;
+}
+
 /** Seat is free for a new claim: available, or held by a hold whose time is up. */
 export const seatIsFree = (seat: SeatRow) => seat.status === 'available' || seat.lapsed;
 

@@ -236,6 +236,52 @@ describe('checkout and bookings', () => {
     assert.equal(rows[0].payload.data.bookingReference, sold.kind === 'confirmed' && sold.booking.reference);
   });
 
+  test('general admission: while another transaction holds the section, a settlement that gives places back waits holding nothing; a sale waits only at its own write', async () => {
+    const event = await seedEvent(h.pool, { seats: 1, gaCapacity: 5 });
+    const blocker = await h.pool.connect();
+    /** Runs `settle` while `blocker` holds the section's row (as the sweeper or a release does); what the settlement's session did while it waited, and its outcome. */
+    const settleWhileLocked = async <T>(settle: () => Promise<T>) => {
+      await blocker.query('BEGIN');
+      await blocker.query('SELECT 1 FROM booking.ga_inventory WHERE event_id = $1 AND section_id = $2 FOR UPDATE', [event.eventId, event.gaSectionId]);
+      const { rows: self } = await blocker.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      const settling = settle();
+      let waiter: { xid: string | null; query: string } | undefined;
+      // Well inside the lock timeout (2 s): the blocker lets go before the settlement would give up.
+      for (let i = 0; i < 50 && !waiter; i++) {
+        const { rows } = await h.pool.query<{ xid: string | null; query: string }>(
+          'SELECT backend_xid::text AS xid, query FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))',
+          [self[0]!.pid],
+        );
+        waiter = rows[0];
+        if (!waiter) await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await blocker.query('COMMIT');
+      return { waiter, outcome: await settling };
+    };
+    try {
+      // Declined: it must lock the section before its hold (the order every writer keeps), so it waits with no row locked (no transaction id yet).
+      const declined = await holdGa(event.eventId, event.gaSectionId, 2);
+      const declinedPayment = await orphanPayment(declined.body.id, 'pm_card_declined', 0);
+      const giveBack = await settleWhileLocked(() => settlePayment(deps(), declinedPayment, 'declined'));
+      assert.ok(giveBack.waiter, 'the settlement waited for the section');
+      assert.equal(giveBack.waiter.xid, null, `it held a lock while it waited, in: ${giveBack.waiter.query}`);
+      assert.deepEqual(giveBack.outcome, { kind: 'failed', paymentId: declinedPayment, status: 'declined' });
+      // Approved while active: the hold is locked first; the section only by the sale's own statement, just before COMMIT.
+      const active = await holdGa(event.eventId, event.gaSectionId, 3);
+      const activePayment = await orphanPayment(active.body.id, 'pm_card_approved', 0);
+      const sale = await settleWhileLocked(() => settlePayment(deps(), activePayment, 'approved'));
+      assert.ok(sale.waiter, 'the sale waited for the section');
+      assert.match(sale.waiter.query, /INSERT INTO booking\.bookings/);
+      assert.equal(sale.outcome.kind, 'confirmed');
+      assert.deepEqual(
+        (await assertInventoryInvariants(h.pool, event.eventId)).ga.map((g) => [g.held, g.sold]),
+        [[0, 3]],
+      );
+    } finally {
+      blocker.release();
+    }
+  });
+
   /** Writes a pending payment as a checkout killed right after its first transaction leaves it, `ageSeconds` old. */
   async function orphanPayment(holdId: string, method: string, ageSeconds = 3600): Promise<string> {
     const id = crypto.randomUUID();
