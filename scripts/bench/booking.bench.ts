@@ -274,7 +274,7 @@ runMain(async () => {
 | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
 ${rows.join('\n')}
 
-- The baseline is booking's own SQL: the statements one booking of the flow sent through the API (${statementsOfOne.replace(/; $/, '')}; recorded from this process's database clients, BEGIN and COMMIT included, the relays' background statements left out), replayed by pgbench with the same texts, prepared, one booking per pgbench transaction. Each transaction first draws its seat and new ids in one extra statement (\`scripts/bench/statement-replay.ts\`).
+- The baseline is booking's own SQL: the statements one booking of the flow sent through the API (${statementsOfOne.replace(/; $/, '')}; recorded from this process's database clients, BEGIN and COMMIT included, the relays' background statements left out), replayed by pgbench with the same texts, prepared, one booking per pgbench transaction, pausing ${simulatedProviderLatencyMs} ms where the API waits for the simulated payment provider. Each transaction first draws its seat and new ids in one extra statement (\`scripts/bench/statement-replay.ts\`).
 - Statements per booking (API) count every statement this process sent (BEGIN and COMMIT, the outbox relay's too), divided by the bookings.
 - No seat sold twice and no section over capacity after all runs (checked in SQL; the benchmark fails otherwise).
 

@@ -11,7 +11,7 @@ import {
   type GaRow,
   type SeatRow,
 } from './inventory.js';
-import type { BookingMessageData, Outbox } from './messages.js';
+import { isoTimestamp, outboxInsertFrom, type BookingMessageData, type Outbox } from './messages.js';
 import { named } from './statements.js';
 
 export interface HoldSettings {
@@ -231,8 +231,11 @@ export async function createHold(tx: Tx, { settings, outbox }: HoldDeps, buyerId
       throw problems.unprocessable('mixed-currencies', 'Mixed currencies', 'the selected seats are priced in different currencies');
     }
     await expireLapsedHolds(tx, outbox, [...new Set(seats.filter((s) => s.lapsed && s.hold_id).map((s) => s.hold_id!))]);
+    const amount = { cents: seats.reduce((sum, s) => sum + s.price_cents, 0), currency: seats[0]!.currency };
+    const created = outbox.compose('hold.created', eventId, { holdId, buyerId, seatIds, generalAdmission: null, amount, expiresAt: '' });
     // The hold, its seats marked held until its expiry (copied in SQL: a JS Date would drop the
-    // microseconds and the seats would lapse a moment before their hold) and its lines: one round trip.
+    // microseconds and the seats would lapse a moment before their hold), its lines and its
+    // hold.created message with that expiry: one round trip.
     const { rows } = await tx.query<HoldRow>(
       named(
         'insert-seat-hold',
@@ -246,26 +249,28 @@ export async function createHold(tx: Tx, { settings, outbox }: HoldDeps, buyerId
          ), lines AS (
            INSERT INTO booking.hold_seats (hold_id, event_id, seat_id, price_cents)
            SELECT $1, $2, seat.id, seat.price FROM unnest($9::uuid[], $10::int[]) AS seat (id, price)
+         ), message AS (
+           ${outboxInsertFrom(11, 'hold', { expiresAt: isoTimestamp('hold.expires_at') })}
          )
          SELECT * FROM hold`,
       ),
-      [
-        ...holdValues(
-          seats.reduce((sum, s) => sum + s.price_cents, 0),
-          seats[0]!.currency,
-          null,
-        ),
-        seats.map((s) => s.seat_id),
-        seats.map((s) => s.price_cents),
-      ],
+      [...holdValues(amount.cents, amount.currency, null), seats.map((s) => s.seat_id), seats.map((s) => s.price_cents), ...created.values],
     );
     hold = rows[0]!;
   } else {
     const { sectionId, quantity } = request.generalAdmission;
     if (quantity > settings.maxPlaces) throw problems.badRequest(`a hold may take at most ${settings.maxPlaces} places`);
-    // Every hold of a section queues on its one counter row: claim the places and write the hold in one
-    // statement, so the row stays locked only until COMMIT. When it answers nothing (unknown section, or
-    // too few places left) the careful path below says which, reclaiming lapsed holds' places first.
+    // Every hold of a section queues on its one counter row: claim the places and write the hold and its
+    // message in one statement, so the row stays locked only until COMMIT. When it answers nothing (unknown
+    // section, or too few places left) the careful path below says which, reclaiming lapsed holds' places first.
+    const created = outbox.compose('hold.created', eventId, {
+      holdId,
+      buyerId,
+      seatIds: [],
+      generalAdmission: { sectionId, quantity },
+      amount: { cents: 0, currency: '' },
+      expiresAt: '',
+    });
     const quick = await tx.query<HoldRow>(
       named(
         'claim-ga-hold',
@@ -273,12 +278,16 @@ export async function createHold(tx: Tx, { settings, outbox }: HoldDeps, buyerId
            UPDATE booking.ga_inventory SET held = held + $6
             WHERE event_id = $2 AND section_id = $5 AND capacity - held - sold >= $6
            RETURNING price_cents, currency
+         ), hold AS (
+           INSERT INTO booking.holds (id, event_id, buyer_id, status, expires_at, amount_cents, currency, ga_section_id, ga_quantity)
+           SELECT $1, $2, $3, 'active', now() + make_interval(secs => $4), claim.price_cents * $6, claim.currency, $5, $6 FROM claim
+           RETURNING ${holdColumns}
+         ), message AS (
+           ${outboxInsertFrom(7, 'hold', { expiresAt: isoTimestamp('hold.expires_at'), 'amount,cents': 'hold.amount_cents', 'amount,currency': 'hold.currency' })}
          )
-         INSERT INTO booking.holds (id, event_id, buyer_id, status, expires_at, amount_cents, currency, ga_section_id, ga_quantity)
-         SELECT $1, $2, $3, 'active', now() + make_interval(secs => $4), claim.price_cents * $6, claim.currency, $5, $6 FROM claim
-         RETURNING ${holdColumns}`,
+         SELECT * FROM hold`,
       ),
-      [holdId, eventId, buyerId, settings.ttlSeconds, sectionId, quantity],
+      [holdId, eventId, buyerId, settings.ttlSeconds, sectionId, quantity, ...created.values],
     );
     if (quick.rows[0]) hold = quick.rows[0];
     else {
@@ -293,9 +302,9 @@ export async function createHold(tx: Tx, { settings, outbox }: HoldDeps, buyerId
         });
       }
       hold = await insertHold(ga.price_cents * quantity, ga.currency, { sectionId, quantity });
+      await outbox.enqueue(tx, 'hold.created', eventId, holdData(hold, seatIds));
     }
   }
-  await outbox.enqueue(tx, 'hold.created', eventId, holdData(hold, seatIds));
   return viewHold(hold, { seatIds, bookingReference: null, payment: null });
 }
 

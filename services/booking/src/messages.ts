@@ -29,6 +29,20 @@ export type OutboxValues = [string, string, string, string, string];
 export const outboxInsert = (first: number) =>
   `INSERT INTO booking.outbox (message_id, topic, message_key, type, payload) VALUES ($${first}, $${first + 1}, $${first + 2}, $${first + 3}, $${first + 4}::jsonb)`;
 
+/**
+ * Like outboxInsert(), for a message the statement finishes itself: one row per row of `source`,
+ * with `fill` setting fields of the message's data (path → SQL expression over `source`), such as a
+ * hold's expiry from the database clock. No row of `source`, no message.
+ */
+export function outboxInsertFrom(first: number, source: string, fill: Record<string, string>): string {
+  let payload = `$${first + 4}::jsonb`;
+  for (const [path, expression] of Object.entries(fill)) payload = `jsonb_set(${payload}, '{data,${path}}', to_jsonb(${expression}))`;
+  return `INSERT INTO booking.outbox (message_id, topic, message_key, type, payload) SELECT $${first}, $${first + 1}, $${first + 2}, $${first + 3}, ${payload} FROM ${source}`;
+}
+
+/** A timestamptz as JavaScript's toISOString() writes it (UTC, milliseconds), as every other message time is. */
+export const isoTimestamp = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
 export function createOutbox(topic: string): Outbox {
   const compose: Outbox['compose'] = (type, eventId, data) => {
     const message: BookingMessage<typeof type> = { id: randomUUID(), type, schemaVersion, occurredAt: new Date().toISOString(), eventId, data };

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { holdDeps } from '../src/app.js';
 import { sweepOnce } from '../src/sweeper.js';
+import { validateMessage } from './support.js';
 import {
   assertInventoryInvariants,
   type BookingHarness,
@@ -20,6 +21,31 @@ describe('holds on real PostgreSQL', () => {
     h = await startBookingHarness({ HOLD_TTL_SECONDS: '60', DATABASE_POOL_MAX: '20' });
   });
   after(async () => h.close());
+
+  test('a hold and its hold.created message are written together and agree: expiry, amount, places', async () => {
+    const event = await seedEvent(h.pool, { seats: 2, priceCents: 4000, gaCapacity: 10 });
+    const buyer = testToken('agreeing', 'buyer');
+    const seated = await http(h.url, 'POST', '/holds', { token: buyer, body: { eventId: event.eventId, seatIds: event.seatIds } });
+    const ga = await http(h.url, 'POST', '/holds', {
+      token: buyer,
+      body: { eventId: event.eventId, generalAdmission: { sectionId: event.gaSectionId, quantity: 3 } },
+    });
+    for (const [hold, seatIds, generalAdmission] of [
+      [seated.body, [...event.seatIds].sort(), null],
+      [ga.body, [], { sectionId: event.gaSectionId, quantity: 3 }],
+    ] as const) {
+      const { rows } = await h.pool.query(`SELECT payload FROM booking.outbox WHERE type = 'hold.created' AND payload->'data'->>'holdId' = $1`, [hold.id]);
+      assert.equal(rows.length, 1);
+      assert.ok(validateMessage(rows[0].payload), JSON.stringify(validateMessage.errors));
+      const message = rows[0].payload as { data: Record<string, any> };
+      assert.equal(message.data.expiresAt, hold.expiresAt);
+      assert.deepEqual(message.data.amount, hold.amount);
+      assert.deepEqual([...message.data.seatIds].sort(), seatIds);
+      assert.deepEqual(message.data.generalAdmission, generalAdmission);
+      assert.equal(message.data.buyerId, 'agreeing');
+    }
+    assert.equal(seated.body.amount.cents, 8000);
+  });
 
   test('500 concurrent holds on 50 seats: exactly 50 succeed, the rest get 409 with a reason', async () => {
     const event = await seedEvent(h.pool, { seats: 50 });
