@@ -197,6 +197,18 @@ export async function resolveAbandonedPaymentOf(deps: CheckoutDeps, holdId: stri
  * Idempotent: a verdict for a settled payment returns the earlier settlement.
  */
 export async function settlePayment(deps: CheckoutDeps, paymentId: string, verdict: 'approved' | 'declined' | 'timed_out'): Promise<Settlement> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await settleInLockOrder(deps, paymentId, verdict);
+    } catch (error) {
+      // The new booking's reference was drawn before (40 random bits: rare, but certain over millions of sales): draw again.
+      if (attempt < 3 && isReferenceTaken(error)) continue;
+      throw error;
+    }
+  }
+}
+
+async function settleInLockOrder(deps: CheckoutDeps, paymentId: string, verdict: 'approved' | 'declined' | 'timed_out'): Promise<Settlement> {
   try {
     return await settleOnce(deps, paymentId, verdict, { gaSection: false });
   } catch (error) {
@@ -204,6 +216,9 @@ export async function settlePayment(deps: CheckoutDeps, paymentId: string, verdi
     return settleOnce(deps, paymentId, verdict, {});
   }
 }
+
+const isReferenceTaken = (error: unknown) =>
+  (error as { code?: string }).code === '23505' && (error as { constraint?: string }).constraint === 'bookings_reference_key';
 
 /**
  * Thrown (rolling the transaction back before it wrote anything) when a GA settlement locked

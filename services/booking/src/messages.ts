@@ -40,8 +40,8 @@ export function outboxInsertFrom(first: number, source: string, fill: Record<str
   return `INSERT INTO booking.outbox (message_id, topic, message_key, type, payload) SELECT $${first}, $${first + 1}, $${first + 2}, $${first + 3}, ${payload} FROM ${source}`;
 }
 
-/** A timestamptz as JavaScript's toISOString() writes it (UTC, milliseconds), as every other message time is. */
-export const isoTimestamp = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+/** A timestamptz as JavaScript's toISOString() writes it, as every other message time is (migration 006). */
+export const isoTimestamp = (column: string) => `booking.iso_timestamp(${column})`;
 
 export function createOutbox(topic: string): Outbox {
   const compose: Outbox['compose'] = (type, eventId, data) => {

@@ -56,6 +56,39 @@ describe('checkout and bookings', () => {
     assert.deepEqual(inventory.seats, { available: 2, sold: 2 });
   });
 
+  test('a booking reference drawn twice is drawn again: the buyer gets the booking, not an error', async () => {
+    const event = await seedEvent(h.pool, { seats: 2 });
+    const first = await hold(event.eventId, [event.seatIds[0]!]);
+    const firstPaid = await http(h.url, 'POST', `/holds/${first.id}/checkout`, { token: buyer, body: { paymentMethod: 'pm_card_approved' } });
+    assert.equal(firstPaid.status, 201);
+    // The next booking of this event is given the first one's reference once, as a 1-in-2^40 draw would.
+    // A sequence counts the attempts: unlike a table, it is not rolled back with the attempt that failed.
+    await h.pool.query(`CREATE SEQUENCE booking.reference_attempts`);
+    await h.pool.query(`
+      CREATE FUNCTION booking.repeat_reference() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.event_id = '${event.eventId}' AND nextval('booking.reference_attempts') = 1 THEN
+          NEW.reference := '${firstPaid.body.reference}';
+        END IF;
+        RETURN NEW;
+      END $$`);
+    await h.pool.query(`CREATE TRIGGER repeat_reference BEFORE INSERT ON booking.bookings FOR EACH ROW EXECUTE FUNCTION booking.repeat_reference()`);
+    try {
+      const second = await hold(event.eventId, [event.seatIds[1]!]);
+      const paid = await http(h.url, 'POST', `/holds/${second.id}/checkout`, { token: buyer, body: { paymentMethod: 'pm_card_approved' } });
+      assert.equal(paid.status, 201, JSON.stringify(paid.body));
+      assert.match(paid.body.reference, new RegExp(bookingReferencePattern));
+      assert.notEqual(paid.body.reference, firstPaid.body.reference);
+      const attempts = await h.pool.query(`SELECT last_value::int AS n FROM booking.reference_attempts`);
+      assert.equal(attempts.rows[0].n, 2, 'the sale ran again after its reference was refused');
+    } finally {
+      await h.pool.query(`DROP TRIGGER repeat_reference ON booking.bookings`);
+      await h.pool.query(`DROP FUNCTION booking.repeat_reference()`);
+      await h.pool.query(`DROP SEQUENCE booking.reference_attempts`);
+    }
+    await assertInventoryInvariants(h.pool, event.eventId);
+  });
+
   test('checkout extends the hold once, bounded by the maximum lifetime', async () => {
     const event = await seedEvent(h.pool, { seats: 1 });
     const held = await hold(event.eventId, event.seatIds);
