@@ -82,7 +82,8 @@ export function pgbenchReplay(
       if (!name) {
         name = `v${fresh.size + 1}`;
         fresh.set(text, name);
-        generated.push(uuid.test(text) ? `gen_random_uuid() AS ${name}` : `'BK-' || upper(substr(md5(random()::text), 1, 9)) AS ${name}`);
+        // A reference from a whole uuid: pgbench cannot draw again on the rare repeat the API retries.
+        generated.push(uuid.test(text) ? `gen_random_uuid() AS ${name}` : `'BK-' || upper(replace(gen_random_uuid()::text, '-', '')) AS ${name}`);
       }
       return name;
     }
