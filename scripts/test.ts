@@ -29,6 +29,7 @@ import { acquireLock, type Lock } from './local-stack/locks.js';
 import { logToStderr } from './local-stack/logging.js';
 import { readLivePid } from './local-stack/pids.js';
 import { filterTestFiles, findTestFiles } from './local-stack/test-files.js';
+import { installTestTools } from './local-stack/test-tools.js';
 import { ensureRedisInstalled, startRedis, stopRedisIfRunning } from './local-stack/redis.js';
 import { buildWebUi } from './local-stack/web-ui.js';
 
@@ -72,6 +73,8 @@ runMain(async () => {
     const kafkaInstallation = needKafka ? await ensureKafkaInstalled({ log }) : undefined;
     if (needPostgres) await ensurePostgresInstalled({ log });
     if (needRedis) await ensureRedisInstalled({ log });
+    // And what the chosen files drive (a browser, promtool…): no install counts against a test's timeout.
+    await installTestTools(files, log);
     // Leftovers of an interrupted run would hold the ports and the directories.
     await Promise.all([
       needPostgres && stopPostgresIfRunning(postgresDir),

@@ -20,6 +20,9 @@ export interface GoTool {
 
 const binDir = join(localDir, 'go', 'bin');
 
+/** The Kubernetes manifest validator the chart tests run over dist/ (pinned). */
+export const kubeconform: GoTool = { binary: 'kubeconform', module: 'github.com/yannh/kubeconform/cmd/kubeconform', version: 'v0.8.0' };
+
 /** Where an installed copy may already be: ours, Go's default GOBIN/GOPATH, then PATH. */
 export function findInstalled(binary: string): string | undefined {
   const gopath = process.env['GOPATH']?.split(':')[0];

@@ -4,11 +4,9 @@
  * when already installed: the Go module proxy refuses to serve it, so the
  * tests never try to build it.
  */
-import { ensureGoTool, findInstalled, type GoTool } from '../../../scripts/local-stack/go-tools.js';
+import { ensureGoTool, findInstalled, kubeconform } from '../../../scripts/local-stack/go-tools.js';
 
-export { ensureGoTool };
-
-export const kubeconform: GoTool = { binary: 'kubeconform', module: 'github.com/yannh/kubeconform/cmd/kubeconform', version: 'v0.8.0' };
+export { ensureGoTool, kubeconform };
 
 /** Path of an installed kube-linter (PATH, or Go's bin folders), else undefined. */
 export function findKubeLinter(): string | undefined {
