@@ -108,6 +108,11 @@ interface CommonConsumerOptions {
    * the group's committed offset. @default none
    */
   startPositions?(partitions: number[]): Promise<ReadonlyMap<number, string>>;
+  /**
+   * How often the lag is measured again against the partitions' ends, so it keeps growing while a
+   * message is retried (no batch arrives then to say how far the partition has moved). @default 10000
+   */
+  lagRefreshMs?: number;
 }
 
 /**
@@ -148,7 +153,8 @@ type Outcome = 'processed' | 'duplicate';
  * poison). A message that keeps failing is parked on the dead-letter topic and
  * the partition goes on. Offsets are committed only after a message's
  * transaction (or its dead-lettering), so a crash redelivers, never skips.
- * Reports kafka_consumer_messages_total and kafka_consumer_lag per partition.
+ * Reports kafka_consumer_messages_total and kafka_consumer_lag per partition
+ * (after each message, and every `lagRefreshMs` from the partitions' ends).
  */
 export async function runConsumer(options: ConsumerOptions): Promise<RunningConsumer> {
   const { topic, group, logger } = options;
@@ -161,9 +167,13 @@ export async function runConsumer(options: ConsumerOptions): Promise<RunningCons
   const consumer = options.kafka.consumer({ groupId: group, sessionTimeout: consumerSessionTimeoutMs, heartbeatInterval: consumerSessionTimeoutMs / 5 });
   const producer = createReliableProducer(options.kafka, options.metrics);
   let member = false;
+  /** The last offset this member handled, per partition it owns. */
+  const handledUpTo = new Map<number, string>();
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     member = true;
-    metrics.assigned(topic, group, payload.memberAssignment[topic] ?? []);
+    const owned = payload.memberAssignment[topic] ?? [];
+    metrics.assigned(topic, group, owned);
+    for (const partition of handledUpTo.keys()) if (!owned.includes(partition)) handledUpTo.delete(partition);
   });
   for (const left of [consumer.events.STOP, consumer.events.DISCONNECT]) consumer.on(left, () => void (member = false));
   consumer.on(consumer.events.CRASH, ({ payload }) => {
@@ -278,6 +288,7 @@ export async function runConsumer(options: ConsumerOptions): Promise<RunningCons
           }
         }
         resolveOffset(message.offset);
+        handledUpTo.set(batch.partition, message.offset);
         metrics.position(topic, group, batch.partition, batch.highWatermark, message.offset);
         await heartbeat();
       }
@@ -286,9 +297,13 @@ export async function runConsumer(options: ConsumerOptions): Promise<RunningCons
   });
 
   const purge = options.database && startDedupePurge(options.database, group, logger);
+  const lagRefresh = startLagRefresh(options.kafka, topic, options.lagRefreshMs ?? 10_000, handledUpTo, (partition, end, handled) =>
+    metrics.position(topic, group, partition, end, handled),
+  );
   return {
     async stop() {
       if (purge) clearInterval(purge);
+      await lagRefresh.stop();
       await consumer.disconnect();
       await producer.disconnect();
     },
@@ -297,6 +312,46 @@ export async function runConsumer(options: ConsumerOptions): Promise<RunningCons
       check: async () => {
         if (!member) throw new Error(`not a member of consumer group ${group}`);
       },
+    },
+  };
+}
+
+/**
+ * Every `intervalMs`, reads the ends of `topic`'s partitions and reports each owned partition's
+ * distance from `handledUpTo` through `report`. A failed read is tried again at the next interval.
+ */
+function startLagRefresh(
+  kafka: Kafka,
+  topic: string,
+  intervalMs: number,
+  handledUpTo: ReadonlyMap<number, string>,
+  report: (partition: number, end: string, handled: string) => void,
+): { stop(): Promise<void> } {
+  const admin = kafka.admin();
+  let connected: Promise<void> | undefined;
+  let reading = false;
+  const timer = setInterval(() => {
+    if (reading || handledUpTo.size === 0) return;
+    reading = true;
+    connected ??= admin.connect();
+    connected
+      .then(() => admin.fetchTopicOffsets(topic))
+      .then((ends) => {
+        for (const { partition, high } of ends) {
+          const handled = handledUpTo.get(partition);
+          if (handled !== undefined) report(partition, high, handled);
+        }
+      })
+      .catch(() => {
+        connected = undefined;
+      })
+      .finally(() => (reading = false));
+  }, intervalMs);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      if (connected) await admin.disconnect().catch(() => undefined);
     },
   };
 }

@@ -180,6 +180,42 @@ describe('runConsumer with a database: effectively once', () => {
     await assert.rejects(consumer.readiness.check(), /not a member of consumer group/);
   });
 
+  test('while a message waits out a database outage, the lag keeps counting what arrives behind it', { timeout: 60_000 }, async () => {
+    const { producer, send, group, base, topic } = await setUp('lag');
+    let outage = true;
+    const metrics = createMetrics('lag-test');
+    const consumer = await runConsumer({
+      ...base,
+      metrics,
+      lagRefreshMs: 200,
+      handle: async (message: KafkaMessage) => {
+        if (message.value!.toString() === 'stuck' && outage) throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+      },
+    });
+    // Every message has key 'k': one partition.
+    const lags = async () =>
+      [
+        ...(await metrics.registry.metrics()).matchAll(
+          new RegExp(`kafka_consumer_lag\\{topic="${topic}",group="${group}",partition="\\d+"[^}]*\\} (\\d+)`, 'g'),
+        ),
+      ].map((m) => Number(m[1]));
+    try {
+      await send([{ id: 'l-ok', value: 'ok' }]);
+      await waitUntil('the first message to be handled', async () => (await lags()).length === 1);
+      assert.deepEqual(await lags(), [0]);
+      await send([{ id: 'l-stuck', value: 'stuck' }]);
+      await sleep(500);
+      // Produced while the one before them waits: no batch brings them, the refresh counts them.
+      await send(Array.from({ length: 4 }, (_, i) => ({ id: `l-${i}`, value: `behind-${i}` })));
+      await waitUntil('the lag to count the five waiting messages', async () => (await lags())[0] === 5, 10_000);
+      outage = false;
+      await waitUntil('the lag to go back to 0 once the database is back', async () => (await lags())[0] === 0, 20_000);
+    } finally {
+      await producer.disconnect();
+      await consumer.stop();
+    }
+  });
+
   test('after a fix, npm run dlq:replay sends the parked message back; it is handled once and not replayed again', { timeout: 90_000 }, async () => {
     await pool.query(`TRUNCATE ${schema}.effects`);
     const { topic, kafka, producer, send, group, base } = await setUp('replay');
