@@ -10,7 +10,9 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type autocannon from 'autocannon';
 import pg from 'pg';
-import { startCatalogAndBooking, type LocalServices } from '@ticketing/testing';
+import { onEveryQuery, startCatalogAndBooking, type LocalServices } from '@ticketing/testing';
+
+export { onEveryQuery, type QueryCall } from '@ticketing/testing';
 import { runCommand } from '../local-stack/commands.js';
 import { StackError } from '../local-stack/errors.js';
 import { logToStderr } from '../local-stack/logging.js';
@@ -33,29 +35,6 @@ export function startBenchServices(env: Record<string, string> = {}): Promise<Lo
   return startCatalogAndBooking({ ...benchServers(), env: { LOG_LEVEL: 'error', SWEEPER_INTERVAL_MS: '600000', ...env } });
 }
 
-/** What a pg client of this process was asked to run: the query's text or config, and its values. */
-export type QueryCall = [first: unknown, second: unknown];
-
-const queryListeners = new Set<(call: QueryCall) => void>();
-let queriesWrapped = false;
-
-/**
- * Calls `listener` with every query any pg client of this process sends
- * (the services run in this process) until the returned function is called.
- * One wrapper around pg's Client.query serves every listener.
- */
-export function onEveryQuery(listener: (call: QueryCall) => void): () => void {
-  if (!queriesWrapped) {
-    const original = pg.Client.prototype.query;
-    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-      for (const notify of queryListeners) notify([args[0], args[1]]);
-      return (original as (...a: unknown[]) => unknown).apply(this, args);
-    } as typeof original;
-    queriesWrapped = true;
-  }
-  queryListeners.add(listener);
-  return () => void queryListeners.delete(listener);
-}
 /** Counts the statements every pg client of this process sends. */
 export function countStatements() {
   let statements = 0;

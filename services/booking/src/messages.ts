@@ -26,8 +26,9 @@ export interface Outbox {
 export type OutboxValues = [string, string, string, string, string];
 
 /** Inserts one outbox row from five parameters starting at `$first`, in the order of OutboxValues. */
-export const outboxInsert = (first: number) =>
-  `INSERT INTO booking.outbox (message_id, topic, message_key, type, payload) VALUES ($${first}, $${first + 1}, $${first + 2}, $${first + 3}, $${first + 4}::jsonb)`;
+const outboxRow = 'INSERT INTO booking.outbox (message_id, topic, message_key, type, payload)';
+
+export const outboxInsert = (first: number) => `${outboxRow} VALUES ($${first}, $${first + 1}, $${first + 2}, $${first + 3}, $${first + 4}::jsonb)`;
 
 /**
  * Like outboxInsert(), for a message the statement finishes itself: one row per row of `source`,
@@ -37,7 +38,7 @@ export const outboxInsert = (first: number) =>
 export function outboxInsertFrom(first: number, source: string, fill: Record<string, string>): string {
   let payload = `$${first + 4}::jsonb`;
   for (const [path, expression] of Object.entries(fill)) payload = `jsonb_set(${payload}, '{data,${path}}', to_jsonb(${expression}))`;
-  return `INSERT INTO booking.outbox (message_id, topic, message_key, type, payload) SELECT $${first}, $${first + 1}, $${first + 2}, $${first + 3}, ${payload} FROM ${source}`;
+  return `${outboxRow} SELECT $${first}, $${first + 1}, $${first + 2}, $${first + 3}, ${payload} FROM ${source}`;
 }
 
 /** A timestamptz as JavaScript's toISOString() writes it, as every other message time is (migration 006). */

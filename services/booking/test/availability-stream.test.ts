@@ -6,9 +6,18 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import pg from 'pg';
 import { spawnBookingReplica, type ReplicaProcess } from './replica-process.js';
-import { bookingEnv, type BookingHarness, http, openEventStream, type OpenEventStream, seedEvent, startBookingHarness, testToken } from '@ticketing/testing';
+import {
+  bookingEnv,
+  type BookingHarness,
+  http,
+  onEveryQuery,
+  openEventStream,
+  type OpenEventStream,
+  seedEvent,
+  startBookingHarness,
+  testToken,
+} from '@ticketing/testing';
 
 /** Opens the event's stream on `replica`, waits for its snapshot, runs `check`, closes the stream. */
 async function watching(replica: ReplicaProcess, eventId: string, check: (stream: OpenEventStream) => Promise<void>): Promise<void> {
@@ -119,12 +128,10 @@ describe('live availability across two booking processes', () => {
     const event = await seedEvent(h.pool, { seats: 6 });
     // The harness's own booking service runs in this process: count its availability reads of this event.
     let reads = 0;
-    const original = pg.Client.prototype.query;
-    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-      const config = args[0] as { name?: string; values?: unknown[] } | undefined;
-      if (config?.name === 'availability-status' && config.values?.[0] === event.eventId) reads++;
-      return (original as (...a: unknown[]) => unknown).apply(this, args);
-    } as typeof original;
+    const stopCounting = onEveryQuery(([config]) => {
+      const query = config as { name?: string; values?: unknown[] } | undefined;
+      if (query?.name === 'availability-status' && query.values?.[0] === event.eventId) reads++;
+    });
     const streams = await Promise.all(Array.from({ length: 12 }, () => openEventStream(`${h.url}/events/${event.eventId}/availability/stream`)));
     try {
       await Promise.all(streams.map((s) => s.next((e) => e.event === 'snapshot')));
@@ -134,7 +141,7 @@ describe('live availability across two booking processes', () => {
       // The default interval is 500 ms: about 4 reads in 2 s, whatever the number of streams.
       assert.ok(during >= 3 && during <= 5, `${during} reads in 2 s for 12 streams`);
     } finally {
-      pg.Client.prototype.query = original;
+      stopCounting();
       for (const s of streams) s.close();
     }
   });

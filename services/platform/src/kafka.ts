@@ -4,7 +4,7 @@ import { isTransientDatabaseError } from './database-errors.js';
 import { pgIdent, releaseClient, type Pool, type Tx } from './db.js';
 import type { ReadinessCheck } from './http.js';
 import type { Logger } from './log.js';
-import { createConsumerMetrics, type Metrics } from './metrics.js';
+import { createConsumerMetrics, type ConsumerMetrics, type Metrics } from './metrics.js';
 
 // One level down: kafkajs reports every failed connection attempt as an
 // error; the code using the client decides what is really an error.
@@ -167,13 +167,9 @@ export async function runConsumer(options: ConsumerOptions): Promise<RunningCons
   const consumer = options.kafka.consumer({ groupId: group, sessionTimeout: consumerSessionTimeoutMs, heartbeatInterval: consumerSessionTimeoutMs / 5 });
   const producer = createReliableProducer(options.kafka, options.metrics);
   let member = false;
-  /** The last offset this member handled, per partition it owns. */
-  const handledUpTo = new Map<number, string>();
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     member = true;
-    const owned = payload.memberAssignment[topic] ?? [];
-    metrics.assigned(topic, group, owned);
-    for (const partition of handledUpTo.keys()) if (!owned.includes(partition)) handledUpTo.delete(partition);
+    metrics.assigned(topic, group, payload.memberAssignment[topic] ?? []);
   });
   for (const left of [consumer.events.STOP, consumer.events.DISCONNECT]) consumer.on(left, () => void (member = false));
   consumer.on(consumer.events.CRASH, ({ payload }) => {
@@ -288,7 +284,6 @@ export async function runConsumer(options: ConsumerOptions): Promise<RunningCons
           }
         }
         resolveOffset(message.offset);
-        handledUpTo.set(batch.partition, message.offset);
         metrics.position(topic, group, batch.partition, batch.highWatermark, message.offset);
         await heartbeat();
       }
@@ -297,9 +292,7 @@ export async function runConsumer(options: ConsumerOptions): Promise<RunningCons
   });
 
   const purge = options.database && startDedupePurge(options.database, group, logger);
-  const lagRefresh = startLagRefresh(options.kafka, topic, options.lagRefreshMs ?? 10_000, handledUpTo, (partition, end, handled) =>
-    metrics.position(topic, group, partition, end, handled),
-  );
+  const lagRefresh = startLagRefresh(options.kafka, topic, group, options.lagRefreshMs ?? 10_000, metrics, logger);
   return {
     async stop() {
       if (purge) clearInterval(purge);
@@ -317,33 +310,23 @@ export async function runConsumer(options: ConsumerOptions): Promise<RunningCons
 }
 
 /**
- * Every `intervalMs`, reads the ends of `topic`'s partitions and reports each owned partition's
- * distance from `handledUpTo` through `report`. A failed read is tried again at the next interval.
+ * Every `intervalMs`, reads the ends of `topic`'s partitions for the lag of
+ * those this process handled messages of. A failed read is tried again at the next interval.
  */
-function startLagRefresh(
-  kafka: Kafka,
-  topic: string,
-  intervalMs: number,
-  handledUpTo: ReadonlyMap<number, string>,
-  report: (partition: number, end: string, handled: string) => void,
-): { stop(): Promise<void> } {
+function startLagRefresh(kafka: Kafka, topic: string, group: string, intervalMs: number, metrics: ConsumerMetrics, logger: Logger): { stop(): Promise<void> } {
   const admin = kafka.admin();
   let connected: Promise<void> | undefined;
   let reading = false;
   const timer = setInterval(() => {
-    if (reading || handledUpTo.size === 0) return;
+    if (reading || !metrics.reporting) return;
     reading = true;
     connected ??= admin.connect();
     connected
       .then(() => admin.fetchTopicOffsets(topic))
-      .then((ends) => {
-        for (const { partition, high } of ends) {
-          const handled = handledUpTo.get(partition);
-          if (handled !== undefined) report(partition, high, handled);
-        }
-      })
-      .catch(() => {
+      .then((ends) => metrics.ends(topic, group, ends))
+      .catch((error: unknown) => {
         connected = undefined;
+        logger.debug('consumer: partition ends not read; the lag is measured again at the next interval', { topic, group, error: (error as Error).message });
       })
       .finally(() => (reading = false));
   }, intervalMs);

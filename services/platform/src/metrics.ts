@@ -149,7 +149,10 @@ export function createConsumerMetrics(registry: Registry) {
         registers: [registry],
       }),
   );
-  const reported = new Set<number>();
+  /** The last offset handled, per partition this process owns and reports a lag for. */
+  const handled = new Map<number, string>();
+  const report = (topic: string, group: string, partition: number, end: string, offset: string) =>
+    lag.set({ topic, group, partition: String(partition) }, Math.max(0, Number(BigInt(end) - 1n - BigInt(offset))));
   return {
     /** Starts the outcome counters of a subscription at 0. */
     subscribed(topic: string, group: string): void {
@@ -161,21 +164,31 @@ export function createConsumerMetrics(registry: Registry) {
     /** After a rebalance: partitions this process no longer owns stop reporting a lag. */
     assigned(topic: string, group: string, partitions: readonly number[]): void {
       const owned = new Set(partitions);
-      for (const partition of reported) {
+      for (const partition of handled.keys()) {
         if (owned.has(partition)) continue;
         lag.remove({ topic, group, partition: String(partition) });
-        reported.delete(partition);
+        handled.delete(partition);
       }
     },
     /** From a kafkajs batch: `highWatermark` is the next offset to be written, `offset` the one just handled. */
     position(topic: string, group: string, partition: number, highWatermark: string, offset: string): void {
-      reported.add(partition);
-      lag.set({ topic, group, partition: String(partition) }, Math.max(0, Number(BigInt(highWatermark) - 1n - BigInt(offset))));
+      handled.set(partition, offset);
+      report(topic, group, partition, highWatermark, offset);
+    },
+    /** The partitions' ends read afresh (`high`: the next offset to be written): the lag of each partition handled so far. */
+    ends(topic: string, group: string, ends: readonly { partition: number; high: string }[]): void {
+      for (const { partition, high } of ends) {
+        const offset = handled.get(partition);
+        if (offset !== undefined) report(topic, group, partition, high, offset);
+      }
+    },
+    /** Whether any owned partition has a lag to report. */
+    get reporting(): boolean {
+      return handled.size > 0;
     },
   };
 }
 
-/** `duplicate`: a redelivered message whose id was already handled, skipped. */
 export const consumerOutcomes = ['processed', 'duplicate', 'failed', 'dead_lettered'] as const;
 export type ConsumerOutcome = (typeof consumerOutcomes)[number];
 export type ConsumerMetrics = ReturnType<typeof createConsumerMetrics>;

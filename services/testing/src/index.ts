@@ -27,6 +27,7 @@ export { openEventStream, type OpenEventStream, type ReceivedEvent } from './eve
 export { migrateCatalogSchema, migrateSchemaOf, startCatalogAndBooking, testPool, testServiceEnv, type LocalServices } from './services.js';
 export { startObservedStack, type ObservedStack } from './observed-stack.js';
 export { startPublicStack, type PublicStack, type PublicStackOptions } from './public-stack.js';
+export { onEveryQuery, type QueryCall } from './queries.js';
 export { pageTextsOfPdf, qrCodesOfPdf } from './receipts.js';
 export { testRedisUrl } from './redis.js';
 export { startSmtp, type ReceivedMail, type TestSmtp } from './smtp.js';
