@@ -10,7 +10,9 @@ export interface ChartSeries {
 /** A line chart as PNG (an SVG drawn here, rasterized by resvg). */
 export function lineChartPng(options: { title: string; xLabel: string; yLabel: string; series: ChartSeries[]; width?: number; height?: number }): Buffer {
   const { width = 800, height = 450 } = options;
-  const margin = { left: 70, right: 180, top: 40, bottom: 50 };
+  // The legend sits right of the plot: room for its longest name (about 7 px a character at 12 px).
+  const legendWidth = 50 + 7 * Math.max(0, ...options.series.map((s) => s.name.length));
+  const margin = { left: 70, right: Math.max(180, legendWidth), top: 40, bottom: 50 };
   const all = options.series.flatMap((s) => s.points);
   const maxX = Math.max(1, ...all.map((p) => p.x));
   const maxY = Math.max(1, ...all.map((p) => p.y)) * 1.1;
