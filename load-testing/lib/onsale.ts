@@ -85,7 +85,7 @@ export async function checkInventory(pool: pg.Pool, eventId: string): Promise<In
   );
   if (doubleSold.rowCount) problems.push(`${doubleSold.rowCount} seats sold twice (e.g. ${doubleSold.rows[0]!.seat_id} ×${doubleSold.rows[0]!.n})`);
   const gaOversold = await pool.query(
-    `SELECT g.section_id FROM booking.ga_inventory g
+    `SELECT g.section_id FROM booking.ga_sections g
       WHERE g.event_id = $1 AND g.capacity < (SELECT COALESCE(sum(b.ga_quantity), 0) FROM booking.bookings b
                                               WHERE b.event_id = g.event_id AND b.ga_section_id = g.section_id AND b.status = 'confirmed')`,
     [eventId],

@@ -27,7 +27,7 @@ SELECT seat_id, section_id, category, price_cents, currency,
 SELECT g.section_id, g.category, g.price_cents, g.currency, g.capacity,
        g.capacity - g.sold - g.held + COALESCE((SELECT sum(h.ga_quantity) FROM booking.holds h
          WHERE h.event_id = g.event_id AND h.ga_section_id = g.section_id AND h.status = 'active' AND h.expires_at <= now()), 0)::int AS available
-  FROM booking.ga_inventory g WHERE g.event_id = :'event' ORDER BY g.section_id;
+  FROM booking.ga_sections g WHERE g.event_id = :'event' ORDER BY g.section_id;
 `;
 
 /** What one snapshot refresh costs now (src/availability.ts statusQuery): one statement. */
@@ -39,7 +39,7 @@ UNION ALL
 SELECT g.section_id, g.category, g.price_cents, g.currency, NULL, g.capacity,
        (g.capacity - g.sold - g.held + COALESCE((SELECT sum(h.ga_quantity) FROM booking.holds h
          WHERE h.event_id = g.event_id AND h.ga_section_id = g.section_id AND h.status = 'active' AND h.expires_at <= now()), 0))::int
-  FROM booking.ga_inventory g WHERE g.event_id = :'event'
+  FROM booking.ga_sections g WHERE g.event_id = :'event'
  ORDER BY section_id, category, price_cents, currency;
 `;
 

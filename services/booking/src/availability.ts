@@ -94,7 +94,7 @@ const statusQuery = {
                   SELECT sum(h.ga_quantity) FROM booking.holds h
                    WHERE h.event_id = g.event_id AND h.ga_section_id = g.section_id
                      AND h.status = 'active' AND h.expires_at <= now()), 0))::int
-           FROM booking.ga_inventory g WHERE g.event_id = $1
+           FROM booking.ga_sections g WHERE g.event_id = $1
           ORDER BY section_id, category, price_cents, currency`,
 };
 

@@ -16,6 +16,8 @@ export interface BookingRow {
   amount_cents: number;
   currency: string;
   ga_section_id: string | null;
+  /** The slice of its section a GA booking's places were sold from (migrations/007). */
+  ga_slice: number | null;
   ga_quantity: number | null;
   created_at: Date;
   cancelled_at: Date | null;
@@ -122,7 +124,7 @@ export async function cancelLockedBooking(
   reason: 'cancelled_by_buyer' | 'cancelled_by_admin' | 'event_cancelled',
 ): Promise<BookingView> {
   if (booking.ga_section_id) {
-    await returnSoldGaPlaces(tx, booking.event_id, booking.ga_section_id, booking.ga_quantity!);
+    await returnSoldGaPlaces(tx, booking);
   } else {
     await returnSoldSeats(tx, booking.id);
     await tx.query('UPDATE booking.booking_seats SET active = false WHERE booking_id = $1', [booking.id]);

@@ -1,6 +1,6 @@
 import { withTransaction, type Pool, type Tx } from '@ticketing/platform';
 import { catalogQueries } from './catalog-reader.js';
-import { shareVenueCopyLock, takeVenueCopyLock } from './inventory.js';
+import { insertGaSections, shareVenueCopyLock, takeVenueCopyLock } from './inventory.js';
 import type { Outbox } from './messages.js';
 
 /**
@@ -73,12 +73,7 @@ async function addMissingInventory(tx: Tx, eventIds: readonly string[]): Promise
      ON CONFLICT (event_id, seat_id) DO NOTHING`,
     [eventIds],
   );
-  await tx.query(
-    `INSERT INTO booking.ga_inventory (event_id, section_id, category, price_cents, currency, capacity)
-     SELECT event_id, section_id, category, price_cents, currency, capacity FROM (${catalogQueries.pricedGaSectionsOfEvents}) sections
-     ON CONFLICT (event_id, section_id) DO NOTHING`,
-    [eventIds],
-  );
+  await tx.query(insertGaSections(catalogQueries.pricedGaSectionsOfEvents), [eventIds]);
 }
 
 /** Events of a venue whose inventory exists already. */
@@ -171,7 +166,11 @@ export async function applyCatalogChange(pool: Pool, outbox: Outbox, message: Ca
         break;
       case 'venue.sections_closed':
         await tx.query(`DELETE FROM booking.seat_inventory WHERE seat_id = ANY($1::uuid[]) AND status = 'available'`, [data['seatIds']]);
-        await tx.query('DELETE FROM booking.ga_inventory WHERE section_id = ANY($1::uuid[]) AND held = 0 AND sold = 0', [data['sectionIds']]);
+        await tx.query(
+          `DELETE FROM booking.ga_inventory WHERE (event_id, section_id) IN
+             (SELECT event_id, section_id FROM booking.ga_sections WHERE section_id = ANY($1::uuid[]) AND held = 0 AND sold = 0)`,
+          [data['sectionIds']],
+        );
         break;
       case 'event.time_changed':
         await tellBuyersOfTimeChange(tx, outbox, message.entityId, data);

@@ -4,7 +4,7 @@ import { newBookingReference } from './booking-reference.js';
 import { viewBooking, type BookingRow, type BookingView } from './bookings.js';
 import { endHold, extendForCheckout, loadHoldView, lockHold, type HoldDeps, type HoldView, type LockedHold } from './holds.js';
 import { eventIsCancelled } from './catalog-reader.js';
-import { generalAdmissionOf, seatIsFree } from './inventory.js';
+import { generalAdmissionOf, holdGaPlaces, placesLeft, seatIsFree, sliceWithRoom } from './inventory.js';
 import { outboxInsert, type Outbox } from './messages.js';
 import { PaymentTimeoutError, type PaymentProvider } from './payment-provider.js';
 import { completeRefunds, markRefundPending } from './refunds.js';
@@ -281,8 +281,8 @@ async function confirm(tx: Tx, outbox: Outbox, locked: LockedHold, payment: Paym
   const stillOurs = hold.status === 'active';
   let canBook: boolean;
   if (hold.ga_section_id) {
-    // An active hold (even lapsed) still counts its places in `held`; an ended one's section row is locked.
-    canBook = stillOurs || locked.ga!.capacity - locked.ga!.held - locked.ga!.sold >= hold.ga_quantity!;
+    // An active hold (even lapsed) still counts its places in `held`; an ended one's section is locked.
+    canBook = stillOurs || placesLeft(locked.ga!) >= hold.ga_quantity!;
   } else {
     canBook = locked.seats.every((seat) => (seat.status === 'held' && seat.hold_id === hold.id) || seatIsFree(seat));
   }
@@ -302,9 +302,15 @@ async function confirm(tx: Tx, outbox: Outbox, locked: LockedHold, payment: Paym
     return { kind: 'refunded', paymentId: payment.id, reason: cancelled ? 'event_cancelled' : 'seats_lost' };
   }
 
+  const reacquired = !stillOurs || hold.lapsed;
+  if (hold.ga_section_id && !stillOurs) {
+    // The ended hold's places went back: take them again for it, so the sale below moves them from held to sold as any other.
+    const slice = await sliceWithRoom(tx, hold.event_id, locked.ga!, hold.ga_quantity!);
+    await holdGaPlaces(tx, hold.event_id, hold.ga_section_id, slice, hold.ga_quantity!);
+    await tx.query(named('reacquire-ga-places', 'UPDATE booking.holds SET ga_slice = $2 WHERE id = $1'), [hold.id, slice.slice]);
+  }
   const bookingId = randomUUID();
   const reference = newBookingReference();
-  const reacquired = !stillOurs || hold.lapsed;
   const seatIds = hold.ga_section_id ? [] : locked.seats.map((s) => s.seat_id);
   const generalAdmission = generalAdmissionOf(hold);
   const confirmed = outbox.compose('booking.confirmed', hold.event_id, {
@@ -319,28 +325,29 @@ async function confirm(tx: Tx, outbox: Outbox, locked: LockedHold, payment: Paym
     reacquired,
   });
   // Every write of a sale in one round trip: the booking, its seats sold (seats of other lapsed
-  // holds taken over) or its GA places moved from held to sold (`fromHeld` is 0 when the hold
-  // ended and they are re-acquired), its lines, the hold converted, the payment approved and the
-  // message. A GA sale locks its section's row here, so the row stays locked only until COMMIT.
+  // holds taken over) or its GA places moved from held to sold in the hold's slice, its lines, the
+  // hold converted, the payment approved and the message. A GA sale locks its slice here, so the
+  // slice stays locked only until COMMIT.
   const inserted = await tx.query<BookingRow>(
     named(
       'confirm',
       `WITH booking AS (
-         INSERT INTO booking.bookings (id, reference, hold_id, payment_id, event_id, buyer_id, status, amount_cents, currency, ga_section_id, ga_quantity)
-         VALUES ($1, $2, $3, $4, $5, $6, 'confirmed', $7, $8, $9, $10) RETURNING *
+         INSERT INTO booking.bookings (id, reference, hold_id, payment_id, event_id, buyer_id, status, amount_cents, currency, ga_section_id, ga_slice, ga_quantity)
+         VALUES ($1, $2, $3, $4, $5, $6, 'confirmed', $7, $8, $9, (SELECT ga_slice FROM booking.holds WHERE id = $3), $10) RETURNING *
        ), sold_seats AS (
          UPDATE booking.seat_inventory SET status = 'sold', booking_id = $1, hold_id = NULL, held_until = NULL
           WHERE event_id = $5 AND seat_id = ANY($11::uuid[])
        ), lines AS (
          INSERT INTO booking.booking_seats (booking_id, event_id, seat_id) SELECT $1, $5, unnest($11::uuid[])
        ), sold_places AS (
-         UPDATE booking.ga_inventory SET held = held - $12, sold = sold + $10 WHERE event_id = $5 AND section_id = $9
+         UPDATE booking.ga_inventory g SET held = g.held - $10, sold = g.sold + $10
+           FROM booking.holds h WHERE h.id = $3 AND g.event_id = $5 AND g.section_id = $9 AND g.slice = h.ga_slice
        ), converted AS (
          UPDATE booking.holds SET status = 'converted', end_reason = 'booked', ended_at = COALESCE(ended_at, now()) WHERE id = $3
        ), approved AS (
          UPDATE booking.payments SET status = 'approved', updated_at = now() WHERE id = $4
        ), message AS (
-         ${outboxInsert(13)}
+         ${outboxInsert(12)}
        )
        SELECT * FROM booking`,
     ),
@@ -356,7 +363,6 @@ async function confirm(tx: Tx, outbox: Outbox, locked: LockedHold, payment: Paym
       hold.ga_section_id,
       hold.ga_quantity,
       seatIds,
-      hold.ga_section_id && stillOurs ? hold.ga_quantity! : 0,
       ...confirmed.values,
     ],
   );

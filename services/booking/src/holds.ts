@@ -5,10 +5,12 @@ import {
   lockGa,
   lockSeats,
   lockSeatsOfHold,
+  placesLeft,
   releaseGaPlaces,
   releaseSeatsOfHold,
   seatIsFree,
-  type GaRow,
+  sliceWithRoom,
+  type GaSection,
   type SeatRow,
 } from './inventory.js';
 import { isoTimestamp, outboxInsertFrom, type BookingMessageData, type Outbox } from './messages.js';
@@ -33,6 +35,8 @@ export interface HoldRow {
   amount_cents: number;
   currency: string;
   ga_section_id: string | null;
+  /** The slice of its section a GA hold's places are counted in (migrations/007). */
+  ga_slice: number | null;
   ga_quantity: number | null;
   /** Active, but its time is up. */
   lapsed: boolean;
@@ -47,7 +51,7 @@ export interface HoldDeps {
 export type HoldRequest = { eventId: string; seatIds: string[] } | { eventId: string; generalAdmission: { sectionId: string; quantity: number } };
 
 const holdColumns = `id, event_id, buyer_id, status, end_reason, created_at, expires_at, extended_at,
-  amount_cents, currency, ga_section_id, ga_quantity, (status = 'active' AND expires_at <= now()) AS lapsed`;
+  amount_cents, currency, ga_section_id, ga_slice, ga_quantity, (status = 'active' AND expires_at <= now()) AS lapsed`;
 
 /** Where a hold's places are: what lockHold() must know before it locks them; never changes. */
 export interface HoldPlaces {
@@ -60,7 +64,7 @@ export interface LockedHold {
   hold: HoldRow;
   seats: SeatRow[];
   /** Undefined for a seated hold, and for a GA hold locked without its section (`gaSection: false`). */
-  ga: GaRow | undefined;
+  ga: GaSection | undefined;
 }
 
 /**
@@ -118,7 +122,7 @@ export async function endHold(tx: Tx, outbox: Outbox, locked: LockedHold, status
   if (hold.status !== 'active') return;
   await tx.query(named('end-hold', `UPDATE booking.holds SET status = $2, end_reason = $3, ended_at = now() WHERE id = $1`), [hold.id, status, reason]);
   if (hold.ga_section_id) {
-    await releaseGaPlaces(tx, hold.event_id, hold.ga_section_id, hold.ga_quantity!);
+    await releaseGaPlaces(tx, [hold.id]);
   } else {
     await releaseSeatsOfHold(tx, hold.id);
   }
@@ -161,28 +165,63 @@ async function expireLapsedHolds(tx: Tx, outbox: Outbox, holdIds: string[]): Pro
 }
 
 /**
- * Takes GA places, first reclaiming places of lapsed holds when short.
- * Returns how many places were left when there are not enough (0 claimed).
+ * Takes GA places of a locked section, first reclaiming places of lapsed
+ * holds when short. Returns the slice they are counted in, or how many places
+ * were left when there are not enough (none taken).
  */
-async function claimGaPlaces(tx: Tx, outbox: Outbox, eventId: string, ga: GaRow, quantity: number): Promise<number | true> {
-  let reclaimed = 0;
-  if (ga.capacity - ga.held - ga.sold < quantity) {
+async function claimGaPlaces(tx: Tx, outbox: Outbox, eventId: string, section: GaSection, quantity: number): Promise<{ slice: number } | number> {
+  if (placesLeft(section) < quantity) {
     const lapsed = await tx.query<{ id: string }>(
       named('claim-ga-places', `SELECT id FROM booking.holds WHERE event_id = $1 AND ga_section_id = $2 AND status = 'active' AND expires_at <= now()`),
-      [eventId, ga.section_id],
+      [eventId, section.section_id],
     );
     const expired = await expireLapsedHolds(
       tx,
       outbox,
       lapsed.rows.map((r) => r.id),
     );
-    reclaimed = expired.reduce((sum, h) => sum + (h.ga_quantity ?? 0), 0);
+    if (expired.length > 0) {
+      await releaseGaPlaces(
+        tx,
+        expired.map((h) => h.id),
+      );
+      section = (await lockGa(tx, eventId, section.section_id))!;
+    }
   }
-  const available = ga.capacity - (ga.held - reclaimed) - ga.sold;
-  if (available < quantity) return available;
-  await holdGaPlaces(tx, ga, eventId, quantity, reclaimed);
-  return true;
+  const left = placesLeft(section);
+  if (left < quantity) return left;
+  const slice = await sliceWithRoom(tx, eventId, section, quantity);
+  await holdGaPlaces(tx, eventId, section.section_id, slice, quantity);
+  return { slice: slice.slice };
 }
+
+/**
+ * The statement that claims GA places and writes the hold and its message:
+ * from a slice of the section with room, picked at random so concurrent
+ * buyers spread over the slices; `skipLocked`: only among slices no other
+ * transaction has locked (else it waits for one). Answers no row when it
+ * found no such slice.
+ */
+const claimGaHold = (skipLocked: boolean) =>
+  named(
+    skipLocked ? 'claim-ga-hold' : 'claim-ga-hold-waiting',
+    `WITH slice AS (
+       SELECT slice FROM booking.ga_inventory
+        WHERE event_id = $2 AND section_id = $5 AND capacity - held - sold >= $6
+        ORDER BY random() LIMIT 1 FOR UPDATE${skipLocked ? ' SKIP LOCKED' : ''}
+     ), claim AS (
+       UPDATE booking.ga_inventory g SET held = g.held + $6
+         FROM slice WHERE g.event_id = $2 AND g.section_id = $5 AND g.slice = slice.slice
+       RETURNING g.slice, g.price_cents, g.currency
+     ), hold AS (
+       INSERT INTO booking.holds (id, event_id, buyer_id, status, expires_at, amount_cents, currency, ga_section_id, ga_slice, ga_quantity)
+       SELECT $1, $2, $3, 'active', now() + make_interval(secs => $4), claim.price_cents * $6, claim.currency, $5, claim.slice, $6 FROM claim
+       RETURNING ${holdColumns}
+     ), message AS (
+       ${outboxInsertFrom(7, 'hold', { expiresAt: isoTimestamp('hold.expires_at'), 'amount,cents': 'hold.amount_cents', 'amount,currency': 'hold.currency' })}
+     )
+     SELECT * FROM hold`,
+  );
 
 /**
  * Creates a hold: claims the seats (or GA places) under row locks in one
@@ -191,15 +230,16 @@ async function claimGaPlaces(tx: Tx, outbox: Outbox, eventId: string, ga: GaRow,
 export async function createHold(tx: Tx, { settings, outbox }: HoldDeps, buyerId: string, request: HoldRequest): Promise<HoldView> {
   const { eventId } = request;
   const holdId = crypto.randomUUID();
-  const holdValues = (amount: number, currency: string, ga: { sectionId: string; quantity: number } | null) =>
-    [holdId, eventId, buyerId, settings.ttlSeconds, amount, currency, ga?.sectionId ?? null, ga?.quantity ?? null] as const;
+  type Places = { sectionId: string; slice: number; quantity: number } | null;
+  const holdValues = (amount: number, currency: string, ga: Places) =>
+    [holdId, eventId, buyerId, settings.ttlSeconds, amount, currency, ga?.sectionId ?? null, ga?.slice ?? null, ga?.quantity ?? null] as const;
   /** Inserts the hold row; its expiry comes from the database clock, as every lapse check does. */
-  const insertHold = async (amount: number, currency: string, ga: { sectionId: string; quantity: number } | null) => {
+  const insertHold = async (amount: number, currency: string, ga: Places) => {
     const { rows } = await tx.query<HoldRow>(
       named(
         'insert-hold',
-        `INSERT INTO booking.holds (id, event_id, buyer_id, status, expires_at, amount_cents, currency, ga_section_id, ga_quantity)
-       VALUES ($1, $2, $3, 'active', now() + make_interval(secs => $4), $5, $6, $7, $8)
+        `INSERT INTO booking.holds (id, event_id, buyer_id, status, expires_at, amount_cents, currency, ga_section_id, ga_slice, ga_quantity)
+       VALUES ($1, $2, $3, 'active', now() + make_interval(secs => $4), $5, $6, $7, $8, $9)
        RETURNING ${holdColumns}`,
       ),
       [...holdValues(amount, currency, ga)],
@@ -240,17 +280,17 @@ export async function createHold(tx: Tx, { settings, outbox }: HoldDeps, buyerId
       named(
         'insert-seat-hold',
         `WITH hold AS (
-           INSERT INTO booking.holds (id, event_id, buyer_id, status, expires_at, amount_cents, currency, ga_section_id, ga_quantity)
-           VALUES ($1, $2, $3, 'active', now() + make_interval(secs => $4), $5, $6, $7, $8)
+           INSERT INTO booking.holds (id, event_id, buyer_id, status, expires_at, amount_cents, currency, ga_section_id, ga_slice, ga_quantity)
+           VALUES ($1, $2, $3, 'active', now() + make_interval(secs => $4), $5, $6, $7, $8, $9)
            RETURNING ${holdColumns}
          ), held AS (
            UPDATE booking.seat_inventory si SET status = 'held', hold_id = hold.id, booking_id = NULL, held_until = hold.expires_at
-             FROM hold WHERE si.event_id = $2 AND si.seat_id = ANY($9::uuid[])
+             FROM hold WHERE si.event_id = $2 AND si.seat_id = ANY($10::uuid[])
          ), lines AS (
            INSERT INTO booking.hold_seats (hold_id, event_id, seat_id, price_cents)
-           SELECT $1, $2, seat.id, seat.price FROM unnest($9::uuid[], $10::int[]) AS seat (id, price)
+           SELECT $1, $2, seat.id, seat.price FROM unnest($10::uuid[], $11::int[]) AS seat (id, price)
          ), message AS (
-           ${outboxInsertFrom(11, 'hold', { expiresAt: isoTimestamp('hold.expires_at') })}
+           ${outboxInsertFrom(12, 'hold', { expiresAt: isoTimestamp('hold.expires_at') })}
          )
          SELECT * FROM hold`,
       ),
@@ -260,9 +300,10 @@ export async function createHold(tx: Tx, { settings, outbox }: HoldDeps, buyerId
   } else {
     const { sectionId, quantity } = request.generalAdmission;
     if (quantity > settings.maxPlaces) throw problems.badRequest(`a hold may take at most ${settings.maxPlaces} places`);
-    // Every hold of a section queues on its one counter row: claim the places and write the hold and its
-    // message in one statement, so the row stays locked only until COMMIT. When it answers nothing (unknown
-    // section, or too few places left) the careful path below says which, reclaiming lapsed holds' places first.
+    // Claim the places and write the hold and its message in one statement, so the slice stays locked
+    // only until COMMIT: first from a slice nobody has locked, else waiting for one with room. When
+    // neither answers (unknown section, or no slice alone has room) the careful path below locks the
+    // whole section and says which, reclaiming lapsed holds' places and moving capacity between slices.
     const created = outbox.compose('hold.created', eventId, {
       holdId,
       buyerId,
@@ -271,37 +312,21 @@ export async function createHold(tx: Tx, { settings, outbox }: HoldDeps, buyerId
       amount: { cents: 0, currency: '' },
       expiresAt: '',
     });
-    const quick = await tx.query<HoldRow>(
-      named(
-        'claim-ga-hold',
-        `WITH claim AS (
-           UPDATE booking.ga_inventory SET held = held + $6
-            WHERE event_id = $2 AND section_id = $5 AND capacity - held - sold >= $6
-           RETURNING price_cents, currency
-         ), hold AS (
-           INSERT INTO booking.holds (id, event_id, buyer_id, status, expires_at, amount_cents, currency, ga_section_id, ga_quantity)
-           SELECT $1, $2, $3, 'active', now() + make_interval(secs => $4), claim.price_cents * $6, claim.currency, $5, $6 FROM claim
-           RETURNING ${holdColumns}
-         ), message AS (
-           ${outboxInsertFrom(7, 'hold', { expiresAt: isoTimestamp('hold.expires_at'), 'amount,cents': 'hold.amount_cents', 'amount,currency': 'hold.currency' })}
-         )
-         SELECT * FROM hold`,
-      ),
-      [holdId, eventId, buyerId, settings.ttlSeconds, sectionId, quantity, ...created.values],
-    );
-    if (quick.rows[0]) hold = quick.rows[0];
+    const values = [holdId, eventId, buyerId, settings.ttlSeconds, sectionId, quantity, ...created.values];
+    const quick = (await tx.query<HoldRow>(claimGaHold(true), values)).rows[0] ?? (await tx.query<HoldRow>(claimGaHold(false), values)).rows[0];
+    if (quick) hold = quick;
     else {
-      const ga = await lockGa(tx, eventId, sectionId);
-      if (!ga) {
+      const section = await lockGa(tx, eventId, sectionId);
+      if (!section) {
         throw problems.unprocessable('unknown-section', 'Unknown section', `event ${eventId} has no general-admission section ${sectionId}`);
       }
-      const claimed = await claimGaPlaces(tx, outbox, eventId, ga, quantity);
-      if (claimed !== true) {
+      const claimed = await claimGaPlaces(tx, outbox, eventId, section, quantity);
+      if (typeof claimed === 'number') {
         throw problems.conflict('not-enough-places', 'Not enough places', `only ${claimed} places are left in this section`, {
           availablePlaces: claimed,
         });
       }
-      hold = await insertHold(ga.price_cents * quantity, ga.currency, { sectionId, quantity });
+      hold = await insertHold(section.price_cents * quantity, section.currency, { sectionId, slice: claimed.slice, quantity });
       await outbox.enqueue(tx, 'hold.created', eventId, holdData(hold, seatIds));
     }
   }

@@ -5,7 +5,8 @@ import { named } from './statements.js';
 /**
  * Inventory rows: this module is their only writer (the verbs below), and
  * states the lock order every write follows:
- *   1. inventory (seat_inventory rows ordered by seat_id, or the ga_inventory row),
+ *   1. inventory (seat_inventory rows ordered by seat_id, or a GA section's
+ *      ga_inventory slices ordered by slice),
  *   2. holds, 3. payments / bookings.
  * One order everywhere means two transactions can wait on each other but
  * never in a cycle.
@@ -64,17 +65,26 @@ export async function ensureInventory(pool: Pool, event: CatalogEvent): Promise<
       ),
       [event.id, event.venueId],
     );
-    await tx.query(
-      named(
-        'ensure-inventory-3',
-        `INSERT INTO booking.ga_inventory (event_id, section_id, category, price_cents, currency, capacity)
-       SELECT $1, section_id, category, price_cents, currency, capacity FROM (${catalogQueries.pricedGaSections}) sections`,
-      ),
-      [event.id, event.venueId],
-    );
+    await tx.query(named('ensure-inventory-3', insertGaSections(`SELECT $1::uuid AS event_id, * FROM (${catalogQueries.pricedGaSections}) s`)), [
+      event.id,
+      event.venueId,
+    ]);
   });
   initialized.add(event.id);
 }
+
+/**
+ * The statement that adds GA sections, each in its starting slices
+ * (booking.ga_slices, migrations/007), from `source`: rows of event_id,
+ * section_id, category, price_cents, currency, capacity. A section that has
+ * slices already is left as it is (its capacity may have moved between them).
+ */
+export const insertGaSections = (source: string) =>
+  `INSERT INTO booking.ga_inventory (event_id, section_id, slice, category, price_cents, currency, capacity)
+   SELECT sections.event_id, sections.section_id, s.slice, sections.category, sections.price_cents, sections.currency, s.capacity
+     FROM (${source}) sections CROSS JOIN LATERAL booking.ga_slices(sections.capacity) s
+    WHERE NOT EXISTS (SELECT 1 FROM booking.ga_inventory g WHERE g.event_id = sections.event_id AND g.section_id = sections.section_id)
+   ON CONFLICT (event_id, section_id, slice) DO NOTHING`;
 
 /** Loads an event that buyers may hold seats for, with its inventory ready. */
 export async function requireOnSaleEvent(pool: Pool, eventId: string): Promise<CatalogEvent> {
@@ -170,7 +180,7 @@ export async function lockInventoryOf(tx: Tx, eventId: string, holdIds: readonly
       WHERE g.event_id = $1 AND g.section_id IN (
         SELECT ga_section_id FROM booking.holds WHERE id = ANY($2::uuid[]) AND ga_section_id IS NOT NULL
         UNION SELECT ga_section_id FROM booking.bookings WHERE id = ANY($3::uuid[]) AND ga_section_id IS NOT NULL)
-      ORDER BY g.section_id FOR UPDATE`,
+      ORDER BY g.section_id, g.slice FOR UPDATE`,
     ),
     [eventId, holdIds, bookingIds],
   );
@@ -212,26 +222,72 @@ export async function cancelledEventWork(
   return { eventId, holdIds: holds.rows.map((r) => r.id), bookingIds: bookings.rows.map((r) => r.id) };
 }
 
-export interface GaRow {
-  section_id: string;
-  category: string;
-  price_cents: number;
-  currency: string;
+/** One slice of a GA section: its own share of the places and counters (migrations/007). */
+export interface GaSlice {
+  slice: number;
   capacity: number;
   held: number;
   sold: number;
 }
 
-export async function lockGa(tx: Tx, eventId: string, sectionId: string): Promise<GaRow | undefined> {
-  const { rows } = await tx.query<GaRow>(
+/** A GA section with every slice of it locked. */
+export interface GaSection {
+  section_id: string;
+  category: string;
+  price_cents: number;
+  currency: string;
+  slices: GaSlice[];
+}
+
+/** Places of a locked section that nobody holds or bought. */
+export const placesLeft = (section: GaSection) => section.slices.reduce((sum, s) => sum + s.capacity - s.held - s.sold, 0);
+
+/** Locks every slice of a GA section, in slice order; for the work that needs the whole section (counting, re-acquiring, moving places). */
+export async function lockGa(tx: Tx, eventId: string, sectionId: string): Promise<GaSection | undefined> {
+  const { rows } = await tx.query<Omit<GaSection, 'slices'> & GaSlice>(
     named(
       'lock-ga',
-      `SELECT section_id, category, price_cents, currency, capacity, held, sold
-       FROM booking.ga_inventory WHERE event_id = $1 AND section_id = $2 FOR UPDATE`,
+      `SELECT section_id, slice, category, price_cents, currency, capacity, held, sold
+       FROM booking.ga_inventory WHERE event_id = $1 AND section_id = $2 ORDER BY slice FOR UPDATE`,
     ),
     [eventId, sectionId],
   );
-  return rows[0];
+  const first = rows[0];
+  if (!first) return undefined;
+  const slices = rows.map(({ slice, capacity, held, sold }) => ({ slice, capacity, held, sold }));
+  return { section_id: first.section_id, category: first.category, price_cents: first.price_cents, currency: first.currency, slices };
+}
+
+/**
+ * The slice of a locked section to take `quantity` places from (at most
+ * placesLeft): the one with the most room, which first gets capacity moved to
+ * it from the others when it has too little (the section's total stays).
+ */
+export async function sliceWithRoom(tx: Tx, eventId: string, section: GaSection, quantity: number): Promise<GaSlice> {
+  const room = (s: GaSlice) => s.capacity - s.held - s.sold;
+  const target = section.slices.reduce((best, s) => (room(s) > room(best) ? s : best));
+  const moved: { slice: number; capacity: number }[] = [];
+  let needed = quantity - room(target);
+  for (const donor of section.slices) {
+    if (needed <= 0) break;
+    const take = donor === target ? 0 : Math.min(room(donor), needed);
+    if (take === 0) continue;
+    moved.push({ slice: donor.slice, capacity: -take }, { slice: target.slice, capacity: take });
+    needed -= take;
+  }
+  if (needed > 0) throw new Error(`section ${section.section_id} has fewer than ${quantity} places left`);
+  if (moved.length === 0) return target;
+  await tx.query(
+    named(
+      'move-ga-capacity',
+      `UPDATE booking.ga_inventory g SET capacity = g.capacity + m.capacity
+         FROM (SELECT slice, sum(capacity)::int AS capacity FROM unnest($3::smallint[], $4::int[]) AS m (slice, capacity) GROUP BY slice) m
+        WHERE g.event_id = $1 AND g.section_id = $2 AND g.slice = m.slice`,
+    ),
+    [eventId, section.section_id, moved.map((m) => m.slice), moved.map((m) => m.capacity)],
+  );
+  for (const m of moved) section.slices.find((s) => s.slice === m.slice)!.capacity += m.capacity;
+  return target;
 }
 
 /** The general-admission places of a hold or booking row as the API and its messages show them; null for seats. */
@@ -281,34 +337,40 @@ export async function releaseOrphanedSeats(tx: Tx): Promise<number> {
   return rowCount ?? 0;
 }
 
-/**
- * Takes `quantity` places of a locked GA row for a hold, after giving back
- * `reclaimed` places of lapsed holds the caller has just expired.
- */
-export async function holdGaPlaces(tx: Tx, ga: GaRow, eventId: string, quantity: number, reclaimed = 0): Promise<void> {
-  await tx.query(named('hold-ga-places', 'UPDATE booking.ga_inventory SET held = held - $3 + $4 WHERE event_id = $1 AND section_id = $2'), [
-    eventId,
-    ga.section_id,
-    reclaimed,
-    quantity,
-  ]);
-  ga.held += quantity - reclaimed;
-}
-
-/** Gives back the GA places an ending hold held. */
-export async function releaseGaPlaces(tx: Tx, eventId: string, sectionId: string, quantity: number): Promise<void> {
-  await tx.query(named('release-ga-places', 'UPDATE booking.ga_inventory SET held = held - $3 WHERE event_id = $1 AND section_id = $2'), [
+/** Counts `quantity` more places of a locked slice as held. */
+export async function holdGaPlaces(tx: Tx, eventId: string, sectionId: string, slice: GaSlice, quantity: number): Promise<void> {
+  await tx.query(named('hold-ga-places', 'UPDATE booking.ga_inventory SET held = held + $4 WHERE event_id = $1 AND section_id = $2 AND slice = $3'), [
     eventId,
     sectionId,
+    slice.slice,
     quantity,
   ]);
+  slice.held += quantity;
 }
 
-/** Puts a cancelled booking's GA places back on sale. */
-export async function returnSoldGaPlaces(tx: Tx, eventId: string, sectionId: string, quantity: number): Promise<void> {
-  await tx.query(named('return-sold-ga-places', 'UPDATE booking.ga_inventory SET sold = sold - $3 WHERE event_id = $1 AND section_id = $2'), [
-    eventId,
-    sectionId,
-    quantity,
+/** Gives back the GA places of ending holds, each to its own slice (locked by the caller). */
+export async function releaseGaPlaces(tx: Tx, holdIds: readonly string[]): Promise<void> {
+  await tx.query(
+    named(
+      'release-ga-places',
+      `UPDATE booking.ga_inventory g SET held = g.held - h.places
+         FROM (SELECT event_id, ga_section_id, ga_slice, sum(ga_quantity)::int AS places FROM booking.holds
+                WHERE id = ANY($1::uuid[]) AND ga_section_id IS NOT NULL GROUP BY 1, 2, 3) h
+        WHERE g.event_id = h.event_id AND g.section_id = h.ga_section_id AND g.slice = h.ga_slice`,
+    ),
+    [holdIds],
+  );
+}
+
+/** Puts a cancelled booking's GA places back on sale, in the slice they were sold from. */
+export async function returnSoldGaPlaces(
+  tx: Tx,
+  booking: { event_id: string; ga_section_id: string | null; ga_slice: number | null; ga_quantity: number | null },
+): Promise<void> {
+  await tx.query(named('return-sold-ga-places', 'UPDATE booking.ga_inventory SET sold = sold - $4 WHERE event_id = $1 AND section_id = $2 AND slice = $3'), [
+    booking.event_id,
+    booking.ga_section_id,
+    booking.ga_slice,
+    booking.ga_quantity,
   ]);
 }

@@ -34,7 +34,7 @@ export async function salesOverview(pool: Pool, requester: Principal): Promise<E
                            (count(*) FILTER (WHERE status = 'held' AND held_until > now()))::int AS held, min(currency) AS currency
                       FROM booking.seat_inventory WHERE event_id = ANY($1::uuid[]) GROUP BY event_id),
           ga AS (SELECT event_id, sum(capacity)::int AS capacity, sum(sold)::int AS sold, sum(held)::int AS held, min(currency) AS currency
-                   FROM booking.ga_inventory WHERE event_id = ANY($1::uuid[]) GROUP BY event_id),
+                   FROM booking.ga_sections WHERE event_id = ANY($1::uuid[]) GROUP BY event_id),
           revenue AS (SELECT event_id, sum(amount_cents) AS cents FROM booking.bookings
                        WHERE event_id = ANY($1::uuid[]) AND status = 'confirmed' GROUP BY event_id)
      SELECT ids.event_id,

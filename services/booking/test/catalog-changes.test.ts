@@ -437,7 +437,7 @@ describe('booking follows catalog changes', () => {
     assert.equal(res.status, 202);
     const inventory = await waitUntil('inventory of the imported events', async () => {
       const { rows: counts } = await services.pool.query<{ events: string; seats: string; ga: string }>(
-        `SELECT count(DISTINCT ei.event_id) AS events, count(si.seat_id) AS seats, (SELECT count(*) FROM booking.ga_inventory g JOIN catalog.events e ON e.id = g.event_id WHERE e.venue_id = $1) AS ga
+        `SELECT count(DISTINCT ei.event_id) AS events, count(si.seat_id) AS seats, (SELECT count(*) FROM booking.ga_sections g JOIN catalog.events e ON e.id = g.event_id WHERE e.venue_id = $1) AS ga
            FROM booking.event_inventory ei JOIN catalog.events e ON e.id = ei.event_id LEFT JOIN booking.seat_inventory si ON si.event_id = ei.event_id
           WHERE e.venue_id = $1`,
         [venue.body.id],

@@ -315,6 +315,48 @@ describe('checkout and bookings', () => {
     }
   });
 
+  test('general admission in slices: a late approval re-acquires places spread over two slices, and its cancellation returns them to its slice', async () => {
+    const event = await seedEvent(h.pool, { seats: 1, gaCapacity: 100 }); // two slices of 50
+    const sliceOf = async (holdId: string) => (await h.pool.query('SELECT ga_slice FROM booking.holds WHERE id = $1', [holdId])).rows[0].ga_slice;
+    const slices = async () =>
+      (await h.pool.query('SELECT capacity, held, sold FROM booking.ga_inventory WHERE event_id = $1 ORDER BY slice', [event.eventId])).rows.map((r) => [
+        r.capacity,
+        r.held,
+        r.sold,
+      ]);
+    const late = await holdGa(event.eventId, event.gaSectionId, 10);
+    const latePayment = await orphanPayment(late.body.id, 'pm_card_approved', 0);
+    const fives: { id: string; slice: number }[] = [];
+    for (let i = 0; i < 18; i++) {
+      const held = await holdGa(event.eventId, event.gaSectionId, 5);
+      assert.equal(held.status, 201, JSON.stringify(held.body));
+      fives.push({ id: held.body.id, slice: await sliceOf(held.body.id) });
+    }
+    assert.deepEqual((await assertInventoryInvariants(h.pool, event.eventId)).ga, [{ capacity: 100, held: 100, sold: 0 }]);
+    // The hold of 10 lapses; the next buyer's request reclaims its places (in its slice) and takes 5 of them.
+    await lapseHolds(h.pool, { holdId: late.body.id });
+    const next = await holdGa(event.eventId, event.gaSectionId, 5);
+    assert.equal(next.status, 201, JSON.stringify(next.body));
+    const lateSlice = await sliceOf(late.body.id);
+    assert.equal(await sliceOf(next.body.id), lateSlice);
+    // 5 more free in the other slice: 10 free in all, but in no slice alone.
+    const other = fives.find((f) => f.slice !== lateSlice)!;
+    assert.equal((await http(h.url, 'DELETE', `/holds/${other.id}`, { token: buyer })).status, 200);
+    const settled = await settlePayment(deps(), latePayment, 'approved');
+    assert.equal(settled.kind, 'confirmed');
+    assert.equal(settled.kind === 'confirmed' && settled.reacquired, true);
+    assert.deepEqual((await assertInventoryInvariants(h.pool, event.eventId)).ga, [{ capacity: 100, held: 90, sold: 10 }]);
+    // Capacity moved to the slice the places were sold from; every slice is full.
+    const [a, b] = await slices();
+    assert.equal(a![0] + b![0], 100);
+    for (const [capacity, held, sold] of [a!, b!]) assert.equal(held + sold, capacity);
+    // Cancelled: the 10 places go back to that slice, where a hold of 10 then fits.
+    assert.equal(settled.kind === 'confirmed' && (await http(h.url, 'POST', `/bookings/${settled.booking.reference}/cancel`, { token: buyer })).status, 200);
+    assert.deepEqual((await assertInventoryInvariants(h.pool, event.eventId)).ga, [{ capacity: 100, held: 90, sold: 0 }]);
+    assert.equal((await holdGa(event.eventId, event.gaSectionId, 10)).status, 201);
+    assert.deepEqual((await assertInventoryInvariants(h.pool, event.eventId)).ga, [{ capacity: 100, held: 100, sold: 0 }]);
+  });
+
   /** Writes a pending payment as a checkout killed right after its first transaction leaves it, `ageSeconds` old. */
   async function orphanPayment(holdId: string, method: string, ageSeconds = 3600): Promise<string> {
     const id = crypto.randomUUID();

@@ -111,6 +111,58 @@ describe('holds on real PostgreSQL', () => {
     );
   });
 
+  test('general admission in slices: a 200-place section starts as 4 slices; 60 concurrent holds of 4 take all 200 places and no more', async () => {
+    const event = await seedEvent(h.pool, { seats: 1, gaCapacity: 200 });
+    // Claiming the first seat copies the event's inventory, slices included.
+    assert.equal(
+      (await http(h.url, 'POST', '/holds', { token: testToken('first', 'buyer'), body: { eventId: event.eventId, seatIds: event.seatIds } })).status,
+      201,
+    );
+    const slices = async () =>
+      (
+        await h.pool.query<{ slice: number; capacity: number; held: number }>(
+          'SELECT slice, capacity, held FROM booking.ga_inventory WHERE event_id = $1 ORDER BY slice',
+          [event.eventId],
+        )
+      ).rows;
+    assert.deepEqual(
+      (await slices()).map((s) => [s.slice, s.capacity, s.held]),
+      [
+        [0, 50, 0],
+        [1, 50, 0],
+        [2, 50, 0],
+        [3, 50, 0],
+      ],
+    );
+    // 50 does not divide by 4: once each slice is down to 2 places, a hold of 4 fits in none alone and takes capacity from another.
+    const results = await Promise.all(
+      Array.from({ length: 60 }, (_, i) =>
+        httpUntilAnswered(h.url, 'POST', '/holds', {
+          token: testToken(`sliced-${i}`, 'buyer'),
+          body: { eventId: event.eventId, generalAdmission: { sectionId: event.gaSectionId, quantity: 4 } },
+        }),
+      ),
+    );
+    const statuses = results.map((r) => r.status);
+    assert.equal(statuses.filter((s) => s === 201).length, 50, `statuses: ${JSON.stringify(countBy(statuses))}`);
+    assert.equal(statuses.filter((s) => s === 409).length, 10);
+    const inventory = await assertInventoryInvariants(h.pool, event.eventId);
+    assert.deepEqual(inventory.ga, [{ capacity: 200, held: 200, sold: 0 }]);
+    const after = await slices();
+    assert.equal(
+      after.reduce((sum, s) => sum + s.capacity, 0),
+      200,
+    );
+    for (const s of after) assert.equal(s.held, s.capacity, `slice ${s.slice} is full`);
+    const spread = await h.pool.query('SELECT DISTINCT ga_slice FROM booking.holds WHERE event_id = $1 AND ga_section_id IS NOT NULL', [event.eventId]);
+    assert.ok(spread.rowCount! > 1, 'the holds spread over the slices');
+    const availability = await http(h.url, 'GET', `/events/${event.eventId}/availability`);
+    assert.deepEqual(
+      availability.body.generalAdmission.map((g: { capacity: number; available: number }) => [g.capacity, g.available]),
+      [[200, 0]],
+    );
+  });
+
   test("an expired hold's seats can be taken at once, before any sweeper runs", async () => {
     const event = await seedEvent(h.pool, { seats: 2 });
     const first = await http(h.url, 'POST', '/holds', { token: testToken('early', 'buyer'), body: { eventId: event.eventId, seatIds: event.seatIds } });

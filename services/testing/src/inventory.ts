@@ -76,24 +76,30 @@ export async function assertInventoryInvariants(
     [eventId],
   );
   if (heldByInactive.rows[0].n !== 0) problems.push("held seats disagree with their hold's expiry");
-  const ga = await pool.query<{ capacity: number; held: number; sold: number; active_held: number; booked: number }>(
-    `SELECT g.capacity, g.held, g.sold,
-            COALESCE((SELECT sum(ga_quantity) FROM booking.holds h WHERE h.event_id = g.event_id AND h.ga_section_id = g.section_id AND h.status = 'active'), 0)::int AS active_held,
-            COALESCE((SELECT sum(ga_quantity) FROM booking.bookings b WHERE b.event_id = g.event_id AND b.ga_section_id = g.section_id AND b.status = 'confirmed'), 0)::int AS booked
-       FROM booking.ga_inventory g WHERE g.event_id = $1`,
+  // Per slice: each hold and booking counts its places in the slice it names.
+  const slices = await pool.query<{ section_id: string; capacity: number; held: number; sold: number; active_held: number; booked: number }>(
+    `SELECT g.section_id, g.capacity, g.held, g.sold,
+            COALESCE((SELECT sum(ga_quantity) FROM booking.holds h
+                       WHERE h.event_id = g.event_id AND h.ga_section_id = g.section_id AND h.ga_slice = g.slice AND h.status = 'active'), 0)::int AS active_held,
+            COALESCE((SELECT sum(ga_quantity) FROM booking.bookings b
+                       WHERE b.event_id = g.event_id AND b.ga_section_id = g.section_id AND b.ga_slice = g.slice AND b.status = 'confirmed'), 0)::int AS booked
+       FROM booking.ga_inventory g WHERE g.event_id = $1 ORDER BY g.section_id, g.slice`,
     [eventId],
   );
-  for (const row of ga.rows) {
+  const ga = new Map<string, { capacity: number; held: number; sold: number }>();
+  for (const { section_id, ...row } of slices.rows) {
     if (row.held !== row.active_held) problems.push(`GA held ${row.held} != active holds ${row.active_held}`);
     if (row.sold !== row.booked) problems.push(`GA sold ${row.sold} != confirmed bookings ${row.booked}`);
     if (row.held + row.sold > row.capacity) problems.push('GA oversold');
+    const section = ga.get(section_id) ?? { capacity: 0, held: 0, sold: 0 };
+    ga.set(section_id, { capacity: section.capacity + row.capacity, held: section.held + row.held, sold: section.sold + row.sold });
   }
   const counts = await pool.query<{ status: string; n: number }>(
     'SELECT status, count(*)::int AS n FROM booking.seat_inventory WHERE event_id = $1 GROUP BY status',
     [eventId],
   );
   if (problems.length > 0) throw new Error(`inventory invariant broken: ${problems.join('; ')}`);
-  return { seats: Object.fromEntries(counts.rows.map((r) => [r.status, r.n])), ga: ga.rows };
+  return { seats: Object.fromEntries(counts.rows.map((r) => [r.status, r.n])), ga: [...ga.values()] };
 }
 
 /**

@@ -127,7 +127,7 @@ export async function activeRooms(pool: Pool): Promise<ActiveRoom[]> {
     `SELECT ${columns}, e.status = 'cancelled' AS cancelled,
             EXISTS (SELECT 1 FROM booking.event_inventory i WHERE i.event_id = r.event_id)
               AND NOT EXISTS (SELECT 1 FROM booking.seat_inventory s WHERE s.event_id = r.event_id AND s.status <> 'sold')
-              AND NOT EXISTS (SELECT 1 FROM booking.ga_inventory g WHERE g.event_id = r.event_id AND g.sold < g.capacity) AS sold_out
+              AND NOT EXISTS (SELECT 1 FROM booking.ga_sections g WHERE g.event_id = r.event_id AND g.sold < g.capacity) AS sold_out
        FROM waiting_room.rooms r JOIN catalog.events e ON e.id = r.event_id
       WHERE e.starts_at > now()`,
   );
