@@ -196,32 +196,38 @@ async function claimGaPlaces(tx: Tx, outbox: Outbox, eventId: string, section: G
 }
 
 /**
- * The statement that claims GA places and writes the hold and its message:
+ * Claims GA places and writes the hold and its message, in one statement:
  * from a slice of the section with room, picked at random so concurrent
- * buyers spread over the slices; `skipLocked`: only among slices no other
- * transaction has locked (else it waits for one). Answers no row when it
- * found no such slice.
+ * buyers spread over the slices, among those no other transaction has locked
+ * (SKIP LOCKED); only when every slice with room is locked does it wait for
+ * one (`waited` is read only when `unlocked` found none). No row when no
+ * slice alone has room, or the section is unknown.
  */
-const claimGaHold = (skipLocked: boolean) =>
-  named(
-    skipLocked ? 'claim-ga-hold' : 'claim-ga-hold-waiting',
-    `WITH slice AS (
-       SELECT slice FROM booking.ga_inventory
-        WHERE event_id = $2 AND section_id = $5 AND capacity - held - sold >= $6
-        ORDER BY random() LIMIT 1 FOR UPDATE${skipLocked ? ' SKIP LOCKED' : ''}
-     ), claim AS (
-       UPDATE booking.ga_inventory g SET held = g.held + $6
-         FROM slice WHERE g.event_id = $2 AND g.section_id = $5 AND g.slice = slice.slice
-       RETURNING g.slice, g.price_cents, g.currency
-     ), hold AS (
-       INSERT INTO booking.holds (id, event_id, buyer_id, status, expires_at, amount_cents, currency, ga_section_id, ga_slice, ga_quantity)
-       SELECT $1, $2, $3, 'active', now() + make_interval(secs => $4), claim.price_cents * $6, claim.currency, $5, claim.slice, $6 FROM claim
-       RETURNING ${holdColumns}
-     ), message AS (
-       ${outboxInsertFrom(7, 'hold', { expiresAt: isoTimestamp('hold.expires_at'), 'amount,cents': 'hold.amount_cents', 'amount,currency': 'hold.currency' })}
-     )
-     SELECT * FROM hold`,
-  );
+const claimGaHold = named(
+  'claim-ga-hold',
+  `WITH unlocked AS (
+     SELECT slice FROM booking.ga_inventory
+      WHERE event_id = $2 AND section_id = $5 AND capacity - held - sold >= $6
+      ORDER BY random() LIMIT 1 FOR UPDATE SKIP LOCKED
+   ), waited AS (
+     SELECT slice FROM booking.ga_inventory
+      WHERE event_id = $2 AND section_id = $5 AND capacity - held - sold >= $6 AND NOT EXISTS (SELECT FROM unlocked)
+      ORDER BY random() LIMIT 1 FOR UPDATE
+   ), slice AS (
+     SELECT slice FROM unlocked UNION ALL SELECT slice FROM waited LIMIT 1
+   ), claim AS (
+     UPDATE booking.ga_inventory g SET held = g.held + $6
+       FROM slice WHERE g.event_id = $2 AND g.section_id = $5 AND g.slice = slice.slice
+     RETURNING g.slice, g.price_cents, g.currency
+   ), hold AS (
+     INSERT INTO booking.holds (id, event_id, buyer_id, status, expires_at, amount_cents, currency, ga_section_id, ga_slice, ga_quantity)
+     SELECT $1, $2, $3, 'active', now() + make_interval(secs => $4), claim.price_cents * $6, claim.currency, $5, claim.slice, $6 FROM claim
+     RETURNING ${holdColumns}
+   ), message AS (
+     ${outboxInsertFrom(7, 'hold', { expiresAt: isoTimestamp('hold.expires_at'), 'amount,cents': 'hold.amount_cents', 'amount,currency': 'hold.currency' })}
+   )
+   SELECT * FROM hold`,
+);
 
 /**
  * Creates a hold: claims the seats (or GA places) under row locks in one
@@ -301,9 +307,9 @@ export async function createHold(tx: Tx, { settings, outbox }: HoldDeps, buyerId
     const { sectionId, quantity } = request.generalAdmission;
     if (quantity > settings.maxPlaces) throw problems.badRequest(`a hold may take at most ${settings.maxPlaces} places`);
     // Claim the places and write the hold and its message in one statement, so the slice stays locked
-    // only until COMMIT: first from a slice nobody has locked, else waiting for one with room. When
-    // neither answers (unknown section, or no slice alone has room) the careful path below locks the
-    // whole section and says which, reclaiming lapsed holds' places and moving capacity between slices.
+    // only until COMMIT. When it answers nothing (unknown section, or no slice alone has room) the
+    // careful path below locks the whole section and says which, reclaiming lapsed holds' places and
+    // moving capacity between slices.
     const created = outbox.compose('hold.created', eventId, {
       holdId,
       buyerId,
@@ -312,9 +318,8 @@ export async function createHold(tx: Tx, { settings, outbox }: HoldDeps, buyerId
       amount: { cents: 0, currency: '' },
       expiresAt: '',
     });
-    const values = [holdId, eventId, buyerId, settings.ttlSeconds, sectionId, quantity, ...created.values];
-    const quick = (await tx.query<HoldRow>(claimGaHold(true), values)).rows[0] ?? (await tx.query<HoldRow>(claimGaHold(false), values)).rows[0];
-    if (quick) hold = quick;
+    const quick = await tx.query<HoldRow>(claimGaHold, [holdId, eventId, buyerId, settings.ttlSeconds, sectionId, quantity, ...created.values]);
+    if (quick.rows[0]) hold = quick.rows[0];
     else {
       const section = await lockGa(tx, eventId, sectionId);
       if (!section) {

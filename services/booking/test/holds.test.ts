@@ -12,6 +12,7 @@ import {
   seedEvent,
   startBookingHarness,
   testToken,
+  waitUntil,
 } from '@ticketing/testing';
 
 describe('holds on real PostgreSQL', () => {
@@ -161,6 +162,40 @@ describe('holds on real PostgreSQL', () => {
       availability.body.generalAdmission.map((g: { capacity: number; available: number }) => [g.capacity, g.available]),
       [[200, 0]],
     );
+  });
+
+  test('general admission in slices: a hold takes a slice nobody has locked without waiting; with every slice locked it waits for one', async () => {
+    const event = await seedEvent(h.pool, { seats: 1, gaCapacity: 200 }); // 4 slices
+    const holdGa = (buyer: string) =>
+      http(h.url, 'POST', '/holds', {
+        token: testToken(buyer, 'buyer'),
+        body: { eventId: event.eventId, generalAdmission: { sectionId: event.gaSectionId, quantity: 2 } },
+      });
+    assert.equal((await holdGa('copier')).status, 201); // copies the inventory
+    const blocker = await h.pool.connect();
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query('SELECT 1 FROM booking.ga_inventory WHERE event_id = $1 AND slice < 3 FOR UPDATE', [event.eventId]);
+      // Answered while the blocker still holds slices 0-2: it neither waited for them nor locked them.
+      const free = await holdGa('unblocked');
+      assert.equal(free.status, 201, JSON.stringify(free.body));
+      assert.equal((await h.pool.query('SELECT ga_slice FROM booking.holds WHERE id = $1', [free.body.id])).rows[0].ga_slice, 3);
+      await blocker.query('SELECT 1 FROM booking.ga_inventory WHERE event_id = $1 AND slice = 3 FOR UPDATE', [event.eventId]);
+      const { rows: self } = await blocker.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      const waiting = holdGa('waiting');
+      const waiter = await waitUntil('the hold waits for a slice', async () => {
+        const { rows } = await h.pool.query<{ query: string }>('SELECT query FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))', [self[0]!.pid]);
+        return rows[0];
+      });
+      assert.match(waiter.query, /WITH unlocked AS/, 'it waits in its claim, not in the path that locks the whole section');
+      await blocker.query('COMMIT');
+      assert.equal((await waiting).status, 201);
+    } finally {
+      await blocker.query('ROLLBACK').catch(() => {});
+      blocker.release();
+    }
+    const inventory = await assertInventoryInvariants(h.pool, event.eventId);
+    assert.deepEqual(inventory.ga, [{ capacity: 200, held: 6, sold: 0 }]);
   });
 
   test("an expired hold's seats can be taken at once, before any sweeper runs", async () => {
