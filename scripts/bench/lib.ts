@@ -197,23 +197,28 @@ export function mainThreadCpuSeconds(): number {
   return statCpuSeconds(`/proc/self/task/${process.pid}/stat`) ?? NaN;
 }
 
-/** Busy and total CPU seconds of the whole machine, from /proc/stat. */
-function machineCpuSeconds(): { busy: number; total: number } {
+/**
+ * Busy, stolen and total CPU seconds of the whole machine, from /proc/stat.
+ * Stolen: time a virtual machine's cores waited for the host (counted busy,
+ * but none of it ran here).
+ */
+function machineCpuSeconds(): { busy: number; steal: number; total: number } {
   const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
   const values = fields.map(Number);
   const idle = (values[3] ?? 0) + (values[4] ?? 0);
-  const total = values.reduce((a, b) => a + b, 0);
-  return { busy: (total - idle) / 100, total: total / 100 };
+  // Guest time (fields 9, 10) is already inside user and nice.
+  const total = values.slice(0, 8).reduce((a, b) => a + b, 0);
+  return { busy: (total - idle) / 100, steal: (values[7] ?? 0) / 100, total: total / 100 };
 }
 
 export interface WhereTimeGoes {
   /**
    * Share of the machine's CPU (all cores = 100 %) used by this process's main
    * thread and service replicas in child processes (`node`: the services), by the rest of this process (`nodeOther`:
-   * load-generator threads, garbage collection, libuv), by PostgreSQL, and by
-   * anything else (pgbench, other work).
+   * load-generator threads, garbage collection, libuv), by PostgreSQL, by
+   * anything else (pgbench, other work), and taken by a virtual machine's host (`steal`).
    */
-  cpuPercent: { node: number; nodeOther: number; postgres: number; other: number; idle: number };
+  cpuPercent: { node: number; nodeOther: number; postgres: number; other: number; steal: number; idle: number };
   /** What the database's active sessions were waiting for, as a share of samples (`CPU` = not waiting). */
   waits: Record<string, number>;
 }
@@ -283,6 +288,7 @@ export function measureWhereTimeGoes(
       const machine = machineCpuSeconds();
       const total = machine.total - machine0.total;
       const busy = machine.busy - machine0.busy;
+      const steal = machine.steal - machine0.steal;
       const processSeconds = (processCpu.user + processCpu.system) / 1e6;
       const mainSeconds = mainThreadCpuSeconds() - main0;
       const replicaSeconds = replicasCpu() - replicas0;
@@ -295,7 +301,8 @@ export function measureWhereTimeGoes(
           node: pct(mainSeconds + replicaSeconds),
           nodeOther: pct(Math.max(0, processSeconds - mainSeconds)),
           postgres: pct(postgresSeconds),
-          other: pct(Math.max(0, busy - processSeconds - replicaSeconds - postgresSeconds)),
+          other: pct(Math.max(0, busy - steal - processSeconds - replicaSeconds - postgresSeconds)),
+          steal: pct(steal),
           idle: pct(total - busy),
         },
         waits: shares,
