@@ -104,11 +104,16 @@ export function pgbenchReplay(
         return name === null || name === undefined ? 'NULL' : `:${name}`;
       });
     lines.push(`${sql};`);
-    if (/^INSERT INTO booking\.payments\b/.test(sql)) paymentRecorded = true;
+    // The statement that records the pending payment (alone, or inside a CTE).
+    if (/\bINSERT INTO booking\.payments\b/.test(sql)) paymentRecorded = true;
     if (paymentRecorded && sql === 'COMMIT' && options.providerPauseMs) {
       lines.push(`\\sleep ${options.providerPauseMs} ms`);
       paymentRecorded = false;
     }
+  }
+  // A replay that skipped the provider's wait would not be the booking the API runs.
+  if (options.providerPauseMs && !lines.some((line) => line.startsWith('\\sleep'))) {
+    throw new Error('the recorded booking has no COMMIT after a statement inserting into booking.payments: the pause for the payment provider has no place');
   }
   if (!options.seatId) generated.splice(0, 2); // general admission: no seat to draw
   // The sequence in an uncorrelated subquery: drawn once per transaction, not once per row scanned.

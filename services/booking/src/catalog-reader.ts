@@ -41,9 +41,13 @@ export async function findEventsOfOwner(db: Pool | Tx, ownerId: string | undefin
   return rows.map((row) => ({ id: row.id, venueId: row.venue_id, status: row.status, startsAt: row.starts_at }));
 }
 
+/** SQL: whether the catalog has cancelled the event whose id is `param` (a boolean, for booking's own statements). */
+export const eventCancelledSql = (param: string) => `EXISTS (SELECT 1 FROM catalog.events WHERE id = ${param} AND status = 'cancelled')`;
+
 /** Whether the catalog has cancelled the event; no sale may complete for it. */
 export async function eventIsCancelled(db: Pool | Tx, eventId: string): Promise<boolean> {
-  return (await findCatalogEvent(db, eventId))?.status === 'cancelled';
+  const { rows } = await db.query<{ cancelled: boolean }>(named('event-is-cancelled', `SELECT ${eventCancelledSql('$1')} AS cancelled`), [eventId]);
+  return rows[0]!.cancelled;
 }
 
 /** The organization that owns the event (its partners see its sales). */

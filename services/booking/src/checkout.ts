@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { problems, withTransaction, type Pool, type Tx } from '@ticketing/platform';
 import { newBookingReference } from './booking-reference.js';
 import { viewBooking, type BookingRow, type BookingView } from './bookings.js';
-import { endHold, extendForCheckout, loadHoldView, lockHold, type HoldDeps, type HoldView, type LockedHold } from './holds.js';
-import { eventIsCancelled } from './catalog-reader.js';
+import { endHold, holdData, loadHoldView, lockHold, type HoldDeps, type HoldPlaces, type HoldView, type LockedHold } from './holds.js';
+import { eventCancelledSql, eventIsCancelled } from './catalog-reader.js';
 import { generalAdmissionOf, holdGaPlaces, placesLeft, seatIsFree, sliceWithRoom } from './inventory.js';
-import { outboxInsert, type Outbox } from './messages.js';
+import { isoTimestamp, outboxInsertFrom, type Outbox } from './messages.js';
 import { PaymentTimeoutError, type PaymentProvider } from './payment-provider.js';
 import { completeRefunds, markRefundPending } from './refunds.js';
 import { named } from './statements.js';
@@ -74,24 +74,94 @@ async function startCheckout(deps: CheckoutDeps, tx: Tx, holdId: string, buyerId
   if (hold.status !== 'active') {
     throw problems.conflict('hold-not-active', 'Hold is not active', `hold ${holdId} is ${hold.status}`, { holdStatus: hold.status });
   }
-  const pending = await pendingPaymentOf(tx, holdId);
-  if (pending) return { kind: 'attach' as const, id: pending };
-  if (await eventIsCancelled(tx, hold.event_id)) {
-    throw problems.conflict('event-cancelled', 'Event is cancelled', `event ${hold.event_id} was cancelled; its holds are being released`);
-  }
   if (hold.lapsed) {
+    const pending = await pendingPaymentOf(tx, holdId);
+    if (pending) return { kind: 'attach' as const, id: pending };
+    if (await eventIsCancelled(tx, hold.event_id)) throw eventCancelled(hold.event_id);
     if (hold.ga_section_id && !locked.ga) return { kind: 'needs-ga-section' as const };
     // Record the expiry now (the buyer learns of it); refused after commit.
     await endHold(tx, deps.outbox, locked, 'expired', 'lapsed');
     return { kind: 'expired' as const };
   }
-  await extendForCheckout(tx, deps, locked);
-  const id = randomUUID();
-  await tx.query(
-    named('checkout-3', `INSERT INTO booking.payments (id, hold_id, amount_cents, currency, method, status) VALUES ($1, $2, $3, $4, $5, 'pending')`),
-    [id, holdId, hold.amount_cents, hold.currency, method],
+  const started = await startPayment(deps, tx, locked, method);
+  if (started.pendingId) return { kind: 'attach' as const, id: started.pendingId };
+  if (started.cancelled) throw eventCancelled(hold.event_id);
+  return { kind: 'charge' as const, id: started.paymentId, amountCents: hold.amount_cents, currency: hold.currency, hold: placesOf(hold) };
+}
+
+const placesOf = (hold: LockedHold['hold']): KnownHold => ({ hold_id: hold.id, event_id: hold.event_id, ga_section_id: hold.ga_section_id });
+
+const eventCancelled = (eventId: string) =>
+  problems.conflict('event-cancelled', 'Event is cancelled', `event ${eventId} was cancelled; its holds are being released`);
+
+/**
+ * For a locked, active hold, in one round trip: unless a payment for it is
+ * already in progress or its event was cancelled (then nothing is written and
+ * the caller answers from `pendingId` / `cancelled`), grants the hold its one
+ * checkout extension (it lives until checkout could finish, never beyond its
+ * maximum lifetime; with its seats and its `hold.extended` message) and
+ * records a pending payment. The hold's lock keeps another checkout from
+ * starting a payment between the check and the insert.
+ */
+async function startPayment(
+  { settings, outbox }: CheckoutDeps,
+  tx: Tx,
+  locked: LockedHold,
+  method: string,
+): Promise<{ pendingId?: string; cancelled: boolean; paymentId: string }> {
+  const { hold } = locked;
+  const paymentId = randomUUID();
+  const extend = !hold.extended_at && settings.checkoutExtensionSeconds > 0;
+  const extended = outbox.compose(
+    'hold.extended',
+    hold.event_id,
+    holdData(
+      hold,
+      locked.seats.map((seat) => seat.seat_id),
+    ),
   );
-  return { kind: 'charge' as const, id, amountCents: hold.amount_cents, currency: hold.currency };
+  const { rows } = await tx.query<{ pending_id: string | null; cancelled: boolean; expires_at: Date | null }>(
+    named(
+      'start-payment',
+      `WITH pending AS (
+         SELECT id FROM booking.payments WHERE hold_id = $1 AND status = 'pending' LIMIT 1
+       ), go AS (
+         SELECT NOT EXISTS (SELECT FROM pending) AND NOT ${eventCancelledSql('$2')} AS yes
+       ), extended AS (
+         UPDATE booking.holds
+            SET extended_at = now(),
+                expires_at = GREATEST(expires_at, LEAST(now() + make_interval(secs => $3), created_at + make_interval(secs => $4)))
+          WHERE id = $1 AND $5 AND (SELECT yes FROM go)
+         RETURNING expires_at
+       ), seats AS (
+         UPDATE booking.seat_inventory si SET held_until = extended.expires_at FROM extended WHERE si.hold_id = $1 AND si.status = 'held'
+       ), message AS (
+         ${outboxInsertFrom(10, 'extended', { expiresAt: isoTimestamp('extended.expires_at') })}
+       ), payment AS (
+         INSERT INTO booking.payments (id, hold_id, amount_cents, currency, method, status)
+         SELECT $6, $1, $7, $8, $9, 'pending' WHERE (SELECT yes FROM go)
+       )
+       SELECT (SELECT id FROM pending) AS pending_id, ${eventCancelledSql('$2')} AS cancelled, (SELECT expires_at FROM extended) AS expires_at`,
+    ),
+    [
+      hold.id,
+      hold.event_id,
+      settings.checkoutExtensionSeconds,
+      settings.maxLifetimeSeconds,
+      extend,
+      paymentId,
+      hold.amount_cents,
+      hold.currency,
+      method,
+      ...extended.values,
+    ],
+  );
+  const row = rows[0]!;
+  if (row.expires_at) {
+    hold.expires_at = row.expires_at;
+    hold.extended_at = new Date();
+  }
+  return { ...(row.pending_id ? { pendingId: row.pending_id } : {}), cancelled: row.cancelled, paymentId };
 }
 
 /**
@@ -131,7 +201,7 @@ export async function checkout(deps: CheckoutDeps, holdId: string, buyerId: stri
     outcome = 'timed_out';
   }
   if (outcome === 'pending') return { kind: 'pending', paymentId: payment.id };
-  return settlePayment(deps, payment.id, outcome);
+  return settlePayment(deps, payment.id, outcome, payment.hold);
 }
 
 /**
@@ -196,10 +266,16 @@ export async function resolveAbandonedPaymentOf(deps: CheckoutDeps, holdId: stri
  *  - declined / timed out → hold released.
  * Idempotent: a verdict for a settled payment returns the earlier settlement.
  */
-export async function settlePayment(deps: CheckoutDeps, paymentId: string, verdict: 'approved' | 'declined' | 'timed_out'): Promise<Settlement> {
+export async function settlePayment(
+  deps: CheckoutDeps,
+  paymentId: string,
+  verdict: 'approved' | 'declined' | 'timed_out',
+  /** The payment's hold, when the caller knows it (checkout does): not looked up again. */
+  known?: KnownHold,
+): Promise<Settlement> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await settleInLockOrder(deps, paymentId, verdict);
+      return await settleInLockOrder(deps, paymentId, verdict, known);
     } catch (error) {
       // The new booking's reference was drawn before (40 random bits: rare, but certain over millions of sales): draw again.
       if (attempt < 3 && isReferenceTaken(error)) continue;
@@ -208,12 +284,20 @@ export async function settlePayment(deps: CheckoutDeps, paymentId: string, verdi
   }
 }
 
-async function settleInLockOrder(deps: CheckoutDeps, paymentId: string, verdict: 'approved' | 'declined' | 'timed_out'): Promise<Settlement> {
+/** A payment's hold and where its places are: what a settlement must know before it locks them. */
+type KnownHold = HoldPlaces & { hold_id: string };
+
+async function settleInLockOrder(
+  deps: CheckoutDeps,
+  paymentId: string,
+  verdict: 'approved' | 'declined' | 'timed_out',
+  known?: KnownHold,
+): Promise<Settlement> {
   try {
-    return await settleOnce(deps, paymentId, verdict, { gaSection: false });
+    return await settleOnce(deps, paymentId, verdict, { gaSection: false }, known);
   } catch (error) {
     if (!(error instanceof NeedsSectionLock)) throw error;
-    return settleOnce(deps, paymentId, verdict, {});
+    return settleOnce(deps, paymentId, verdict, {}, known);
   }
 }
 
@@ -237,15 +321,19 @@ async function settleOnce(
   paymentId: string,
   verdict: 'approved' | 'declined' | 'timed_out',
   lock: { gaSection?: boolean },
+  known: KnownHold | undefined,
 ): Promise<Settlement> {
   // `refundDecided`: this transaction decided the refund, so the provider is asked after commit.
   const { settlement, refundDecided } = await withTransaction(deps.pool, async (tx): Promise<{ settlement: Settlement; refundDecided: boolean }> => {
     const settled = (settlement: Settlement) => ({ settlement, refundDecided: false });
-    const peek = await tx.query<{ hold_id: string; event_id: string; ga_section_id: string | null }>(
-      named('settled', 'SELECT p.hold_id, h.event_id, h.ga_section_id FROM booking.payments p JOIN booking.holds h ON h.id = p.hold_id WHERE p.id = $1'),
-      [paymentId],
-    );
-    const found = peek.rows[0];
+    const found =
+      known ??
+      (
+        await tx.query<KnownHold>(
+          named('settled', 'SELECT p.hold_id, h.event_id, h.ga_section_id FROM booking.payments p JOIN booking.holds h ON h.id = p.hold_id WHERE p.id = $1'),
+          [paymentId],
+        )
+      ).rows[0];
     if (!found) throw problems.notFound(`payment ${paymentId}`);
     const locked = (await lockHold(tx, found.hold_id, { ...lock, known: found }))!;
     const { rows } = await tx.query<PaymentRow>(named('locked', 'SELECT * FROM booking.payments WHERE id = $1 FOR UPDATE'), [paymentId]);
@@ -286,20 +374,11 @@ async function confirm(tx: Tx, outbox: Outbox, locked: LockedHold, payment: Paym
   } else {
     canBook = locked.seats.every((seat) => (seat.status === 'held' && seat.hold_id === hold.id) || seatIsFree(seat));
   }
-  // An approval for a cancelled event is refunded: nothing may be sold for it.
-  const cancelled = await eventIsCancelled(tx, hold.event_id);
-  if (!canBook || cancelled) {
-    if (hold.ga_section_id && !locked.ga) throw new NeedsSectionLock(); // its places go back
-    await markRefundPending(tx, payment.id);
-    await endHold(tx, outbox, locked, stillOurs && hold.lapsed && !cancelled ? 'expired' : 'released', cancelled ? 'event_cancelled' : 'seats_lost');
-    await outbox.enqueue(tx, 'payment.refunded', hold.event_id, {
-      paymentId: payment.id,
-      holdId: hold.id,
-      buyerId: hold.buyer_id,
-      amount: { cents: payment.amount_cents, currency: payment.currency },
-      reason: cancelled ? 'event_cancelled' : 'seats_no_longer_available',
-    });
-    return { kind: 'refunded', paymentId: payment.id, reason: cancelled ? 'event_cancelled' : 'seats_lost' };
+  // An approval for a cancelled event is refunded: nothing may be sold for it. The sale's own
+  // statement checks that for a hold still ours (the common case); the rest check before anything changes.
+  if (!canBook || !stillOurs) {
+    const cancelled = await eventIsCancelled(tx, hold.event_id);
+    if (!canBook || cancelled) return refund(tx, outbox, locked, payment, cancelled);
   }
 
   const reacquired = !stillOurs || hold.lapsed;
@@ -326,28 +405,31 @@ async function confirm(tx: Tx, outbox: Outbox, locked: LockedHold, payment: Paym
   });
   // Every write of a sale in one round trip: the booking, its seats sold (seats of other lapsed
   // holds taken over) or its GA places moved from held to sold in the hold's slice, its lines, the
-  // hold converted, the payment approved and the message. A GA sale locks its slice here, so the
-  // slice stays locked only until COMMIT.
+  // hold converted, the payment approved and the message; none of them if the event was
+  // cancelled (no booking row: every other write depends on it). A GA sale locks its slice here,
+  // so the slice stays locked only until COMMIT.
   const inserted = await tx.query<BookingRow>(
     named(
       'confirm',
       `WITH booking AS (
          INSERT INTO booking.bookings (id, reference, hold_id, payment_id, event_id, buyer_id, status, amount_cents, currency, ga_section_id, ga_slice, ga_quantity)
-         VALUES ($1, $2, $3, $4, $5, $6, 'confirmed', $7, $8, $9, (SELECT ga_slice FROM booking.holds WHERE id = $3), $10) RETURNING *
+         SELECT $1, $2, $3, $4, $5, $6, 'confirmed', $7, $8, $9, (SELECT ga_slice FROM booking.holds WHERE id = $3), $10
+          WHERE NOT ($17 AND ${eventCancelledSql('$5')})
+         RETURNING *
        ), sold_seats AS (
          UPDATE booking.seat_inventory SET status = 'sold', booking_id = $1, hold_id = NULL, held_until = NULL
-          WHERE event_id = $5 AND seat_id = ANY($11::uuid[])
+          WHERE event_id = $5 AND seat_id = ANY($11::uuid[]) AND EXISTS (SELECT FROM booking)
        ), lines AS (
-         INSERT INTO booking.booking_seats (booking_id, event_id, seat_id) SELECT $1, $5, unnest($11::uuid[])
+         INSERT INTO booking.booking_seats (booking_id, event_id, seat_id) SELECT $1, $5, unnest($11::uuid[]) WHERE EXISTS (SELECT FROM booking)
        ), sold_places AS (
          UPDATE booking.ga_inventory g SET held = g.held - $10, sold = g.sold + $10
-           FROM booking.holds h WHERE h.id = $3 AND g.event_id = $5 AND g.section_id = $9 AND g.slice = h.ga_slice
+           FROM booking.holds h WHERE h.id = $3 AND g.event_id = $5 AND g.section_id = $9 AND g.slice = h.ga_slice AND EXISTS (SELECT FROM booking)
        ), converted AS (
-         UPDATE booking.holds SET status = 'converted', end_reason = 'booked', ended_at = COALESCE(ended_at, now()) WHERE id = $3
+         UPDATE booking.holds SET status = 'converted', end_reason = 'booked', ended_at = COALESCE(ended_at, now()) WHERE id = $3 AND EXISTS (SELECT FROM booking)
        ), approved AS (
-         UPDATE booking.payments SET status = 'approved', updated_at = now() WHERE id = $4
+         UPDATE booking.payments SET status = 'approved', updated_at = now() WHERE id = $4 AND EXISTS (SELECT FROM booking)
        ), message AS (
-         ${outboxInsert(12)}
+         ${outboxInsertFrom(12, 'booking', {})}
        )
        SELECT * FROM booking`,
     ),
@@ -364,8 +446,29 @@ async function confirm(tx: Tx, outbox: Outbox, locked: LockedHold, payment: Paym
       hold.ga_quantity,
       seatIds,
       ...confirmed.values,
+      stillOurs,
     ],
   );
-  const booking = await viewBooking(tx, inserted.rows[0]!, seatIds);
+  // Only a hold still ours was left to this statement's check (`$17`).
+  const row = inserted.rows[0];
+  if (!row) return refund(tx, outbox, locked, payment, true);
+  const booking = await viewBooking(tx, row, seatIds);
   return { kind: 'confirmed', booking, reacquired };
+}
+
+/** An approval that cannot become a sale (the places are gone, or the event was cancelled): the hold ends and the payment is to be refunded. */
+async function refund(tx: Tx, outbox: Outbox, locked: LockedHold, payment: PaymentRow, cancelled: boolean): Promise<Settlement> {
+  const { hold } = locked;
+  if (hold.ga_section_id && !locked.ga) throw new NeedsSectionLock(); // its places go back
+  await markRefundPending(tx, payment.id);
+  const lapsedOnly = hold.status === 'active' && hold.lapsed && !cancelled;
+  await endHold(tx, outbox, locked, lapsedOnly ? 'expired' : 'released', cancelled ? 'event_cancelled' : 'seats_lost');
+  await outbox.enqueue(tx, 'payment.refunded', hold.event_id, {
+    paymentId: payment.id,
+    holdId: hold.id,
+    buyerId: hold.buyer_id,
+    amount: { cents: payment.amount_cents, currency: payment.currency },
+    reason: cancelled ? 'event_cancelled' : 'seats_no_longer_available',
+  });
+  return { kind: 'refunded', paymentId: payment.id, reason: cancelled ? 'event_cancelled' : 'seats_lost' };
 }

@@ -100,7 +100,7 @@ async function seatIdsOfHold(db: Pool | Tx, holdId: string): Promise<string[]> {
 }
 
 /** The message payload describing a hold; shared by every hold.* message. */
-function holdData(hold: HoldRow, seatIds: readonly string[], extra: { reason?: string } = {}): BookingMessageData<'hold.created'> {
+export function holdData(hold: HoldRow, seatIds: readonly string[], extra: { reason?: string } = {}): BookingMessageData<'hold.created'> {
   return {
     holdId: hold.id,
     buyerId: hold.buyer_id,
@@ -336,42 +336,6 @@ export async function createHold(tx: Tx, { settings, outbox }: HoldDeps, buyerId
     }
   }
   return viewHold(hold, { seatIds, bookingReference: null, payment: null });
-}
-
-/**
- * Grants the one checkout extension: the hold lives until checkout could
- * finish, but never beyond its maximum lifetime.
- */
-export async function extendForCheckout(tx: Tx, { settings, outbox }: HoldDeps, locked: LockedHold): Promise<void> {
-  const { hold } = locked;
-  if (hold.extended_at || settings.checkoutExtensionSeconds === 0) return;
-  // The hold's new expiry and its seats' (GA places have no expiry of their own), in one round trip.
-  const { rows } = await tx.query<{ expires_at: Date }>(
-    named(
-      'extend-for-checkout',
-      `WITH extended AS (
-         UPDATE booking.holds
-            SET extended_at = now(),
-                expires_at = GREATEST(expires_at, LEAST(now() + make_interval(secs => $2), created_at + make_interval(secs => $3)))
-          WHERE id = $1 RETURNING expires_at
-       ), seats AS (
-         UPDATE booking.seat_inventory si SET held_until = extended.expires_at FROM extended WHERE si.hold_id = $1 AND si.status = 'held'
-       )
-       SELECT expires_at FROM extended`,
-    ),
-    [hold.id, settings.checkoutExtensionSeconds, settings.maxLifetimeSeconds],
-  );
-  hold.expires_at = rows[0]!.expires_at;
-  hold.extended_at = new Date();
-  await outbox.enqueue(
-    tx,
-    'hold.extended',
-    hold.event_id,
-    holdData(
-      hold,
-      locked.seats.map((seat) => seat.seat_id),
-    ),
-  );
 }
 
 export interface HoldView {

@@ -477,8 +477,39 @@ describe('checkout and bookings', () => {
     const refused = await http(h.url, 'POST', `/holds/${other.id}/checkout`, { token: buyer, body: { paymentMethod: 'pm_card_approved' } });
     assert.equal(refused.status, 409);
     assert.match(refused.body.type, /event-cancelled/);
+    // The refused checkout changed nothing: no payment, no extension, no message.
+    const payments = await h.pool.query(`SELECT count(*)::int AS n FROM booking.payments WHERE hold_id = $1`, [other.id]);
+    assert.equal(payments.rows[0].n, 0);
+    const otherHold = await h.pool.query(`SELECT extended_at FROM booking.holds WHERE id = $1`, [other.id]);
+    assert.equal(otherHold.rows[0].extended_at, null);
+    const extendedMessages = await h.pool.query(
+      `SELECT count(*)::int AS n FROM booking.outbox WHERE type = 'hold.extended' AND payload->'data'->>'holdId' = $1`,
+      [other.id],
+    );
+    assert.equal(extendedMessages.rows[0].n, 0);
     const inventory = await assertInventoryInvariants(h.pool, event.eventId);
     assert.equal(inventory.seats.sold ?? 0, 0);
+  });
+
+  test('general admission: an approval arriving for a cancelled event is refunded and its places go back', async () => {
+    const event = await seedEvent(h.pool, { seats: 1, gaCapacity: 4 });
+    const held = await holdGa(event.eventId, event.gaSectionId, 3);
+    assert.equal(held.status, 201);
+    const pending = await http(h.url, 'POST', `/holds/${held.body.id}/checkout`, { token: buyer, body: { paymentMethod: 'pm_card_async' } });
+    assert.equal(pending.status, 202);
+    await h.pool.query(`UPDATE catalog.events SET status = 'cancelled' WHERE id = $1`, [event.eventId]);
+    const webhook = await http(h.url, 'POST', '/payments/webhook', signed({ paymentId: pending.body.paymentId, outcome: 'approved' }));
+    assert.equal(webhook.status, 200);
+    assert.equal(webhook.body.outcome, 'refunded');
+    const ended = await h.pool.query(`SELECT status, end_reason FROM booking.holds WHERE id = $1`, [held.body.id]);
+    assert.deepEqual(ended.rows[0], { status: 'released', end_reason: 'event_cancelled' });
+    const bookings = await h.pool.query(`SELECT count(*)::int AS n FROM booking.bookings WHERE hold_id = $1`, [held.body.id]);
+    assert.equal(bookings.rows[0].n, 0, 'no booking, no seat or place sold');
+    const inventory = await assertInventoryInvariants(h.pool, event.eventId);
+    assert.deepEqual(
+      inventory.ga.map((g) => [g.held, g.sold]),
+      [[0, 0]],
+    );
   });
 
   test('a refund the provider does not acknowledge stays owed and is retried by the sweeper', async () => {

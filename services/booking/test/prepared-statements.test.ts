@@ -24,7 +24,7 @@ describe('the hot statements are prepared once per connection', () => {
       (await pool.query<{ name: string }>(`SELECT name FROM pg_prepared_statements WHERE name LIKE 'booking:%' ORDER BY name`)).rows.map((r) => r.name);
     await book(event.seatIds[0]!);
     const first = await prepared();
-    for (const name of ['booking:lock-seats', 'booking:insert-seat-hold', 'booking:confirm', 'booking:create-outbox', 'booking:find-catalog-event']) {
+    for (const name of ['booking:lock-seats', 'booking:insert-seat-hold', 'booking:lock-hold-2', 'booking:start-payment', 'booking:confirm']) {
       assert.ok(first.includes(name), `${name} prepared (have: ${first.join(', ')})`);
     }
     await book(event.seatIds[1]!);
