@@ -142,10 +142,11 @@ export function createBookingDefinition(options: BookingOptions = {}): ServiceDe
       ctx.onShutdown(() => catalogChanges.stop());
       ctx.onShutdown(() => availabilityHub.stop());
 
-      /** Runs a write, then wakes the relay so its messages go out without waiting for a poll. */
+      /** Runs a write, then wakes the relay so its messages go out without waiting for a poll; true when this request's work committed. */
       const write = async (req: Request, res: Parameters<typeof writer.run>[1], work: Parameters<typeof writer.run>[3]) => {
-        await writer.run(req, res, principalOf(req).sub, work);
+        const committed = await writer.run(req, res, principalOf(req).sub, work);
         relay.notify();
+        return committed;
       };
 
       const availability = createAvailabilityCache(pool, { ttlMs: config.integer('AVAILABILITY_CACHE_MS') });
@@ -225,12 +226,13 @@ export function createBookingDefinition(options: BookingOptions = {}): ServiceDe
       api.operation('post', '/bookings/{reference}/cancel', buyer, async (req, res) => {
         const { reference } = inputOf(req).params as { reference: string };
         const refunds: string[] = [];
-        await write(req, res, async (tx) => {
+        const committed = await write(req, res, async (tx) => {
           const { booking, refundPaymentId } = await cancelBooking(tx, holds.outbox, reference, principalOf(req));
           if (refundPaymentId) refunds.push(refundPaymentId);
           return { status: 200, body: booking };
         });
-        await completeRefunds(pool, provider, refunds, ctx.logger);
+        // A cancellation rolled back (its key was another request's) owes no refund.
+        if (committed) await completeRefunds(pool, provider, refunds, ctx.logger);
       });
     },
   };

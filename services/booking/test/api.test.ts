@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { bookingOpenApi, buildBookingOpenApi } from '../src/openapi.js';
-import { type BookingHarness, http, type SeededEvent, seedEvent, startBookingHarness, testToken } from '@ticketing/testing';
+import { assertInventoryInvariants, type BookingHarness, http, type SeededEvent, seedEvent, startBookingHarness, testToken } from '@ticketing/testing';
 
 describe('booking API contract', () => {
   let h: BookingHarness;
@@ -99,12 +99,30 @@ describe('booking API contract', () => {
     });
 
     test('a key left in flight by a killed attempt blocks retries no longer than a request can last', async () => {
+      // Checkout claims its key before calling the provider: that claim is what a killed attempt leaves behind.
+      const hold = await http(h.url, 'POST', '/holds', { token: buyer, body: { eventId: event.eventId, seatIds: [event.seatIds[9]] } });
       const headers = { 'idempotency-key': 'key-lock-bound-1' };
-      await http(h.url, 'POST', '/holds', { token: buyer, body: { eventId: event.eventId, seatIds: [event.seatIds[9]] }, headers });
-      const { rows } = await h.pool.query(`SELECT locked_until - now() <= interval '36 seconds' AS bounded FROM booking.idempotency_keys WHERE key = $1`, [
-        headers['idempotency-key'],
-      ]);
-      assert.equal(rows[0].bounded, true, 'the 30 s request time limit plus a margin, not a minute');
+      const running = http(h.url, 'POST', `/holds/${hold.body.id}/checkout`, { token: buyer, body: { paymentMethod: 'pm_card_timeout' }, headers });
+      await new Promise((r) => setTimeout(r, 150));
+      const { rows } = await h.pool.query(
+        `SELECT status, locked_until - now() <= interval '36 seconds' AS bounded FROM booking.idempotency_keys WHERE key = $1`,
+        [headers['idempotency-key']],
+      );
+      assert.deepEqual(rows[0], { status: 'in_flight', bounded: true }, 'the 30 s request time limit plus a margin, not a minute');
+      assert.equal((await running).status, 504);
+    });
+
+    test('a write done in one transaction leaves no claim behind: its key is recorded with its answer, in the same transaction', async () => {
+      const headers = { 'idempotency-key': 'key-one-commit-1' };
+      const held = await http(h.url, 'POST', '/holds', { token: buyer, body: { eventId: event.eventId, seatIds: [event.seatIds[8]] }, headers });
+      assert.equal(held.status, 201);
+      const { rows } = await h.pool.query(
+        `SELECT k.status, k.response_status, (k.response_body->>'id') = $2::text AS answer, k.created_at = h.created_at AS same_transaction
+           FROM booking.idempotency_keys k, booking.holds h WHERE k.key = $1 AND h.id = $2::uuid`,
+        [headers['idempotency-key'], held.body.id],
+      );
+      // now() is the transaction's start: equal only when the key was written by the hold's own transaction, not claimed before it.
+      assert.deepEqual(rows[0], { status: 'done', response_status: 201, answer: true, same_transaction: true });
     });
 
     test('same key still in flight gets 409', async () => {
@@ -120,7 +138,7 @@ describe('booking API contract', () => {
       assert.equal((await first).status, 504);
     });
 
-    test('racing retries with one key make exactly one hold', async () => {
+    test('racing retries with one key make exactly one hold, and every one of them gets its answer', async () => {
       const concurrent = await Promise.all(
         [1, 2, 3, 4].map(() =>
           http(h.url, 'POST', '/holds', {
@@ -130,15 +148,39 @@ describe('booking API contract', () => {
           }),
         ),
       );
-      const statuses = concurrent.map((r) => r.status).sort();
-      assert.ok(statuses.includes(201), JSON.stringify(statuses));
-      assert.ok(
-        statuses.every((s) => s === 201 || s === 409),
-        JSON.stringify(statuses),
+      assert.deepEqual(
+        concurrent.map((r) => r.status),
+        [201, 201, 201, 201],
+        JSON.stringify(concurrent.map((r) => r.body)),
       );
-      for (const r of concurrent.filter((x) => x.status === 409)) assert.match(r.body.type, /idempotency-key-in-flight/);
+      for (const r of concurrent) assert.deepEqual(r.body, concurrent[0]!.body);
+      assert.equal(concurrent.filter((r) => r.headers.get('idempotent-replayed') === 'true').length, 3, 'one made it, three replayed it');
       const holds = await h.pool.query(`SELECT count(*)::int AS n FROM booking.hold_seats WHERE seat_id = $1`, [event.seatIds[4]]);
       assert.equal(holds.rows[0].n, 1, 'one hold, however many retries raced');
+    });
+
+    test('racing general-admission holds with one key take their places once', async () => {
+      const concurrent = await Promise.all(
+        [1, 2, 3, 4].map(() =>
+          http(h.url, 'POST', '/holds', {
+            token: buyer,
+            body: { eventId: event.eventId, generalAdmission: { sectionId: event.gaSectionId, quantity: 2 } },
+            headers: { 'idempotency-key': 'key-race-ga-1' },
+          }),
+        ),
+      );
+      assert.deepEqual(
+        concurrent.map((r) => r.status),
+        [201, 201, 201, 201],
+      );
+      for (const r of concurrent) assert.equal(r.body.id, concurrent[0]!.body.id);
+      const holds = await h.pool.query(`SELECT count(*)::int AS n FROM booking.holds WHERE event_id = $1 AND ga_section_id IS NOT NULL`, [event.eventId]);
+      assert.equal(holds.rows[0].n, 1, 'the twins that also claimed places were rolled back');
+      const inventory = await assertInventoryInvariants(h.pool, event.eventId);
+      assert.equal(
+        inventory.ga.reduce((sum, g) => sum + g.held, 0),
+        2,
+      );
     });
 
     test('a 4xx outcome is stored and replayed for the same key', async () => {

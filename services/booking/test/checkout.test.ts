@@ -198,6 +198,30 @@ describe('checkout and bookings', () => {
     await assertInventoryInvariants(h.pool, event.eventId);
   });
 
+  test('a cancellation sent with a key another cancellation used is refused with 422: its booking stays confirmed and nothing is refunded', async () => {
+    const event = await seedEvent(h.pool, { seats: 2 });
+    const book = async (seat: string) => {
+      const held = await hold(event.eventId, [seat]);
+      const paid = await http(h.url, 'POST', `/holds/${held.id}/checkout`, { token: buyer, body: { paymentMethod: 'pm_card_approved' } });
+      assert.equal(paid.status, 201);
+      return paid.body;
+    };
+    const [first, second] = [await book(event.seatIds[0]!), await book(event.seatIds[1]!)];
+    const headers = { 'idempotency-key': `cancel-key-${event.eventId}` };
+    const cancelled = await http(h.url, 'POST', `/bookings/${first.reference}/cancel`, { token: buyer, headers });
+    assert.equal(cancelled.status, 200);
+    const reused = await http(h.url, 'POST', `/bookings/${second.reference}/cancel`, { token: buyer, headers });
+    assert.equal(reused.status, 422, JSON.stringify(reused.body));
+    assert.match(reused.body.type, /idempotency-key-reused/);
+    const status = await h.pool.query(
+      `SELECT b.status, p.status AS payment, p.id FROM booking.bookings b JOIN booking.payments p ON p.id = b.payment_id WHERE b.reference = $1`,
+      [second.reference],
+    );
+    assert.deepEqual([status.rows[0].status, status.rows[0].payment], ['confirmed', 'approved']);
+    assert.ok(!provider.refunds.includes(status.rows[0].id), 'the rolled-back cancellation refunded nothing');
+    await assertInventoryInvariants(h.pool, event.eventId);
+  });
+
   test('general admission: book, then cancel gives the places back', async () => {
     const event = await seedEvent(h.pool, { seats: 1, gaCapacity: 3 });
     const held = await holdGa(event.eventId, event.gaSectionId, 3);

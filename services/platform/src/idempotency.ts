@@ -23,7 +23,7 @@ export const idempotencyKeyTtlHours = (config: ServiceConfig): number => config.
 export function describeIdempotencyKey(ttlHours: number): string {
   return (
     `Makes the write safe to retry: same key and body replay the first response for ${ttlHours} h; ` +
-    'another body with the same key gets 422; a retry while the first is still running gets 409.'
+    'another body with the same key gets 422; a retry while the first is still running gets its answer once it finishes (409 instead where the write calls out, as checkout does).'
   );
 }
 
@@ -150,26 +150,25 @@ export function createIdempotentWriter(settings: IdempotencyOptions) {
     await store(pool, principal, key, outcome).catch(() => release(principal, key));
   }
 
-  /**
-   * Claims the request's Idempotency-Key (if any), runs `perform` and sends
-   * its response. `perform` gets the key and must store the outcome under it.
-   */
-  async function runKeyed(req: Request, res: Response, principal: string, perform: (key: string | undefined) => Promise<WriteResult>): Promise<void> {
+  /** Answers with a write's outcome; `replayed`: the outcome stored under its key by an earlier request. */
+  function send(res: Response, result: WriteResult, replayed: boolean): void {
+    if (replayed) res.setHeader('Idempotent-Replayed', 'true');
+    for (const [name, value] of Object.entries(result.headers ?? {})) res.setHeader(name, value);
+    if (result.status >= 400) {
+      noteProblem(
+        res,
+        String((result.body as { type?: unknown }).type ?? '')
+          .split('/')
+          .pop() ?? '',
+      );
+      res.status(result.status).type('application/problem+json').send(JSON.stringify(result.body));
+    } else res.status(result.status).json(result.body);
+  }
+
+  /** The request's Idempotency-Key (checked) and the hash of what it asks, or undefined without a key. */
+  function keyOf(req: Request): { key: string; hash: string } | undefined {
     const key = req.get('idempotency-key');
-    const send = (result: WriteResult, replayed: boolean) => {
-      if (replayed) res.setHeader('Idempotent-Replayed', 'true');
-      for (const [name, value] of Object.entries(result.headers ?? {})) res.setHeader(name, value);
-      if (result.status >= 400)
-        noteProblem(
-          res,
-          String((result.body as { type?: unknown }).type ?? '')
-            .split('/')
-            .pop() ?? '',
-        );
-      if (result.status >= 400) res.status(result.status).type('application/problem+json').send(JSON.stringify(result.body));
-      else res.status(result.status).json(result.body);
-    };
-    if (key === undefined) return send(await perform(undefined), false);
+    if (key === undefined) return undefined;
     const { minLength, maxLength } = idempotencyKeySchema;
     if (key.length < minLength || key.length > maxLength || !idempotencyKeyPattern.test(key)) {
       throw problems.badRequest(`Idempotency-Key must be ${minLength} to ${maxLength} visible ASCII characters`);
@@ -177,32 +176,109 @@ export function createIdempotentWriter(settings: IdempotencyOptions) {
     const hash = createHash('sha256')
       .update(`${req.method} ${req.originalUrl.split('?')[0]} ${canonical(req.body)}`)
       .digest('hex');
+    return { key, hash };
+  }
+
+  /** A problem as the outcome it is stored as. */
+  const refusalOf = (req: Request, error: HttpProblem): WriteResult => ({ status: error.status, body: error.toBody(req.originalUrl) });
+
+  /**
+   * Records a finished request under its key (taking over an expired record);
+   * false when a live record already has the key: another request with it
+   * finished first.
+   */
+  async function record(db: Pool | Tx, principal: string, key: string, hash: string, result: WriteResult): Promise<boolean> {
+    const { rowCount } = await db.query(
+      `INSERT INTO ${table} AS k (principal, key, request_hash, status, response_status, response_body, locked_until, expires_at)
+       VALUES ($1, $2, $3, 'done', $4, $5::jsonb, now(), now() + make_interval(hours => $6))
+       ON CONFLICT (principal, key) DO UPDATE
+          SET request_hash = EXCLUDED.request_hash, status = 'done', response_status = EXCLUDED.response_status, response_body = EXCLUDED.response_body,
+              locked_until = EXCLUDED.locked_until, created_at = now(), expires_at = EXCLUDED.expires_at
+        WHERE k.expires_at <= now()`,
+      [principal, key, hash, result.status, JSON.stringify(result.body ?? null), settings.ttlHours],
+    );
+    return rowCount === 1;
+  }
+
+  /** Thrown in a write's transaction whose key another request recorded first: rolls the write back. */
+  class KeyTaken extends Error {}
+
+  /**
+   * Runs `work` in one transaction that also records its response under the
+   * request's Idempotency-Key (if any), in one statement at its end: no claim
+   * of its own, no extra commit. A request whose key another one recorded
+   * first (a retry, or a twin sent at once, which the first one's locks made
+   * wait) is rolled back and answered with that one's stored outcome; with
+   * another body under the key, 422. A refusal (4xx) is recorded too: same
+   * request, same answer. Resolves to true when this request's work committed
+   * (false: replayed or refused), so a route acts after commit only on its own effects.
+   */
+  async function run(req: Request, res: Response, principal: string, work: (tx: Tx) => Promise<WriteResult>): Promise<boolean> {
+    const keyed = keyOf(req);
+    if (!keyed) {
+      send(res, await withTransaction(pool, work), false);
+      return true;
+    }
+    const { key, hash } = keyed;
+    let outcome: WriteResult;
+    try {
+      outcome = await withTransaction(pool, async (tx) => {
+        const result = await work(tx);
+        if (!(await record(tx, principal, key, hash, result))) throw new KeyTaken();
+        return result;
+      });
+    } catch (error) {
+      if (!(error instanceof KeyTaken) && !(error instanceof HttpProblem && error.status < 500)) throw error;
+      // A refusal may follow from what a twin with this key did (its seats): then the twin's outcome is the answer.
+      const refusal = error instanceof HttpProblem ? refusalOf(req, error) : undefined;
+      if (refusal && (await record(pool, principal, key, hash, refusal).catch(() => true))) {
+        send(res, refusal, false);
+        return false;
+      }
+      send(res, await recorded(principal, key, hash), true);
+      return false;
+    }
+    send(res, outcome, false);
+    return true;
+  }
+
+  /** The outcome another request recorded under the key: 422 when that request asked something else, 409 while it is still in flight. */
+  async function recorded(principal: string, key: string, hash: string): Promise<WriteResult> {
+    const { rows } = await pool.query<{ request_hash: string; status: string; response_status: number | null; response_body: unknown }>(
+      `SELECT request_hash, status, response_status, response_body FROM ${table} WHERE principal = $1 AND key = $2`,
+      [principal, key],
+    );
+    const row = rows[0];
+    if (row && row.request_hash !== hash) {
+      throw problems.unprocessable('idempotency-key-reused', 'Idempotency-Key reused', 'this Idempotency-Key was already used with a different request');
+    }
+    if (row?.status === 'done') return { status: row.response_status ?? 200, body: row.response_body };
+    throw problems.conflict('idempotency-key-in-flight', 'Request in progress', 'a request with this Idempotency-Key is still being processed; retry shortly');
+  }
+
+  /**
+   * Claims the request's Idempotency-Key (if any), runs `perform` and sends
+   * its response. `perform` gets the key and must store the outcome under it.
+   */
+  async function runClaimed(req: Request, res: Response, principal: string, perform: (key: string | undefined) => Promise<WriteResult>): Promise<void> {
+    const keyed = keyOf(req);
+    if (!keyed) return send(res, await perform(undefined), false);
+    const { key, hash } = keyed;
     const replay = await claim(principal, key, hash);
-    if (replay) return send(replay, true);
+    if (replay) return send(res, replay, true);
     let result: WriteResult;
     try {
       result = await perform(key);
     } catch (error) {
       if (error instanceof HttpProblem && error.status < 500) {
-        const outcome = { status: error.status, body: error.toBody(req.originalUrl) };
+        const outcome = refusalOf(req, error);
         await storeOrRelease(principal, key, outcome);
-        return send(outcome, false);
+        return send(res, outcome, false);
       }
       await release(principal, key);
       throw error;
     }
-    send(result, false);
-  }
-
-  /** Runs `work` in one transaction that also stores its response under the request's key. */
-  function run(req: Request, res: Response, principal: string, work: (tx: Tx) => Promise<WriteResult>): Promise<void> {
-    return runKeyed(req, res, principal, (key) =>
-      withTransaction(pool, async (tx) => {
-        const outcome = await work(tx);
-        if (key) await store(tx, principal, key, outcome);
-        return outcome;
-      }),
-    );
+    send(res, result, false);
   }
 
   /**
@@ -214,7 +290,7 @@ export function createIdempotentWriter(settings: IdempotencyOptions) {
    * retry runs the work again rather than being told 500 or 409.
    */
   function runOutsideTransaction(req: Request, res: Response, principal: string, work: () => Promise<WriteResult>): Promise<void> {
-    return runKeyed(req, res, principal, async (key) => {
+    return runClaimed(req, res, principal, async (key) => {
       const outcome = await work();
       if (key) {
         await storeOrRelease(principal, key, outcome);
