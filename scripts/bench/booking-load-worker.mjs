@@ -1,10 +1,12 @@
 /**
  * The booking benchmark's buyers, in a worker thread: one per token, each
- * holding then paying, back to back, until `seconds` have passed. In a thread
+ * holding then paying, back to back, until `seconds` have passed, each
+ * write with an Idempotency-Key as real clients send. In a thread
  * of its own so the load generator's CPU is not the services' (they run in
  * the benchmark's main thread), as pgbench's client is a process of its own.
  * Posts every booking's latency back; a non-2xx answer stops the run.
  */
+import { randomUUID } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
 import { Pool } from 'undici';
 
@@ -17,7 +19,8 @@ async function post(pool, path, token, body) {
   const res = await pool.request({
     path,
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    // As the web UI and the load scenarios do: every write with a fresh Idempotency-Key.
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'idempotency-key': randomUUID() },
     body: JSON.stringify(body),
   });
   const answer = await res.body.json();

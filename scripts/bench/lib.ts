@@ -4,6 +4,7 @@
  * SQL with the same clients, and a count of the statements this process sends.
  */
 export { lineChartPng, type ChartSeries } from '../local-stack/line-chart.js';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -154,10 +155,11 @@ export async function runPgbench(options: {
 }
 
 /** POSTs JSON with a bearer token; the status and the parsed answer. */
+/** A buyer's write as the web UI sends it: JSON, bearer token and a fresh Idempotency-Key. */
 export async function postJson(url: string, token: string, body: unknown): Promise<{ status: number; body: { id: string } }> {
   const res = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'idempotency-key': randomUUID() },
     body: JSON.stringify(body),
   });
   return { status: res.status, body: (await res.json()) as { id: string } };

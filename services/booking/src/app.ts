@@ -190,8 +190,17 @@ export function createBookingDefinition(options: BookingOptions = {}): ServiceDe
         const { paymentMethod } = inputOf(req).body as { paymentMethod: string };
         // Checkout spans a provider call, so it runs its own transactions;
         // the idempotency record still makes a retry replay the outcome.
-        await writer.runOutsideTransaction(req, res, principalOf(req).sub, async () =>
-          settlementResult(await checkout(deps, holdId, principalOf(req).sub, paymentMethod)),
+        await writer.runOutsideTransaction(req, res, principalOf(req).sub, async (key) =>
+          settlementResult(
+            await checkout(
+              deps,
+              holdId,
+              principalOf(req).sub,
+              paymentMethod,
+              // The key is claimed and its answer recorded by checkout's own first and settling transactions: no commits of their own.
+              key && { inFirstTransaction: (tx) => key.claim(tx), inSettlement: (tx, settlement) => key.record(tx, () => settlementResult(settlement)) },
+            ),
+          ),
         );
         relay.notify();
       });

@@ -171,11 +171,14 @@ async function startPayment(
  * A retry finds what the first attempt did: a booking is answered again, a
  * payment in progress is attached to (its outcome, or 202 while unknown).
  */
-export async function checkout(deps: CheckoutDeps, holdId: string, buyerId: string, method: string): Promise<Settlement> {
+export async function checkout(deps: CheckoutDeps, holdId: string, buyerId: string, method: string, hooks: CheckoutHooks = {}): Promise<Settlement> {
   // Extending a GA hold and recording its payment change no places, so the section's row (which
   // every booking of the section queues on) is not locked; only a lapsed hold, whose places go
   // back, needs it: then the transaction runs again with it, in the standard lock order.
-  let payment = await withTransaction(deps.pool, (tx) => startCheckout(deps, tx, holdId, buyerId, method, { gaSection: false }));
+  let payment = await withTransaction(deps.pool, async (tx) => {
+    await hooks.inFirstTransaction?.(tx);
+    return startCheckout(deps, tx, holdId, buyerId, method, { gaSection: false });
+  });
   if (payment.kind === 'needs-ga-section') payment = await withTransaction(deps.pool, (tx) => startCheckout(deps, tx, holdId, buyerId, method, {}));
   switch (payment.kind) {
     case 'booked':
@@ -201,7 +204,15 @@ export async function checkout(deps: CheckoutDeps, holdId: string, buyerId: stri
     outcome = 'timed_out';
   }
   if (outcome === 'pending') return { kind: 'pending', paymentId: payment.id };
-  return settlePayment(deps, payment.id, outcome, payment.hold);
+  return settlePayment(deps, payment.id, outcome, payment.hold, hooks.inSettlement);
+}
+
+/** Work of the caller's that commits with checkout's own transactions (the HTTP layer's Idempotency-Key). */
+export interface CheckoutHooks {
+  /** Runs first in checkout's first transaction. */
+  inFirstTransaction?(tx: Tx): Promise<void>;
+  /** Runs last in the transaction that settles the payment, with its settlement (again if that transaction runs again). */
+  inSettlement?(tx: Tx, settlement: Settlement): Promise<void>;
 }
 
 /**
@@ -272,10 +283,11 @@ export async function settlePayment(
   verdict: 'approved' | 'declined' | 'timed_out',
   /** The payment's hold, when the caller knows it (checkout does): not looked up again. */
   known?: KnownHold,
+  inSettlement?: CheckoutHooks['inSettlement'],
 ): Promise<Settlement> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await settleInLockOrder(deps, paymentId, verdict, known);
+      return await settleInLockOrder(deps, paymentId, verdict, known, inSettlement);
     } catch (error) {
       // The new booking's reference was drawn before (40 random bits: rare, but certain over millions of sales): draw again.
       if (attempt < 3 && isReferenceTaken(error)) continue;
@@ -291,13 +303,14 @@ async function settleInLockOrder(
   deps: CheckoutDeps,
   paymentId: string,
   verdict: 'approved' | 'declined' | 'timed_out',
-  known?: KnownHold,
+  known: KnownHold | undefined,
+  inSettlement: CheckoutHooks['inSettlement'],
 ): Promise<Settlement> {
   try {
-    return await settleOnce(deps, paymentId, verdict, { gaSection: false }, known);
+    return await settleOnce(deps, paymentId, verdict, { gaSection: false }, known, inSettlement);
   } catch (error) {
     if (!(error instanceof NeedsSectionLock)) throw error;
-    return settleOnce(deps, paymentId, verdict, {}, known);
+    return settleOnce(deps, paymentId, verdict, {}, known, inSettlement);
   }
 }
 
@@ -322,9 +335,10 @@ async function settleOnce(
   verdict: 'approved' | 'declined' | 'timed_out',
   lock: { gaSection?: boolean },
   known: KnownHold | undefined,
+  inSettlement: CheckoutHooks['inSettlement'],
 ): Promise<Settlement> {
   // `refundDecided`: this transaction decided the refund, so the provider is asked after commit.
-  const { settlement, refundDecided } = await withTransaction(deps.pool, async (tx): Promise<{ settlement: Settlement; refundDecided: boolean }> => {
+  const decide = async (tx: Tx): Promise<{ settlement: Settlement; refundDecided: boolean }> => {
     const settled = (settlement: Settlement) => ({ settlement, refundDecided: false });
     const found =
       known ??
@@ -359,6 +373,11 @@ async function settleOnce(
     if (withoutSection && (hold.status !== 'active' || hold.lapsed)) throw new NeedsSectionLock();
     const settlement = await confirm(tx, deps.outbox, locked, payment);
     return { settlement, refundDecided: settlement.kind === 'refunded' };
+  };
+  const { settlement, refundDecided } = await withTransaction(deps.pool, async (tx) => {
+    const decided = await decide(tx);
+    await inSettlement?.(tx, decided.settlement);
+    return decided;
   });
   if (refundDecided) await completeRefunds(deps.pool, deps.provider, [paymentId]);
   return settlement;

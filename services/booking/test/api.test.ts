@@ -138,6 +138,26 @@ describe('booking API contract', () => {
       assert.equal((await first).status, 504);
     });
 
+    test('a checkout claims its key in its first transaction and records its answer in the one that settles it', async () => {
+      const held = await http(h.url, 'POST', '/holds', { token: buyer, body: { eventId: event.eventId, seatIds: [event.seatIds[7]] } });
+      const headers = { 'idempotency-key': 'key-checkout-commits-1' };
+      const paid = await http(h.url, 'POST', `/holds/${held.body.id}/checkout`, { token: buyer, body: { paymentMethod: 'pm_card_approved' }, headers });
+      assert.equal(paid.status, 201, JSON.stringify(paid.body));
+      const { rows } = await h.pool.query(
+        `SELECT k.status, k.response_status, (k.response_body->>'reference') = b.reference AS answer, k.xmin = b.xmin AS with_the_sale
+           FROM booking.idempotency_keys k, booking.bookings b WHERE k.key = $1 AND b.hold_id = $2::uuid`,
+        [headers['idempotency-key'], held.body.id],
+      );
+      // xmin: the transaction that wrote the row's version; the same as the booking's only when the sale itself recorded the answer.
+      assert.deepEqual(rows[0], { status: 'done', response_status: 201, answer: true, with_the_sale: true });
+      const again = await http(h.url, 'POST', `/holds/${held.body.id}/checkout`, { token: buyer, body: { paymentMethod: 'pm_card_approved' }, headers });
+      assert.equal(again.status, 201);
+      assert.equal(again.headers.get('idempotent-replayed'), 'true');
+      assert.deepEqual(again.body, paid.body);
+      const otherBody = await http(h.url, 'POST', `/holds/${held.body.id}/checkout`, { token: buyer, body: { paymentMethod: 'pm_card_declined' }, headers });
+      assert.equal(otherBody.status, 422);
+    });
+
     test('racing retries with one key make exactly one hold, and every one of them gets its answer', async () => {
       const concurrent = await Promise.all(
         [1, 2, 3, 4].map(() =>

@@ -456,33 +456,47 @@ describe('checkout and bookings', () => {
     await assertInventoryInvariants(h.pool, event.eventId);
   });
 
-  test('a booking confirmed while its idempotency record could not be stored: 201, and the retry with the key answers the booking', async () => {
+  /**
+   * A hold on a new one-seat event checked out with an Idempotency-Key while recording that key as done
+   * fails as a full disk would (SQLSTATE 53100); then `retry` sends the same checkout again.
+   */
+  async function checkoutWhileKeyRecordsFail(paymentMethod: string) {
     const event = await seedEvent(h.pool, { seats: 1 });
     const held = await hold(event.eventId, event.seatIds);
-    const key = `store-fails-${held.id}`;
+    const headers = { 'idempotency-key': `store-fails-${held.id}` };
+    const retry = () => http(h.url, 'POST', `/holds/${held.id}/checkout`, { token: buyer, headers, body: { paymentMethod } });
     await h.pool.query(`CREATE OR REPLACE FUNCTION booking.fail_store() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN IF NEW.key LIKE 'store-fails-%' AND NEW.status = 'done' THEN RAISE EXCEPTION 'store refused'; END IF; RETURN NEW; END $$`);
-    await h.pool.query(`CREATE TRIGGER fail_store BEFORE UPDATE ON booking.idempotency_keys FOR EACH ROW EXECUTE FUNCTION booking.fail_store()`);
-    let first;
+      BEGIN IF NEW.key LIKE 'store-fails-%' AND NEW.status = 'done' THEN RAISE EXCEPTION 'store refused' USING ERRCODE = '53100'; END IF; RETURN NEW; END $$`);
+    await h.pool.query(`CREATE TRIGGER fail_store BEFORE INSERT OR UPDATE ON booking.idempotency_keys FOR EACH ROW EXECUTE FUNCTION booking.fail_store()`);
     try {
-      first = await http(h.url, 'POST', `/holds/${held.id}/checkout`, {
-        token: buyer,
-        headers: { 'idempotency-key': key },
-        body: { paymentMethod: 'pm_card_approved' },
-      });
+      return { event, held, first: await retry(), retry };
     } finally {
       await h.pool.query(`DROP TRIGGER fail_store ON booking.idempotency_keys`);
     }
-    assert.equal(first.status, 201, JSON.stringify(first.body));
-    const retry = await http(h.url, 'POST', `/holds/${held.id}/checkout`, {
-      token: buyer,
-      headers: { 'idempotency-key': key },
-      body: { paymentMethod: 'pm_card_approved' },
-    });
+  }
+
+  test('a sale and its idempotency record commit together: when the record fails, 503 and nothing is sold; the retry with the key books it', async () => {
+    const { event, held, first, retry: again } = await checkoutWhileKeyRecordsFail('pm_card_approved');
+    assert.equal(first.status, 503, JSON.stringify(first.body));
+    assert.ok(first.headers.get('retry-after'));
+    const sold = await h.pool.query(`SELECT count(*)::int AS n FROM booking.bookings WHERE hold_id = $1`, [held.id]);
+    assert.equal(sold.rows[0].n, 0, 'the sale rolled back with its record');
+    const retry = await again();
     assert.equal(retry.status, 201, JSON.stringify(retry.body));
-    assert.equal(retry.body.reference, first.body.reference);
     const bookings = await h.pool.query(`SELECT count(*)::int AS n FROM booking.bookings WHERE hold_id = $1`, [held.id]);
     assert.equal(bookings.rows[0].n, 1);
+    const replayed = await again();
+    assert.equal(replayed.headers.get('idempotent-replayed'), 'true');
+    assert.equal(replayed.body.reference, retry.body.reference);
+    await assertInventoryInvariants(h.pool, event.eventId);
+  });
+
+  test('an answer recorded after the checkout (payment still pending) that cannot be recorded still stands, and the key is freed for the retry', async () => {
+    const { first, retry: again } = await checkoutWhileKeyRecordsFail('pm_card_async');
+    assert.equal(first.status, 202, JSON.stringify(first.body));
+    const retry = await again();
+    assert.equal(retry.status, 202, 'attached to the same payment, not 409 in flight');
+    assert.equal(retry.body.paymentId, first.body.paymentId);
   });
 
   test('an approval arriving for a cancelled event is refunded, and a new checkout is refused', async () => {

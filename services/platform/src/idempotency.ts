@@ -55,76 +55,87 @@ function canonical(value: unknown): string {
 }
 
 /**
- * Runs a write so that retries are safe. Without an Idempotency-Key the work
- * simply runs in a transaction. With one:
- *  - the key is claimed first (committed on its own) so a concurrent retry sees it in flight (409);
- *  - the response is stored in the SAME transaction as the work, so a stored
- *    response exists exactly when the effect happened;
- *  - a 4xx outcome is stored too (same request, same answer); an unexpected
- *    failure frees the key so the client can retry.
+ * What work spanning several transactions (it calls out between them, as
+ * checkout calls the payment provider) does with the request's
+ * Idempotency-Key, so the key costs no commits of its own.
+ */
+export interface KeyInTransactions {
+  /**
+   * In the work's first transaction, before any outside call. From its commit
+   * on, a retry finds the key in flight (409); if another request has the key,
+   * this throws and the transaction rolls back (that request's outcome, or
+   * 422, is the answer).
+   */
+  claim(tx: Tx): Promise<void>;
+  /**
+   * In the work's last transaction: records the outcome `answer()` gives (a
+   * 4xx it throws too) with it. Called in a transaction that rolls back, the
+   * work must call it again in the one that replaces it; not called, the
+   * outcome is recorded right after the work.
+   */
+  record(tx: Tx, answer: () => WriteResult): Promise<void>;
+}
+
+/**
+ * Runs writes so that retries are safe. Without an Idempotency-Key the work
+ * simply runs. With one:
+ *  - the response is recorded under the key in the SAME transaction as the
+ *    work (its last one), so a recorded response exists exactly when the
+ *    effect happened, and a retry or a twin gets that response;
+ *  - another body under the same key is refused with 422, and changes nothing;
+ *  - a 4xx outcome is recorded too (same request, same answer); an unexpected
+ *    failure leaves the key free so the client can retry.
  */
 export function createIdempotentWriter(settings: IdempotencyOptions) {
   const { pool } = settings;
   const table = `${pgIdent(settings.schema)}.idempotency_keys`;
   const lockSeconds = settings.lockSeconds ?? defaultLockSeconds;
 
-  async function claim(principal: string, key: string, hash: string): Promise<WriteResult | undefined> {
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const inserted = await pool.query(
-        `INSERT INTO ${table} (principal, key, request_hash, status, locked_until, expires_at)
-         VALUES ($1, $2, $3, 'in_flight', now() + make_interval(secs => $4), now() + make_interval(hours => $5))
-         ON CONFLICT (principal, key) DO NOTHING`,
-        [principal, key, hash, lockSeconds, settings.ttlHours],
-      );
-      if (inserted.rowCount === 1) return undefined;
-      const { rows } = await pool.query<{
-        request_hash: string;
-        status: string;
-        response_status: number | null;
-        response_body: unknown;
-        expired: boolean;
-        lock_expired: boolean;
-      }>(
-        `SELECT request_hash, status, response_status, response_body,
-                expires_at <= now() AS expired, locked_until <= now() AS lock_expired
-           FROM ${table} WHERE principal = $1 AND key = $2`,
-        [principal, key],
-      );
-      const row = rows[0];
-      if (!row) continue; // purged in between; try to insert again
-      if (row.expired) {
-        await pool.query(`DELETE FROM ${table} WHERE principal = $1 AND key = $2 AND expires_at <= now()`, [principal, key]);
-        continue;
-      }
-      if (row.request_hash !== hash) {
-        throw problems.unprocessable('idempotency-key-reused', 'Idempotency-Key reused', 'this Idempotency-Key was already used with a different request');
-      }
-      if (row.status === 'done') return { status: row.response_status ?? 200, body: row.response_body };
-      if (!row.lock_expired) {
-        throw problems.conflict(
-          'idempotency-key-in-flight',
-          'Request in progress',
-          'a request with this Idempotency-Key is still being processed; retry shortly',
-        );
-      }
-      // The first attempt died mid-flight (its transaction rolled back): take over.
-      const taken = await pool.query(
-        `UPDATE ${table} SET locked_until = now() + make_interval(secs => $3)
-          WHERE principal = $1 AND key = $2 AND status = 'in_flight' AND locked_until <= now()`,
-        [principal, key, lockSeconds],
-      );
-      if (taken.rowCount === 1) return undefined;
-    }
-    throw problems.conflict('idempotency-key-in-flight', 'Request in progress', 'a request with this Idempotency-Key is still being processed; retry shortly');
+  /** Thrown in a write's transaction whose key another request has: rolls the write back. */
+  class KeyTaken extends Error {}
+
+  /**
+   * Writes the key's record, `done` with `result` or (without one) `in_flight`;
+   * over an expired record, or over this request's own claim. False when a
+   * live record of another request has the key.
+   */
+  async function upsert(db: Pool | Tx, principal: string, key: string, hash: string, result: WriteResult | undefined): Promise<boolean> {
+    const { rowCount } = await db.query({
+      // Named: prepared once per connection, as it runs with every keyed write.
+      name: `${settings.schema}:record-idempotency-key`,
+      text: `INSERT INTO ${table} AS k (principal, key, request_hash, status, response_status, response_body, locked_until, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6::jsonb, now() + make_interval(secs => $7), now() + make_interval(hours => $8))
+       ON CONFLICT (principal, key) DO UPDATE
+          SET request_hash = EXCLUDED.request_hash, status = EXCLUDED.status, response_status = EXCLUDED.response_status,
+              response_body = EXCLUDED.response_body, locked_until = EXCLUDED.locked_until, created_at = now(), expires_at = EXCLUDED.expires_at
+        WHERE k.expires_at <= now()
+           OR (k.status = 'in_flight' AND k.request_hash = EXCLUDED.request_hash AND ($4 = 'done' OR k.locked_until <= now()))`,
+      values: [
+        principal,
+        key,
+        hash,
+        result ? 'done' : 'in_flight',
+        result?.status ?? null,
+        result ? JSON.stringify(result.body ?? null) : null,
+        result ? 0 : lockSeconds,
+        settings.ttlHours,
+      ],
+    });
+    return rowCount === 1;
   }
 
-  async function store(db: Pool | Tx, principal: string, key: string, result: WriteResult): Promise<void> {
-    await db.query(`UPDATE ${table} SET status = 'done', response_status = $3, response_body = $4::jsonb WHERE principal = $1 AND key = $2`, [
-      principal,
-      key,
-      result.status,
-      JSON.stringify(result.body ?? null),
-    ]);
+  /** The outcome another request recorded under the key: 422 when that request asked something else, 409 while it is still in flight. */
+  async function recorded(principal: string, key: string, hash: string): Promise<WriteResult> {
+    const { rows } = await pool.query<{ request_hash: string; status: string; response_status: number | null; response_body: unknown }>(
+      `SELECT request_hash, status, response_status, response_body FROM ${table} WHERE principal = $1 AND key = $2`,
+      [principal, key],
+    );
+    const row = rows[0];
+    if (row && row.request_hash !== hash) {
+      throw problems.unprocessable('idempotency-key-reused', 'Idempotency-Key reused', 'this Idempotency-Key was already used with a different request');
+    }
+    if (row?.status === 'done') return { status: row.response_status ?? 200, body: row.response_body };
+    throw problems.conflict('idempotency-key-in-flight', 'Request in progress', 'a request with this Idempotency-Key is still being processed; retry shortly');
   }
 
   /**
@@ -133,10 +144,10 @@ export function createIdempotentWriter(settings: IdempotencyOptions) {
    * (bounded by the lock time, after which the key frees itself): otherwise
    * every retry after a database blip is refused as in flight for that long.
    */
-  function release(principal: string, key: string): Promise<void> {
+  function release(principal: string, key: string, hash: string): Promise<void> {
     const giveUpAt = Date.now() + lockSeconds * 1000;
     const attempt = (): Promise<void> =>
-      pool.query(`DELETE FROM ${table} WHERE principal = $1 AND key = $2 AND status = 'in_flight'`, [principal, key]).then(
+      pool.query(`DELETE FROM ${table} WHERE principal = $1 AND key = $2 AND status = 'in_flight' AND request_hash = $3`, [principal, key, hash]).then(
         () => undefined,
         () => {
           if (Date.now() < giveUpAt) setTimeout(() => void attempt(), 500).unref();
@@ -145,12 +156,7 @@ export function createIdempotentWriter(settings: IdempotencyOptions) {
     return attempt();
   }
 
-  /** Stores an outcome already decided; if that fails the answer still stands and the key is freed for a retry. */
-  async function storeOrRelease(principal: string, key: string, outcome: WriteResult): Promise<void> {
-    await store(pool, principal, key, outcome).catch(() => release(principal, key));
-  }
-
-  /** Answers with a write's outcome; `replayed`: the outcome stored under its key by an earlier request. */
+  /** Answers with a write's outcome; `replayed`: the outcome recorded under its key by an earlier request. */
   function send(res: Response, result: WriteResult, replayed: boolean): void {
     if (replayed) res.setHeader('Idempotent-Replayed', 'true');
     for (const [name, value] of Object.entries(result.headers ?? {})) res.setHeader(name, value);
@@ -179,39 +185,30 @@ export function createIdempotentWriter(settings: IdempotencyOptions) {
     return { key, hash };
   }
 
-  /** A problem as the outcome it is stored as. */
-  const refusalOf = (req: Request, error: HttpProblem): WriteResult => ({ status: error.status, body: error.toBody(req.originalUrl) });
+  /** A refusal as the outcome recorded for it; undefined for anything else (a 5xx, a bug: not an answer to keep). */
+  const refusalOf = (req: Request, error: unknown): WriteResult | undefined =>
+    error instanceof HttpProblem && error.status < 500 ? { status: error.status, body: error.toBody(req.originalUrl) } : undefined;
 
   /**
-   * Records a finished request under its key (taking over an expired record);
-   * false when a live record already has the key: another request with it
-   * finished first.
+   * After the work failed: a refusal is recorded and answered, unless the key
+   * turns out to be another request's (a twin or earlier attempt, whose
+   * seats may be why this one was refused): then that one's outcome is the answer.
    */
-  async function record(db: Pool | Tx, principal: string, key: string, hash: string, result: WriteResult): Promise<boolean> {
-    const { rowCount } = await db.query(
-      `INSERT INTO ${table} AS k (principal, key, request_hash, status, response_status, response_body, locked_until, expires_at)
-       VALUES ($1, $2, $3, 'done', $4, $5::jsonb, now(), now() + make_interval(hours => $6))
-       ON CONFLICT (principal, key) DO UPDATE
-          SET request_hash = EXCLUDED.request_hash, status = 'done', response_status = EXCLUDED.response_status, response_body = EXCLUDED.response_body,
-              locked_until = EXCLUDED.locked_until, created_at = now(), expires_at = EXCLUDED.expires_at
-        WHERE k.expires_at <= now()`,
-      [principal, key, hash, result.status, JSON.stringify(result.body ?? null), settings.ttlHours],
-    );
-    return rowCount === 1;
+  async function answerFailure(req: Request, res: Response, principal: string, keyed: { key: string; hash: string }, error: unknown): Promise<void> {
+    const refusal = refusalOf(req, error);
+    if (!(error instanceof KeyTaken) && !refusal) throw error;
+    // Recording a refusal may fail with the database: the answer still stands.
+    if (refusal && (await upsert(pool, principal, keyed.key, keyed.hash, refusal).catch(() => true))) return send(res, refusal, false);
+    send(res, await recorded(principal, keyed.key, keyed.hash), true);
   }
-
-  /** Thrown in a write's transaction whose key another request recorded first: rolls the write back. */
-  class KeyTaken extends Error {}
 
   /**
    * Runs `work` in one transaction that also records its response under the
-   * request's Idempotency-Key (if any), in one statement at its end: no claim
-   * of its own, no extra commit. A request whose key another one recorded
-   * first (a retry, or a twin sent at once, which the first one's locks made
-   * wait) is rolled back and answered with that one's stored outcome; with
-   * another body under the key, 422. A refusal (4xx) is recorded too: same
-   * request, same answer. Resolves to true when this request's work committed
-   * (false: replayed or refused), so a route acts after commit only on its own effects.
+   * request's key, in one statement at its end: no claim of its own, no extra
+   * commit. A twin sent at once waits on that record (or on the rows the first
+   * locked), then is rolled back and answered with the first's outcome.
+   * Resolves to true when this request's work committed (false: replayed or
+   * refused), so a route acts after commit only on its own effects.
    */
   async function run(req: Request, res: Response, principal: string, work: (tx: Tx) => Promise<WriteResult>): Promise<boolean> {
     const keyed = keyOf(req);
@@ -219,84 +216,69 @@ export function createIdempotentWriter(settings: IdempotencyOptions) {
       send(res, await withTransaction(pool, work), false);
       return true;
     }
-    const { key, hash } = keyed;
     let outcome: WriteResult;
     try {
       outcome = await withTransaction(pool, async (tx) => {
         const result = await work(tx);
-        if (!(await record(tx, principal, key, hash, result))) throw new KeyTaken();
+        if (!(await upsert(tx, principal, keyed.key, keyed.hash, result))) throw new KeyTaken();
         return result;
       });
     } catch (error) {
-      if (!(error instanceof KeyTaken) && !(error instanceof HttpProblem && error.status < 500)) throw error;
-      // A refusal may follow from what a twin with this key did (its seats): then the twin's outcome is the answer.
-      const refusal = error instanceof HttpProblem ? refusalOf(req, error) : undefined;
-      if (refusal && (await record(pool, principal, key, hash, refusal).catch(() => true))) {
-        send(res, refusal, false);
-        return false;
-      }
-      send(res, await recorded(principal, key, hash), true);
+      await answerFailure(req, res, principal, keyed, error);
       return false;
     }
     send(res, outcome, false);
     return true;
   }
 
-  /** The outcome another request recorded under the key: 422 when that request asked something else, 409 while it is still in flight. */
-  async function recorded(principal: string, key: string, hash: string): Promise<WriteResult> {
-    const { rows } = await pool.query<{ request_hash: string; status: string; response_status: number | null; response_body: unknown }>(
-      `SELECT request_hash, status, response_status, response_body FROM ${table} WHERE principal = $1 AND key = $2`,
-      [principal, key],
-    );
-    const row = rows[0];
-    if (row && row.request_hash !== hash) {
-      throw problems.unprocessable('idempotency-key-reused', 'Idempotency-Key reused', 'this Idempotency-Key was already used with a different request');
-    }
-    if (row?.status === 'done') return { status: row.response_status ?? 200, body: row.response_body };
-    throw problems.conflict('idempotency-key-in-flight', 'Request in progress', 'a request with this Idempotency-Key is still being processed; retry shortly');
-  }
-
   /**
-   * Claims the request's Idempotency-Key (if any), runs `perform` and sends
-   * its response. `perform` gets the key and must store the outcome under it.
+   * For work that calls out between its transactions (payment), so it cannot
+   * be one: with a key, it gets `KeyInTransactions` and must claim the key in
+   * its first transaction; the outcome is recorded in its last one, or right
+   * after it. Such work must itself find what an earlier attempt did (checkout
+   * attaches to its payment, answers the booking it made): if recording fails
+   * after the effect happened, the outcome is still answered and the key freed,
+   * so a retry runs the work again rather than being told 500 or 409.
    */
-  async function runClaimed(req: Request, res: Response, principal: string, perform: (key: string | undefined) => Promise<WriteResult>): Promise<void> {
+  async function runOutsideTransaction(
+    req: Request,
+    res: Response,
+    principal: string,
+    work: (key: KeyInTransactions | undefined) => Promise<WriteResult>,
+  ): Promise<void> {
     const keyed = keyOf(req);
-    if (!keyed) return send(res, await perform(undefined), false);
+    if (!keyed) return send(res, await work(undefined), false);
     const { key, hash } = keyed;
-    const replay = await claim(principal, key, hash);
-    if (replay) return send(res, replay, true);
-    let result: WriteResult;
+    let claimed = false;
+    let recordedInWork = false;
+    const inTransactions: KeyInTransactions = {
+      async claim(tx) {
+        if (!(await upsert(tx, principal, key, hash, undefined))) throw new KeyTaken();
+        claimed = true;
+      },
+      async record(tx, answer) {
+        let result: WriteResult | undefined;
+        try {
+          result = answer();
+        } catch (error) {
+          result = refusalOf(req, error);
+          if (!result) return; // not an answer to keep: the key is freed after the work
+        }
+        await upsert(tx, principal, key, hash, result);
+        recordedInWork = true;
+      },
+    };
+    let outcome: WriteResult;
     try {
-      result = await perform(key);
+      outcome = await work(inTransactions);
+      if (!claimed) throw new Error('work run with an Idempotency-Key never claimed it');
     } catch (error) {
-      if (error instanceof HttpProblem && error.status < 500) {
-        const outcome = refusalOf(req, error);
-        await storeOrRelease(principal, key, outcome);
-        return send(res, outcome, false);
-      }
-      await release(principal, key);
-      throw error;
+      if (recordedInWork && refusalOf(req, error)) return send(res, refusalOf(req, error)!, false);
+      if (!(error instanceof KeyTaken) && !refusalOf(req, error)) await release(principal, key, hash);
+      return answerFailure(req, res, principal, keyed, error);
     }
-    send(res, result, false);
-  }
-
-  /**
-   * For work that spans an outside call (payment) and so manages its own
-   * transactions: the response is stored right after it, not atomically with
-   * it. Such work must itself find what an earlier attempt did (checkout
-   * answers the booking it made), because when the store fails the effect has
-   * already happened: the outcome is still answered and the key freed, so a
-   * retry runs the work again rather than being told 500 or 409.
-   */
-  function runOutsideTransaction(req: Request, res: Response, principal: string, work: () => Promise<WriteResult>): Promise<void> {
-    return runClaimed(req, res, principal, async (key) => {
-      const outcome = await work();
-      if (key) {
-        await storeOrRelease(principal, key, outcome);
-      }
-      return outcome;
-    });
+    if (!recordedInWork) await upsert(pool, principal, key, hash, outcome).catch(() => release(principal, key, hash));
+    send(res, outcome, false);
   }
 
   /** Deletes keys past their retention; returns how many. */

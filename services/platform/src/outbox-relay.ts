@@ -119,8 +119,12 @@ async function toKafka<T>(work: Promise<T>): Promise<T> {
 export function startOutboxRelay<Row extends OutboxRow>(options: OutboxRelayOptions<Row>): OutboxRelay {
   const { pool, logger, metrics, name, lockKey } = options;
   const batchSize = options.batchSize ?? 200;
-  const selectBatch = `SELECT ${options.columns} FROM ${options.table} WHERE published_at IS NULL ORDER BY id LIMIT $1`;
-  const markPublished = `UPDATE ${options.table} SET published_at = now() WHERE id = ANY($1::bigint[])`;
+  // Named, so each is prepared once per connection: under load the leader runs them many times a second.
+  const selectBatch = {
+    name: `${options.table}:select-batch`,
+    text: `SELECT ${options.columns} FROM ${options.table} WHERE published_at IS NULL ORDER BY id LIMIT $1`,
+  };
+  const markPublished = { name: `${options.table}:mark-published`, text: `UPDATE ${options.table} SET published_at = now() WHERE id = ANY($1::bigint[])` };
 
   let stopped = false;
   let lockClient: pg.PoolClient | undefined;
@@ -212,7 +216,7 @@ export function startOutboxRelay<Row extends OutboxRow>(options: OutboxRelayOpti
   async function relayBatch(): Promise<number> {
     // Rows committed before this query are in it; a wake-up after it needs another round.
     pause.forgetWakeUps();
-    const { rows } = await pool.query<Row>(selectBatch, [batchSize]);
+    const { rows } = await pool.query<Row>({ ...selectBatch, values: [batchSize] });
     if (rows.length === 0) return 0;
     const byTopic = new Map<string, OutboxMessage[]>();
     for (const row of rows) {
@@ -244,7 +248,7 @@ export function startOutboxRelay<Row extends OutboxRow>(options: OutboxRelayOpti
       kafkaDown = false;
       logger.info(`${name}: kafka reachable again`);
     }
-    await pool.query(markPublished, [rows.map((r) => r.id)]);
+    await pool.query({ ...markPublished, values: [rows.map((r) => r.id)] });
     metrics.published?.inc(rows.length);
     options.onPublished?.(rows);
     return rows.length;
