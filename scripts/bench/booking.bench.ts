@@ -216,17 +216,20 @@ runMain(async () => {
 
       const cpuSplit = (l: WhereTimeGoes) =>
         `${n(l.cpuPercent.node)} / ${n(l.cpuPercent.nodeOther)} / ${n(l.cpuPercent.postgres)} / ${n(l.cpuPercent.other)} / ${n(l.cpuPercent.steal)} / ${n(l.cpuPercent.idle)}`;
+      const threadSplit = (l: WhereTimeGoes) => `${n(l.servicesThread.running)} / ${n(l.servicesThread.waitingForCpu)}`;
       const addRows = (label: string, measured: ApiRow[]) =>
         measured.forEach((r, i) => {
           const b = baseline[i]!;
           rows.push(
             `| ${label} | ${r.clients} | ${n(r.rate)} | ${n(r.p50, 1)} | ${n(r.p95, 1)} | ${n(r.cpuMs, 1)} | ${n(r.statements, 1)} | ${n(b.rate)} | ${n(b.p95, 1)} | **${n(r.rate / b.rate, 2)}** |`,
           );
-          limitRows.push(`| ${label}, API | ${r.clients} | ${cpuSplit(r.limits)} | ${topWaits(r.limits.waits)} |`);
+          limitRows.push(`| ${label}, API | ${r.clients} | ${cpuSplit(r.limits)} | ${threadSplit(r.limits)} | ${topWaits(r.limits.waits)} |`);
         });
       addRows(flow.name, api);
       addRows(`${flow.name}, 2 booking replicas`, twoReplicas);
-      baseline.forEach((b, i) => limitRows.push(`| ${flow.name}, pgbench | ${levels[i]} | ${cpuSplit(b.limits)} | ${topWaits(b.limits.waits)} |`));
+      baseline.forEach((b, i) =>
+        limitRows.push(`| ${flow.name}, pgbench | ${levels[i]} | ${cpuSplit(b.limits)} | ${threadSplit(b.limits)} | ${topWaits(b.limits.waits)} |`),
+      );
       const lockShare = (l: WhereTimeGoes) => Object.entries(l.waits).reduce((sum, [wait, share]) => sum + (wait.startsWith('Lock:') ? share : 0), 0);
       const busiest = api[api.length - 1]!;
       // CPU of the whole machine per booking: at saturation, the most the API can reach against pgbench is their inverse ratio.
@@ -235,7 +238,8 @@ runMain(async () => {
       const apiMs = machineMsPerBooking(busiest.limits, busiest.rate);
       const pgbenchMs = machineMsPerBooking(busiestBaseline.limits, busiestBaseline.rate);
       readings.push(
-        `- **${flow.name}**: at ${busiest.clients} buyers the services' thread used ${n(busiest.limits.cpuPercent.node)} % of the machine (one core is 50 %: node runs their JavaScript on one thread), ` +
+        `- **${flow.name}**: at ${busiest.clients} buyers the services' thread used ${n(busiest.limits.cpuPercent.node)} % of the machine (one core is 50 %: node runs their JavaScript on one thread): ` +
+          `it ran ${n(busiest.limits.servicesThread.running)} % of the time and waited for a CPU, runnable, another ${n(busiest.limits.servicesThread.waitingForCpu)} %; ` +
           `the load generator ${n(busiest.limits.cpuPercent.nodeOther)} % and PostgreSQL ${n(busiest.limits.cpuPercent.postgres)} %, ${n(busiest.limits.cpuPercent.steal)} % stolen by the VM's host, ${n(busiest.limits.cpuPercent.idle)} % idle; ` +
           `the machine spent ${n(apiMs, 1)} ms of CPU per booking through the API against ${n(pgbenchMs, 1)} ms under pgbench ` +
           `(so with the CPU saturated the API cannot pass ${n(pgbenchMs / apiMs, 2)}× pgbench here); ` +
@@ -268,7 +272,7 @@ runMain(async () => {
       'booking',
       `## Seat booking through the API
 
-\`npm run bench -- booking\` · ${machineLine()} · each row: that many buyers booking (hold, then pay), back to back, for ${seconds} s — **seats**: ${flows[0]!.what}; **GA**: ${flows[1]!.what}; catalog and booking in this process's main thread, the buyers in a worker thread (CPU per booking is the main thread's: the services'); then pgbench with as many clients.
+\`npm run bench -- booking\` · ${machineLine()} · each row: that many buyers booking (hold, then pay; every write with a fresh \`Idempotency-Key\`, as the web UI and the load scenarios send), back to back, for ${seconds} s — **seats**: ${flows[0]!.what}; **GA**: ${flows[1]!.what}; catalog and booking in this process's main thread, the buyers in a worker thread (CPU per booking is the main thread's: the services'); then pgbench with as many clients.
 
 | flow | buyers | bookings/s | p50 ms | p95 ms | CPU ms per booking | statements per booking | pgbench bookings/s | pgbench p95 ms | API / pgbench |
 | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
@@ -278,10 +282,10 @@ ${rows.join('\n')}
 - Statements per booking (API) count every statement this process sent (BEGIN and COMMIT, the outbox relay's too), divided by the bookings.
 - No seat sold twice and no section over capacity after all runs (checked in SQL; the benchmark fails otherwise).
 
-**Where the time goes** (during each row: CPU of the whole machine from /proc, 100 % = both cores; the database sessions' wait events sampled every 100 ms from pg_stat_activity, \`CPU\` = running, not waiting):
+**Where the time goes** (during each row: CPU of the whole machine from /proc, 100 % = both cores; the services' thread's time running and runnable-but-waiting for a CPU from its /proc schedstat, 100 % = the row's wall time, so what is left it was idle; the database sessions' wait events sampled every 100 ms from pg_stat_activity, \`CPU\` = running, not waiting):
 
-| run | clients | CPU % services' thread / load generator and rest of the process / postgres / other / stolen by the VM's host / idle | what active sessions did |
-| --- | ---: | --- | --- |
+| run | clients | CPU % services' thread / load generator and rest of the process / postgres / other / stolen by the VM's host / idle | services' thread: % of the time running / waiting for a CPU | what active sessions did |
+| --- | ---: | --- | --- | --- |
 ${limitRows.join('\n')}
 
 What the busiest row of each flow shows:
@@ -295,9 +299,11 @@ ${readings.join('\n')}
 - *No NOTIFY in the writing transactions* (Intel, 474c4be): the live-availability trigger NOTIFYed inside every hold and sale, and PostgreSQL serializes the commits of notifying transactions on one cluster-wide lock held through the WAL flush: 64 % of the API's and 93 % of pgbench's active sessions waited on it (\`Lock:object\`) at 32 clients. Streams now read the events they show twice a second instead. Seats 149 / 199 / 219 bookings/s (+23–29 %; p95 185 ms at 32 buyers, was 232); pgbench on the same statements gained more (676 / 664 / 548), so the ratio fell to 0.22 / 0.30 / 0.40×. GA 177 / 182 / 161 (was 164 / 154 / 161).
 - *The baseline waits for the payment provider too* (8c0eb85): the API waits for the simulated provider (${simulatedProviderLatencyMs} ms) between the payment's commit and its settlement; the replay now pauses as long at the same place (\`\\sleep\`), so both run the same booking. Before, pgbench skipped that wait, which at 8 and 16 clients (not yet CPU-bound) counted as the API's overhead. Seats 151 / 222 / 244 bookings/s = 0.51 / 0.49 / 0.43× (2 replicas 0.54 / 0.49 / 0.45×), GA 0.64 / 0.42 / 0.46×.
 - *A hold writes its \`hold.created\` message in its own statement* (22e3e1e): seats 24 → 23 statements, GA 22 → 21, and a GA section's row unlocked one round trip sooner. No gain that shows above run-to-run noise: in one window, 8c0eb85's code made 139 / 179 / 204 seat bookings/s (GA 177 / 164 / 154) and this version's 134 / 181 / 185 (GA 170 / 185 / 163), while the same code's runs an hour apart differ by up to 15 %, pgbench's as much as the API's (compare ratios, which move less).
-- *General admission in slices* (this version): a section's places are split over up to 16 counter rows (one per 50 places) and a hold claims a random one nobody has locked (\`FOR UPDATE SKIP LOCKED\`); its sale changes only that slice. Before, 75–84 % of the API's GA sessions at 16–32 buyers (57 % of pgbench's) waited on the section's one row (\`Lock:transactionid\`); after, the API's sessions no longer show it (pgbench's 14 % at 32 clients) and wait on commits' WAL flushes (\`LWLock:WALWrite\`, \`IO:WALSync\`) and the CPU, as the seats' do. In one window (a slow hour on this VM: every figure about half the earlier items'), alternating old and new code twice: GA through the API 81 / 70 / 74 and 99 / 91 / 79 → 93 / 106 / 107 and 91 / 114 / 111 bookings/s (on average +37 % at 16 and +42 % at 32 buyers), p95 at 32 buyers 915 / 864 → 385 / 383 ms; pgbench on the same statements 221 / 200 / 167 and 253 / 276 / 206 → 236 / 305 / 293 and 231 / 303 / 306. Both gained alike, so the ratio stayed (0.33–0.45× → 0.35–0.40×); seats unchanged (same code).
+- *General admission in slices* (dcdbf2d): a section's places are split over up to 16 counter rows (one per 50 places) and a hold claims a random one nobody has locked (\`FOR UPDATE SKIP LOCKED\`); its sale changes only that slice. Before, 75–84 % of the API's GA sessions at 16–32 buyers (57 % of pgbench's) waited on the section's one row (\`Lock:transactionid\`); after, the API's sessions no longer show it (pgbench's 14 % at 32 clients) and wait on commits' WAL flushes (\`LWLock:WALWrite\`, \`IO:WALSync\`) and the CPU, as the seats' do. In one window (a slow hour on this VM: every figure about half the earlier items'), alternating old and new code twice: GA through the API 81 / 70 / 74 and 99 / 91 / 79 → 93 / 106 / 107 and 91 / 114 / 111 bookings/s (on average +37 % at 16 and +42 % at 32 buyers), p95 at 32 buyers 915 / 864 → 385 / 383 ms; pgbench on the same statements 221 / 200 / 167 and 253 / 276 / 206 → 236 / 305 / 293 and 231 / 303 / 306. Both gained alike, so the ratio stayed (0.33–0.45× → 0.35–0.40×); seats unchanged (same code).
+- *Checkout in fewer round trips* (daf0c1f; measured without keys, as the benchmark ran then): checkout's first transaction checks for a payment in progress and a cancelled event, extends the hold (its seats and \`hold.extended\` message) and records the pending payment in one statement; the settlement no longer re-reads the hold checkout knows, and the sale's own statement refuses a cancelled event (writing nothing; then refunded). Seats 23 → 17 statements, GA 21 → 15. Alternating old and new twice in one window: seats 171 / 239 / 255 and 168 / 243 / 275 → 169 / 253 / 275 and 181 / 256 / 277 bookings/s, GA 195 / 273 / 297 and 194 / 278 / 296 → 205 / 281 / 333 and 209 / 309 / 345 (+3–14 %); pgbench on the same statements gained as much for GA (311 / 522 / 670 → 325 / 570 / 813) and stayed for seats (300 / 497 / 608 → 299 / 476 / 609), so the ratios stayed (seats 0.42–0.57×). Found on the way: the replay placed the provider's pause after a statement *starting* with \`INSERT INTO booking.payments\`; folded into a CTE it was missed and pgbench ran without the pause (its p95 16 ms, under the 20 ms pause itself, ratio 0.25×). The replay now finds the insert anywhere in a statement and fails when it cannot place the pause.
+- *Buyers send an \`Idempotency-Key\`* (5736b7e): every write of the benchmark's buyers now carries one, as the web UI and the load scenarios do (before, none did, so the API's idempotency work was never measured). A write done in one transaction records its key in its last statement (no claim committed on its own, 32b05fa); checkout claims its key in its first transaction and records its answer in the one that settles the payment. A keyed booking is 20 statements and 3 commits (with a claim and a store of their own it was 20 and 5). Alternating that last change and the one before it twice, keys sent in both: seats 157 / 207 / 218 and 154 / 220 / 239 → 166 / 219 / 233 and 167 / 225 / 231 bookings/s, GA 172 / 215 / 250 and 181 / 233 / 237 → 181 / 250 / 267 and 182 / 236 / 268 (+2–10 %); pgbench, replaying the same statements and commits, 270–564 → 286–662 (+2–18 %): the ratios again about the same (seats 0.42–0.57× → 0.43–0.58×).
 
-What limits it now: at the most buyers, the machine's CPU (both cores; what idles is the one node thread's and PostgreSQL's turns not overlapping). Through the API a booking costs about twice the CPU it costs under pgbench (the reading above), a third of the services' thread's share of it in the kernel's loopback TCP writes of its 23 statements (\`--cpu-prof\`: 25 % of the thread's busy time in \`writev\`), then HTTP parsing and answering, Kafka produce requests, and node-postgres parsing rows. So on two cores the ratio is highest while the CPU has room (the fewest buyers) and falls as the CPU fills, towards the bound in the reading above; a second replica adds CPU per booking more than bookings. GA is now limited as seats are (commits' WAL flushes and the CPU), no longer by a row lock.
+What limits it now: the services' thread. At 32 buyers it ran about 60 % of the time and waited, runnable, for a CPU about 40 % (the column above): it is never idle, and on two cores it gets a CPU only in turn with PostgreSQL's backends and the load generator. Each statement it sends wakes a backend, which often takes its core at once (so most of \`writev\` in a \`--cpu-prof\` profile, 40 % of the thread's time, is time it was preempted, not CPU it used). pgbench's client is one small C process whose waiting bounds nothing (PostgreSQL's CPU bounds it). So fewer statements or commits speed up both sides alike (every change above moved the ratio less than run-to-run noise), and what would move the ratio is CPU the services' thread does not have to share: on this machine a second replica (a second thread) gains 5–15 % at 32 buyers before the machine's idle time runs out; in the cluster the database runs on other nodes. The ratio is highest while the CPU has room (0.55–0.65× at 8 buyers) and falls as it fills (0.43–0.51× at 32, from run to run). GA is limited as seats are (commits' WAL flushes and the CPU), not by a row lock.
 
 ![booking curve](benchmarks/booking.png)`,
     );

@@ -200,6 +200,20 @@ export function mainThreadCpuSeconds(): number {
 }
 
 /**
+ * Seconds this process's main thread ran on a CPU and waited for one while
+ * runnable, from /proc/self/task/<tid>/schedstat (the scheduler's own
+ * accounting, in nanoseconds): a thread that is never idle is the limit.
+ */
+function mainThreadSchedule(): { running: number; waiting: number } {
+  try {
+    const [running, waiting] = readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').trim().split(/\s+/).map(Number);
+    return { running: (running ?? NaN) / 1e9, waiting: (waiting ?? NaN) / 1e9 };
+  } catch {
+    return { running: NaN, waiting: NaN };
+  }
+}
+
+/**
  * Busy, stolen and total CPU seconds of the whole machine, from /proc/stat.
  * Stolen: time a virtual machine's cores waited for the host (counted busy,
  * but none of it ran here).
@@ -223,6 +237,8 @@ export interface WhereTimeGoes {
   cpuPercent: { node: number; nodeOther: number; postgres: number; other: number; steal: number; idle: number };
   /** What the database's active sessions were waiting for, as a share of samples (`CPU` = not waiting). */
   waits: Record<string, number>;
+  /** This process's main thread (the services'), as a share of the run's wall time: running on a CPU, and runnable but waiting for one. */
+  servicesThread: { running: number; waitingForCpu: number };
 }
 
 /**
@@ -243,6 +259,8 @@ export function measureWhereTimeGoes(
   const replicasCpu = () => replicas.reduce((sum, pid) => sum + processCpuSeconds(pid), 0);
   const process0 = process.cpuUsage();
   const main0 = mainThreadCpuSeconds();
+  const schedule0 = mainThreadSchedule();
+  const started = performance.now();
   const replicas0 = replicasCpu();
   const machine0 = machineCpuSeconds();
   const first = new Map<string, number>();
@@ -293,6 +311,8 @@ export function measureWhereTimeGoes(
       const steal = machine.steal - machine0.steal;
       const processSeconds = (processCpu.user + processCpu.system) / 1e6;
       const mainSeconds = mainThreadCpuSeconds() - main0;
+      const schedule = mainThreadSchedule();
+      const wallSeconds = (performance.now() - started) / 1000;
       const replicaSeconds = replicasCpu() - replicas0;
       let postgresSeconds = 0;
       for (const [pid, seconds] of last) postgresSeconds += seconds - first.get(pid)!;
@@ -308,6 +328,10 @@ export function measureWhereTimeGoes(
           idle: pct(total - busy),
         },
         waits: shares,
+        servicesThread: {
+          running: (100 * (schedule.running - schedule0.running)) / wallSeconds,
+          waitingForCpu: (100 * (schedule.waiting - schedule0.waiting)) / wallSeconds,
+        },
       };
     },
   };
