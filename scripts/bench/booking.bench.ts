@@ -282,7 +282,7 @@ ${rows.join('\n')}
 - Statements per booking (API) count every statement this process sent (BEGIN and COMMIT, the outbox relay's too), divided by the bookings.
 - No seat sold twice and no section over capacity after all runs (checked in SQL; the benchmark fails otherwise).
 
-**Where the time goes** (during each row: CPU of the whole machine from /proc, 100 % = both cores; the services' thread's time running and runnable-but-waiting for a CPU from its /proc schedstat, 100 % = the row's wall time, so what is left it was idle; the database sessions' wait events sampled every 100 ms from pg_stat_activity, \`CPU\` = running, not waiting):
+**Where the time goes** (during each row: CPU of the whole machine from /proc, 100 % = both cores; the services' thread's time running and runnable-but-waiting for a CPU from its /proc schedstat, 100 % = the row's wall time, so what is left it was idle (with 2 replicas: the first replica's thread); the database sessions' wait events sampled every 100 ms from pg_stat_activity, \`CPU\` = running, not waiting):
 
 | run | clients | CPU % services' thread / load generator and rest of the process / postgres / other / stolen by the VM's host / idle | services' thread: % of the time running / waiting for a CPU | what active sessions did |
 | --- | ---: | --- | --- | --- |

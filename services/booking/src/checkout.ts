@@ -125,8 +125,10 @@ async function startPayment(
       'start-payment',
       `WITH pending AS (
          SELECT id FROM booking.payments WHERE hold_id = $1 AND status = 'pending' LIMIT 1
+       ), cancelled AS (
+         SELECT ${eventCancelledSql('$2')} AS yes
        ), go AS (
-         SELECT NOT EXISTS (SELECT FROM pending) AND NOT ${eventCancelledSql('$2')} AS yes
+         SELECT NOT EXISTS (SELECT FROM pending) AND NOT (SELECT yes FROM cancelled) AS yes
        ), extended AS (
          UPDATE booking.holds
             SET extended_at = now(),
@@ -141,7 +143,7 @@ async function startPayment(
          INSERT INTO booking.payments (id, hold_id, amount_cents, currency, method, status)
          SELECT $6, $1, $7, $8, $9, 'pending' WHERE (SELECT yes FROM go)
        )
-       SELECT (SELECT id FROM pending) AS pending_id, ${eventCancelledSql('$2')} AS cancelled, (SELECT expires_at FROM extended) AS expires_at`,
+       SELECT (SELECT id FROM pending) AS pending_id, (SELECT yes FROM cancelled) AS cancelled, (SELECT expires_at FROM extended) AS expires_at`,
     ),
     [
       hold.id,

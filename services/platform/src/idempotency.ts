@@ -76,6 +76,9 @@ export interface KeyInTransactions {
   record(tx: Tx, answer: () => WriteResult): Promise<void>;
 }
 
+/** Thrown in a write's transaction whose key another request has: rolls the write back. */
+class KeyTaken extends Error {}
+
 /**
  * Runs writes so that retries are safe. Without an Idempotency-Key the work
  * simply runs. With one:
@@ -90,9 +93,6 @@ export function createIdempotentWriter(settings: IdempotencyOptions) {
   const { pool } = settings;
   const table = `${pgIdent(settings.schema)}.idempotency_keys`;
   const lockSeconds = settings.lockSeconds ?? defaultLockSeconds;
-
-  /** Thrown in a write's transaction whose key another request has: rolls the write back. */
-  class KeyTaken extends Error {}
 
   /**
    * Writes the key's record, `done` with `result` or (without one) `in_flight`;
@@ -273,8 +273,10 @@ export function createIdempotentWriter(settings: IdempotencyOptions) {
       outcome = await work(inTransactions);
       if (!claimed) throw new Error('work run with an Idempotency-Key never claimed it');
     } catch (error) {
-      if (recordedInWork && refusalOf(req, error)) return send(res, refusalOf(req, error)!, false);
-      if (!(error instanceof KeyTaken) && !refusalOf(req, error)) await release(principal, key, hash);
+      const refusal = refusalOf(req, error);
+      // Recorded with the transaction that settled it: answered as recorded.
+      if (recordedInWork && refusal) return send(res, refusal, false);
+      if (!refusal && !(error instanceof KeyTaken)) await release(principal, key, hash);
       return answerFailure(req, res, principal, keyed, error);
     }
     if (!recordedInWork) await upsert(pool, principal, key, hash, outcome).catch(() => release(principal, key, hash));
