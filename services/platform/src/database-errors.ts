@@ -31,7 +31,7 @@ export function isBrokenConnectionError(error: unknown): boolean {
 }
 
 /** Why the database could not serve a request: the `reason` of its 503 and the label of db_errors_total. */
-export const databaseErrorReasons = ['database_unavailable', 'database_pool_exhausted', 'statement_timeout', 'lock_timeout'] as const;
+export const databaseErrorReasons = ['database_unavailable', 'database_pool_exhausted', 'statement_timeout', 'lock_timeout', 'transaction_conflict'] as const;
 export type DatabaseErrorReason = (typeof databaseErrorReasons)[number];
 
 /** Which of the reasons above `error` is, or undefined when it is not an outage of the database. */
@@ -39,6 +39,8 @@ export function databaseErrorReason(error: unknown): DatabaseErrorReason | undef
   const code = codeOf(error);
   if (code === '55P03') return 'lock_timeout';
   if (code === '57014') return 'statement_timeout';
+  // A deadlock or serialization failure that withTransaction's retries did not get past.
+  if (code === '40P01' || code === '40001') return 'transaction_conflict';
   if (/^timeout exceeded when trying to connect/.test(messageOf(error))) return 'database_pool_exhausted';
   // 53: insufficient resources (e.g. too many connections).
   if (isBrokenConnectionError(error) || /^53[0-9A-Z]{3}$/.test(code)) return 'database_unavailable';
@@ -53,6 +55,8 @@ export function databaseUnavailableProblem(error: unknown): HttpProblem | undefi
   switch (databaseErrorReason(error)) {
     case 'lock_timeout':
       return problems.unavailable('another request is changing the same records; retry shortly', 1, 'lock_timeout', 'lock-timeout');
+    case 'transaction_conflict':
+      return problems.unavailable('other requests kept changing the same records; retry shortly', 1, 'transaction_conflict', 'transaction-conflict');
     case 'statement_timeout':
       return problems.unavailable('the database took too long to answer; retry shortly', 2, 'statement_timeout');
     case 'database_pool_exhausted':

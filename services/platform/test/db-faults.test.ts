@@ -44,6 +44,8 @@ const openApi: OpenApiDocument = {
     '/sleep': { get: op('sleep', [queryParam('seconds')]) },
     '/timestamp': { get: op('timestamp', [queryParam('value')]) },
     '/rows/{id}': { get: op('lockRow', [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }]) },
+    // A transaction PostgreSQL fails as deadlocked in its first `times` attempts.
+    '/deadlocked': { get: op('deadlocked', [queryParam('times')]) },
   },
   components: { schemas: {} },
 };
@@ -80,6 +82,17 @@ async function startProbe(databaseUrl: string, env: Record<string, string> = {},
         api.operation('get', '/rows/{id}', async (req, res) => {
           await withTransaction(pool, (tx) => tx.query('SELECT * FROM probe_rows WHERE id = $1 FOR UPDATE', [Number(req.input!.params.id)]));
           res.json({ ok: true });
+        });
+        api.operation('get', '/deadlocked', async (req, res) => {
+          const times = Number((req.input!.query as { times: string }).times);
+          let attempts = 0;
+          await withTransaction(pool, async (tx) => {
+            attempts++;
+            await tx.query(
+              `DO $$ BEGIN IF ${attempts} <= ${times} THEN RAISE EXCEPTION 'deadlock detected' USING ERRCODE = 'deadlock_detected'; END IF; END $$`,
+            );
+          });
+          res.json({ attempts });
         });
       },
     },
@@ -211,6 +224,21 @@ describe('database faults', () => {
     }
   });
 
+  test('a deadlocked transaction is run again; one that stays deadlocked through every attempt is 503 transaction_conflict, not 500', async () => {
+    const service = await startProbe(db.url);
+    try {
+      const retried = await http(service.url, 'GET', '/deadlocked?times=2');
+      assert.equal(retried.status, 200, JSON.stringify(retried.body));
+      assert.equal(retried.body.attempts, 3);
+      const stuck = await http(service.url, 'GET', '/deadlocked?times=3');
+      assertUnavailable(stuck, 'transaction_conflict');
+      assert.equal(stuck.body.type.endsWith('/transaction-conflict'), true, stuck.body.type);
+      assert.equal(stuck.headers.get('retry-after'), '1');
+    } finally {
+      await service.stop();
+    }
+  });
+
   test('while PostgreSQL is unreachable requests get 503 and /readyz 503; both recover without a restart', async () => {
     const proxy = await startProxy(new URL(db.url));
     const service = await startProbe(proxy.url, { DATABASE_CONNECT_TIMEOUT_MS: '500' });
@@ -263,15 +291,15 @@ describe('database faults', () => {
 });
 
 describe('database error classification', () => {
-  test('outages and timeouts are transient; data and constraint errors are not', () => {
-    for (const code of ['57P01', '57P02', '57P03', '08006', '08001', 'ECONNREFUSED', 'ECONNRESET', '53300', '57014', '55P03']) {
+  test('outages, timeouts and conflicts past their retries are transient; data and constraint errors are not', () => {
+    for (const code of ['57P01', '57P02', '57P03', '08006', '08001', 'ECONNREFUSED', 'ECONNRESET', '53300', '57014', '55P03', '40001', '40P01']) {
       assert.equal(databaseUnavailableProblem({ code, message: 'x' })?.status, 503, code);
       assert.equal(toProblem({ code, message: 'x' })?.retryAfterSeconds !== undefined, true, code);
     }
     assert.equal(databaseUnavailableProblem(new Error('timeout exceeded when trying to connect'))?.status, 503);
     assert.equal(isBrokenConnectionError(new Error('Connection terminated unexpectedly')), true);
     for (const code of ['22009', '22P02', '22001', '22023']) assert.equal(toProblem({ code, message: 'x' })?.status, 400, code);
-    for (const code of ['23505', '40001', '42P01']) assert.equal(databaseUnavailableProblem({ code, message: 'x' }), undefined, code);
+    for (const code of ['23505', '23503', '42P01']) assert.equal(databaseUnavailableProblem({ code, message: 'x' }), undefined, code);
     assert.equal(isBrokenConnectionError({ code: '55P03' }), false);
   });
 });
