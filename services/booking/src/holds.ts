@@ -196,15 +196,38 @@ async function claimGaPlaces(tx: Tx, outbox: Outbox, eventId: string, section: G
 }
 
 /**
- * Claims GA places and writes the hold and its message, in one statement,
- * from the slice `slice` picks (a CTE naming one slice of section $5 of
- * event $2 with room for $6 places, locked). No row when it names none, the
- * slice turned out to have no room after all, or the section is unknown.
+ * Claims GA places and writes the hold and its message, in one statement:
+ * from a slice of the section with room, picked at random so concurrent
+ * buyers spread over the slices, among those no other transaction has locked
+ * (SKIP LOCKED); only when every slice with room is locked does it wait for
+ * one (`waited` is read only when `unlocked` found none). No row when no
+ * slice alone has room, the one waited for has none left, or the section is
+ * unknown.
+ *
+ * Which slices have room is read once, from the statement's snapshot, and
+ * the locks name slices by number: a condition on a row's counters would be
+ * checked again on the row's newest version and, failing, leave that row
+ * locked while the statement went on to lock or wait for another (how GA
+ * holds deadlocked). So the statement locks at most one slice, and waits
+ * only while it holds none. The slice it waits for is picked by the hold's
+ * id, not by random(): PostgreSQL may evaluate that choice again after the
+ * wait, and must pick the same slice.
  */
-const claimGaHold = (name: string, slice: string) =>
-  named(
-    name,
-    `WITH slice AS (${slice}), claim AS (
+const claimGaHold = named(
+  'claim-ga-hold',
+  `WITH unlocked AS (
+     SELECT slice FROM booking.ga_inventory
+      WHERE event_id = $2 AND section_id = $5
+        AND slice = ANY (ARRAY(SELECT slice FROM booking.ga_inventory WHERE event_id = $2 AND section_id = $5 AND capacity - held - sold >= $6))
+      ORDER BY random() LIMIT 1 FOR UPDATE SKIP LOCKED
+   ), waited AS (
+     SELECT slice FROM booking.ga_inventory
+      WHERE event_id = $2 AND section_id = $5 AND NOT EXISTS (SELECT FROM unlocked)
+        AND slice = (SELECT slice FROM booking.ga_inventory WHERE event_id = $2 AND section_id = $5 AND capacity - held - sold >= $6 ORDER BY md5(slice || $1::uuid::text) LIMIT 1)
+      FOR UPDATE
+   ), slice AS (
+     SELECT slice FROM unlocked UNION ALL SELECT slice FROM waited LIMIT 1
+   ), claim AS (
      UPDATE booking.ga_inventory g SET held = g.held + $6
        FROM slice WHERE g.event_id = $2 AND g.section_id = $5 AND g.slice = slice.slice AND g.capacity - g.held - g.sold >= $6
      RETURNING g.slice, g.price_cents, g.currency
@@ -216,31 +239,6 @@ const claimGaHold = (name: string, slice: string) =>
      ${outboxInsertFrom(7, 'hold', { expiresAt: isoTimestamp('hold.expires_at'), 'amount,cents': 'hold.amount_cents', 'amount,currency': 'hold.currency' })}
    )
    SELECT * FROM hold`,
-  );
-
-/**
- * A slice with room that no other transaction has locked, picked at random so
- * concurrent buyers spread over the slices; never waits (SKIP LOCKED).
- */
-const claimUnlockedGaSlice = claimGaHold(
-  'claim-ga-hold',
-  `SELECT slice FROM booking.ga_inventory
-    WHERE event_id = $2 AND section_id = $5 AND capacity - held - sold >= $6
-    ORDER BY random() LIMIT 1 FOR UPDATE SKIP LOCKED`,
-);
-
-/**
- * One slice that had room, picked at random, waited for. It names the slice
- * by number, so the wait locks exactly that row: a condition on its counters
- * would be checked again after the wait and, failing, keep the row locked
- * while the statement waited for another (the start of a deadlock).
- */
-const claimGaSliceAfterWait = claimGaHold(
-  'claim-ga-hold-after-wait',
-  `SELECT g.slice FROM booking.ga_inventory g
-    WHERE g.event_id = $2 AND g.section_id = $5
-      AND g.slice = (SELECT slice FROM booking.ga_inventory WHERE event_id = $2 AND section_id = $5 AND capacity - held - sold >= $6 ORDER BY random() LIMIT 1)
-    FOR UPDATE OF g`,
 );
 
 /**
@@ -321,12 +319,11 @@ export async function createHold(tx: Tx, { settings, outbox }: HoldDeps, buyerId
     const { sectionId, quantity } = request.generalAdmission;
     if (quantity > settings.maxPlaces) throw problems.badRequest(`a hold may take at most ${settings.maxPlaces} places`);
     // Claim the places and write the hold and its message in one statement, so the slice stays locked
-    // only until COMMIT: from a slice nobody has locked, else from one waited for. When neither answers
-    // (unknown section, or no slice alone has room) the careful path below locks the whole section and
-    // says which, reclaiming lapsed holds' places and moving capacity between slices.
-    // Each try that finds nothing is rolled back to the savepoint, which lets go of the rows it locked:
-    // every wait on a section's slices then happens holding none of them, or in slice order (the whole
-    // section), so GA holds cannot deadlock one another.
+    // only until COMMIT. When it answers nothing (unknown section, or no slice alone has room) the
+    // careful path below locks the whole section and says which, reclaiming lapsed holds' places and
+    // moving capacity between slices. It first rolls back to the savepoint, letting go of the slice the
+    // claim may have locked: every wait on a section's slices then happens holding none of them, or in
+    // slice order, so GA holds cannot deadlock one another.
     const created = outbox.compose('hold.created', eventId, {
       holdId,
       buyerId,
@@ -335,13 +332,9 @@ export async function createHold(tx: Tx, { settings, outbox }: HoldDeps, buyerId
       amount: { cents: 0, currency: '' },
       expiresAt: '',
     });
-    const claim = async (statement: typeof claimUnlockedGaSlice): Promise<HoldRow | undefined> => {
-      const row = (await tx.query<HoldRow>(statement, [holdId, eventId, buyerId, settings.ttlSeconds, sectionId, quantity, ...created.values])).rows[0];
-      if (!row) await tx.query('ROLLBACK TO SAVEPOINT ga_claim');
-      return row;
-    };
     await tx.query('SAVEPOINT ga_claim');
-    const claimed = (await claim(claimUnlockedGaSlice)) ?? (await claim(claimGaSliceAfterWait));
+    const claimed = (await tx.query<HoldRow>(claimGaHold, [holdId, eventId, buyerId, settings.ttlSeconds, sectionId, quantity, ...created.values])).rows[0];
+    if (!claimed) await tx.query('ROLLBACK TO SAVEPOINT ga_claim');
     if (claimed) hold = claimed;
     else {
       const section = await lockGa(tx, eventId, sectionId);

@@ -9,6 +9,7 @@ import {
   http,
   httpUntilAnswered,
   lapseHolds,
+  onEveryQuery,
   seedEvent,
   startBookingHarness,
   testToken,
@@ -186,16 +187,21 @@ describe('holds on real PostgreSQL', () => {
       const free = await holdGa('unblocked');
       assert.equal(free.status, 201, JSON.stringify(free.body));
       assert.equal((await h.pool.query('SELECT ga_slice FROM booking.holds WHERE id = $1', [free.body.id])).rows[0].ga_slice, 3);
-      await blocker.query('SELECT 1 FROM booking.ga_inventory WHERE event_id = $1 AND slice = 3 FOR UPDATE', [event.eventId]);
+      // The blocker changes every slice, so after its wait the claim reads their newest versions.
+      await blocker.query('UPDATE booking.ga_inventory SET held = held WHERE event_id = $1', [event.eventId]);
       const { rows: self } = await blocker.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      let fellBack = false;
+      const stopWatching = onEveryQuery(([text]) => void (text === 'ROLLBACK TO SAVEPOINT ga_claim' && (fellBack = true)));
       const waiting = holdGa('waiting');
       const waiter = await waitUntil('the hold waits for a slice', async () => {
         const { rows } = await h.pool.query<{ query: string }>('SELECT query FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))', [self[0]!.pid]);
         return rows[0];
       });
-      assert.match(waiter.query, /^WITH slice AS \(SELECT g\.slice/, 'it waits in its claim, not in the path that locks the whole section');
+      assert.match(waiter.query, /WITH unlocked AS/, 'it waits in its claim, not in the path that locks the whole section');
       await blocker.query('COMMIT');
       assert.equal((await waiting).status, 201);
+      stopWatching();
+      assert.equal(fellBack, false, 'the claim that waited took its slice itself, without the path that locks the whole section');
     } finally {
       await blocker.query('ROLLBACK').catch(() => {});
       blocker.release();
