@@ -107,14 +107,24 @@ async function addPlacesToVenueInventory(tx: Tx, venueId: string, seatIds?: read
   );
 }
 
-/** New price for a category's unsold, unheld seats and GA places (held and sold ones keep the price they were taken at). */
+/**
+ * New price for a category's unsold, unheld seats and GA places (held and sold ones keep the price they were taken at).
+ * Rows are locked in the order holds and checkouts lock them (seats by id, then GA slices by section and slice),
+ * so a reprice during an onsale waits for a hold instead of deadlocking with it.
+ */
 async function reprice(tx: Tx, eventId: string, category: string, priceCents: number): Promise<void> {
-  await tx.query(`UPDATE booking.seat_inventory SET price_cents = $3 WHERE event_id = $1 AND category = $2 AND status = 'available'`, [
-    eventId,
-    category,
-    priceCents,
-  ]);
-  await tx.query('UPDATE booking.ga_inventory SET price_cents = $3 WHERE event_id = $1 AND category = $2', [eventId, category, priceCents]);
+  await tx.query(
+    `UPDATE booking.seat_inventory si SET price_cents = $3
+       FROM (SELECT seat_id FROM booking.seat_inventory WHERE event_id = $1 AND category = $2 AND status = 'available' ORDER BY seat_id FOR UPDATE) locked
+      WHERE si.event_id = $1 AND si.seat_id = locked.seat_id AND si.status = 'available'`,
+    [eventId, category, priceCents],
+  );
+  await tx.query(
+    `UPDATE booking.ga_inventory g SET price_cents = $3
+       FROM (SELECT section_id, slice FROM booking.ga_inventory WHERE event_id = $1 AND category = $2 ORDER BY section_id, slice FOR UPDATE) locked
+      WHERE g.event_id = $1 AND g.section_id = locked.section_id AND g.slice = locked.slice`,
+    [eventId, category, priceCents],
+  );
 }
 
 async function tellBuyersOfTimeChange(tx: Tx, outbox: Outbox, eventId: string, data: Record<string, unknown>): Promise<void> {
