@@ -333,10 +333,10 @@ export async function createHold(tx: Tx, { settings, outbox }: HoldDeps, buyerId
       expiresAt: '',
     });
     await tx.query('SAVEPOINT ga_claim');
-    const claimed = (await tx.query<HoldRow>(claimGaHold, [holdId, eventId, buyerId, settings.ttlSeconds, sectionId, quantity, ...created.values])).rows[0];
-    if (!claimed) await tx.query('ROLLBACK TO SAVEPOINT ga_claim');
-    if (claimed) hold = claimed;
+    const quick = (await tx.query<HoldRow>(claimGaHold, [holdId, eventId, buyerId, settings.ttlSeconds, sectionId, quantity, ...created.values])).rows[0];
+    if (quick) hold = quick;
     else {
+      await tx.query('ROLLBACK TO SAVEPOINT ga_claim');
       const section = await lockGa(tx, eventId, sectionId);
       if (!section) {
         throw problems.unprocessable('unknown-section', 'Unknown section', `event ${eventId} has no general-admission section ${sectionId}`);
