@@ -30,6 +30,9 @@ export function isBrokenConnectionError(error: unknown): boolean {
   return connectionMessages.some((pattern) => pattern.test(messageOf(error)));
 }
 
+/** Serialization failure and deadlock: PostgreSQL failed the transaction so another could go on; running it again may succeed. */
+export const transactionConflictCodes: ReadonlySet<string> = new Set(['40001', '40P01']);
+
 /** Why the database could not serve a request: the `reason` of its 503 and the label of db_errors_total. */
 export const databaseErrorReasons = ['database_unavailable', 'database_pool_exhausted', 'statement_timeout', 'lock_timeout', 'transaction_conflict'] as const;
 export type DatabaseErrorReason = (typeof databaseErrorReasons)[number];
@@ -39,8 +42,8 @@ export function databaseErrorReason(error: unknown): DatabaseErrorReason | undef
   const code = codeOf(error);
   if (code === '55P03') return 'lock_timeout';
   if (code === '57014') return 'statement_timeout';
-  // A deadlock or serialization failure that withTransaction's retries did not get past.
-  if (code === '40P01' || code === '40001') return 'transaction_conflict';
+  // One that withTransaction's attempts did not get past.
+  if (transactionConflictCodes.has(code)) return 'transaction_conflict';
   if (/^timeout exceeded when trying to connect/.test(messageOf(error))) return 'database_pool_exhausted';
   // 53: insufficient resources (e.g. too many connections).
   if (isBrokenConnectionError(error) || /^53[0-9A-Z]{3}$/.test(code)) return 'database_unavailable';

@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
-import { isBrokenConnectionError, isTransientDatabaseError } from './database-errors.js';
+import { isBrokenConnectionError, isTransientDatabaseError, transactionConflictCodes } from './database-errors.js';
 import type { Logger } from './log.js';
 
 export * from './database-errors.js';
@@ -65,9 +65,6 @@ export function releaseClient(client: pg.PoolClient, error?: unknown): void {
   client.release(error !== undefined && isBrokenConnectionError(error) ? (error as Error) : undefined);
 }
 
-/** SQLSTATEs worth retrying the whole transaction for. */
-const retryable = new Set(['40001', '40P01']);
-
 /**
  * Runs `work` in one transaction (READ COMMITTED unless told otherwise),
  * retrying on serialization failures and deadlocks.
@@ -86,7 +83,7 @@ export async function withTransaction<T>(pool: Pool, work: (tx: Tx) => Promise<T
       // A failed ROLLBACK means the connection is gone: discard it.
       if (!isBrokenConnectionError(error)) await tx.query('ROLLBACK').catch((rollbackError: unknown) => void (failure = rollbackError));
       const code = (error as { code?: string }).code;
-      if (code && retryable.has(code) && attempt < attempts) continue;
+      if (code && transactionConflictCodes.has(code) && attempt < attempts) continue;
       throw error;
     } finally {
       releaseClient(tx, failure);

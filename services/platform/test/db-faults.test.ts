@@ -88,9 +88,7 @@ async function startProbe(databaseUrl: string, env: Record<string, string> = {},
           let attempts = 0;
           await withTransaction(pool, async (tx) => {
             attempts++;
-            await tx.query(
-              `DO $$ BEGIN IF ${attempts} <= ${times} THEN RAISE EXCEPTION 'deadlock detected' USING ERRCODE = 'deadlock_detected'; END IF; END $$`,
-            );
+            if (attempts <= times) await tx.query(`DO $$ BEGIN RAISE EXCEPTION 'deadlock detected' USING ERRCODE = 'deadlock_detected'; END $$`);
           });
           res.json({ attempts });
         });
@@ -232,7 +230,7 @@ describe('database faults', () => {
       assert.equal(retried.body.attempts, 3);
       const stuck = await http(service.url, 'GET', '/deadlocked?times=3');
       assertUnavailable(stuck, 'transaction_conflict');
-      assert.equal(stuck.body.type.endsWith('/transaction-conflict'), true, stuck.body.type);
+      assert.match(stuck.body.type, /\/transaction-conflict$/);
       assert.equal(stuck.headers.get('retry-after'), '1');
     } finally {
       await service.stop();
