@@ -14,8 +14,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { migrateSchemaOf, seedEvent, type SeededEvent } from '@ticketing/testing';
-import { waitingRoomDefinition } from '@ticketing/waiting-room/app';
+import { seedEvent, type SeededEvent } from '@ticketing/testing';
 import { simulatedProviderLatencyMs } from '@ticketing/booking/payment-provider';
 import { bookingService } from '@ticketing/booking/service';
 import { StackError, runMain } from '../local-stack/errors.js';
@@ -98,8 +97,6 @@ runMain(async () => {
   const counter = countStatements();
   const local = await startBenchServices({ DATABASE_POOL_MAX: '40' });
   try {
-    // As in production, where the waiting room's schema exists: every hold asks it whether the event has a room.
-    await migrateSchemaOf(local.pool, waitingRoomDefinition);
     const database = new URL(local.databaseUrl).pathname.slice(1);
     const post = (path: string, token: string, body: unknown) => postJson(`${local.bookingUrl}${path}`, token, body);
     const bookWith = async (token: string, holdBody: Record<string, unknown>): Promise<void> => {

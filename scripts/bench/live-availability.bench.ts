@@ -23,7 +23,7 @@ import {
   createTestDatabase,
   createTestTopic,
   findFreePort,
-  migrateCatalogSchema,
+  migrateSchemasBookingReads,
   migrateSchemaOf,
   openEventStream,
   seedEvent,
@@ -70,7 +70,7 @@ async function main(): Promise<void> {
   const pool = testPool(db.url);
   let booking: ChildProcess | undefined;
   try {
-    await migrateCatalogSchema(pool);
+    await migrateSchemasBookingReads(pool);
     await migrateSchemaOf(pool, createBookingDefinition());
     const port = await findFreePort();
     const kafka = process.env.TEST_KAFKA_BROKERS;

@@ -31,7 +31,7 @@ import {
   createTestDatabase,
   createTestTopic,
   findFreePort,
-  migrateCatalogSchema,
+  migrateSchemasBookingReads,
   seedEvent,
   testKafkaBrokers,
   testToken,
@@ -127,7 +127,7 @@ describe('fault drills: the booking service keeps serving through database and p
     databaseUrl = db.url;
     admin = new pg.Pool({ connectionString: databaseUrl, max: 4 });
     admin.on('error', () => undefined); // the restart drill cuts these connections too
-    await migrateCatalogSchema(admin);
+    await migrateSchemasBookingReads(admin);
     topic = await createTestTopic(testKafkaBrokers().join(','), 'ticket-bookings-drills');
     replicaEnv = bookingEnv(databaseUrl, {
       KAFKA_TOPIC_BOOKINGS: topic,

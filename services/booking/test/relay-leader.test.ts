@@ -14,7 +14,7 @@ import {
   createTestTopic,
   findFreePort,
   http,
-  migrateCatalogSchema,
+  migrateSchemasBookingReads,
   migrateSchemaOf,
   startBookingHarness,
   testKafkaBrokers,
@@ -64,7 +64,7 @@ describe('outbox relay while Kafka is down', () => {
   before(async () => {
     db = await createTestDatabase('relaylog');
     pool = new pg.Pool({ connectionString: db.url, max: 4 });
-    await migrateCatalogSchema(pool);
+    await migrateSchemasBookingReads(pool);
     await migrateSchemaOf(pool, createBookingDefinition());
   });
   after(async () => {

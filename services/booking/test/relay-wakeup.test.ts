@@ -9,7 +9,7 @@ import {
   createTestDatabase,
   createTestTopic,
   gateProducerSends,
-  migrateCatalogSchema,
+  migrateSchemasBookingReads,
   migrateSchemaOf,
   testKafkaBrokers,
   testKafkaSasl,
@@ -23,7 +23,7 @@ describe('outbox relay wake-ups', () => {
   before(async () => {
     db = await createTestDatabase('relaywake');
     pool = createPool(db.url, 4, createLogger({}, 'error'));
-    await migrateCatalogSchema(pool);
+    await migrateSchemasBookingReads(pool);
     await migrateSchemaOf(pool, createBookingDefinition());
     topic = await createTestTopic(testKafkaBrokers().join(','), 'relay-wakeup');
   });

@@ -24,7 +24,15 @@ export { procStatusMiB, spawnServiceChild, type ServiceChild } from './service-c
 export { assertInventoryInvariants, lapseHolds, seedEvent, type SeededEvent } from './inventory.js';
 export { consumeTopic, createTestTopic, readTopic, type ConsumedMessage, type RawRecord } from './kafka.js';
 export { openEventStream, type OpenEventStream, type ReceivedEvent } from './event-stream.js';
-export { migrateCatalogSchema, migrateSchemaOf, startCatalogAndBooking, testPool, testServiceEnv, type LocalServices } from './services.js';
+export {
+  migrateCatalogSchema,
+  migrateSchemaOf,
+  migrateSchemasBookingReads,
+  startCatalogAndBooking,
+  testPool,
+  testServiceEnv,
+  type LocalServices,
+} from './services.js';
 export { startObservedStack, type ObservedStack } from './observed-stack.js';
 export { startPublicStack, type PublicStack, type PublicStackOptions } from './public-stack.js';
 export { onEveryQuery, type QueryCall } from './queries.js';

@@ -17,12 +17,13 @@ import { createBookingDefinition } from '@ticketing/booking/app';
 import { gatewayDefinition } from '@ticketing/gateway/app';
 import { upstreamSettings } from '@ticketing/gateway/service';
 import { usersDefinition } from '@ticketing/users/app';
+import { waitingRoomDefinition } from '@ticketing/waiting-room';
 import { generateSigningKeySet } from '@ticketing/users/signing-keys';
 import { ensureTopic } from '../../../scripts/local-stack/kafka.js';
 import { localDir } from '../../../scripts/local-stack/paths.js';
 import { findFreePort } from '../../../scripts/local-stack/ports.js';
 import { testRedisUrl } from './redis.js';
-import { testServiceEnv } from './services.js';
+import { migrateSchemaOf, testPool, testServiceEnv } from './services.js';
 import { fastUsersEnv } from './users.js';
 import { queryPrometheus, startPrometheus, type PrometheusSample, type RunningPrometheus } from '../../../scripts/local-stack/prometheus.js';
 
@@ -64,6 +65,9 @@ export async function startObservedStack(options: { ruleFiles?: readonly string[
   try {
     const catalog = await startService(catalogDefinition, env);
     stops.push(() => catalog.stop());
+    // The one schema booking reads that no service of this stack migrates: the waiting room's.
+    const pool = testPool(db.url, 1);
+    await migrateSchemaOf(pool, waitingRoomDefinition).finally(() => pool.end());
     const booking = await startService(createBookingDefinition(), env);
     stops.push(() => booking.stop());
     const users = await startService(usersDefinition, { ...env, USERS_SIGNING_KEYS: generateSigningKeySet(), ...fastUsersEnv });

@@ -1,6 +1,7 @@
 import { bookingsTopic } from '@ticketing/booking/service';
 import { catalogDefinition } from '@ticketing/catalog/app';
 import { createBookingDefinition } from '@ticketing/booking/app';
+import { waitingRoomDefinition } from '@ticketing/waiting-room';
 import { createLogger, migrate, platformMigrations, startService, type RunningService, type ServiceDefinition } from '@ticketing/platform';
 import type { Principal } from '@ticketing/platform';
 import { createTestDatabase, testKafkaEnv, testSecrets, testToken } from '@ticketing/platform/testing';
@@ -43,6 +44,15 @@ export function migrateCatalogSchema(pool: pg.Pool): Promise<void> {
   return migrateSchemaOf(pool, catalogDefinition);
 }
 
+/**
+ * Every schema booking reads besides its own, as in production: the catalog's,
+ * and the waiting room's (every hold asks it whether the event needs a pass).
+ */
+export async function migrateSchemasBookingReads(pool: pg.Pool): Promise<void> {
+  await migrateCatalogSchema(pool);
+  await migrateSchemaOf(pool, waitingRoomDefinition);
+}
+
 export interface LocalServices {
   catalogUrl: string;
   bookingUrl: string;
@@ -83,12 +93,14 @@ export async function startCatalogAndBooking(options: {
       SWEEPER_INTERVAL_MS: '1000',
       ...options.env,
     });
-    const catalog: RunningService = await startService(catalogDefinition, env);
-    closers.push(() => catalog.stop());
-    const booking: RunningService = await startService(createBookingDefinition(), env);
-    closers.push(() => booking.stop());
     const pool = testPool(db.url, 3);
     closers.push(() => pool.end());
+    const catalog: RunningService = await startService(catalogDefinition, env);
+    closers.push(() => catalog.stop());
+    // The catalog migrated its own schema; the waiting room's is the other one booking reads.
+    await migrateSchemaOf(pool, waitingRoomDefinition);
+    const booking: RunningService = await startService(createBookingDefinition(), env);
+    closers.push(() => booking.stop());
     return {
       catalogUrl: catalog.url,
       bookingUrl: booking.url,
