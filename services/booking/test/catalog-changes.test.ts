@@ -270,6 +270,54 @@ describe('booking follows catalog changes', () => {
     );
   });
 
+  test('places sold for an event that is over no longer keep them open; an event still to come still does; the past sales stay recorded', async () => {
+    const { venueId, eventId: past, seatId: sold } = await bookedEvent();
+    const floor = (await http(services.catalogUrl, 'GET', `/venues/${venueId}`)).body.sections.find((s: any) => s.name === 'Floor').id as string;
+    const gaHold = await http(services.bookingUrl, 'POST', '/holds', {
+      token: buyer,
+      body: { eventId: past, generalAdmission: { sectionId: floor, quantity: 2 } },
+    });
+    assert.equal(gaHold.status, 201, JSON.stringify(gaHold.body));
+    const gaPaid = await http(services.bookingUrl, 'POST', `/holds/${gaHold.body.id}/checkout`, { token: buyer, body: { paymentMethod: 'pm_card_approved' } });
+    assert.equal(gaPaid.status, 201, JSON.stringify(gaPaid.body));
+    // A second event at the venue, still to come, has a seat held: that one must stay open.
+    const coming = await http(services.catalogUrl, 'POST', '/events', { token: tokens.alice, body: eventBody(venueId) });
+    const comingSeats = (await http(services.bookingUrl, 'GET', `/events/${coming.body.id}/availability`)).body.seats;
+    const heldLater = comingSeats.find((s: any) => s.seatId !== sold).seatId as string;
+    assert.equal((await http(services.bookingUrl, 'POST', '/holds', { token: buyer, body: { eventId: coming.body.id, seatIds: [heldLater] } })).status, 201);
+    const closeSeats = (seatIds: string[]) => http(services.catalogUrl, 'POST', `/venues/${venueId}/seats/close`, { token: tokens.alice, body: { seatIds } });
+    const closeSections = (sectionIds: string[]) =>
+      http(services.catalogUrl, 'POST', `/venues/${venueId}/sections/close`, { token: tokens.alice, body: { sectionIds } });
+
+    // While the first event is still to come its sales keep the seat and the floor open.
+    assert.equal((await closeSeats([sold])).status, 409);
+    assert.equal((await closeSections([floor])).status, 409);
+
+    // The first event took place (its clock moved into the past, as time would move it).
+    await services.pool.query(`UPDATE catalog.events SET starts_at = now() - interval '3 hours', ends_at = now() - interval '1 hour' WHERE id = $1`, [past]);
+    const refused = await closeSeats([sold, heldLater]);
+    assert.equal(refused.status, 409, JSON.stringify(refused.body));
+    assert.deepEqual(refused.body.seatIds, [heldLater], 'only the hold for the event to come is in the way');
+    const closed = await closeSeats([sold]);
+    assert.equal(closed.status, 200, JSON.stringify(closed.body));
+    assert.deepEqual(closed.body.closed, [sold]);
+    const floorClosed = await closeSections([floor]);
+    assert.equal(floorClosed.status, 200, JSON.stringify(floorClosed.body));
+    assert.deepEqual(floorClosed.body.closed, [floor]);
+
+    // The event that is over keeps its record of what it sold; the event to come sells neither any more.
+    const pastSeat = await services.pool.query('SELECT status FROM booking.seat_inventory WHERE event_id = $1 AND seat_id = $2', [past, sold]);
+    assert.deepEqual(pastSeat.rows, [{ status: 'sold' }]);
+    const pastFloor = await services.pool.query('SELECT sold FROM booking.ga_sections WHERE event_id = $1 AND section_id = $2', [past, floor]);
+    assert.deepEqual(pastFloor.rows, [{ sold: 2 }]);
+    const comingInventory = await http(services.bookingUrl, 'GET', `/events/${coming.body.id}/availability`);
+    assert.equal(
+      comingInventory.body.seats.some((s: any) => s.seatId === sold),
+      false,
+    );
+    assert.deepEqual(comingInventory.body.generalAdmission, []);
+  });
+
   /** Adds rows to the venue's Stalls section; returns the new seats. */
   async function addSeats(venueId: string, rows: unknown[]) {
     const stalls = (await http(services.catalogUrl, 'GET', `/venues/${venueId}`)).body.sections.find((s: any) => s.name === 'Stalls').id as string;

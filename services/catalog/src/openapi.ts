@@ -260,8 +260,8 @@ const closeSeatsOperation: Operation = {
   operationId: 'closeVenueSeats',
   summary: 'Close seats of a published venue',
   description:
-    'Closed seats leave the seat map and are not sold for any event any more. A seat that a buyer holds or has bought for any event ' +
-    'cannot be closed: 409 `seats-in-use`, naming them in `seatIds`, and nothing is closed. Audited and published (`venue.seats_closed`).',
+    'Closed seats leave the seat map and are not sold for any event any more. A seat that a buyer holds or has bought for an event still to come ' +
+    '(not over, not cancelled) cannot be closed: 409 `seats-in-use`, naming them in `seatIds`, and nothing is closed. Audited and published (`venue.seats_closed`).',
   tags: ['partners'],
   security: bearer,
   parameters: [openApiCommon.uuidPathParam('venueId', 'Venue id'), openApiCommon.idempotencyKeyHeader],
@@ -274,7 +274,7 @@ const closeSectionsOperation: Operation = {
   summary: 'Close sections of a published venue',
   description:
     'Closed sections (with their seats) leave the seat map and are not sold for any event any more. A section with places that a buyer ' +
-    'holds or has bought for any event (a general-admission hold not yet swept counts) cannot be closed: 409 `sections-in-use`, naming them ' +
+    'holds or has bought for an event still to come (a general-admission hold not yet swept counts) cannot be closed: 409 `sections-in-use`, naming them ' +
     'in `sectionIds` (and the seats in `seatIds`), and nothing is closed. A section of another venue is 400. Audited and published (`venue.sections_closed`).',
   tags: ['partners'],
   security: bearer,
