@@ -168,15 +168,35 @@ async function listen(app: Express, config: ServiceConfig, declaration: ServiceD
   return server;
 }
 
-/** Graceful stop, once: not ready, drain HTTP, run the shutdown hooks in reverse, close the pool. */
-function stopper(server: Server, hooks: ShutdownHook[], pool: Pool | undefined, logger: Logger, markShuttingDown: () => void): () => Promise<void> {
+/**
+ * Graceful stop, once: not ready, drain HTTP, run the shutdown hooks in
+ * reverse, close the pool. The drain waits for requests under way at most
+ * `drainMs`; then the connections still open are cut, so a client that never
+ * finishes cannot keep the hooks (the relay's last batch, the consumers'
+ * commits) from running within the grace period.
+ */
+function stopper(
+  server: Server,
+  hooks: ShutdownHook[],
+  pool: Pool | undefined,
+  logger: Logger,
+  markShuttingDown: () => void,
+  drainMs: number,
+): () => Promise<void> {
   let stopping: Promise<void> | undefined;
   return () =>
     (stopping ??= (async () => {
       markShuttingDown();
       logger.info('shutting down');
       await new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        const cut = setTimeout(() => {
+          logger.warn('HTTP connections still open after the drain time; closing them', { drainMs });
+          server.closeAllConnections();
+        }, drainMs);
+        server.close(() => {
+          clearTimeout(cut);
+          resolve();
+        });
         server.closeIdleConnections();
       });
       for (const hook of hooks.reverse()) {
@@ -256,11 +276,19 @@ export async function startService(definition: ServiceDefinition, env: NodeJS.Pr
   const port = (server.address() as AddressInfo).port;
   const host = config.string('HOST') === '0.0.0.0' ? '127.0.0.1' : config.string('HOST');
   logger.info('listening', { port, host: config.string('HOST') });
-  const stop = stopper(server, hooks, pool, logger, () => {
-    shuttingDown = true;
-    // Clients reconnect (to another replica) on their own; an open stream would hold the drain.
-    eventStreams.closeAll();
-  });
+  const stop = stopper(
+    server,
+    hooks,
+    pool,
+    logger,
+    () => {
+      shuttingDown = true;
+      // Clients reconnect (to another replica) on their own; an open stream would hold the drain.
+      eventStreams.closeAll();
+    },
+    // A third of the grace period for requests under way; the hooks get the rest.
+    (declaration.shutdownGraceSeconds * 1000) / 3,
+  );
   return { url: `http://${host}:${port}`, port, context, stop };
 }
 

@@ -79,3 +79,36 @@ describe('Server-Sent Events', () => {
     assert.equal(service.context.eventStreams.size, 0);
   });
 });
+
+describe('stopping a service', () => {
+  test('a request that never finishes is cut after a third of the grace period; the shutdown hooks still run', async () => {
+    let hooksRan = false;
+    const service = await startService(
+      {
+        declaration: { ...declaration, shutdownGraceSeconds: 3 },
+        openApi: {
+          openapi: '3.1.0',
+          info: { title: 'stuck', version: '1' },
+          paths: { '/stuck': { get: { operationId: 'stuck', summary: 'never answers', responses: { '200': { description: 'never' } } } } },
+          components: { schemas: { Problem: openApiCommon.problemSchema } },
+        },
+        setup({ api, onShutdown }) {
+          api.operation('get', '/stuck', () => undefined);
+          onShutdown(() => void (hooksRan = true));
+        },
+      },
+      { HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'error' },
+    );
+    const stuck = fetch(`${service.url}/stuck`).then(
+      () => 'answered',
+      () => 'cut',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const started = Date.now();
+    await service.stop();
+    const took = Date.now() - started;
+    assert.ok(took >= 900 && took < 2_500, `stop took ${took} ms: it waits about 1 s for the request, then cuts it`);
+    assert.equal(await stuck, 'cut');
+    assert.equal(hooksRan, true);
+  });
+});
