@@ -34,6 +34,8 @@ export const routes: PageRoute[] = [
   { path: '/organizer/events/:eventId/sales', page: page(() => import('./pages/event-sales.js')), access: ['partner', 'admin'] },
   { path: '/organizer/imports', page: page(() => import('./pages/imports.js')), access: ['partner', 'admin'] },
   { path: '/organizer/venues/new', page: page(() => import('./pages/venue-editor.js')), access: ['partner', 'admin'], nav: 'New venue' },
+  // After /organizer/venues/new: the first matching path wins.
+  { path: '/organizer/venues/:venueId', page: page(() => import('./pages/venue-manage.js')), access: ['partner', 'admin'] },
   { path: '/organizer/events/new', page: page(() => import('./pages/event-editor.js')), access: ['partner', 'admin'], nav: 'New event' },
   // After /organizer/events/new: the first matching path wins.
   { path: '/organizer/events/:eventId', page: page(() => import('./pages/event-manage.js')), access: ['partner', 'admin'] },

@@ -8,7 +8,7 @@ import type { Event as CatalogEvent } from '@ticketing/catalog/events/queries';
 import type { CatalogMessage } from '@ticketing/catalog/changes/audit';
 import type { PriceTier } from '@ticketing/catalog/events/input';
 import type { ImportFormat, ImportMode, ImportState as CatalogImportState, RowCounts } from '@ticketing/catalog/imports/queries';
-import type { Venue } from '@ticketing/catalog/venues/queries';
+import type { Seat as VenueSeat, Venue } from '@ticketing/catalog/venues/queries';
 
 export type { EventTotals as SalesTotals } from '@ticketing/analytics/windows';
 export type { Availability, SeatStatus } from '@ticketing/booking/availability';
@@ -22,6 +22,8 @@ export type { EventStatus, PriceTier } from '@ticketing/catalog/events/input';
 export type { CatalogEvent };
 /** SalesFigures: one 1-minute sales window's figures, or all of an event's windows summed. */
 export type { SalesFigures };
+/** VenueSeat: a seat of a venue as the catalog answers it (GET /venues/{id}/seats), without prices. */
+export type { VenueSeat };
 
 export interface SearchPage {
   items: CatalogEvent[];

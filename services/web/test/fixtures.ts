@@ -67,6 +67,20 @@ export async function signedInContext(browser: Browser, stack: PublicStack, sess
   return context;
 }
 
+/** A page signed in as `partner` (logged in through the API, as the UI stores it), open at `/organizer`. */
+export async function organizerPage(
+  browser: Browser,
+  stack: PublicStack,
+  partner: { email: string; password: string },
+): Promise<{ context: BrowserContext; page: Page }> {
+  const session = await stack.call('POST', '/api/users/auth/login', { body: { email: partner.email, password: partner.password } });
+  if (session.status !== 200) throw new Error(`log-in: ${session.status} ${JSON.stringify(session.body)}`);
+  const context = await signedInContext(browser, stack, session.body);
+  const page = await context.newPage();
+  await page.goto('/organizer');
+  return { context, page };
+}
+
 /** A new partner (own organization) logged in through the log-in page in a browser whose clock is `timezoneId`; lands on `next`. */
 export async function partnerInBrowser(
   browser: Browser,

@@ -11,7 +11,7 @@ import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { startPublicStack, type PublicStack } from '@ticketing/testing';
 import { checkPage, launchBrowser } from './browser.js';
-import { registerBuyer, seedOnSaleEvent, signedInContext } from './fixtures.js';
+import { organizerPage, registerBuyer, seedOnSaleEvent } from './fixtures.js';
 
 let stack: PublicStack;
 let browser: Browser;
@@ -74,10 +74,7 @@ test('an organizer pauses, resumes, schedules, reprices and cancels events, read
   const booking = await stack.call('POST', `/api/booking/holds/${hold.body.id}/checkout`, { token: buyerToken, body: { paymentMethod: 'pm_card_approved' } });
   assert.equal(booking.status, 201, JSON.stringify(booking.body));
 
-  const session = await stack.call('POST', '/api/users/auth/login', { body: { email: partner.email, password: partner.password } });
-  const context = await signedInContext(browser, stack, session.body);
-  const page = await context.newPage();
-  await page.goto('/organizer');
+  const { context, page } = await organizerPage(browser, stack, partner);
   await page.getByRole('link', { name: 'Manage Harbour Songs' }).click();
   await page.getByRole('heading', { name: 'Harbour Songs' }).waitFor();
   const status = page.getByTestId('event-status');
@@ -173,5 +170,67 @@ test('an organizer pauses, resumes, schedules, reprices and cancels events, read
   const job = await stack.call('GET', `/api/catalog/imports/${importId}`, { token: partner.token });
   assert.deepEqual(job.body.rows, { read: 3, accepted: 2, unchanged: 0, rejected: 1, skipped: 0 });
   await checkPage(page, 'import-progress');
+  await context.close();
+});
+
+test('an organizer closes a broken seat and a standing area of a venue; a seat held for an event is named and stays open', async () => {
+  const { eventId, venueId, partner } = await seedOnSaleEvent(stack, { title: 'Dockside Strings', seatsPerRow: 6 });
+  const buyer = await registerBuyer(stack, 'Vera');
+  const buyerToken = (buyer.session as { accessToken: string }).accessToken;
+  const venueSeats = (await stack.call('GET', `/api/catalog/venues/${venueId}/seats`)).body.seats as { id: string; row: string; number: number }[];
+  const seatAt = (row: string, number: number) => venueSeats.find((s) => s.row === row && s.number === number)!.id;
+  const hold = await stack.call('POST', '/api/booking/holds', { token: buyerToken, body: { eventId, seatIds: [seatAt('A', 1)] } });
+  assert.equal(hold.status, 201, JSON.stringify(hold.body));
+
+  const { context, page } = await organizerPage(browser, stack, partner);
+  await page.getByRole('link', { name: 'Manage Harbour Arena, Porto' }).click();
+  await page.getByRole('heading', { name: 'Harbour Arena' }).waitFor();
+  const sections = page.getByRole('region', { name: 'Sections of the venue' });
+  await sections.getByRole('rowheader', { name: 'Floor' }).waitFor();
+
+  // Two seats picked on the map; one of them is held for the event, so nothing closes and the page says which.
+  await page.getByRole('checkbox', { name: 'row A, seat 1, standard, open' }).click();
+  await page.getByRole('checkbox', { name: 'row A, seat 2, standard, open' }).click();
+  await page.getByText('Selected: row A, seat 1; row A, seat 2.').waitFor();
+  await page.getByRole('button', { name: 'Close 2 selected seats' }).click();
+  await page.getByRole('alert').getByText('Nothing was closed: row A, seat 1 is held or sold for an event.').waitFor();
+  assert.equal((await stack.call('GET', `/api/catalog/venues/${venueId}/seats`)).body.seats.length, 12, 'nothing closed');
+
+  // Without the held seat the other closes: gone from the map, the venue and the event's inventory.
+  await page.getByRole('checkbox', { name: 'row A, seat 1, standard, selected to close' }).click();
+  await page.getByRole('button', { name: 'Close 1 selected seat' }).click();
+  await page.getByRole('status').getByText('Closed 1 seat: row A, seat 2.').waitFor();
+  await page.getByRole('checkbox', { name: /^row A, seat 2,/ }).waitFor({ state: 'detached' });
+  assert.equal(await page.getByRole('checkbox').count(), 11);
+  const left = (await stack.call('GET', `/api/catalog/venues/${venueId}/seats`)).body.seats as { id: string }[];
+  assert.equal(
+    left.some((s) => s.id === seatAt('A', 2)),
+    false,
+  );
+  // The event no longer sells it (once its availability, cached for a moment, is read again).
+  await until('the event stops selling the closed seat', async () => {
+    const availability = (await stack.call('GET', `/api/booking/events/${eventId}/availability`)).body;
+    return availability.seats.some((s: { seatId: string }) => s.seatId === seatAt('A', 2)) ? undefined : true;
+  });
+
+  // The standing area closes after a confirmation step.
+  await sections.getByRole('button', { name: 'Close Floor…' }).click();
+  await page
+    .getByRole('group', { name: /Close Floor\?/ })
+    .getByText('Its 50 places leave every event at this venue.')
+    .waitFor();
+  await checkPage(page, 'venue-manage');
+  await page.getByRole('button', { name: 'Yes, close Floor' }).click();
+  await page.getByText('Floor is closed: no event sells its places any more.').waitFor();
+  await sections.getByRole('rowheader', { name: 'Floor' }).waitFor({ state: 'detached' });
+  const venue = (await stack.call('GET', `/api/catalog/venues/${venueId}`)).body as { sections: { name: string }[] };
+  assert.deepEqual(
+    venue.sections.map((s) => s.name),
+    ['Stalls'],
+  );
+  await until('the event stops selling the floor', async () => {
+    const availability = (await stack.call('GET', `/api/booking/events/${eventId}/availability`)).body;
+    return availability.generalAdmission.length === 0 ? true : undefined;
+  });
   await context.close();
 });

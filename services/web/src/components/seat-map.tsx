@@ -34,6 +34,7 @@ export function SeatMap({
   selected,
   onToggle,
   preview,
+  describe = (seat, state) => seatLabel(seat, map.currency, state),
 }: {
   map: SeatMapData;
   statuses: ReadonlyMap<string, SeatStatus>;
@@ -41,6 +42,8 @@ export function SeatMap({
   onToggle: (seatId: string) => void;
   /** A picture only (the venue editor's preview): no controls, one description. */
   preview?: string;
+  /** A seat's name for a screen reader. @default seatLabel (row, seat, category, price, state) */
+  describe?: (seat: MapSeat, state: SeatStatus | 'selected') => string;
 }) {
   const colours = useMemo(() => categoryColours(map), [map]);
   const { seats, rows, bounds } = useMemo(() => layout(map), [map]);
@@ -135,7 +138,7 @@ export function SeatMap({
                           role: 'checkbox',
                           'aria-checked': isSelected,
                           'aria-disabled': !available && !isSelected,
-                          'aria-label': seatLabel(seat, map.currency, isSelected ? 'selected' : status),
+                          'aria-label': describe(seat, isSelected ? 'selected' : status),
                           tabIndex: seat.id === focusId ? 0 : -1,
                           onClick: () => (available || isSelected) && onToggle(seat.id),
                           onKeyDown: (e: KeyboardEvent) => onKeyDown(e, seat),

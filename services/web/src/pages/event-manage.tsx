@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { api, ApiError } from '../api.js';
+import { api } from '../api.js';
 import { Field } from '../components/form.js';
 import { LoadedPage } from '../components/loaded-page.js';
 import { Notice } from '../components/notice.js';
@@ -8,6 +8,7 @@ import { formatDateTime, formatMoney, wallTimeToInstant } from '../format.js';
 import { statusNames } from '../event-status.js';
 import { useSession } from '../session.js';
 import type { CatalogChange, CatalogEvent, EventStatus, PartnerVenue } from '../types.js';
+import { useAction } from '../use-action.js';
 import { useLoad } from '../use-load.js';
 
 interface Managed {
@@ -65,27 +66,16 @@ export default function EventManage({ eventId }: { eventId: string }) {
   );
 }
 
-type Outcome = { kind: 'error' | 'success'; text: string };
-
 function Manage({ event, changes, categories, reload }: Managed & { reload: () => void }) {
-  const [outcome, setOutcome] = useState<Outcome>();
-  const [busy, setBusy] = useState(false);
+  const { busy, outcome, run } = useAction();
   const [confirmingCancel, setConfirmingCancel] = useState(false);
   const zone = event.venue.timezone;
 
-  /** Sends one change; on success says `done` and reloads the event and its history. */
+  /** Sends one change; on success reloads the event and its history. */
   const change = async (path: string, method: 'PATCH' | 'PUT', body: unknown, done: string) => {
-    setBusy(true);
-    setOutcome(undefined);
-    try {
-      await api(`/catalog${path}`, { method, body, idempotent: true });
-      setOutcome({ kind: 'success', text: done });
+    if (await run(() => api(`/catalog${path}`, { method, body, idempotent: true }), done)) {
       setConfirmingCancel(false);
       reload();
-    } catch (error) {
-      setOutcome({ kind: 'error', text: error instanceof ApiError ? error.message : 'Something went wrong. Please try again.' });
-    } finally {
-      setBusy(false);
     }
   };
   const moveTo = (status: EventStatus, done: string, extra: Record<string, string> = {}) => change(`/events/${event.id}`, 'PATCH', { status, ...extra }, done);
@@ -123,7 +113,7 @@ function Manage({ event, changes, categories, reload }: Managed & { reload: () =
         </dd>
         <dt>Venue</dt>
         <dd>
-          {event.venue.name}, {event.venue.city}
+          {event.venue.name}, {event.venue.city} (<a href={`/organizer/venues/${event.venue.id}`}>seats and sections</a>)
         </dd>
         <dt>Starts</dt>
         <dd>

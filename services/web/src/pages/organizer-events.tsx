@@ -3,12 +3,13 @@ import { api } from '../api.js';
 import { LoadedPage } from '../components/loaded-page.js';
 import { Notice } from '../components/notice.js';
 import { Page } from '../components/page.js';
+import { TableHead, type Column } from '../components/table-head.js';
 import { statusNames } from '../event-status.js';
 import { formatDateTime, formatMoney } from '../format.js';
-import type { CatalogEvent, EventSales } from '../types.js';
+import type { CatalogEvent, EventSales, PartnerVenue } from '../types.js';
 import { useLoad } from '../use-load.js';
 
-const columns = [
+const columns: Column[] = [
   { name: 'Event' },
   { name: 'Starts' },
   { name: 'Status' },
@@ -19,20 +20,21 @@ const columns = [
   { name: 'Sales per minute' },
 ];
 
-/** The organizer's events with what each has sold, holds and has left, and its revenue. */
+/** The organizer's events with what each has sold, holds and has left, and its revenue; then their venues. */
 export default function OrganizerEvents() {
   const { query } = useLocation();
   const [loaded, reload] = useLoad(async (signal) => {
-    const [events, sales] = await Promise.all([
+    const [events, sales, venues] = await Promise.all([
       api<{ items: CatalogEvent[] }>('/catalog/partner/events', { signal }),
       api<{ items: EventSales[] }>('/booking/partner/sales', { signal }),
+      api<{ items: PartnerVenue[] }>('/catalog/partner/venues', { signal }),
     ]);
     const byEvent = new Map(sales.items.map((s) => [s.eventId, s]));
-    return events.items.map((event) => ({ event, sales: byEvent.get(event.id) }));
+    return { rows: events.items.map((event) => ({ event, sales: byEvent.get(event.id) })), venues: venues.items };
   }, []);
   return (
     <LoadedPage loaded={loaded} title="My events" what="your events" notFound="Nothing found.">
-      {(rows) => {
+      {({ rows, venues }) => {
         const created = rows.find((r) => r.event.id === query['created']);
         return (
           <Page title="My events" wide>
@@ -56,15 +58,7 @@ export default function OrganizerEvents() {
             ) : (
               <div class="table-scroll table-cards" tabIndex={0} role="region" aria-label="Your events and their sales">
                 <table>
-                  <thead>
-                    <tr>
-                      {columns.map((column) => (
-                        <th key={column.name} scope="col" class={column.number ? 'number' : undefined}>
-                          {column.name}
-                        </th>
-                      ))}
-                    </tr>
-                  </thead>
+                  <TableHead columns={columns} />
                   <tbody>
                     {rows.map(({ event, sales }) => (
                       <tr key={event.id}>
@@ -100,6 +94,23 @@ export default function OrganizerEvents() {
                   </tbody>
                 </table>
               </div>
+            )}
+            <h2>My venues</h2>
+            {venues.length === 0 ? (
+              <p>No venues yet.</p>
+            ) : (
+              <ul class="venue-list">
+                {venues.map((venue) => (
+                  <li key={venue.id}>
+                    <a href={`/organizer/venues/${venue.id}`} aria-label={`Manage ${venue.name}, ${venue.city}`}>
+                      {venue.name}
+                    </a>{' '}
+                    <span class="muted">
+                      {venue.city} · {venue.capacity} places
+                    </span>
+                  </li>
+                ))}
+              </ul>
             )}
           </Page>
         );
