@@ -3,7 +3,8 @@ import { ApiError } from './api.js';
 
 export type Outcome = { kind: 'error' | 'success'; text: string };
 
-const failureOf = (error: unknown): string => (error instanceof ApiError ? error.message : 'Something went wrong. Please try again.');
+/** A failure as a sentence to show: the API's own for an ApiError. */
+export const failureOf = (error: unknown): string => (error instanceof ApiError ? error.message : 'Something went wrong. Please try again.');
 
 /**
  * An action on a page that stays open (a status change, closing seats):

@@ -6,7 +6,7 @@ import { Page } from '../components/page.js';
 import { SeatMap } from '../components/seat-map.js';
 import { TableHead, type Column } from '../components/table-head.js';
 import type { MapSeat, PartnerVenue, SeatMap as SeatMapData, VenueSeat } from '../types.js';
-import { useAction } from '../use-action.js';
+import { failureOf, useAction } from '../use-action.js';
 import { useLoad } from '../use-load.js';
 
 interface Managed {
@@ -78,7 +78,7 @@ function Manage({ venue, seats, reload }: Managed & { reload: () => void }) {
 
   /** Why the catalog refused, in the venue's own names: which seats or sections are held or sold. */
   const refusal = (error: unknown): string => {
-    if (!(error instanceof ApiError)) return 'Something went wrong. Please try again.';
+    if (!(error instanceof ApiError)) return failureOf(error);
     const seatIds = (error.problem['seatIds'] as string[] | undefined) ?? [];
     if (error.kind === 'seats-in-use') {
       const names = seatIds.map((id) => seatById.get(id)).flatMap((seat) => (seat ? [seatName(seat)] : []));
@@ -88,7 +88,7 @@ function Manage({ venue, seats, reload }: Managed & { reload: () => void }) {
       const names = ((error.problem['sectionIds'] as string[] | undefined) ?? []).map(sectionName);
       return `Nothing was closed: ${names.join(', ')} ${names.length === 1 ? 'has' : 'have'} places held or sold for an event.`;
     }
-    return error.message;
+    return failureOf(error);
   };
 
   /** Sends one close; on success reloads the venue (closed places are gone from it). */
@@ -117,7 +117,8 @@ function Manage({ venue, seats, reload }: Managed & { reload: () => void }) {
         {plural(venue.sections.length, 'section')}.
       </p>
       <p>
-        Closing a seat or a section takes it out of every event at this venue, at once and for good. Seats or places held or sold for an event cannot be closed.
+        Closing a seat or a section takes it out of every event at this venue, at once. Seats or places held or sold for an event still to come cannot be
+        closed.
       </p>
       <div aria-live="polite">{outcome && <Notice kind={outcome.kind}>{outcome.text}</Notice>}</div>
 
