@@ -80,9 +80,12 @@ export async function startPublicStack(options: PublicStackOptions = {}): Promis
     const trustUsers = { AUTH_JWKS_URL: users.url };
 
     const topic = await createTestTopic(process.env.TEST_KAFKA_BROKERS ?? '127.0.0.1:1', 'ticket-bookings');
+    // A catalog topic of its own: stacks of other test files share the broker, and booking applies what the catalog publishes there.
+    const catalogTopic = await createTestTopic(process.env.TEST_KAFKA_BROKERS ?? '127.0.0.1:1', 'catalog-changes');
     const env = testServiceEnv(db.url, {
       ...trustUsers,
       KAFKA_TOPIC_BOOKINGS: topic,
+      KAFKA_TOPIC_CATALOG: catalogTopic,
       SWEEPER_INTERVAL_MS: '1000',
       OUTBOX_POLL_INTERVAL_MS: '200',
       ...options.env,
