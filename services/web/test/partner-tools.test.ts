@@ -173,7 +173,7 @@ test('an organizer pauses, resumes, schedules, reprices and cancels events, read
   await context.close();
 });
 
-test('an organizer closes a broken seat and a standing area of a venue; a seat held for an event is named and stays open', async () => {
+test("an organizer closes a broken seat and a standing area of a venue (a seat held for an event is named and stays open), then adds a row's seats and a new area", async () => {
   const { eventId, venueId, partner } = await seedOnSaleEvent(stack, { title: 'Dockside Strings', seatsPerRow: 6 });
   const buyer = await registerBuyer(stack, 'Vera');
   const buyerToken = (buyer.session as { accessToken: string }).accessToken;
@@ -231,6 +231,49 @@ test('an organizer closes a broken seat and a standing area of a venue; a seat h
   await until('the event stops selling the floor', async () => {
     const availability = (await stack.call('GET', `/api/booking/events/${eventId}/availability`)).body;
     return availability.generalAdmission.length === 0 ? true : undefined;
+  });
+
+  // Places are added too: a row that exists gets longer, a new standing area opens, and the event sells them at its prices.
+  const addSeats = page.getByRole('form', { name: 'Add a row of seats' });
+  await addSeats.getByLabel('Row', { exact: true }).fill('B');
+  await addSeats.getByLabel('Seats', { exact: true }).fill('2');
+  await addSeats.getByRole('button', { name: 'Add seats' }).click();
+  await page.getByRole('status').getByText('Added 2 seats to Stalls, row B.').waitFor();
+  await page.getByRole('checkbox', { name: 'row B, seat 8, standard, open' }).waitFor();
+  // A row in a category the event has no price for: the page says what selling it needs.
+  await addSeats.getByLabel('Row', { exact: true }).fill('C');
+  await addSeats.getByLabel('Seats', { exact: true }).fill('3');
+  await addSeats.getByLabel('Category (optional)').fill('vip');
+  await addSeats.getByRole('button', { name: 'Add seats' }).click();
+  await page
+    .getByRole('status')
+    .getByText("Added 3 seats to Stalls, row C. “Dockside Strings” has no price for “vip” yet: set one on the event's page to sell them there.")
+    .waitFor();
+  await page.getByRole('checkbox', { name: 'row C, seat 3, vip, open' }).waitFor();
+  const addSection = page.getByRole('form', { name: 'Add a section' });
+  await addSection.getByLabel('Kind').selectOption('general_admission');
+  await addSection.getByLabel('Section name').fill('Terrace');
+  await addSection.getByLabel('Price category').fill('floor');
+  await addSection.getByLabel('Capacity (places)').fill('30');
+  await addSection.getByRole('button', { name: 'Add the section' }).click();
+  assert.equal(
+    await page.getByRole('status').filter({ hasText: 'Terrace is added' }).textContent(),
+    'Terrace is added with 30 places.',
+    'the event prices floor already',
+  );
+  await sections.getByRole('rowheader', { name: 'Terrace' }).waitFor();
+  await checkPage(page, 'venue-manage-added');
+  const terrace = (await stack.call('GET', `/api/catalog/venues/${venueId}`)).body.sections.find((s: { name: string }) => s.name === 'Terrace');
+  assert.equal(terrace.capacity, 30);
+  const rowB = ((await stack.call('GET', `/api/catalog/venues/${venueId}/seats`)).body.seats as { id: string; row: string }[]).filter(
+    (seat) => seat.row === 'B',
+  );
+  assert.equal(rowB.length, 8);
+  await until('the event sells the longer row and the terrace', async () => {
+    const availability = (await stack.call('GET', `/api/booking/events/${eventId}/availability`)).body;
+    const ga = availability.generalAdmission.find((g: { sectionId: string }) => g.sectionId === terrace.id);
+    const onSale = new Set(availability.seats.map((seat: { seatId: string }) => seat.seatId));
+    return ga?.priceCents === 2000 && ga.available === 30 && rowB.every((seat) => onSale.has(seat.id)) ? true : undefined;
   });
   await context.close();
 });

@@ -1,18 +1,23 @@
 import { useMemo, useState } from 'preact/hooks';
 import { api, ApiError } from '../api.js';
+import { Field } from '../components/form.js';
 import { LoadedPage } from '../components/loaded-page.js';
 import { Notice } from '../components/notice.js';
 import { Page } from '../components/page.js';
 import { SeatMap } from '../components/seat-map.js';
 import { TableHead, type Column } from '../components/table-head.js';
-import type { MapSeat, PartnerVenue, SeatMap as SeatMapData, VenueSeat } from '../types.js';
+import type { CatalogEvent, EventStatus, MapSeat, PartnerVenue, SeatMap as SeatMapData, VenueSeat } from '../types.js';
 import { failureOf, useAction } from '../use-action.js';
 import { useLoad } from '../use-load.js';
 
 interface Managed {
   venue: PartnerVenue;
   seats: VenueSeat[];
+  /** The venue's events that may still sell (for what new places need: a price in their category). */
+  events: CatalogEvent[];
 }
+
+const finished: readonly EventStatus[] = ['happened', 'cancelled'];
 
 /**
  * An organizer's venue after it is saved: its sections and seats, and closing
@@ -23,14 +28,16 @@ interface Managed {
 export default function VenueManage({ venueId }: { venueId: string }) {
   const [loaded, reload] = useLoad(
     async (signal): Promise<Managed> => {
-      const [venues, seats] = await Promise.all([
+      const [venues, seats, events] = await Promise.all([
         api<{ items: PartnerVenue[] }>('/catalog/partner/venues', { signal }),
         api<{ seats: VenueSeat[] }>(`/catalog/venues/${venueId}/seats`, { signal }),
+        api<{ items: CatalogEvent[] }>('/catalog/partner/events', { signal }),
       ]);
       const venue = venues.items.find((v) => v.id === venueId);
       // Only the partner's own venues: another's answers like one that does not exist.
       if (!venue) throw new ApiError(404, 'not-found', 'There is no such venue among yours.');
-      return { venue, seats: seats.seats };
+      const selling = events.items.filter((event) => event.venue.id === venueId && !finished.includes(event.status));
+      return { venue, seats: seats.seats, events: selling };
     },
     [venueId],
   );
@@ -66,7 +73,7 @@ const sectionColumns: Column[] = [{ name: 'Section' }, { name: 'Kind' }, { name:
 const seatName = (seat: Pick<MapSeat, 'row' | 'number'>) => `row ${seat.row}, seat ${seat.number}`;
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
-function Manage({ venue, seats, reload }: Managed & { reload: () => void }) {
+function Manage({ venue, seats, events, reload }: Managed & { reload: () => void }) {
   const { busy, outcome, run } = useAction();
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const [confirmingSection, setConfirmingSection] = useState<string>();
@@ -84,6 +91,10 @@ function Manage({ venue, seats, reload }: Managed & { reload: () => void }) {
       const names = seatIds.map((id) => seatById.get(id)).flatMap((seat) => (seat ? [seatName(seat)] : []));
       return `Nothing was closed: ${names.join('; ')} ${names.length === 1 ? 'is' : 'are'} held or sold for an event. Deselect ${names.length === 1 ? 'it' : 'them'}, or wait until the event is over.`;
     }
+    if (error.kind === 'seats-exist') {
+      const names = ((error.problem['seats'] as { row: string; number: number }[] | undefined) ?? []).map(seatName);
+      return `Nothing was added: the section has ${names.join('; ')} already.`;
+    }
     if (error.kind === 'sections-in-use') {
       const names = ((error.problem['sectionIds'] as string[] | undefined) ?? []).map(sectionName);
       return `Nothing was closed: ${names.join(', ')} ${names.length === 1 ? 'has' : 'have'} places held or sold for an event.`;
@@ -91,13 +102,15 @@ function Manage({ venue, seats, reload }: Managed & { reload: () => void }) {
     return failureOf(error);
   };
 
-  /** Sends one close; on success reloads the venue (closed places are gone from it). */
-  const close = async (path: string, body: unknown, done: string) => {
+  /** Sends one change of the venue; on success reloads it (closed places are gone, added ones there). */
+  const change = async (path: string, body: unknown, done: string): Promise<boolean> => {
     if (await run(() => api(`/catalog/venues/${venue.id}${path}`, { method: 'POST', body, idempotent: true }), done, refusal)) {
       setSelected(new Set());
       setConfirmingSection(undefined);
       reload();
+      return true;
     }
+    return false;
   };
   const toggle = (seatId: string) => {
     const next = new Set(selected);
@@ -155,7 +168,7 @@ function Manage({ venue, seats, reload }: Managed & { reload: () => void }) {
               class="danger"
               disabled={busy}
               onClick={() =>
-                void close('/sections/close', { sectionIds: [confirming.id] }, `${confirming.name} is closed: no event sells its places any more.`)
+                void change('/sections/close', { sectionIds: [confirming.id] }, `${confirming.name} is closed: no event sells its places any more.`)
               }
             >
               Yes, close {confirming.name}
@@ -185,7 +198,7 @@ function Manage({ venue, seats, reload }: Managed & { reload: () => void }) {
               class="danger"
               disabled={busy || chosen.length === 0}
               onClick={() =>
-                void close(
+                void change(
                   '/seats/close',
                   { seatIds: chosen.map((seat) => seat.id) },
                   `Closed ${plural(chosen.length, 'seat')}: ${chosen.map(seatName).join('; ')}.`,
@@ -200,6 +213,111 @@ function Manage({ venue, seats, reload }: Managed & { reload: () => void }) {
           </p>
         </>
       )}
+
+      <h2>Add places</h2>
+      <AddSeatsForm venue={venue} events={events} busy={busy} change={change} />
+      <AddSectionForm events={events} busy={busy} change={change} />
     </Page>
+  );
+}
+
+type Change = (path: string, body: unknown, done: string) => Promise<boolean>;
+
+/** What new places of `category` need before they sell: the events of the venue that have no price for it yet. */
+function pricingNote(events: readonly CatalogEvent[], category: string): string {
+  const unpriced = events.filter((event) => !event.priceTiers.some((tier) => tier.category === category)).map((event) => `“${event.title}”`);
+  if (unpriced.length === 0) return '';
+  return ` ${unpriced.join(', ')} ${unpriced.length === 1 ? 'has' : 'have'} no price for “${category}” yet: set one on the event's page to sell them there.`;
+}
+
+/** A row for a seated section: a label it has continues that row, a new one goes below its lowest. */
+function AddSeatsForm({ venue, events, busy, change }: { venue: PartnerVenue; events: readonly CatalogEvent[]; busy: boolean; change: Change }) {
+  const seated = venue.sections.filter((section) => section.kind === 'seated');
+  if (seated.length === 0) return null;
+  const submit = (e: Event) => {
+    e.preventDefault();
+    const form = e.currentTarget as HTMLFormElement;
+    const field = (name: string) => String(new FormData(form).get(name) ?? '').trim();
+    const section = seated.find((s) => s.id === field('seats-section')) ?? seated[0]!;
+    const [row, seats, category] = [field('seats-row'), Number(field('seats-count')), field('seats-category').toLowerCase()];
+    const done = `Added ${plural(seats, 'seat')} to ${section.name}, row ${row}.${pricingNote(events, category || section.category)}`;
+    void change(`/sections/${section.id}/seats`, { rows: [{ row, seats, ...(category ? { category } : {}) }] }, done).then((ok) => ok && form.reset());
+  };
+  return (
+    <form onSubmit={submit} aria-label="Add a row of seats">
+      <fieldset class="editor-section">
+        <legend>Add a row of seats</legend>
+        <p class="hint">A row the section has gets longer; a new label is a new row below the others.</p>
+        <div class="inline-fields">
+          <div class="field">
+            <label for="seats-section">Section</label>
+            <select id="seats-section" name="seats-section">
+              {seated.map((section) => (
+                <option key={section.id} value={section.id}>
+                  {section.name}
+                </option>
+              ))}
+            </select>
+          </div>
+          <Field id="seats-row" label="Row" required maxLength={10} />
+          <Field id="seats-count" label="Seats" type="number" min={1} max={500} required defaultValue="10" />
+          <Field id="seats-category" label="Category (optional)" maxLength={50} />
+        </div>
+        <button type="submit" class="secondary" disabled={busy}>
+          Add seats
+        </button>
+      </fieldset>
+    </form>
+  );
+}
+
+/** A new section below the others: seated rows A, B, … of equal length, or a standing area. */
+function AddSectionForm({ events, busy, change }: { events: readonly CatalogEvent[]; busy: boolean; change: Change }) {
+  const [kind, setKind] = useState<'seated' | 'general_admission'>('seated');
+  const submit = (e: Event) => {
+    e.preventDefault();
+    const form = e.currentTarget as HTMLFormElement;
+    const field = (name: string) => String(new FormData(form).get(name) ?? '').trim();
+    const [name, category] = [field('section-name'), field('section-category').toLowerCase()];
+    const [rows, perRow, capacity] = [Number(field('section-rows')), Number(field('section-seats')), Number(field('section-capacity'))];
+    const section =
+      kind === 'seated'
+        ? { name, kind, category, rows: Array.from({ length: rows }, (_, i) => ({ row: String.fromCharCode(65 + i), seats: perRow })) }
+        : { name, kind, category, capacity };
+    const places = kind === 'seated' ? rows * perRow : capacity;
+    const done = `${name} is added with ${plural(places, 'place')}.${pricingNote(events, category)}`;
+    void change('/sections', { sections: [section] }, done).then((ok) => ok && form.reset());
+  };
+  return (
+    <form onSubmit={submit} aria-label="Add a section">
+      <fieldset class="editor-section">
+        <legend>Add a section</legend>
+        <p class="hint">
+          Below the others: seated rows A, B, … of equal length, or a standing area. Price categories are lower case, e.g. standard, vip, floor.
+        </p>
+        <div class="inline-fields">
+          <div class="field">
+            <label for="section-kind">Kind</label>
+            <select id="section-kind" value={kind} onChange={(e) => setKind((e.currentTarget as HTMLSelectElement).value as typeof kind)}>
+              <option value="seated">Seated</option>
+              <option value="general_admission">Standing area</option>
+            </select>
+          </div>
+          <Field id="section-name" label="Section name" required maxLength={100} />
+          <Field id="section-category" label="Price category" required maxLength={50} />
+          {kind === 'seated' ? (
+            <>
+              <Field id="section-rows" label="Rows" type="number" min={1} max={26} required defaultValue="2" />
+              <Field id="section-seats" label="Seats per row" type="number" min={1} max={500} required defaultValue="10" />
+            </>
+          ) : (
+            <Field id="section-capacity" label="Capacity (places)" type="number" min={1} max={100000} required defaultValue="100" />
+          )}
+        </div>
+        <button type="submit" class="secondary" disabled={busy}>
+          Add the section
+        </button>
+      </fieldset>
+    </form>
   );
 }
