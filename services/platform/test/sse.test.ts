@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { openApiCommon } from '../src/openapi.js';
-import { startService } from '../src/service.js';
+import { startService, type ServiceDefinition } from '../src/service.js';
 import { commonEnv, standardPaths, type ServiceDeclaration } from '../src/service-declaration.js';
 
 const declaration = {
@@ -16,6 +16,23 @@ const declaration = {
   scaling: { minReplicas: 1, maxReplicas: 1, targetCpuUtilizationPercent: 50 },
   shutdownGraceSeconds: 5,
 } satisfies ServiceDeclaration;
+
+/** A service of one GET operation at `path`, set up by `setup`, on 127.0.0.1. */
+function startTestService(path: string, setup: ServiceDefinition['setup'], declared: Partial<ServiceDeclaration> = {}) {
+  return startService(
+    {
+      declaration: { ...declaration, ...declared },
+      openApi: {
+        openapi: '3.1.0',
+        info: { title: declaration.name, version: '1' },
+        paths: { [path]: { get: { operationId: 'only', summary: 'the one operation', responses: { '200': { description: 'ok' } } } } },
+        components: { schemas: { Problem: openApiCommon.problemSchema } },
+      },
+      setup,
+    },
+    { HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'error' },
+  );
+}
 
 /** Reads `count` events off an event-stream body. */
 async function readEvents(body: ReadableStream<Uint8Array>, count: number): Promise<{ id?: string; event: string; data: unknown }[]> {
@@ -41,26 +58,14 @@ async function readEvents(body: ReadableStream<Uint8Array>, count: number): Prom
 describe('Server-Sent Events', () => {
   test('events arrive framed with ids, Last-Event-ID is seen, and stopping the service ends open streams', async () => {
     let sawLastEventId: string | undefined;
-    const service = await startService(
-      {
-        declaration,
-        openApi: {
-          openapi: '3.1.0',
-          info: { title: 'sse', version: '1' },
-          paths: { '/feed': { get: { operationId: 'feed', summary: 'a feed', responses: { '200': { description: 'events' } } } } },
-          components: { schemas: { Problem: openApiCommon.problemSchema } },
-        },
-        setup({ api, eventStreams }) {
-          api.operation('get', '/feed', (req, res) => {
-            const stream = eventStreams.open(req, res);
-            sawLastEventId = stream.lastEventId;
-            stream.send('seat', { seatId: 's1', state: 'held\nsold' }, '7');
-            stream.send('seat', { seatId: 's2' }, '8');
-          });
-        },
-      },
-      { HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'error' },
-    );
+    const service = await startTestService('/feed', ({ api, eventStreams }) => {
+      api.operation('get', '/feed', (req, res) => {
+        const stream = eventStreams.open(req, res);
+        sawLastEventId = stream.lastEventId;
+        stream.send('seat', { seatId: 's1', state: 'held\nsold' }, '7');
+        stream.send('seat', { seatId: 's2' }, '8');
+      });
+    });
     const res = await fetch(`${service.url}/feed`, { headers: { accept: 'text/event-stream', 'last-event-id': '6' } });
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type') ?? '', /^text\/event-stream/);
@@ -83,21 +88,13 @@ describe('Server-Sent Events', () => {
 describe('stopping a service', () => {
   test('a request that never finishes is cut after a third of the grace period; the shutdown hooks still run', async () => {
     let hooksRan = false;
-    const service = await startService(
-      {
-        declaration: { ...declaration, shutdownGraceSeconds: 3 },
-        openApi: {
-          openapi: '3.1.0',
-          info: { title: 'stuck', version: '1' },
-          paths: { '/stuck': { get: { operationId: 'stuck', summary: 'never answers', responses: { '200': { description: 'never' } } } } },
-          components: { schemas: { Problem: openApiCommon.problemSchema } },
-        },
-        setup({ api, onShutdown }) {
-          api.operation('get', '/stuck', () => undefined);
-          onShutdown(() => void (hooksRan = true));
-        },
+    const service = await startTestService(
+      '/stuck',
+      ({ api, onShutdown }) => {
+        api.operation('get', '/stuck', () => undefined);
+        onShutdown(() => void (hooksRan = true));
       },
-      { HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'error' },
+      { shutdownGraceSeconds: 3 },
     );
     const stuck = fetch(`${service.url}/stuck`).then(
       () => 'answered',

@@ -17,13 +17,12 @@ import { createBookingDefinition } from '@ticketing/booking/app';
 import { gatewayDefinition } from '@ticketing/gateway/app';
 import { upstreamSettings } from '@ticketing/gateway/service';
 import { usersDefinition } from '@ticketing/users/app';
-import { waitingRoomDefinition } from '@ticketing/waiting-room';
 import { generateSigningKeySet } from '@ticketing/users/signing-keys';
 import { ensureTopic } from '../../../scripts/local-stack/kafka.js';
 import { localDir } from '../../../scripts/local-stack/paths.js';
 import { findFreePort } from '../../../scripts/local-stack/ports.js';
 import { testRedisUrl } from './redis.js';
-import { migrateSchemaOf, testPool, testServiceEnv } from './services.js';
+import { migrateSchemasBookingReads, testPool, testServiceEnv } from './services.js';
 import { fastUsersEnv } from './users.js';
 import { queryPrometheus, startPrometheus, type PrometheusSample, type RunningPrometheus } from '../../../scripts/local-stack/prometheus.js';
 
@@ -63,11 +62,10 @@ export async function startObservedStack(options: { ruleFiles?: readonly string[
     for (const step of stops.reverse()) await step().catch(() => undefined);
   };
   try {
+    const pool = testPool(db.url, 1);
+    await migrateSchemasBookingReads(pool).finally(() => pool.end());
     const catalog = await startService(catalogDefinition, env);
     stops.push(() => catalog.stop());
-    // The one schema booking reads that no service of this stack migrates: the waiting room's.
-    const pool = testPool(db.url, 1);
-    await migrateSchemaOf(pool, waitingRoomDefinition).finally(() => pool.end());
     const booking = await startService(createBookingDefinition(), env);
     stops.push(() => booking.stop());
     const users = await startService(usersDefinition, { ...env, USERS_SIGNING_KEYS: generateSigningKeySet(), ...fastUsersEnv });

@@ -79,9 +79,10 @@ export async function startPublicStack(options: PublicStackOptions = {}): Promis
     stops.push(() => users.stop());
     const trustUsers = { AUTH_JWKS_URL: users.url };
 
-    const topic = await createTestTopic(process.env.TEST_KAFKA_BROKERS ?? '127.0.0.1:1', 'ticket-bookings');
+    const brokers = process.env.TEST_KAFKA_BROKERS ?? '127.0.0.1:1';
+    const topic = await createTestTopic(brokers, 'ticket-bookings');
     // A catalog topic of its own: stacks of other test files share the broker, and booking applies what the catalog publishes there.
-    const catalogTopic = await createTestTopic(process.env.TEST_KAFKA_BROKERS ?? '127.0.0.1:1', 'catalog-changes');
+    const catalogTopic = await createTestTopic(brokers, 'catalog-changes');
     const env = testServiceEnv(db.url, {
       ...trustUsers,
       KAFKA_TOPIC_BOOKINGS: topic,
@@ -112,7 +113,7 @@ export async function startPublicStack(options: PublicStackOptions = {}): Promis
     const consumers: RunningService[] = [];
     let analyticsService: RunningService | undefined;
     if (options.afterPurchase) {
-      await ensureTopic(process.env.TEST_KAFKA_BROKERS ?? '127.0.0.1:1', `${topic}.dlq`, 1, testKafkaSasl());
+      await ensureTopic(brokers, `${topic}.dlq`, 1, testKafkaSasl());
       for (const definition of [ticketsDefinition, notificationsDefinition]) {
         const own = definition === notificationsDefinition ? options.notificationsEnv : undefined;
         const service = await startService(definition, { ...env, TICKETS_SIGNING_KEYS: generateSigningKeySet(), ...own });
@@ -121,7 +122,7 @@ export async function startPublicStack(options: PublicStackOptions = {}): Promis
       }
     }
     if (options.analytics) {
-      const results = await createTestTopic(process.env.TEST_KAFKA_BROKERS ?? '127.0.0.1:1', 'analytics-results');
+      const results = await createTestTopic(brokers, 'analytics-results');
       const analytics = await startService(createAnalyticsDefinition(), {
         ...env,
         KAFKA_TOPIC_ANALYTICS_RESULTS: results,

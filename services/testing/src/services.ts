@@ -95,10 +95,9 @@ export async function startCatalogAndBooking(options: {
     });
     const pool = testPool(db.url, 3);
     closers.push(() => pool.end());
+    await migrateSchemasBookingReads(pool);
     const catalog: RunningService = await startService(catalogDefinition, env);
     closers.push(() => catalog.stop());
-    // The catalog migrated its own schema; the waiting room's is the other one booking reads.
-    await migrateSchemaOf(pool, waitingRoomDefinition);
     const booking: RunningService = await startService(createBookingDefinition(), env);
     closers.push(() => booking.stop());
     return {

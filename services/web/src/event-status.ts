@@ -10,3 +10,6 @@ export const statusNames: Record<EventStatus, string> = {
   happened: 'Happened',
   cancelled: 'Cancelled',
 };
+
+/** The statuses after which nothing about an event changes, and it sells nothing. */
+export const endedStatuses: readonly EventStatus[] = ['happened', 'cancelled'];

@@ -5,7 +5,7 @@ import { LoadedPage } from '../components/loaded-page.js';
 import { Notice } from '../components/notice.js';
 import { Page } from '../components/page.js';
 import { formatDateTime, formatMoney, wallTimeToInstant } from '../format.js';
-import { statusNames } from '../event-status.js';
+import { endedStatuses, statusNames } from '../event-status.js';
 import { useSession } from '../session.js';
 import type { CatalogChange, CatalogEvent, EventStatus, PartnerVenue } from '../types.js';
 import { useAction } from '../use-action.js';
@@ -37,7 +37,6 @@ const moves: Record<EventStatus, { to: EventStatus; label: string }[]> = {
   cancelled: [],
 };
 const schedulable: readonly EventStatus[] = ['draft', 'scheduled'];
-const ended: readonly EventStatus[] = ['happened', 'cancelled'];
 
 /** An organizer's event: its status and lifecycle actions, its prices, and its change history. */
 export default function EventManage({ eventId }: { eventId: string }) {
@@ -123,7 +122,7 @@ function Manage({ event, changes, categories, reload }: Managed & { reload: () =
       <div aria-live="polite">{outcome && <Notice kind={outcome.kind}>{outcome.text}</Notice>}</div>
 
       <h2>Sales</h2>
-      {ended.includes(event.status) ? (
+      {endedStatuses.includes(event.status) ? (
         <p>This event is {statusNames[event.status].toLowerCase()}: nothing about it can change any more.</p>
       ) : (
         <>
@@ -183,7 +182,7 @@ function Manage({ event, changes, categories, reload }: Managed & { reload: () =
           </li>
         ))}
       </ul>
-      {!ended.includes(event.status) && (
+      {!endedStatuses.includes(event.status) && (
         <form class="tier-form" onSubmit={reprice}>
           <div class="field">
             <label for="tier-category">Category</label>

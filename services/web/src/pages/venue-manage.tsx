@@ -1,12 +1,13 @@
 import { useMemo, useState } from 'preact/hooks';
 import { api, ApiError } from '../api.js';
-import { Field } from '../components/form.js';
+import { Field, formValue } from '../components/form.js';
 import { LoadedPage } from '../components/loaded-page.js';
 import { Notice } from '../components/notice.js';
 import { Page } from '../components/page.js';
 import { SeatMap } from '../components/seat-map.js';
 import { TableHead, type Column } from '../components/table-head.js';
-import type { CatalogEvent, EventStatus, MapSeat, PartnerVenue, SeatMap as SeatMapData, VenueSeat } from '../types.js';
+import { endedStatuses } from '../event-status.js';
+import type { CatalogEvent, MapSeat, PartnerVenue, SeatMap as SeatMapData, VenueSeat } from '../types.js';
 import { failureOf, useAction } from '../use-action.js';
 import { useLoad } from '../use-load.js';
 
@@ -17,7 +18,7 @@ interface Managed {
   events: CatalogEvent[];
 }
 
-const finished: readonly EventStatus[] = ['happened', 'cancelled'];
+const notYours = 'There is no such venue among yours.';
 
 /**
  * An organizer's venue after it is saved: its sections and seats, and closing
@@ -35,20 +36,14 @@ export default function VenueManage({ venueId }: { venueId: string }) {
       ]);
       const venue = venues.items.find((v) => v.id === venueId);
       // Only the partner's own venues: another's answers like one that does not exist.
-      if (!venue) throw new ApiError(404, 'not-found', 'There is no such venue among yours.');
-      const selling = events.items.filter((event) => event.venue.id === venueId && !finished.includes(event.status));
+      if (!venue) throw new ApiError(404, 'not-found', notYours);
+      const selling = events.items.filter((event) => event.venue.id === venueId && !endedStatuses.includes(event.status));
       return { venue, seats: seats.seats, events: selling };
     },
     [venueId],
   );
   return (
-    <LoadedPage
-      loaded={loaded}
-      title="Manage venue"
-      what="the venue"
-      notFound="There is no such venue among yours."
-      back={{ href: '/organizer', label: 'Back to my events' }}
-    >
+    <LoadedPage loaded={loaded} title="Manage venue" what="the venue" notFound={notYours} back={{ href: '/organizer', label: 'Back to my events' }}>
       {(managed) => <Manage {...managed} reload={reload} />}
     </LoadedPage>
   );
@@ -223,6 +218,9 @@ function Manage({ venue, seats, events, reload }: Managed & { reload: () => void
 
 type Change = (path: string, body: unknown, done: string) => Promise<boolean>;
 
+/** A form field's value as typed, without surrounding spaces. */
+const field = (e: Event, name: string) => formValue(e, name).trim();
+
 /** What new places of `category` need before they sell: the events of the venue that have no price for it yet. */
 function pricingNote(events: readonly CatalogEvent[], category: string): string {
   const unpriced = events.filter((event) => !event.priceTiers.some((tier) => tier.category === category)).map((event) => `“${event.title}”`);
@@ -237,9 +235,8 @@ function AddSeatsForm({ venue, events, busy, change }: { venue: PartnerVenue; ev
   const submit = (e: Event) => {
     e.preventDefault();
     const form = e.currentTarget as HTMLFormElement;
-    const field = (name: string) => String(new FormData(form).get(name) ?? '').trim();
-    const section = seated.find((s) => s.id === field('seats-section')) ?? seated[0]!;
-    const [row, seats, category] = [field('seats-row'), Number(field('seats-count')), field('seats-category').toLowerCase()];
+    const section = seated.find((s) => s.id === field(e, 'seats-section')) ?? seated[0]!;
+    const [row, seats, category] = [field(e, 'seats-row'), Number(field(e, 'seats-count')), field(e, 'seats-category').toLowerCase()];
     const done = `Added ${plural(seats, 'seat')} to ${section.name}, row ${row}.${pricingNote(events, category || section.category)}`;
     void change(`/sections/${section.id}/seats`, { rows: [{ row, seats, ...(category ? { category } : {}) }] }, done).then((ok) => ok && form.reset());
   };
@@ -277,9 +274,8 @@ function AddSectionForm({ events, busy, change }: { events: readonly CatalogEven
   const submit = (e: Event) => {
     e.preventDefault();
     const form = e.currentTarget as HTMLFormElement;
-    const field = (name: string) => String(new FormData(form).get(name) ?? '').trim();
-    const [name, category] = [field('section-name'), field('section-category').toLowerCase()];
-    const [rows, perRow, capacity] = [Number(field('section-rows')), Number(field('section-seats')), Number(field('section-capacity'))];
+    const [name, category] = [field(e, 'section-name'), field(e, 'section-category').toLowerCase()];
+    const [rows, perRow, capacity] = [Number(field(e, 'section-rows')), Number(field(e, 'section-seats')), Number(field(e, 'section-capacity'))];
     const section =
       kind === 'seated'
         ? { name, kind, category, rows: Array.from({ length: rows }, (_, i) => ({ row: String.fromCharCode(65 + i), seats: perRow })) }
