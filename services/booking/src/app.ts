@@ -224,7 +224,8 @@ export function createBookingDefinition(options: BookingOptions = {}): ServiceDe
       });
 
       api.operation('get', '/partner/sales', seller, async (req, res) => {
-        res.json({ items: await salesOverview(pool, principalOf(req)) });
+        const { eventIds } = inputOf(req).query as { eventIds?: string };
+        res.json({ items: await salesOverview(pool, principalOf(req), eventIds?.split(',')) });
       });
 
       api.operation('get', '/bookings/{reference}', buyer, async (req, res) => {

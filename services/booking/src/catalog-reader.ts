@@ -32,11 +32,17 @@ export async function findCatalogEvent(db: Pool | Tx, eventId: string): Promise<
   return row && { id: row.id, venueId: row.venue_id, status: row.status, startsAt: row.starts_at };
 }
 
-/** The events an organization owns (every event for `undefined`: admins), soonest first, at most `limit`. */
-export async function findEventsOfOwner(db: Pool | Tx, ownerId: string | undefined, limit: number): Promise<CatalogEvent[]> {
+/**
+ * The events an organization owns (every event for `undefined`: admins),
+ * soonest first, at most `limit`; only those of `ids` when given (the others
+ * are not the organization's to see).
+ */
+export async function findEventsOfOwner(db: Pool | Tx, ownerId: string | undefined, limit: number, ids?: string[]): Promise<CatalogEvent[]> {
   const { rows } = await db.query<{ id: string; venue_id: string; status: CatalogEventStatus; starts_at: Date }>(
-    'SELECT id, venue_id, status, starts_at FROM catalog.events WHERE ($1::text IS NULL OR owner_id = $1) ORDER BY starts_at, id LIMIT $2',
-    [ownerId ?? null, limit],
+    `SELECT id, venue_id, status, starts_at FROM catalog.events
+      WHERE ($1::text IS NULL OR owner_id = $1) AND ($3::uuid[] IS NULL OR id = ANY($3))
+      ORDER BY starts_at, id LIMIT $2`,
+    [ownerId ?? null, limit, ids ?? null],
   );
   return rows.map((row) => ({ id: row.id, venueId: row.venue_id, status: row.status, startsAt: row.starts_at }));
 }

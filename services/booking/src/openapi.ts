@@ -6,6 +6,8 @@ import { SALES_OVERVIEW_MAX } from './sales.js';
 import { bookingsTopic } from './service.js';
 
 const { problemResponse, idempotencyKeyHeader, uuidPathParam } = openApiCommon;
+/** A uuid as a pattern's part (lower or upper case hex). */
+const uuidText = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}';
 const buyerSecurity = [{ bearerAuth: [] }];
 /** The waiting room's admission pass, required on events that sell through one (services/platform/src/admission-pass.ts). */
 const admissionPassParam = {
@@ -281,6 +283,15 @@ const bookingDocument: OpenApiDocument = {
         description: `At most ${SALES_OVERVIEW_MAX} events. Revenue counts confirmed bookings; cancelled (refunded) ones are not revenue.`,
         tags: ['bookings'],
         security: buyerSecurity,
+        parameters: [
+          {
+            name: 'eventIds',
+            in: 'query',
+            required: false,
+            description: `Only these events (comma-separated ids, at most ${SALES_OVERVIEW_MAX}: the page of them an organizer is looking at); ids of events that are not your organization's are left out.`,
+            schema: { type: 'string', pattern: `^${uuidText}(,${uuidText}){0,${SALES_OVERVIEW_MAX - 1}}$` },
+          },
+        ],
         responses: {
           '200': {
             description: 'One row per event',
@@ -290,6 +301,7 @@ const bookingDocument: OpenApiDocument = {
               },
             },
           },
+          '400': problemResponse('Malformed `eventIds`'),
           '401': holdResponses['401'],
           '403': holdResponses['403'],
         },

@@ -18,14 +18,15 @@ export interface EventSales {
 }
 
 /**
- * Sold, held and available places and revenue of every event of the
- * caller's organization (admins: of every event), for the organizer's list.
- * Events nobody has opened yet get their inventory copied first, as a
- * buyer's first look would.
+ * Sold, held and available places and revenue of the events of the caller's
+ * organization (admins: of every event), the soonest SALES_OVERVIEW_MAX or
+ * those of `eventIds` (the page of them the organizer is looking at), for
+ * the organizer's list. Events nobody has opened yet get their inventory
+ * copied first, as a buyer's first look would.
  */
-export async function salesOverview(pool: Pool, requester: Principal): Promise<EventSales[]> {
+export async function salesOverview(pool: Pool, requester: Principal, eventIds?: string[]): Promise<EventSales[]> {
   if (requester.role !== 'admin' && !requester.org) return [];
-  const events = await findEventsOfOwner(pool, requester.role === 'admin' ? undefined : requester.org, SALES_OVERVIEW_MAX);
+  const events = await findEventsOfOwner(pool, requester.role === 'admin' ? undefined : requester.org, SALES_OVERVIEW_MAX, eventIds);
   for (const event of events) await ensureInventory(pool, event);
   const ids = events.map((e) => e.id);
   const { rows } = await pool.query<{ event_id: string; capacity: number; sold: number; held: number; revenue_cents: string; currency: string }>(

@@ -61,3 +61,25 @@ test("another organization's partner sees none of it; buyers may not ask", async
   assert.equal((await http(h.url, 'GET', '/partner/sales', { token: testToken('a-buyer', 'buyer') })).status, 403);
   assert.equal((await http(h.url, 'GET', '/partner/sales')).status, 401);
 });
+
+test('only the events asked for (the page of them an organizer looks at), and of those only its own organization’s', async () => {
+  const [first, second] = [await seedEvent(h.pool, { seats: 3, gaCapacity: 1 }), await seedEvent(h.pool, { seats: 4, gaCapacity: 1 })];
+  const others = await seedEvent(h.pool, { seats: 2 });
+  await h.pool.query(`UPDATE catalog.events SET owner_id = 'org-2' WHERE id = $1`, [others.eventId]);
+
+  const asked = await http(h.url, 'GET', `/partner/sales?eventIds=${second.eventId},${others.eventId}`, { token: partner });
+  assert.equal(asked.status, 200, JSON.stringify(asked.body));
+  assert.deepEqual(
+    asked.body.items.map((row: any) => [row.eventId, row.capacity]),
+    [[second.eventId, 5]],
+    "the other organization's event is left out",
+  );
+  const both = await http(h.url, 'GET', `/partner/sales?eventIds=${first.eventId},${second.eventId}`, { token: partner });
+  assert.deepEqual(new Set(both.body.items.map((row: any) => row.eventId)), new Set([first.eventId, second.eventId]));
+
+  for (const bad of ['nope', `${first.eventId},`, Array.from({ length: 201 }, () => first.eventId).join(',')]) {
+    const res = await http(h.url, 'GET', `/partner/sales?eventIds=${bad}`, { token: partner });
+    assert.equal(res.status, 400, bad.slice(0, 60));
+    assert.match(res.headers.get('content-type') ?? '', /problem\+json/);
+  }
+});

@@ -66,6 +66,13 @@ const writeErrors = {
   '415': problem('Body is not application/json'),
   '422': problem('Semantically invalid (see `type`), or Idempotency-Key reused with a different body'),
 };
+const cursorQuery = {
+  name: 'cursor',
+  in: 'query' as const,
+  description: '`nextCursor` of the previous page.',
+  schema: { type: 'string', minLength: 1, maxLength: 200 },
+};
+
 const sectionIdQuery = {
   name: 'sectionId',
   in: 'query' as const,
@@ -156,7 +163,7 @@ const searchEvents = (pageSizeMax: number): Operation => ({
       description: 'Page size (the maximum is the SEARCH_PAGE_SIZE_MAX setting).',
       schema: { type: 'integer', minimum: 1, maximum: pageSizeMax, default: Math.min(SEARCH_DEFAULT_PAGE_SIZE, pageSizeMax) },
     },
-    { name: 'cursor', in: 'query', description: '`nextCursor` of the previous page.', schema: { type: 'string', minLength: 1, maxLength: 200 } },
+    cursorQuery,
   ],
   responses: {
     '200': json('EventPage', 'One page of matches'),
@@ -387,24 +394,58 @@ const venueSummary = {
   properties: { id: uuid, name: { type: 'string' }, city: { type: 'string' }, address: { type: 'string' }, timezone: { type: 'string' } },
 };
 
-/** At most this many venues or events in one of a partner's lists (the newest / soonest first). */
+/** At most this many venues or events in one page of a partner's lists (and the page size when `limit` is not given). */
 export const PARTNER_LIST_MAX = 200;
 
-const partnerList = (operationId: string, summary: string, item: string): Operation => ({
+const partnerList = (operationId: string, summary: string, item: string, filters: Operation['parameters'] = []): Operation => ({
   operationId,
   summary,
-  description: `Partners see their organization's, admins their own. At most ${PARTNER_LIST_MAX}.`,
+  description:
+    "Partners see their organization's, admins their own. Pages are linked by an opaque `cursor` (keyset pagination): " +
+    'following `nextCursor` visits every one exactly once.',
   tags: ['partners'],
   security: bearer,
+  parameters: [
+    ...(filters ?? []),
+    { name: 'limit', in: 'query', description: 'Page size.', schema: { type: 'integer', minimum: 1, maximum: PARTNER_LIST_MAX, default: PARTNER_LIST_MAX } },
+    cursorQuery,
+  ],
   responses: {
     '200': {
       description: summary,
-      content: { 'application/json': { schema: { type: 'object', required: ['items'], properties: { items: { type: 'array', items: ref(item) } } } } },
+      content: {
+        'application/json': {
+          schema: {
+            type: 'object',
+            required: ['items', 'nextCursor'],
+            properties: {
+              items: { type: 'array', items: ref(item) },
+              nextCursor: { type: ['string', 'null'], description: 'Pass as `cursor` for the next page; null on the last page.' },
+            },
+          },
+        },
+      },
     },
+    '400': problem('Malformed query parameter or cursor'),
     '401': problem('No valid bearer token'),
     '403': problem("The token's role may not do this"),
   },
 });
+
+const getPartnerVenue: Operation = {
+  operationId: 'getPartnerVenue',
+  summary: 'One of your venues, with the price categories it uses',
+  description: "Another organization's venue answers 404, as one that does not exist. Admins may read any.",
+  tags: ['partners'],
+  security: bearer,
+  parameters: [openApiCommon.uuidPathParam('venueId', 'Venue id')],
+  responses: {
+    '200': json('PartnerVenue', 'The venue'),
+    '401': problem('No valid bearer token'),
+    '403': problem("The token's role may not do this"),
+    ...readErrors,
+  },
+};
 
 /** The catalog's API without the parts that depend on settings. */
 const catalogDocument: OpenApiDocument = {
@@ -441,7 +482,18 @@ const catalogDocument: OpenApiDocument = {
     '/imports/{importId}': { get: getImport },
     '/imports/{importId}/rejections': { get: getImportRejections },
     '/partner/venues': { get: partnerList('listPartnerVenues', 'Your venues, newest first, with the price categories they use', 'PartnerVenue') },
-    '/partner/events': { get: partnerList('listPartnerEvents', 'Your events in every status (drafts too), soonest first', 'Event') },
+    '/partner/venues/{venueId}': { get: getPartnerVenue },
+    '/partner/events': {
+      get: partnerList('listPartnerEvents', 'Your events in every status (drafts too), soonest first', 'Event', [
+        { name: 'venueId', in: 'query', description: "Only this venue's events.", schema: uuid },
+        {
+          name: 'endsAfter',
+          in: 'query',
+          description: 'Only events ending after this instant: the current time lists those to come and those running now (URL-encode `+` as `%2B`).',
+          schema: dateTimeInput(),
+        },
+      ]),
+    },
   },
   components: {
     securitySchemes: { bearerAuth: openApiCommon.bearerAuth },

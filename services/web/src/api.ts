@@ -154,6 +154,29 @@ export interface CallOptions {
   headers?: Record<string, string>;
 }
 
+/** One page of a keyset-paged list of the API (a partner's venues and events). */
+export interface ListPage<T> {
+  items: T[];
+  /** The next page's `cursor`; null on the last page. */
+  nextCursor: string | null;
+}
+
+/** `path` (which may carry a query) for the page after `cursor`. */
+export const pagePath = (path: string, cursor: string | null) =>
+  cursor ? `${path}${path.includes('?') ? '&' : '?'}cursor=${encodeURIComponent(cursor)}` : path;
+
+/** Every item of a keyset-paged list, page after page. */
+export async function allPages<T>(path: string, options: { signal?: AbortSignal } = {}): Promise<T[]> {
+  const items: T[] = [];
+  let cursor: string | null = null;
+  do {
+    const page: ListPage<T> = await api<ListPage<T>>(pagePath(path, cursor), options);
+    items.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return items;
+}
+
 /** Calls `/api${path}`; resolves with the JSON body (undefined for 204), rejects with ApiError. */
 export async function api<T>(path: string, options: CallOptions = {}): Promise<T> {
   const send = (session: Session | undefined, key: string | undefined) => {

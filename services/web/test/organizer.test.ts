@@ -9,7 +9,8 @@ import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { startPublicStack, type PublicStack } from '@ticketing/testing';
 import { checkPage, desktop, launchBrowser, phone } from './browser.js';
-import { partnerInBrowser, registerBuyer, seedOnSaleEvent, signedInContext } from './fixtures.js';
+import { organizerPage, partnerInBrowser, registerBuyer, seedOnSaleEvent, signedInContext } from './fixtures.js';
+import { randomUUID } from 'node:crypto';
 
 let stack: PublicStack;
 let browser: Browser;
@@ -163,5 +164,60 @@ test("on a computer whose clock is UTC, the venue editor offers and saves UTC (C
   await page.getByText('Local time at the venue (UTC).').waitFor();
   const venues = await stack.call('GET', '/api/catalog/partner/venues', { token: await stack.logIn(email, password) });
   assert.equal(venues.body.items[0].timezone, 'UTC');
+  await context.close();
+});
+
+test('an organizer with more events than a page sees the first 50 with their sales, then the next 50 on request', async () => {
+  const { venueId, partner } = await seedOnSaleEvent(stack, { title: 'Opening Night' });
+  const day = (n: number) => new Date(Date.now() + (31 + n) * 86_400_000);
+  const created: string[] = [];
+  for (let n = 1; n <= 50; n++) {
+    const res = await stack.call('POST', '/api/catalog/events', {
+      token: partner.token,
+      headers: { 'idempotency-key': randomUUID() },
+      body: {
+        venueId,
+        title: `Matinee ${n}`,
+        startsAt: day(n).toISOString(),
+        endsAt: new Date(day(n).getTime() + 7_200_000).toISOString(),
+        priceTiers: [
+          { category: 'standard', priceCents: 3000, currency: 'EUR' },
+          { category: 'floor', priceCents: 1500, currency: 'EUR' },
+        ],
+      },
+    });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    created.push(res.body.id);
+  }
+  // One sale on the last one: its figures come with the second page.
+  const buyer = (await registerBuyer(stack, 'Lena Late')).session as { accessToken: string };
+  const last = created.at(-1)!;
+  const seats = await stack.call('GET', `/api/booking/events/${last}/availability`);
+  const hold = await stack.call('POST', '/api/booking/holds', { token: buyer.accessToken, body: { eventId: last, seatIds: [seats.body.seats[0].seatId] } });
+  const paid = await stack.call('POST', `/api/booking/holds/${hold.body.id}/checkout`, {
+    token: buyer.accessToken,
+    body: { paymentMethod: 'pm_card_approved' },
+  });
+  assert.equal(paid.status, 201, JSON.stringify(paid.body));
+
+  const { context, page } = await organizerPage(browser, stack, partner);
+  const list = page.getByRole('region', { name: 'Your events and their sales' });
+  await list.getByRole('link', { name: 'Manage Matinee 49' }).waitFor();
+  assert.equal(await list.locator('tbody tr').count(), 50, 'the soonest 50: Opening Night and Matinee 1–49');
+  assert.equal(await list.getByRole('link', { name: 'Manage Matinee 50' }).count(), 0);
+  await page.getByRole('button', { name: 'Show 50 more events' }).click();
+  const fifty = list.locator('tbody tr', { has: page.getByRole('link', { name: 'Manage Matinee 50' }) });
+  await fifty.waitFor();
+  assert.equal(await fifty.locator('td[data-label="Sold"]').textContent(), '1');
+  assert.equal(await fifty.locator('td[data-label="Available"]').textContent(), '65 of 66');
+  assert.equal(await list.locator('tbody tr').count(), 51);
+  assert.equal(await page.getByRole('button', { name: /more events/ }).count(), 0, 'no page after the last');
+  await checkPage(page, 'organizer-more-events');
+
+  // Past events are left out unless asked for (the catalog's tests cover which ones); asking keeps these listed.
+  await page.getByRole('link', { name: 'Show past events too' }).click();
+  await page.getByRole('link', { name: 'Hide past events' }).waitFor();
+  await list.getByRole('link', { name: 'Manage Opening Night' }).waitFor();
+  assert.match(page.url(), /[?&]past=1/);
   await context.close();
 });

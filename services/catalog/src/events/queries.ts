@@ -1,5 +1,6 @@
 import { problems, type Pool, type Principal, type Tx } from '@ticketing/platform';
 import { mayManage } from '../deps.js';
+import { cursorAtColumn, pageOf, type Position } from '../keyset-page.js';
 import { loadSeats, loadSections, type VenueRow } from '../venues/queries.js';
 import type { EventInput, EventPatch, EventStatus, PriceTier } from './input.js';
 
@@ -137,13 +138,17 @@ export async function updateEvent(tx: Tx, eventId: string, patch: EventPatch): P
   );
 }
 
-/** The events `ownerId` owns, in every status, soonest first. */
-export async function listEventsOf(db: Pool | Tx, ownerId: string, limit: number): Promise<Event[]> {
-  const { rows } = await db.query<EventRow>(
-    `SELECT ${eventColumns} FROM catalog.events e JOIN catalog.venues v ON v.id = e.venue_id WHERE e.owner_id = $1 ORDER BY e.starts_at, e.id LIMIT $2`,
-    [ownerId, limit],
+/** One page of the events `ownerId` owns, in every status, soonest first (then by id); only a venue's, only those ending after an instant, when asked. */
+export async function listEventsOf(db: Pool | Tx, ownerId: string, filter: { venueId?: string; endsAfter?: string; after?: Position; limit: number }) {
+  const { rows } = await db.query<EventRow & { cursor_at: string }>(
+    `SELECT ${eventColumns}, ${cursorAtColumn('e.starts_at')}
+       FROM catalog.events e JOIN catalog.venues v ON v.id = e.venue_id
+      WHERE e.owner_id = $1 AND ($2::uuid IS NULL OR e.venue_id = $2) AND ($3::timestamptz IS NULL OR e.ends_at > $3)
+        AND ($4::timestamptz IS NULL OR (e.starts_at, e.id) > ($4::timestamptz, $5::uuid))
+      ORDER BY e.starts_at, e.id LIMIT $6`,
+    [ownerId, filter.venueId ?? null, filter.endsAfter ?? null, filter.after?.at ?? null, filter.after?.id ?? null, filter.limit + 1],
   );
-  return rows.map(toEvent);
+  return pageOf(rows, filter.limit, toEvent);
 }
 
 /** An event's seat map with prices, in the organizer's section order; only `sectionId` when given (404 if not the venue's). */

@@ -1,7 +1,7 @@
 import { authenticate, inputOf, principalOf, problems, requireRole, type Principal } from '@ticketing/platform';
 import { recordChange, registerChangesRoute } from '../changes/audit.js';
 import { mayManage, ownerOf, type RouteDeps } from '../deps.js';
-import { PARTNER_LIST_MAX } from '../openapi.js';
+import { decodeCursor } from '../keyset-page.js';
 import { categoriesOfVenue, findVenueRow } from '../venues/queries.js';
 import {
   checkChangeable,
@@ -89,7 +89,8 @@ export function registerEventRoutes({ api, pool, writer, verifier, notifyChanges
   });
 
   api.operation('get', '/partner/events', partner, async (req, res) => {
-    res.json({ items: await listEventsOf(pool, ownerOf(principalOf(req)), PARTNER_LIST_MAX) });
+    const { venueId, endsAfter, cursor, limit } = inputOf(req).query as { venueId?: string; endsAfter?: string; cursor?: string; limit: number };
+    res.json(await listEventsOf(pool, ownerOf(principalOf(req)), { venueId, endsAfter, after: decodeCursor(cursor), limit }));
   });
 
   api.operation('get', '/events/{eventId}', async (req, res) => {

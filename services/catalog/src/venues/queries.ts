@@ -1,4 +1,5 @@
 import type { Pool, Tx } from '@ticketing/platform';
+import { cursorAtColumn, pageOf, type Position } from '../keyset-page.js';
 import type { ExpandedSeatMap, SectionGeometry, VenueInput } from './input.js';
 
 export interface Section {
@@ -69,10 +70,24 @@ export async function loadVenue(db: Pool | Tx, venueId: string): Promise<Venue |
   };
 }
 
-/** The venues `ownerId` owns, newest first, each with the price categories it uses. */
-export async function listVenuesOf(db: Pool | Tx, ownerId: string, limit: number): Promise<(Venue & { categories: string[] })[]> {
-  const { rows } = await db.query<{ id: string }>('SELECT id FROM catalog.venues WHERE owner_id = $1 ORDER BY created_at DESC, id LIMIT $2', [ownerId, limit]);
-  return Promise.all(rows.map(async ({ id }) => ({ ...(await loadVenue(db, id))!, categories: [...(await categoriesOfVenue(db, id))].sort() })));
+export type PartnerVenue = Venue & { categories: string[] };
+
+/** A venue with the price categories it uses, as its owner's lists show it. */
+export async function loadPartnerVenue(db: Pool | Tx, venueId: string): Promise<PartnerVenue | undefined> {
+  const venue = await loadVenue(db, venueId);
+  return venue && { ...venue, categories: [...(await categoriesOfVenue(db, venueId))].sort() };
+}
+
+/** One page of the venues `ownerId` owns, newest first (then by id, descending), each with the price categories it uses. */
+export async function listVenuesOf(db: Pool | Tx, ownerId: string, page: { after?: Position; limit: number }) {
+  const { rows } = await db.query<{ id: string; cursor_at: string }>(
+    `SELECT id, ${cursorAtColumn('created_at')} FROM catalog.venues
+      WHERE owner_id = $1 AND ($2::timestamptz IS NULL OR (created_at, id) < ($2::timestamptz, $3::uuid))
+      ORDER BY created_at DESC, id DESC LIMIT $4`,
+    [ownerId, page.after?.at ?? null, page.after?.id ?? null, page.limit + 1],
+  );
+  const { items, nextCursor } = pageOf(rows, page.limit, (row) => row.id);
+  return { items: await Promise.all(items.map(async (id) => (await loadPartnerVenue(db, id))!)), nextCursor };
 }
 
 interface SeatRecord {

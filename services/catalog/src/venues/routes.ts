@@ -2,7 +2,7 @@ import { inputOf, principalOf, problems, requireRole } from '@ticketing/platform
 import { recordChange, registerChangesRoute } from '../changes/audit.js';
 import { mayManage, ownerOf, type RouteDeps } from '../deps.js';
 import { checkVenueInput, expandAddedRows, expandSeatMap, MAX_SEATS_PER_VENUE, type SeatRowsInput, type VenueInput } from './input.js';
-import { PARTNER_LIST_MAX } from '../openapi.js';
+import { decodeCursor } from '../keyset-page.js';
 import {
   closeSeats,
   findSectionGeometry,
@@ -15,6 +15,7 @@ import {
   insertSeats,
   insertVenue,
   listVenuesOf,
+  loadPartnerVenue,
   loadSeats,
   loadVenue,
   seatMapExtent,
@@ -209,7 +210,16 @@ export function registerVenueRoutes({ api, pool, writer, verifier, notifyChanges
   registerChangesRoute(api, pool, '/venues/{venueId}/changes', partner, async (db, id) => (await findVenueRow(db, id))?.owner_id);
 
   api.operation('get', '/partner/venues', partner, async (req, res) => {
-    res.json({ items: await listVenuesOf(pool, ownerOf(principalOf(req)), PARTNER_LIST_MAX) });
+    const { cursor, limit } = inputOf(req).query as { cursor?: string; limit: number };
+    res.json(await listVenuesOf(pool, ownerOf(principalOf(req)), { after: decodeCursor(cursor), limit }));
+  });
+
+  api.operation('get', '/partner/venues/{venueId}', partner, async (req, res) => {
+    const { venueId } = inputOf(req).params as { venueId: string };
+    const row = await findVenueRow(pool, venueId);
+    // Another organization's venue answers as one that does not exist: its existence is not theirs to learn.
+    if (!row || !mayManage(principalOf(req), row.owner_id)) throw problems.notFound(`venue ${venueId} among yours`);
+    res.json(await loadPartnerVenue(pool, venueId));
   });
 
   api.operation('get', '/venues/{venueId}', async (req, res) => {

@@ -1,6 +1,6 @@
 import { useLocation } from 'preact-iso';
 import { useState } from 'preact/hooks';
-import { api } from '../api.js';
+import { allPages, api } from '../api.js';
 import { Field } from '../components/form.js';
 import { LoadedPage } from '../components/loaded-page.js';
 import { Notice } from '../components/notice.js';
@@ -13,10 +13,10 @@ import { useSubmit } from '../use-submit.js';
 const currencies = ['EUR', 'GBP', 'USD', 'CHF', 'SEK', 'NOK', 'DKK', 'PLN'];
 
 export default function EventEditor() {
-  const [loaded] = useLoad((signal) => api<{ items: PartnerVenue[] }>('/catalog/partner/venues', { signal }), []);
+  const [loaded] = useLoad((signal) => allPages<PartnerVenue>('/catalog/partner/venues', { signal }), []);
   return (
     <LoadedPage loaded={loaded} title="New event" what="your venues" notFound="Nothing found.">
-      {({ items }) => <EventForm venues={items} />}
+      {(venues) => <EventForm venues={venues} />}
     </LoadedPage>
   );
 }

@@ -42,13 +42,12 @@ const schedulable: readonly EventStatus[] = ['draft', 'scheduled'];
 export default function EventManage({ eventId }: { eventId: string }) {
   const [loaded, reload] = useLoad(
     async (signal): Promise<Managed> => {
-      const [event, changes, venues] = await Promise.all([
+      const [event, changes] = await Promise.all([
         api<CatalogEvent>(`/catalog/events/${eventId}`, { signal }),
         api<{ items: CatalogChange[] }>(`/catalog/events/${eventId}/changes?limit=500`, { signal }),
-        api<{ items: PartnerVenue[] }>('/catalog/partner/venues', { signal }),
       ]);
-      const categories = venues.items.find((v) => v.id === event.venue.id)?.categories ?? event.priceTiers.map((t) => t.category);
-      return { event, changes: changes.items, categories };
+      const venue = await api<PartnerVenue>(`/catalog/partner/venues/${event.venue.id}`, { signal });
+      return { event, changes: changes.items, categories: venue.categories };
     },
     [eventId],
   );

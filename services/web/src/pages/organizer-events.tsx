@@ -1,5 +1,5 @@
 import { useLocation } from 'preact-iso';
-import { api } from '../api.js';
+import { allPages, api, pagePath, type ListPage } from '../api.js';
 import { LoadedPage } from '../components/loaded-page.js';
 import { Notice } from '../components/notice.js';
 import { Page } from '../components/page.js';
@@ -7,6 +7,7 @@ import { TableHead, type Column } from '../components/table-head.js';
 import { statusNames } from '../event-status.js';
 import { formatDateTime, formatMoney } from '../format.js';
 import type { CatalogEvent, EventSales, PartnerVenue } from '../types.js';
+import { useAction } from '../use-action.js';
 import { useLoad } from '../use-load.js';
 
 const columns: Column[] = [
@@ -20,22 +21,45 @@ const columns: Column[] = [
   { name: 'Sales per minute' },
 ];
 
-/** The organizer's events with what each has sold, holds and has left, and its revenue; then their venues. */
+/** Events per page of the list; their sales come with them (one request per page). */
+const pageSize = 50;
+
+interface Row {
+  event: CatalogEvent;
+  sales: EventSales | undefined;
+}
+
+/** A page of the organizer's events (those to come and running, or every one with `past`) with each one's sales. */
+async function eventsPage(past: boolean, cursor: string | null, signal?: AbortSignal): Promise<{ rows: Row[]; nextCursor: string | null }> {
+  const filter = past ? '' : `&endsAfter=${encodeURIComponent(new Date().toISOString())}`;
+  const events = await api<ListPage<CatalogEvent>>(pagePath(`/catalog/partner/events?limit=${pageSize}${filter}`, cursor), { signal });
+  const ids = events.items.map((event) => event.id);
+  const sales = ids.length === 0 ? [] : (await api<{ items: EventSales[] }>(`/booking/partner/sales?eventIds=${ids.join(',')}`, { signal })).items;
+  const byEvent = new Map(sales.map((s) => [s.eventId, s]));
+  return { rows: events.items.map((event) => ({ event, sales: byEvent.get(event.id) })), nextCursor: events.nextCursor };
+}
+
+/** The organizer's events (those to come first; the past on request) with what each has sold, holds and has left, and its revenue; then their venues. */
 export default function OrganizerEvents() {
   const { query } = useLocation();
-  const [loaded, reload] = useLoad(async (signal) => {
-    const [events, sales, venues] = await Promise.all([
-      api<{ items: CatalogEvent[] }>('/catalog/partner/events', { signal }),
-      api<{ items: EventSales[] }>('/booking/partner/sales', { signal }),
-      api<{ items: PartnerVenue[] }>('/catalog/partner/venues', { signal }),
-    ]);
-    const byEvent = new Map(sales.items.map((s) => [s.eventId, s]));
-    return { rows: events.items.map((event) => ({ event, sales: byEvent.get(event.id) })), venues: venues.items };
-  }, []);
+  const past = query['past'] === '1';
+  const [loaded, reload, set] = useLoad(
+    async (signal) => {
+      const [events, venues] = await Promise.all([eventsPage(past, null, signal), allPages<PartnerVenue>('/catalog/partner/venues', { signal })]);
+      return { ...events, venues };
+    },
+    [past],
+  );
+  const { busy, outcome, run } = useAction();
   return (
     <LoadedPage loaded={loaded} title="My events" what="your events" notFound="Nothing found.">
-      {({ rows, venues }) => {
+      {({ rows, nextCursor, venues }) => {
         const created = rows.find((r) => r.event.id === query['created']);
+        const showMore = () =>
+          run(async () => {
+            const more = await eventsPage(past, nextCursor);
+            set({ rows: [...rows, ...more.rows], nextCursor: more.nextCursor, venues });
+          }, 'More events are shown.');
         return (
           <Page title="My events" wide>
             {created && <Notice kind="success">“{created.event.title}” is created.</Notice>}
@@ -52,9 +76,18 @@ export default function OrganizerEvents() {
               <button type="button" class="secondary" onClick={reload}>
                 Refresh figures
               </button>
+              <a class="button secondary-link" href={past ? '/organizer' : '/organizer?past=1'}>
+                {past ? 'Hide past events' : 'Show past events too'}
+              </a>
             </p>
             {rows.length === 0 ? (
-              <p>You have no events yet. Create a venue first, then an event at it.</p>
+              <p>
+                {venues.length === 0
+                  ? 'You have no events yet. Create a venue first, then an event at it.'
+                  : past
+                    ? 'You have no events yet.'
+                    : 'You have no events to come.'}
+              </p>
             ) : (
               <div class="table-scroll table-cards" tabIndex={0} role="region" aria-label="Your events and their sales">
                 <table>
@@ -94,6 +127,14 @@ export default function OrganizerEvents() {
                   </tbody>
                 </table>
               </div>
+            )}
+            {outcome?.kind === 'error' && <Notice kind="error">{outcome.text}</Notice>}
+            {nextCursor && (
+              <p>
+                <button type="button" class="secondary" disabled={busy} onClick={showMore}>
+                  {busy ? 'Loading…' : `Show ${pageSize} more events`}
+                </button>
+              </p>
             )}
             <h2>My venues</h2>
             {venues.length === 0 ? (

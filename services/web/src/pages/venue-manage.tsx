@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'preact/hooks';
-import { api, ApiError } from '../api.js';
+import { allPages, api, ApiError } from '../api.js';
 import { Field, formValue } from '../components/form.js';
 import { LoadedPage } from '../components/loaded-page.js';
 import { Notice } from '../components/notice.js';
@@ -29,16 +29,13 @@ const notYours = 'There is no such venue among yours.';
 export default function VenueManage({ venueId }: { venueId: string }) {
   const [loaded, reload] = useLoad(
     async (signal): Promise<Managed> => {
-      const [venues, seats, events] = await Promise.all([
-        api<{ items: PartnerVenue[] }>('/catalog/partner/venues', { signal }),
+      // Another organization's venue answers 404, like one that does not exist.
+      const [venue, seats, events] = await Promise.all([
+        api<PartnerVenue>(`/catalog/partner/venues/${venueId}`, { signal }),
         api<{ seats: VenueSeat[] }>(`/catalog/venues/${venueId}/seats`, { signal }),
-        api<{ items: CatalogEvent[] }>('/catalog/partner/events', { signal }),
+        allPages<CatalogEvent>(`/catalog/partner/events?venueId=${venueId}&endsAfter=${encodeURIComponent(new Date().toISOString())}`, { signal }),
       ]);
-      const venue = venues.items.find((v) => v.id === venueId);
-      // Only the partner's own venues: another's answers like one that does not exist.
-      if (!venue) throw new ApiError(404, 'not-found', notYours);
-      const selling = events.items.filter((event) => event.venue.id === venueId && !endedStatuses.includes(event.status));
-      return { venue, seats: seats.seats, events: selling };
+      return { venue, seats: seats.seats, events: events.filter((event) => !endedStatuses.includes(event.status)) };
     },
     [venueId],
   );
