@@ -18,6 +18,7 @@ import type { Outbox } from './messages.js';
  *                        while that close committed
  *   venue.sections_closed  the same for closed sections: their seats, and GA counters
  *                        nobody holds places of (retire_places did it at the close)
+ *   venue.sections_reopened  as venue.sections_added: their places are on sale again
  * Inventory rows are touched only in their price (never their status) and
  * only for seats nobody holds or bought, so the hold and checkout paths
  * (inventory.ts) keep their invariants.
@@ -162,6 +163,7 @@ export async function applyCatalogChange(pool: Pool, outbox: Outbox, message: Ca
         await reprice(tx, message.entityId, String(data['category']), Number(data['priceCents']));
         break;
       case 'venue.sections_added':
+      case 'venue.sections_reopened':
         await addPlacesToVenueInventory(tx, message.entityId);
         break;
       case 'venue.seats_added':

@@ -270,6 +270,52 @@ describe('booking follows catalog changes', () => {
     );
   });
 
+  test('closed sections reopen with the seats closed with them (a seat closed on its own before stays closed) and are on sale again; audited', async () => {
+    const { venueId, eventId, seatId: brokenSeat } = await eventWithSeat();
+    const [stalls, floor] = (await http(services.catalogUrl, 'GET', `/venues/${venueId}`)).body.sections.map((s: any) => s.id as string);
+    const before = (await http(services.bookingUrl, 'GET', `/events/${eventId}/availability`)).body;
+    const post = (path: string, body: unknown, token = tokens.alice) => http(services.catalogUrl, 'POST', `/venues/${venueId}${path}`, { token, body });
+    assert.equal((await post('/seats/close', { seatIds: [brokenSeat] })).status, 200);
+    assert.equal((await post('/sections/close', { sectionIds: [stalls, floor] })).status, 200);
+    const closedView = await http(services.catalogUrl, 'GET', `/partner/venues/${venueId}`, { token: tokens.alice });
+    assert.deepEqual(
+      closedView.body.closedSections.map((s: any) => [s.id, s.kind, s.places]),
+      [
+        [stalls, 'seated', before.seats.length - 1],
+        [floor, 'general_admission', before.generalAdmission[0].capacity],
+      ],
+      'what reopening would bring back',
+    );
+    await waitUntil('booking removed the closed places', async () => {
+      const a = await http(services.bookingUrl, 'GET', `/events/${eventId}/availability`);
+      return a.body.seats.length === 0 && a.body.generalAdmission.length === 0;
+    });
+
+    assert.equal((await post('/sections/reopen', { sectionIds: [floor] }, tokens.bob)).status, 403);
+    const otherVenue = (await http(services.catalogUrl, 'POST', '/venues', { token: tokens.alice, body: smallVenue() })).body.sections[0].id;
+    assert.equal((await post('/sections/reopen', { sectionIds: [otherVenue] })).status, 400);
+    const reopened = await post('/sections/reopen', { sectionIds: [stalls, floor] });
+    assert.equal(reopened.status, 200, JSON.stringify(reopened.body));
+    assert.deepEqual(new Set(reopened.body.reopened), new Set([stalls, floor]));
+    assert.deepEqual((await post('/sections/reopen', { sectionIds: [stalls] })).body.reopened, [], 'an open section is left out');
+
+    const seats = (await http(services.catalogUrl, 'GET', `/venues/${venueId}/seats`)).body.seats.map((s: any) => s.id);
+    assert.equal(seats.length, before.seats.length - 1);
+    assert.equal(seats.includes(brokenSeat), false, 'the seat closed on its own stays closed');
+    assert.deepEqual((await http(services.catalogUrl, 'GET', `/partner/venues/${venueId}`, { token: tokens.alice })).body.closedSections, []);
+    await waitUntil('booking sells the reopened places', async () => {
+      const a = await http(services.bookingUrl, 'GET', `/events/${eventId}/availability`);
+      return a.body.seats.length === before.seats.length - 1 && a.body.generalAdmission[0]?.available === before.generalAdmission[0].capacity;
+    });
+    const hold = await http(services.bookingUrl, 'POST', '/holds', { token: buyer, body: { eventId, generalAdmission: { sectionId: floor, quantity: 2 } } });
+    assert.equal(hold.status, 201, JSON.stringify(hold.body));
+    const changes = await http(services.catalogUrl, 'GET', `/venues/${venueId}/changes`, { token: tokens.alice });
+    const audited = changes.body.items.filter((c: any) => c.type === 'venue.sections_reopened');
+    assert.equal(audited.length, 1);
+    assert.equal(audited[0].data.seatIds.length, before.seats.length - 1);
+    assert.equal(audited[0].data.seatIds.includes(brokenSeat), false);
+  });
+
   test('places sold for an event that is over no longer keep them open; an event still to come still does; the past sales stay recorded', async () => {
     const { venueId, eventId: past, seatId: sold } = await bookedEvent();
     const floor = (await http(services.catalogUrl, 'GET', `/venues/${venueId}`)).body.sections.find((s: any) => s.name === 'Floor').id as string;

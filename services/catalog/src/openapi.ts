@@ -294,6 +294,24 @@ const closeSectionsOperation: Operation = {
   },
 };
 
+const reopenSectionsOperation: Operation = {
+  operationId: 'reopenVenueSections',
+  summary: 'Reopen closed sections of a venue',
+  description:
+    'The sections come back to the seat map with the seats closed with them (seats closed one by one before stay closed), and are on sale again ' +
+    'for every event of the venue that prices their category. Sections that are open are left out; a section of another venue is 400. ' +
+    'Audited and published (`venue.sections_reopened`).',
+  tags: ['partners'],
+  security: bearer,
+  parameters: [openApiCommon.uuidPathParam('venueId', 'Venue id'), openApiCommon.idempotencyKeyHeader],
+  requestBody: { required: true, content: { 'application/json': { schema: ref('SectionClosure') } } },
+  responses: {
+    '200': json('ReopenedSections', 'The sections reopened now'),
+    '404': problem('No such venue'),
+    ...writeErrors,
+  },
+};
+
 const afterQuery = { name: 'after', in: 'query' as const, description: '`nextAfter` of the previous page.', schema: { type: 'integer', minimum: 0 } };
 const limitQuery = { name: 'limit', in: 'query' as const, description: 'Page size.', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } };
 
@@ -478,6 +496,7 @@ const catalogDocument: OpenApiDocument = {
     '/venues/{venueId}/sections/{sectionId}/seats': { post: addSeats },
     '/venues/{venueId}/seats/close': { post: closeSeatsOperation },
     '/venues/{venueId}/sections/close': { post: closeSectionsOperation },
+    '/venues/{venueId}/sections/reopen': { post: reopenSectionsOperation },
     '/imports': { post: createImport },
     '/imports/{importId}': { get: getImport },
     '/imports/{importId}/rejections': { get: getImportRejections },
@@ -678,12 +697,28 @@ const catalogDocument: OpenApiDocument = {
       PartnerVenue: {
         allOf: [ref('Venue')],
         type: 'object',
-        required: ['categories'],
+        required: ['categories', 'closedSections'],
         properties: {
           categories: {
             type: 'array',
             items: { type: 'string' },
             description: 'Every price category its seats and areas use: an event needs a tier for each.',
+          },
+          closedSections: {
+            type: 'array',
+            description: 'Sections closed by the organizer (they may be reopened), in seat-map order.',
+            items: {
+              type: 'object',
+              required: ['id', 'name', 'kind', 'category', 'places', 'closedAt'],
+              properties: {
+                id: uuid,
+                name: { type: 'string' },
+                kind: { type: 'string', enum: ['seated', 'general_admission'] },
+                category: { type: 'string' },
+                places: { type: 'integer', description: 'What reopening brings back: the seats closed with it, or the standing capacity.' },
+                closedAt: { type: 'string', format: 'date-time' },
+              },
+            },
           },
         },
       },
@@ -767,6 +802,11 @@ const catalogDocument: OpenApiDocument = {
         type: 'object',
         required: ['venueId', 'closed'],
         properties: { venueId: uuid, closed: { type: 'array', items: uuid } },
+      },
+      ReopenedSections: {
+        type: 'object',
+        required: ['venueId', 'reopened'],
+        properties: { venueId: uuid, reopened: { type: 'array', items: uuid } },
       },
       ChangePage: {
         type: 'object',

@@ -60,7 +60,17 @@ export interface SeatMap {
 }
 
 /** A venue as its partner lists it, with the price categories its sections use. */
-export type PartnerVenue = Venue & { categories: string[] };
+/** A section its organizer closed; reopening brings back `places` (the seats closed with it, or the standing capacity). */
+export interface ClosedSection {
+  id: string;
+  name: string;
+  kind: 'seated' | 'general_admission';
+  category: string;
+  places: number;
+  closedAt: string;
+}
+
+export type PartnerVenue = Venue & { categories: string[]; closedSections: ClosedSection[] };
 
 /** Per currency: ISO 4217 code → cents. */
 export type CentsByCurrency = Record<string, number>;

@@ -275,5 +275,18 @@ test("an organizer closes a broken seat and a standing area of a venue (a seat h
     const onSale = new Set(availability.seats.map((seat: { seatId: string }) => seat.seatId));
     return ga?.priceCents === 2000 && ga.available === 30 && rowB.every((seat) => onSale.has(seat.id)) ? true : undefined;
   });
+
+  // The closed floor reopens: back among the sections, and on sale again with its 50 places.
+  const closedSections = page.getByRole('list', { name: 'Closed sections' });
+  await closedSections.getByRole('listitem').filter({ hasText: 'Floor (50 places)' }).waitFor();
+  await closedSections.getByRole('button', { name: 'Reopen Floor' }).click();
+  await page.getByRole('status').getByText('Floor is open again: its 50 places are on sale for the events that price “floor”.').waitFor();
+  await sections.getByRole('rowheader', { name: 'Floor' }).waitFor();
+  assert.equal(await page.getByRole('list', { name: 'Closed sections' }).count(), 0, 'nothing is closed any more');
+  await until('the event sells the floor again', async () => {
+    const availability = (await stack.call('GET', `/api/booking/events/${eventId}/availability`)).body;
+    const standing = availability.generalAdmission.filter((g: { sectionId: string }) => g.sectionId !== terrace.id);
+    return standing.length === 1 && standing[0].available === 50 ? true : undefined;
+  });
   await context.close();
 });

@@ -21,6 +21,7 @@ export type CatalogChangeType =
   | 'venue.seats_added'
   | 'venue.seats_closed'
   | 'venue.sections_closed'
+  | 'venue.sections_reopened'
   | 'event.created'
   | 'event.updated'
   | 'event.time_changed'

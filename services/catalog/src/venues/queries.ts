@@ -70,12 +70,57 @@ export async function loadVenue(db: Pool | Tx, venueId: string): Promise<Venue |
   };
 }
 
-export type PartnerVenue = Venue & { categories: string[] };
+/** A section its organizer closed (it may be reopened); its seats are those closed with it. */
+export interface ClosedSection {
+  id: string;
+  name: string;
+  kind: Section['kind'];
+  category: string;
+  /** Seats for a seated section, the capacity of a standing area: what reopening brings back. */
+  places: number;
+  closedAt: string;
+}
 
-/** A venue with the price categories it uses, as its owner's lists show it. */
+export type PartnerVenue = Venue & { categories: string[]; closedSections: ClosedSection[] };
+
+/** A venue with the price categories it uses and its closed sections, as its owner's pages show it. */
 export async function loadPartnerVenue(db: Pool | Tx, venueId: string): Promise<PartnerVenue | undefined> {
   const venue = await loadVenue(db, venueId);
-  return venue && { ...venue, categories: [...(await categoriesOfVenue(db, venueId))].sort() };
+  if (!venue) return undefined;
+  const [categories, closed] = await Promise.all([categoriesOfVenue(db, venueId), closedSectionsOf(db, venueId)]);
+  return { ...venue, categories: [...categories].sort(), closedSections: closed.map(({ seatIds: _, ...section }) => section) };
+}
+
+/**
+ * The venue's closed sections (only `sectionIds` when given), each with the
+ * seats closed with it: closing a section closes its open seats in the same
+ * transaction, so they carry the section's own close time; seats closed one
+ * by one before stay closed when it reopens.
+ */
+export async function closedSectionsOf(db: Pool | Tx, venueId: string, sectionIds?: readonly string[]): Promise<(ClosedSection & { seatIds: string[] })[]> {
+  const { rows } = await db.query<{ id: string; name: string; kind: Section['kind']; category: string; capacity: number; closed_at: Date; seat_ids: string[] }>(
+    `SELECT sec.id, sec.name, sec.kind, sec.category, sec.capacity, sec.closed_at,
+            coalesce((SELECT array_agg(s.id ORDER BY s.id) FROM catalog.seats s WHERE s.section_id = sec.id AND s.closed_at = sec.closed_at), '{}') AS seat_ids
+       FROM catalog.sections sec
+      WHERE sec.venue_id = $1 AND sec.closed_at IS NOT NULL AND ($2::uuid[] IS NULL OR sec.id = ANY($2::uuid[]))
+      ORDER BY sec.position, sec.name`,
+    [venueId, sectionIds ?? null],
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    name: r.name,
+    kind: r.kind,
+    category: r.category,
+    places: r.kind === 'seated' ? r.seat_ids.length : r.capacity,
+    closedAt: r.closed_at.toISOString(),
+    seatIds: r.seat_ids,
+  }));
+}
+
+/** Opens closed sections again with the seats closed with them. */
+export async function reopenSections(tx: Tx, sections: readonly { id: string; seatIds: readonly string[] }[]): Promise<void> {
+  await tx.query('UPDATE catalog.seats SET closed_at = NULL WHERE id = ANY($1::uuid[])', [sections.flatMap((section) => section.seatIds)]);
+  await tx.query('UPDATE catalog.sections SET closed_at = NULL WHERE id = ANY($1::uuid[])', [sections.map((section) => section.id)]);
 }
 
 /** One page of the venues `ownerId` owns, newest first (then by id, descending), each with the price categories it uses. */

@@ -123,7 +123,7 @@ function Manage({ venue, seats, events, reload }: Managed & { reload: () => void
       </p>
       <p>
         Closing a seat or a section takes it out of every event at this venue, at once. Seats or places held or sold for an event still to come cannot be
-        closed.
+        closed. A closed section can be reopened with the seats closed with it.
       </p>
       <div aria-live="polite">{outcome && <Notice kind={outcome.kind}>{outcome.text}</Notice>}</div>
 
@@ -170,6 +170,33 @@ function Manage({ venue, seats, events, reload }: Managed & { reload: () => void
             </button>
           </p>
         </div>
+      )}
+
+      {venue.closedSections.length > 0 && (
+        <>
+          <h3>Closed sections</h3>
+          <ul class="venue-list" aria-label="Closed sections">
+            {venue.closedSections.map((section) => (
+              <li key={section.id}>
+                {section.name} <span class="muted">({plural(section.places, section.kind === 'seated' ? 'seat' : 'place')})</span>{' '}
+                <button
+                  type="button"
+                  class="secondary"
+                  disabled={busy}
+                  onClick={() =>
+                    void change(
+                      '/sections/reopen',
+                      { sectionIds: [section.id] },
+                      `${section.name} is open again: its ${plural(section.places, 'place')} are on sale for the events that price “${section.category}”.${pricingNote(events, section.category)}`,
+                    )
+                  }
+                >
+                  Reopen {section.name}
+                </button>
+              </li>
+            ))}
+          </ul>
+        </>
       )}
 
       {seats.length > 0 && (
