@@ -87,7 +87,8 @@ export type PartnerVenue = Venue & { categories: string[]; closedSections: Close
 export async function loadPartnerVenue(db: Pool | Tx, venueId: string): Promise<PartnerVenue | undefined> {
   const venue = await loadVenue(db, venueId);
   if (!venue) return undefined;
-  const [categories, closed] = await Promise.all([categoriesOfVenue(db, venueId), closedSectionsOf(db, venueId)]);
+  const categories = await categoriesOfVenue(db, venueId);
+  const closed = await closedSectionsOf(db, venueId);
   return { ...venue, categories: [...categories].sort(), closedSections: closed.map(({ seatIds: _, ...section }) => section) };
 }
 
