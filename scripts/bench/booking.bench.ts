@@ -34,6 +34,7 @@ import {
   postJson,
   runPgbench,
   startBenchServices,
+  topStatementsText,
   topWaits,
   type WhereTimeGoes,
 } from './lib.js';
@@ -220,12 +221,16 @@ runMain(async () => {
           rows.push(
             `| ${label} | ${r.clients} | ${n(r.rate)} | ${n(r.p50, 1)} | ${n(r.p95, 1)} | ${n(r.cpuMs, 1)} | ${n(r.statements, 1)} | ${n(b.rate)} | ${n(b.p95, 1)} | **${n(r.rate / b.rate, 2)}** |`,
           );
-          limitRows.push(`| ${label}, API | ${r.clients} | ${cpuSplit(r.limits)} | ${threadSplit(r.limits)} | ${topWaits(r.limits.waits)} |`);
+          limitRows.push(
+            `| ${label}, API | ${r.clients} | ${cpuSplit(r.limits)} | ${threadSplit(r.limits)} | ${topWaits(r.limits.waits)} | ${topStatementsText(r.limits.statements)} |`,
+          );
         });
       addRows(flow.name, api);
       addRows(`${flow.name}, 2 booking replicas`, twoReplicas);
       baseline.forEach((b, i) =>
-        limitRows.push(`| ${flow.name}, pgbench | ${levels[i]} | ${cpuSplit(b.limits)} | ${threadSplit(b.limits)} | ${topWaits(b.limits.waits)} |`),
+        limitRows.push(
+          `| ${flow.name}, pgbench | ${levels[i]} | ${cpuSplit(b.limits)} | ${threadSplit(b.limits)} | ${topWaits(b.limits.waits)} | ${topStatementsText(b.limits.statements)} |`,
+        ),
       );
       const lockShare = (l: WhereTimeGoes) => Object.entries(l.waits).reduce((sum, [wait, share]) => sum + (wait.startsWith('Lock:') ? share : 0), 0);
       const busiest = api[api.length - 1]!;
@@ -240,7 +245,10 @@ runMain(async () => {
           `the load generator ${n(busiest.limits.cpuPercent.nodeOther)} % and PostgreSQL ${n(busiest.limits.cpuPercent.postgres)} %, ${n(busiest.limits.cpuPercent.steal)} % stolen by the VM's host, ${n(busiest.limits.cpuPercent.idle)} % idle; ` +
           `the machine spent ${n(apiMs, 1)} ms of CPU per booking through the API against ${n(pgbenchMs, 1)} ms under pgbench ` +
           `(so with the CPU saturated the API cannot pass ${n(pgbenchMs / apiMs, 2)}× pgbench here); ` +
-          `${n(lockShare(busiest.limits))} % of the active sessions' samples were waiting for a row or transaction lock (pgbench, same statements: ${n(lockShare(busiestBaseline.limits))} %).`,
+          `${n(lockShare(busiest.limits))} % of the active sessions' samples were waiting for a row or transaction lock (pgbench, same statements: ${n(lockShare(busiestBaseline.limits))} %)` +
+          (busiest.limits.statements[0] && busiestBaseline.limits.statements[0]
+            ? `; the statement with most of the database's execution time: ${topStatementsText(busiest.limits.statements.slice(0, 1))} (pgbench: ${topStatementsText(busiestBaseline.limits.statements.slice(0, 1))}).`
+            : '.'),
       );
       series.push({ name: `${flow.name}: HTTP API`, color: colors[series.length]!, points: api.map((r) => ({ x: r.rate, y: r.p95 })) });
       series.push({ name: `${flow.name}: pgbench`, color: colors[series.length]!, points: baseline.map((r) => ({ x: r.rate, y: r.p95 })) });
@@ -279,10 +287,10 @@ ${rows.join('\n')}
 - Statements per booking (API) count every statement this process sent (BEGIN and COMMIT, the outbox relay's too), divided by the bookings.
 - No seat sold twice and no section over capacity after all runs (checked in SQL; the benchmark fails otherwise).
 
-**Where the time goes** (during each row: CPU of the whole machine from /proc, 100 % = both cores; the services' thread's time running and runnable-but-waiting for a CPU from its /proc schedstat, 100 % = the row's wall time, so what is left it was idle (with 2 replicas: the first replica's thread); the database sessions' wait events sampled every 100 ms from pg_stat_activity, \`CPU\` = running, not waiting):
+**Where the time goes** (during each row: CPU of the whole machine from /proc, 100 % = both cores; the services' thread's time running and runnable-but-waiting for a CPU from its /proc schedstat, 100 % = the row's wall time, so what is left it was idle (with 2 replicas: the first replica's thread); the database sessions' wait events sampled every 100 ms from pg_stat_activity, \`CPU\` = running, not waiting; the statements that took most of the sessions' execution time, from pg_stat_statements, by what they write first, with the mean per call — wall time, so lock waits and waiting for a CPU count):
 
-| run | clients | CPU % services' thread / load generator and rest of the process / postgres / other / stolen by the VM's host / idle | services' thread: % of the time running / waiting for a CPU | what active sessions did |
-| --- | ---: | --- | --- | --- |
+| run | clients | CPU % services' thread / load generator and rest of the process / postgres / other / stolen by the VM's host / idle | services' thread: % of the time running / waiting for a CPU | what active sessions did | statements' share of execution time (mean) |
+| --- | ---: | --- | --- | --- | --- |
 ${limitRows.join('\n')}
 
 What the busiest row of each flow shows:
@@ -300,8 +308,9 @@ ${readings.join('\n')}
 - *Checkout in fewer round trips* (daf0c1f; measured without keys, as the benchmark ran then): checkout's first transaction checks for a payment in progress and a cancelled event, extends the hold (its seats and \`hold.extended\` message) and records the pending payment in one statement; the settlement no longer re-reads the hold checkout knows, and the sale's own statement refuses a cancelled event (writing nothing; then refunded). Seats 23 → 17 statements, GA 21 → 15. Alternating old and new twice in one window: seats 171 / 239 / 255 and 168 / 243 / 275 → 169 / 253 / 275 and 181 / 256 / 277 bookings/s, GA 195 / 273 / 297 and 194 / 278 / 296 → 205 / 281 / 333 and 209 / 309 / 345 (+3–14 %); pgbench on the same statements gained as much for GA (311 / 522 / 670 → 325 / 570 / 813) and stayed for seats (300 / 497 / 608 → 299 / 476 / 609), so the ratios stayed (seats 0.42–0.57×). Found on the way: the replay placed the provider's pause after a statement *starting* with \`INSERT INTO booking.payments\`; folded into a CTE it was missed and pgbench ran without the pause (its p95 16 ms, under the 20 ms pause itself, ratio 0.25×). The replay now finds the insert anywhere in a statement and fails when it cannot place the pause.
 - *Buyers send an \`Idempotency-Key\`* (5736b7e): every write of the benchmark's buyers now carries one, as the web UI and the load scenarios do (before, none did, so the API's idempotency work was never measured). A write done in one transaction records its key in its last statement (no claim committed on its own, 32b05fa); checkout claims its key in its first transaction and records its answer in the one that settles the payment. A keyed booking is 20 statements and 3 commits (with a claim and a store of their own it was 20 and 5). Alternating that last change and the one before it twice, keys sent in both: seats 157 / 207 / 218 and 154 / 220 / 239 → 166 / 219 / 233 and 167 / 225 / 231 bookings/s, GA 172 / 215 / 250 and 181 / 233 / 237 → 181 / 250 / 267 and 182 / 236 / 268 (+2–10 %); pgbench, replaying the same statements and commits, 270–564 → 286–662 (+2–18 %): the ratios again about the same (seats 0.42–0.57× → 0.43–0.58×).
 - *GA holds that cannot deadlock* (83334a3, 458402e): CI caught 2 of 60 concurrent GA holds on a nearly sold-out section answered 500, their transactions deadlocked three times in a row. The claim's lock condition on a slice's counters was checked again on the slice's newest version and, failing, left that slice locked while the claim went on to wait for another, and the path that locks the whole section in slice order began while holding it. Now the claim reads which slices have room once and locks slices by number (at most one, waiting only while it holds none; the slice it waits for is picked by the hold's id, because PostgreSQL may evaluate that choice again after the wait and \`random()\` then named another slice), and the whole-section path first rolls back to a savepoint taken before the claim: one statement more per GA hold (\`SAVEPOINT\`), replayed by pgbench too. In one window with the VM's host taking up to 18 % of the CPU (one run of the new code 26–29 %, left out), alternating old and new twice, twice: GA through the API 124 / 151 / 154, 118 / 161 / 157, 77 / 98 / 104 and 77 / 107 / 131 → 118 / 127 / 146, 119 / 138 / 159 and 126 / 121 / 127 bookings/s; pgbench 195–247 / 271–356 / 255–381 → 179–234 / 285–353 / 290–401: no cost shows beyond the noise. A deadlock that outlasts \`withTransaction\`'s three attempts is now \`503\` (\`transaction_conflict\`, \`Retry-After: 1\`), never \`500\`.
+- *Which statements take the database's time* (measurement only): the local stack's PostgreSQL loads \`pg_stat_statements\`, and each row above names the statements with most of the sessions' execution time (reset at the row's start). The sale (one statement: the booking, its seats or places, the hold converted, the payment approved, its message) takes about a quarter of it for seats and two thirds for GA at 32 buyers, where its mean of 2–4 ms is mostly a wait: it moves held to sold on the slice its hold took, and a claim by another buyer may hold that slice's lock until it commits. pgbench's replay waits there as much (66–67 % of its time), so shortening that wait would speed both alike.
 
-What limits it now: the services' thread. At 32 buyers it ran about 60 % of the time and waited, runnable, for a CPU about 40 % (the column above): it is never idle, and on two cores it gets a CPU only in turn with PostgreSQL's backends and the load generator. Each statement it sends wakes a backend, which often takes its core at once (so most of \`writev\` in a \`--cpu-prof\` profile, 40 % of the thread's time, is time it was preempted, not CPU it used). pgbench's client is one small C process whose waiting bounds nothing (PostgreSQL's CPU bounds it). So fewer statements or commits speed up both sides alike (every change above moved the ratio less than run-to-run noise), and what would move the ratio is CPU the services' thread does not have to share: on this machine a second replica (a second thread) gains 5–15 % at 32 buyers before the machine's idle time runs out; in the cluster the database runs on other nodes. The ratio is highest while the CPU has room (0.50–0.67× at 8 buyers) and falls as it fills (0.39–0.51× at 32 from run to run; lower still while the VM's host takes CPU). GA is limited as seats are (commits' WAL flushes and the CPU), not by a row lock.
+What limits it now: the services' thread. At 32 buyers it ran about 60 % of the time and waited, runnable, for a CPU about 40 % (the column above): it is never idle, and on two cores it gets a CPU only in turn with PostgreSQL's backends and the load generator. Each statement it sends wakes a backend, which often takes its core at once (so most of \`writev\` in a \`--cpu-prof\` profile, 40 % of the thread's time, is time it was preempted, not CPU it used). pgbench's client is one small C process whose waiting bounds nothing (PostgreSQL's CPU bounds it). So fewer statements or commits speed up both sides alike (every change above moved the ratio less than run-to-run noise), and what would move the ratio is CPU the services' thread does not have to share: on this machine a second replica (a second thread) gains 5–15 % at 32 buyers before the machine's idle time runs out; in the cluster the database runs on other nodes. The ratio moves with the machine from run to run, even at 8 buyers where the CPU has room (0.39–0.67×), and sits at 0.37–0.51× at 32 (lower still while the VM's host takes CPU). GA is limited as seats are (commits' WAL flushes and the CPU) and, at 32 buyers, also waits in its sale for a slice's lock, as pgbench's replay does (the statements column).
 
 ![booking curve](benchmarks/booking.png)`,
     );

@@ -239,6 +239,61 @@ export interface WhereTimeGoes {
   waits: Record<string, number>;
   /** This process's main thread (the services'), as a share of the run's wall time: running on a CPU, and runnable but waiting for one. */
   servicesThread: { running: number; waitingForCpu: number };
+  /**
+   * The statements of `database` that took most of its sessions' execution
+   * time (pg_stat_statements: wall time, lock and CPU waits included), each
+   * with its share of all of it; empty where the extension is not loaded.
+   */
+  statements: { what: string; share: number; meanMs: number }[];
+}
+
+/** A statement as a few words: what it writes (or reads) first, e.g. `INSERT booking.bookings`. */
+export function statementLabel(sql: string): string {
+  const text = sql.replace(/\s+/g, ' ').trim();
+  // Not the lock clauses (FOR UPDATE, FOR NO KEY UPDATE) nor an upsert's DO UPDATE.
+  const write = /(?<!(?:FOR|KEY|DO) )\b(INSERT INTO|UPDATE|DELETE FROM)\s+([\w."]+)/i.exec(text);
+  if (write) return `${write[1]!.split(' ')[0]!.toUpperCase()} ${write[2]!.replaceAll('"', '')}`;
+  const read = /\bFROM\s+([\w."]+)/i.exec(text);
+  if (read) return `SELECT ${read[1]!.replaceAll('"', '')}`;
+  return text.split(' ').slice(0, 2).join(' ').toUpperCase();
+}
+
+/** Starts counting statement statistics afresh (false when pg_stat_statements is not loaded). */
+async function resetStatementStatistics(pool: pg.Pool): Promise<boolean> {
+  try {
+    await pool.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+    await pool.query('SELECT pg_stat_statements_reset()');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The `count` statements of `database` with the most execution time since the reset, grouped by label. */
+async function topStatements(pool: pg.Pool, database: string, count = 3): Promise<WhereTimeGoes['statements']> {
+  const { rows } = await pool.query<{ query: string; calls: string; total: number }>(
+    `SELECT query, calls::text, total_exec_time AS total FROM pg_stat_statements
+      WHERE dbid = (SELECT oid FROM pg_database WHERE datname = $1) AND toplevel`,
+    [database],
+  );
+  const all = rows.reduce((sum, r) => sum + r.total, 0);
+  const byLabel = new Map<string, { total: number; calls: number }>();
+  for (const r of rows) {
+    const label = statementLabel(r.query);
+    const entry = byLabel.get(label) ?? { total: 0, calls: 0 };
+    entry.total += r.total;
+    entry.calls += Number(r.calls);
+    byLabel.set(label, entry);
+  }
+  return [...byLabel]
+    .sort((a, b) => b[1].total - a[1].total)
+    .slice(0, count)
+    .map(([what, { total, calls }]) => ({ what, share: all > 0 ? (100 * total) / all : 0, meanMs: calls > 0 ? total / calls : 0 }));
+}
+
+/** The statements' shares, as `UPDATE booking.seat_inventory 41 % (2.2 ms), …`; `–` without statistics. */
+export function topStatementsText(statements: WhereTimeGoes['statements']): string {
+  return statements.length === 0 ? '–' : statements.map((s) => `${s.what} ${s.share.toFixed(0)} % (${s.meanMs.toFixed(1)} ms)`).join(', ');
 }
 
 /**
@@ -256,6 +311,7 @@ export function measureWhereTimeGoes(
   options: { /** Service replicas in child processes: counted with this process's main thread. */ servicePids?: number[] } = {},
 ): { stop(): Promise<WhereTimeGoes> } {
   const replicas = options.servicePids ?? [];
+  const statistics = resetStatementStatistics(pool);
   const replicasCpu = () => replicas.reduce((sum, pid) => sum + processCpuSeconds(pid), 0);
   const process0 = process.cpuUsage();
   const main0 = mainThreadCpuSeconds();
@@ -304,6 +360,7 @@ export function measureWhereTimeGoes(
       stopped = true;
       await sampling;
       await sample();
+      const statements = (await statistics) ? await topStatements(pool, database) : [];
       const processCpu = process.cpuUsage(process0);
       const machine = machineCpuSeconds();
       const total = machine.total - machine0.total;
@@ -332,6 +389,7 @@ export function measureWhereTimeGoes(
           running: (100 * (schedule.running - schedule0.running)) / wallSeconds,
           waitingForCpu: (100 * (schedule.waiting - schedule0.waiting)) / wallSeconds,
         },
+        statements,
       };
     },
   };
