@@ -269,11 +269,13 @@ async function resetStatementStatistics(pool: pg.Pool): Promise<boolean> {
   }
 }
 
-/** The `count` statements of `database` with the most execution time since the reset, grouped by label. */
+/** The `count` statements of `database` with the most execution time since the reset, grouped by label (the measurement's own left out). */
 async function topStatements(pool: pg.Pool, database: string, count = 3): Promise<WhereTimeGoes['statements']> {
   const { rows } = await pool.query<{ query: string; calls: string; total: number }>(
     `SELECT query, calls::text, total_exec_time AS total FROM pg_stat_statements
-      WHERE dbid = (SELECT oid FROM pg_database WHERE datname = $1) AND toplevel`,
+      WHERE dbid = (SELECT oid FROM pg_database WHERE datname = $1) AND toplevel
+        -- Not the measurement's own statements (the reset, the pg_stat_activity samples).
+        AND query !~ 'pg_stat_(statements|activity)'`,
     [database],
   );
   const all = rows.reduce((sum, r) => sum + r.total, 0);
