@@ -1,7 +1,7 @@
 /** A partner's own venues and events (GET /partner/venues, /partner/venues/{id}, /partner/events), for the organizer pages. */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { eventBody, smallVenue, startCatalog, testToken, type TestCatalog, tokens } from '@ticketing/testing';
+import { eventBody, onEveryQuery, smallVenue, startCatalog, testToken, type TestCatalog, tokens } from '@ticketing/testing';
 
 let catalog: TestCatalog;
 before(async () => {
@@ -110,4 +110,22 @@ test("a partner reads one of its venues with its categories; another organizatio
   assert.equal(others.body.type, missing.body.type);
   assert.equal((await catalog.call('GET', `/partner/venues/${venue.body.id}`, { token: tokens.buyer })).status, 403);
   assert.equal((await catalog.call('GET', `/partner/venues/${venue.body.id}`)).status, 401);
+});
+
+test('a page of venues costs the same few statements however many venues it holds', async () => {
+  const dana = testToken('partner-dana', 'partner', { org: 'org-dana' });
+  const statementsFor = async (limit: number) => {
+    let count = 0;
+    const stop = onEveryQuery(() => count++);
+    const res = await catalog.call('GET', `/partner/venues?limit=${limit}`, { token: dana });
+    stop();
+    assert.equal(res.status, 200);
+    return { count, venues: res.body.items.length };
+  };
+  for (let i = 0; i < 6; i++) assert.equal((await catalog.call('POST', '/venues', { token: dana, body: smallVenue({ name: `Dana ${i}` }) })).status, 201);
+  const one = await statementsFor(1);
+  const six = await statementsFor(6);
+  assert.deepEqual([one.venues, six.venues], [1, 6]);
+  assert.ok(one.count > 0, 'the catalog runs in this process, its statements are counted');
+  assert.equal(six.count, one.count, `1 venue: ${one.count} statements, 6 venues: ${six.count}`);
 });

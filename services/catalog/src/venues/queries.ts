@@ -39,25 +39,36 @@ export interface VenueRow {
   created_at: Date;
 }
 
+const venueColumns = 'id, owner_id, name, city, address, timezone, created_at';
+
 export async function findVenueRow(db: Pool | Tx, venueId: string): Promise<VenueRow | undefined> {
-  const { rows } = await db.query<VenueRow>('SELECT id, owner_id, name, city, address, timezone, created_at FROM catalog.venues WHERE id = $1', [venueId]);
+  const { rows } = await db.query<VenueRow>(`SELECT ${venueColumns} FROM catalog.venues WHERE id = $1`, [venueId]);
   return rows[0];
 }
 
-export async function loadSections(db: Pool | Tx, venueId: string): Promise<Section[]> {
-  const { rows } = await db.query<Section>(
-    `SELECT id, name, kind, category,
-            CASE WHEN kind = 'seated' THEN (SELECT count(*)::int FROM catalog.seats s WHERE s.section_id = sec.id AND s.closed_at IS NULL) ELSE capacity END AS capacity
-       FROM catalog.sections sec WHERE venue_id = $1 AND closed_at IS NULL ORDER BY position, name`,
-    [venueId],
-  );
-  return rows;
+/** Rows carrying their venue's id, grouped per venue of `venueIds` (in the rows' order; a venue without rows gets none). */
+function perVenue<Row extends { venue_id: string }>(venueIds: readonly string[], rows: Row[]): Map<string, Omit<Row, 'venue_id'>[]> {
+  const grouped = new Map<string, Omit<Row, 'venue_id'>[]>(venueIds.map((id) => [id, []]));
+  for (const { venue_id, ...rest } of rows) grouped.get(venue_id)?.push(rest);
+  return grouped;
 }
 
-export async function loadVenue(db: Pool | Tx, venueId: string): Promise<Venue | undefined> {
-  const row = await findVenueRow(db, venueId);
-  if (!row) return undefined;
-  const sections = await loadSections(db, venueId);
+/** The open sections of each venue, in the organizer's order; a seated one's capacity counts its open seats. */
+export async function loadSectionsOf(db: Pool | Tx, venueIds: readonly string[]): Promise<Map<string, Section[]>> {
+  const { rows } = await db.query<Section & { venue_id: string }>(
+    `SELECT venue_id, id, name, kind, category,
+            CASE WHEN kind = 'seated' THEN (SELECT count(*)::int FROM catalog.seats s WHERE s.section_id = sec.id AND s.closed_at IS NULL) ELSE capacity END AS capacity
+       FROM catalog.sections sec WHERE venue_id = ANY($1::uuid[]) AND closed_at IS NULL ORDER BY position, name`,
+    [venueIds],
+  );
+  return perVenue(venueIds, rows);
+}
+
+export async function loadSections(db: Pool | Tx, venueId: string): Promise<Section[]> {
+  return (await loadSectionsOf(db, [venueId])).get(venueId)!;
+}
+
+function toVenue(row: VenueRow, sections: Section[]): Venue {
   return {
     id: row.id,
     name: row.name,
@@ -68,6 +79,11 @@ export async function loadVenue(db: Pool | Tx, venueId: string): Promise<Venue |
     sections,
     createdAt: row.created_at.toISOString(),
   };
+}
+
+export async function loadVenue(db: Pool | Tx, venueId: string): Promise<Venue | undefined> {
+  const row = await findVenueRow(db, venueId);
+  return row && toVenue(row, await loadSections(db, venueId));
 }
 
 /** A section its organizer closed (it may be reopened); its seats are those closed with it. */
@@ -83,31 +99,45 @@ export interface ClosedSection {
 
 export type PartnerVenue = Venue & { categories: string[]; closedSections: ClosedSection[] };
 
-/** A venue with the price categories it uses and its closed sections, as its owner's pages show it. */
-export async function loadPartnerVenue(db: Pool | Tx, venueId: string): Promise<PartnerVenue | undefined> {
-  const venue = await loadVenue(db, venueId);
-  if (!venue) return undefined;
-  const categories = await categoriesOfVenue(db, venueId);
-  const closed = await closedSectionsOf(db, venueId);
-  return { ...venue, categories: [...categories].sort(), closedSections: closed.map(({ seatIds: _, ...section }) => section) };
+/** Venues with the price categories they use and their closed sections, as their owner's pages show them: four statements however many. */
+async function loadPartnerVenues(db: Pool | Tx, rows: VenueRow[]): Promise<PartnerVenue[]> {
+  const ids = rows.map((row) => row.id);
+  const sections = await loadSectionsOf(db, ids);
+  const categories = await categoriesOfVenues(db, ids);
+  const closed = perVenue(ids, await closedSectionRows(db, ids));
+  return rows.map((row) => ({
+    ...toVenue(row, sections.get(row.id)!),
+    categories: [...categories.get(row.id)!].sort(),
+    closedSections: closed.get(row.id)!.map(({ seatIds: _, ...section }) => section),
+  }));
 }
 
-/**
- * The venue's closed sections (only `sectionIds` when given), each with the
- * seats closed with it: closing a section closes its open seats in the same
- * transaction, so they carry the section's own close time; seats closed one
- * by one before stay closed when it reopens.
- */
-export async function closedSectionsOf(db: Pool | Tx, venueId: string, sectionIds?: readonly string[]): Promise<(ClosedSection & { seatIds: string[] })[]> {
-  const { rows } = await db.query<{ id: string; name: string; kind: Section['kind']; category: string; capacity: number; closed_at: Date; seat_ids: string[] }>(
-    `SELECT sec.id, sec.name, sec.kind, sec.category, sec.capacity, sec.closed_at,
+export async function loadPartnerVenue(db: Pool | Tx, venueId: string): Promise<PartnerVenue | undefined> {
+  const row = await findVenueRow(db, venueId);
+  return row && (await loadPartnerVenues(db, [row]))[0];
+}
+
+/** Closed sections of the venues (only `sectionIds` when given), in the organizer's order, each with the seats closed with it. */
+async function closedSectionRows(db: Pool | Tx, venueIds: readonly string[], sectionIds?: readonly string[]) {
+  const { rows } = await db.query<{
+    venue_id: string;
+    id: string;
+    name: string;
+    kind: Section['kind'];
+    category: string;
+    capacity: number;
+    closed_at: Date;
+    seat_ids: string[];
+  }>(
+    `SELECT sec.venue_id, sec.id, sec.name, sec.kind, sec.category, sec.capacity, sec.closed_at,
             coalesce((SELECT array_agg(s.id ORDER BY s.id) FROM catalog.seats s WHERE s.section_id = sec.id AND s.closed_at = sec.closed_at), '{}') AS seat_ids
        FROM catalog.sections sec
-      WHERE sec.venue_id = $1 AND sec.closed_at IS NOT NULL AND ($2::uuid[] IS NULL OR sec.id = ANY($2::uuid[]))
+      WHERE sec.venue_id = ANY($1::uuid[]) AND sec.closed_at IS NOT NULL AND ($2::uuid[] IS NULL OR sec.id = ANY($2::uuid[]))
       ORDER BY sec.position, sec.name`,
-    [venueId, sectionIds ?? null],
+    [venueIds, sectionIds ?? null],
   );
   return rows.map((r) => ({
+    venue_id: r.venue_id,
     id: r.id,
     name: r.name,
     kind: r.kind,
@@ -118,22 +148,32 @@ export async function closedSectionsOf(db: Pool | Tx, venueId: string, sectionId
   }));
 }
 
+/**
+ * The venue's closed sections (only `sectionIds` when given), each with the
+ * seats closed with it: closing a section closes its open seats in the same
+ * transaction, so they carry the section's own close time; seats closed one
+ * by one before stay closed when it reopens.
+ */
+export async function closedSectionsOf(db: Pool | Tx, venueId: string, sectionIds?: readonly string[]): Promise<(ClosedSection & { seatIds: string[] })[]> {
+  return (await closedSectionRows(db, [venueId], sectionIds)).map(({ venue_id: _, ...section }) => section);
+}
+
 /** Opens closed sections again with the seats closed with them. */
 export async function reopenSections(tx: Tx, sections: readonly { id: string; seatIds: readonly string[] }[]): Promise<void> {
   await tx.query('UPDATE catalog.seats SET closed_at = NULL WHERE id = ANY($1::uuid[])', [sections.flatMap((section) => section.seatIds)]);
   await tx.query('UPDATE catalog.sections SET closed_at = NULL WHERE id = ANY($1::uuid[])', [sections.map((section) => section.id)]);
 }
 
-/** One page of the venues `ownerId` owns, newest first (then by id, descending), each with the price categories it uses. */
+/** One page of the venues `ownerId` owns, newest first (then by id, descending), as their owner's pages show them. */
 export async function listVenuesOf(db: Pool | Tx, ownerId: string, page: { after?: Position; limit: number }) {
-  const { rows } = await db.query<{ id: string; cursor_at: string }>(
-    `SELECT id, ${cursorAtColumn('created_at')} FROM catalog.venues
+  const { rows } = await db.query<VenueRow & { cursor_at: string }>(
+    `SELECT ${venueColumns}, ${cursorAtColumn('created_at')} FROM catalog.venues
       WHERE owner_id = $1 AND ($2::timestamptz IS NULL OR (created_at, id) < ($2::timestamptz, $3::uuid))
       ORDER BY created_at DESC, id DESC LIMIT $4`,
     [ownerId, page.after?.at ?? null, page.after?.id ?? null, page.limit + 1],
   );
-  const { items, nextCursor } = pageOf(rows, page.limit, (row) => row.id);
-  return { items: await Promise.all(items.map(async (id) => (await loadPartnerVenue(db, id))!)), nextCursor };
+  const { items, nextCursor } = pageOf(rows, page.limit, (row) => row);
+  return { items: await loadPartnerVenues(db, items), nextCursor };
 }
 
 interface SeatRecord {
@@ -295,13 +335,18 @@ export async function venueHasSection(db: Pool | Tx, venueId: string, sectionId:
 
 /** Price categories the venue's seats and general-admission sections use. */
 export async function categoriesOfVenue(db: Pool | Tx, venueId: string): Promise<Set<string>> {
-  const { rows } = await db.query<{ category: string }>(
-    `SELECT category FROM catalog.seats WHERE venue_id = $1 AND closed_at IS NULL
+  return (await categoriesOfVenues(db, [venueId])).get(venueId)!;
+}
+
+/** The price categories each venue's open seats and standing areas use. */
+async function categoriesOfVenues(db: Pool | Tx, venueIds: readonly string[]): Promise<Map<string, Set<string>>> {
+  const { rows } = await db.query<{ venue_id: string; category: string }>(
+    `SELECT venue_id, category FROM catalog.seats WHERE venue_id = ANY($1::uuid[]) AND closed_at IS NULL
      UNION
-     SELECT category FROM catalog.sections WHERE venue_id = $1 AND kind = 'general_admission' AND closed_at IS NULL`,
-    [venueId],
+     SELECT venue_id, category FROM catalog.sections WHERE venue_id = ANY($1::uuid[]) AND kind = 'general_admission' AND closed_at IS NULL`,
+    [venueIds],
   );
-  return new Set(rows.map((r) => r.category));
+  return new Map([...perVenue(venueIds, rows)].map(([id, categories]) => [id, new Set(categories.map((c) => c.category))]));
 }
 
 /**
