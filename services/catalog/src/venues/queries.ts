@@ -100,7 +100,7 @@ export interface ClosedSection {
 export type PartnerVenue = Venue & { categories: string[]; closedSections: ClosedSection[] };
 
 /** Venues with the price categories they use and their closed sections, as their owner's pages show them: four statements however many. */
-async function loadPartnerVenues(db: Pool | Tx, rows: VenueRow[]): Promise<PartnerVenue[]> {
+export async function loadPartnerVenues(db: Pool | Tx, rows: VenueRow[]): Promise<PartnerVenue[]> {
   const ids = rows.map((row) => row.id);
   const sections = await loadSectionsOf(db, ids);
   const categories = await categoriesOfVenues(db, ids);
@@ -110,11 +110,6 @@ async function loadPartnerVenues(db: Pool | Tx, rows: VenueRow[]): Promise<Partn
     categories: [...categories.get(row.id)!].sort(),
     closedSections: closed.get(row.id)!.map(({ seatIds: _, ...section }) => section),
   }));
-}
-
-export async function loadPartnerVenue(db: Pool | Tx, venueId: string): Promise<PartnerVenue | undefined> {
-  const row = await findVenueRow(db, venueId);
-  return row && (await loadPartnerVenues(db, [row]))[0];
 }
 
 /** Closed sections of the venues (only `sectionIds` when given), in the organizer's order, each with the seats closed with it. */

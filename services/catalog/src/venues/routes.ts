@@ -17,7 +17,7 @@ import {
   insertSeats,
   insertVenue,
   listVenuesOf,
-  loadPartnerVenue,
+  loadPartnerVenues,
   loadSeats,
   loadVenue,
   seatMapExtent,
@@ -200,7 +200,7 @@ export function registerVenueRoutes({ api, pool, writer, verifier, notifyChanges
     const row = await findVenueRow(pool, venueId);
     // Another organization's venue answers as one that does not exist: its existence is not theirs to learn.
     if (!row || !mayManage(principalOf(req), row.owner_id)) throw problems.notFound(`venue ${venueId} among yours`);
-    res.json(await loadPartnerVenue(pool, venueId));
+    res.json((await loadPartnerVenues(pool, [row]))[0]);
   });
 
   api.operation('get', '/venues/{venueId}', async (req, res) => {
