@@ -5,9 +5,11 @@
  * single section (the hot event: every hold and sale updates one of the
  * section's 16 counter slices). Against pgbench replaying the statements of
  * one recorded booking of the same flow with the same number of clients
- * (statement-replay.ts). Per row: confirmed bookings/s, p50/p95 of a whole
+ * (statement-replay.ts), in rounds that alternate the two, so a drift of
+ * the machine's speed shows as a range instead of as the code's ratio.
+ * Per row (its median round): confirmed bookings/s, p50/p95 of a whole
  * booking, CPU per booking, statements per booking, and where the time goes
- * (CPU of node, PostgreSQL and the rest; the sessions' wait events).
+ * (CPU of the services, PostgreSQL and the rest; the sessions' wait events).
  * A PNG of the throughput/latency curves.
  */
 import { writeFileSync } from 'node:fs';
@@ -26,40 +28,64 @@ import {
   countStatements,
   lineChartPng,
   log,
-  mainThreadCpuSeconds,
   measureWhereTimeGoes,
-  processCpuSeconds,
   n,
   percentile,
   postJson,
   runPgbench,
   startBenchServices,
   topStatementsText,
+  medianRound,
   topWaits,
+  type MedianRound,
   type WhereTimeGoes,
 } from './lib.js';
 import { machineLine, writeBenchmarkSection } from './report.js';
 import { pgbenchReplay, recordStatements } from './statement-replay.js';
 
-const seconds = Number(process.env.BENCH_SECONDS ?? 8);
+const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const levels = (process.env.BENCH_CLIENTS ?? '8,16,32').split(',').map(Number);
+const warmUpSeconds = 3;
+/** Seats of the seated flow's venue: the API books the first `apiSeats` of them, pgbench the rest. */
+const venueSeats = 80_000;
+const apiSeats = 30_000;
+/** Rounds per level: in each, the API and pgbench run back to back; rows report the median round. */
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 
-/** Runs the buyers in a worker thread (booking-load-worker.mjs); their latencies, and how many of `seatIds` they took. */
-function runBuyers(options: {
+interface BuyersRun {
   origins: string[];
   tokens: string[];
   seconds: number;
   eventId: string;
   seatIds?: string[];
   gaSectionId?: string;
-}): Promise<{ latencies: number[]; elapsedSeconds: number; seatsUsed: number }> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL('./booking-load-worker.mjs', import.meta.url), { workerData: options });
-    worker.once('error', reject).once('message', (result: { error?: string; latencies: number[]; elapsedSeconds: number; seatsUsed: number }) => {
-      if (result.error) reject(new StackError(`a buyer's booking failed: ${result.error}`));
-      else resolve(result);
-    });
-  });
+}
+
+interface BuyersResult {
+  latencies: number[];
+  elapsedSeconds: number;
+  /** How many of the run's `seatIds` the buyers took. */
+  seatsUsed: number;
+  /** CPU the buyers' thread used during the run. */
+  cpuSeconds: number;
+}
+
+/** The buyers' worker thread (booking-load-worker.mjs), one for every run: `run` sends it one run at a time. */
+function startBuyers(): { run(options: BuyersRun): Promise<BuyersResult>; close(): Promise<void> } {
+  const worker = new Worker(new URL('./booking-load-worker.mjs', import.meta.url));
+  return {
+    run: (options) =>
+      new Promise((resolve, reject) => {
+        const onError = (error: Error) => reject(error);
+        worker.once('error', onError).once('message', (result: BuyersResult & { error?: string }) => {
+          worker.off('error', onError);
+          if (result.error) reject(new StackError(`a buyer's booking failed: ${result.error}`));
+          else resolve(result);
+        });
+        worker.postMessage(options);
+      }),
+    close: () => worker.terminate().then(() => undefined),
+  };
 }
 
 /** Another booking replica in a child process, on the same database and topic as `env` says; its URL and pid. */
@@ -94,9 +120,18 @@ interface Measured {
   limits: WhereTimeGoes;
 }
 
+type ApiRow = Measured & { cpuMs: number; statements: number };
+
+interface Level {
+  clients: number;
+  api: MedianRound<ApiRow, Measured>;
+  twoReplicas?: MedianRound<ApiRow, Measured>;
+}
+
 runMain(async () => {
   const counter = countStatements();
   const local = await startBenchServices({ DATABASE_POOL_MAX: '40' });
+  const buyers = startBuyers();
   try {
     const database = new URL(local.databaseUrl).pathname.slice(1);
     const post = (path: string, token: string, body: unknown) => postJson(`${local.bookingUrl}${path}`, token, body);
@@ -107,13 +142,13 @@ runMain(async () => {
       if (paid.status !== 201) throw new StackError(`checkout answered ${paid.status}: ${JSON.stringify(paid.body)}`);
     };
 
-    const seated = await seedEvent(local.pool, { seats: 60_000, gaCapacity: 1 });
+    const seated = await seedEvent(local.pool, { seats: venueSeats, gaCapacity: 1 });
     const ga = await seedEvent(local.pool, { seats: 1, gaCapacity: 1_000_000 });
     let nextSeat = 0;
     const flows: { name: string; what: string; event: SeededEvent; book(token: string): Promise<void> }[] = [
       {
         name: 'seats',
-        what: 'one seat each, 60,000 seats',
+        what: `one seat each, ${venueSeats.toLocaleString('en')} seats (the API books the first ${apiSeats.toLocaleString('en')}, pgbench the others)`,
         event: seated,
         book: (token) => {
           const seat = seated.seatIds[nextSeat++];
@@ -144,56 +179,13 @@ runMain(async () => {
       const recordedSeat = flow.name === 'seats' ? seated.seatIds[nextSeat] : undefined;
       const recorded = await recordStatements(() => flow.book(recorder));
 
-      type ApiRow = Measured & { clients: number; cpuMs: number; statements: number };
-      /** `clients` buyers against `origins` (booking replicas: this process's, then children `replicaPids`). */
-      const measureApi = async (clients: number, origins: string[], replicaPids: number[]): Promise<ApiRow> => {
-        log(`API, ${flow.name}: ${clients} buyers on ${origins.length} booking replica(s) for ${seconds} s…`);
-        const servicesCpu = () => mainThreadCpuSeconds() + replicaPids.reduce((sum, pid) => sum + processCpuSeconds(pid), 0);
-        const cpuBefore = servicesCpu();
-        const statementsBefore = counter.count();
-        const measuring = measureWhereTimeGoes(local.pool, database, { servicePids: replicaPids });
-        const run = await runBuyers({
-          origins,
-          tokens: Array.from({ length: clients }, (_, b) => local.mintToken({ sub: `bench-${flow.name}-${clients}-${b}`, role: 'buyer' }, 3600)),
-          seconds,
-          eventId: flow.event.eventId,
-          ...(flow.name === 'GA' ? { gaSectionId: ga.gaSectionId } : { seatIds: seated.seatIds.slice(nextSeat) }),
-        });
-        nextSeat += run.seatsUsed;
-        const cpuSeconds = servicesCpu() - cpuBefore;
-        const limits = await measuring.stop();
-        const latencies = run.latencies.sort((a, b) => a - b);
-        return {
-          clients,
-          rate: latencies.length / run.elapsedSeconds,
-          p50: percentile(latencies, 50),
-          p95: percentile(latencies, 95),
-          cpuMs: (cpuSeconds * 1000) / latencies.length,
-          // A child replica's statements are not counted here.
-          statements: replicaPids.length === 0 ? (counter.count() - statementsBefore) / latencies.length : NaN,
-          limits,
-        };
-      };
-      const api: ApiRow[] = [];
-      for (const clients of levels) api.push(await measureApi(clients, [local.bookingUrl], []));
-      // One node thread is what limits a replica: a second replica (as the HPA adds them) shows what the machine gives beyond it.
-      const twoReplicas: ApiRow[] = [];
-      if (flow.name === 'seats') {
-        const replica = await startBookingReplica(local.env);
-        try {
-          for (const clients of levels) twoReplicas.push(await measureApi(clients, [local.bookingUrl, replica.url], [replica.pid]));
-        } finally {
-          await replica.stop();
-        }
-      }
-
-      // pgbench books what the API left: the next free seats in order, or places of the same section.
+      // pgbench books the back half of the venue's seats and the API the front, so their rounds can alternate without meeting.
       const seatTable = `bench_seats_${flow.name.toLowerCase()}`;
       const seatSequence = `${seatTable}_sequence`;
       await local.pool.query(`CREATE TABLE ${seatTable} (n bigint PRIMARY KEY, seat_id uuid NOT NULL)`);
       await local.pool.query(`CREATE SEQUENCE ${seatSequence}`);
       await local.pool.query(`INSERT INTO ${seatTable} SELECT ordinality, seat FROM unnest($1::uuid[]) WITH ORDINALITY AS t (seat, ordinality)`, [
-        flow.name === 'seats' ? seated.seatIds.slice(nextSeat) : [],
+        flow.name === 'seats' ? seated.seatIds.slice(apiSeats) : [],
       ]);
       const replay = pgbenchReplay(recorded, {
         seatId: recordedSeat,
@@ -204,45 +196,110 @@ runMain(async () => {
         providerPauseMs: simulatedProviderLatencyMs,
       });
       statementsOfOne += `${flow.name}: ${replay.statements}; `;
-      const baseline: Measured[] = [];
-      for (const clients of levels) {
+
+      /** `clients` buyers against `origins` (booking replicas: this process's, then children `replicaPids`). */
+      const measureApi = async (clients: number, origins: string[], replicaPids: number[]): Promise<ApiRow> => {
+        log(`API, ${flow.name}: ${clients} buyers on ${origins.length} booking replica(s) for ${seconds} s…`);
+        const statementsBefore = counter.count();
+        const measuring = measureWhereTimeGoes(local.pool, database, { servicePids: replicaPids });
+        const run = await buyers.run({
+          origins,
+          tokens: Array.from({ length: clients }, (_, b) => local.mintToken({ sub: `bench-${flow.name}-${clients}-${b}`, role: 'buyer' }, 3600)),
+          seconds,
+          eventId: flow.event.eventId,
+          ...(flow.name === 'GA' ? { gaSectionId: ga.gaSectionId } : { seatIds: seated.seatIds.slice(nextSeat, apiSeats) }),
+        });
+        nextSeat += run.seatsUsed;
+        const limits = await measuring.stop({ loadGeneratorCpuSeconds: run.cpuSeconds });
+        const latencies = run.latencies.sort((a, b) => a - b);
+        return {
+          rate: latencies.length / run.elapsedSeconds,
+          p50: percentile(latencies, 50),
+          p95: percentile(latencies, 95),
+          cpuMs: (limits.servicesCpuSeconds * 1000) / latencies.length,
+          // A child replica's statements are not counted here.
+          statements: replicaPids.length === 0 ? (counter.count() - statementsBefore) / latencies.length : NaN,
+          limits,
+        };
+      };
+      const measurePgbench = async (clients: number): Promise<Measured> => {
         log(`pgbench, ${flow.name}: ${clients} clients for ${seconds} s…`);
         const measuring = measureWhereTimeGoes(local.pool, database);
         const run = await runPgbench({ databaseUrl: local.databaseUrl, script: replay.script, defines: replay.defines, clients, seconds, prepared: true });
-        baseline.push({ rate: run.tps, p50: run.p50Ms, p95: run.p95Ms, limits: await measuring.stop() });
+        return { rate: run.tps, p50: run.p50Ms, p95: run.p95Ms, limits: await measuring.stop() };
+      };
+
+      // Warm-up, not reported: the services' hot code compiled by the JIT before the first round (pgbench has nothing to warm up).
+      log(`API, ${flow.name}: warming up for ${warmUpSeconds} s…`);
+      const warmUp = await buyers.run({
+        origins: [local.bookingUrl],
+        tokens: Array.from({ length: 8 }, (_, b) => local.mintToken({ sub: `bench-${flow.name}-warm-up-${b}`, role: 'buyer' }, 3600)),
+        seconds: warmUpSeconds,
+        eventId: flow.event.eventId,
+        ...(flow.name === 'GA' ? { gaSectionId: ga.gaSectionId } : { seatIds: seated.seatIds.slice(nextSeat, apiSeats) }),
+      });
+      nextSeat += warmUp.seatsUsed;
+
+      // One node thread is what limits a replica: a second replica (as the HPA adds them) shows what the machine gives beyond it.
+      const replica = flow.name === 'seats' ? await startBookingReplica(local.env) : undefined;
+      const levelsMeasured: Level[] = [];
+      try {
+        for (const clients of levels) {
+          const api: ApiRow[] = [];
+          const twoReplicas: ApiRow[] = [];
+          const baseline: Measured[] = [];
+          for (let round = 0; round < rounds; round++) {
+            const apiSide = async () => {
+              api.push(await measureApi(clients, [local.bookingUrl], []));
+              if (replica) twoReplicas.push(await measureApi(clients, [local.bookingUrl, replica.url], [replica.pid]));
+            };
+            const baselineSide = async () => void baseline.push(await measurePgbench(clients));
+            // Which side goes first alternates, so a drift of the machine within a round favours neither.
+            if (round % 2 === 0) await apiSide().then(baselineSide);
+            else await baselineSide().then(apiSide);
+          }
+          levelsMeasured.push({
+            clients,
+            api: medianRound(api, baseline),
+            twoReplicas: twoReplicas.length > 0 ? medianRound(twoReplicas, baseline) : undefined,
+          });
+        }
+      } finally {
+        await replica?.stop();
       }
 
       const cpuSplit = (l: WhereTimeGoes) =>
-        `${n(l.cpuPercent.node)} / ${n(l.cpuPercent.nodeOther)} / ${n(l.cpuPercent.postgres)} / ${n(l.cpuPercent.other)} / ${n(l.cpuPercent.steal)} / ${n(l.cpuPercent.idle)}`;
+        `${n(l.cpuPercent.services)} / ${n(l.cpuPercent.loadGenerator)} / ${n(l.cpuPercent.postgres)} / ${n(l.cpuPercent.other)} / ${n(l.cpuPercent.steal)} / ${n(l.cpuPercent.idle)}`;
       const threadSplit = (l: WhereTimeGoes) => `${n(l.servicesThread.running)} / ${n(l.servicesThread.waitingForCpu)}`;
-      const addRows = (label: string, measured: ApiRow[]) =>
-        measured.forEach((r, i) => {
-          const b = baseline[i]!;
+      const addRows = (label: string, pick: (level: Level) => MedianRound<ApiRow, Measured> | undefined) => {
+        for (const level of levelsMeasured) {
+          const m = pick(level);
+          if (!m) continue;
+          const { api: r, baseline: b } = m;
           rows.push(
-            `| ${label} | ${r.clients} | ${n(r.rate)} | ${n(r.p50, 1)} | ${n(r.p95, 1)} | ${n(r.cpuMs, 1)} | ${n(r.statements, 1)} | ${n(b.rate)} | ${n(b.p95, 1)} | **${n(r.rate / b.rate, 2)}** |`,
+            `| ${label} | ${level.clients} | ${n(r.rate)} | ${n(r.p50, 1)} | ${n(r.p95, 1)} | ${n(r.cpuMs, 1)} | ${n(r.statements, 1)} | ${n(b.rate)} | ${n(b.p95, 1)} | **${n(m.ratio, 2)}** (${n(m.low, 2)}–${n(m.high, 2)}) |`,
           );
           limitRows.push(
-            `| ${label}, API | ${r.clients} | ${cpuSplit(r.limits)} | ${threadSplit(r.limits)} | ${topWaits(r.limits.waits)} | ${topStatementsText(r.limits.statements)} |`,
+            `| ${label}, API | ${level.clients} | ${cpuSplit(r.limits)} | ${threadSplit(r.limits)} | ${topWaits(r.limits.waits)} | ${topStatementsText(r.limits.statements)} |`,
           );
-        });
-      addRows(flow.name, api);
-      addRows(`${flow.name}, 2 booking replicas`, twoReplicas);
-      baseline.forEach((b, i) =>
-        limitRows.push(
-          `| ${flow.name}, pgbench | ${levels[i]} | ${cpuSplit(b.limits)} | ${threadSplit(b.limits)} | ${topWaits(b.limits.waits)} | ${topStatementsText(b.limits.statements)} |`,
-        ),
-      );
+          limitRows.push(
+            `| ${label}, pgbench | ${level.clients} | ${cpuSplit(b.limits)} | – | ${topWaits(b.limits.waits)} | ${topStatementsText(b.limits.statements)} |`,
+          );
+        }
+      };
+      addRows(flow.name, (level) => level.api);
+      addRows(`${flow.name}, 2 booking replicas`, (level) => level.twoReplicas);
       const lockShare = (l: WhereTimeGoes) => Object.entries(l.waits).reduce((sum, [wait, share]) => sum + (wait.startsWith('Lock:') ? share : 0), 0);
-      const busiest = api[api.length - 1]!;
+      const busiestLevel = levelsMeasured[levelsMeasured.length - 1]!;
+      const { api: busiest, baseline: busiestBaseline } = busiestLevel.api;
       // CPU of the whole machine per booking: at saturation, the most the API can reach against pgbench is their inverse ratio.
       const machineMsPerBooking = (l: WhereTimeGoes, rate: number) => ((100 - l.cpuPercent.idle - l.cpuPercent.steal) / 100) * cpus().length * (1000 / rate);
-      const busiestBaseline = baseline[baseline.length - 1]!;
       const apiMs = machineMsPerBooking(busiest.limits, busiest.rate);
       const pgbenchMs = machineMsPerBooking(busiestBaseline.limits, busiestBaseline.rate);
       readings.push(
-        `- **${flow.name}**: at ${busiest.clients} buyers the services' thread used ${n(busiest.limits.cpuPercent.node)} % of the machine (one core is 50 %: node runs their JavaScript on one thread): ` +
-          `it ran ${n(busiest.limits.servicesThread.running)} % of the time and waited for a CPU, runnable, another ${n(busiest.limits.servicesThread.waitingForCpu)} %; ` +
-          `the load generator ${n(busiest.limits.cpuPercent.nodeOther)} % and PostgreSQL ${n(busiest.limits.cpuPercent.postgres)} %, ${n(busiest.limits.cpuPercent.steal)} % stolen by the VM's host, ${n(busiest.limits.cpuPercent.idle)} % idle; ` +
+        `- **${flow.name}**: at ${busiestLevel.clients} buyers the services used ${n(busiest.limits.cpuPercent.services)} % of the machine (their event loop is one thread, and one core is 50 %; V8's garbage collection threads count here too): ` +
+          `the event loop's thread ran ${n(busiest.limits.servicesThread.running)} % of the time and waited for a CPU, runnable, another ${n(busiest.limits.servicesThread.waitingForCpu)} %; ` +
+          `the load generator ${n(busiest.limits.cpuPercent.loadGenerator)} % and PostgreSQL ${n(busiest.limits.cpuPercent.postgres)} %, ${n(busiest.limits.cpuPercent.steal)} % stolen by the VM's host, ${n(busiest.limits.cpuPercent.idle)} % idle; ` +
           `the machine spent ${n(apiMs, 1)} ms of CPU per booking through the API against ${n(pgbenchMs, 1)} ms under pgbench ` +
           `(so with the CPU saturated the API cannot pass ${n(pgbenchMs / apiMs, 2)}× pgbench here); ` +
           `${n(lockShare(busiest.limits))} % of the active sessions' samples were waiting for a row or transaction lock (pgbench, same statements: ${n(lockShare(busiestBaseline.limits))} %)` +
@@ -250,11 +307,14 @@ runMain(async () => {
             ? `; the statement with most of the database's execution time: ${topStatementsText(busiest.limits.statements.slice(0, 1))} (pgbench: ${topStatementsText(busiestBaseline.limits.statements.slice(0, 1))}).`
             : '.'),
       );
-      series.push({ name: `${flow.name}: HTTP API`, color: colors[series.length]!, points: api.map((r) => ({ x: r.rate, y: r.p95 })) });
-      series.push({ name: `${flow.name}: pgbench`, color: colors[series.length]!, points: baseline.map((r) => ({ x: r.rate, y: r.p95 })) });
-      if (twoReplicas.length > 0) {
-        series.push({ name: `${flow.name}: HTTP API, 2 replicas`, color: colors[series.length]!, points: twoReplicas.map((r) => ({ x: r.rate, y: r.p95 })) });
-      }
+      const curve = (pick: (level: Level) => Measured | undefined) =>
+        levelsMeasured.flatMap((level) => {
+          const m = pick(level);
+          return m ? [{ x: m.rate, y: m.p95 }] : [];
+        });
+      series.push({ name: `${flow.name}: HTTP API`, color: colors[series.length]!, points: curve((level) => level.api.api) });
+      series.push({ name: `${flow.name}: pgbench`, color: colors[series.length]!, points: curve((level) => level.api.baseline) });
+      if (replica) series.push({ name: `${flow.name}: HTTP API, 2 replicas`, color: colors[series.length]!, points: curve((level) => level.twoReplicas?.api) });
     }
 
     const oversold = await local.pool.query<{ count: string }>(
@@ -277,7 +337,7 @@ runMain(async () => {
       'booking',
       `## Seat booking through the API
 
-\`npm run bench -- booking\` · ${machineLine()} · each row: that many buyers booking (hold, then pay; every write with a fresh \`Idempotency-Key\`, as the web UI and the load scenarios send), back to back, for ${seconds} s — **seats**: ${flows[0]!.what}; **GA**: ${flows[1]!.what}; catalog and booking in this process's main thread, the buyers in a worker thread (CPU per booking is the main thread's: the services'); then pgbench with as many clients.
+\`npm run bench -- booking\` · ${machineLine()} · each row: that many buyers booking (hold, then pay; every write with a fresh \`Idempotency-Key\`, as the web UI and the load scenarios send), back to back, for ${seconds} s — **seats**: ${flows[0]!.what}; **GA**: ${flows[1]!.what}; catalog and booking in this process, the buyers in a worker thread of it; and pgbench with as many clients for as long. ${rounds} rounds per row, each the API and pgbench back to back (which goes first alternates); a row shows the round whose ratio is the median, every figure from that round, with the lowest and highest ratio of the rounds in brackets: this VM's speed drifts by tens of percent within minutes, and a ratio of runs minutes apart measured the drift as much as the code.
 
 | flow | buyers | bookings/s | p50 ms | p95 ms | CPU ms per booking | statements per booking | pgbench bookings/s | pgbench p95 ms | API / pgbench |
 | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
@@ -285,11 +345,12 @@ ${rows.join('\n')}
 
 - The baseline is booking's own SQL: the statements one booking of the flow sent through the API (${statementsOfOne.replace(/; $/, '')}; recorded from this process's database clients, BEGIN and COMMIT included, the relays' background statements left out), replayed by pgbench with the same texts, prepared, one booking per pgbench transaction, pausing ${simulatedProviderLatencyMs} ms where the API waits for the simulated payment provider. Each transaction first draws its seat and new ids in one extra statement (\`scripts/bench/statement-replay.ts\`).
 - Statements per booking (API) count every statement this process sent (BEGIN and COMMIT, the outbox relay's too), divided by the bookings.
+- CPU ms per booking: the services' CPU (this process but the buyers' thread: the event loop and V8's garbage collection threads working for it; with 2 replicas, the child replica's too) divided by the bookings.
 - No seat sold twice and no section over capacity after all runs (checked in SQL; the benchmark fails otherwise).
 
-**Where the time goes** (during each row: CPU of the whole machine from /proc, 100 % = both cores; the services' thread's time running and runnable-but-waiting for a CPU from its /proc schedstat, 100 % = the row's wall time, so what is left it was idle (with 2 replicas: the first replica's thread); the database sessions' wait events sampled every 100 ms from pg_stat_activity, \`CPU\` = running, not waiting; the statements that took most of the sessions' execution time, from pg_stat_statements, by what they write first, with the mean per call — wall time, so lock waits and waiting for a CPU count):
+**Where the time goes** (during each row's median round: CPU of the whole machine from /proc, 100 % = both cores, the services' as above, the load generator's as its thread read it; the services' event loop's time running and runnable-but-waiting for a CPU from its /proc schedstat, 100 % = the row's wall time, so what is left it was idle (with 2 replicas: the first replica's thread); the database sessions' wait events sampled every 100 ms from pg_stat_activity, \`CPU\` = running, not waiting; the statements that took most of the sessions' execution time, from pg_stat_statements, by what they write first, with the mean per call — wall time, so lock waits and waiting for a CPU count):
 
-| run | clients | CPU % services' thread / load generator and rest of the process / postgres / other / stolen by the VM's host / idle | services' thread: % of the time running / waiting for a CPU | what active sessions did | statements' share of execution time (mean) |
+| run | clients | CPU % services / load generator / postgres / other / stolen by the VM's host / idle | services' event loop: % of the time running / waiting for a CPU | what active sessions did | statements' share of execution time (mean) |
 | --- | ---: | --- | --- | --- | --- |
 ${limitRows.join('\n')}
 
@@ -309,12 +370,14 @@ ${readings.join('\n')}
 - *Buyers send an \`Idempotency-Key\`* (5736b7e): every write of the benchmark's buyers now carries one, as the web UI and the load scenarios do (before, none did, so the API's idempotency work was never measured). A write done in one transaction records its key in its last statement (no claim committed on its own, 32b05fa); checkout claims its key in its first transaction and records its answer in the one that settles the payment. A keyed booking is 20 statements and 3 commits (with a claim and a store of their own it was 20 and 5). Alternating that last change and the one before it twice, keys sent in both: seats 157 / 207 / 218 and 154 / 220 / 239 → 166 / 219 / 233 and 167 / 225 / 231 bookings/s, GA 172 / 215 / 250 and 181 / 233 / 237 → 181 / 250 / 267 and 182 / 236 / 268 (+2–10 %); pgbench, replaying the same statements and commits, 270–564 → 286–662 (+2–18 %): the ratios again about the same (seats 0.42–0.57× → 0.43–0.58×).
 - *GA holds that cannot deadlock* (83334a3, 458402e): CI caught 2 of 60 concurrent GA holds on a nearly sold-out section answered 500, their transactions deadlocked three times in a row. The claim's lock condition on a slice's counters was checked again on the slice's newest version and, failing, left that slice locked while the claim went on to wait for another, and the path that locks the whole section in slice order began while holding it. Now the claim reads which slices have room once and locks slices by number (at most one, waiting only while it holds none; the slice it waits for is picked by the hold's id, because PostgreSQL may evaluate that choice again after the wait and \`random()\` then named another slice), and the whole-section path first rolls back to a savepoint taken before the claim: one statement more per GA hold (\`SAVEPOINT\`), replayed by pgbench too. In one window with the VM's host taking up to 18 % of the CPU (one run of the new code 26–29 %, left out), alternating old and new twice, twice: GA through the API 124 / 151 / 154, 118 / 161 / 157, 77 / 98 / 104 and 77 / 107 / 131 → 118 / 127 / 146, 119 / 138 / 159 and 126 / 121 / 127 bookings/s; pgbench 195–247 / 271–356 / 255–381 → 179–234 / 285–353 / 290–401: no cost shows beyond the noise. A deadlock that outlasts \`withTransaction\`'s three attempts is now \`503\` (\`transaction_conflict\`, \`Retry-After: 1\`), never \`500\`.
 - *Which statements take the database's time* (measurement only): the local stack's PostgreSQL loads \`pg_stat_statements\`, and each row above names the statements with most of the sessions' execution time (reset at the row's start). The sale (one statement: the booking, its seats or places, the hold converted, the payment approved, its message) takes about a quarter of it for seats and two thirds for GA at 32 buyers, where its mean of 2–4 ms is mostly a wait: it moves held to sold on the slice its hold took, and a claim by another buyer may hold that slice's lock until it commits. pgbench's replay waits there as much (66–67 % of its time), so shortening that wait would speed both alike.
+- *Rows are medians of alternating rounds, and the load generator no longer compiles itself on the machine's CPU during them* (measurement only): each row used to start a fresh worker thread for its buyers, whose HTTP client V8 then compiled anew: \`perf\` showed V8's compiler threads using about a fifth of a core during every row, CPU taken from the services and PostgreSQL (pgbench's client is compiled C). Now one worker thread serves every row, each flow is warmed up for ${warmUpSeconds} s before its first round, the services' CPU includes V8's garbage-collection threads (the process but the buyers' thread, which reads its own CPU), and each row is the median of ${rounds} rounds in which the API and pgbench run back to back, alternating which goes first. Why rounds: within one hour the old method measured seats 0.34 / 0.35× (16 / 32 buyers; pgbench 416 / 514 bookings/s) and, 35 minutes later on the same code, 0.50 / 0.48 / 0.54× (8 / 16 / 32; pgbench 278 / 436 / 511); runs of the new method in between and after gave seats 0.66 / 0.66 / 0.56× and 0.59 / 0.64 / 0.50×, GA 0.72 / 0.60 / 0.62× and 0.62 / 0.57 / 0.48×, single rounds from 0.45× to 0.74×.
 
-What limits it now: the services' thread. At 32 buyers it ran about 60 % of the time and waited, runnable, for a CPU about 40 % (the column above): it is never idle, and on two cores it gets a CPU only in turn with PostgreSQL's backends and the load generator. Each statement it sends wakes a backend, which often takes its core at once (so most of \`writev\` in a \`--cpu-prof\` profile, 40 % of the thread's time, is time it was preempted, not CPU it used). pgbench's client is one small C process whose waiting bounds nothing (PostgreSQL's CPU bounds it). So fewer statements or commits speed up both sides alike (every change above moved the ratio less than run-to-run noise), and what would move the ratio is CPU the services' thread does not have to share: on this machine a second replica (a second thread) gains 5–15 % at 32 buyers before the machine's idle time runs out; in the cluster the database runs on other nodes. The ratio moves with the machine from run to run, even at 8 buyers where the CPU has room (0.39–0.67×), and sits at 0.37–0.51× at 32 (lower still while the VM's host takes CPU). GA is limited as seats are (commits' WAL flushes and the CPU) and, at 32 buyers, also waits in its sale for a slice's lock, as pgbench's replay does (the statements column).
+What limits it now: the services' thread. At 32 buyers it ran about 60 % of the time and waited, runnable, for a CPU about 35 % (the column above): it is never idle, and on two cores it gets a CPU only in turn with PostgreSQL's backends and the load generator. Each statement it sends wakes a backend, which often takes its core at once (so most of \`writev\` in a \`--cpu-prof\` profile, 40 % of the thread's time, is time it was preempted, not CPU it used). pgbench's client is one small C process whose waiting bounds nothing (PostgreSQL's CPU bounds it). So fewer statements or commits speed up both sides alike (every change above moved the ratio less than run-to-run noise), and what would move the ratio is CPU the services' thread does not have to share: on this machine a second replica (a second thread) helps only while the machine has idle time left; in the cluster the database runs on other nodes. In three runs of the rounds above (this one and the two in the item before) the medians were 0.50–0.72× at 8 and 16 buyers and 0.48–0.62× at 32, where the services' thread is busiest; the ratio still moves with the machine from round to round (the brackets). GA is limited as seats are (commits' WAL flushes and the CPU) and, at 32 buyers, also waits in its sale for a slice's lock, as pgbench's replay does (the statements column).
 
 ![booking curve](benchmarks/booking.png)`,
     );
   } finally {
+    await buyers.close();
     await local.close();
   }
 });

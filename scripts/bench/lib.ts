@@ -69,6 +69,36 @@ export function percentile(sorted: readonly number[], p: number): number {
 }
 
 /** Closed-model load: `connections` clients, each sending the next request when the last answered; autocannon in a worker thread. */
+let loadWorker: Worker | undefined;
+let loadsBefore: Promise<unknown> = Promise.resolve();
+
+/** Runs `job` in this process's one autocannon thread (load-worker.mjs), after the loads before it. */
+function inLoadWorker<T>(job: object): Promise<T> {
+  const load = loadsBefore.then(
+    () =>
+      new Promise<T>((resolve, reject) => {
+        // Unreferenced: an idle load thread does not keep the benchmark's process alive.
+        if (!loadWorker) {
+          loadWorker = new Worker(new URL('./load-worker.mjs', import.meta.url));
+          loadWorker.unref();
+        }
+        const worker = loadWorker;
+        const onError = (error: Error) => {
+          loadWorker = undefined;
+          reject(error);
+        };
+        worker.once('error', onError).once('message', (answer: T & { error?: string }) => {
+          worker.off('error', onError);
+          if (answer.error) reject(new StackError(`the load generator failed: ${answer.error}`));
+          else resolve(answer);
+        });
+        worker.postMessage(job);
+      }),
+  );
+  loadsBefore = load.catch(() => undefined);
+  return load;
+}
+
 export async function runLoad(options: {
   url: string;
   connections: number;
@@ -76,14 +106,13 @@ export async function runLoad(options: {
   headers?: Record<string, string>;
   requests?: autocannon.Request[];
 }): Promise<LoadResult> {
-  const run = await new Promise<{ latencies: number[]; statuses: Record<string, number>; durationSeconds: number; bytes: number; errors: number }>(
-    (resolve, reject) => {
-      const worker = new Worker(new URL('./load-worker.mjs', import.meta.url), {
-        workerData: { url: options.url, connections: options.connections, duration: options.seconds, headers: options.headers, requests: options.requests },
-      });
-      worker.once('message', resolve).once('error', reject);
-    },
-  );
+  const run = await inLoadWorker<{ latencies: number[]; statuses: Record<string, number>; durationSeconds: number; bytes: number; errors: number }>({
+    url: options.url,
+    connections: options.connections,
+    duration: options.seconds,
+    headers: options.headers,
+    requests: options.requests,
+  });
   const { latencies, statuses } = run;
   latencies.sort((a, b) => a - b);
   return {
@@ -111,6 +140,28 @@ export interface PgbenchResult {
  * `prepared` uses the extended protocol with prepared statements, as named
  * node-postgres queries do.
  */
+/** Rounds that each measured a run and its baseline back to back, summed up: the round whose ratio is the median (all its figures are reported together), and the lowest and highest ratio. */
+export interface MedianRound<Run, Baseline> {
+  api: Run;
+  baseline: Baseline;
+  /** `api.rate / baseline.rate` of that round. */
+  ratio: number;
+  low: number;
+  high: number;
+}
+
+/** The median round of `runs` against the `baselines` measured in the same rounds (the lower median for an even count). */
+export function medianRound<Run extends { rate: number }, Baseline extends { rate: number }>(
+  runs: readonly Run[],
+  baselines: readonly Baseline[],
+): MedianRound<Run, Baseline> {
+  if (runs.length === 0 || runs.length !== baselines.length) throw new Error(`medianRound: ${runs.length} runs against ${baselines.length} baselines`);
+  const ratios = runs.map((run, i) => run.rate / baselines[i]!.rate);
+  const order = ratios.map((_, i) => i).sort((a, b) => ratios[a]! - ratios[b]!);
+  const median = order[Math.floor((order.length - 1) / 2)]!;
+  return { api: runs[median]!, baseline: baselines[median]!, ratio: ratios[median]!, low: ratios[order[0]!]!, high: ratios[order[order.length - 1]!]! };
+}
+
 export async function runPgbench(options: {
   databaseUrl: string;
   script: string;
@@ -194,11 +245,6 @@ export function processCpuSeconds(pid: number): number {
   return statCpuSeconds(`/proc/${pid}/stat`) ?? 0;
 }
 
-/** CPU seconds of this process's main thread: the services' event loop (load generators run in worker threads). */
-export function mainThreadCpuSeconds(): number {
-  return statCpuSeconds(`/proc/self/task/${process.pid}/stat`) ?? NaN;
-}
-
 /**
  * Seconds this process's main thread ran on a CPU and waited for one while
  * runnable, from /proc/self/task/<tid>/schedstat (the scheduler's own
@@ -229,12 +275,15 @@ function machineCpuSeconds(): { busy: number; steal: number; total: number } {
 
 export interface WhereTimeGoes {
   /**
-   * Share of the machine's CPU (all cores = 100 %) used by this process's main
-   * thread and service replicas in child processes (`node`: the services), by the rest of this process (`nodeOther`:
-   * load-generator threads, garbage collection, libuv), by PostgreSQL, by
-   * anything else (pgbench, other work), and taken by a virtual machine's host (`steal`).
+   * Share of the machine's CPU (all cores = 100 %) used by the services (this
+   * process but its load-generator thread: the event loop and V8's garbage
+   * collection threads working for it; plus service replicas in child
+   * processes), by the load generator's thread, by PostgreSQL, by anything
+   * else (pgbench, other work), and taken by a virtual machine's host (`steal`).
    */
-  cpuPercent: { node: number; nodeOther: number; postgres: number; other: number; steal: number; idle: number };
+  cpuPercent: { services: number; loadGenerator: number; postgres: number; other: number; steal: number; idle: number };
+  /** CPU seconds the services used (what `cpuPercent.services` is a share of). */
+  servicesCpuSeconds: number;
   /** What the database's active sessions were waiting for, as a share of samples (`CPU` = not waiting). */
   waits: Record<string, number>;
   /** This process's main thread (the services'), as a share of the run's wall time: running on a CPU, and runnable but waiting for one. */
@@ -310,13 +359,15 @@ export function topStatementsText(statements: WhereTimeGoes['statements']): stri
 export function measureWhereTimeGoes(
   pool: pg.Pool,
   database: string,
-  options: { /** Service replicas in child processes: counted with this process's main thread. */ servicePids?: number[] } = {},
-): { stop(): Promise<WhereTimeGoes> } {
+  options: { /** Service replicas in child processes: counted with this process's services. */ servicePids?: number[] } = {},
+): {
+  /** `loadGeneratorCpuSeconds`: what the load generator's thread in this process used meanwhile (it reads its own). */
+  stop(run?: { loadGeneratorCpuSeconds: number }): Promise<WhereTimeGoes>;
+} {
   const replicas = options.servicePids ?? [];
   const statistics = resetStatementStatistics(pool);
   const replicasCpu = () => replicas.reduce((sum, pid) => sum + processCpuSeconds(pid), 0);
   const process0 = process.cpuUsage();
-  const main0 = mainThreadCpuSeconds();
   const schedule0 = mainThreadSchedule();
   const started = performance.now();
   const replicas0 = replicasCpu();
@@ -358,7 +409,7 @@ export function measureWhereTimeGoes(
     }
   })();
   return {
-    async stop() {
+    async stop(run) {
       stopped = true;
       await sampling;
       await sample();
@@ -369,23 +420,25 @@ export function measureWhereTimeGoes(
       const busy = machine.busy - machine0.busy;
       const steal = machine.steal - machine0.steal;
       const processSeconds = (processCpu.user + processCpu.system) / 1e6;
-      const mainSeconds = mainThreadCpuSeconds() - main0;
       const schedule = mainThreadSchedule();
       const wallSeconds = (performance.now() - started) / 1000;
       const replicaSeconds = replicasCpu() - replicas0;
+      const loadGeneratorSeconds = run?.loadGeneratorCpuSeconds ?? 0;
+      const servicesSeconds = Math.max(0, processSeconds - loadGeneratorSeconds) + replicaSeconds;
       let postgresSeconds = 0;
       for (const [pid, seconds] of last) postgresSeconds += seconds - first.get(pid)!;
       const pct = (seconds: number) => (total > 0 ? (100 * seconds) / total : NaN);
       const shares = Object.fromEntries(Object.entries(waits).map(([wait, count]) => [wait, samples ? (100 * count) / samples : 0]));
       return {
         cpuPercent: {
-          node: pct(mainSeconds + replicaSeconds),
-          nodeOther: pct(Math.max(0, processSeconds - mainSeconds)),
+          services: pct(servicesSeconds),
+          loadGenerator: pct(loadGeneratorSeconds),
           postgres: pct(postgresSeconds),
           other: pct(Math.max(0, busy - steal - processSeconds - replicaSeconds - postgresSeconds)),
           steal: pct(steal),
           idle: pct(total - busy),
         },
+        servicesCpuSeconds: servicesSeconds,
         waits: shares,
         servicesThread: {
           running: (100 * (schedule.running - schedule0.running)) / wallSeconds,

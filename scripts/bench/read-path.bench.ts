@@ -100,6 +100,10 @@ runMain(async () => {
     const uncachedBaseline = (e: { eventId: string }) => ({ sql: withEvent(uncachedAvailabilitySql, e.eventId), label: 'the 3 statements per request before' });
     const refreshBaseline = (e: { eventId: string }) => ({ sql: withEvent(refreshSql, e.eventId), label: 'one refresh statement' });
 
+    // Warm-up, not reported: the services' and the load generator's hot code compiled before the first row.
+    log('Warming up for 4 s…');
+    for (const url of [availability(uncached.url, small), availability(local.bookingUrl, small, '?format=compact')])
+      await runLoad({ url, connections: clients, seconds: 2 });
     await measure('availability 2,000 seats, full, cache off', availability(uncached.url, small), refreshBaseline(small));
     await measure('availability 2,000 seats, full, cached', availability(local.bookingUrl, small), uncachedBaseline(small));
     await measure('availability 2,000 seats, compact, cached', availability(local.bookingUrl, small, '?format=compact'), uncachedBaseline(small));
@@ -135,7 +139,7 @@ runMain(async () => {
       'read-path',
       `## Read path: availability and search
 
-\`npm run bench -- read-path\` · ${machineLine()} · ${clients} clients (autocannon, closed model) for ${seconds} s per row; pgbench with the same clients, prepared protocol, right after.
+\`npm run bench -- read-path\` · ${machineLine()} · ${clients} clients (autocannon, closed model) for ${seconds} s per row, after a 4 s warm-up (one load thread for every row); pgbench with the same clients, prepared protocol, right after.
 
 | request | req/s | p95 ms | KiB/answer | statements per 1,000 requests | pgbench tx/s (what) | ratio | 2xx/304 |
 | --- | ---: | ---: | ---: | ---: | --- | ---: | --- |

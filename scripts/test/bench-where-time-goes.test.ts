@@ -57,3 +57,18 @@ test("during a run, the statements that took most of the database's execution ti
   );
   assert.match(topStatementsText(statements), /^SELECT counters \d+ % \(\d+\.\d ms\)/);
 });
+
+test("the services' CPU is this process's but what the load generator's thread reported using", async () => {
+  const measuring = measureWhereTimeGoes(pool, new URL(database.url).pathname.slice(1));
+  const startedCpu = process.cpuUsage();
+  const until = performance.now() + 300;
+  while (performance.now() < until); // 0.3 s of CPU on this thread
+  const used = process.cpuUsage(startedCpu);
+  const usedSeconds = (used.user + used.system) / 1e6;
+  const reported = await measuring.stop({ loadGeneratorCpuSeconds: 0.1 });
+  assert.ok(reported.servicesCpuSeconds >= usedSeconds - 0.1 - 0.02, `${reported.servicesCpuSeconds} s against ${usedSeconds} s used`);
+  assert.ok(reported.servicesCpuSeconds <= usedSeconds - 0.1 + 0.3, `${reported.servicesCpuSeconds} s against ${usedSeconds} s used`);
+  const { services, loadGenerator } = reported.cpuPercent;
+  assert.ok(loadGenerator > 0 && services > loadGenerator, JSON.stringify(reported.cpuPercent));
+  assert.ok(Math.abs(services / loadGenerator - reported.servicesCpuSeconds / 0.1) < 0.01, 'both shares of the same total');
+});
