@@ -11,16 +11,12 @@
  * non-2xx answer stops the run.
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { Pool } from 'undici';
+import { statCpuSeconds } from './proc-stat.mjs';
 
-/** CPU seconds this thread used since it started (utime + stime, in USER_HZ). */
-function ownCpuSeconds() {
-  const stat = readFileSync('/proc/thread-self/stat', 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
+/** CPU seconds this thread used since it started. */
+const ownCpuSeconds = () => statCpuSeconds('/proc/thread-self/stat') ?? NaN;
 
 async function post(pool, path, token, body) {
   const res = await pool.request({

@@ -15,7 +15,6 @@
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { seedEvent, type SeededEvent } from '@ticketing/testing';
 import { simulatedProviderLatencyMs } from '@ticketing/booking/payment-provider';
 import { bookingService } from '@ticketing/booking/service';
@@ -34,6 +33,7 @@ import {
   postJson,
   runPgbench,
   startBenchServices,
+  startJobWorker,
   topStatementsText,
   medianRound,
   topWaits,
@@ -68,24 +68,6 @@ interface BuyersResult {
   seatsUsed: number;
   /** CPU the buyers' thread used during the run. */
   cpuSeconds: number;
-}
-
-/** The buyers' worker thread (booking-load-worker.mjs), one for every run: `run` sends it one run at a time. */
-function startBuyers(): { run(options: BuyersRun): Promise<BuyersResult>; close(): Promise<void> } {
-  const worker = new Worker(new URL('./booking-load-worker.mjs', import.meta.url));
-  return {
-    run: (options) =>
-      new Promise((resolve, reject) => {
-        const onError = (error: Error) => reject(error);
-        worker.once('error', onError).once('message', (result: BuyersResult & { error?: string }) => {
-          worker.off('error', onError);
-          if (result.error) reject(new StackError(`a buyer's booking failed: ${result.error}`));
-          else resolve(result);
-        });
-        worker.postMessage(options);
-      }),
-    close: () => worker.terminate().then(() => undefined),
-  };
 }
 
 /** Another booking replica in a child process, on the same database and topic as `env` says; its URL and pid. */
@@ -131,7 +113,8 @@ interface Level {
 runMain(async () => {
   const counter = countStatements();
   const local = await startBenchServices({ DATABASE_POOL_MAX: '40' });
-  const buyers = startBuyers();
+  // The buyers' worker thread (booking-load-worker.mjs): one for every run.
+  const buyers = startJobWorker(new URL('./booking-load-worker.mjs', import.meta.url));
   try {
     const database = new URL(local.databaseUrl).pathname.slice(1);
     const post = (path: string, token: string, body: unknown) => postJson(`${local.bookingUrl}${path}`, token, body);
@@ -198,18 +181,28 @@ runMain(async () => {
       statementsOfOne += `${flow.name}: ${replay.statements}; `;
 
       /** `clients` buyers against `origins` (booking replicas: this process's, then children `replicaPids`). */
-      const measureApi = async (clients: number, origins: string[], replicaPids: number[]): Promise<ApiRow> => {
-        log(`API, ${flow.name}: ${clients} buyers on ${origins.length} booking replica(s) for ${seconds} s…`);
-        const statementsBefore = counter.count();
-        const measuring = measureWhereTimeGoes(local.pool, database, { servicePids: replicaPids });
-        const run = await buyers.run({
+      /** `tokens.length` buyers booking for `runSeconds` against `origins` (booking replicas), the seats from the API's part of the venue. */
+      const book = async (origins: string[], tokens: string[], runSeconds: number): Promise<BuyersResult> => {
+        const run = await buyers.run<BuyersResult>({
           origins,
-          tokens: Array.from({ length: clients }, (_, b) => local.mintToken({ sub: `bench-${flow.name}-${clients}-${b}`, role: 'buyer' }, 3600)),
-          seconds,
+          tokens,
+          seconds: runSeconds,
           eventId: flow.event.eventId,
           ...(flow.name === 'GA' ? { gaSectionId: ga.gaSectionId } : { seatIds: seated.seatIds.slice(nextSeat, apiSeats) }),
-        });
+        } satisfies BuyersRun);
         nextSeat += run.seatsUsed;
+        return run;
+      };
+      // Tokens minted before any measuring starts (signing is not the services' work), one set per level, reused by its rounds.
+      const tokensOf = (clients: number, what = `${clients}`) =>
+        Array.from({ length: clients }, (_, b) => local.mintToken({ sub: `bench-${flow.name}-${what}-${b}`, role: 'buyer' }, 3600));
+
+      /** `tokens.length` buyers against `origins` (booking replicas: this process's, then children `replicaPids`). */
+      const measureApi = async (tokens: string[], origins: string[], replicaPids: number[]): Promise<ApiRow> => {
+        log(`API, ${flow.name}: ${tokens.length} buyers on ${origins.length} booking replica(s) for ${seconds} s…`);
+        const statementsBefore = counter.count();
+        const measuring = measureWhereTimeGoes(local.pool, database, { servicePids: replicaPids });
+        const run = await book(origins, tokens, seconds);
         const limits = await measuring.stop({ loadGeneratorCpuSeconds: run.cpuSeconds });
         const latencies = run.latencies.sort((a, b) => a - b);
         return {
@@ -230,16 +223,10 @@ runMain(async () => {
       };
 
       // Warm-up, not reported: a booking replica's hot code compiled by the JIT before the first round (pgbench has nothing to warm up).
+      const warmUpTokens = tokensOf(8, 'warm-up');
       const warmUp = async (origin: string) => {
         log(`API, ${flow.name}: warming up ${origin} for ${warmUpSeconds} s…`);
-        const run = await buyers.run({
-          origins: [origin],
-          tokens: Array.from({ length: 8 }, (_, b) => local.mintToken({ sub: `bench-${flow.name}-warm-up-${b}`, role: 'buyer' }, 3600)),
-          seconds: warmUpSeconds,
-          eventId: flow.event.eventId,
-          ...(flow.name === 'GA' ? { gaSectionId: ga.gaSectionId } : { seatIds: seated.seatIds.slice(nextSeat, apiSeats) }),
-        });
-        nextSeat += run.seatsUsed;
+        await book([origin], warmUpTokens, warmUpSeconds);
       };
       await warmUp(local.bookingUrl);
 
@@ -252,10 +239,11 @@ runMain(async () => {
           const api: ApiRow[] = [];
           const twoReplicas: ApiRow[] = [];
           const baseline: Measured[] = [];
+          const tokens = tokensOf(clients);
           for (let round = 0; round < rounds; round++) {
             const apiSide = async () => {
-              api.push(await measureApi(clients, [local.bookingUrl], []));
-              if (replica) twoReplicas.push(await measureApi(clients, [local.bookingUrl, replica.url], [replica.pid]));
+              api.push(await measureApi(tokens, [local.bookingUrl], []));
+              if (replica) twoReplicas.push(await measureApi(tokens, [local.bookingUrl, replica.url], [replica.pid]));
             };
             const baselineSide = async () => void baseline.push(await measurePgbench(clients));
             // Which side goes first alternates, so a drift of the machine within a round favours neither.

@@ -18,6 +18,7 @@ import { runCommand } from '../local-stack/commands.js';
 import { StackError } from '../local-stack/errors.js';
 import { logToStderr } from '../local-stack/logging.js';
 import { ensurePgbench } from '../local-stack/postgres.js';
+import { statCpuSeconds } from './proc-stat.mjs';
 
 export const log = logToStderr;
 
@@ -68,37 +69,40 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
-/** Closed-model load: `connections` clients, each sending the next request when the last answered; autocannon in a worker thread. */
-let loadWorker: Worker | undefined;
-let loadsBefore: Promise<unknown> = Promise.resolve();
-
-/** Runs `job` in this process's one autocannon thread (load-worker.mjs), after the loads before it. */
-function inLoadWorker<T>(job: object): Promise<T> {
-  const load = loadsBefore.then(
-    () =>
-      new Promise<T>((resolve, reject) => {
-        // Unreferenced: an idle load thread does not keep the benchmark's process alive.
-        if (!loadWorker) {
-          loadWorker = new Worker(new URL('./load-worker.mjs', import.meta.url));
-          loadWorker.unref();
-        }
-        const worker = loadWorker;
-        const onError = (error: Error) => {
-          loadWorker = undefined;
-          reject(error);
-        };
-        worker.once('error', onError).once('message', (answer: T & { error?: string }) => {
-          worker.off('error', onError);
-          if (answer.error) reject(new StackError(`the load generator failed: ${answer.error}`));
-          else resolve(answer);
-        });
-        worker.postMessage(job);
-      }),
-  );
-  loadsBefore = load.catch(() => undefined);
-  return load;
+/**
+ * A worker thread that serves many jobs, one at a time: each job is posted to
+ * it, and its one answering message settles `run` (an answer with `error`
+ * rejects). One thread for all of a benchmark's runs, so V8 compiles the load
+ * generator once, not again during each measured run on the machine's CPU.
+ */
+export function startJobWorker(url: URL): { run<T>(job: object): Promise<T>; close(): Promise<void> } {
+  const worker = new Worker(url);
+  // Idle, it does not keep the benchmark's process alive.
+  worker.unref();
+  let jobsBefore: Promise<unknown> = Promise.resolve();
+  return {
+    run<T>(job: object): Promise<T> {
+      const answer = jobsBefore.then(
+        () =>
+          new Promise<T>((resolve, reject) => {
+            worker.once('error', reject).once('message', (message: T & { error?: string }) => {
+              worker.off('error', reject);
+              if (message.error) reject(new StackError(`${url.pathname.split('/').pop()}: ${message.error}`));
+              else resolve(message);
+            });
+            worker.postMessage(job);
+          }),
+      );
+      jobsBefore = answer.catch(() => undefined);
+      return answer;
+    },
+    close: () => worker.terminate().then(() => undefined),
+  };
 }
 
+let loadWorker: ReturnType<typeof startJobWorker> | undefined;
+
+/** Closed-model load: `connections` clients, each sending the next request when the last answered; autocannon in this process's one load thread (load-worker.mjs). */
 export async function runLoad(options: {
   url: string;
   connections: number;
@@ -106,7 +110,8 @@ export async function runLoad(options: {
   headers?: Record<string, string>;
   requests?: autocannon.Request[];
 }): Promise<LoadResult> {
-  const run = await inLoadWorker<{ latencies: number[]; statuses: Record<string, number>; durationSeconds: number; bytes: number; errors: number }>({
+  loadWorker ??= startJobWorker(new URL('./load-worker.mjs', import.meta.url));
+  const run = await loadWorker.run<{ latencies: number[]; statuses: Record<string, number>; durationSeconds: number; bytes: number; errors: number }>({
     url: options.url,
     connections: options.connections,
     duration: options.seconds,
@@ -134,12 +139,6 @@ export interface PgbenchResult {
   transactions: number;
 }
 
-/**
- * pgbench running `script` (pgbench syntax: \set lines and SQL) with
- * `clients` clients for `seconds`; percentiles from its per-transaction log.
- * `prepared` uses the extended protocol with prepared statements, as named
- * node-postgres queries do.
- */
 /** Rounds that each measured a run and its baseline back to back, summed up: the round whose ratio is the median (all its figures are reported together), and the lowest and highest ratio. */
 export interface MedianRound<Run, Baseline> {
   api: Run;
@@ -162,6 +161,12 @@ export function medianRound<Run extends { rate: number }, Baseline extends { rat
   return { api: runs[median]!, baseline: baselines[median]!, ratio: ratios[median]!, low: ratios[order[0]!]!, high: ratios[order[order.length - 1]!]! };
 }
 
+/**
+ * pgbench running `script` (pgbench syntax: \set lines and SQL) with
+ * `clients` clients for `seconds`; percentiles from its per-transaction log.
+ * `prepared` uses the extended protocol with prepared statements, as named
+ * node-postgres queries do.
+ */
 export async function runPgbench(options: {
   databaseUrl: string;
   script: string;
@@ -227,17 +232,6 @@ function cpuSecondsOf(pids: Iterable<string>): Map<string, number> {
     if (seconds !== undefined) byPid.set(pid, seconds);
   }
   return byPid;
-}
-
-/** utime + stime of a /proc stat file in seconds, or undefined when the process or thread is gone. */
-function statCpuSeconds(file: string): number | undefined {
-  try {
-    const stat = readFileSync(file, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in USER_HZ
-  } catch {
-    return undefined;
-  }
 }
 
 /** CPU seconds a process has used so far (0 once it is gone). */
